@@ -1,0 +1,150 @@
+import type { ProcessBody, ReceiveContext, ReceiveOptions } from './context.js';
+import { ActorkitError, InvalidArgumentError } from './errors.js';
+import type { MailboxOptions } from './mailbox.js';
+import { TIMEOUT } from './messages.js';
+import type { Pid } from './pid.js';
+import { Process } from './process.js';
+import type { Runtime } from './runtime.js';
+import type { TimerEntry } from './timers.js';
+
+interface PendingReceive {
+  match: ((message: unknown) => boolean) | undefined;
+  /** Messages before this index were already tested against `match`. */
+  scanned: number;
+  /** `timeout: 0`: give up after one look at the mailbox. */
+  once: boolean;
+  timer: TimerEntry | null;
+  resolve: (message: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * @internal A process that runs an async function and takes messages with `receive`.
+ * Each receive goes through the run queue, so even a loop over a full mailbox yields
+ * to the event loop between slices.
+ */
+export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
+  readonly kind = 'body';
+  private started = false;
+  private pending: PendingReceive | null = null;
+  private body: ProcessBody<M> | null;
+
+  constructor(
+    runtime: Runtime,
+    id: number,
+    parent: Pid<any>,
+    initialCall: string,
+    mailbox: MailboxOptions | undefined,
+    body: ProcessBody<M>,
+  ) {
+    super(runtime, id, parent, initialCall, mailbox);
+    this.body = body;
+  }
+
+  run(): number {
+    if (!this.started) {
+      this.start();
+      return 1;
+    }
+    const pending = this.pending;
+    if (pending === null) return 0;
+    const mailbox = this.mailbox;
+    const index =
+      pending.match === undefined
+        ? mailbox.length > 0
+          ? 0
+          : -1
+        : mailbox.findIndex(pending.match, pending.scanned);
+    if (index === -1) {
+      pending.scanned = mailbox.length;
+      if (pending.once) this.settle(pending, TIMEOUT);
+      else {
+        this.idle = true;
+        this.status = 'waiting';
+      }
+      return 0;
+    }
+    this.handled++;
+    this.settle(pending, mailbox.removeAt(index));
+    return 1;
+  }
+
+  receive(...args: unknown[]): Promise<any> {
+    if (!this.alive) return Promise.reject(this.exitError());
+    if (this.pending !== null) {
+      return Promise.reject(
+        new ActorkitError(
+          'RECEIVE_PENDING',
+          `${this.pid} called receive() while another receive() was still waiting. Await each receive before the next.`,
+        ),
+      );
+    }
+    let match = args[0] as ((message: unknown) => boolean) | ReceiveOptions | undefined;
+    let options = args[1] as ReceiveOptions | undefined;
+    if (match !== undefined && typeof match !== 'function') {
+      options = match;
+      match = undefined;
+    }
+    const timeout = options?.timeout ?? Number.POSITIVE_INFINITY;
+    if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+      return Promise.reject(
+        new InvalidArgumentError('timeout', 'a number >= 0 or Infinity', options?.timeout),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const pending: PendingReceive = {
+        match,
+        scanned: 0,
+        once: timeout === 0,
+        timer: null,
+        resolve,
+        reject,
+      };
+      this.pending = pending;
+      if (timeout > 0 && timeout !== Number.POSITIVE_INFINITY) {
+        pending.timer = this.runtime.addTimer(timeout, () => this.settle(pending, TIMEOUT), this);
+      }
+      if (this.mailbox.length > 0 || pending.once) {
+        if (!this.scheduled) this.runtime.scheduler.schedule(this);
+      } else {
+        this.idle = true;
+        this.status = 'waiting';
+      }
+    });
+  }
+
+  protected onExit(): void {
+    const pending = this.pending;
+    this.pending = null;
+    this.body = null;
+    pending?.reject(this.exitError());
+  }
+
+  private start(): void {
+    this.started = true;
+    this.status = 'running';
+    const body = this.body!;
+    let result: unknown;
+    try {
+      result = body(this);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    Promise.resolve(result).then(
+      () => {
+        if (this.alive) this.runtime.terminate(this, 'normal');
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  private settle(pending: PendingReceive, value: unknown): void {
+    if (this.pending !== pending) return;
+    this.pending = null;
+    this.idle = false;
+    this.status = 'running';
+    if (pending.timer !== null) this.runtime.timers.cancel(pending.timer);
+    pending.resolve(value);
+  }
+}

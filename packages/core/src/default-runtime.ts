@@ -1,0 +1,46 @@
+import type { Dest, Name, Spawnable, SpawnOptions } from './context.js';
+import type { Pid } from './pid.js';
+import { Runtime } from './runtime.js';
+import type { TimerRef } from './timers.js';
+
+let current: Runtime | undefined;
+
+/**
+ * The shared runtime for applications that need only one (created on first use, and
+ * anew after it was stopped). Tests should create their own `new Runtime()` instead,
+ * so they stay isolated. The functions below are shortcuts to it.
+ */
+export function defaultRuntime(): Runtime {
+  if (current === undefined || !current.running) current = new Runtime();
+  return current;
+}
+
+/** `defaultRuntime().spawn(spawnable, options)`. */
+export function spawn<M>(spawnable: Spawnable<M>, options?: SpawnOptions): Pid<M> {
+  return defaultRuntime().spawn(spawnable, options);
+}
+
+/** `defaultRuntime().send(dest, message)`. */
+export function send<M>(dest: Dest<M>, message: M): boolean {
+  return defaultRuntime().send(dest, message);
+}
+
+/** `defaultRuntime().exit(dest, reason)`. */
+export function exit(dest: Dest, reason: unknown): void {
+  defaultRuntime().exit(dest, reason);
+}
+
+/** `defaultRuntime().sendAfter(dest, message, ms)`. */
+export function sendAfter<M>(dest: Dest<M>, message: M, ms: number): TimerRef {
+  return defaultRuntime().sendAfter(dest, message, ms);
+}
+
+/** `defaultRuntime().cancelTimer(ref)`. */
+export function cancelTimer(ref: TimerRef): number | false {
+  return defaultRuntime().cancelTimer(ref);
+}
+
+/** `defaultRuntime().whereis(name)`. */
+export function whereis<M = unknown>(name: Name): Pid<M> | undefined {
+  return defaultRuntime().whereis<M>(name);
+}

@@ -1,0 +1,110 @@
+import type { Handler } from './context.js';
+import type { MailboxOptions } from './mailbox.js';
+import type { Pid } from './pid.js';
+import { Process } from './process.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * @internal A process whose handler is called once per message, with no promise per
+ * message unless the handler returns one. When it does, the process takes its next
+ * message only after that promise settles: one message at a time, even when async.
+ */
+export class HandlerProcess<M> extends Process<M> {
+  readonly kind = 'handler';
+  private started = false;
+  private handler: Handler<M> | null;
+
+  constructor(
+    runtime: Runtime,
+    id: number,
+    parent: Pid<any>,
+    initialCall: string,
+    mailbox: MailboxOptions | undefined,
+    handler: Handler<M>,
+  ) {
+    super(runtime, id, parent, initialCall, mailbox);
+    this.handler = handler;
+  }
+
+  run(budget: number): number {
+    const handler = this.handler;
+    if (handler === null) return 0;
+    this.status = 'running';
+    if (!this.started) {
+      this.started = true;
+      if (handler.init !== undefined && !this.invoke(() => handler.init!(this))) return 1;
+    }
+    const mailbox = this.mailbox;
+    let handled = 0;
+    while (mailbox.length > 0) {
+      if (handled === budget) {
+        this.runtime.scheduler.schedule(this);
+        return handled;
+      }
+      const message = mailbox.shift();
+      handled++;
+      this.handled++;
+      let result: unknown;
+      try {
+        result = handler.handle(message as never, this);
+      } catch (error) {
+        this.fail(error);
+        return handled;
+      }
+      if (!this.alive) return handled;
+      if (isPromiseLike(result)) {
+        this.awaitResult(result);
+        return handled;
+      }
+    }
+    this.idle = true;
+    this.status = 'waiting';
+    return handled;
+  }
+
+  protected onExit(): void {
+    this.handler = null;
+  }
+
+  /** Runs `step`; returns false if it must be awaited (or failed) before going on. */
+  private invoke(step: () => unknown): boolean {
+    let result: unknown;
+    try {
+      result = step();
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    if (!this.alive) return false;
+    if (isPromiseLike(result)) {
+      this.awaitResult(result);
+      return false;
+    }
+    return true;
+  }
+
+  private awaitResult(result: PromiseLike<unknown>): void {
+    result.then(
+      () => this.resume(),
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  private resume(): void {
+    if (!this.alive) return;
+    if (this.mailbox.length > 0) {
+      if (!this.scheduled) this.runtime.scheduler.schedule(this);
+    } else {
+      this.idle = true;
+      this.status = 'waiting';
+    }
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== undefined &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}

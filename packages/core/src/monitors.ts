@@ -1,0 +1,74 @@
+import { InvalidArgumentError } from './errors.js';
+import { Down } from './messages.js';
+import { isPid, type Pid } from './pid.js';
+import type { Process } from './process.js';
+import { Ref } from './ref.js';
+import type { Runtime } from './runtime.js';
+
+/** @internal Who is told when a monitored process exits: a process, or a callback. */
+export type Watcher = Process<any> | ((reason: unknown) => void);
+
+/** @internal `watcher` monitors `target`; a dead target yields `Down` with `'noproc'` at once. */
+export function monitor(watcher: Process<any>, target: Pid<any>): Ref {
+  const ref = new Ref();
+  const proc = liveTarget(target);
+  if (proc === null) {
+    watcher.deliverSignal(new Down(ref, target, 'noproc'));
+    return ref;
+  }
+  (watcher.monitors ??= new Map()).set(ref, proc);
+  (proc.monitoredBy ??= new Map()).set(ref, watcher);
+  return ref;
+}
+
+/** @internal Removes a monitor `proc` holds; with `flush`, also its `Down` message. */
+export function demonitor(proc: Process<any>, ref: Ref, flush: boolean): boolean {
+  const target = proc.monitors?.get(ref);
+  if (target !== undefined) {
+    proc.monitors!.delete(ref);
+    target.monitoredBy?.delete(ref);
+  }
+  if (flush) proc.mailbox.removeAll((m) => m instanceof Down && m.ref === ref);
+  return target !== undefined;
+}
+
+/**
+ * @internal Calls `onDown(reason)` once when `target` exits (at once, with `'noproc'`,
+ * if it is not alive). Returns a function that cancels the watch.
+ */
+export function watch(target: Pid<any>, onDown: (reason: unknown) => void): () => boolean {
+  const proc = liveTarget(target);
+  if (proc === null) {
+    onDown('noproc');
+    return () => false;
+  }
+  const ref = new Ref();
+  (proc.monitoredBy ??= new Map()).set(ref, onDown);
+  return () => proc.monitoredBy?.delete(ref) ?? false;
+}
+
+/** @internal Drops the monitors `proc` held and tells its watchers it exited. */
+export function notifyDown(runtime: Runtime, proc: Process<any>, reason: unknown): void {
+  const held = proc.monitors;
+  if (held !== null) {
+    proc.monitors = null;
+    for (const [ref, target] of held) target.monitoredBy?.delete(ref);
+  }
+  const watchers = proc.monitoredBy;
+  if (watchers === null) return;
+  proc.monitoredBy = null;
+  for (const [ref, watcher] of watchers) {
+    if (typeof watcher === 'function') {
+      runtime.runCallback(watcher, reason);
+    } else {
+      watcher.monitors?.delete(ref);
+      if (watcher.alive) watcher.deliverSignal(new Down(ref, proc.pid, reason));
+    }
+  }
+}
+
+function liveTarget(target: Pid<any>): Process<any> | null {
+  if (!isPid(target)) throw new InvalidArgumentError('target', 'a Pid', target);
+  const proc = target.proc;
+  return proc?.alive ? proc : null;
+}

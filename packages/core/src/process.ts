@@ -1,0 +1,197 @@
+import type { Dest, Name, ProcessContext, Spawnable, SpawnOptions } from './context.js';
+import { ExitError, MailboxFullError } from './errors.js';
+import { Crash } from './exit-reason.js';
+import { link, unlink } from './links.js';
+import { Mailbox, type MailboxOptions, PushResult } from './mailbox.js';
+import { demonitor, monitor, type Watcher } from './monitors.js';
+import { Pid } from './pid.js';
+import type { Ref } from './ref.js';
+import type { Runtime } from './runtime.js';
+import type { Runnable } from './scheduler.js';
+import type { OwnedTimers, TimerEntry, TimerRef } from './timers.js';
+
+/** What a process is doing, as `processInfo` reports it. */
+export type ProcessStatus = 'runnable' | 'running' | 'waiting' | 'exiting';
+
+/**
+ * @internal A process: its mailbox, links, monitors and timers, and the context methods
+ * its code calls. Subclasses decide how messages are consumed (a body that `receive`s,
+ * or a handler called per message). The process object is its own `ctx`, so an idle
+ * process costs one object, its PID and an empty mailbox.
+ */
+export abstract class Process<M = unknown> implements ProcessContext<M>, Runnable, OwnedTimers {
+  readonly pid: Pid<M>;
+  readonly mailbox: Mailbox;
+  scheduled = false;
+  /** True when the next delivered message should put this process on the run queue. */
+  idle = false;
+  alive = true;
+  status: ProcessStatus = 'runnable';
+  links: Set<Process<any>> | null = null;
+  /** Monitors this process holds: ref → the monitored process. */
+  monitors: Map<Ref, Process<any>> | null = null;
+  /** Monitors on this process: ref → the watcher. */
+  monitoredBy: Map<Ref, Watcher> | null = null;
+  timers: Set<TimerEntry> | null = null;
+  registeredName: Name | undefined = undefined;
+  trapsExits = false;
+  handled = 0;
+  exitReason: unknown = undefined;
+  private controller: AbortController | null = null;
+
+  constructor(
+    readonly runtime: Runtime,
+    id: number,
+    readonly parent: Pid<any>,
+    readonly initialCall: string,
+    mailbox: MailboxOptions | undefined,
+  ) {
+    this.pid = new Pid(runtime.node, id, 0, this);
+    this.mailbox = new Mailbox(mailbox);
+  }
+
+  abstract readonly kind: 'body' | 'handler';
+  abstract run(budget: number): number;
+  /** Kind-specific clean-up once the process has exited. */
+  protected abstract onExit(reason: unknown): void;
+
+  get self(): Pid<M> {
+    return this.pid;
+  }
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (!this.alive && !this.controller.signal.aborted) this.controller.abort(this.exitError());
+    return this.controller.signal;
+  }
+
+  /** Puts `message` in the mailbox and wakes the process if it waits for one. */
+  deliver(message: unknown): boolean {
+    const result = this.mailbox.push(message);
+    if (result !== PushResult.Queued) return this.overflowed(message, result);
+    if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
+    return true;
+  }
+
+  /** Delivers an `Exit` or `Down`: the runtime's own signals are never dropped by a full mailbox. */
+  deliverSignal(message: unknown): void {
+    this.mailbox.push(message, true);
+    if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
+  }
+
+  private overflowed(message: unknown, result: PushResult): boolean {
+    const mailbox = this.mailbox;
+    const dropped = result === PushResult.QueuedDroppedOldest ? mailbox.evicted : message;
+    mailbox.evicted = undefined;
+    this.runtime.recordOverflow(this, dropped);
+    if (result === PushResult.Rejected) throw new MailboxFullError(this.pid, mailbox.capacity);
+    if (result === PushResult.QueuedDroppedOldest) {
+      if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
+      return true;
+    }
+    return false;
+  }
+
+  /** Ends the process with `reason` (a throw inside it becomes a {@link Crash}). */
+  fail(error: unknown): void {
+    if (this.alive) this.runtime.terminate(this, new Crash(error));
+  }
+
+  /** @internal Called by the runtime once links, monitors and names are cleaned up. */
+  finish(reason: unknown): void {
+    this.status = 'exiting';
+    this.idle = false;
+    this.onExit(reason);
+    if (this.controller !== null && !this.controller.signal.aborted) {
+      this.controller.abort(this.exitError());
+    }
+  }
+
+  exitError(): ExitError {
+    return new ExitError(this.exitReason, this.pid);
+  }
+
+  protected assertAlive(): void {
+    if (!this.alive) throw this.exitError();
+  }
+
+  // ---- the context API ----
+
+  send<T>(dest: Dest<T>, message: T): boolean {
+    this.assertAlive();
+    return this.runtime.send(dest, message);
+  }
+
+  spawn<T>(spawnable: Spawnable<T>, options?: SpawnOptions): Pid<T> {
+    this.assertAlive();
+    return this.runtime.spawn(spawnable, { parent: this.pid, ...options });
+  }
+
+  spawnLink<T>(spawnable: Spawnable<T>, options?: SpawnOptions): Pid<T> {
+    this.assertAlive();
+    return this.runtime.spawn(spawnable, { parent: this.pid, ...options, link: this.pid });
+  }
+
+  spawnMonitor<T>(spawnable: Spawnable<T>, options?: SpawnOptions): [Pid<T>, Ref] {
+    const pid = this.spawn(spawnable, options);
+    return [pid, this.monitor(pid)];
+  }
+
+  link(pid: Pid<any>): void {
+    this.assertAlive();
+    link(this.runtime, this, pid);
+    this.assertAlive();
+  }
+
+  unlink(pid: Pid<any>): void {
+    this.assertAlive();
+    unlink(this, pid);
+  }
+
+  monitor(target: Pid<any>): Ref {
+    this.assertAlive();
+    return monitor(this, target);
+  }
+
+  demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
+    this.assertAlive();
+    return demonitor(this, ref, options?.flush === true);
+  }
+
+  trapExit(on: boolean): boolean {
+    this.assertAlive();
+    const previous = this.trapsExits;
+    this.trapsExits = on === true;
+    return previous;
+  }
+
+  exit(reason: unknown): never;
+  exit(target: Dest, reason: unknown): void;
+  exit(...args: [unknown] | [Dest, unknown]): void {
+    this.assertAlive();
+    if (args.length === 1) {
+      this.runtime.terminate(this, args[0]);
+      throw this.exitError();
+    }
+    this.runtime.exitFrom(this.pid, args[0], args[1]);
+    this.assertAlive();
+  }
+
+  sendAfter(message: M, ms: number): TimerRef;
+  sendAfter<T>(dest: Dest<T>, message: T, ms: number): TimerRef;
+  sendAfter(...args: [unknown, number] | [Dest, unknown, number]): TimerRef {
+    this.assertAlive();
+    return args.length === 2
+      ? this.runtime.sendAfter(this.pid, args[0] as M, args[1])
+      : this.runtime.sendAfter(args[0], args[1], args[2]);
+  }
+
+  cancelTimer(ref: TimerRef): number | false {
+    return this.runtime.cancelTimer(ref);
+  }
+
+  register(name: Name): void {
+    this.assertAlive();
+    this.runtime.register(name, this.pid);
+  }
+}

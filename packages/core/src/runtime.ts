@@ -1,0 +1,546 @@
+import { BodyProcess } from './body-process.js';
+import { type Clock, RealClock } from './clock.js';
+import type { Dest, Name, Spawnable, SpawnOptions, Via } from './context.js';
+import {
+  ActorkitError,
+  InvalidArgumentError,
+  NameTakenError,
+  NoProcError,
+  RuntimeStoppedError,
+} from './errors.js';
+import { isCrash } from './exit-reason.js';
+import { HandlerProcess } from './handler-process.js';
+import { exitSignal, link, propagateExit } from './links.js';
+import { notifyDown, watch } from './monitors.js';
+import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
+import type { Process, ProcessStatus } from './process.js';
+import { Scheduler, type SchedulerOptions } from './scheduler.js';
+import { Telemetry } from './telemetry.js';
+import { type OwnedTimers, TimerEntry, TimerRef, TimerService } from './timers.js';
+
+/** Options for `new Runtime()`. */
+export interface RuntimeOptions extends SchedulerOptions {
+  /** Where time comes from. @default a `RealClock`; pass a `VirtualClock` in tests */
+  clock?: Clock;
+  /** The node number printed in PIDs (`#PID<node.id.0>`). @default 0 for the first runtime, then 1, 2, … */
+  node?: number;
+}
+
+/** What `processInfo` tells about a live process (Erlang's `process_info/1`). */
+export interface ProcessInfo {
+  pid: Pid<any>;
+  /** `'body'` for an async-function process, `'handler'` for a handler process. */
+  kind: 'body' | 'handler';
+  status: ProcessStatus;
+  mailboxLength: number;
+  /** Messages dropped or rejected by a bounded mailbox. */
+  mailboxDropped: number;
+  links: Pid<any>[];
+  /** Processes this one monitors. */
+  monitors: Pid<any>[];
+  /** Processes (and callbacks, counted as `undefined`-free entries) monitoring this one. */
+  monitoredBy: Pid<any>[];
+  registeredName: Name | undefined;
+  messagesHandled: number;
+  initialCall: string;
+  parent: Pid<any>;
+  trapExit: boolean;
+  pendingTimers: number;
+}
+
+/** Counters since the runtime started. */
+export interface RuntimeStats {
+  spawned: number;
+  exited: number;
+  crashed: number;
+  deadLetters: number;
+  mailboxDrops: number;
+}
+
+/** Options for `runtime.stop()`. */
+export interface StopOptions {
+  /** Ms to wait for processes to shut down before killing the rest. @default 5000 */
+  timeout?: number;
+}
+
+let nextNode = 0;
+
+/**
+ * A node: a set of processes with their scheduler, names, timers and clock. Several can
+ * live in one Node.js process, fully isolated (tests create one each); `defaultRuntime()`
+ * gives a shared one for applications.
+ *
+ * @example
+ * const runtime = new Runtime();
+ * const echo = runtime.spawn(async (ctx) => {
+ *   for (;;) {
+ *     const { from, text } = await ctx.receive() as { from: Pid<string>; text: string };
+ *     ctx.send(from, text);
+ *   }
+ * });
+ * await runtime.stop();
+ */
+export class Runtime {
+  readonly node: number;
+  readonly clock: Clock;
+  /** Lifecycle events: spawn, exit, crash, deadLetter, mailboxOverflow, report. */
+  readonly events = new Telemetry();
+  /**
+   * The PID of the runtime itself (Erlang's init, `#PID<node.0.0>`): the parent of
+   * processes spawned from outside any process, and the sender of `runtime.exit` and
+   * `stop` signals. It is not a process; messages sent to it are dead letters.
+   */
+  readonly initPid: Pid<unknown>;
+  readonly stats: RuntimeStats = {
+    spawned: 0,
+    exited: 0,
+    crashed: 0,
+    deadLetters: 0,
+    mailboxDrops: 0,
+  };
+  /** @internal */
+  readonly scheduler: Scheduler;
+  /** @internal */
+  readonly timers: TimerService;
+  private readonly table = new Map<number, Process<any>>();
+  private readonly names = new Map<Name, Process<any>>();
+  private nextId = 1;
+  private readonly dying: Process<any>[] = [];
+  private draining = false;
+  private state: 'running' | 'stopping' | 'stopped' = 'running';
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.node = options.node ?? nextNode++;
+    this.clock = options.clock ?? new RealClock();
+    this.scheduler = new Scheduler(options);
+    this.timers = new TimerService(this.clock, (entry) => this.fireTimer(entry));
+    this.initPid = new PidClass(this.node, 0, 0, null);
+    this.clock.attach?.(() => this.scheduler.idle);
+  }
+
+  /**
+   * Starts a process running `spawnable` and returns its PID at once; the process runs
+   * on a later turn. `spawnable` is either an async function `(ctx) => …` that takes
+   * messages with `ctx.receive()`, or a {@link Handler} whose `handle(message, ctx)` is
+   * called per message (faster; what GenServer uses).
+   *
+   * Throws `InvalidArgumentError` for anything else, `NameTakenError` if `options.name`
+   * is taken, and `RuntimeStoppedError` after `stop()`.
+   *
+   * @example
+   * const pid = runtime.spawn({ handle: (msg) => console.log(msg) });
+   * runtime.send(pid, 'hi');
+   */
+  spawn<M>(spawnable: Spawnable<M>, options: SpawnOptions = {}): Pid<M> {
+    if (this.state === 'stopped') throw new RuntimeStoppedError('spawn');
+    const isBody = typeof spawnable === 'function';
+    if (!isBody && typeof spawnable?.handle !== 'function') {
+      throw new InvalidArgumentError(
+        'spawnable',
+        'an async function (ctx) => … or a handler object with a handle(message, ctx) method',
+        spawnable,
+      );
+    }
+    if (options.name !== undefined) this.assertNameFree(options.name);
+    const parent = options.parent ?? options.link ?? this.initPid;
+    const label = options.label ?? labelOf(spawnable);
+    const id = this.nextId++;
+    const proc: Process<M> = isBody
+      ? new BodyProcess(this, id, parent, label, options.mailbox, spawnable)
+      : new HandlerProcess(this, id, parent, label, options.mailbox, spawnable);
+    this.table.set(id, proc);
+    this.stats.spawned++;
+    if (options.trapExit === true) proc.trapsExits = true;
+    if (options.name !== undefined) this.register(options.name, proc.pid);
+    if (options.link !== undefined) link(this, proc, options.link);
+    if (this.events.has('spawn')) {
+      this.events.emit('spawn', { pid: proc.pid, parent, initialCall: label });
+    }
+    if (proc.alive) this.scheduler.schedule(proc);
+    return proc.pid;
+  }
+
+  /**
+   * Sends `message` to `dest` (a PID, a registered name, or `{ via, key }`) and returns
+   * at once; the message is queued in order behind the sender's earlier ones.
+   *
+   * As in Erlang, sending to a dead PID is not an error: the message is a dead letter
+   * (counted in `stats.deadLetters`, emitted as `deadLetter`) and `send` returns false.
+   * Sending to a name nobody holds throws `NoProcError`. A bounded mailbox may drop the
+   * message (returns false) or, with `overflow: 'reject'`, throw `MailboxFullError`.
+   */
+  send<M>(dest: Dest<M>, message: M): boolean {
+    if (dest instanceof PidClass) {
+      const proc = dest.proc;
+      if (proc?.alive) return proc.deliver(message);
+      this.deadLetter(dest, message, 'noproc');
+      return false;
+    }
+    return this.resolveName(dest).deliver(message);
+  }
+
+  /**
+   * Sends an exit signal with `reason` to `dest`, from the runtime (see `initPid`).
+   * `'kill'` ends the process as `'killed'`, even if it traps exits. A process that
+   * traps exits receives an `Exit` message instead; otherwise `'normal'` is ignored and
+   * any other reason ends it. Since JavaScript cannot interrupt running code, a process
+   * busy in an `await` stops at its next context call or message boundary; its
+   * `ctx.signal` aborts at once, so I/O that honours it stops too.
+   */
+  exit(dest: Dest, reason: unknown): void {
+    this.exitFrom(this.initPid, dest, reason);
+  }
+
+  /** @internal */
+  exitFrom(from: Pid<any>, dest: Dest, reason: unknown): void {
+    const proc = dest instanceof PidClass ? dest.proc : this.resolveName(dest);
+    if (proc?.alive) exitSignal(this, proc, from, reason, false);
+  }
+
+  /**
+   * Registers `pid` under `name` (Erlang's `register/2`); the name is freed when the
+   * process exits. Throws `NameTakenError` if another live process holds the name,
+   * `NoProcError` if `pid` is dead, and an error if the process already has a name.
+   */
+  register(name: Name, pid: Pid<any>): void {
+    this.assertNameFree(name);
+    if (!isPid(pid)) throw new InvalidArgumentError('pid', 'a Pid', pid);
+    const proc = pid.proc;
+    if (proc === null || !proc.alive)
+      throw new NoProcError(pid, 'Only a live process can be registered.');
+    if (proc.registeredName !== undefined) {
+      throw new ActorkitError(
+        'ALREADY_REGISTERED',
+        `${pid} is already registered as ${String(proc.registeredName)}; a process has at most one name. Unregister it first.`,
+      );
+    }
+    proc.registeredName = name;
+    this.names.set(name, proc);
+  }
+
+  /** Frees `name`; returns false if nothing was registered under it. */
+  unregister(name: Name): boolean {
+    const proc = this.names.get(name);
+    if (proc === undefined) return false;
+    this.names.delete(name);
+    proc.registeredName = undefined;
+    return true;
+  }
+
+  /** The PID registered under `name`, or undefined. */
+  whereis<M = unknown>(name: Name): Pid<M> | undefined {
+    return this.names.get(name)?.pid as Pid<M> | undefined;
+  }
+
+  /** Every registered name. */
+  registered(): Name[] {
+    return [...this.names.keys()];
+  }
+
+  /**
+   * Resolves `dest` to a live PID, or undefined: a PID is returned if alive, a name or
+   * `{ via, key }` is looked up.
+   */
+  resolve<M>(dest: Dest<M>): Pid<M> | undefined {
+    if (dest instanceof PidClass) return dest.proc?.alive ? dest : undefined;
+    return this.lookup(dest)?.pid as Pid<M> | undefined;
+  }
+
+  /**
+   * Sends `message` to `dest` after `ms` milliseconds of the runtime's clock, returning
+   * a ref for `cancelTimer`/`readTimer` (Erlang's `erlang:send_after/3`). A name is
+   * resolved when the timer fires. A timer to a PID is cancelled when that process
+   * exits, so a process's timers to itself die with it.
+   *
+   * All timers share one queue per runtime and one clock alarm: a million pending
+   * timers cost a million small objects, not a million Node timers.
+   */
+  sendAfter<M>(dest: Dest<M>, message: M, ms: number): TimerRef {
+    assertDelay(ms);
+    assertDest(dest);
+    const ref = new TimerRef();
+    const owner = dest instanceof PidClass ? dest.proc : null;
+    if (dest instanceof PidClass && (owner === null || !owner.alive)) return ref;
+    const entry = new TimerEntry(dest, message, null);
+    entry.owner = owner;
+    ref.entry = entry;
+    this.timers.add(entry, ms);
+    return ref;
+  }
+
+  /** Cancels a timer; returns the ms it had left, or false if it already fired or was cancelled. */
+  cancelTimer(ref: TimerRef): number | false {
+    const entry = timerEntry(ref);
+    if (entry === null) return false;
+    const left = this.timers.remaining(entry);
+    this.timers.cancel(entry);
+    return left;
+  }
+
+  /** The ms left on a timer, or false if it already fired or was cancelled. */
+  readTimer(ref: TimerRef): number | false {
+    const entry = timerEntry(ref);
+    return entry === null ? false : this.timers.remaining(entry);
+  }
+
+  /**
+   * Calls `onDown(reason)` once when `pid` exits: a monitor for code that is not a
+   * process (awaiting a reply from outside any process, a registry's clean-up). If
+   * `pid` is not alive, `onDown('noproc')` runs before `watch` returns. `onDown` runs
+   * synchronously during the exit; an error it throws is emitted as a
+   * `report` of type `'watcher_error'`. Returns a function that cancels the watch.
+   */
+  watch(pid: Pid<any>, onDown: (reason: unknown) => void): () => boolean {
+    return watch(pid, onDown);
+  }
+
+  /** True when `pid` is a live process. */
+  isAlive(pid: Pid<any>): boolean {
+    return isPid(pid) && pid.proc?.alive === true;
+  }
+
+  /** Information about a live process (by PID or name), or undefined if there is none. */
+  processInfo(dest: Pid<any> | Name): ProcessInfo | undefined {
+    const proc = dest instanceof PidClass ? this.table.get(dest.id) : this.names.get(dest);
+    if (proc === undefined || (dest instanceof PidClass && proc.pid !== dest)) return undefined;
+    return {
+      pid: proc.pid,
+      kind: proc.kind,
+      status: proc.status,
+      mailboxLength: proc.mailbox.length,
+      mailboxDropped: proc.mailbox.dropped,
+      links: [...(proc.links ?? [])].map((p) => p.pid),
+      monitors: [...(proc.monitors?.values() ?? [])].map((p) => p.pid),
+      monitoredBy: [...(proc.monitoredBy?.values() ?? [])].flatMap((w) =>
+        typeof w === 'function' ? [] : [w.pid],
+      ),
+      registeredName: proc.registeredName,
+      messagesHandled: proc.handled,
+      initialCall: proc.initialCall,
+      parent: proc.parent,
+      trapExit: proc.trapsExits,
+      pendingTimers: proc.timers?.size ?? 0,
+    };
+  }
+
+  /** Every live PID, oldest first. */
+  processes(): Pid<any>[] {
+    return [...this.table.values()].map((p) => p.pid);
+  }
+
+  /** Live processes right now. */
+  get processCount(): number {
+    return this.table.size;
+  }
+
+  /** Parses `#PID<0.42.0>` back into the live process's own PID (or a PID of nobody). */
+  parsePid<M = unknown>(text: string): Pid<M> {
+    const { node, id, serial } = parsePidText(text);
+    const proc = node === this.node && serial === 0 ? this.table.get(id) : undefined;
+    return (proc?.pid ?? new PidClass(node, id, serial, null)) as Pid<M>;
+  }
+
+  /** True until `stop()` has finished. */
+  get running(): boolean {
+    return this.state !== 'stopped';
+  }
+
+  /**
+   * Stops every process and releases every timer, leaving nothing that keeps Node.js
+   * alive. Processes without a live parent get an exit signal `'shutdown'` from the
+   * runtime one at a time, newest first (supervisors then stop their children in
+   * reverse start order); whatever is still alive after `timeout` ms is killed.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.stopping ??= this.shutdown(options.timeout ?? 5000);
+    return this.stopping;
+  }
+
+  // ---- internals used by processes ----
+
+  /** @internal Ends `proc` with `reason`: links, monitors, names, timers, events. */
+  terminate(proc: Process<any>, reason: unknown): void {
+    if (!proc.alive) return;
+    proc.alive = false;
+    proc.exitReason = reason;
+    proc.status = 'exiting';
+    this.dying.push(proc);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      // A queue, not recursion: an exit cascading down a long chain of links stays flat.
+      for (let next = this.dying.shift(); next !== undefined; next = this.dying.shift()) {
+        this.cleanUp(next, next.exitReason);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** @internal */
+  addTimer(ms: number, callback: () => void, owner: OwnedTimers): TimerEntry {
+    const entry = new TimerEntry(undefined, undefined, callback);
+    entry.owner = owner;
+    this.timers.add(entry, ms);
+    return entry;
+  }
+
+  /** @internal */
+  recordOverflow(proc: Process<any>, message: unknown): void {
+    this.stats.mailboxDrops++;
+    if (this.events.has('mailboxOverflow')) {
+      const { overflow: policy, capacity } = proc.mailbox;
+      this.events.emit('mailboxOverflow', { pid: proc.pid, message, policy, capacity });
+    }
+  }
+
+  /** @internal Runs a watcher callback; what it throws becomes a report, never a crash of the node. */
+  runCallback(callback: (reason: unknown) => void, reason: unknown): void {
+    try {
+      callback(reason);
+    } catch (error) {
+      if (this.events.has('report'))
+        this.events.emit('report', { type: 'watcher_error', error, reason });
+    }
+  }
+
+  private cleanUp(proc: Process<any>, reason: unknown): void {
+    proc.pid.proc = null;
+    this.timers.cancelOwned(proc);
+    if (proc.registeredName !== undefined) this.names.delete(proc.registeredName);
+    propagateExit(this, proc, reason);
+    notifyDown(this, proc, reason);
+    proc.finish(reason);
+    this.stats.exited++;
+    if (this.events.has('deadLetter')) {
+      for (const message of proc.mailbox.drain()) this.deadLetter(proc.pid, message, 'exited');
+    } else {
+      proc.mailbox.drain();
+    }
+    this.emitExit(proc, reason);
+    this.table.delete(proc.pid.id);
+  }
+
+  private emitExit(proc: Process<any>, reason: unknown): void {
+    const registeredName = proc.registeredName;
+    if (isCrash(reason)) {
+      this.stats.crashed++;
+      if (this.events.has('crash')) {
+        this.events.emit('crash', {
+          pid: proc.pid,
+          error: reason.error,
+          stack: reason.stack,
+          registeredName,
+          initialCall: proc.initialCall,
+          messagesHandled: proc.handled,
+        });
+      }
+    }
+    if (this.events.has('exit'))
+      this.events.emit('exit', { pid: proc.pid, reason, registeredName });
+  }
+
+  private deadLetter(to: unknown, message: unknown, reason: 'noproc' | 'exited'): void {
+    this.stats.deadLetters++;
+    if (this.events.has('deadLetter')) this.events.emit('deadLetter', { to, message, reason });
+  }
+
+  private fireTimer(entry: TimerEntry): void {
+    if (entry.callback !== null) {
+      entry.callback();
+      return;
+    }
+    const proc =
+      entry.dest instanceof PidClass ? entry.dest.proc : this.lookup(entry.dest as Name | Via);
+    if (proc?.alive) {
+      try {
+        proc.deliver(entry.message);
+      } catch {
+        // A full 'reject' mailbox: the drop is already counted and emitted.
+      }
+    } else {
+      this.deadLetter(entry.dest, entry.message, 'noproc');
+    }
+  }
+
+  private lookup(dest: Name | Via): Process<any> | undefined {
+    if (typeof dest === 'string' || typeof dest === 'symbol') return this.names.get(dest);
+    assertDest(dest);
+    const pid = dest.via.whereisName(dest.key);
+    const proc = pid?.proc;
+    return proc?.alive ? proc : undefined;
+  }
+
+  private resolveName(dest: Name | Via): Process<any> {
+    const proc = this.lookup(dest);
+    if (proc === undefined) {
+      throw new NoProcError(
+        typeof dest === 'object' ? `{ via, key: ${String(dest.key)} }` : String(dest),
+      );
+    }
+    return proc;
+  }
+
+  private assertNameFree(name: Name): void {
+    if (typeof name !== 'string' && typeof name !== 'symbol') {
+      throw new InvalidArgumentError('name', 'a string or a symbol', name);
+    }
+    const holder = this.names.get(name);
+    if (holder !== undefined) throw new NameTakenError(name, holder.pid);
+  }
+
+  private async shutdown(timeout: number): Promise<void> {
+    this.state = 'stopping';
+    const deadline = Date.now() + timeout;
+    const roots = [...this.table.values()].filter((p) => !this.isAlive(p.parent)).reverse();
+    for (const root of roots) {
+      if (!root.alive) continue;
+      const exited = new Promise<void>((resolve) => this.watch(root.pid, () => resolve()));
+      exitSignal(this, root, this.initPid, 'shutdown', false);
+      await waitUntil(exited, deadline - Date.now());
+    }
+    for (const proc of [...this.table.values()].reverse()) this.terminate(proc, 'killed');
+    this.state = 'stopped';
+    this.timers.clear();
+    this.scheduler.clear();
+  }
+}
+
+function waitUntil(promise: Promise<void>, ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function labelOf(spawnable: Spawnable<any>): string {
+  if (typeof spawnable === 'function') return spawnable.name || 'anonymous';
+  const name = spawnable.constructor?.name;
+  return name && name !== 'Object' ? name : 'handler';
+}
+
+function assertDelay(ms: number): void {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new InvalidArgumentError('ms', 'a finite number >= 0', ms);
+  }
+}
+
+function assertDest(dest: unknown): asserts dest is Dest {
+  if (isPid(dest) || typeof dest === 'string' || typeof dest === 'symbol') return;
+  const via = (dest as Via | null)?.via;
+  if (typeof via?.whereisName === 'function') return;
+  throw new InvalidArgumentError(
+    'dest',
+    'a Pid, a registered name (string or symbol) or { via: registry, key }',
+    dest,
+  );
+}
+
+function timerEntry(ref: TimerRef): TimerEntry | null {
+  if (!(ref instanceof TimerRef))
+    throw new InvalidArgumentError('ref', 'a timer ref from sendAfter', ref);
+  return ref.entry !== null && ref.entry.bucket !== null ? ref.entry : null;
+}

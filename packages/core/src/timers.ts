@@ -1,0 +1,146 @@
+import type { Clock } from './clock.js';
+import { MinHeap } from './internal/min-heap.js';
+import { Ref } from './ref.js';
+
+/**
+ * The reference `sendAfter` returns; pass it to `cancelTimer` or `readTimer`.
+ */
+export class TimerRef extends Ref {
+  /** @internal */
+  entry: TimerEntry | null = null;
+
+  override toString(): string {
+    return `#Reference<0.0.1.${this.id}>`;
+  }
+}
+
+/** @internal One pending timer: a message to deliver, or a callback to run. */
+export class TimerEntry {
+  at = 0;
+  bucket: Bucket | null = null;
+  /** Set when the timer belongs to a process, whose exit cancels it. */
+  owner: OwnedTimers | null = null;
+
+  constructor(
+    readonly dest: unknown,
+    readonly message: unknown,
+    readonly callback: (() => void) | null,
+  ) {}
+}
+
+/** @internal What a process keeps so that its timers die with it. */
+export interface OwnedTimers {
+  timers: Set<TimerEntry> | null;
+}
+
+interface Bucket {
+  entries: TimerEntry[];
+  live: number;
+}
+
+/**
+ * @internal The runtime's timer queue: one bucket per millisecond of due time and a heap
+ * of the due times, so a million pending timers cost a million small objects and a single
+ * clock alarm, never a million Node timers. Timers due in the same millisecond fire in
+ * the order they were set.
+ */
+export class TimerService {
+  private readonly buckets = new Map<number, Bucket>();
+  private readonly dueTimes = new MinHeap();
+  private alarmAt = Number.POSITIVE_INFINITY;
+  /** How many timers are pending. */
+  pending = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly deliver: (entry: TimerEntry) => void,
+  ) {}
+
+  add(entry: TimerEntry, delay: number): void {
+    const at = Math.ceil(this.clock.now() + delay);
+    entry.at = at;
+    let bucket = this.buckets.get(at);
+    if (bucket === undefined) {
+      bucket = { entries: [], live: 0 };
+      this.buckets.set(at, bucket);
+      this.dueTimes.push(at);
+      if (at < this.alarmAt) this.arm(at);
+    }
+    bucket.entries.push(entry);
+    bucket.live++;
+    entry.bucket = bucket;
+    this.pending++;
+    const owner = entry.owner;
+    if (owner !== null) (owner.timers ??= new Set()).add(entry);
+  }
+
+  /** Cancels a pending timer; returns false when it already fired or was cancelled. */
+  cancel(entry: TimerEntry): boolean {
+    const bucket = entry.bucket;
+    if (bucket === null) return false;
+    this.release(entry, bucket);
+    if (bucket.live === 0) this.buckets.delete(entry.at);
+    if (this.pending === 0) this.clear();
+    return true;
+  }
+
+  /** Milliseconds until `entry` fires, or false when it is no longer pending. */
+  remaining(entry: TimerEntry): number | false {
+    return entry.bucket === null ? false : Math.max(0, entry.at - this.clock.now());
+  }
+
+  /** Cancels every timer owned by a process that exits. */
+  cancelOwned(owner: OwnedTimers): void {
+    const timers = owner.timers;
+    if (timers === null) return;
+    owner.timers = null;
+    for (const entry of timers) {
+      entry.owner = null;
+      this.cancel(entry);
+    }
+  }
+
+  /** Drops every timer and the clock alarm. */
+  clear(): void {
+    this.buckets.clear();
+    this.dueTimes.clear();
+    this.pending = 0;
+    this.alarmAt = Number.POSITIVE_INFINITY;
+    this.clock.clearAlarm();
+  }
+
+  private release(entry: TimerEntry, bucket: Bucket): void {
+    entry.bucket = null;
+    bucket.live--;
+    this.pending--;
+    const owner = entry.owner;
+    if (owner !== null) {
+      owner.timers?.delete(entry);
+      entry.owner = null;
+    }
+  }
+
+  private arm(at: number): void {
+    this.alarmAt = at;
+    this.clock.setAlarm(at, this.onAlarm);
+  }
+
+  private readonly onAlarm = (): void => {
+    this.alarmAt = Number.POSITIVE_INFINITY;
+    const now = this.clock.now();
+    for (let at = this.dueTimes.peek(); at !== undefined && at <= now; at = this.dueTimes.peek()) {
+      this.dueTimes.pop();
+      const bucket = this.buckets.get(at);
+      if (bucket === undefined) continue;
+      this.buckets.delete(at);
+      for (const entry of bucket.entries) {
+        if (entry.bucket !== bucket) continue;
+        this.release(entry, bucket);
+        this.deliver(entry);
+      }
+    }
+    const next = this.dueTimes.peek();
+    if (next !== undefined && this.pending > 0) this.arm(next);
+    else if (this.pending === 0) this.clear();
+  };
+}
