@@ -50,7 +50,7 @@ export {
   TIMEOUT,
   type Timeout,
 } from './messages.js';
-export { comparePids, isPid, Pid } from './pid.js';
+export { comparePids, isPid, Pid, runtimeOf } from './pid.js';
 export type { ProcessStatus } from './process.js';
 export { isRef, makeRef, Ref } from './ref.js';
 export { Registry, type RegistryEntry, type RegistryOptions } from './registry.js';

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from './errors.js';
 import type { Process } from './process.js';
+import type { Runtime } from './runtime.js';
 
 declare const messageType: unique symbol;
 
@@ -55,6 +56,14 @@ export class Pid<M = unknown> {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+/**
+ * The runtime a live PID belongs to, or undefined once the process has exited. Lets
+ * higher layers (GenServer.call, Task.await) use the server's own clock and runtime.
+ */
+export function runtimeOf(pid: Pid<any>): Runtime | undefined {
+  return pid.proc?.runtime;
 }
 
 /** Orders PIDs by node, then id, then serial (negative, zero or positive, like `Array#sort` wants). */

@@ -269,6 +269,24 @@ export class Runtime {
     return ref;
   }
 
+  /**
+   * Calls `callback` after `ms` milliseconds of the runtime's clock: `setTimeout` for
+   * code outside processes (call timeouts, backoff), on the same queue as `sendAfter`,
+   * so a `VirtualClock` drives it too. Cancel with `cancelTimer`. What `callback`
+   * throws becomes a `report` of type `'watcher_error'`.
+   */
+  callAfter(ms: number, callback: () => void): TimerRef {
+    assertDelay(ms);
+    if (typeof callback !== 'function') {
+      throw new InvalidArgumentError('callback', 'a function', callback);
+    }
+    const ref = new TimerRef();
+    const entry = new TimerEntry(undefined, undefined, () => this.runCallback(callback, undefined));
+    ref.entry = entry;
+    this.timers.add(entry, ms);
+    return ref;
+  }
+
   /** Cancels a timer; returns the ms it had left, or false if it already fired or was cancelled. */
   cancelTimer(ref: TimerRef): number | false {
     const entry = timerEntry(ref);

@@ -1,0 +1,161 @@
+import {
+  defaultRuntime,
+  ExitError,
+  InvalidArgumentError,
+  type Name,
+  NoProcError,
+  type Pid,
+  type Runtime,
+  runtimeOf,
+  TimeoutError,
+  type Via,
+} from '@actorkit/core';
+import { CallEnvelope, CastEnvelope, From, SystemEnvelope } from './envelopes.js';
+import type { ServerStatus } from './server-loop.js';
+
+declare const serverType: unique symbol;
+
+/**
+ * The PID of a running GenServer of module `S`: what `start` resolves to. Calls
+ * through it are typed by the module's requests and replies.
+ */
+export type ServerRef<S> = Pid<any> & { readonly [serverType]?: S };
+
+/** Options for calls: the timeout, and the runtime in which to look up a name. */
+export interface CallOptions {
+  /** @default 5000 (Infinity for `stop`) */
+  timeout?: number;
+  /** Where names are looked up; PIDs know their own runtime. @default defaultRuntime() */
+  runtime?: Runtime;
+}
+
+/** @internal The runtime a server reference lives in. */
+export function runtimeFor(server: Pid<any> | Name | Via, options?: CallOptions): Runtime {
+  if (options?.runtime !== undefined) return options.runtime;
+  if (typeof server === 'object' && 'id' in server) {
+    return runtimeOf(server as Pid<any>) ?? defaultRuntime();
+  }
+  return defaultRuntime();
+}
+
+function normalize(timeout: number | CallOptions | undefined, fallback: number): CallOptions & { timeout: number } {
+  const options = typeof timeout === 'number' ? { timeout } : { ...timeout };
+  const ms = options.timeout ?? fallback;
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
+    throw new InvalidArgumentError('timeout', 'a number of ms >= 0 or Infinity', ms);
+  }
+  return { ...options, timeout: ms };
+}
+
+/**
+ * @internal Sends an envelope built around a fresh `From` and waits for the reply,
+ * watching the server for the whole call.
+ */
+function request<R>(
+  server: Pid<any> | Name | Via,
+  timeoutOrOptions: number | CallOptions | undefined,
+  fallbackTimeout: number,
+  what: string,
+  envelope: (from: From<R>) => unknown,
+): Promise<R> {
+  let options: CallOptions & { timeout: number };
+  let runtime: Runtime;
+  let pid: Pid<any> | undefined;
+  try {
+    options = normalize(timeoutOrOptions, fallbackTimeout);
+    runtime = runtimeFor(server, options);
+    pid = runtime.resolve(server);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (pid === undefined) {
+    return Promise.reject(
+      new NoProcError(server, `${what} needs a running server: start it first, or check the name.`),
+    );
+  }
+  const target = pid;
+  return new Promise<R>((resolve, reject) => {
+    const from = new From<R>(resolve, reject, (ref) => runtime.cancelTimer(ref));
+    from.unwatch = runtime.watch(target, (reason) => from.fail(new ExitError(reason, target)));
+    if (options.timeout !== Number.POSITIVE_INFINITY) {
+      from.timer = runtime.callAfter(options.timeout, () =>
+        from.fail(new TimeoutError(`${what} to ${target}`, options.timeout)),
+      );
+    }
+    try {
+      runtime.send(target, envelope(from));
+    } catch (error) {
+      from.fail(error);
+    }
+  });
+}
+
+/** @internal */
+export function call(
+  server: Pid<any> | Name | Via,
+  req: unknown,
+  timeout: number | CallOptions | undefined,
+): Promise<any> {
+  return request(server, timeout, 5000, 'GenServer.call', (from) => new CallEnvelope(req, from));
+}
+
+/** @internal */
+export function cast(server: Pid<any> | Name | Via, req: unknown, options?: CallOptions): void {
+  try {
+    runtimeFor(server, options).send(server, new CastEnvelope(req));
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
+    // As in Elixir, a cast to a missing server or a full mailbox is not the caller's problem.
+  }
+}
+
+/** @internal */
+export function reply<R>(from: From<R>, value: R): boolean {
+  if (!(from instanceof From)) {
+    throw new InvalidArgumentError('from', 'the From passed to handleCall', from);
+  }
+  return from.resolve(value);
+}
+
+/** @internal */
+export function getState(server: Pid<any> | Name | Via, timeout: number | CallOptions): Promise<unknown> {
+  return request(server, timeout, 5000, 'GenServer.getState', (from) => new SystemEnvelope('getState', from));
+}
+
+/** @internal */
+export function replaceState(
+  server: Pid<any> | Name | Via,
+  update: (state: unknown) => unknown,
+  timeout: number | CallOptions,
+): Promise<unknown> {
+  if (typeof update !== 'function') {
+    return Promise.reject(new InvalidArgumentError('update', 'a function (state) => newState', update));
+  }
+  return request(server, timeout, 5000, 'GenServer.replaceState', (from) => new SystemEnvelope('replaceState', from, update));
+}
+
+/** @internal */
+export function getStatus(
+  server: Pid<any> | Name | Via,
+  timeout: number | CallOptions,
+): Promise<ServerStatus> {
+  return request(server, timeout, 5000, 'GenServer.getStatus', (from) => new SystemEnvelope('getStatus', from));
+}
+
+/** @internal Asks the server to stop and waits for it to exit with that reason. */
+export function stopServer(
+  server: Pid<any> | Name | Via,
+  reason: unknown,
+  timeout: number | CallOptions,
+): Promise<void> {
+  return request<void>(
+    server,
+    timeout,
+    Number.POSITIVE_INFINITY,
+    'GenServer.stop',
+    () => new SystemEnvelope('stop', null, reason),
+  ).catch((error: unknown) => {
+    if (error instanceof ExitError && error.reason === reason) return;
+    throw error;
+  });
+}

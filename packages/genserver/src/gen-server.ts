@@ -1,0 +1,281 @@
+import {
+  type MailboxOptions,
+  type Name,
+  type Pid,
+  type ProcessContext,
+  type Runtime,
+  type SystemMessage,
+  type Timeout,
+  type TimerRef,
+  type Via,
+} from '@actorkit/core';
+import type { ChildSpec } from './child-spec.js';
+import {
+  call,
+  cast,
+  getState,
+  getStatus,
+  replaceState,
+  reply,
+  type ServerRef,
+  stopServer,
+  type CallOptions,
+} from './client.js';
+import type { From } from './envelopes.js';
+import type {
+  CallResult,
+  InitResult,
+  MaybePromise,
+  NoReplyResult,
+} from './results.js';
+import { startServer } from './start.js';
+
+declare const replyType: unique symbol;
+declare const serverTypes: unique symbol;
+
+/**
+ * A call request whose reply has type `Reply`: `Call<'get', number>` is `{ type: 'get' }`
+ * answered with a number; `Call<'add', number, { by: number }>` adds a payload. A
+ * union of these makes `GenServer.call` typed end to end.
+ */
+export type Call<Type extends string, Reply, Payload extends object = {}> = {
+  type: Type;
+  readonly [replyType]?: Reply;
+} & Payload;
+
+/** The reply type of a request built with {@link Call}. */
+export type ReplyOf<Request> = Request extends { readonly [replyType]?: infer R } ? R : unknown;
+
+/** The reply type for `request` among a server's `Calls`, matched on `type`. */
+export type ReplyFor<Calls, Request> = Request extends { type: infer T }
+  ? ReplyOf<Extract<Calls, { type: T }>>
+  : ReplyOf<Calls>;
+
+/** Any GenServer module instance. */
+export type AnyServer = GenServer<any, any, any, any>;
+/** A GenServer module: a class with a no-argument constructor. */
+export type ServerModule<S extends AnyServer = AnyServer> = new () => S;
+/** The state type of a server module. */
+export type StateOf<S> = S extends { readonly [serverTypes]?: { state: infer T } } ? T : unknown;
+/** The call request type of a server module. */
+export type CallsOf<S> = S extends { readonly [serverTypes]?: { calls: infer T } } ? T : any;
+/** The cast request type of a server module. */
+export type CastsOf<S> = S extends { readonly [serverTypes]?: { casts: infer T } } ? T : any;
+/** The argument `init` takes. */
+export type InitArg<S> = S extends { init(arg: infer A): unknown } ? A : never;
+
+/** Options for `GenServer.start` and `startLink`. */
+export interface StartOptions {
+  /** The runtime to start in. @default the linked process's runtime, else `defaultRuntime()` */
+  runtime?: Runtime;
+  /** Register the server under a name, or `{ via: registry, key }`. */
+  name?: Name | Via;
+  /** Ms to wait for `init`; past it the process is killed and start rejects with `TimeoutError`. @default 5000 */
+  timeout?: number;
+  /** Bounded mailbox settings. @default unbounded */
+  mailbox?: MailboxOptions;
+}
+
+/** Options for `startLink`: `link` is the process the server is linked to (its parent). */
+export interface StartLinkOptions extends StartOptions {
+  link: Pid<any>;
+}
+
+/**
+ * A generic server, as Elixir's `GenServer`: a process that keeps state and answers
+ * calls (request/reply), casts (fire-and-forget) and plain messages (info), one at a
+ * time. Write a class that extends `GenServer<State, Calls, Casts, Info>` and
+ * implements the callbacks it needs; start it with `GenServer.start` or, under a
+ * supervisor, `startLink`.
+ *
+ * @example
+ * type CounterCall = Call<'get', number> | Call<'add', number, { by: number }>;
+ *
+ * class Counter extends GenServer<number, CounterCall> {
+ *   init(start: number) {
+ *     return ok(start);
+ *   }
+ *   override handleCall(request: CounterCall, _from: From, count: number) {
+ *     switch (request.type) {
+ *       case 'get': return reply(count, count);
+ *       case 'add': return reply(count + request.by, count + request.by);
+ *     }
+ *   }
+ * }
+ *
+ * const counter = await GenServer.start(Counter, 0);
+ * await GenServer.call(counter, { type: 'add', by: 2 }); // 2, typed as number
+ *
+ * Callbacks may be async: the server still handles one message at a time. The state is
+ * passed in and returned, as in Elixir; keep it in the results, not in fields.
+ *
+ * ## When not to use it
+ * For one-off background work, use a `Task`; for a state machine, `StateMachine`; for
+ * code organisation alone, a plain module. A GenServer is a unit of concurrency and a
+ * single point of serialisation: one server for all users is a bottleneck.
+ *
+ * ## Differences from Elixir
+ * `init`, like every callback, runs in the new process; `start` resolves once it returns.
+ * A call is answered through a promise rather than a message to the caller, so calls
+ * work from outside any process. `handleInfo` receives `TIMEOUT` for an idle timeout.
+ */
+export abstract class GenServer<State = unknown, Calls = never, Casts = never, Info = never> {
+  declare readonly [serverTypes]?: { state: State; calls: Calls; casts: Casts; info: Info };
+  private context: ProcessContext<unknown> | undefined;
+
+  /**
+   * Runs in the new process before any message. Return `ok(state)` (optionally with
+   * `{ continue: arg }` or `{ timeout: ms }`), `ignore()`, or `stop(reason)`. A throw
+   * is a failed start.
+   */
+  abstract init(arg: any): MaybePromise<InitResult<State>>;
+
+  /**
+   * Handles a `GenServer.call`. Return `reply(value, state)`, `noreply(state)` (then
+   * answer later with `GenServer.reply(from, value)`), or `stop(reason, state, reply?)`.
+   * If left out, a call crashes the server.
+   */
+  handleCall?(
+    request: Calls,
+    from: From<ReplyOf<Calls>>,
+    state: State,
+  ): MaybePromise<CallResult<State, ReplyOf<Calls>>>;
+
+  /** Handles a `GenServer.cast`. Return `noreply(state)` or `stop(reason, state)`. If left out, a cast crashes the server. */
+  handleCast?(request: Casts, state: State): MaybePromise<NoReplyResult<State>>;
+
+  /**
+   * Handles any other message: `sendAfter` ticks, `Down` and `Exit` messages, `TIMEOUT`
+   * after an idle timeout. Return `noreply(state)` or `stop(reason, state)`. If left
+   * out, such messages are reported (`report` event, type `'unhandled_info'`) and dropped.
+   */
+  handleInfo?(message: Info | SystemMessage | Timeout, state: State): MaybePromise<NoReplyResult<State>>;
+
+  /** Runs after a callback returned `{ continue: arg }`, before the next message. */
+  handleContinue?(arg: any, state: State): MaybePromise<NoReplyResult<State>>;
+
+  /**
+   * Runs when the server stops: after a `stop` result, `GenServer.stop`, a crash in a
+   * callback, or an exit signal from its parent while trapping exits (supervisor
+   * shutdown). Not run on `kill` or on other exit signals when not trapping.
+   */
+  terminate?(reason: unknown, state: State): MaybePromise<void>;
+
+  /** Shapes what `getStatus` shows of the state, e.g. to hide secrets. @default the state as is */
+  formatStatus?(state: State): unknown;
+
+  /** @internal */
+  attach(context: ProcessContext<unknown>): void {
+    this.context = context;
+  }
+
+  /** The server's process context (links, monitors, trapping exits, AbortSignal). */
+  protected get ctx(): ProcessContext<unknown> {
+    if (this.context === undefined) throw new Error('ctx is available from init() on.');
+    return this.context;
+  }
+
+  /** The server's own PID. */
+  protected get self(): Pid<any> {
+    return this.ctx.self;
+  }
+
+  /** Sends `message` to this server's `handleInfo` after `ms` ms (Elixir's `Process.send_after(self(), …)`). */
+  protected sendAfter(message: Info, ms: number): TimerRef {
+    return this.ctx.sendAfter(message, ms);
+  }
+
+  /** Cancels a timer from `sendAfter`; returns the ms it had left, or false. */
+  protected cancelTimer(ref: TimerRef): number | false {
+    return this.ctx.cancelTimer(ref);
+  }
+
+  /**
+   * Starts `module` in a new process, unlinked, and resolves with its PID once
+   * `init(arg)` has returned `ok`. Rejects with `StartError` (its `reason` is the stop
+   * reason, the `Crash`, or `'ignore'`), `NameTakenError`, or `TimeoutError`.
+   */
+  static start<S extends AnyServer>(
+    module: ServerModule<S>,
+    arg: InitArg<S>,
+    options: StartOptions = {},
+  ): Promise<ServerRef<S>> {
+    return startServer(module, arg, options, undefined);
+  }
+
+  /** Like `start`, and links the server to `options.link` (its parent, usually a supervisor). */
+  static startLink<S extends AnyServer>(
+    module: ServerModule<S>,
+    arg: InitArg<S>,
+    options: StartLinkOptions,
+  ): Promise<ServerRef<S>> {
+    return startServer(module, arg, options, options.link);
+  }
+
+  /**
+   * Sends `request` to `server` and waits for `handleCall`'s reply. Use `cast` when no
+   * answer is needed. Rejects with `NoProcError` if the server is not alive, with
+   * `ExitError` (carrying the reason) if it exits before replying, and with
+   * `TimeoutError` after `timeout` ms (default 5000; `Infinity` waits forever). A reply
+   * that comes after a timeout is dropped.
+   */
+  static call<S, R extends CallsOf<S>>(
+    server: ServerRef<S> | Name | Via,
+    request: R,
+    timeout: number | CallOptions = 5000,
+  ): Promise<ReplyFor<CallsOf<S>, R>> {
+    return call(server, request, timeout);
+  }
+
+  /** Sends `request` to `handleCast` and returns at once; always succeeds, as in Elixir, even if the server is gone. */
+  static cast<S>(server: ServerRef<S> | Name | Via, request: CastsOf<S>, options?: CallOptions): void {
+    cast(server, request, options);
+  }
+
+  /** Answers a call whose `handleCall` returned `noreply`; false if the caller is no longer waiting. */
+  static reply<R>(from: From<R>, value: R): boolean {
+    return reply(from, value);
+  }
+
+  /**
+   * Stops `server` with `reason` (default `'normal'`), running `terminate` first, and
+   * resolves once it has exited. Rejects with `NoProcError` if it is not alive and
+   * `TimeoutError` after `timeout` ms (default `Infinity`).
+   */
+  static stop(server: ServerRef<any> | Name | Via, reason: unknown = 'normal', timeout: number | CallOptions = Number.POSITIVE_INFINITY): Promise<void> {
+    return stopServer(server, reason, timeout);
+  }
+
+  /** The server's state, as `:sys.get_state`. For debugging and tests, not for program logic. */
+  static getState<S>(server: ServerRef<S> | Name | Via, timeout: number | CallOptions = 5000): Promise<StateOf<S>> {
+    return getState(server, timeout) as Promise<StateOf<S>>;
+  }
+
+  /** Replaces the state with `update(state)`, as `:sys.replace_state`; resolves with the new state. */
+  static replaceState<S>(
+    server: ServerRef<S> | Name | Via,
+    update: (state: StateOf<S>) => StateOf<S>,
+    timeout: number | CallOptions = 5000,
+  ): Promise<StateOf<S>> {
+    return replaceState(server, update as (state: unknown) => unknown, timeout) as Promise<StateOf<S>>;
+  }
+
+  /** The server's module and state as `formatStatus` shows it, as `:sys.get_status`. */
+  static getStatus(server: ServerRef<any> | Name | Via, timeout: number | CallOptions = 5000) {
+    return getStatus(server, timeout);
+  }
+
+  /**
+   * The default child spec of a module: `{ id: module name, start: startLink(module, arg) }`,
+   * so a supervisor's children can be written `[Module, arg]`. Override to change the
+   * id, restart or shutdown.
+   */
+  static childSpec<S extends AnyServer>(this: ServerModule<S>, arg: InitArg<S>): ChildSpec {
+    const module = this;
+    return {
+      id: module.name,
+      start: ({ runtime, self }) => GenServer.startLink(module, arg, { runtime, link: self }),
+    };
+  }
+}
+

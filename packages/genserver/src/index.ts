@@ -1,0 +1,44 @@
+export {
+  type Backoff,
+  type ChildId,
+  type ChildModule,
+  type ChildSpec,
+  type ChildSpecLike,
+  childSpec,
+  type StartContext,
+} from './child-spec.js';
+export type { CallOptions, ServerRef } from './client.js';
+export { From } from './envelopes.js';
+export { ChildError, ChildSpecError, StartError } from './errors.js';
+export {
+  type AnyServer,
+  type Call,
+  type CallsOf,
+  type CastsOf,
+  GenServer,
+  type InitArg,
+  type ReplyFor,
+  type ReplyOf,
+  type ServerModule,
+  type StartLinkOptions,
+  type StartOptions,
+  type StateOf,
+} from './gen-server.js';
+export {
+  type Action,
+  type CallResult,
+  Ignore,
+  ignore,
+  type InitResult,
+  type MaybePromise,
+  NoReply,
+  type NoReplyResult,
+  noreply,
+  Ok,
+  ok,
+  Reply,
+  reply,
+  Stop,
+  stop,
+} from './results.js';
+export type { ServerStatus } from './server-loop.js';

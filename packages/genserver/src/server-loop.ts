@@ -1,0 +1,259 @@
+import {
+  Crash,
+  Exit,
+  type Handler,
+  type Pid,
+  type ProcessContext,
+  TIMEOUT,
+  type TimerRef,
+} from '@actorkit/core';
+import { CallEnvelope, CastEnvelope, type From, IdleTimeout, SystemEnvelope } from './envelopes.js';
+import type { GenServer } from './gen-server.js';
+import { type Action, Ignore, NoReply, Ok, Reply, Stop } from './results.js';
+
+/** @internal What `start` learns from the new process: it initialized, or chose to ignore. */
+export interface StartAck {
+  started(): void;
+  ignored(): void;
+}
+
+/** What `GenServer.getStatus` returns: the server, its module, and its state as `formatStatus` shows it. */
+export interface ServerStatus {
+  pid: Pid<any>;
+  module: string;
+  state: unknown;
+}
+
+/**
+ * @internal The generic server loop (OTP's `gen_server` module): a handler process that
+ * calls the module's callbacks one message at a time and applies their results. Sync
+ * callbacks cost no promise; async ones are awaited before the next message.
+ */
+export class ServerLoop implements Handler<unknown> {
+  private state: unknown;
+  private ctx!: ProcessContext<unknown>;
+  private idleTimer: TimerRef | null = null;
+  private idleToken: IdleTimeout | null = null;
+
+  constructor(
+    private readonly module: GenServer<any, any, any, any>,
+    private readonly arg: unknown,
+    private readonly ack: StartAck,
+  ) {}
+
+  init(ctx: ProcessContext<unknown>): void | Promise<void> {
+    this.ctx = ctx;
+    this.module.attach(ctx);
+    return this.guard(() => this.module.init(this.arg), (result) => this.afterInit(result));
+  }
+
+  handle(message: unknown): void | Promise<void> {
+    if (this.idleTimer !== null) this.disarmIdle();
+    if (message instanceof CallEnvelope) return this.dispatchCall(message);
+    if (message instanceof CastEnvelope) return this.dispatchCast(message);
+    if (message instanceof SystemEnvelope) return this.dispatchSystem(message);
+    if (message instanceof Exit && message.from.equals(this.ctx.parent)) {
+      return this.terminate(message.reason);
+    }
+    if (message instanceof IdleTimeout) {
+      if (message !== this.idleToken) return;
+      return this.dispatchInfo(TIMEOUT);
+    }
+    return this.dispatchInfo(message);
+  }
+
+  private afterInit(result: unknown): void | Promise<void> {
+    if (result instanceof Ok) {
+      this.state = result.state;
+      this.ack.started();
+      return this.applyAction(result.action);
+    }
+    if (result instanceof Ignore) {
+      this.ack.ignored();
+      this.ctx.unlink(this.ctx.parent);
+      this.ctx.exit('normal');
+    }
+    if (result instanceof Stop) {
+      this.ctx.unlink(this.ctx.parent);
+      this.ctx.exit(result.reason);
+    }
+    throw badReturn(this.module, 'init', result, 'ok(state), ignore() or stop(reason)');
+  }
+
+  private dispatchCall(envelope: CallEnvelope): void | Promise<void> {
+    const module = this.module;
+    if (module.handleCall === undefined) {
+      throw new Error(
+        `${moduleName(module)} received a call but does not implement handleCall. Add handleCall, or use cast.`,
+      );
+    }
+    return this.guard(
+      () => module.handleCall!(envelope.request, envelope.from, this.state),
+      (result) => this.applyCall(result, envelope.from),
+    );
+  }
+
+  private dispatchCast(envelope: CastEnvelope): void | Promise<void> {
+    const module = this.module;
+    if (module.handleCast === undefined) {
+      throw new Error(
+        `${moduleName(module)} received a cast but does not implement handleCast. Add handleCast.`,
+      );
+    }
+    return this.guard(
+      () => module.handleCast!(envelope.request, this.state),
+      (result) => this.applyNoReply(result, 'handleCast'),
+    );
+  }
+
+  private dispatchInfo(message: unknown): void | Promise<void> {
+    const module = this.module;
+    if (module.handleInfo === undefined) {
+      this.ctx.runtime.events.emit('report', {
+        type: 'unhandled_info',
+        pid: this.ctx.self,
+        module: moduleName(module),
+        message,
+      });
+      return;
+    }
+    return this.guard(
+      () => module.handleInfo!(message, this.state),
+      (result) => this.applyNoReply(result, 'handleInfo'),
+    );
+  }
+
+  private dispatchSystem(envelope: SystemEnvelope): void | Promise<void> {
+    switch (envelope.kind) {
+      case 'getState':
+        envelope.from?.resolve(this.state);
+        return;
+      case 'replaceState':
+        return this.guard(
+          () => (envelope.payload as (state: unknown) => unknown)(this.state),
+          (state) => {
+            this.state = state;
+            envelope.from?.resolve(state);
+          },
+        );
+      case 'getStatus':
+        envelope.from?.resolve(this.status());
+        return;
+      case 'stop':
+        return this.terminate(envelope.payload);
+    }
+  }
+
+  private status(): ServerStatus {
+    const module = this.module;
+    const state = module.formatStatus === undefined ? this.state : module.formatStatus(this.state);
+    return { pid: this.ctx.self, module: moduleName(module), state };
+  }
+
+  private applyCall(result: unknown, from: From<any>): void | Promise<void> {
+    if (result instanceof Reply) {
+      this.state = result.state;
+      from.resolve(result.value);
+      return this.applyAction(result.action);
+    }
+    if (result instanceof Stop && result.reply !== undefined) from.resolve(result.reply.value);
+    return this.applyNoReply(result, 'handleCall');
+  }
+
+  private applyNoReply(result: unknown, callback: string): void | Promise<void> {
+    if (result instanceof NoReply) {
+      this.state = result.state;
+      return this.applyAction(result.action);
+    }
+    if (result instanceof Stop) {
+      this.state = result.state;
+      return this.terminate(result.reason);
+    }
+    const expected = callback === 'handleCall' ? 'reply(), noreply() or stop()' : 'noreply() or stop()';
+    throw badReturn(this.module, callback, result, expected);
+  }
+
+  private applyAction(action: Action | undefined): void | Promise<void> {
+    if (action === undefined) return;
+    if ('timeout' in action) {
+      this.armIdle(action.timeout);
+      return;
+    }
+    const module = this.module;
+    if (module.handleContinue === undefined) {
+      throw new Error(
+        `${moduleName(module)} returned { continue } but does not implement handleContinue.`,
+      );
+    }
+    return this.guard(
+      () => module.handleContinue!(action.continue, this.state),
+      (result) => this.applyNoReply(result, 'handleContinue'),
+    );
+  }
+
+  /** Runs `terminate(reason, state)` if the module has one, then exits with `reason`. */
+  private terminate(reason: unknown): void | Promise<void> {
+    const module = this.module;
+    const exit = (): never => this.ctx.exit(reason);
+    if (module.terminate === undefined) return exit();
+    return then(module.terminate(reason, this.state), exit);
+  }
+
+  /**
+   * Calls a callback and hands its (possibly async) result to `next`. A throw or
+   * rejection runs `terminate` with the crash reason, then ends the process with it.
+   */
+  private guard(call: () => unknown, next: (result: any) => void | Promise<void>) {
+    let result: unknown;
+    try {
+      result = call();
+    } catch (error) {
+      return this.crash(error);
+    }
+    if (!isPromise(result)) return next(result);
+    return result.then(next, (error: unknown) => this.crash(error));
+  }
+
+  private crash(error: unknown): void | Promise<void> {
+    const module = this.module;
+    const rethrow = (): never => {
+      throw error;
+    };
+    if (module.terminate === undefined || !this.ctx.runtime.isAlive(this.ctx.self)) return rethrow();
+    return then(module.terminate(new Crash(error), this.state), rethrow);
+  }
+
+  private armIdle(ms: number): void {
+    this.idleToken = new IdleTimeout();
+    this.idleTimer = this.ctx.sendAfter(this.idleToken, ms);
+  }
+
+  private disarmIdle(): void {
+    this.ctx.cancelTimer(this.idleTimer!);
+    this.idleTimer = null;
+    this.idleToken = null;
+  }
+}
+
+function then(value: unknown, next: () => void): void | Promise<void> {
+  if (isPromise(value)) return value.then(next);
+  next();
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Promise<unknown>).then === 'function'
+  );
+}
+
+function moduleName(module: object): string {
+  return module.constructor.name;
+}
+
+function badReturn(module: object, callback: string, value: unknown, expected: string): Error {
+  return new TypeError(
+    `${moduleName(module)}.${callback} returned ${String(value)}; expected ${expected}.`,
+  );
+}
