@@ -459,7 +459,12 @@ export class Runtime {
       this.events.emit('exit', { pid: proc.pid, reason, registeredName });
   }
 
-  private deadLetter(to: unknown, message: unknown, reason: 'noproc' | 'exited'): void {
+  /**
+   * Records a message that reached no process: counts it in `stats.deadLetters` and
+   * emits `deadLetter`. The runtime calls it for sends to dead PIDs; higher layers call
+   * it for messages they must drop (a supervisor's stand-in for a child in backoff).
+   */
+  deadLetter(to: unknown, message: unknown, reason: 'noproc' | 'exited' = 'noproc'): void {
     this.stats.deadLetters++;
     if (this.events.has('deadLetter')) this.events.emit('deadLetter', { to, message, reason });
   }

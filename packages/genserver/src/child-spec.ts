@@ -67,7 +67,9 @@ export interface ChildModule<A = any> {
 export type ChildSpecLike = ChildSpec | readonly [ChildModule, unknown] | ChildModule;
 
 /** @internal A spec with every default filled in. */
-export type NormalizedSpec = Required<Omit<ChildSpec, 'backoff'>> & { backoff: Backoff | undefined };
+export type NormalizedSpec = Required<Omit<ChildSpec, 'backoff'>> & {
+  backoff: Backoff | undefined;
+};
 
 /**
  * Returns `spec` with `overrides` applied, as Elixir's `Supervisor.child_spec/2`: the
@@ -92,15 +94,25 @@ export function normalizeChildSpec(like: ChildSpecLike): NormalizedSpec {
   }
   const restart = spec.restart ?? 'permanent';
   if (!['permanent', 'transient', 'temporary'].includes(restart)) {
-    throw new ChildSpecError(`${where}: restart must be 'permanent', 'transient' or 'temporary', got ${String(restart)}.`);
+    throw new ChildSpecError(
+      `${where}: restart must be 'permanent', 'transient' or 'temporary', got ${String(restart)}.`,
+    );
   }
   const type = spec.type ?? 'worker';
   if (type !== 'worker' && type !== 'supervisor') {
-    throw new ChildSpecError(`${where}: type must be 'worker' or 'supervisor', got ${String(type)}.`);
+    throw new ChildSpecError(
+      `${where}: type must be 'worker' or 'supervisor', got ${String(type)}.`,
+    );
   }
   const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000);
-  if (shutdown !== 'brutal_kill' && shutdown !== 'infinity' && !(typeof shutdown === 'number' && shutdown >= 0)) {
-    throw new ChildSpecError(`${where}: shutdown must be ms >= 0, 'brutal_kill' or 'infinity', got ${String(shutdown)}.`);
+  if (
+    shutdown !== 'brutal_kill' &&
+    shutdown !== 'infinity' &&
+    !(typeof shutdown === 'number' && shutdown >= 0)
+  ) {
+    throw new ChildSpecError(
+      `${where}: shutdown must be ms >= 0, 'brutal_kill' or 'infinity', got ${String(shutdown)}.`,
+    );
   }
   if (spec.backoff !== undefined) validateBackoff(spec.backoff, where);
   return { id: spec.id, start: spec.start, restart, shutdown, type, backoff: spec.backoff };
@@ -139,5 +151,5 @@ function validateBackoff(backoff: Backoff, where: string): void {
 }
 
 function describeId(id: unknown): string {
-  return typeof id === 'symbol' ? id.toString() : JSON.stringify(id) ?? String(id);
+  return typeof id === 'symbol' ? id.toString() : (JSON.stringify(id) ?? String(id));
 }

@@ -38,7 +38,10 @@ export function runtimeFor(server: Pid<any> | Name | Via, options?: CallOptions)
   return defaultRuntime();
 }
 
-function normalize(timeout: number | CallOptions | undefined, fallback: number): CallOptions & { timeout: number } {
+function normalize(
+  timeout: number | CallOptions | undefined,
+  fallback: number,
+): CallOptions & { timeout: number } {
   const options = typeof timeout === 'number' ? { timeout } : { ...timeout };
   const ms = options.timeout ?? fallback;
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
@@ -118,8 +121,17 @@ export function reply<R>(from: From<R>, value: R): boolean {
 }
 
 /** @internal */
-export function getState(server: Pid<any> | Name | Via, timeout: number | CallOptions): Promise<unknown> {
-  return request(server, timeout, 5000, 'GenServer.getState', (from) => new SystemEnvelope('getState', from));
+export function getState(
+  server: Pid<any> | Name | Via,
+  timeout: number | CallOptions,
+): Promise<unknown> {
+  return request(
+    server,
+    timeout,
+    5000,
+    'GenServer.getState',
+    (from) => new SystemEnvelope('getState', from),
+  );
 }
 
 /** @internal */
@@ -129,9 +141,17 @@ export function replaceState(
   timeout: number | CallOptions,
 ): Promise<unknown> {
   if (typeof update !== 'function') {
-    return Promise.reject(new InvalidArgumentError('update', 'a function (state) => newState', update));
+    return Promise.reject(
+      new InvalidArgumentError('update', 'a function (state) => newState', update),
+    );
   }
-  return request(server, timeout, 5000, 'GenServer.replaceState', (from) => new SystemEnvelope('replaceState', from, update));
+  return request(
+    server,
+    timeout,
+    5000,
+    'GenServer.replaceState',
+    (from) => new SystemEnvelope('replaceState', from, update),
+  );
 }
 
 /** @internal */
@@ -139,7 +159,13 @@ export function getStatus(
   server: Pid<any> | Name | Via,
   timeout: number | CallOptions,
 ): Promise<ServerStatus> {
-  return request(server, timeout, 5000, 'GenServer.getStatus', (from) => new SystemEnvelope('getStatus', from));
+  return request(
+    server,
+    timeout,
+    5000,
+    'GenServer.getStatus',
+    (from) => new SystemEnvelope('getStatus', from),
+  );
 }
 
 /** @internal Asks the server to stop and waits for it to exit with that reason. */

@@ -1,16 +1,17 @@
-import {
-  type MailboxOptions,
-  type Name,
-  type Pid,
-  type ProcessContext,
-  type Runtime,
-  type SystemMessage,
-  type Timeout,
-  type TimerRef,
-  type Via,
+import type {
+  MailboxOptions,
+  Name,
+  Pid,
+  ProcessContext,
+  Runtime,
+  SystemMessage,
+  Timeout,
+  TimerRef,
+  Via,
 } from '@actorkit/core';
 import type { ChildSpec } from './child-spec.js';
 import {
+  type CallOptions,
   call,
   cast,
   getState,
@@ -19,15 +20,9 @@ import {
   reply,
   type ServerRef,
   stopServer,
-  type CallOptions,
 } from './client.js';
 import type { From } from './envelopes.js';
-import type {
-  CallResult,
-  InitResult,
-  MaybePromise,
-  NoReplyResult,
-} from './results.js';
+import type { CallResult, InitResult, MaybePromise, NoReplyResult } from './results.js';
 import { startServer } from './start.js';
 
 declare const replyType: unique symbol;
@@ -74,11 +69,17 @@ export interface StartOptions {
   timeout?: number;
   /** Bounded mailbox settings. @default unbounded */
   mailbox?: MailboxOptions;
+  /** @internal What `processInfo` shows as the initial call. @default the module's name */
+  label?: string;
 }
 
-/** Options for `startLink`: `link` is the process the server is linked to (its parent). */
+/**
+ * Options for `startLink`: `link` is the process the server is linked to (its parent).
+ * JavaScript has no implicit calling process, so the parent is named explicitly; a
+ * supervisor passes its own PID. Without `link`, `startLink` is `start`.
+ */
 export interface StartLinkOptions extends StartOptions {
-  link: Pid<any>;
+  link?: Pid<any>;
 }
 
 /**
@@ -149,7 +150,10 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
    * after an idle timeout. Return `noreply(state)` or `stop(reason, state)`. If left
    * out, such messages are reported (`report` event, type `'unhandled_info'`) and dropped.
    */
-  handleInfo?(message: Info | SystemMessage | Timeout, state: State): MaybePromise<NoReplyResult<State>>;
+  handleInfo?(
+    message: Info | SystemMessage | Timeout,
+    state: State,
+  ): MaybePromise<NoReplyResult<State>>;
 
   /** Runs after a callback returned `{ continue: arg }`, before the next message. */
   handleContinue?(arg: any, state: State): MaybePromise<NoReplyResult<State>>;
@@ -228,7 +232,11 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
   }
 
   /** Sends `request` to `handleCast` and returns at once; always succeeds, as in Elixir, even if the server is gone. */
-  static cast<S>(server: ServerRef<S> | Name | Via, request: CastsOf<S>, options?: CallOptions): void {
+  static cast<S>(
+    server: ServerRef<S> | Name | Via,
+    request: CastsOf<S>,
+    options?: CallOptions,
+  ): void {
     cast(server, request, options);
   }
 
@@ -242,12 +250,19 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
    * resolves once it has exited. Rejects with `NoProcError` if it is not alive and
    * `TimeoutError` after `timeout` ms (default `Infinity`).
    */
-  static stop(server: ServerRef<any> | Name | Via, reason: unknown = 'normal', timeout: number | CallOptions = Number.POSITIVE_INFINITY): Promise<void> {
+  static stop(
+    server: ServerRef<any> | Name | Via,
+    reason: unknown = 'normal',
+    timeout: number | CallOptions = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
     return stopServer(server, reason, timeout);
   }
 
   /** The server's state, as `:sys.get_state`. For debugging and tests, not for program logic. */
-  static getState<S>(server: ServerRef<S> | Name | Via, timeout: number | CallOptions = 5000): Promise<StateOf<S>> {
+  static getState<S>(
+    server: ServerRef<S> | Name | Via,
+    timeout: number | CallOptions = 5000,
+  ): Promise<StateOf<S>> {
     return getState(server, timeout) as Promise<StateOf<S>>;
   }
 
@@ -257,7 +272,9 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
     update: (state: StateOf<S>) => StateOf<S>,
     timeout: number | CallOptions = 5000,
   ): Promise<StateOf<S>> {
-    return replaceState(server, update as (state: unknown) => unknown, timeout) as Promise<StateOf<S>>;
+    return replaceState(server, update as (state: unknown) => unknown, timeout) as Promise<
+      StateOf<S>
+    >;
   }
 
   /** The server's module and state as `formatStatus` shows it, as `:sys.get_status`. */
@@ -271,11 +288,9 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
    * id, restart or shutdown.
    */
   static childSpec<S extends AnyServer>(this: ServerModule<S>, arg: InitArg<S>): ChildSpec {
-    const module = this;
     return {
-      id: module.name,
-      start: ({ runtime, self }) => GenServer.startLink(module, arg, { runtime, link: self }),
+      id: this.name,
+      start: ({ runtime, self }) => GenServer.startLink(this, arg, { runtime, link: self }),
     };
   }
 }
-

@@ -44,7 +44,10 @@ export class ServerLoop implements Handler<unknown> {
   init(ctx: ProcessContext<unknown>): void | Promise<void> {
     this.ctx = ctx;
     this.module.attach(ctx);
-    return this.guard(() => this.module.init(this.arg), (result) => this.afterInit(result));
+    return this.guard(
+      () => this.module.init(this.arg),
+      (result) => this.afterInit(result),
+    );
   }
 
   handle(message: unknown): void | Promise<void> {
@@ -169,7 +172,8 @@ export class ServerLoop implements Handler<unknown> {
       this.state = result.state;
       return this.terminate(result.reason);
     }
-    const expected = callback === 'handleCall' ? 'reply(), noreply() or stop()' : 'noreply() or stop()';
+    const expected =
+      callback === 'handleCall' ? 'reply(), noreply() or stop()' : 'noreply() or stop()';
     throw badReturn(this.module, callback, result, expected);
   }
 
@@ -219,7 +223,8 @@ export class ServerLoop implements Handler<unknown> {
     const rethrow = (): never => {
       throw error;
     };
-    if (module.terminate === undefined || !this.ctx.runtime.isAlive(this.ctx.self)) return rethrow();
+    if (module.terminate === undefined || !this.ctx.runtime.isAlive(this.ctx.self))
+      return rethrow();
     return then(module.terminate(new Crash(error), this.state), rethrow);
   }
 

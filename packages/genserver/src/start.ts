@@ -52,7 +52,7 @@ export function startServer<S extends AnyServer>(
       pid = runtime.spawn(loop, {
         name: isAtom(name) ? name : undefined,
         link,
-        label: module.name,
+        label: options.label ?? module.name,
         mailbox: options.mailbox,
       });
       if (name !== undefined && !isAtom(name)) registerVia(runtime, name, pid);
@@ -69,7 +69,13 @@ export function startServer<S extends AnyServer>(
         : runtime.callAfter(timeout, () =>
             finish(() => {
               runtime.exit(pid, 'kill');
-              reject(new TimeoutError(`starting ${module.name}`, timeout, 'init() did not return in time.'));
+              reject(
+                new TimeoutError(
+                  `starting ${module.name}`,
+                  timeout,
+                  'init() did not return in time.',
+                ),
+              );
             }),
           );
   });

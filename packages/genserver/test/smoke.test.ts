@@ -42,3 +42,47 @@ describe('GenServer smoke', () => {
     await runtime.stop();
   });
 });
+
+class Worker extends GenServer<string, Call<'crash', void> | Call<'ping', string>> {
+  init(label: string) {
+    return ok(label);
+  }
+  override handleCall(
+    request: Call<'crash', void> | Call<'ping', string>,
+    _from: From,
+    label: string,
+  ) {
+    if (request.type === 'crash') throw new Error('boom');
+    return reply(label, label);
+  }
+}
+
+describe('Supervisor smoke', () => {
+  it('restarts a crashed child and escalates past the intensity', async () => {
+    const clock = new VirtualClock();
+    const runtime = new Runtime({ clock });
+    const { Supervisor } = await import('../src/supervisor.js');
+    const sup = await Supervisor.start(
+      [
+        { ...Worker.childSpec('a'), id: 'a' },
+        { ...Worker.childSpec('b'), id: 'b' },
+      ],
+      { runtime, maxRestarts: 2 },
+    );
+    const before = await Supervisor.whichChildren(sup);
+    expect(before.map((c) => c.id)).toEqual(['a', 'b']);
+    const a1 = before[0]!.pid as any;
+    await expect(GenServer.call(a1, { type: 'crash' })).rejects.toThrow('boom');
+    await clock.settle();
+    const after = await Supervisor.whichChildren(sup);
+    expect(after[0]!.pid).not.toBe(a1);
+    expect(runtime.isAlive(after[0]!.pid as any)).toBe(true);
+    for (let i = 0; i < 2; i++) {
+      const children = await Supervisor.whichChildren(sup);
+      await GenServer.call(children[0]!.pid as any, { type: 'crash' }).catch(() => {});
+      await clock.settle();
+    }
+    expect(runtime.isAlive(sup)).toBe(false);
+    await runtime.stop();
+  });
+});

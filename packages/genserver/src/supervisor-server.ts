@@ -1,0 +1,356 @@
+import { Exit, isCleanExit, type Pid, type ProcessContext } from '@actorkit/core';
+import { shutdownChild, startChild } from './child-process.js';
+import {
+  type ChildId,
+  type ChildSpecLike,
+  type NormalizedSpec,
+  normalizeChildSpec,
+} from './child-spec.js';
+import type { From } from './envelopes.js';
+import { ChildError, ChildSpecError } from './errors.js';
+import { GenServer } from './gen-server.js';
+import { RestartIntensity } from './restart-intensity.js';
+import { type NoReplyResult, noreply, ok, reply, stop } from './results.js';
+import { Standin } from './standin.js';
+
+/** How a supervisor restarts children when one exits. */
+export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
+
+/** Supervisor flags, as Elixir's `Supervisor.init/2` options. */
+export interface SupervisorFlags {
+  /** @default 'one_for_one' */
+  strategy?: Strategy;
+  /** Restarts allowed within `maxSeconds` before the supervisor gives up. @default 3 */
+  maxRestarts?: number;
+  /** @default 5 */
+  maxSeconds?: number;
+}
+
+/** One line of `whichChildren`: a child's id, its PID (or `'restarting'`, or undefined when not running), and its type. */
+export interface ChildInfo {
+  id: ChildId;
+  pid: Pid<any> | 'restarting' | undefined;
+  type: 'worker' | 'supervisor';
+  restart: NormalizedSpec['restart'];
+}
+
+/** What `countChildren` returns. */
+export interface ChildCounts {
+  specs: number;
+  active: number;
+  supervisors: number;
+  workers: number;
+}
+
+/** @internal A child as the supervisor tracks it. */
+export interface ChildRecord {
+  spec: NormalizedSpec;
+  pid: Pid<any> | undefined;
+  restarting: boolean;
+  name: string | symbol | undefined;
+  standin: Standin | undefined;
+  attempt: number;
+  startedAt: number;
+}
+
+/** @internal What the supervisor's init gets. */
+export interface SupervisorInit {
+  children: readonly ChildSpecLike[];
+  flags: SupervisorFlags;
+}
+
+/** @internal Calls a supervisor answers. */
+export type SupervisorCall =
+  | { type: 'startChild'; spec: ChildSpecLike }
+  | { type: 'terminateChild'; id: ChildId }
+  | { type: 'restartChild'; id: ChildId }
+  | { type: 'deleteChild'; id: ChildId }
+  | { type: 'whichChildren' }
+  | { type: 'countChildren' };
+
+/** @internal The answer to a supervisor call: a value, or the error to throw at the caller. */
+export type Outcome = { ok: unknown } | { error: Error };
+
+class RestartNow {
+  constructor(readonly record: ChildRecord) {}
+}
+
+/**
+ * @internal The supervisor process, a GenServer as in OTP. It traps exits, starts its
+ * children in order, restarts them by strategy within the restart intensity, and stops
+ * them in reverse order.
+ */
+export class SupervisorServer extends GenServer<
+  ChildRecord[],
+  SupervisorCall,
+  never,
+  Exit | RestartNow
+> {
+  private strategy: Strategy = 'one_for_one';
+  private intensity!: RestartIntensity;
+
+  async init(setup: () => Promise<SupervisorInit> | SupervisorInit) {
+    this.ctx.trapExit(true);
+    const { children, flags } = await setup();
+    this.strategy = validateFlags(flags);
+    this.intensity = new RestartIntensity(
+      this.ctx.runtime.clock,
+      flags.maxRestarts ?? 3,
+      flags.maxSeconds ?? 5,
+    );
+    const records: ChildRecord[] = [];
+    for (const like of children) {
+      const spec = normalizeChildSpec(like);
+      if (records.some((r) => r.spec.id === spec.id)) {
+        throw new ChildSpecError(
+          `two children have the id ${String(spec.id)}; ids must be unique within a supervisor.`,
+        );
+      }
+      records.push(newRecord(spec));
+    }
+    for (const record of records) {
+      const failure = await this.tryStart(record);
+      if (failure !== undefined) {
+        await this.shutdownAll(records);
+        return stop({ shutdown: { failedToStartChild: record.spec.id, reason: failure } });
+      }
+    }
+    return ok(records);
+  }
+
+  override async handleCall(request: SupervisorCall, _from: From, children: ChildRecord[]) {
+    return reply(await this.answer(request, children), children);
+  }
+
+  override async handleInfo(message: Exit | RestartNow | unknown, children: ChildRecord[]) {
+    if (message instanceof RestartNow) {
+      if (!children.includes(message.record)) return noreply(children);
+      return this.restart(message.record, children);
+    }
+    if (!(message instanceof Exit)) return noreply(children);
+    const record = children.find((r) => r.pid?.equals(message.from));
+    if (record === undefined) return noreply(children);
+    record.pid = undefined;
+    this.report('child_terminated', record, message.reason);
+    if (!shouldRestart(record.spec.restart, message.reason)) {
+      if (record.spec.restart === 'temporary') children.splice(children.indexOf(record), 1);
+      return noreply(children);
+    }
+    return this.scheduleRestart(record, children);
+  }
+
+  override async terminate(_reason: unknown, children: ChildRecord[]) {
+    await this.shutdownAll(children);
+  }
+
+  private async answer(request: SupervisorCall, children: ChildRecord[]): Promise<Outcome> {
+    if (request.type === 'whichChildren') return { ok: children.map(childInfo) };
+    if (request.type === 'countChildren') return { ok: countChildren(children) };
+    if (request.type === 'startChild') return this.addChild(request.spec, children);
+    const record = children.find((r) => r.spec.id === request.id);
+    if (record === undefined) {
+      return {
+        error: new ChildError(
+          'not_found',
+          `no child with id ${String(request.id)} in this supervisor.`,
+        ),
+      };
+    }
+    switch (request.type) {
+      case 'terminateChild':
+        await this.stopChild(record);
+        if (record.spec.restart === 'temporary') children.splice(children.indexOf(record), 1);
+        return { ok: undefined };
+      case 'restartChild': {
+        if (record.pid !== undefined || record.restarting) return running(record);
+        const failure = await this.tryStart(record);
+        return failure === undefined ? { ok: record.pid } : { error: asError(failure) };
+      }
+      case 'deleteChild':
+        if (record.pid !== undefined || record.restarting) return running(record);
+        children.splice(children.indexOf(record), 1);
+        return { ok: undefined };
+    }
+  }
+
+  private async addChild(like: ChildSpecLike, children: ChildRecord[]): Promise<Outcome> {
+    let spec: NormalizedSpec;
+    try {
+      spec = normalizeChildSpec(like);
+    } catch (error) {
+      return { error: asError(error) };
+    }
+    const existing = children.find((r) => r.spec.id === spec.id);
+    if (existing !== undefined) {
+      return {
+        error: new ChildError(
+          existing.pid === undefined ? 'already_present' : 'running',
+          `a child with id ${String(spec.id)} is already ${existing.pid === undefined ? 'present' : `running as ${existing.pid}`}. Use another id, or restartChild/deleteChild.`,
+        ),
+      };
+    }
+    const record = newRecord(spec);
+    const failure = await this.tryStart(record);
+    if (failure !== undefined) return { error: asError(failure) };
+    if (record.pid !== undefined || spec.restart !== 'temporary') children.push(record);
+    return { ok: record.pid };
+  }
+
+  /** Starts a child; returns the failure reason, or undefined on success (or ignore). */
+  private async tryStart(record: ChildRecord): Promise<unknown> {
+    try {
+      record.pid = await startChild(record.spec, this.ctx);
+    } catch (error) {
+      this.report('start_error', record, error);
+      return error;
+    }
+    record.startedAt = this.ctx.runtime.clock.now();
+    record.name = record.pid && this.ctx.runtime.processInfo(record.pid)?.registeredName;
+    return undefined;
+  }
+
+  private scheduleRestart(record: ChildRecord, children: ChildRecord[]) {
+    const backoff = record.spec.backoff;
+    if (backoff === undefined) return this.restart(record, children);
+    const runtime = this.ctx.runtime;
+    if (runtime.clock.now() - record.startedAt >= backoff.max) record.attempt = 0;
+    const base = Math.min(backoff.max, backoff.initial * 2 ** record.attempt++);
+    const spread = base * (backoff.jitter ?? 0) * (Math.random() * 2 - 1);
+    record.restarting = true;
+    if (record.name !== undefined)
+      record.standin = Standin.start(this.ctx, record.name, backoff.buffer ?? 0);
+    this.sendAfter(new RestartNow(record), Math.max(0, base + spread));
+    return noreply(children);
+  }
+
+  private async restart(
+    record: ChildRecord,
+    children: ChildRecord[],
+  ): Promise<NoReplyResult<ChildRecord[]>> {
+    record.restarting = false;
+    if (!this.intensity.add()) {
+      this.report('shutdown', record, 'reached_max_restart_intensity');
+      await this.shutdownAll(children);
+      return stop('shutdown', children);
+    }
+    const affected =
+      this.strategy === 'one_for_one'
+        ? [record]
+        : children.slice(this.strategy === 'one_for_all' ? 0 : children.indexOf(record));
+    for (const other of [...affected].reverse()) if (other !== record) await this.stopChild(other);
+    // Temporary children stopped by a one_for_all or rest_for_one restart are not restarted, as in OTP.
+    for (const other of affected) {
+      if (other !== record && other.spec.restart === 'temporary')
+        children.splice(children.indexOf(other), 1);
+    }
+    for (const child of affected) {
+      if (child.pid !== undefined || !children.includes(child)) continue;
+      const standin = child.standin;
+      child.standin = undefined;
+      standin?.release();
+      const failure = await this.tryStart(child);
+      if (failure === undefined) {
+        if (child.pid !== undefined) standin?.forward(child.pid);
+        this.report('child_restarted', child, undefined);
+        continue;
+      }
+      standin?.stop();
+      // OTP keeps trying: each further attempt counts toward the intensity.
+      this.ctx.send(this.self, new RestartNow(child));
+    }
+    return noreply(children);
+  }
+
+  private async stopChild(record: ChildRecord): Promise<void> {
+    record.restarting = false;
+    record.standin?.stop();
+    record.standin = undefined;
+    const pid = record.pid;
+    if (pid === undefined) return;
+    record.pid = undefined;
+    await shutdownChild(this.ctx as ProcessContext<unknown>, pid, record.spec.shutdown);
+  }
+
+  private async shutdownAll(children: ChildRecord[]): Promise<void> {
+    for (const record of [...children].reverse()) await this.stopChild(record);
+  }
+
+  private report(event: string, record: ChildRecord, reason: unknown): void {
+    const events = this.ctx.runtime.events;
+    if (!events.has('report')) return;
+    events.emit('report', {
+      type: 'supervisor',
+      event,
+      supervisor: this.self,
+      id: record.spec.id,
+      pid: record.pid,
+      reason,
+    });
+  }
+}
+
+function newRecord(spec: NormalizedSpec): ChildRecord {
+  return {
+    spec,
+    pid: undefined,
+    restarting: false,
+    name: undefined,
+    standin: undefined,
+    attempt: 0,
+    startedAt: 0,
+  };
+}
+
+function shouldRestart(restart: NormalizedSpec['restart'], reason: unknown): boolean {
+  if (restart === 'permanent') return true;
+  if (restart === 'temporary') return false;
+  return !isCleanExit(reason);
+}
+
+function childInfo(record: ChildRecord): ChildInfo {
+  return {
+    id: record.spec.id,
+    pid: record.restarting ? 'restarting' : record.pid,
+    type: record.spec.type,
+    restart: record.spec.restart,
+  };
+}
+
+function countChildren(children: ChildRecord[]): ChildCounts {
+  const supervisors = children.filter((c) => c.spec.type === 'supervisor').length;
+  return {
+    specs: children.length,
+    active: children.filter((c) => c.pid !== undefined).length,
+    supervisors,
+    workers: children.length - supervisors,
+  };
+}
+
+function running(record: ChildRecord): Outcome {
+  return {
+    error: new ChildError(
+      record.restarting ? 'restarting' : 'running',
+      `child ${String(record.spec.id)} is ${record.restarting ? 'waiting to restart' : 'running'}; terminate it first.`,
+    ),
+  };
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+function validateFlags(flags: SupervisorFlags): Strategy {
+  const strategy = flags.strategy ?? 'one_for_one';
+  if (!['one_for_one', 'one_for_all', 'rest_for_one'].includes(strategy)) {
+    throw new ChildSpecError(
+      `strategy must be 'one_for_one', 'one_for_all' or 'rest_for_one', got ${String(strategy)}.`,
+    );
+  }
+  const { maxRestarts = 3, maxSeconds = 5 } = flags;
+  if (!(Number.isInteger(maxRestarts) && maxRestarts >= 0) || !(maxSeconds > 0)) {
+    throw new ChildSpecError(
+      `maxRestarts must be an integer >= 0 and maxSeconds > 0, got ${maxRestarts} and ${maxSeconds}.`,
+    );
+  }
+  return strategy;
+}
