@@ -8,6 +8,11 @@ export {
   type StartContext,
 } from './child-spec.js';
 export type { CallOptions, ServerRef } from './client.js';
+export {
+  DynamicSupervisor,
+  type DynamicSupervisorOptions,
+  type DynamicSupervisorRef,
+} from './dynamic-supervisor.js';
 export { From } from './envelopes.js';
 export { ChildError, ChildSpecError, StartError } from './errors.js';
 export {
@@ -42,3 +47,16 @@ export {
   stop,
 } from './results.js';
 export type { ServerStatus } from './server-loop.js';
+export {
+  Supervisor,
+  type SupervisorModule,
+  type SupervisorOptions,
+  type SupervisorRef,
+  type SupervisorSpec,
+} from './supervisor.js';
+export type {
+  ChildCounts,
+  ChildInfo,
+  Strategy,
+  SupervisorFlags,
+} from './supervisor-server.js';

@@ -86,3 +86,21 @@ describe('Supervisor smoke', () => {
     await runtime.stop();
   });
 });
+
+describe('DynamicSupervisor smoke', () => {
+  it('starts children at run time and restarts crashed ones', async () => {
+    const runtime = new Runtime();
+    const { DynamicSupervisor } = await import('../src/index.js');
+    const sup = await DynamicSupervisor.start({ runtime, maxChildren: 2 });
+    const a = (await DynamicSupervisor.startChild(sup, [Worker, 'a']))!;
+    await DynamicSupervisor.startChild(sup, { ...Worker.childSpec('b'), id: 'b' });
+    await expect(DynamicSupervisor.startChild(sup, [Worker, 'c'])).rejects.toThrow(/maximum of 2/);
+    await GenServer.call(a, { type: 'crash' }).catch(() => {});
+    const children = await DynamicSupervisor.whichChildren(sup);
+    expect(children).toHaveLength(2);
+    expect(children.some((c) => c.pid === a)).toBe(false);
+    await DynamicSupervisor.stop(sup);
+    expect(runtime.processCount).toBe(0);
+    await runtime.stop();
+  });
+});
