@@ -113,6 +113,11 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
     });
   }
 
+  protected override onEvicted(): void {
+    // Every queued message moved one place forward, including those already scanned.
+    if (this.pending !== null && this.pending.scanned > 0) this.pending.scanned--;
+  }
+
   protected onExit(): void {
     const pending = this.pending;
     this.pending = null;

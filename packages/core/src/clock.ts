@@ -15,6 +15,12 @@ export interface Clock {
   setAlarm(at: number, onAlarm: () => void): void;
   /** Disarms the alarm, if any. */
   clearAlarm(): void;
+  /**
+   * Whether the armed alarm keeps the host process alive. The runtime lets go of it
+   * when no timer is pending, rather than disarming, so setting and cancelling timers
+   * at a high rate (call timeouts) does not churn Node timers.
+   */
+  holdAlarm?(hold: boolean): void;
   /** @internal Called by a runtime that adopts this clock. */
   attach?(isIdle: () => boolean): void;
 }
@@ -22,6 +28,7 @@ export interface Clock {
 /** The real, monotonic clock (`performance.now()`), with one Node timer for the alarm. */
 export class RealClock implements Clock {
   private handle: NodeJS.Timeout | undefined;
+  private held = true;
 
   now(): number {
     return performance.now();
@@ -30,6 +37,14 @@ export class RealClock implements Clock {
   setAlarm(at: number, onAlarm: () => void): void {
     this.clearAlarm();
     this.handle = setTimeout(onAlarm, Math.max(0, at - performance.now()));
+    if (!this.held) this.handle.unref();
+  }
+
+  holdAlarm(hold: boolean): void {
+    if (hold === this.held) return;
+    this.held = hold;
+    if (hold) this.handle?.ref();
+    else this.handle?.unref();
   }
 
   clearAlarm(): void {

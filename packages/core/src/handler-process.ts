@@ -29,6 +29,7 @@ export class HandlerProcess<M> extends Process<M> {
   run(budget: number): number {
     const handler = this.handler;
     if (handler === null) return 0;
+    this.idle = false;
     this.status = 'running';
     if (!this.started) {
       this.started = true;

@@ -8,6 +8,9 @@ import type { Runtime } from './runtime.js';
 /** @internal Who is told when a monitored process exits: a process, or a callback. */
 export type Watcher = Process<any> | ((reason: unknown) => void);
 
+/** @internal How a monitor is keyed: its ref, or for `watch` the callback itself. */
+export type MonitorKey = Ref | ((reason: unknown) => void);
+
 /** @internal `watcher` monitors `target`; a dead target yields `Down` with `'noproc'` at once. */
 export function monitor(watcher: Process<any>, target: Pid<any>): Ref {
   const ref = new Ref();
@@ -42,9 +45,9 @@ export function watch(target: Pid<any>, onDown: (reason: unknown) => void): () =
     onDown('noproc');
     return () => false;
   }
-  const ref = new Ref();
-  (proc.monitoredBy ??= new Map()).set(ref, onDown);
-  return () => proc.monitoredBy?.delete(ref) ?? false;
+  // The callback is its own key: no ref to allocate on the hot path of every call.
+  (proc.monitoredBy ??= new Map()).set(onDown, onDown);
+  return () => proc.monitoredBy?.delete(onDown) ?? false;
 }
 
 /** @internal Drops the monitors `proc` held and tells its watchers it exited. */
@@ -61,8 +64,8 @@ export function notifyDown(runtime: Runtime, proc: Process<any>, reason: unknown
     if (typeof watcher === 'function') {
       runtime.runCallback(watcher, reason);
     } else {
-      watcher.monitors?.delete(ref);
-      if (watcher.alive) watcher.deliverSignal(new Down(ref, proc.pid, reason));
+      watcher.monitors?.delete(ref as Ref);
+      if (watcher.alive) watcher.deliverSignal(new Down(ref as Ref, proc.pid, reason));
     }
   }
 }

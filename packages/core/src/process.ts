@@ -3,7 +3,7 @@ import { ExitError, MailboxFullError } from './errors.js';
 import { Crash } from './exit-reason.js';
 import { link, unlink } from './links.js';
 import { Mailbox, type MailboxOptions, PushResult } from './mailbox.js';
-import { demonitor, monitor, type Watcher } from './monitors.js';
+import { demonitor, type MonitorKey, monitor, type Watcher } from './monitors.js';
 import { Pid } from './pid.js';
 import type { Ref } from './ref.js';
 import type { Runtime } from './runtime.js';
@@ -31,7 +31,7 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
   /** Monitors this process holds: ref → the monitored process. */
   monitors: Map<Ref, Process<any>> | null = null;
   /** Monitors on this process: ref → the watcher. */
-  monitoredBy: Map<Ref, Watcher> | null = null;
+  monitoredBy: Map<MonitorKey, Watcher> | null = null;
   timers: Set<TimerEntry> | null = null;
   registeredName: Name | undefined = undefined;
   trapsExits = false;
@@ -86,16 +86,25 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
     this.runtime.recordOverflow(this, dropped);
     if (result === PushResult.Rejected) throw new MailboxFullError(this.pid, mailbox.capacity);
     if (result === PushResult.QueuedDroppedOldest) {
+      this.onEvicted();
       if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
       return true;
     }
     return false;
   }
 
-  /** Ends the process with `reason` (a throw inside it becomes a {@link Crash}). */
+  /** True when the process's own code threw: only such an exit is reported as a crash. */
+  crashed = false;
+
+  /** Ends the process because its own code threw or rejected: the reason is a {@link Crash}. */
   fail(error: unknown): void {
-    if (this.alive) this.runtime.terminate(this, new Crash(error));
+    if (!this.alive) return;
+    this.crashed = true;
+    this.runtime.terminate(this, new Crash(error));
   }
+
+  /** Called when a full `'drop-oldest'` mailbox evicted its first message. */
+  protected onEvicted(): void {}
 
   /** @internal Called by the runtime once links, monitors and names are cleaned up. */
   finish(reason: unknown): void {

@@ -16,7 +16,7 @@ import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
 import type { Process, ProcessStatus } from './process.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { Telemetry } from './telemetry.js';
-import { type OwnedTimers, TimerEntry, TimerRef, TimerService } from './timers.js';
+import { type OwnedTimers, type TimerEntry, TimerRef, TimerService } from './timers.js';
 
 /** Options for `new Runtime()`. */
 export interface RuntimeOptions extends SchedulerOptions {
@@ -259,13 +259,11 @@ export class Runtime {
   sendAfter<M>(dest: Dest<M>, message: M, ms: number): TimerRef {
     assertDelay(ms);
     assertDest(dest);
-    const ref = new TimerRef();
     const owner = dest instanceof PidClass ? dest.proc : null;
+    const ref = new TimerRef(dest, message, null);
     if (dest instanceof PidClass && (owner === null || !owner.alive)) return ref;
-    const entry = new TimerEntry(dest, message, null);
-    entry.owner = owner;
-    ref.entry = entry;
-    this.timers.add(entry, ms);
+    ref.owner = owner;
+    this.timers.add(ref, ms);
     return ref;
   }
 
@@ -280,18 +278,22 @@ export class Runtime {
     if (typeof callback !== 'function') {
       throw new InvalidArgumentError('callback', 'a function', callback);
     }
-    const ref = new TimerRef();
-    const entry = new TimerEntry(undefined, undefined, () => this.runCallback(callback, undefined));
-    ref.entry = entry;
-    this.timers.add(entry, ms);
+    const ref = new TimerRef(undefined, undefined, callback);
+    this.timers.add(ref, ms);
     return ref;
   }
 
-  /** Cancels a timer; returns the ms it had left, or false if it already fired or was cancelled. */
-  cancelTimer(ref: TimerRef): number | false {
+  /**
+   * Cancels a timer; returns the ms it had left, or false if it already fired or was
+   * cancelled. With `{ info: false }` (Erlang's option) it skips reading the clock and
+   * returns whether it cancelled anything.
+   */
+  cancelTimer(ref: TimerRef): number | false;
+  cancelTimer(ref: TimerRef, options: { info: false }): boolean;
+  cancelTimer(ref: TimerRef, options?: { info?: boolean }): number | boolean {
     const entry = timerEntry(ref);
     if (entry === null) return false;
-    const left = this.timers.remaining(entry);
+    const left = options?.info === false ? true : this.timers.remaining(entry);
     this.timers.cancel(entry);
     return left;
   }
@@ -308,6 +310,7 @@ export class Runtime {
    * `pid` is not alive, `onDown('noproc')` runs before `watch` returns. `onDown` runs
    * synchronously during the exit; an error it throws is emitted as a
    * `report` of type `'watcher_error'`. Returns a function that cancels the watch.
+   * Watching a process twice with the same function watches it once.
    */
   watch(pid: Pid<any>, onDown: (reason: unknown) => void): () => boolean {
     return watch(pid, onDown);
@@ -398,7 +401,7 @@ export class Runtime {
 
   /** @internal */
   addTimer(ms: number, callback: () => void, owner: OwnedTimers): TimerEntry {
-    const entry = new TimerEntry(undefined, undefined, callback);
+    const entry = new TimerRef(undefined, undefined, callback);
     entry.owner = owner;
     this.timers.add(entry, ms);
     return entry;
@@ -434,7 +437,7 @@ export class Runtime {
     if (this.events.has('deadLetter')) {
       for (const message of proc.mailbox.drain()) this.deadLetter(proc.pid, message, 'exited');
     } else {
-      proc.mailbox.drain();
+      this.stats.deadLetters += proc.mailbox.drain().length;
     }
     this.emitExit(proc, reason);
     this.table.delete(proc.pid.id);
@@ -442,7 +445,9 @@ export class Runtime {
 
   private emitExit(proc: Process<any>, reason: unknown): void {
     const registeredName = proc.registeredName;
-    if (isCrash(reason)) {
+    // One crash, one report: processes that exit because a linked one crashed share its
+    // reason but did not crash themselves (Erlang's crash reports work the same way).
+    if (proc.crashed && isCrash(reason)) {
       this.stats.crashed++;
       if (this.events.has('crash')) {
         this.events.emit('crash', {
@@ -471,7 +476,8 @@ export class Runtime {
 
   private fireTimer(entry: TimerEntry): void {
     if (entry.callback !== null) {
-      entry.callback();
+      if (entry.owner === null) this.runCallback(entry.callback, undefined);
+      else entry.callback();
       return;
     }
     const proc =
@@ -525,7 +531,7 @@ export class Runtime {
     }
     for (const proc of [...this.table.values()].reverse()) this.terminate(proc, 'killed');
     this.state = 'stopped';
-    this.timers.clear();
+    this.timers.clear(true);
     this.scheduler.clear();
   }
 }
@@ -565,5 +571,5 @@ function assertDest(dest: unknown): asserts dest is Dest {
 function timerEntry(ref: TimerRef): TimerEntry | null {
   if (!(ref instanceof TimerRef))
     throw new InvalidArgumentError('ref', 'a timer ref from sendAfter', ref);
-  return ref.entry !== null && ref.entry.bucket !== null ? ref.entry : null;
+  return ref.bucket !== null ? ref : null;
 }

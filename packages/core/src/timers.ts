@@ -4,37 +4,48 @@ import { Ref } from './ref.js';
 
 /**
  * The reference `sendAfter` returns; pass it to `cancelTimer` or `readTimer`.
+ * It is the timer itself, so a pending timer costs one object.
  */
 export class TimerRef extends Ref {
+  /** @internal Its bucket: the due time rounded up to a whole ms of the runtime's clock. */
+  at = 0;
+  /** @internal The exact due time. */
+  due = 0;
+  /** @internal The bucket holding it while pending; null once fired or cancelled. */
+  bucket: Bucket | null = null;
+  /** @internal Set when the timer belongs to a process, whose exit cancels it. */
+  owner: OwnedTimers | null = null;
+
   /** @internal */
-  entry: TimerEntry | null = null;
+  constructor(
+    /** @internal */
+    readonly dest: unknown = undefined,
+    /** @internal */
+    readonly message: unknown = undefined,
+    /** @internal */
+    readonly callback: (() => void) | null = null,
+  ) {
+    super();
+  }
 
   override toString(): string {
     return `#Reference<0.0.1.${this.id}>`;
   }
 }
 
-/** @internal One pending timer: a message to deliver, or a callback to run. */
-export class TimerEntry {
-  at = 0;
-  bucket: Bucket | null = null;
-  /** Set when the timer belongs to a process, whose exit cancels it. */
-  owner: OwnedTimers | null = null;
-
-  constructor(
-    readonly dest: unknown,
-    readonly message: unknown,
-    readonly callback: (() => void) | null,
-  ) {}
-}
+/** @internal A pending timer: a message to deliver, or a callback to run. */
+export type TimerEntry = TimerRef;
 
 /** @internal What a process keeps so that its timers die with it. */
 export interface OwnedTimers {
   timers: Set<TimerEntry> | null;
 }
 
-interface Bucket {
+/** @internal */
+export interface Bucket {
   entries: TimerEntry[];
+  /** Slots in use; reset to 0 when every timer in the bucket was cancelled, so the slots are reused. */
+  used: number;
   live: number;
 }
 
@@ -50,6 +61,7 @@ export class TimerService {
   private alarmAt = Number.POSITIVE_INFINITY;
   /** How many timers are pending. */
   pending = 0;
+  private closed = false;
 
   constructor(
     private readonly clock: Clock,
@@ -57,19 +69,22 @@ export class TimerService {
   ) {}
 
   add(entry: TimerEntry, delay: number): void {
-    const at = Math.ceil(this.clock.now() + delay);
+    if (this.closed) return;
+    const due = this.clock.now() + delay;
+    const at = Math.ceil(due);
     entry.at = at;
+    entry.due = due;
     let bucket = this.buckets.get(at);
     if (bucket === undefined) {
-      bucket = { entries: [], live: 0 };
+      bucket = { entries: [], used: 0, live: 0 };
       this.buckets.set(at, bucket);
       this.dueTimes.push(at);
       if (at < this.alarmAt) this.arm(at);
     }
-    bucket.entries.push(entry);
+    bucket.entries[bucket.used++] = entry;
     bucket.live++;
     entry.bucket = bucket;
-    this.pending++;
+    if (this.pending++ === 0) this.clock.holdAlarm?.(true);
     const owner = entry.owner;
     if (owner !== null) (owner.timers ??= new Set()).add(entry);
   }
@@ -79,14 +94,16 @@ export class TimerService {
     const bucket = entry.bucket;
     if (bucket === null) return false;
     this.release(entry, bucket);
-    if (bucket.live === 0) this.buckets.delete(entry.at);
-    if (this.pending === 0) this.clear();
+    // An emptied bucket stays until its due time (its key is still in the heap): calls
+    // that set and cancel timeouts by the thousand per ms reuse it.
+    if (bucket.live === 0) bucket.used = 0;
+    if (this.pending === 0) this.clock.holdAlarm?.(false);
     return true;
   }
 
   /** Milliseconds until `entry` fires, or false when it is no longer pending. */
   remaining(entry: TimerEntry): number | false {
-    return entry.bucket === null ? false : Math.max(0, entry.at - this.clock.now());
+    return entry.bucket === null ? false : Math.max(0, entry.due - this.clock.now());
   }
 
   /** Cancels every timer owned by a process that exits. */
@@ -100,8 +117,16 @@ export class TimerService {
     }
   }
 
-  /** Drops every timer and the clock alarm. */
-  clear(): void {
+  /** Drops every timer and the clock alarm; with `close`, accepts no timer after. */
+  clear(close = false): void {
+    if (close) this.closed = true;
+    for (const bucket of this.buckets.values()) {
+      for (let i = 0; i < bucket.used; i++) {
+        const entry = bucket.entries[i]!;
+        entry.bucket = null;
+        entry.owner = null;
+      }
+    }
     this.buckets.clear();
     this.dueTimes.clear();
     this.pending = 0;
@@ -133,7 +158,8 @@ export class TimerService {
       const bucket = this.buckets.get(at);
       if (bucket === undefined) continue;
       this.buckets.delete(at);
-      for (const entry of bucket.entries) {
+      for (let i = 0; i < bucket.used; i++) {
+        const entry: TimerEntry = bucket.entries[i]!;
         if (entry.bucket !== bucket) continue;
         this.release(entry, bucket);
         this.deliver(entry);

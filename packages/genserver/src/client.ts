@@ -4,7 +4,7 @@ import {
   InvalidArgumentError,
   type Name,
   NoProcError,
-  type Pid,
+  Pid,
   type Runtime,
   runtimeOf,
   TimeoutError,
@@ -32,22 +32,15 @@ export interface CallOptions {
 /** @internal The runtime a server reference lives in. */
 export function runtimeFor(server: Pid<any> | Name | Via, options?: CallOptions): Runtime {
   if (options?.runtime !== undefined) return options.runtime;
-  if (typeof server === 'object' && 'id' in server) {
-    return runtimeOf(server as Pid<any>) ?? defaultRuntime();
-  }
-  return defaultRuntime();
+  return (server instanceof Pid ? runtimeOf(server) : undefined) ?? defaultRuntime();
 }
 
-function normalize(
-  timeout: number | CallOptions | undefined,
-  fallback: number,
-): CallOptions & { timeout: number } {
-  const options = typeof timeout === 'number' ? { timeout } : { ...timeout };
-  const ms = options.timeout ?? fallback;
+function timeoutOf(timeout: number | CallOptions | undefined, fallback: number): number {
+  const ms = typeof timeout === 'number' ? timeout : (timeout?.timeout ?? fallback);
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
     throw new InvalidArgumentError('timeout', 'a number of ms >= 0 or Infinity', ms);
   }
-  return { ...options, timeout: ms };
+  return ms;
 }
 
 /**
@@ -61,12 +54,15 @@ function request<R>(
   what: string,
   envelope: (from: From<R>) => unknown,
 ): Promise<R> {
-  let options: CallOptions & { timeout: number };
+  let timeout: number;
   let runtime: Runtime;
   let pid: Pid<any> | undefined;
   try {
-    options = normalize(timeoutOrOptions, fallbackTimeout);
-    runtime = runtimeFor(server, options);
+    timeout = timeoutOf(timeoutOrOptions, fallbackTimeout);
+    runtime = runtimeFor(
+      server,
+      typeof timeoutOrOptions === 'object' ? timeoutOrOptions : undefined,
+    );
     pid = runtime.resolve(server);
   } catch (error) {
     return Promise.reject(error);
@@ -78,11 +74,11 @@ function request<R>(
   }
   const target = pid;
   return new Promise<R>((resolve, reject) => {
-    const from = new From<R>(resolve, reject, (ref) => runtime.cancelTimer(ref));
+    const from = new From<R>(resolve, reject, runtime);
     from.unwatch = runtime.watch(target, (reason) => from.fail(new ExitError(reason, target)));
-    if (options.timeout !== Number.POSITIVE_INFINITY) {
-      from.timer = runtime.callAfter(options.timeout, () =>
-        from.fail(new TimeoutError(`${what} to ${target}`, options.timeout)),
+    if (timeout !== Number.POSITIVE_INFINITY) {
+      from.timer = runtime.callAfter(timeout, () =>
+        from.fail(new TimeoutError(`${what} to ${target}`, timeout)),
       );
     }
     try {

@@ -1,4 +1,4 @@
-import type { TimerRef } from '@actorkit/core';
+import type { Runtime, TimerRef } from '@actorkit/core';
 
 /**
  * Where a call came from, passed to `handleCall`: reply through it with
@@ -17,7 +17,7 @@ export class From<R = unknown> {
   constructor(
     private readonly onReply: (value: R) => void,
     private readonly onFail: (error: unknown) => void,
-    private readonly cancelTimer: (ref: TimerRef) => unknown,
+    private readonly runtime: Runtime,
   ) {}
 
   /** True until the caller got its reply or gave up. */
@@ -41,7 +41,7 @@ export class From<R = unknown> {
     if (this.settled) return false;
     this.settled = true;
     this.unwatch?.();
-    if (this.timer !== null) this.cancelTimer(this.timer);
+    if (this.timer !== null) this.runtime.cancelTimer(this.timer, { info: false });
     return true;
   }
 }
