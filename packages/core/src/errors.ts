@@ -9,6 +9,10 @@ export class ActorkitError extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  static is(value: unknown): value is ActorkitError {
+    return value instanceof ActorkitError;
+  }
 }
 
 /**
@@ -29,7 +33,7 @@ export class ExitError extends ActorkitError {
     );
   }
 
-  static is(value: unknown): value is ExitError {
+  static override is(value: unknown): value is ExitError {
     return value instanceof ExitError;
   }
 }
@@ -48,7 +52,7 @@ export class NoProcError extends ActorkitError {
     super('NOPROC', `no process is alive at ${String(target)}. ${hint}`);
   }
 
-  static is(value: unknown): value is NoProcError {
+  static override is(value: unknown): value is NoProcError {
     return value instanceof NoProcError;
   }
 }
@@ -65,7 +69,7 @@ export class TimeoutError extends ActorkitError {
     super('TIMEOUT', `${operation} timed out after ${timeout} ms. ${hint}`);
   }
 
-  static is(value: unknown): value is TimeoutError {
+  static override is(value: unknown): value is TimeoutError {
     return value instanceof TimeoutError;
   }
 }
@@ -82,7 +86,7 @@ export class NameTakenError extends ActorkitError {
     );
   }
 
-  static is(value: unknown): value is NameTakenError {
+  static override is(value: unknown): value is NameTakenError {
     return value instanceof NameTakenError;
   }
 }
@@ -99,7 +103,7 @@ export class MailboxFullError extends ActorkitError {
     );
   }
 
-  static is(value: unknown): value is MailboxFullError {
+  static override is(value: unknown): value is MailboxFullError {
     return value instanceof MailboxFullError;
   }
 }
@@ -113,7 +117,7 @@ export class RuntimeStoppedError extends ActorkitError {
     );
   }
 
-  static is(value: unknown): value is RuntimeStoppedError {
+  static override is(value: unknown): value is RuntimeStoppedError {
     return value instanceof RuntimeStoppedError;
   }
 }

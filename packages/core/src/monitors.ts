@@ -39,10 +39,14 @@ export function demonitor(proc: Process<any>, ref: Ref, flush: boolean): boolean
  * @internal Calls `onDown(reason)` once when `target` exits (at once, with `'noproc'`,
  * if it is not alive). Returns a function that cancels the watch.
  */
-export function watch(target: Pid<any>, onDown: (reason: unknown) => void): () => boolean {
+export function watch(
+  target: Pid<any>,
+  onDown: (reason: unknown) => void,
+  notifyNow: (reason: unknown) => void,
+): () => boolean {
   const proc = liveTarget(target);
   if (proc === null) {
-    onDown('noproc');
+    notifyNow('noproc');
     return () => false;
   }
   // The callback is its own key: no ref to allocate on the hot path of every call.

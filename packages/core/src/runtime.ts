@@ -313,7 +313,7 @@ export class Runtime {
    * Watching a process twice with the same function watches it once.
    */
   watch(pid: Pid<any>, onDown: (reason: unknown) => void): () => boolean {
-    return watch(pid, onDown);
+    return watch(pid, onDown, (reason) => this.runCallback(onDown, reason));
   }
 
   /** True when `pid` is a live process. */

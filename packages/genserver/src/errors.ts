@@ -23,7 +23,7 @@ export class StartError extends ActorkitError {
     return this.reason === 'ignore';
   }
 
-  static is(value: unknown): value is StartError {
+  static override is(value: unknown): value is StartError {
     return value instanceof StartError;
   }
 }
@@ -34,7 +34,7 @@ export class ChildSpecError extends ActorkitError {
     super('INVALID_CHILD_SPEC', message);
   }
 
-  static is(value: unknown): value is ChildSpecError {
+  static override is(value: unknown): value is ChildSpecError {
     return value instanceof ChildSpecError;
   }
 }
@@ -48,7 +48,7 @@ export class ChildError extends ActorkitError {
     super(`CHILD_${reason.toUpperCase()}`, message);
   }
 
-  static is(value: unknown): value is ChildError {
+  static override is(value: unknown): value is ChildError {
     return value instanceof ChildError;
   }
 }

@@ -1,0 +1,431 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type Clock,
+  type DeadLetterEvent,
+  InvalidArgumentError,
+  type Pid,
+  Registry,
+  Runtime,
+  TIMEOUT,
+  type TimerRef,
+  VirtualClock,
+} from '../src/index.js';
+
+const live: Runtime[] = [];
+
+afterEach(async () => {
+  await Promise.all(live.splice(0).map((runtime) => runtime.stop()));
+});
+
+function world() {
+  const clock = new VirtualClock();
+  const runtime = new Runtime({ clock });
+  live.push(runtime);
+  return { runtime, clock };
+}
+
+/** A handler process that records each message with the clock time it arrived. */
+function recorder(runtime: Runtime) {
+  const seen: [unknown, number][] = [];
+  const pid = runtime.spawn({
+    handle: (message) => void seen.push([message, runtime.clock.now()]),
+  });
+  return { pid, seen };
+}
+
+function activeNodeTimeouts(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+describe('sendAfter()', () => {
+  it('fires earliest first, same-millisecond ties in the order they were set (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 40 }),
+        async (delays) => {
+          const clock = new VirtualClock();
+          const runtime = new Runtime({ clock });
+          try {
+            const r = recorder(runtime);
+            for (const [i, ms] of delays.entries()) runtime.sendAfter(r.pid, i, ms);
+            await clock.advance(Math.max(...delays));
+            const expected = delays
+              .map((ms, i) => [i, ms] as [number, number])
+              .sort((a, b) => a[1] - b[1]); // Array#sort is stable: ties keep insertion order.
+            expect(r.seen).toEqual(expected);
+          } finally {
+            await runtime.stop();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('fires nothing before its time and everything at its time', async () => {
+    const { runtime, clock } = world();
+    const r = recorder(runtime);
+    runtime.sendAfter(r.pid, 'a', 100);
+    await clock.advance(99);
+    expect(r.seen).toEqual([]);
+    await clock.advance(1);
+    expect(r.seen).toEqual([['a', 100]]);
+  });
+
+  it('keeps insertion order for timers set in the same millisecond from different processes', async () => {
+    const { runtime, clock } = world();
+    const r = recorder(runtime);
+    for (const tag of ['x', 'y', 'z']) {
+      runtime.spawn(async (ctx) => {
+        ctx.sendAfter(r.pid, tag, 10);
+      });
+      await clock.settle();
+    }
+    runtime.sendAfter(r.pid, 'w', 10);
+    await clock.advance(10);
+    expect(r.seen.map(([m]) => m)).toEqual(['x', 'y', 'z', 'w']);
+  });
+
+  it('from a process to itself with ctx.sendAfter(message, ms)', async () => {
+    const { runtime, clock } = world();
+    let got: unknown;
+    runtime.spawn(async (ctx) => {
+      ctx.sendAfter('wake', 50);
+      got = [await ctx.receive(), runtime.clock.now()];
+    });
+    await clock.advance(50);
+    expect(got).toEqual(['wake', 50]);
+  });
+
+  it('resolves a name destination when the timer fires, not when it is set', async () => {
+    const { runtime, clock } = world();
+    const first = recorder(runtime);
+    const second = recorder(runtime);
+    runtime.sendAfter('svc', 'early', 10);
+    runtime.sendAfter('svc', 'late', 20);
+    runtime.register('svc', first.pid);
+    await clock.advance(10);
+    runtime.unregister('svc');
+    runtime.register('svc', second.pid);
+    await clock.advance(10);
+    expect(first.seen).toEqual([['early', 10]]);
+    expect(second.seen).toEqual([['late', 20]]);
+  });
+
+  it('resolves a { via, key } destination when the timer fires', async () => {
+    const { runtime, clock } = world();
+    const users = new Registry<string>(runtime, { keys: 'unique' });
+    const r = recorder(runtime);
+    runtime.sendAfter({ via: users, key: 'u1' }, 'hello', 10);
+    users.register(r.pid, 'u1');
+    await clock.advance(10);
+    expect(r.seen).toEqual([['hello', 10]]);
+  });
+
+  it('makes a message to a name nobody holds at firing time a dead letter', async () => {
+    const { runtime, clock } = world();
+    const letters: DeadLetterEvent[] = [];
+    runtime.events.on('deadLetter', (event) => letters.push(event));
+    expect(() => runtime.sendAfter('nobody', 'lost', 10)).not.toThrow();
+    await clock.advance(10);
+    expect(letters).toEqual([{ to: 'nobody', message: 'lost', reason: 'noproc' }]);
+    expect(runtime.stats.deadLetters).toBe(1);
+  });
+
+  it.each([
+    ['negative', -1],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+    ['a string', '10'],
+  ])('throws InvalidArgumentError naming `ms` for a %s delay', (_label, ms) => {
+    const { runtime } = world();
+    const r = recorder(runtime);
+    let error: unknown;
+    try {
+      runtime.sendAfter(r.pid, 'x', ms as number);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as InvalidArgumentError).argument).toBe('ms');
+    expect((error as Error).message).toMatch(/`ms`.*finite number >= 0/);
+    expect(runtime.processInfo(r.pid)?.pendingTimers).toBe(0);
+  });
+
+  it('throws InvalidArgumentError naming `ms` from ctx.sendAfter too', async () => {
+    const { runtime, clock } = world();
+    let error: unknown;
+    runtime.spawn(async (ctx) => {
+      try {
+        ctx.sendAfter('x', -5);
+      } catch (caught) {
+        error = caught;
+      }
+    });
+    await clock.settle();
+    expect(InvalidArgumentError.is(error)).toBe(true);
+    expect((error as InvalidArgumentError).argument).toBe('ms');
+  });
+
+  it('throws InvalidArgumentError naming `dest` for a destination that is not a PID or name', () => {
+    const { runtime } = world();
+    expect(() => runtime.sendAfter(42 as never, 'x', 10)).toThrow(/`dest`/);
+    expect(() => runtime.sendAfter({ key: 'k' } as never, 'x', 10)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('cancelTimer()', () => {
+  it('returns the ms left and stops the delivery', async () => {
+    const { runtime, clock } = world();
+    const r = recorder(runtime);
+    const ref = runtime.sendAfter(r.pid, 'never', 100);
+    await clock.advance(30);
+    expect(runtime.cancelTimer(ref)).toBe(70);
+    await clock.advance(100);
+    expect(r.seen).toEqual([]);
+    expect(runtime.processInfo(r.pid)?.pendingTimers).toBe(0);
+  });
+
+  it('returns false for a timer already cancelled', () => {
+    const { runtime } = world();
+    const r = recorder(runtime);
+    const ref = runtime.sendAfter(r.pid, 'x', 100);
+    expect(runtime.cancelTimer(ref)).toBe(100);
+    expect(runtime.cancelTimer(ref)).toBe(false);
+  });
+
+  it('returns false for a timer that already fired', async () => {
+    const { runtime, clock } = world();
+    const r = recorder(runtime);
+    const ref = runtime.sendAfter(r.pid, 'x', 10);
+    await clock.advance(10);
+    expect(runtime.cancelTimer(ref)).toBe(false);
+    expect(r.seen).toEqual([['x', 10]]);
+  });
+
+  it('cancels only the given timer of several due at the same time', async () => {
+    const { runtime, clock } = world();
+    const r = recorder(runtime);
+    runtime.sendAfter(r.pid, 'a', 10);
+    const b = runtime.sendAfter(r.pid, 'b', 10);
+    runtime.sendAfter(r.pid, 'c', 10);
+    runtime.cancelTimer(b);
+    await clock.advance(10);
+    expect(r.seen.map(([m]) => m)).toEqual(['a', 'c']);
+  });
+
+  it('lets a new timer for the same millisecond fire after all timers were cancelled', async () => {
+    const { runtime, clock } = world();
+    const r = recorder(runtime);
+    runtime.cancelTimer(runtime.sendAfter(r.pid, 'cancelled', 10));
+    runtime.sendAfter(r.pid, 'kept', 10);
+    await clock.advance(10);
+    expect(r.seen).toEqual([['kept', 10]]);
+  });
+
+  it('works from inside the process with ctx.cancelTimer', async () => {
+    const { runtime, clock } = world();
+    let left: unknown;
+    let got: unknown;
+    runtime.spawn(async (ctx) => {
+      const ref = ctx.sendAfter('tick', 40);
+      left = ctx.cancelTimer(ref);
+      got = await ctx.receive({ timeout: 100 });
+    });
+    await clock.advance(100);
+    expect(left).toBe(40);
+    expect(got).toBe(TIMEOUT);
+  });
+
+  it('throws InvalidArgumentError naming `ref` for something that is not a timer ref', () => {
+    const { runtime } = world();
+    expect(() => runtime.cancelTimer({} as TimerRef)).toThrow(/`ref`/);
+    expect(() => runtime.readTimer(7 as never)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('readTimer()', () => {
+  it('returns the ms left without cancelling, then false once fired', async () => {
+    const { runtime, clock } = world();
+    const r = recorder(runtime);
+    const ref = runtime.sendAfter(r.pid, 'x', 100);
+    expect(runtime.readTimer(ref)).toBe(100);
+    await clock.advance(25);
+    expect(runtime.readTimer(ref)).toBe(75);
+    expect(runtime.readTimer(ref)).toBe(75);
+    await clock.advance(75);
+    expect(r.seen).toEqual([['x', 100]]);
+    expect(runtime.readTimer(ref)).toBe(false);
+  });
+
+  // Regression: TimerService.remaining (timers.ts) subtracted now from the due time
+  // rounded up to a whole ms, so on a clock with fractional ms (the real clock's
+  // performance.now()) a timer reported up to 1 ms more than its delay
+  // (sendAfter(..., 100) then readTimer gave 100.5 here).
+  it('never reports more time left than the delay on a clock with fractional ms', () => {
+    const halfMs: Clock = { now: () => 1000.5, setAlarm() {}, clearAlarm() {} };
+    const runtime = new Runtime({ clock: halfMs });
+    live.push(runtime);
+    const pid = runtime.spawn({ handle() {} });
+    const ref = runtime.sendAfter(pid, 'x', 100);
+    expect(runtime.readTimer(ref)).toBeLessThanOrEqual(100);
+    expect(runtime.cancelTimer(ref)).toBeLessThanOrEqual(100);
+  });
+
+  it('returns false for a cancelled timer', () => {
+    const { runtime } = world();
+    const r = recorder(runtime);
+    const ref = runtime.sendAfter(r.pid, 'x', 100);
+    runtime.cancelTimer(ref);
+    expect(runtime.readTimer(ref)).toBe(false);
+  });
+});
+
+describe('timer ownership', () => {
+  it('drops a timer to a process that has exited before it fires', async () => {
+    const { runtime, clock } = world();
+    const r = recorder(runtime);
+    const ref = runtime.sendAfter(r.pid, 'late', 100);
+    expect(runtime.processInfo(r.pid)?.pendingTimers).toBe(1);
+    runtime.exit(r.pid, 'kill');
+    expect(runtime.readTimer(ref)).toBe(false);
+    await clock.advance(200);
+    expect(r.seen).toEqual([]);
+  });
+
+  it('returns an already-dead ref for a timer to a dead PID', async () => {
+    const { runtime, clock } = world();
+    const r = recorder(runtime);
+    runtime.exit(r.pid, 'kill');
+    const ref = runtime.sendAfter(r.pid, 'late', 100);
+    expect(runtime.readTimer(ref)).toBe(false);
+    expect(runtime.cancelTimer(ref)).toBe(false);
+    await clock.advance(200);
+    expect(r.seen).toEqual([]);
+  });
+
+  it('cancels every timer a process set to itself when it exits', async () => {
+    const { runtime, clock } = world();
+    const refs: TimerRef[] = [];
+    const handled: unknown[] = [];
+    const pid = runtime.spawn<string>({
+      init(ctx) {
+        refs.push(ctx.sendAfter('a', 10), ctx.sendAfter('b', 20), ctx.sendAfter('c', 30));
+      },
+      handle: (message) => void handled.push(message),
+    });
+    await clock.settle();
+    expect(runtime.processInfo(pid)?.pendingTimers).toBe(3);
+    await clock.advance(10);
+    expect(runtime.processInfo(pid)?.pendingTimers).toBe(2);
+    runtime.exit(pid, 'shutdown');
+    expect(refs.map((ref) => runtime.readTimer(ref))).toEqual([false, false, false]);
+    const deadLetters = runtime.stats.deadLetters;
+    await clock.advance(100);
+    expect(handled).toEqual(['a']);
+    expect(runtime.stats.deadLetters).toBe(deadLetters);
+  });
+
+  it('counts a pending receive timeout and cancels it when the process exits', async () => {
+    const { runtime, clock } = world();
+    const pid = runtime.spawn(async (ctx) => {
+      await ctx.receive({ timeout: 1000 });
+    });
+    await clock.settle();
+    expect(runtime.processInfo(pid)?.pendingTimers).toBe(1);
+    runtime.exit(pid, 'kill');
+    await clock.advance(2000);
+    expect(runtime.isAlive(pid)).toBe(false);
+  });
+
+  it('keeps a timer to another process alive after the sender exits (as Erlang)', async () => {
+    const { runtime, clock } = world();
+    const r = recorder(runtime);
+    const sender = runtime.spawn(async (ctx) => {
+      ctx.sendAfter(r.pid, 'from the grave', 50);
+    });
+    await clock.settle();
+    expect(runtime.isAlive(sender)).toBe(false);
+    await clock.advance(50);
+    expect(r.seen).toEqual([['from the grave', 50]]);
+  });
+});
+
+describe('receive({ timeout })', () => {
+  it('resolves to TIMEOUT exactly when virtual time reaches the timeout', async () => {
+    const { runtime, clock } = world();
+    let result: unknown;
+    runtime.spawn(async (ctx) => {
+      result = [await ctx.receive({ timeout: 250 }), runtime.clock.now()];
+    });
+    await clock.advance(249);
+    expect(result).toBeUndefined();
+    await clock.advance(1);
+    expect(result).toEqual([TIMEOUT, 250]);
+  });
+});
+
+describe('the periodic pattern (a handler re-arming sendAfter to itself)', () => {
+  it.each([1, 7, 60])('ticks exactly %i times over that many intervals', async (n) => {
+    const { runtime, clock } = world();
+    const ticks: number[] = [];
+    const pid = runtime.spawn<'tick'>({
+      init(ctx) {
+        ctx.sendAfter('tick', 1000);
+      },
+      handle(_message, ctx) {
+        ticks.push(runtime.clock.now());
+        ctx.sendAfter('tick', 1000);
+      },
+    });
+    await clock.advance(n * 1000);
+    expect(ticks).toEqual(Array.from({ length: n }, (_, i) => (i + 1) * 1000));
+    expect(runtime.processInfo(pid)?.pendingTimers).toBe(1);
+    await clock.advance(999);
+    expect(ticks).toHaveLength(n);
+  });
+
+  it('ticks the same whether time advances in one step or one millisecond at a time', async () => {
+    const { runtime, clock } = world();
+    let ticks = 0;
+    runtime.spawn<'tick'>({
+      init: (ctx) => void ctx.sendAfter('tick', 10),
+      handle(_message, ctx) {
+        ticks++;
+        ctx.sendAfter('tick', 10);
+      },
+    });
+    for (let i = 0; i < 100; i++) await clock.advance(1);
+    expect(ticks).toBe(10);
+  });
+});
+
+describe('sendAfter() at scale (real clock)', () => {
+  it('holds 1,000,000 pending timers on a single Node timer, and cancels them cheaply', async () => {
+    const runtime = new Runtime();
+    live.push(runtime);
+    const target: Pid<number> = runtime.spawn({ handle() {} });
+    const before = activeNodeTimeouts();
+    const refs: TimerRef[] = new Array(1_000_000);
+    for (let i = 0; i < refs.length; i++) {
+      // Spread over 1000 distinct due times, all far in the future.
+      refs[i] = runtime.sendAfter(target, i, 60_000 + (i % 1000));
+    }
+    const during = activeNodeTimeouts();
+    expect(during - before).toBe(1);
+    expect(runtime.processInfo(target)?.pendingTimers).toBe(1_000_000);
+
+    const started = performance.now();
+    let cancelled = 0;
+    for (const ref of refs) if (runtime.cancelTimer(ref) !== false) cancelled++;
+    const elapsed = performance.now() - started;
+    expect(cancelled).toBe(1_000_000);
+    // O(1) per cancel: a million take well under a second here; a linear scan would take hours.
+    expect(elapsed).toBeLessThan(5000);
+    expect(runtime.processInfo(target)?.pendingTimers).toBe(0);
+    expect(activeNodeTimeouts()).toBe(before);
+  }, 60_000);
+});
