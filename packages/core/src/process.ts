@@ -32,7 +32,8 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
   monitors: Map<Ref, Process<any>> | null = null;
   /** Monitors on this process: ref → the watcher. */
   monitoredBy: Map<MonitorKey, Watcher> | null = null;
-  timers: Set<TimerEntry> | null = null;
+  timersHead: TimerEntry | null = null;
+  timerCount = 0;
   registeredName: Name | undefined = undefined;
   trapsExits = false;
   handled = 0;

@@ -341,7 +341,7 @@ export class Runtime {
       initialCall: proc.initialCall,
       parent: proc.parent,
       trapExit: proc.trapsExits,
-      pendingTimers: proc.timers?.size ?? 0,
+      pendingTimers: proc.timerCount,
     };
   }
 

@@ -23,15 +23,14 @@ export interface SchedulerOptions {
  * turn however many messages are flowing (BEAM's reductions, measured in time).
  */
 export class Scheduler {
-  private queue: Runnable[] = [];
+  private ring: (Runnable | undefined)[] = new Array(16);
   private head = 0;
+  private length = 0;
   private armed = false;
   private armsUnchecked = 0;
   private sliceStart = Number.NEGATIVE_INFINITY;
   private readonly budget: number;
   private readonly sliceMs: number;
-  /** Total process turns run, for introspection. */
-  turns = 0;
 
   constructor(options: SchedulerOptions = {}) {
     this.budget = options.budget ?? 64;
@@ -39,13 +38,20 @@ export class Scheduler {
   }
 
   get idle(): boolean {
-    return !this.armed && this.head === this.queue.length;
+    return !this.armed && this.length === 0;
   }
 
   schedule(process: Runnable): void {
     process.scheduled = true;
-    this.queue.push(process);
+    if (this.length === this.ring.length) this.grow();
+    this.ring[(this.head + this.length) & (this.ring.length - 1)] = process;
+    this.length++;
     if (!this.armed) this.arm();
+  }
+
+  /** Forgets every queued process (the runtime is stopping). */
+  clear(): void {
+    while (this.length > 0) this.take().scheduled = false;
   }
 
   private arm(): void {
@@ -74,39 +80,36 @@ export class Scheduler {
   private flush(): void {
     const budget = this.budget;
     let sinceCheck = 0;
-    while (this.head < this.queue.length) {
-      const process = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as unknown as Runnable;
+    while (this.length > 0) {
+      const process = this.take();
       process.scheduled = false;
       sinceCheck += process.run(budget) + 1;
-      this.turns++;
       if (sinceCheck >= 32) {
         sinceCheck = 0;
         if (performance.now() - this.sliceStart >= this.sliceMs) break;
       }
     }
-    this.compact();
     this.armed = false;
-    if (this.head < this.queue.length) {
+    if (this.length > 0) {
       this.armed = true;
       setImmediate(this.startSlice);
     }
   }
 
-  /** Forgets every queued process (the runtime is stopping). */
-  clear(): void {
-    for (let i = this.head; i < this.queue.length; i++) this.queue[i]!.scheduled = false;
-    this.queue.length = 0;
-    this.head = 0;
+  private take(): Runnable {
+    const ring = this.ring;
+    const process = ring[this.head]!;
+    ring[this.head] = undefined;
+    this.head = (this.head + 1) & (ring.length - 1);
+    this.length--;
+    return process;
   }
 
-  private compact(): void {
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
+  private grow(): void {
+    const old = this.ring;
+    const ring = new Array<Runnable | undefined>(old.length * 2);
+    for (let i = 0; i < this.length; i++) ring[i] = old[(this.head + i) & (old.length - 1)];
+    this.ring = ring;
+    this.head = 0;
   }
 }
