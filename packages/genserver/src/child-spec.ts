@@ -66,7 +66,7 @@ export interface ChildModule<A = any> {
  */
 export type ChildSpecLike = ChildSpec | readonly [ChildModule, unknown] | ChildModule;
 
-/** @internal A spec with every default filled in. */
+/** A child spec with every default filled in. */
 export type NormalizedSpec = Required<Omit<ChildSpec, 'backoff'>> & {
   backoff: Backoff | undefined;
 };

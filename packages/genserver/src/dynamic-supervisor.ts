@@ -146,7 +146,7 @@ export class DynamicSupervisor {
   }
 }
 
-/** @internal The dynamic supervisor process. */
+/** The dynamic supervisor process (use it through `DynamicSupervisor`). */
 export class DynamicSupervisorServer extends GenServer<
   DynamicState,
   DynamicCall,

@@ -48,6 +48,16 @@ export {
 } from './results.js';
 export type { ServerStatus } from './server-loop.js';
 export {
+  type MachineEvent,
+  type MachineSnapshot,
+  StateMachine,
+  type StateMachineChildOptions,
+  type StateMachineDest,
+  type StateMachineLinkOptions,
+  type StateMachineOptions,
+  type StateMachineRef,
+} from './statem.js';
+export {
   Supervisor,
   type SupervisorModule,
   type SupervisorOptions,

@@ -1,7 +1,7 @@
 import type { Name, Pid, ProcessContext } from '@actorkit/core';
 
 /**
- * @internal Holds a child's registered name while the child waits out a restart
+ * Internal to supervisors. Holds a child's registered name while the child waits out a restart
  * backoff, so sends to the name do not fail: up to `limit` messages are kept for the
  * restarted child, the rest are recorded as dead letters.
  */

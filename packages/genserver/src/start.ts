@@ -31,6 +31,7 @@ export function startServer<S extends AnyServer>(
   const runtime = options.runtime ?? (link && runtimeOf(link)) ?? defaultRuntime();
   const timeout = options.timeout ?? 5000;
   const name = options.name;
+  const label = options.label ?? module.name;
   return new Promise((resolve, reject) => {
     let settled = false;
     let ignored = false;
@@ -52,7 +53,7 @@ export function startServer<S extends AnyServer>(
       pid = runtime.spawn(loop, {
         name: isAtom(name) ? name : undefined,
         link,
-        label: options.label ?? module.name,
+        label,
         mailbox: options.mailbox,
       });
       if (name !== undefined && !isAtom(name)) registerVia(runtime, name, pid);
@@ -61,7 +62,7 @@ export function startServer<S extends AnyServer>(
       return;
     }
     const unwatch = runtime.watch(pid, (reason) =>
-      finish(() => reject(new StartError(ignored ? 'ignore' : reason, module.name))),
+      finish(() => reject(new StartError(ignored ? 'ignore' : reason, label))),
     );
     const timer =
       timeout === Number.POSITIVE_INFINITY

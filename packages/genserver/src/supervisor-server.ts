@@ -42,7 +42,7 @@ export interface ChildCounts {
   workers: number;
 }
 
-/** @internal A child as the supervisor tracks it. */
+/** A child as the supervisor tracks it (internal; exported for types). */
 export interface ChildRecord {
   spec: NormalizedSpec;
   pid: Pid<any> | undefined;
@@ -53,13 +53,13 @@ export interface ChildRecord {
   startedAt: number;
 }
 
-/** @internal What the supervisor's init gets. */
+/** What a supervisor's init gets (internal to the package; exported for types). */
 export interface SupervisorInit {
   children: readonly ChildSpecLike[];
   flags: SupervisorFlags;
 }
 
-/** @internal Calls a supervisor answers. */
+/** Calls a supervisor answers (internal protocol; use the `Supervisor` functions). */
 export type SupervisorCall =
   | { type: 'startChild'; spec: ChildSpecLike }
   | { type: 'terminateChild'; id: ChildId }
@@ -68,7 +68,7 @@ export type SupervisorCall =
   | { type: 'whichChildren' }
   | { type: 'countChildren' };
 
-/** @internal The answer to a supervisor call: a value, or the error to throw at the caller. */
+/** The answer to a supervisor call: a value, or the error to throw at the caller (internal protocol). */
 export type Outcome = { ok: unknown } | { error: Error };
 
 class RestartNow {
@@ -76,7 +76,7 @@ class RestartNow {
 }
 
 /**
- * @internal The supervisor process, a GenServer as in OTP. It traps exits, starts its
+ * The supervisor process, a GenServer as in OTP (use it through `Supervisor`). It traps exits, starts its
  * children in order, restarts them by strategy within the restart intensity, and stops
  * them in reverse order.
  */
