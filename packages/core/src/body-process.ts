@@ -5,7 +5,7 @@ import { TIMEOUT } from './messages.js';
 import type { Pid } from './pid.js';
 import { Process } from './process.js';
 import type { Runtime } from './runtime.js';
-import type { TimerEntry } from './timers.js';
+import type { TimerRef } from './timers.js';
 
 interface PendingReceive {
   match: ((message: unknown) => boolean) | undefined;
@@ -13,7 +13,7 @@ interface PendingReceive {
   scanned: number;
   /** `timeout: 0`: give up after one look at the mailbox. */
   once: boolean;
-  timer: TimerEntry | null;
+  timer: TimerRef | null;
   resolve: (message: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -149,7 +149,7 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
     this.pending = null;
     this.idle = false;
     this.status = 'running';
-    if (pending.timer !== null) this.runtime.timers.cancel(pending.timer);
+    if (pending.timer !== null) this.runtime.cancelTimer(pending.timer, { info: false });
     pending.resolve(value);
   }
 }

@@ -189,11 +189,12 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
 
   sendAfter(message: M, ms: number): TimerRef;
   sendAfter<T>(dest: Dest<T>, message: T, ms: number): TimerRef;
-  sendAfter(...args: [unknown, number] | [Dest, unknown, number]): TimerRef {
+  sendAfter(a: unknown, b: unknown, c?: number): TimerRef {
     this.assertAlive();
-    return args.length === 2
-      ? this.runtime.sendAfter(this.pid, args[0] as M, args[1])
-      : this.runtime.sendAfter(args[0], args[1], args[2]);
+    // Fixed arity, not rest arguments: periodic processes call this on every tick.
+    return arguments.length === 2
+      ? this.runtime.sendAfter(this.pid, a as M, b as number)
+      : this.runtime.sendAfter(a as Dest, b, c as number);
   }
 
   cancelTimer(ref: TimerRef): number | false {

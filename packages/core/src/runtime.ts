@@ -254,17 +254,14 @@ export class Runtime {
    * exits, so a process's timers to itself die with it.
    *
    * All timers share one queue per runtime and one clock alarm: a million pending
-   * timers cost a million small objects, not a million Node timers.
+   * timers cost a million small pooled objects, not a million Node timers.
    */
   sendAfter<M>(dest: Dest<M>, message: M, ms: number): TimerRef {
     assertDelay(ms);
     assertDest(dest);
     const owner = dest instanceof PidClass ? dest.proc : null;
-    const ref = new TimerRef(dest, message, null);
-    if (dest instanceof PidClass && (owner === null || !owner.alive)) return ref;
-    ref.owner = owner;
-    this.timers.add(ref, ms);
-    return ref;
+    if (dest instanceof PidClass && !owner?.alive) return new TimerRef(null, 0);
+    return this.timers.add(ms, dest, message, null, owner);
   }
 
   /**
@@ -278,9 +275,7 @@ export class Runtime {
     if (typeof callback !== 'function') {
       throw new InvalidArgumentError('callback', 'a function', callback);
     }
-    const ref = new TimerRef(undefined, undefined, callback);
-    this.timers.add(ref, ms);
-    return ref;
+    return this.timers.add(ms, undefined, undefined, callback, null);
   }
 
   /**
@@ -291,7 +286,7 @@ export class Runtime {
   cancelTimer(ref: TimerRef): number | false;
   cancelTimer(ref: TimerRef, options: { info: false }): boolean;
   cancelTimer(ref: TimerRef, options?: { info?: boolean }): number | boolean {
-    const entry = timerEntry(ref);
+    const entry = this.timerEntry(ref);
     if (entry === null) return false;
     const left = options?.info === false ? true : this.timers.remaining(entry);
     this.timers.cancel(entry);
@@ -300,7 +295,7 @@ export class Runtime {
 
   /** The ms left on a timer, or false if it already fired or was cancelled. */
   readTimer(ref: TimerRef): number | false {
-    const entry = timerEntry(ref);
+    const entry = this.timerEntry(ref);
     return entry === null ? false : this.timers.remaining(entry);
   }
 
@@ -400,11 +395,8 @@ export class Runtime {
   }
 
   /** @internal */
-  addTimer(ms: number, callback: () => void, owner: OwnedTimers): TimerEntry {
-    const entry = new TimerRef(undefined, undefined, callback);
-    entry.owner = owner;
-    this.timers.add(entry, ms);
-    return entry;
+  addTimer(ms: number, callback: () => void, owner: OwnedTimers): TimerRef {
+    return this.timers.add(ms, undefined, undefined, callback, owner);
   }
 
   /** @internal */
@@ -476,8 +468,7 @@ export class Runtime {
 
   private fireTimer(entry: TimerEntry): void {
     if (entry.callback !== null) {
-      if (entry.owner === null) this.runCallback(entry.callback, undefined);
-      else entry.callback();
+      this.runCallback(entry.callback, undefined);
       return;
     }
     const proc =
@@ -491,6 +482,13 @@ export class Runtime {
     } else {
       this.deadLetter(entry.dest, entry.message, 'noproc');
     }
+  }
+
+  private timerEntry(ref: TimerRef): TimerEntry | null {
+    if (!(ref instanceof TimerRef)) {
+      throw new InvalidArgumentError('ref', 'a timer ref from sendAfter', ref);
+    }
+    return this.timers.pendingEntry(ref);
   }
 
   private lookup(dest: Name | Via): Process<any> | undefined {
@@ -568,8 +566,4 @@ function assertDest(dest: unknown): asserts dest is Dest {
   );
 }
 
-function timerEntry(ref: TimerRef): TimerEntry | null {
-  if (!(ref instanceof TimerRef))
-    throw new InvalidArgumentError('ref', 'a timer ref from sendAfter', ref);
-  return ref.bucket !== null ? ref : null;
-}
+

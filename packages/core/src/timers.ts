@@ -1,33 +1,18 @@
 import type { Clock } from './clock.js';
-import { MinHeap } from './internal/min-heap.js';
 import { Ref } from './ref.js';
 
 /**
- * The reference `sendAfter` returns; pass it to `cancelTimer` or `readTimer`.
- * It is the timer itself, so a pending timer costs one object.
+ * The reference `sendAfter` (and `callAfter`) returns; pass it to `cancelTimer` or
+ * `readTimer`. It stays valid after the timer fired or was cancelled: both then
+ * return false.
  */
 export class TimerRef extends Ref {
-  /** @internal Its bucket: the due time rounded up to a whole ms of the runtime's clock. */
-  at = 0;
-  /** @internal The exact due time. */
-  due = 0;
-  /** @internal The bucket holding it while pending; null once fired or cancelled. */
-  bucket: Bucket | null = null;
-  /** @internal Set when the timer belongs to a process, whose exit cancels it. */
-  owner: OwnedTimers | null = null;
-  /** @internal Neighbours in the owner's list of timers. */
-  prevOwned: TimerRef | null = null;
-  /** @internal */
-  nextOwned: TimerRef | null = null;
-
   /** @internal */
   constructor(
     /** @internal */
-    readonly dest: unknown = undefined,
-    /** @internal */
-    readonly message: unknown = undefined,
-    /** @internal */
-    readonly callback: (() => void) | null = null,
+    readonly entry: TimerEntry | null,
+    /** @internal The entry's generation when this ref was made: entries are reused. */
+    readonly generation: number,
   ) {
     super();
   }
@@ -37,86 +22,137 @@ export class TimerRef extends Ref {
   }
 }
 
-/** @internal A pending timer: a message to deliver, or a callback to run. */
-export type TimerEntry = TimerRef;
+const FREE = 0;
+const IN_WHEEL = 1;
+const IN_OVERFLOW = 2;
+const CANCELLED_IN_OVERFLOW = 3;
+
+/**
+ * @internal One timer: a message to deliver, or a callback to run. Entries are pooled
+ * and linked into lists in place (a wheel slot, the owner's timers), so a periodic
+ * timer re-armed every tick allocates nothing that outlives the tick.
+ */
+export class TimerEntry {
+  /** Due time rounded up to a whole ms: its wheel slot. */
+  at = 0;
+  /** Exact due time. */
+  due = 0;
+  /** Insertion order, for ties among far timers. */
+  seq = 0;
+  generation = 0;
+  state = FREE;
+  dest: unknown = undefined;
+  message: unknown = undefined;
+  callback: (() => void) | null = null;
+  owner: OwnedTimers | null = null;
+  prevOwned: TimerEntry | null = null;
+  nextOwned: TimerEntry | null = null;
+  prev: TimerEntry | null = null;
+  next: TimerEntry | null = null;
+}
 
 /**
  * @internal What a process keeps so that its timers die with it: an intrusive list
- * (no Set to allocate per process, O(1) to add and remove).
+ * (nothing to allocate per process, O(1) to add and remove).
  */
 export interface OwnedTimers {
   timersHead: TimerEntry | null;
   timerCount: number;
 }
 
-/** @internal */
-export interface Bucket {
-  entries: TimerEntry[];
-  /** Slots in use; reset to 0 when every timer in the bucket was cancelled, so the slots are reused. */
-  used: number;
-  live: number;
-}
+const WHEEL_SIZE = 4096;
+const WHEEL_MASK = WHEEL_SIZE - 1;
+const POOL_LIMIT = 65_536;
 
 /**
- * @internal The runtime's timer queue: one bucket per millisecond of due time and a heap
- * of the due times, so a million pending timers cost a million small objects and a single
- * clock alarm, never a million Node timers. Timers due in the same millisecond fire in
- * the order they were set.
+ * @internal The runtime's timer queue: a timing wheel of 1 ms slots covering the next
+ * 4 s, plus a heap for timers further out that move into the wheel as it turns. A
+ * million pending timers cost a million small pooled objects and one clock alarm,
+ * never a million Node timers. Timers due in the same millisecond fire in the order
+ * they were set.
  */
 export class TimerService {
-  private readonly buckets = new Map<number, Bucket>();
-  private readonly dueTimes = new MinHeap();
+  private readonly heads: (TimerEntry | null)[] = new Array(WHEEL_SIZE).fill(null);
+  private readonly tails: (TimerEntry | null)[] = new Array(WHEEL_SIZE).fill(null);
+  /** The next slot (ms) to process; every earlier one has fired. */
+  private cursor: number;
+  private inWheel = 0;
+  private readonly overflow: TimerEntry[] = [];
+  private free: TimerEntry | null = null;
+  private freeCount = 0;
+  private seq = 0;
   private alarmAt = Number.POSITIVE_INFINITY;
+  private closed = false;
   /** How many timers are pending. */
   pending = 0;
-  private closed = false;
 
   constructor(
     private readonly clock: Clock,
     private readonly deliver: (entry: TimerEntry) => void,
-  ) {}
-
-  add(entry: TimerEntry, delay: number): void {
-    if (this.closed) return;
-    const due = this.clock.now() + delay;
-    const at = Math.ceil(due);
-    entry.at = at;
-    entry.due = due;
-    let bucket = this.buckets.get(at);
-    if (bucket === undefined) {
-      bucket = { entries: [], used: 0, live: 0 };
-      this.buckets.set(at, bucket);
-      this.dueTimes.push(at);
-      if (at < this.alarmAt) this.arm(at);
-    }
-    bucket.entries[bucket.used++] = entry;
-    bucket.live++;
-    entry.bucket = bucket;
-    if (this.pending++ === 0) this.clock.holdAlarm?.(true);
-    const owner = entry.owner;
-    if (owner !== null) {
-      entry.nextOwned = owner.timersHead;
-      if (owner.timersHead !== null) owner.timersHead.prevOwned = entry;
-      owner.timersHead = entry;
-      owner.timerCount++;
-    }
+  ) {
+    this.cursor = Math.floor(clock.now());
   }
 
-  /** Cancels a pending timer; returns false when it already fired or was cancelled. */
+  /** Sets a timer `delay` ms from now; returns a ref to it. */
+  add(
+    delay: number,
+    dest: unknown,
+    message: unknown,
+    callback: (() => void) | null,
+    owner: OwnedTimers | null,
+  ): TimerRef {
+    const entry = this.allocate();
+    const ref = new TimerRef(entry, entry.generation);
+    if (this.closed) return ref;
+    entry.dest = dest;
+    entry.message = message;
+    entry.callback = callback;
+    const due = this.clock.now() + delay;
+    entry.due = due;
+    if (this.pending++ === 0) {
+      this.clock.holdAlarm?.(true);
+      if (this.inWheel === 0) this.cursor = Math.max(this.cursor, Math.floor(this.clock.now()));
+    }
+    const at = Math.max(Math.ceil(due), this.cursor);
+    entry.at = at;
+    entry.seq = this.seq++;
+    if (at - this.cursor < WHEEL_SIZE) this.toWheel(entry);
+    else this.toOverflow(entry);
+    if (owner !== null) this.own(entry, owner);
+    if (at < this.alarmAt) this.arm(at);
+    return ref;
+  }
+
+  /** The entry `ref` names, if it is still pending. */
+  pendingEntry(ref: TimerRef): TimerEntry | null {
+    const entry = ref.entry;
+    return entry !== null &&
+      entry.generation === ref.generation &&
+      (entry.state === IN_WHEEL || entry.state === IN_OVERFLOW)
+      ? entry
+      : null;
+  }
+
+  /** Cancels a pending timer; false when it already fired or was cancelled. */
   cancel(entry: TimerEntry): boolean {
-    const bucket = entry.bucket;
-    if (bucket === null) return false;
-    this.release(entry, bucket);
-    // An emptied bucket stays until its due time (its key is still in the heap): calls
-    // that set and cancel timeouts by the thousand per ms reuse it.
-    if (bucket.live === 0) bucket.used = 0;
+    if (entry.state === IN_WHEEL) {
+      this.unlinkWheel(entry);
+      this.retire(entry);
+      this.recycle(entry);
+    } else if (entry.state === IN_OVERFLOW) {
+      // Far timers leave the heap lazily, when their time comes.
+      this.retire(entry);
+      entry.state = CANCELLED_IN_OVERFLOW;
+    } else {
+      return false;
+    }
     if (this.pending === 0) this.clock.holdAlarm?.(false);
     return true;
   }
 
-  /** Milliseconds until `entry` fires, or false when it is no longer pending. */
-  remaining(entry: TimerEntry): number | false {
-    return entry.bucket === null ? false : Math.max(0, entry.due - this.clock.now());
+  /** Milliseconds until `entry` fires. */
+  remaining(entry: TimerEntry): number {
+    return Math.max(0, entry.due - this.clock.now());
   }
 
   /** Cancels every timer owned by a process that exits. */
@@ -129,26 +165,116 @@ export class TimerService {
   /** Drops every timer and the clock alarm; with `close`, accepts no timer after. */
   clear(close = false): void {
     if (close) this.closed = true;
-    for (const bucket of this.buckets.values()) {
-      for (let i = 0; i < bucket.used; i++) {
-        const entry: TimerEntry = bucket.entries[i]!;
-        if (entry.bucket !== bucket) continue;
-        entry.bucket = null;
-        this.disown(entry);
+    for (let slot = 0; slot < WHEEL_SIZE; slot++) {
+      for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!) {
+        this.unlinkWheel(entry);
+        this.retire(entry);
       }
     }
-    this.buckets.clear();
-    this.dueTimes.clear();
+    for (const entry of this.overflow.splice(0)) {
+      if (entry.state === IN_OVERFLOW) this.retire(entry);
+      entry.state = FREE;
+    }
     this.pending = 0;
     this.alarmAt = Number.POSITIVE_INFINITY;
     this.clock.clearAlarm();
   }
 
-  private release(entry: TimerEntry, bucket: Bucket): void {
-    entry.bucket = null;
-    bucket.live--;
+  private readonly onAlarm = (): void => {
+    this.alarmAt = Number.POSITIVE_INFINITY;
+    const end = Math.floor(this.clock.now());
+    while (this.cursor <= end) {
+      if (this.inWheel === 0) {
+        const far = this.overflow[0];
+        this.cursor = far === undefined || far.at > end ? end + 1 : Math.max(this.cursor, far.at);
+        this.migrate();
+        if (this.inWheel === 0) continue;
+      }
+      this.fireSlot(this.cursor & WHEEL_MASK);
+      this.cursor++;
+      this.migrate();
+    }
+    if (this.pending === 0) {
+      this.clear();
+      return;
+    }
+    const next = this.nextDue();
+    if (next !== undefined) this.arm(next);
+  };
+
+  /** Fires a slot's timers in order, including any set for it while it fires. */
+  private fireSlot(slot: number): void {
+    for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!) {
+      this.unlinkWheel(entry);
+      this.retire(entry);
+      this.deliver(entry);
+      this.recycle(entry);
+    }
+  }
+
+  private nextDue(): number | undefined {
+    if (this.inWheel > 0) {
+      for (let ms = this.cursor; ; ms++) if (this.heads[ms & WHEEL_MASK] !== null) return ms;
+    }
+    return this.overflow[0]?.at;
+  }
+
+  /** Moves far timers that now fall within the wheel's span into it. */
+  private migrate(): void {
+    const overflow = this.overflow;
+    while (overflow.length > 0 && overflow[0]!.at - this.cursor < WHEEL_SIZE) {
+      const entry = popHeap(overflow);
+      if (entry.state === IN_OVERFLOW) {
+        entry.at = Math.max(entry.at, this.cursor);
+        this.toWheel(entry);
+      } else {
+        this.recycle(entry);
+      }
+    }
+  }
+
+  private toWheel(entry: TimerEntry): void {
+    const slot = entry.at & WHEEL_MASK;
+    const tail = this.tails[slot]!;
+    entry.state = IN_WHEEL;
+    entry.prev = tail;
+    entry.next = null;
+    if (tail === null) this.heads[slot] = entry;
+    else tail.next = entry;
+    this.tails[slot] = entry;
+    this.inWheel++;
+  }
+
+  private toOverflow(entry: TimerEntry): void {
+    entry.state = IN_OVERFLOW;
+    pushHeap(this.overflow, entry);
+  }
+
+  private unlinkWheel(entry: TimerEntry): void {
+    const slot = entry.at & WHEEL_MASK;
+    const { prev, next } = entry;
+    if (prev === null) this.heads[slot] = next;
+    else prev.next = next;
+    if (next === null) this.tails[slot] = prev;
+    else next.prev = prev;
+    entry.prev = entry.next = null;
+    this.inWheel--;
+  }
+
+  /** The timer is no longer pending: its refs go stale and its owner forgets it. */
+  private retire(entry: TimerEntry): void {
+    entry.state = FREE;
+    entry.generation++;
     this.pending--;
     this.disown(entry);
+  }
+
+  private own(entry: TimerEntry, owner: OwnedTimers): void {
+    entry.owner = owner;
+    entry.nextOwned = owner.timersHead;
+    if (owner.timersHead !== null) owner.timersHead.prevOwned = entry;
+    owner.timersHead = entry;
+    owner.timerCount++;
   }
 
   private disown(entry: TimerEntry): void {
@@ -162,28 +288,62 @@ export class TimerService {
     owner.timerCount--;
   }
 
+  private allocate(): TimerEntry {
+    const entry = this.free;
+    if (entry === null) return new TimerEntry();
+    this.free = entry.next;
+    entry.next = null;
+    this.freeCount--;
+    return entry;
+  }
+
+  private recycle(entry: TimerEntry): void {
+    entry.state = FREE;
+    entry.dest = entry.message = undefined;
+    entry.callback = null;
+    if (this.freeCount >= POOL_LIMIT) return;
+    entry.next = this.free;
+    this.free = entry;
+    this.freeCount++;
+  }
+
   private arm(at: number): void {
     this.alarmAt = at;
     this.clock.setAlarm(at, this.onAlarm);
   }
+}
 
-  private readonly onAlarm = (): void => {
-    this.alarmAt = Number.POSITIVE_INFINITY;
-    const now = this.clock.now();
-    for (let at = this.dueTimes.peek(); at !== undefined && at <= now; at = this.dueTimes.peek()) {
-      this.dueTimes.pop();
-      const bucket = this.buckets.get(at);
-      if (bucket === undefined) continue;
-      this.buckets.delete(at);
-      for (let i = 0; i < bucket.used; i++) {
-        const entry: TimerEntry = bucket.entries[i]!;
-        if (entry.bucket !== bucket) continue;
-        this.release(entry, bucket);
-        this.deliver(entry);
-      }
+function before(a: TimerEntry, b: TimerEntry): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+function pushHeap(heap: TimerEntry[], entry: TimerEntry): void {
+  let i = heap.length;
+  heap.push(entry);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(entry, heap[parent]!)) break;
+    heap[i] = heap[parent]!;
+    i = parent;
+  }
+  heap[i] = entry;
+}
+
+function popHeap(heap: TimerEntry[]): TimerEntry {
+  const top = heap[0]!;
+  const last = heap.pop()!;
+  if (heap.length > 0) {
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+      if (!before(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
+      i = child;
     }
-    const next = this.dueTimes.peek();
-    if (next !== undefined && this.pending > 0) this.arm(next);
-    else if (this.pending === 0) this.clear();
-  };
+    heap[i] = last;
+  }
+  return top;
 }

@@ -63,6 +63,54 @@ describe('sendAfter()', () => {
     );
   });
 
+  // Pins the timing wheel: timers beyond its 4 s span wait in a heap and must join the
+  // wheel in order, interleaved with timers set later for the same millisecond.
+  it('matches a simple model across near and far timers, cancels and advances (property)', async () => {
+    type Op =
+      | { kind: 'set'; ms: number }
+      | { kind: 'cancel'; index: number }
+      | { kind: 'advance'; ms: number };
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), ms: fc.integer({ min: 0, max: 12_000 }) }),
+      fc.record({ kind: fc.constant('cancel' as const), index: fc.nat(60) }),
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 5_000 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60 }), async (ops: Op[]) => {
+        const clock = new VirtualClock();
+        const runtime = new Runtime({ clock });
+        try {
+          const r = recorder(runtime);
+          const refs: ReturnType<typeof runtime.sendAfter>[] = [];
+          const model: { id: number; due: number; cancelled: boolean }[] = [];
+          for (const step of ops) {
+            if (step.kind === 'set') {
+              model.push({ id: refs.length, due: clock.now() + step.ms, cancelled: false });
+              refs.push(runtime.sendAfter(r.pid, refs.length, step.ms));
+            } else if (step.kind === 'cancel' && step.index < refs.length) {
+              const timer = model[step.index]!;
+              const fired = r.seen.some(([id]) => id === timer.id);
+              const pending = !timer.cancelled && !fired;
+              expect(runtime.cancelTimer(refs[step.index]!) !== false).toBe(pending);
+              if (pending) timer.cancelled = true;
+            } else if (step.kind === 'advance') {
+              await clock.advance(step.ms);
+            }
+          }
+          await clock.advance(12_000);
+          const expected = model
+            .filter((t) => !t.cancelled)
+            .sort((a, b) => a.due - b.due)
+            .map((t) => [t.id, t.due]);
+          expect(r.seen).toEqual(expected);
+        } finally {
+          await runtime.stop();
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('fires nothing before its time and everything at its time', async () => {
     const { runtime, clock } = world();
     const r = recorder(runtime);

@@ -1,0 +1,711 @@
+/**
+ * The core benchmark: spawning, one-to-one send, ping-pong, a ring and periodic timers,
+ * each measured for actorkit and for a hand-written plain-Node baseline in the same
+ * process. The baseline is what a careful programmer would write without a library: a
+ * ring-buffer queue per actor, plain function calls, and a minimal run loop that, like
+ * actorkit's scheduler, yields to the event loop with `setImmediate` every few ms, so the
+ * comparison is fair. Each workload runs once to warm up, then `BENCH_RUNS` times
+ * (default 3), alternating actorkit and baseline; the table shows medians and the ratio
+ * actorkit / baseline.
+ *
+ * Run with `pnpm --filter @actorkit/core bench` (it needs `node --expose-gc`). The table
+ * goes to stdout and to `bench/results/latest.md`; progress goes to stderr.
+ * `BENCH_TIMER_SECONDS` (default 10) sets the length of the periodic-timer workload;
+ * `BENCH_ONLY=text` runs only the workloads whose label contains `text` and writes no
+ * results file: for profiling with
+ * `BENCH_ONLY=ring node --cpu-prof --expose-gc --import tsx bench/core.bench.ts`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Handler,
+  type Pid,
+  type ProcessContext,
+  type ReceiveContext,
+  Runtime,
+} from '../src/index.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TIMER_SECONDS = Number(process.env.BENCH_TIMER_SECONDS ?? 10);
+/** Runs only the workloads whose first row's label contains this text (for profiling). */
+const ONLY = process.env.BENCH_ONLY ?? '';
+const SPAWN_COUNT = 100_000;
+const SEND_COUNT = 5_000_000;
+/** Messages in flight in the send workload: the receiver acks every half window. */
+const SEND_WINDOW = 2_000;
+const PING_PONGS = 1_000_000;
+const RING_SIZE = 10_000;
+const RING_HOPS = 1_000_000;
+const TICKERS = 100_000;
+const TICK_MS = 1_000;
+/** The baseline run loop's settings, the same as actorkit's defaults. */
+const BUDGET = 64;
+const SLICE_MS = 5;
+
+// ---------------------------------------------------------------- plain-Node baseline
+
+/** The baseline's run loop: a ring buffer of actors with messages, in FIFO order. */
+class RunLoop {
+  private queue: (PlainActor | undefined)[] = new Array(1024);
+  private head = 0;
+  private length = 0;
+  private armed = false;
+  private sliceStart = Number.NEGATIVE_INFINITY;
+
+  schedule(actor: PlainActor): void {
+    if (this.length === this.queue.length) this.grow();
+    this.queue[(this.head + this.length++) & (this.queue.length - 1)] = actor;
+    if (this.armed) return;
+    this.armed = true;
+    if (performance.now() - this.sliceStart < SLICE_MS) queueMicrotask(this.flush);
+    else setImmediate(this.startSlice);
+  }
+
+  private readonly startSlice = (): void => {
+    this.sliceStart = performance.now();
+    this.flush();
+  };
+
+  private readonly flush = (): void => {
+    for (let turns = 1; this.length > 0; turns++) {
+      const actor = this.queue[this.head]!;
+      this.queue[this.head] = undefined;
+      this.head = (this.head + 1) & (this.queue.length - 1);
+      this.length--;
+      actor.run();
+      if ((turns & 31) === 0 && performance.now() - this.sliceStart >= SLICE_MS) break;
+    }
+    this.armed = this.length > 0;
+    if (this.armed) setImmediate(this.startSlice);
+  };
+
+  private grow(): void {
+    const old = this.queue;
+    const bigger = new Array(old.length * 2);
+    for (let i = 0; i < this.length; i++) bigger[i] = old[(this.head + i) & (old.length - 1)];
+    this.queue = bigger;
+    this.head = 0;
+  }
+}
+
+/**
+ * A plain actor: a lazily allocated ring buffer, and `idle` set while it waits for a
+ * message (the next `send` puts it on the run loop).
+ */
+abstract class PlainActor {
+  idle = true;
+  length = 0;
+  private buffer: unknown[] | null = null;
+  private head = 0;
+
+  constructor(readonly loop: RunLoop) {}
+
+  abstract run(): void;
+
+  send(message: unknown): void {
+    let buffer = this.buffer;
+    if (buffer === null) buffer = this.buffer = new Array(8);
+    else if (this.length === buffer.length) buffer = this.grow(buffer);
+    buffer[(this.head + this.length) & (buffer.length - 1)] = message;
+    this.length++;
+    if (this.idle) {
+      this.idle = false;
+      this.loop.schedule(this);
+    }
+  }
+
+  protected shift(): unknown {
+    const buffer = this.buffer!;
+    const message = buffer[this.head];
+    buffer[this.head] = undefined;
+    this.head = (this.head + 1) & (buffer.length - 1);
+    this.length--;
+    return message;
+  }
+
+  private grow(buffer: unknown[]): unknown[] {
+    const bigger = new Array(buffer.length * 2);
+    for (let i = 0; i < this.length; i++) bigger[i] = buffer[(this.head + i) & (buffer.length - 1)];
+    this.head = 0;
+    this.buffer = bigger;
+    return bigger;
+  }
+}
+
+/**
+ * A plain actor whose function is called once per message, `BUDGET` per turn; `init`,
+ * if given, runs on its first turn.
+ */
+class PlainHandlerActor extends PlainActor {
+  /** The next actor, for the ring. */
+  next: PlainHandlerActor | null = null;
+
+  constructor(
+    loop: RunLoop,
+    readonly handle: (message: any, self: PlainHandlerActor) => void,
+    private init: ((self: PlainHandlerActor) => void) | null = null,
+  ) {
+    super(loop);
+    if (init !== null) {
+      this.idle = false;
+      loop.schedule(this);
+    }
+  }
+
+  run(): void {
+    const init = this.init;
+    if (init !== null) {
+      this.init = null;
+      init(this);
+    }
+    for (let n = 0; this.length > 0 && n < BUDGET; n++) this.handle(this.shift(), this);
+    if (this.length > 0) this.loop.schedule(this);
+    else this.idle = true;
+  }
+}
+
+/** A plain actor running an async function that awaits `receive()`. */
+class PlainBodyActor extends PlainActor {
+  private waiter: ((message: unknown) => void) | null = null;
+
+  receive(): Promise<unknown> {
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+      if (this.length > 0) this.loop.schedule(this);
+      else this.idle = true;
+    });
+  }
+
+  run(): void {
+    const waiter = this.waiter;
+    if (waiter === null || this.length === 0) return;
+    this.waiter = null;
+    waiter(this.shift());
+  }
+}
+
+function spawnPlainBody(
+  loop: RunLoop,
+  body: (self: PlainBodyActor) => Promise<unknown>,
+): PlainBodyActor {
+  const actor = new PlainBodyActor(loop);
+  // Until the body first calls receive(), messages only queue.
+  actor.idle = false;
+  queueMicrotask(() => void body(actor));
+  return actor;
+}
+
+// ---------------------------------------------------------------- measuring helpers
+
+function collect(): number {
+  const gc = globalThis.gc;
+  if (gc === undefined) return Number.NaN;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await nextTurn();
+  await nextTurn();
+}
+
+function signal(): { done: () => void; finished: Promise<void> } {
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  return { done, finished };
+}
+
+/** Lateness samples in ms, taken while `recording`, and their mean and 99th percentile. */
+class Lateness {
+  private samples = new Float64Array(1 << 20);
+  count = 0;
+  recording = false;
+  /** Timers armed for the first time. */
+  armed = 0;
+
+  add(ms: number): void {
+    if (!this.recording) return;
+    if (this.count === this.samples.length) {
+      const bigger = new Float64Array(this.samples.length * 2);
+      bigger.set(this.samples);
+      this.samples = bigger;
+    }
+    this.samples[this.count++] = ms;
+  }
+
+  summary(): { mean: number; p99: number } {
+    const sorted = this.samples.slice(0, this.count).sort();
+    let sum = 0;
+    for (const ms of sorted) sum += ms;
+    return { mean: sum / this.count, p99: sorted[Math.floor(this.count * 0.99)] ?? Number.NaN };
+  }
+}
+
+// ---------------------------------------------------------------- workloads
+
+/** Spawns 100k idle handler processes: ms to spawn and run them, heap bytes per process. */
+async function spawnHandlers(): Promise<number[]> {
+  const runtime = new Runtime();
+  let started = 0;
+  const handler: Handler<unknown> = {
+    init() {
+      started++;
+    },
+    handle() {},
+  };
+  const before = collect();
+  const t0 = performance.now();
+  for (let i = 0; i < SPAWN_COUNT; i++) runtime.spawn(handler);
+  await until(() => started === SPAWN_COUNT);
+  const ms = performance.now() - t0;
+  const bytes = (collect() - before) / SPAWN_COUNT;
+  await runtime.stop();
+  return [ms, bytes];
+}
+
+async function spawnHandlersPlain(): Promise<number[]> {
+  const loop = new RunLoop();
+  const actors = new Map<number, PlainHandlerActor>();
+  let started = 0;
+  const init = (): void => {
+    started++;
+  };
+  const handle = (): void => {};
+  const before = collect();
+  const t0 = performance.now();
+  for (let i = 1; i <= SPAWN_COUNT; i++) {
+    actors.set(i, new PlainHandlerActor(loop, handle, init));
+  }
+  await until(() => started === SPAWN_COUNT);
+  const ms = performance.now() - t0;
+  const bytes = (collect() - before) / SPAWN_COUNT;
+  actors.clear();
+  return [ms, bytes];
+}
+
+/** Spawns 100k body processes that wait in `receive`: ms, heap bytes per process. */
+async function spawnBodies(): Promise<number[]> {
+  const runtime = new Runtime();
+  let started = 0;
+  const body = async (ctx: ReceiveContext<unknown>): Promise<void> => {
+    started++;
+    for (;;) await ctx.receive();
+  };
+  const before = collect();
+  const t0 = performance.now();
+  for (let i = 0; i < SPAWN_COUNT; i++) runtime.spawn(body);
+  await until(() => started === SPAWN_COUNT);
+  const ms = performance.now() - t0;
+  const bytes = (collect() - before) / SPAWN_COUNT;
+  await runtime.stop();
+  return [ms, bytes];
+}
+
+async function spawnBodiesPlain(): Promise<number[]> {
+  const loop = new RunLoop();
+  const actors = new Map<number, PlainBodyActor>();
+  let started = 0;
+  const body = async (self: PlainBodyActor): Promise<void> => {
+    started++;
+    for (;;) await self.receive();
+  };
+  const before = collect();
+  const t0 = performance.now();
+  for (let i = 1; i <= SPAWN_COUNT; i++) actors.set(i, spawnPlainBody(loop, body));
+  await until(() => started === SPAWN_COUNT);
+  const ms = performance.now() - t0;
+  const bytes = (collect() - before) / SPAWN_COUNT;
+  actors.clear();
+  return [ms, bytes];
+}
+
+/**
+ * One sender, one handler process, 5M small messages: msgs/s. The receiver acks every
+ * half window, so the mailbox stays small (a flood would measure array growth instead).
+ */
+async function sendThroughput(): Promise<number[]> {
+  const runtime = new Runtime();
+  const { done, finished } = signal();
+  const half = SEND_WINDOW / 2;
+  let sent = 0;
+  let received = 0;
+  let sender: Pid<'more'>;
+  const receiver = runtime.spawn<number>({
+    handle(_message, ctx) {
+      if (++received % half === 0) ctx.send(sender, 'more');
+      if (received === SEND_COUNT) done();
+    },
+  });
+  sender = runtime.spawn<'more'>({
+    handle(_message, ctx) {
+      const end = Math.min(sent + (sent === 0 ? SEND_WINDOW : half), SEND_COUNT);
+      while (sent < end) ctx.send(receiver, sent++);
+    },
+  });
+  const t0 = performance.now();
+  runtime.send(sender, 'more');
+  await finished;
+  const rate = SEND_COUNT / ((performance.now() - t0) / 1000);
+  await runtime.stop();
+  return [rate];
+}
+
+async function sendThroughputPlain(): Promise<number[]> {
+  const loop = new RunLoop();
+  const { done, finished } = signal();
+  const half = SEND_WINDOW / 2;
+  let sent = 0;
+  let received = 0;
+  const receiver: PlainHandlerActor = new PlainHandlerActor(loop, () => {
+    if (++received % half === 0) sender.send('more');
+    if (received === SEND_COUNT) done();
+  });
+  const sender: PlainHandlerActor = new PlainHandlerActor(loop, () => {
+    const end = Math.min(sent + (sent === 0 ? SEND_WINDOW : half), SEND_COUNT);
+    while (sent < end) receiver.send(sent++);
+  });
+  const t0 = performance.now();
+  sender.send('more');
+  await finished;
+  return [SEND_COUNT / ((performance.now() - t0) / 1000)];
+}
+
+/** 1M round trips between two handler processes: round trips/s. */
+async function pingPongHandlers(): Promise<number[]> {
+  const runtime = new Runtime();
+  const { done, finished } = signal();
+  let ping: Pid<number>;
+  const pong = runtime.spawn<number>({
+    handle(n, ctx) {
+      ctx.send(ping, n as number);
+    },
+  });
+  ping = runtime.spawn<number>({
+    handle(n, ctx) {
+      if (n === PING_PONGS) done();
+      else ctx.send(pong, (n as number) + 1);
+    },
+  });
+  const t0 = performance.now();
+  runtime.send(ping, 0);
+  await finished;
+  const rate = PING_PONGS / ((performance.now() - t0) / 1000);
+  await runtime.stop();
+  return [rate];
+}
+
+async function pingPongHandlersPlain(): Promise<number[]> {
+  const loop = new RunLoop();
+  const { done, finished } = signal();
+  const pong: PlainHandlerActor = new PlainHandlerActor(loop, (n) => ping.send(n));
+  const ping: PlainHandlerActor = new PlainHandlerActor(loop, (n: number) =>
+    n === PING_PONGS ? done() : pong.send(n + 1),
+  );
+  const t0 = performance.now();
+  ping.send(0);
+  await finished;
+  return [PING_PONGS / ((performance.now() - t0) / 1000)];
+}
+
+/** 1M round trips between two body processes using `receive`: round trips/s. */
+async function pingPongBodies(): Promise<number[]> {
+  const runtime = new Runtime();
+  const { done, finished } = signal();
+  let ping: Pid<number>;
+  const pong = runtime.spawn<number>(async (ctx) => {
+    for (;;) ctx.send(ping, (await ctx.receive()) as number);
+  });
+  const t0 = performance.now();
+  ping = runtime.spawn<number>(async (ctx) => {
+    for (let i = 1; i <= PING_PONGS; i++) {
+      ctx.send(pong, i);
+      await ctx.receive();
+    }
+    done();
+  });
+  await finished;
+  const rate = PING_PONGS / ((performance.now() - t0) / 1000);
+  await runtime.stop();
+  return [rate];
+}
+
+async function pingPongBodiesPlain(): Promise<number[]> {
+  const loop = new RunLoop();
+  const { done, finished } = signal();
+  const pong = spawnPlainBody(loop, async (self) => {
+    for (;;) ping.send(await self.receive());
+  });
+  const t0 = performance.now();
+  const ping = spawnPlainBody(loop, async (self) => {
+    for (let i = 1; i <= PING_PONGS; i++) {
+      pong.send(i);
+      await self.receive();
+    }
+    done();
+  });
+  await finished;
+  return [PING_PONGS / ((performance.now() - t0) / 1000)];
+}
+
+class RingNode implements Handler<number> {
+  next: Pid<number> | undefined;
+  constructor(readonly done: () => void) {}
+
+  handle(hops: unknown, ctx: ProcessContext<number>): void {
+    if (hops === 0) this.done();
+    else ctx.send(this.next!, (hops as number) - 1);
+  }
+}
+
+/** A token passed 1M hops around a ring of 10k handler processes: hops/s. */
+async function ring(): Promise<number[]> {
+  const runtime = new Runtime();
+  const { done, finished } = signal();
+  const nodes = Array.from({ length: RING_SIZE }, () => new RingNode(done));
+  const pids = nodes.map((node) => runtime.spawn(node));
+  nodes.forEach((node, i) => {
+    node.next = pids[(i + 1) % RING_SIZE];
+  });
+  const t0 = performance.now();
+  runtime.send(pids[0]!, RING_HOPS);
+  await finished;
+  const rate = RING_HOPS / ((performance.now() - t0) / 1000);
+  await runtime.stop();
+  return [rate];
+}
+
+async function ringPlain(): Promise<number[]> {
+  const loop = new RunLoop();
+  const { done, finished } = signal();
+  const handle = (hops: number, self: PlainHandlerActor): void => {
+    if (hops === 0) done();
+    else self.next!.send(hops - 1);
+  };
+  const actors = Array.from({ length: RING_SIZE }, () => new PlainHandlerActor(loop, handle));
+  actors.forEach((actor, i) => {
+    actor.next = actors[(i + 1) % RING_SIZE]!;
+  });
+  const t0 = performance.now();
+  actors[0]!.send(RING_HOPS);
+  await finished;
+  return [RING_HOPS / ((performance.now() - t0) / 1000)];
+}
+
+class Ticker implements Handler<'tick'> {
+  private due = 0;
+  constructor(private readonly lateness: Lateness) {}
+
+  init(ctx: ProcessContext<'tick'>): void {
+    const delay = Math.random() * TICK_MS;
+    this.due = performance.now() + delay;
+    ctx.sendAfter('tick', delay);
+    this.lateness.armed++;
+  }
+
+  handle(_tick: unknown, ctx: ProcessContext<'tick'>): void {
+    const now = performance.now();
+    this.lateness.add(now - this.due);
+    this.due = now + TICK_MS;
+    ctx.sendAfter('tick', TICK_MS);
+  }
+}
+
+/**
+ * 100k handler processes, each re-arming a 1 s `sendAfter` to itself, first ticks spread
+ * over the first second, for `TIMER_SECONDS`: CPU % of one core, mean and p99 lateness
+ * (ms), heap MB.
+ */
+async function periodicTimers(): Promise<number[]> {
+  const runtime = new Runtime();
+  const lateness = new Lateness();
+  const before = collect();
+  for (let i = 0; i < TICKERS; i++) runtime.spawn(new Ticker(lateness));
+  await until(() => lateness.armed === TICKERS);
+  const result = await measureTicks(lateness, before);
+  await runtime.stop();
+  return result;
+}
+
+async function periodicTimersPlain(): Promise<number[]> {
+  const lateness = new Lateness();
+  interface PlainTicker {
+    due: number;
+    timer: NodeJS.Timeout | undefined;
+  }
+  const tickers: PlainTicker[] = [];
+  const tick = (ticker: PlainTicker): void => {
+    const now = performance.now();
+    lateness.add(now - ticker.due);
+    ticker.due = now + TICK_MS;
+    ticker.timer = setTimeout(tick, TICK_MS, ticker);
+  };
+  const before = collect();
+  for (let i = 0; i < TICKERS; i++) {
+    const delay = Math.random() * TICK_MS;
+    const ticker: PlainTicker = { due: performance.now() + delay, timer: undefined };
+    tickers.push(ticker);
+    ticker.timer = setTimeout(tick, delay, ticker);
+  }
+  const result = await measureTicks(lateness, before);
+  for (const ticker of tickers) clearTimeout(ticker.timer);
+  return result;
+}
+
+async function measureTicks(lateness: Lateness, heapBefore: number): Promise<number[]> {
+  lateness.recording = true;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(TIMER_SECONDS * 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - t0;
+  lateness.recording = false;
+  const { mean, p99 } = lateness.summary();
+  const cpuShare = ((cpu.user + cpu.system) / 1000 / wall) * 100;
+  return [cpuShare, mean, p99, collect() - heapBefore];
+}
+
+// ---------------------------------------------------------------- running and reporting
+
+type Unit = 'ms' | 'B' | 'MB' | '/s' | '%';
+
+interface Workload {
+  rows: { label: string; unit: Unit }[];
+  /** Runs each side once, uncounted, so the JIT has warmed up. @default true */
+  warmUp?: boolean;
+  actorkit: () => Promise<number[]>;
+  baseline: () => Promise<number[]>;
+}
+
+const workloads: Workload[] = [
+  {
+    rows: [
+      { label: 'spawn 100k idle handler processes', unit: 'ms' },
+      { label: 'heap per idle handler process', unit: 'B' },
+    ],
+    actorkit: spawnHandlers,
+    baseline: spawnHandlersPlain,
+  },
+  {
+    rows: [
+      { label: 'spawn 100k body processes waiting in receive', unit: 'ms' },
+      { label: 'heap per body process waiting in receive', unit: 'B' },
+    ],
+    actorkit: spawnBodies,
+    baseline: spawnBodiesPlain,
+  },
+  {
+    rows: [{ label: 'send throughput, 5M msgs one-to-one (msgs/s)', unit: '/s' }],
+    actorkit: sendThroughput,
+    baseline: sendThroughputPlain,
+  },
+  {
+    rows: [{ label: 'ping-pong, 1M round trips, handlers (round trips/s)', unit: '/s' }],
+    actorkit: pingPongHandlers,
+    baseline: pingPongHandlersPlain,
+  },
+  {
+    rows: [{ label: 'ping-pong, 1M round trips, bodies + receive (round trips/s)', unit: '/s' }],
+    actorkit: pingPongBodies,
+    baseline: pingPongBodiesPlain,
+  },
+  {
+    rows: [{ label: 'ring of 10k handlers, 1M hops (hops/s)', unit: '/s' }],
+    actorkit: ring,
+    baseline: ringPlain,
+  },
+  {
+    rows: [
+      { label: '100k periodic 1 s timers: CPU (% of one core)', unit: '%' },
+      { label: '100k periodic 1 s timers: mean lateness', unit: 'ms' },
+      { label: '100k periodic 1 s timers: p99 lateness', unit: 'ms' },
+      { label: '100k periodic 1 s timers: heap', unit: 'MB' },
+    ],
+    actorkit: periodicTimers,
+    baseline: periodicTimersPlain,
+    // Ten seconds of steady ticking is its own warm-up.
+    warmUp: false,
+  },
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+function format(value: number, unit: Unit): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  switch (unit) {
+    case '/s':
+      return value >= 1e6 ? `${(value / 1e6).toFixed(2)}M/s` : `${(value / 1e3).toFixed(0)}k/s`;
+    case 'ms':
+      return `${value.toFixed(value < 10 ? 2 : 0)} ms`;
+    case 'B':
+      return `${Math.round(value)} B`;
+    case 'MB':
+      return `${(value / 2 ** 20).toFixed(1)} MB`;
+    case '%':
+      return `${value.toFixed(1)}%`;
+  }
+}
+
+async function measure(workload: Workload): Promise<string[]> {
+  const ours: number[][] = [];
+  const theirs: number[][] = [];
+  if (workload.warmUp !== false) {
+    await workload.actorkit();
+    await workload.baseline();
+  }
+  for (let run = 0; run < RUNS; run++) {
+    collect();
+    ours.push(await workload.actorkit());
+    collect();
+    theirs.push(await workload.baseline());
+  }
+  return workload.rows.map(({ label, unit }, i) => {
+    const a = median(ours.map((r) => r[i]!));
+    const b = median(theirs.map((r) => r[i]!));
+    const ratio = Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a';
+    const line = `| ${label} | ${format(a, unit)} | ${format(b, unit)} | ${ratio} |`;
+    console.error(line);
+    return line;
+  });
+}
+
+async function main(): Promise<void> {
+  if (globalThis.gc === undefined) {
+    console.error('Heap figures need `node --expose-gc`; they will show as n/a.');
+  }
+  const started = performance.now();
+  const lines = [
+    '| workload | actorkit | plain Node | actorkit / plain Node |',
+    '|---|---:|---:|---:|',
+  ];
+  for (const workload of workloads) {
+    if (workload.rows[0]!.label.includes(ONLY)) lines.push(...(await measure(workload)));
+  }
+  const table = lines.join('\n');
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  console.log(table);
+  const cpu = cpus();
+  const header = [
+    '# @actorkit/core benchmark',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- node: ${process.version}`,
+    `- cpu: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores)`,
+    `- median of ${RUNS} runs per workload after a warm-up run; timers measured over ${TIMER_SECONDS} s; total ${seconds} s`,
+    '',
+  ];
+  if (ONLY !== '') return; // a partial run leaves the full results alone
+  const file = new URL('./results/latest.md', import.meta.url);
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(file, `${header.join('\n')}\n${table}\n`);
+  console.error(`\nwritten to ${file.pathname} in ${seconds} s`);
+}
+
+await main();
