@@ -223,7 +223,7 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
    * `TimeoutError` after `timeout` ms (default 5000; `Infinity` waits forever). A reply
    * that comes after a timeout is dropped.
    */
-  static call<S, R extends CallsOf<S>>(
+  static call<S, const R extends CallsOf<S>>(
     server: ServerRef<S> | Name | Via,
     request: R,
     timeout: number | CallOptions = 5000,

@@ -51,16 +51,18 @@ export class ServerLoop implements Handler<unknown> {
   }
 
   handle(message: unknown): void | Promise<void> {
+    // :sys requests leave a pending idle timeout running, as OTP's system messages do.
+    if (message instanceof SystemEnvelope) return this.dispatchSystem(message);
+    if (message instanceof IdleTimeout) {
+      if (message !== this.idleToken) return;
+      this.idleTimer = this.idleToken = null;
+      return this.dispatchInfo(TIMEOUT);
+    }
     if (this.idleTimer !== null) this.disarmIdle();
     if (message instanceof CallEnvelope) return this.dispatchCall(message);
     if (message instanceof CastEnvelope) return this.dispatchCast(message);
-    if (message instanceof SystemEnvelope) return this.dispatchSystem(message);
     if (message instanceof Exit && message.from.equals(this.ctx.parent)) {
       return this.terminate(message.reason);
-    }
-    if (message instanceof IdleTimeout) {
-      if (message !== this.idleToken) return;
-      return this.dispatchInfo(TIMEOUT);
     }
     return this.dispatchInfo(message);
   }
@@ -85,26 +87,26 @@ export class ServerLoop implements Handler<unknown> {
 
   private dispatchCall(envelope: CallEnvelope): void | Promise<void> {
     const module = this.module;
-    if (module.handleCall === undefined) {
-      throw new Error(
-        `${moduleName(module)} received a call but does not implement handleCall. Add handleCall, or use cast.`,
-      );
-    }
     return this.guard(
-      () => module.handleCall!(envelope.request, envelope.from, this.state),
+      () => {
+        if (module.handleCall === undefined) {
+          throw missing(module, 'received a call', 'handleCall', 'Add handleCall, or use cast.');
+        }
+        return module.handleCall(envelope.request, envelope.from, this.state);
+      },
       (result) => this.applyCall(result, envelope.from),
     );
   }
 
   private dispatchCast(envelope: CastEnvelope): void | Promise<void> {
     const module = this.module;
-    if (module.handleCast === undefined) {
-      throw new Error(
-        `${moduleName(module)} received a cast but does not implement handleCast. Add handleCast.`,
-      );
-    }
     return this.guard(
-      () => module.handleCast!(envelope.request, this.state),
+      () => {
+        if (module.handleCast === undefined) {
+          throw missing(module, 'received a cast', 'handleCast', 'Add handleCast.');
+        }
+        return module.handleCast(envelope.request, this.state);
+      },
       (result) => this.applyNoReply(result, 'handleCast'),
     );
   }
@@ -184,13 +186,13 @@ export class ServerLoop implements Handler<unknown> {
       return;
     }
     const module = this.module;
-    if (module.handleContinue === undefined) {
-      throw new Error(
-        `${moduleName(module)} returned { continue } but does not implement handleContinue.`,
-      );
-    }
     return this.guard(
-      () => module.handleContinue!(action.continue, this.state),
+      () => {
+        if (module.handleContinue === undefined) {
+          throw missing(module, 'returned { continue }', 'handleContinue', 'Add handleContinue.');
+        }
+        return module.handleContinue(action.continue, this.state);
+      },
       (result) => this.applyNoReply(result, 'handleContinue'),
     );
   }
@@ -211,11 +213,17 @@ export class ServerLoop implements Handler<unknown> {
     let result: unknown;
     try {
       result = call();
+      if (!isPromise(result)) return this.guardAsync(next(result));
     } catch (error) {
       return this.crash(error);
     }
-    if (!isPromise(result)) return next(result);
-    return result.then(next, (error: unknown) => this.crash(error));
+    return result.then(next).then(undefined, (error: unknown) => this.crash(error));
+  }
+
+  /** What `next` may still do asynchronously (an async `terminate`, say) also ends in `crash`. */
+  private guardAsync(pending: void | Promise<void>): void | Promise<void> {
+    if (pending === undefined) return;
+    return pending.then(undefined, (error: unknown) => this.crash(error));
   }
 
   private crash(error: unknown): void | Promise<void> {
@@ -259,6 +267,33 @@ function moduleName(module: object): string {
 
 function badReturn(module: object, callback: string, value: unknown, expected: string): Error {
   return new TypeError(
-    `${moduleName(module)}.${callback} returned ${String(value)}; expected ${expected}.`,
+    `${moduleName(module)}.${callback} returned ${describe(value)}; expected ${expected}, built with the helpers of @actorkit/genserver.`,
   );
+}
+
+function missing(module: object, what: string, callback: string, fix: string): Error {
+  return new Error(`${moduleName(module)} ${what} but does not implement ${callback}. ${fix}`);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  if (Array.isArray(value))
+    return `an array ${preview(value)} (Elixir's tuples are reply(), noreply() and stop() here)`;
+  if (typeof value === 'object') {
+    const name = value.constructor?.name;
+    return name && name !== 'Object'
+      ? `an instance of ${name}`
+      : `a plain object ${preview(value)}`;
+  }
+  return preview(value);
+}
+
+function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
