@@ -192,9 +192,9 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
   sendAfter(a: unknown, b: unknown, c?: number): TimerRef {
     this.assertAlive();
     // Fixed arity, not rest arguments: periodic processes call this on every tick.
-    return arguments.length === 2
+    return c === undefined
       ? this.runtime.sendAfter(this.pid, a as M, b as number)
-      : this.runtime.sendAfter(a as Dest, b, c as number);
+      : this.runtime.sendAfter(a as Dest, b, c);
   }
 
   cancelTimer(ref: TimerRef): number | false {

@@ -565,5 +565,3 @@ function assertDest(dest: unknown): asserts dest is Dest {
     dest,
   );
 }
-
-

@@ -1,0 +1,83 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Runtime } from '@actorkit/core';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CryptoSync, httpBalanceFetcher } from '../src/crypto-sync/app.js';
+import { type LivePage, startLivePage } from '../src/crypto-sync/live-page.js';
+import { startBalanceService } from '../src/services/balance-service.js';
+import type { RunningService } from '../src/services/http-service.js';
+
+const executablePath = '/usr/bin/chromium';
+// Debian's Chromium, driven by playwright-core: no browser is downloaded. `npm run setup:test` installs it.
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+describe('live balances page (headless Chromium)', () => {
+  let runtime: Runtime;
+  let service: RunningService;
+  let page: LivePage;
+
+  beforeAll(async () => {
+    if (!existsSync(executablePath)) {
+      throw new Error(`No Chromium at ${executablePath}: run \`npm run setup:test\` first.`);
+    }
+    runtime = new Runtime();
+    service = await startBalanceService({ latency: 5, seed: 3 });
+    const app = await CryptoSync.start({
+      runtime,
+      fetchBalance: httpBalanceFetcher(service.url),
+      interval: 50,
+    });
+    await app.startSync('alice');
+    await app.startSync('bob');
+    page = await startLivePage(runtime);
+  });
+
+  afterAll(async () => {
+    await runtime?.stop();
+    await page?.close();
+    await service?.close();
+  });
+
+  it('shows balances changing in real time without a reload', async () => {
+    const userDataDir = mkdtempSync(join(tmpdir(), 'actorkit-chromium-'));
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: chromiumArgs,
+    });
+    try {
+      const tab = context.pages()[0] ?? (await context.newPage());
+      await tab.goto(page.url);
+      const usd = tab.locator('#user-alice td:nth-child(4)');
+      await usd.waitFor();
+      // Expressions as strings: they run in the page, and this package is typed without the DOM.
+      const usdText = "document.querySelector('#user-alice td:nth-child(4)').textContent";
+      await tab.waitForFunction(`/\\d/.test(${usdText})`);
+      const first = await usd.textContent();
+      const firstSyncs = Number(await tab.locator('#user-alice td:nth-child(5)').textContent());
+      await tab.evaluate("window.marker = 'same page'");
+      await tab.waitForFunction(`${usdText} !== ${JSON.stringify(first)}`, undefined, {
+        timeout: 5000,
+      });
+      const later = Number(await tab.locator('#user-alice td:nth-child(5)').textContent());
+      expect(later).toBeGreaterThan(firstSyncs);
+      expect(await tab.evaluate('window.marker')).toBe('same page');
+      expect(await tab.locator('#user-bob').count()).toBe(1);
+      expect(await tab.locator('#status').textContent()).toBe('live');
+    } finally {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    }
+  });
+});
