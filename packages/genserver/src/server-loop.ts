@@ -34,6 +34,7 @@ export class ServerLoop implements Handler<unknown> {
   private ctx!: ProcessContext<unknown>;
   private idleTimer: TimerRef | null = null;
   private idleToken: IdleTimeout | null = null;
+  private initialized = false;
 
   constructor(
     private readonly module: GenServer<any, any, any, any>,
@@ -70,6 +71,7 @@ export class ServerLoop implements Handler<unknown> {
   private afterInit(result: unknown): void | Promise<void> {
     if (result instanceof Ok) {
       this.state = result.state;
+      this.initialized = true;
       this.ack.started();
       return this.applyAction(result.action);
     }
@@ -231,8 +233,14 @@ export class ServerLoop implements Handler<unknown> {
     const rethrow = (): never => {
       throw error;
     };
-    if (module.terminate === undefined || !this.ctx.runtime.isAlive(this.ctx.self))
+    // As OTP: no terminate before init has succeeded, nor after the process is gone.
+    if (
+      module.terminate === undefined ||
+      !this.initialized ||
+      !this.ctx.runtime.isAlive(this.ctx.self)
+    ) {
       return rethrow();
+    }
     return then(module.terminate(new Crash(error), this.state), rethrow);
   }
 

@@ -98,16 +98,7 @@ export class SupervisorServer extends GenServer<
       flags.maxRestarts ?? 3,
       flags.maxSeconds ?? 5,
     );
-    const records: ChildRecord[] = [];
-    for (const like of children) {
-      const spec = normalizeChildSpec(like);
-      if (records.some((r) => r.spec.id === spec.id)) {
-        throw new ChildSpecError(
-          `two children have the id ${String(spec.id)}; ids must be unique within a supervisor.`,
-        );
-      }
-      records.push(newRecord(spec));
-    }
+    const records = normalizeChildren(children).map(newRecord);
     for (const record of records) {
       const failure = await this.tryStart(record);
       if (failure !== undefined) {
@@ -124,7 +115,9 @@ export class SupervisorServer extends GenServer<
 
   override async handleInfo(message: Exit | RestartNow | unknown, children: ChildRecord[]) {
     if (message instanceof RestartNow) {
-      if (!children.includes(message.record)) return noreply(children);
+      // Stale once the child was terminated or deleted while it waited.
+      if (!children.includes(message.record) || !message.record.restarting)
+        return noreply(children);
       return this.restart(message.record, children);
     }
     if (!(message instanceof Exit)) return noreply(children);
@@ -256,6 +249,7 @@ export class SupervisorServer extends GenServer<
       }
       standin?.stop();
       // OTP keeps trying: each further attempt counts toward the intensity.
+      child.restarting = true;
       this.ctx.send(this.self, new RestartNow(child));
     }
     return noreply(children);
@@ -287,6 +281,24 @@ export class SupervisorServer extends GenServer<
       reason,
     });
   }
+}
+
+/**
+ * Validates a supervisor's children (specs and unique ids); throws `ChildSpecError`.
+ * `Supervisor.start` calls it before spawning, so a bad list fails with that error itself.
+ */
+export function normalizeChildren(children: readonly ChildSpecLike[]): NormalizedSpec[] {
+  const specs: NormalizedSpec[] = [];
+  for (const like of children) {
+    const spec = normalizeChildSpec(like);
+    if (specs.some((other) => other.id === spec.id)) {
+      throw new ChildSpecError(
+        `two children have the id ${String(spec.id)}; ids must be unique within a supervisor.`,
+      );
+    }
+    specs.push(spec);
+  }
+  return specs;
 }
 
 function newRecord(spec: NormalizedSpec): ChildRecord {
@@ -339,7 +351,8 @@ function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
 
-function validateFlags(flags: SupervisorFlags): Strategy {
+/** Validates supervisor flags; throws `ChildSpecError`. Returns the strategy. */
+export function validateFlags(flags: SupervisorFlags): Strategy {
   const strategy = flags.strategy ?? 'one_for_one';
   if (!['one_for_one', 'one_for_all', 'rest_for_one'].includes(strategy)) {
     throw new ChildSpecError(

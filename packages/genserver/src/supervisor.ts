@@ -6,11 +6,13 @@ import { startServer } from './start.js';
 import {
   type ChildCounts,
   type ChildInfo,
+  normalizeChildren,
   type Outcome,
   type SupervisorCall,
   type SupervisorFlags,
   type SupervisorInit,
   SupervisorServer,
+  validateFlags,
 } from './supervisor-server.js';
 
 /** Options for `Supervisor.start`/`startLink`: the flags, plus where and under which name. */
@@ -97,6 +99,12 @@ export abstract class Supervisor<A = void> {
       return startSupervisor(() => module.init(argOrOptions), options, what.name);
     }
     const options = (argOrOptions ?? {}) as SupervisorOptions;
+    try {
+      normalizeChildren(what);
+      validateFlags(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return startSupervisor(() => Supervisor.init(what, options), options, 'Supervisor');
   }
 
