@@ -70,3 +70,24 @@ export type {
   Strategy,
   SupervisorFlags,
 } from './supervisor-server.js';
+export {
+  type AsyncOptions,
+  type AsyncStreamOptions,
+  type ShutdownTimeout,
+  Task,
+  type TaskFn,
+  type TaskLinkOptions,
+  type TaskOptions,
+  type TaskResult,
+} from './task.js';
+export {
+  type LookupOptions,
+  type SupervisedAsyncOptions,
+  type SupervisedLinkOptions,
+  type SupervisedStreamOptions,
+  type TaskChildOptions,
+  type TaskMfa,
+  TaskSupervisor,
+  type TaskSupervisorOptions,
+  type TaskSupervisorRef,
+} from './task-supervisor.js';

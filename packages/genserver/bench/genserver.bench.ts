@@ -1,0 +1,264 @@
+/**
+ * The GenServer benchmark: sequential calls, casts, supervisor restarts, Task
+ * async/await pairs and the memory of idle servers, each beside a plain-Node baseline
+ * (a promise-returning method call on a class instance) in the same process. Each
+ * workload runs once to warm up, then `BENCH_RUNS` times (default 3); the table shows
+ * medians and the ratio actorkit / baseline.
+ *
+ * Run with `pnpm --filter @actorkit/genserver bench`. The table goes to stdout and to
+ * `bench/results/latest.md`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { type Pid, Runtime } from '@actorkit/core';
+import {
+  type Call,
+  type From,
+  GenServer,
+  noreply,
+  ok,
+  reply,
+  Supervisor,
+  Task,
+} from '../src/index.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CALLS = 1_000_000;
+const CASTS = 5_000_000;
+const RESTARTS = 20_000;
+const TASKS = 200_000;
+const IDLE_SERVERS = 100_000;
+
+type CounterCall = Call<'get', number>;
+
+class Counter extends GenServer<number, CounterCall, 'inc'> {
+  init(start: number) {
+    return ok(start);
+  }
+  override handleCall(_request: CounterCall, _from: From, count: number) {
+    return reply(count, count);
+  }
+  override handleCast(_request: 'inc', count: number) {
+    return noreply(count + 1);
+  }
+}
+
+/** The baseline: what the same counter is without a process. */
+class PlainCounter {
+  count = 0;
+  async get(): Promise<number> {
+    return this.count;
+  }
+  async inc(): Promise<void> {
+    this.count++;
+  }
+}
+
+class Fragile extends GenServer<null, Call<'crash', never>> {
+  init() {
+    return ok(null);
+  }
+  override handleCall(): never {
+    throw new Error('crash');
+  }
+}
+
+class PlainFragile {
+  crash(): never {
+    throw new Error('crash');
+  }
+}
+
+interface Row {
+  label: string;
+  unit: 'per-second' | 'bytes' | 'ms';
+  actorkit: () => Promise<number>;
+  baseline: () => Promise<number>;
+}
+
+function perSecond(count: number, started: number): number {
+  return (count / (performance.now() - started)) * 1000;
+}
+
+const rows: Row[] = [
+  {
+    label: `sequential GenServer.call, ${CALLS / 1e6}M round trips (calls/s)`,
+    unit: 'per-second',
+    async actorkit() {
+      const runtime = new Runtime();
+      const server = await GenServer.start(Counter, 0, { runtime });
+      const started = performance.now();
+      for (let i = 0; i < CALLS; i++) await GenServer.call(server, { type: 'get' });
+      const rate = perSecond(CALLS, started);
+      await runtime.stop();
+      return rate;
+    },
+    async baseline() {
+      const counter = new PlainCounter();
+      const started = performance.now();
+      for (let i = 0; i < CALLS; i++) await counter.get();
+      return perSecond(CALLS, started);
+    },
+  },
+  {
+    label: `GenServer.cast, ${CASTS / 1e6}M casts then one call (casts/s)`,
+    unit: 'per-second',
+    async actorkit() {
+      const runtime = new Runtime();
+      const server = await GenServer.start(Counter, 0, { runtime });
+      const started = performance.now();
+      for (let i = 0; i < CASTS; i++) GenServer.cast(server, 'inc');
+      const count = await GenServer.call(server, { type: 'get' }, Number.POSITIVE_INFINITY);
+      const rate = perSecond(CASTS, started);
+      if (count !== CASTS) throw new Error(`lost casts: ${count}`);
+      await runtime.stop();
+      return rate;
+    },
+    async baseline() {
+      const counter = new PlainCounter();
+      const started = performance.now();
+      for (let i = 0; i < CASTS; i++) void counter.inc();
+      await counter.get();
+      return perSecond(CASTS, started);
+    },
+  },
+  {
+    label: `supervisor restarts, one_for_one, ${RESTARTS / 1000}k crashes (restarts/s)`,
+    unit: 'per-second',
+    async actorkit() {
+      const runtime = new Runtime();
+      const sup = await Supervisor.start([[Fragile, undefined]], {
+        runtime,
+        maxRestarts: RESTARTS * 2,
+        maxSeconds: 3600,
+      });
+      let restarted = 0;
+      const crashed = new Promise<void>((resolve) => {
+        runtime.events.on('report', (report) => {
+          if (report.event === 'child_restarted' && ++restarted === RESTARTS) resolve();
+        });
+      });
+      const started = performance.now();
+      for (let i = 0; i < RESTARTS; i++) {
+        const [child] = await Supervisor.whichChildren(sup);
+        await GenServer.call(child!.pid as Pid<any>, { type: 'crash' }).catch(() => {});
+      }
+      await crashed;
+      const rate = perSecond(RESTARTS, started);
+      await runtime.stop();
+      return rate;
+    },
+    async baseline() {
+      let instance = new PlainFragile();
+      const started = performance.now();
+      for (let i = 0; i < RESTARTS; i++) {
+        try {
+          await Promise.resolve().then(() => instance.crash());
+        } catch {
+          instance = new PlainFragile();
+        }
+      }
+      return perSecond(RESTARTS, started);
+    },
+  },
+  {
+    label: `Task.async + Task.await, ${TASKS / 1000}k pairs (pairs/s)`,
+    unit: 'per-second',
+    async actorkit() {
+      const runtime = new Runtime();
+      const started = performance.now();
+      for (let i = 0; i < TASKS; i++) await Task.await(Task.async(() => i, { runtime }));
+      const rate = perSecond(TASKS, started);
+      await runtime.stop();
+      return rate;
+    },
+    async baseline() {
+      const started = performance.now();
+      for (let i = 0; i < TASKS; i++) await (async () => i)();
+      return perSecond(TASKS, started);
+    },
+  },
+  {
+    label: `heap per idle GenServer, ${IDLE_SERVERS / 1000}k servers (bytes)`,
+    unit: 'bytes',
+    async actorkit() {
+      const runtime = new Runtime();
+      const before = heap();
+      const servers: Pid<any>[] = [];
+      for (let i = 0; i < IDLE_SERVERS; i++)
+        servers.push(await GenServer.start(Counter, i, { runtime }));
+      const perServer = (heap() - before) / IDLE_SERVERS;
+      await runtime.stop();
+      return perServer;
+    },
+    async baseline() {
+      const before = heap();
+      const counters: PlainCounter[] = [];
+      for (let i = 0; i < IDLE_SERVERS; i++) counters.push(new PlainCounter());
+      const perCounter = (heap() - before) / IDLE_SERVERS;
+      if (counters.length !== IDLE_SERVERS) throw new Error('unreachable');
+      return perCounter;
+    },
+  },
+];
+
+function heap(): number {
+  globalThis.gc?.();
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function format(value: number, unit: Row['unit']): string {
+  if (unit === 'bytes') return `${Math.round(value)} B`;
+  if (unit === 'ms') return `${value.toFixed(1)} ms`;
+  return value >= 1e6 ? `${(value / 1e6).toFixed(2)}M/s` : `${Math.round(value / 1000)}k/s`;
+}
+
+async function main(): Promise<void> {
+  if (globalThis.gc === undefined) throw new Error('run with node --expose-gc');
+  const only = process.env.BENCH_ONLY ?? '';
+  const lines = [
+    '| workload | actorkit | plain Node | actorkit / plain Node |',
+    '|---|---:|---:|---:|',
+  ];
+  const started = performance.now();
+  for (const row of rows.filter((r) => r.label.includes(only))) {
+    await row.actorkit();
+    await row.baseline();
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      ours.push(await row.actorkit());
+      theirs.push(await row.baseline());
+      process.stderr.write('.');
+    }
+    const [a, b] = [median(ours), median(theirs)];
+    lines.push(
+      `| ${row.label} | ${format(a, row.unit)} | ${format(b, row.unit)} | ${(a / b).toFixed(2)}× |`,
+    );
+  }
+  process.stderr.write('\n');
+  const header = [
+    '# @actorkit/genserver benchmark',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- node: ${process.version}`,
+    `- cpu: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores)`,
+    `- median of ${RUNS} runs per workload; total ${Math.round((performance.now() - started) / 1000)} s`,
+    '',
+  ];
+  const table = [...header, ...lines, ''].join('\n');
+  console.log(table);
+  if (only === '') {
+    mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+    writeFileSync(new URL('./results/latest.md', import.meta.url), table);
+  }
+}
+
+await main();

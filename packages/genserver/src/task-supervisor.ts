@@ -1,0 +1,319 @@
+/**
+ * A supervisor for tasks, as Elixir's `Task.Supervisor`: a `DynamicSupervisor` whose
+ * children are tasks started at run time. Start fire-and-forget work under it with
+ * `startChild` (optionally retried with `restart: 'transient'`), or tasks whose result
+ * you collect with `async` / `asyncNolink` and `Task.await`. When the supervisor stops,
+ * so do its tasks; put it in your application's supervision tree so that happens on
+ * shutdown.
+ *
+ * @example
+ * const app = await Supervisor.start([[TaskSupervisor, { name: 'AccountSetupSupervisor' }]]);
+ * await TaskSupervisor.startChild('AccountSetupSupervisor', () => crm.createContact(user), {
+ *   restart: 'transient', // retried after a crash, up to the supervisor's intensity
+ * });
+ * const task = await TaskSupervisor.asyncNolink('AccountSetupSupervisor', () => fulfillment.nearestCenter(user));
+ * const result = await Task.yield(task); // { ok } | { exit } | undefined, never a crash of the caller
+ *
+ * Restart intensity is the supervisor's (3 restarts in 5 s by default): a transient task
+ * that keeps crashing past it takes the whole TaskSupervisor down with `'shutdown'`,
+ * every task with it, and its own supervisor decides what next (escalation), exactly
+ * as in Elixir.
+ *
+ * ## When not to use it
+ * For a task whose caller waits for it and should fail with it, `Task.async` is enough;
+ * for a long-lived process with state, use a `GenServer` under a `DynamicSupervisor`.
+ * A TaskSupervisor retries nothing by itself beyond `transient` restarts: it is not a
+ * job queue with backoff and persistence.
+ *
+ * ## Differences from Elixir
+ * Starting a task is a call to the supervisor, so `async` and `asyncNolink` return a
+ * promise of the `Task`. JavaScript has no implicit caller: `async` links the task to
+ * `options.link` if given; `asyncStream` throws on a crash (its tasks count as linked
+ * to the loop) and `asyncStreamNolink` yields `{ exit: reason }` instead. A
+ * `[module, functionName, args]` child is called as `module[functionName](...args, ctx)`.
+ */
+import {
+  InvalidArgumentError,
+  isPid,
+  type Pid,
+  type ReceiveContext,
+  type Runtime,
+  runtimeOf,
+} from '@actorkit/core';
+import type { ChildSpec } from './child-spec.js';
+import type { CallOptions, ServerRef } from './client.js';
+import {
+  DynamicSupervisor,
+  type DynamicSupervisorOptions,
+  type DynamicSupervisorRef,
+  type DynamicSupervisorServer,
+} from './dynamic-supervisor.js';
+import {
+  type AsyncStreamOptions,
+  labelOf,
+  runOnly,
+  streamTasks,
+  Task,
+  TaskControl,
+  type TaskFn,
+  type TaskResult,
+} from './task.js';
+
+/** Options for `TaskSupervisor.start`: those of a `DynamicSupervisor`. */
+export type TaskSupervisorOptions = DynamicSupervisorOptions;
+
+/** A reference to a running task supervisor: its PID, or its name. */
+export type TaskSupervisorRef = DynamicSupervisorRef;
+
+/** Where names are looked up: pass `runtime` when the supervisor is named and not on `defaultRuntime()`. */
+export type LookupOptions = Pick<CallOptions, 'runtime'>;
+
+/** A task written as Elixir's MFA: `[module, functionName, args]`, called as `module[functionName](...args, ctx)`. */
+export type TaskMfa = readonly [module: object, functionName: string, args: readonly unknown[]];
+
+/** Options for `TaskSupervisor.startChild`. */
+export interface TaskChildOptions extends LookupOptions {
+  /**
+   * `'temporary'`: never restarted; `'transient'`: run again after an exit other than
+   * `'normal'`, `'shutdown'` or `{ shutdown: detail }`; `'permanent'`: always run again.
+   * @default 'temporary'
+   */
+  restart?: 'temporary' | 'transient' | 'permanent';
+  /** Ms the task gets to stop when the supervisor shuts it down, or `'brutal_kill'`. @default 5000 */
+  shutdown?: number | 'brutal_kill';
+}
+
+/** Options for `TaskSupervisor.async` and `asyncNolink`. */
+export interface SupervisedAsyncOptions extends LookupOptions {
+  /** Ms the task gets to stop when the supervisor shuts it down, or `'brutal_kill'`. @default 5000 */
+  shutdown?: number | 'brutal_kill';
+}
+
+/** Options for `TaskSupervisor.async`. */
+export interface SupervisedLinkOptions extends SupervisedAsyncOptions {
+  /** Links the task to this process as well (Elixir links it to the caller). @default unlinked */
+  link?: Pid<any>;
+}
+
+/** Options for `TaskSupervisor.asyncStream` and `asyncStreamNolink`. */
+export interface SupervisedStreamOptions extends AsyncStreamOptions {
+  /** Ms each task gets to stop when the supervisor shuts it down, or `'brutal_kill'`. @default 5000 */
+  shutdown?: number | 'brutal_kill';
+}
+
+/**
+ * The `TaskSupervisor` API (all static). See the module documentation above for the
+ * model; each function's doc gives its edge behaviour.
+ */
+export class TaskSupervisor {
+  /**
+   * Starts a task supervisor and resolves with its PID. `maxRestarts` (default 3) in
+   * `maxSeconds` (default 5) bounds transient restarts; `maxChildren` (default
+   * Infinity) bounds running tasks, beyond which starting one rejects with `ChildError`.
+   */
+  static start(options: TaskSupervisorOptions = {}): Promise<ServerRef<DynamicSupervisorServer>> {
+    return DynamicSupervisor.start(options);
+  }
+
+  /** `start`, linked to `options.link` (its parent). */
+  static startLink(
+    options: TaskSupervisorOptions = {},
+  ): Promise<ServerRef<DynamicSupervisorServer>> {
+    return DynamicSupervisor.start(options);
+  }
+
+  /**
+   * The child spec to run a task supervisor under a `Supervisor`, so that
+   * `[TaskSupervisor, { name: 'AccountSetupSupervisor' }]` works as a child. Its id is
+   * the name when it is a string, else `'TaskSupervisor'`; its type is `'supervisor'`.
+   */
+  static childSpec(options: Omit<TaskSupervisorOptions, 'runtime' | 'link'> = {}): ChildSpec {
+    return {
+      id: typeof options.name === 'string' ? options.name : 'TaskSupervisor',
+      type: 'supervisor',
+      start: ({ runtime, self }) => TaskSupervisor.start({ ...options, runtime, link: self }),
+    };
+  }
+
+  /**
+   * Starts `task` (a function `(ctx) => …` or `[module, functionName, args]`) under
+   * `supervisor` and resolves with its PID; its result is ignored. With
+   * `restart: 'transient'` it runs again after an abnormal exit, within the supervisor's
+   * intensity. Rejects with `ChildError` (`max_children`) when the supervisor is full.
+   *
+   * @example
+   * await TaskSupervisor.startChild(sup, [Mailer, 'sendWelcome', [userId]], { restart: 'transient' });
+   */
+  static startChild(
+    supervisor: TaskSupervisorRef,
+    task: TaskFn<unknown> | TaskMfa,
+    options: TaskChildOptions = {},
+  ): Promise<Pid<any>> {
+    try {
+      const fn = taskFunction(task);
+      const { restart = 'temporary', shutdown = 5000 } = options;
+      const spec: ChildSpec = {
+        id: 'Task',
+        restart,
+        shutdown,
+        start: ({ runtime, self }) =>
+          Promise.resolve(
+            runtime.spawn(runOnly(fn), { link: self, parent: self, label: labelOf(fn) }),
+          ),
+      };
+      return DynamicSupervisor.startChild(supervisor, spec, lookup(supervisor, options)) as Promise<
+        Pid<any>
+      >;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Starts `fn` under `supervisor` and resolves with a `Task` for `Task.await`, `yield`
+   * or `shutdown`. The task is temporary (never restarted). With `link`, it is also
+   * linked to that process, so a crash takes the process down as Elixir's `async` does;
+   * without it, this is `asyncNolink`.
+   */
+  static async<R>(
+    supervisor: TaskSupervisorRef,
+    fn: TaskFn<R>,
+    options: SupervisedLinkOptions = {},
+  ): Promise<Task<R>> {
+    return superviseTask(supervisor, fn, options.link, options);
+  }
+
+  /**
+   * Starts `fn` under `supervisor`, not linked to anyone else, and resolves with a
+   * `Task`. A crash never takes the caller down: `Task.yield` gives `{ exit: reason }`
+   * and `Task.await` rejects with `ExitError`. The usual way to run work whose failure
+   * you want to handle.
+   *
+   * @example
+   * const task = await TaskSupervisor.asyncNolink(sup, () => chargeCard(order));
+   * const result = await Task.yield(task, 5000);
+   */
+  static asyncNolink<R>(
+    supervisor: TaskSupervisorRef,
+    fn: TaskFn<R>,
+    options: SupervisedAsyncOptions = {},
+  ): Promise<Task<R>> {
+    return superviseTask(supervisor, fn, undefined, options);
+  }
+
+  /**
+   * `Task.asyncStream` with each task started under `supervisor`: bounded concurrency,
+   * ordered or not, per-task timeout. A crashing task makes the iteration throw
+   * `ExitError`, as Elixir's `Task.Supervisor.async_stream` (linked) would exit the
+   * caller; use `asyncStreamNolink` to get crashes as `{ exit: reason }`. A full
+   * supervisor (`maxChildren`) makes the iteration throw `ChildError`.
+   */
+  static asyncStream<T, R>(
+    supervisor: TaskSupervisorRef,
+    items: Iterable<T> | AsyncIterable<T>,
+    fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
+    options: SupervisedStreamOptions = {},
+  ): AsyncGenerator<TaskResult<R>, void, undefined> {
+    const spawn = (taskFn: TaskFn<R>) => superviseTask(supervisor, taskFn, options.link, options);
+    return streamTasks(items, fn, options, spawn, true);
+  }
+
+  /**
+   * Like `asyncStream`, but tasks are linked to nobody: a crash is yielded as
+   * `{ exit: reason }` in its place, and the iteration goes on.
+   *
+   * @example
+   * for await (const r of TaskSupervisor.asyncStreamNolink(sup, ids, (id) => fetchBalance(id), { maxConcurrency: 4 })) {
+   *   if ('exit' in r) console.warn('failed', r.exit);
+   * }
+   */
+  static asyncStreamNolink<T, R>(
+    supervisor: TaskSupervisorRef,
+    items: Iterable<T> | AsyncIterable<T>,
+    fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
+    options: Omit<SupervisedStreamOptions, 'link'> = {},
+  ): AsyncGenerator<TaskResult<R>, void, undefined> {
+    const spawn = (taskFn: TaskFn<R>) => superviseTask(supervisor, taskFn, undefined, options);
+    return streamTasks(items, fn, options, spawn, false);
+  }
+
+  /** The PIDs of the running tasks, in start order. */
+  static async children(
+    supervisor: TaskSupervisorRef,
+    options: LookupOptions = {},
+  ): Promise<Pid<any>[]> {
+    const children = await DynamicSupervisor.whichChildren(supervisor, lookup(supervisor, options));
+    return children.flatMap((child) => (isPid(child.pid) ? [child.pid] : []));
+  }
+
+  /**
+   * Stops the task `pid` as the supervisor stops children (`'shutdown'`, then a kill
+   * after its shutdown time); it is not restarted. Rejects with `ChildError`
+   * (`not_found`) if `pid` is not one of its tasks.
+   */
+  static terminateChild(
+    supervisor: TaskSupervisorRef,
+    pid: Pid<any>,
+    options: LookupOptions = {},
+  ): Promise<void> {
+    return DynamicSupervisor.terminateChild(supervisor, pid, lookup(supervisor, options));
+  }
+
+  /** Stops the supervisor and all its tasks, and resolves once it has exited. */
+  static stop(
+    supervisor: TaskSupervisorRef,
+    reason: unknown = 'normal',
+    options: LookupOptions = {},
+  ): Promise<void> {
+    return DynamicSupervisor.stop(supervisor, reason, {
+      timeout: Number.POSITIVE_INFINITY,
+      ...lookup(supervisor, options),
+    });
+  }
+}
+
+/** Starts a temporary task child whose result a `Task` collects; the watch is set inside the supervisor's start. */
+async function superviseTask<R>(
+  supervisor: TaskSupervisorRef,
+  fn: TaskFn<R>,
+  owner: Pid<any> | undefined,
+  options: SupervisedAsyncOptions & { runtime?: Runtime },
+): Promise<Task<R>> {
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError('fn', 'a function (ctx) => result', fn);
+  }
+  const control = new TaskControl<R>(fn, owner);
+  const spec: ChildSpec = {
+    id: 'Task',
+    restart: 'temporary',
+    shutdown: options.shutdown ?? 5000,
+    start: ({ runtime, self }) =>
+      Promise.resolve(control.spawn(runtime, { link: self, parent: self })),
+  };
+  await DynamicSupervisor.startChild(supervisor, spec, lookup(supervisor, options));
+  return new Task(control);
+}
+
+function lookup(supervisor: TaskSupervisorRef, options: LookupOptions): CallOptions {
+  const runtime = options.runtime ?? (isPid(supervisor) ? runtimeOf(supervisor) : undefined);
+  return runtime === undefined ? {} : { runtime };
+}
+
+function taskFunction(task: TaskFn<unknown> | TaskMfa): TaskFn<unknown> {
+  if (typeof task === 'function') return task;
+  if (Array.isArray(task) && task.length === 3 && Array.isArray(task[2])) {
+    const [module, functionName, args] = task as TaskMfa;
+    const target = (module as Record<string, unknown> | null)?.[functionName];
+    if (typeof target === 'function') {
+      const named = {
+        [functionName]: (ctx: ReceiveContext<any>) => target.call(module, ...args, ctx),
+      };
+      return named[functionName]!;
+    }
+  }
+  throw new InvalidArgumentError(
+    'task',
+    'a function (ctx) => … or [module, functionName, args] naming a function of module',
+    task,
+  );
+}

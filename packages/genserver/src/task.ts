@@ -1,0 +1,676 @@
+/**
+ * A task: a process that runs one function and ends, as Elixir's `Task`. Start one to
+ * do background work without waiting for it (`Task.start`), or to compute a value you
+ * collect later (`Task.async` + `Task.await`), or map a collection with bounded
+ * concurrency (`Task.asyncStream`). The function gets the task's process context, so it
+ * can pass `ctx.signal` to `fetch` and stop when the task is killed.
+ *
+ * @example
+ * const runtime = new Runtime();
+ * const task = Task.async(async (ctx) => {
+ *   const response = await fetch(url, { signal: ctx.signal });
+ *   return response.status;
+ * }, { runtime });
+ * const status = await Task.await(task); // rejects with ExitError if the task crashed
+ *
+ * for await (const result of Task.asyncStream(userIds, (id) => syncUser(id), { maxConcurrency: 4, runtime })) {
+ *   if ('ok' in result) console.log(result.ok);
+ * }
+ *
+ * ## When not to use it
+ * A task has no state between messages and no restart by default: for a long-lived
+ * process that answers requests, write a `GenServer`; for tasks that must be restarted
+ * or stopped with the application, start them under a `TaskSupervisor`. A task does
+ * not make CPU-bound code parallel: JavaScript runs it on one thread.
+ *
+ * ## Differences from Elixir
+ * JavaScript has no implicit calling process, so nothing is linked by default:
+ * `Task.async(fn, { link: pid })` links the task to `pid` (a crash of either takes the
+ * other down, as in Elixir); without `link` the task is unlinked and its crash reaches
+ * you only through `await`, `yield` or `shutdown`. Any code may await a task, not only
+ * its owner, but its result can be taken once (by `await`, a `yield` that returns it,
+ * or `shutdown`). `Task.await` rejects instead of exiting the caller: `ExitError` when
+ * the task exited, `TimeoutError` on timeout (and the task is then shut down, as the
+ * exit of a linked Elixir caller would). Timeouts run on the runtime's clock, so a
+ * `VirtualClock` drives them in tests.
+ */
+import { availableParallelism } from 'node:os';
+import {
+  ActorkitError,
+  defaultRuntime,
+  ExitError,
+  InvalidArgumentError,
+  makeRef,
+  type Pid,
+  type ProcessContext,
+  type ReceiveContext,
+  type Ref,
+  type Runtime,
+  runtimeOf,
+  type SpawnOptions,
+  TimeoutError,
+  type TimerRef,
+} from '@actorkit/core';
+
+/** The function a task runs, in the task's process; what it returns (or resolves to) is the result. */
+export type TaskFn<R> = (ctx: ReceiveContext<any>) => R | PromiseLike<R>;
+
+/** How a task ended: `{ ok: result }`, or `{ exit: reason }` if it exited without a result. */
+export type TaskResult<R> = { ok: R } | { exit: unknown };
+
+/** How long `Task.shutdown` waits for the task to stop before killing it, or `'brutal_kill'`. */
+export type ShutdownTimeout = number | 'brutal_kill';
+
+/** Options for `Task.start`. */
+export interface TaskOptions {
+  /** @default `defaultRuntime()` */
+  runtime?: Runtime;
+}
+
+/** Options for `Task.startLink`: `link` is the process the task is linked to. */
+export interface TaskLinkOptions extends TaskOptions {
+  /** The process to link to (JavaScript has no implicit caller). @default runtime: the linked process's */
+  link: Pid<any>;
+}
+
+/** Options for `Task.async`. */
+export interface AsyncOptions extends TaskOptions {
+  /**
+   * Links the task to this process (Elixir links to the caller): if the task crashes the
+   * process exits too, and if the process exits the task does. The task links itself
+   * as its first step, so that `shutdown` can undo the link; if `link` is already dead
+   * by then, the task exits with `'noproc'` before running `fn`. @default unlinked
+   */
+  link?: Pid<any>;
+}
+
+/** Options for `Task.asyncStream`. */
+export interface AsyncStreamOptions extends AsyncOptions {
+  /** Most tasks alive at once. @default os.availableParallelism() */
+  maxConcurrency?: number;
+  /** Yield results in the order of the items; `false` yields them as tasks finish. @default true */
+  ordered?: boolean;
+  /** Ms each task may run, from its start; `Infinity` for no limit. @default 5000 */
+  timeout?: number;
+  /**
+   * What a timeout does: `'exit'` makes the iteration throw `TimeoutError` (and shuts
+   * every task down); `'kill_task'` kills that task and yields `{ exit: 'timeout' }`.
+   * @default 'exit'
+   */
+  onTimeout?: 'exit' | 'kill_task';
+}
+
+/** @internal Starts a task's process; `Task.asyncStream` and `TaskSupervisor` differ only in this. */
+export type TaskSpawner<R> = (fn: TaskFn<R>) => Task<R> | Promise<Task<R>>;
+
+/**
+ * @internal The state behind a `Task`: its result or exit reason, whether its process is
+ * down, and who waits for either. A result is recorded only while the process lives and
+ * nobody gave up on it, so a late one never lands anywhere.
+ */
+export class TaskControl<R> {
+  pid!: Pid<any>;
+  runtime!: Runtime;
+  /** The result, or the exit reason if the process exited without one. */
+  outcome: TaskResult<R> | undefined = undefined;
+  /** True once the process has exited. */
+  down = false;
+  /** True once the result was taken (await, yield, shutdown) or given up: later ones are dropped. */
+  consumed = false;
+  private ctx: ProcessContext<any> | undefined = undefined;
+  private listeners: (() => void)[] = [];
+
+  constructor(
+    private readonly fn: TaskFn<R>,
+    readonly owner: Pid<any> | undefined,
+  ) {}
+
+  /** Spawns the process and watches it; the watch is set before the process can run. */
+  spawn(runtime: Runtime, options: SpawnOptions): Pid<any> {
+    this.runtime = runtime;
+    const parent = this.owner === undefined ? {} : { parent: this.owner };
+    this.pid = runtime.spawn(this.body(), { label: labelOf(this.fn), ...parent, ...options });
+    runtime.watch(this.pid, (reason) => this.exited(reason));
+    return this.pid;
+  }
+
+  /** Calls `listener` whenever the result arrives or the process exits; returns an unsubscribe function. */
+  on(listener: () => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index !== -1) this.listeners.splice(index, 1);
+    };
+  }
+
+  /** Takes the outcome (once): undefined if it was already taken. */
+  take(): TaskResult<R> | undefined {
+    if (this.consumed) return undefined;
+    const outcome = this.outcome;
+    this.consumed = true;
+    this.outcome = undefined;
+    return outcome;
+  }
+
+  /** Kills the process without the kill reaching its owner through the link. */
+  kill(): void {
+    this.unlinkOwner();
+    this.runtime.exit(this.pid, 'kill');
+  }
+
+  /** Gives up on the task: its result is dropped and its process killed. */
+  abandon(): void {
+    this.consumed = true;
+    this.outcome = undefined;
+    this.kill();
+  }
+
+  /** Sends the exit signal `reason`, unlinked first as Elixir's `Task.shutdown` does. */
+  signal(reason: unknown): void {
+    this.unlinkOwner();
+    this.runtime.exit(this.pid, reason);
+  }
+
+  private body() {
+    return async (ctx: ReceiveContext<any>): Promise<void> => {
+      this.ctx = ctx;
+      // Linked from inside so the link can be undone by `shutdown` (which needs the task's ctx).
+      if (this.owner !== undefined) ctx.link(this.owner);
+      const value = await this.fn(ctx);
+      if (ctx.runtime.isAlive(ctx.self)) this.settle({ ok: value });
+    };
+  }
+
+  private unlinkOwner(): void {
+    if (this.owner !== undefined && this.ctx !== undefined && this.runtime.isAlive(this.pid)) {
+      this.ctx.unlink(this.owner);
+    }
+  }
+
+  private settle(result: TaskResult<R>): void {
+    if (this.outcome !== undefined || this.consumed) return;
+    this.outcome = result;
+    this.notify();
+  }
+
+  private exited(reason: unknown): void {
+    this.down = true;
+    this.ctx = undefined;
+    if (this.outcome === undefined && !this.consumed) this.outcome = { exit: reason };
+    this.notify();
+  }
+
+  private notify(): void {
+    if (this.listeners.length === 0) return;
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/**
+ * A running task, as Elixir's `%Task{}`: what `Task.async` returns and `Task.await`,
+ * `yield` and `shutdown` take. The class's static functions are the `Task` API.
+ */
+export class Task<R = unknown> {
+  /** The task's process. */
+  readonly pid: Pid<any>;
+  /** A reference unique to this task. */
+  readonly ref: Ref = makeRef();
+  /** The process the task is linked to (`link`), if any. */
+  readonly owner: Pid<any> | undefined;
+  /** @internal */
+  readonly control: TaskControl<R>;
+
+  /** @internal Tasks are made by `Task.async`, `TaskSupervisor.async` and `asyncNolink`. */
+  constructor(control: TaskControl<R>) {
+    this.control = control;
+    this.pid = control.pid;
+    this.owner = control.owner;
+  }
+
+  /**
+   * Starts `fn` in a new, unlinked process and returns its PID: fire and forget (the
+   * welcome-email case). The result is ignored; a throw or rejection ends the task with a
+   * `Crash`, reported by the runtime's `crash` event, never as an unhandled rejection.
+   *
+   * @example
+   * Task.start(async () => { await mailer.sendWelcome(user); }, { runtime });
+   */
+  static start(fn: TaskFn<unknown>, options: TaskOptions = {}): Pid<any> {
+    assertFn(fn);
+    const runtime = options.runtime ?? defaultRuntime();
+    return runtime.spawn(runOnly(fn), { label: labelOf(fn) });
+  }
+
+  /**
+   * Like `start`, linked to `options.link` (atomically, before the task runs): a crash
+   * of the task takes that process down unless it traps exits. Returns the PID.
+   */
+  static startLink(fn: TaskFn<unknown>, options: TaskLinkOptions): Pid<any> {
+    assertFn(fn);
+    const link = options?.link;
+    const runtime = options.runtime ?? (link && runtimeOf(link)) ?? defaultRuntime();
+    return runtime.spawn(runOnly(fn), { label: labelOf(fn), link, parent: link });
+  }
+
+  /**
+   * Starts `fn` in a new process and returns a `Task` for `await`, `yield` or
+   * `shutdown`. With `link`, the task is linked to that process as Elixir's caller is.
+   * A task that is never awaited keeps its result until the `Task` is garbage.
+   *
+   * @example
+   * const task = Task.async(() => compute(42), { runtime });
+   * const value = await Task.await(task, 1000);
+   */
+  static async<R>(fn: TaskFn<R>, options: AsyncOptions = {}): Task<R> {
+    assertFn(fn);
+    const link = options.link;
+    const control = new TaskControl<R>(fn, link);
+    control.spawn(options.runtime ?? (link && runtimeOf(link)) ?? defaultRuntime(), {});
+    return new Task(control);
+  }
+
+  /**
+   * Waits for `task`'s result. Rejects with `ExitError` (its `reason` is the exit reason,
+   * a `Crash` for a throw) if the task exited without a result, and with `TimeoutError`
+   * after `timeout` ms (default 5000, `Infinity` to wait forever), shutting the task down
+   * so its result can never arrive later. A result can be taken once: awaiting a task
+   * whose result was already taken rejects with an `ActorkitError` (`TASK_CONSUMED`).
+   */
+  static await<R>(task: Task<R>, timeout = 5000): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const control = checkTask(task, timeout);
+      waitFor(control, timeout, (timedOut) => {
+        if (timedOut) {
+          control.abandon();
+          reject(new TimeoutError(`Task.await of ${task.pid}`, timeout, AWAIT_HINT));
+          return;
+        }
+        const outcome = control.take();
+        if (outcome === undefined) reject(consumedError(task));
+        else if ('ok' in outcome) resolve(outcome.ok);
+        else reject(new ExitError(outcome.exit, task.pid));
+      });
+    });
+  }
+
+  /**
+   * Waits up to `timeout` ms (default 5000) for `task`: resolves with `{ ok: result }`,
+   * `{ exit: reason }` if it exited without one, or undefined if it is still running —
+   * it keeps running and can be yielded (or awaited) again.
+   *
+   * @example
+   * const result = (await Task.yield(task, 1000)) ?? (await Task.shutdown(task));
+   */
+  static yield<R>(task: Task<R>, timeout = 5000): Promise<TaskResult<R> | undefined> {
+    return new Promise((resolve, reject) => {
+      const control = checkTask(task, timeout);
+      waitFor(control, timeout, (timedOut) => {
+        if (timedOut) return resolve(undefined);
+        const outcome = control.take();
+        if (outcome === undefined) reject(consumedError(task));
+        else resolve(outcome);
+      });
+    });
+  }
+
+  /**
+   * Stops `task`: unlinks it from its owner, sends it `'shutdown'`, and kills it if it
+   * has not exited after `timeout` ms (default 5000; `'brutal_kill'` kills at once).
+   * Resolves with `{ ok: result }` if the result arrived before the task stopped,
+   * `{ exit: reason }` if it exited for another reason (`'killed'` when it had to be
+   * killed after the timeout), or undefined when it stopped as asked.
+   */
+  static shutdown<R>(
+    task: Task<R>,
+    timeout: ShutdownTimeout = 5000,
+  ): Promise<TaskResult<R> | undefined> {
+    return new Promise((resolve) => {
+      const control = checkTask(task, timeout === 'brutal_kill' ? 0 : timeout);
+      if (control.consumed) {
+        control.kill();
+        return resolve(undefined);
+      }
+      let mode: 'shutdown' | 'brutal_kill' | 'timeout_kill' =
+        timeout === 'brutal_kill' ? 'brutal_kill' : 'shutdown';
+      let timer: TimerRef | undefined;
+      const finish = (): void => {
+        off();
+        if (timer !== undefined) control.runtime.cancelTimer(timer, { info: false });
+        resolve(shutdownResult(control.take(), mode));
+      };
+      const off = control.on(() => control.down && finish());
+      if (control.down) return finish();
+      control.signal(mode === 'brutal_kill' ? 'kill' : 'shutdown');
+      if (!control.down && typeof timeout === 'number' && timeout !== Number.POSITIVE_INFINITY) {
+        timer = control.runtime.callAfter(timeout, () => {
+          mode = 'timeout_kill';
+          control.kill();
+        });
+      }
+    });
+  }
+
+  /**
+   * Waits for every task and resolves with their results in the order given. Rejects
+   * with `ExitError` as soon as one exits without a result, or with `TimeoutError` when
+   * `timeout` ms (default 5000, for all of them together) pass; either way the tasks
+   * still running are shut down and no result is kept.
+   */
+  static awaitMany<R>(tasks: readonly Task<R>[], timeout = 5000): Promise<R[]> {
+    return new Promise<R[]>((resolve, reject) => {
+      if (!Array.isArray(tasks))
+        throw new InvalidArgumentError('tasks', 'an array of Tasks', tasks);
+      const controls = tasks.map((task) => checkTask(task, timeout));
+      const taken = tasks.find((task) => task.control.consumed);
+      if (taken !== undefined) throw consumedError(taken);
+      const offs: (() => void)[] = [];
+      let timer: TimerRef | undefined;
+      const end = (): void => {
+        for (const off of offs) off();
+        if (timer !== undefined) controls[0]!.runtime.cancelTimer(timer, { info: false });
+        for (const control of controls) if (control.outcome === undefined) control.abandon();
+      };
+      const check = (): void => {
+        const failed = tasks.find((task) => isExit(task.control.outcome));
+        if (failed !== undefined) {
+          const reason = (failed.control.outcome as { exit: unknown }).exit;
+          end();
+          for (const control of controls) control.take();
+          reject(new ExitError(reason, failed.pid));
+        } else if (controls.every((control) => control.outcome !== undefined)) {
+          end();
+          resolve(controls.map((control) => (control.take() as { ok: R }).ok));
+        }
+      };
+      for (const control of controls) offs.push(control.on(check));
+      if (controls.length > 0 && timeout !== Number.POSITIVE_INFINITY) {
+        timer = controls[0]!.runtime.callAfter(timeout, () => {
+          end();
+          for (const control of controls) control.take();
+          reject(new TimeoutError(`Task.awaitMany of ${tasks.length} tasks`, timeout, AWAIT_HINT));
+        });
+      }
+      check();
+    });
+  }
+
+  /**
+   * Runs `fn(item, ctx)` for each of `items` (any iterable or async iterable, read
+   * lazily) in tasks, at most `maxConcurrency` alive at once, and yields each outcome:
+   * `{ ok: result }`, or `{ exit: 'timeout' }` with `onTimeout: 'kill_task'`. In order
+   * of the items by default (results that finish early wait), or as they finish with
+   * `ordered: false`.
+   *
+   * As in Elixir the tasks are linked to the consumer: a task that crashes makes the
+   * iteration throw `ExitError` at once, and a timeout with `onTimeout: 'exit'` makes it
+   * throw `TimeoutError`; the other tasks are shut down. Leaving the loop early (`break`,
+   * `return`, a throw) shuts the remaining tasks down too. For crashes as values, use
+   * `TaskSupervisor.asyncStreamNolink`.
+   *
+   * @example
+   * for await (const r of Task.asyncStream(urls, (url, ctx) => fetch(url, { signal: ctx.signal }).then((res) => res.status), { maxConcurrency: 8, runtime })) {
+   *   console.log(r);
+   * }
+   */
+  static asyncStream<T, R>(
+    items: Iterable<T> | AsyncIterable<T>,
+    fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
+    options: AsyncStreamOptions = {},
+  ): AsyncGenerator<TaskResult<R>, void, undefined> {
+    const runtime =
+      options.runtime ?? (options.link && runtimeOf(options.link)) ?? defaultRuntime();
+    const spawn = (taskFn: TaskFn<R>) => Task.async(taskFn, { runtime, link: options.link });
+    return streamTasks(items, fn, options, spawn, true);
+  }
+}
+
+const AWAIT_HINT =
+  'The task was shut down. Raise the timeout, or use Task.yield to poll without giving up on the task.';
+
+/** @internal Validates the arguments of a task stream and returns the (lazy) stream. */
+export function streamTasks<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
+  options: AsyncStreamOptions,
+  spawn: TaskSpawner<R>,
+  linked: boolean,
+): AsyncGenerator<TaskResult<R>, void, undefined> {
+  const source = iteratorOf(items);
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError('fn', 'a function (item, ctx) => result', fn);
+  }
+  return runStream(source, fn, streamSettings(options, linked), spawn);
+}
+
+interface StreamSettings {
+  maxConcurrency: number;
+  ordered: boolean;
+  timeout: number;
+  onTimeout: 'exit' | 'kill_task';
+  linked: boolean;
+}
+
+async function* runStream<T, R>(
+  source: Iterator<T> | AsyncIterator<T>,
+  fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
+  settings: StreamSettings,
+  spawn: TaskSpawner<R>,
+): AsyncGenerator<TaskResult<R>, void, undefined> {
+  const pool = new StreamPool<R>(settings);
+  let exhausted = false;
+  try {
+    for (;;) {
+      // A ready result goes out before the next item is read: the source is pulled lazily.
+      const result = pool.take();
+      if (result !== undefined) {
+        yield result;
+      } else if (!exhausted && pool.alive < settings.maxConcurrency) {
+        const next = await source.next();
+        if (next.done === true) exhausted = true;
+        else pool.add(await spawn((ctx) => fn(next.value, ctx)));
+      } else if (exhausted && pool.size === 0) {
+        return;
+      } else {
+        await pool.changed();
+      }
+    }
+  } finally {
+    pool.close();
+    if (!exhausted) await source.return?.();
+  }
+}
+
+interface StreamEntry<R> {
+  task: Task<R>;
+  done: boolean;
+  timedOut: boolean;
+  timer: TimerRef | undefined;
+}
+
+/**
+ * The tasks of one stream that have not been yielded yet, in start order. A slot frees
+ * when a task's process is down, not when its result is yielded, as in Elixir: ordered
+ * results that finish early wait here without holding a slot.
+ */
+class StreamPool<R> {
+  alive = 0;
+  private readonly entries: StreamEntry<R>[] = [];
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly settings: StreamSettings) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  add(task: Task<R>): void {
+    const entry: StreamEntry<R> = { task, done: false, timedOut: false, timer: undefined };
+    const control = task.control;
+    this.entries.push(entry);
+    this.alive++;
+    const off = control.on(() => control.down && this.finished(entry, off));
+    if (control.down) {
+      this.finished(entry, off);
+      return;
+    }
+    if (this.settings.timeout !== Number.POSITIVE_INFINITY) {
+      entry.timer = control.runtime.callAfter(this.settings.timeout, () => {
+        entry.timedOut = control.outcome === undefined;
+        control.kill();
+      });
+    }
+  }
+
+  /** The next outcome to yield, or undefined if none is ready; throws what ends the stream. */
+  take(): TaskResult<R> | undefined {
+    for (const entry of this.entries) if (entry.done) this.assertSurvivable(entry);
+    const index = this.settings.ordered
+      ? this.entries[0]?.done === true
+        ? 0
+        : -1
+      : this.entries.findIndex((entry) => entry.done);
+    if (index === -1) return undefined;
+    const [entry] = this.entries.splice(index, 1);
+    const outcome = entry!.task.control.take()!;
+    return entry!.timedOut ? { exit: 'timeout' } : outcome;
+  }
+
+  /** Resolves at the next task exit. */
+  changed(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  /** Shuts down every task not yet yielded. */
+  close(): void {
+    for (const entry of this.entries.splice(0)) {
+      if (entry.timer !== undefined) entry.task.control.runtime.cancelTimer(entry.timer);
+      entry.task.control.abandon();
+    }
+  }
+
+  private finished(entry: StreamEntry<R>, off: () => void): void {
+    off();
+    entry.done = true;
+    this.alive--;
+    if (entry.timer !== undefined) entry.task.control.runtime.cancelTimer(entry.timer);
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private assertSurvivable(entry: StreamEntry<R>): void {
+    const { pid, control } = entry.task;
+    if (entry.timedOut && this.settings.onTimeout === 'exit') {
+      throw new TimeoutError(
+        `a Task.asyncStream task (${pid})`,
+        this.settings.timeout,
+        "Raise `timeout`, or pass onTimeout: 'kill_task' to get { exit: 'timeout' } for slow items instead.",
+      );
+    }
+    const outcome = control.outcome;
+    if (this.settings.linked && !entry.timedOut && isExit(outcome) && outcome.exit !== 'normal') {
+      throw new ExitError(outcome.exit, pid);
+    }
+  }
+}
+
+function streamSettings(options: AsyncStreamOptions, linked: boolean): StreamSettings {
+  const {
+    maxConcurrency = availableParallelism(),
+    ordered = true,
+    timeout = 5000,
+    onTimeout = 'exit',
+  } = options ?? {};
+  if (!(Number.isInteger(maxConcurrency) && maxConcurrency >= 1)) {
+    throw new InvalidArgumentError('maxConcurrency', 'an integer >= 1', maxConcurrency);
+  }
+  assertTimeout(timeout);
+  if (onTimeout !== 'exit' && onTimeout !== 'kill_task') {
+    throw new InvalidArgumentError('onTimeout', "'exit' or 'kill_task'", onTimeout);
+  }
+  return { maxConcurrency, ordered: ordered !== false, timeout, onTimeout, linked };
+}
+
+function iteratorOf<T>(items: Iterable<T> | AsyncIterable<T>): Iterator<T> | AsyncIterator<T> {
+  const source = items as Partial<Iterable<T> & AsyncIterable<T>> | null | undefined;
+  const asyncIterator = source?.[Symbol.asyncIterator];
+  if (typeof asyncIterator === 'function') return asyncIterator.call(source);
+  const iterator = source?.[Symbol.iterator];
+  if (typeof iterator === 'function') return iterator.call(source);
+  throw new InvalidArgumentError('items', 'an iterable or async iterable', items);
+}
+
+/** Calls `done(timedOut)` once: when the outcome is known (or taken by someone else), or after `timeout` ms. */
+function waitFor(control: TaskControl<any>, timeout: number, done: (timedOut: boolean) => void) {
+  if (control.outcome !== undefined || control.consumed) return done(false);
+  if (timeout === 0) return done(true);
+  let timer: TimerRef | undefined;
+  const off = control.on(() => {
+    if (control.outcome === undefined && !control.consumed) return;
+    off();
+    if (timer !== undefined) control.runtime.cancelTimer(timer, { info: false });
+    done(false);
+  });
+  if (timeout !== Number.POSITIVE_INFINITY) {
+    timer = control.runtime.callAfter(timeout, () => {
+      off();
+      done(true);
+    });
+  }
+}
+
+/** Elixir's rule: the exit the shutdown asked for is no news (undefined); any other is reported. */
+function shutdownResult<R>(
+  outcome: TaskResult<R> | undefined,
+  mode: 'shutdown' | 'brutal_kill' | 'timeout_kill',
+): TaskResult<R> | undefined {
+  if (outcome === undefined || 'ok' in outcome) return outcome;
+  if (outcome.exit === 'shutdown' && mode !== 'brutal_kill') return undefined;
+  if (outcome.exit === 'killed' && mode === 'brutal_kill') return undefined;
+  return outcome;
+}
+
+/** @internal A task body whose result is ignored (`start`, `startLink`, `TaskSupervisor.startChild`). */
+export function runOnly(fn: TaskFn<unknown>) {
+  return async (ctx: ReceiveContext<any>): Promise<void> => {
+    await fn(ctx);
+  };
+}
+
+function isExit(outcome: TaskResult<unknown> | undefined): outcome is { exit: unknown } {
+  return outcome !== undefined && 'exit' in outcome;
+}
+
+function checkTask<R>(task: Task<R>, timeout: number): TaskControl<R> {
+  if (!(task instanceof Task)) {
+    throw new InvalidArgumentError('task', 'a Task from Task.async or TaskSupervisor.async', task);
+  }
+  assertTimeout(timeout);
+  return task.control;
+}
+
+function assertTimeout(timeout: unknown): asserts timeout is number {
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw new InvalidArgumentError('timeout', 'a number of ms >= 0 or Infinity', timeout);
+  }
+}
+
+function assertFn(fn: unknown): void {
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError('fn', 'a function (ctx) => result', fn);
+  }
+}
+
+function consumedError(task: Task<any>): ActorkitError {
+  return new ActorkitError(
+    'TASK_CONSUMED',
+    `the result of task ${task.pid} was already taken (by await, yield, shutdown or a timeout); a task's result can be received once.`,
+  );
+}
+
+/** @internal What `processInfo` shows as a task's initial call. */
+export function labelOf(fn: (...args: any[]) => unknown): string {
+  return fn.name ? `Task ${fn.name}` : 'Task';
+}
