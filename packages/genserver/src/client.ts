@@ -21,6 +21,25 @@ declare const serverType: unique symbol;
  */
 export type ServerRef<S> = Pid<any> & { readonly [serverType]?: S };
 
+/** A registered name (or `{ via, key }`) that carries its server's module type: see {@link serverName}. */
+export type ServerName<S> = (Name | Via) & { readonly [serverType]?: S };
+
+/** Where a server of module `S` can be reached: its PID, or a name (typed or not). */
+export type ServerTarget<S> = ServerRef<S> | ServerName<S> | Name | Via;
+
+/**
+ * Gives a name the type of the server registered under it, so calls by name are typed
+ * as calls by PID are. Names are strings at run time; this only informs TypeScript.
+ *
+ * @example
+ * const tracker = serverName<SetupTracker>('SetupTracker');
+ * await GenServer.start(SetupTracker, arg, { name: tracker });
+ * const report = await GenServer.call(tracker, { type: 'report' }); // typed reply
+ */
+export function serverName<S>(name: Name | Via): ServerName<S> {
+  return name as ServerName<S>;
+}
+
 /** Options for calls: the timeout, and the runtime in which to look up a name. */
 export interface CallOptions {
   /** @default 5000 (Infinity for `stop`) */

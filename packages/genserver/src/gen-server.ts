@@ -19,6 +19,7 @@ import {
   replaceState,
   reply,
   type ServerRef,
+  type ServerTarget,
   stopServer,
 } from './client.js';
 import type { From } from './envelopes.js';
@@ -224,7 +225,7 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
    * that comes after a timeout is dropped.
    */
   static call<S, const R extends CallsOf<S>>(
-    server: ServerRef<S> | Name | Via,
+    server: ServerTarget<S>,
     request: R,
     timeout: number | CallOptions = 5000,
   ): Promise<ReplyFor<CallsOf<S>, R>> {
@@ -233,7 +234,7 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
 
   /** Sends `request` to `handleCast` and returns at once; always succeeds, as in Elixir, even if the server is gone. */
   static cast<S>(
-    server: ServerRef<S> | Name | Via,
+    server: ServerTarget<S>,
     request: CastsOf<S>,
     options?: CallOptions,
   ): void {
@@ -251,7 +252,7 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
    * `TimeoutError` after `timeout` ms (default `Infinity`).
    */
   static stop(
-    server: ServerRef<any> | Name | Via,
+    server: ServerTarget<any>,
     reason: unknown = 'normal',
     timeout: number | CallOptions = Number.POSITIVE_INFINITY,
   ): Promise<void> {
@@ -260,7 +261,7 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
 
   /** The server's state, as `:sys.get_state`. For debugging and tests, not for program logic. */
   static getState<S>(
-    server: ServerRef<S> | Name | Via,
+    server: ServerTarget<S>,
     timeout: number | CallOptions = 5000,
   ): Promise<StateOf<S>> {
     return getState(server, timeout) as Promise<StateOf<S>>;
@@ -268,7 +269,7 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
 
   /** Replaces the state with `update(state)`, as `:sys.replace_state`; resolves with the new state. */
   static replaceState<S>(
-    server: ServerRef<S> | Name | Via,
+    server: ServerTarget<S>,
     update: (state: StateOf<S>) => StateOf<S>,
     timeout: number | CallOptions = 5000,
   ): Promise<StateOf<S>> {
@@ -278,7 +279,7 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
   }
 
   /** The server's module and state as `formatStatus` shows it, as `:sys.get_status`. */
-  static getStatus(server: ServerRef<any> | Name | Via, timeout: number | CallOptions = 5000) {
+  static getStatus(server: ServerTarget<any>, timeout: number | CallOptions = 5000) {
     return getStatus(server, timeout);
   }
 

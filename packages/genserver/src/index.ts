@@ -7,7 +7,13 @@ export {
   childSpec,
   type StartContext,
 } from './child-spec.js';
-export type { CallOptions, ServerRef } from './client.js';
+export {
+  type CallOptions,
+  type ServerName,
+  type ServerRef,
+  type ServerTarget,
+  serverName,
+} from './client.js';
 export {
   DynamicSupervisor,
   type DynamicSupervisorOptions,

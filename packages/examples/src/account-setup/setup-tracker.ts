@@ -105,7 +105,10 @@ export class SetupTracker extends GenServer<TrackerState, TrackerCall, TrackerCa
       return noreply(state);
     }
     const record = state.records.get(key);
-    if (record === undefined) return noreply(state);
+    // A settled step stays settled: a late report from a task that was shut down changes nothing.
+    if (record === undefined || record.status === 'done' || record.status === 'failed') {
+      return noreply(state);
+    }
     if (request.type === 'done') record.status = 'done';
     if (request.type === 'error') {
       record.status = 'retrying';

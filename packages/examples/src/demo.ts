@@ -1,0 +1,304 @@
+/**
+ * `pnpm demo`: the article's three scenarios end to end against real local services,
+ * with live progress and a final summary. Exits by itself: every server, the database
+ * and the runtime are closed at the end.
+ */
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Runtime } from '@actorkit/core';
+import { startUsersApi } from './account-setup/api.js';
+import { AccountSetup } from './account-setup/application.js';
+import type { BalanceFetcher } from './crypto-sync/account-sync.js';
+import { CryptoSync, httpBalanceFetcher } from './crypto-sync/app.js';
+import { Repo } from './db/repo.js';
+import { bar, Progress } from './progress.js';
+import { startBalanceService } from './services/balance-service.js';
+import { startCrm } from './services/crm.js';
+import { startFulfillment } from './services/fulfillment.js';
+import { startMailSink } from './services/mail-sink.js';
+import { createMailer } from './welcome-email/mailer.js';
+import { logLostEmails, UserService } from './welcome-email/user-service.js';
+
+const progress = new Progress();
+const signed = (n: number) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(1)}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const signups = [
+  ['ada', '12 Pine St, Portland, OR 97201'],
+  ['grace', '3 Beacon St, Boston, MA 02108'],
+  ['alan', '450 Market St, San Francisco, CA 94105'],
+  ['edsger', '1 Congress Ave, Austin, TX 78701'],
+  ['barbara', '200 E Randolph St, Chicago, IL 60601'],
+  ['ken', '5 Peachtree St, Atlanta, GA 30303'],
+  ['dennis', '99 Broadway, New York, NY 10006'],
+  ['margaret', '17 Larimer St, Denver, CO 80202'],
+  ['john', '8 Nicollet Mall, Minneapolis, MN 55403'],
+  ['frances', '40 Biscayne Blvd, Miami, FL 33132'],
+  ['tony', '2 Canal St, Houston, TX 77002'],
+  ['radia', '70 State St, Salt Lake City, UT 84111'],
+  ['leslie', '310 Pike St, Seattle, WA 98101'],
+  ['niklaus', '11 Broad St, Philadelphia, PA 19107'],
+  ['donald', '6 Camelback Rd, Phoenix, AZ 85012'],
+  ['hedy', '123 Nowhere Rd, Atlantis, ZZ 00000'],
+] as const;
+
+interface Summary {
+  setUp: {
+    total: number;
+    completed: string[];
+    incomplete: string[];
+    retries: number;
+    restarts: number;
+    failures: number;
+    slowestAnswerMs: number;
+  };
+  sync: {
+    users: number;
+    ticks: number;
+    failures: number;
+    naiveDrift: number;
+    driftFreeDrift: number;
+    peak: number;
+    max: number;
+  };
+  email: { created: number; rejected: number; delivered: number; lost: number };
+}
+
+async function accountSetup(
+  runtime: Runtime,
+  repo: Repo,
+  urls: { crm: string; fulfillment: string },
+): Promise<Summary['setUp']> {
+  progress.log('\n── 1. Deferring work: account setup (TaskSupervisor, restart: transient) ──');
+  const setup = await AccountSetup.start({
+    runtime,
+    repo,
+    crmUrl: urls.crm,
+    fulfillmentUrl: urls.fulfillment,
+  });
+  const api = await startUsersApi(repo, (user) => setup.setUpUserAccount(user));
+  let supervisor = setup.taskSupervisor();
+  let slowest = 0;
+  const names = new Map<number, string>();
+  for (const [name, address] of signups) {
+    const started = performance.now();
+    const response = await fetch(`${api.url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `${name}@example.com`, name, address }),
+    });
+    const ms = performance.now() - started;
+    slowest = Math.max(slowest, ms);
+    const user = (await response.json()) as { id: number };
+    names.set(user.id, name);
+    progress.log(
+      `  POST /users ${name.padEnd(9)} → ${response.status} in ${ms.toFixed(0)} ms (setup continues in the background)`,
+    );
+    await sleep(40);
+  }
+  const deadline = Date.now() + 20_000;
+  let report = await setup.report();
+  for (;;) {
+    report = await setup.report();
+    const now = setup.taskSupervisor();
+    if (now !== undefined && supervisor !== undefined && now !== supervisor) {
+      progress.log(
+        `  ! AccountSetupSupervisor ${supervisor} exceeded 3 restarts in 5 s and went down; the Application restarted it as ${now}`,
+      );
+    }
+    if (now !== undefined) supervisor = now;
+    const settled = report.completed.length + report.incomplete.length;
+    progress.update(
+      `  setup ${bar(settled, signups.length)}  completed ${report.completed.length}, incomplete ${report.incomplete.length}, retries ${report.retries}`,
+    );
+    if (settled === signups.length || Date.now() > deadline) break;
+    await sleep(100);
+  }
+  progress.done();
+  const failures = repo.listSetupFailures();
+  for (const f of failures)
+    progress.log(`  setup_failures: ${names.get(f.userId)} / ${f.step}: ${f.reason.slice(0, 110)}`);
+  await api.close();
+  await setup.stop();
+  return {
+    total: signups.length,
+    completed: report.completed.map((id) => names.get(id)!),
+    incomplete: report.incomplete.map((id) => names.get(id)!),
+    retries: report.retries,
+    restarts: report.supervisorRestarts,
+    failures: failures.length,
+    slowestAnswerMs: Math.round(slowest),
+  };
+}
+
+/** Wraps `fetch` to record when each user's syncs start, for the drift measurement. */
+function timed(fetch: BalanceFetcher, starts: Map<string, number[]>): BalanceFetcher {
+  return (userId, signal) => {
+    starts.set(userId, [...(starts.get(userId) ?? []), performance.now()]);
+    return fetch(userId, signal);
+  };
+}
+
+function driftPerTick(starts: number[] | undefined, interval: number): number {
+  if (starts === undefined || starts.length < 2) return 0;
+  return (starts.at(-1)! - starts[0]!) / (starts.length - 1) - interval;
+}
+
+async function cryptoSync(runtime: Runtime, balancesUrl: string): Promise<Summary['sync']> {
+  progress.log(
+    '\n── 2. Ongoing work: crypto balance sync (GenServer + sendAfter, DynamicSupervisor + Registry) ──',
+  );
+  const interval = 400;
+  const starts = new Map<string, number[]>();
+  const fetchBalance = timed(httpBalanceFetcher(balancesUrl), starts);
+  const app = await CryptoSync.start({ runtime, fetchBalance, interval, maxConcurrency: 3 });
+  // The drift-free variant runs beside it in its own runtime (the apps use the same names).
+  const other = new Runtime();
+  const driftFree = await CryptoSync.start({
+    runtime: other,
+    fetchBalance,
+    interval,
+    variant: 'drift-free',
+  });
+  const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
+  for (const user of users) await app.startSync(user);
+  await driftFree.startSync('zoe (drift-free)');
+  progress.log(
+    `  started ${users.length} syncs every ${interval} ms, at most 3 requests at once; and one drift-free sync`,
+  );
+  const until = Date.now() + 4000;
+  let stopped = false;
+  while (Date.now() < until) {
+    await sleep(250);
+    if (!stopped && until - Date.now() < 2000) {
+      await app.stopSync('frank');
+      progress.log('  stopped the sync of frank at run time (DynamicSupervisor.terminateChild)');
+      stopped = true;
+    }
+    const states = await Promise.all(
+      users.filter((u) => app.whereis(u)).map((u) => app.getState(u)),
+    );
+    const line = states.map((s) => `${s.userId} $${s.balance?.usd.toFixed(0) ?? '…'}`).join('  ');
+    progress.update(`  ${line}`);
+  }
+  progress.done();
+  const states = await Promise.all(users.filter((u) => app.whereis(u)).map((u) => app.getState(u)));
+  for (const s of states) {
+    progress.log(
+      `  ${s.userId.padEnd(6)} ${s.runs} syncs, ${s.failures} failed, last run ${s.lastRunAt?.toISOString()}, ${s.balance?.amount} BTC = $${s.balance?.usd}`,
+    );
+  }
+  const stats = await app.limiterStats();
+  const naiveDrift = driftPerTick(starts.get('alice'), interval);
+  const driftFreeDrift = driftPerTick(starts.get('zoe (drift-free)'), interval);
+  progress.log(
+    `  drift per tick: naive AccountSync ${signed(naiveDrift)} ms (its work time), DriftFreeSync ${signed(driftFreeDrift)} ms`,
+  );
+  await driftFree.stop();
+  await other.stop();
+  await app.stop();
+  return {
+    users: users.length,
+    ticks: states.reduce((n, s) => n + s.runs + s.failures, 0),
+    failures: states.reduce((n, s) => n + s.failures, 0),
+    naiveDrift: Math.round(naiveDrift),
+    driftFreeDrift: Math.round(driftFreeDrift * 10) / 10,
+    peak: stats.peak,
+    max: stats.max,
+  };
+}
+
+async function welcomeEmail(runtime: Runtime, repo: Repo): Promise<Summary['email']> {
+  progress.log('\n── 3. Nonessential work: welcome email (Task.start) ──');
+  const sink = await startMailSink();
+  const mailer = createMailer({ host: sink.host, port: sink.port });
+  const service = new UserService({ runtime, repo, mailer });
+  let lost = 0;
+  const stopLogging = logLostEmails(runtime, (line) => {
+    lost++;
+    progress.log(`  ${line}`);
+  });
+  const people = ['linus', 'guido', 'bjarne', 'yukihiro'];
+  let created = 0;
+  let rejected = 0;
+  for (const name of people) {
+    const result = await service.createUser({
+      email: `${name}@example.org`,
+      name,
+      address: '1 Main St, Boston, MA',
+    });
+    if (result.ok) created++;
+    progress.log(
+      `  createUser(${name}) → ${result.ok ? `ok, user #${result.user.id} (email on its way)` : result.error.message}`,
+    );
+  }
+  const bad = await service.createUser({ email: 'not-an-email', name: '' });
+  rejected++;
+  progress.log(`  createUser(bad params) → ${bad.ok ? 'ok?!' : bad.error.message}`);
+  const mails = await sink.waitFor(people.length);
+  progress.log(
+    `  mail sink received ${mails.length} mails: ${mails.map((m) => m.subject).join(' | ')}`,
+  );
+  await sink.close();
+  progress.log('  the mail server is now down…');
+  const late = await service.createUser({
+    email: 'ada.late@example.org',
+    name: 'Ada',
+    address: '1 Main St, Boston, MA',
+  });
+  if (late.ok) created++;
+  progress.log(
+    `  createUser(ada.late) → ${late.ok ? `ok, user #${late.user.id} created anyway` : late.error.message}`,
+  );
+  const deadline = Date.now() + 5000;
+  while (lost === 0 && Date.now() < deadline) await sleep(20);
+  stopLogging();
+  mailer.close();
+  return { created, rejected, delivered: mails.length, lost };
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  const dbPath = fileURLToPath(new URL('../data/demo.db', import.meta.url));
+  for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+  const repo = Repo.open(dbPath);
+  const runtime = new Runtime();
+  const flaky = { errorRate: 0.15, dropRate: 0.05 };
+  const crm = await startCrm({ latency: [100, 300], ...flaky, seed: 11 });
+  const fulfillment = await startFulfillment({ latency: [100, 300], ...flaky, seed: 12 });
+  const balances = await startBalanceService({
+    latency: [60, 140],
+    errorRate: 0.1,
+    dropRate: 0.05,
+    seed: 13,
+  });
+  progress.log(
+    `actorkit demo: CRM ${crm.url}, fulfillment ${fulfillment.url}, balances ${balances.url}, SQLite ${dbPath}`,
+  );
+  try {
+    const setUp = await accountSetup(runtime, repo, { crm: crm.url, fulfillment: fulfillment.url });
+    const sync = await cryptoSync(runtime, balances.url);
+    const email = await welcomeEmail(runtime, repo);
+    printSummary({ setUp, sync, email }, performance.now() - began);
+  } finally {
+    await runtime.stop();
+    await Promise.all([crm.close(), fulfillment.close(), balances.close()]);
+    repo.close();
+  }
+}
+
+function printSummary(s: Summary, ms: number): void {
+  const lines = [
+    '',
+    '══ summary ══',
+    `account setup   ${s.setUp.completed.length}/${s.setUp.total} users set up, ${s.setUp.retries} retries, AccountSetupSupervisor restarted ${s.setUp.restarts}×, ${s.setUp.failures} failures recorded in setup_failures`,
+    `                not set up: ${s.setUp.incomplete.join(', ') || 'none'}; slowest POST /users answer ${s.setUp.slowestAnswerMs} ms`,
+    `crypto sync     ${s.sync.users} users, ${s.sync.ticks} ticks (${s.sync.failures} failed and retried next tick), peak ${s.sync.peak}/${s.sync.max} concurrent requests`,
+    `                drift per tick: naive ${signed(s.sync.naiveDrift)} ms, drift-free ${signed(s.sync.driftFreeDrift)} ms`,
+    `welcome email   ${s.email.created} users created, ${s.email.rejected} rejected, ${s.email.delivered} emails delivered, ${s.email.lost} lost and logged`,
+    `done in ${(ms / 1000).toFixed(1)} s`,
+  ];
+  for (const line of lines) progress.log(line);
+}
+
+await main();
