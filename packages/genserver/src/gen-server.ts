@@ -233,11 +233,7 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
   }
 
   /** Sends `request` to `handleCast` and returns at once; always succeeds, as in Elixir, even if the server is gone. */
-  static cast<S>(
-    server: ServerTarget<S>,
-    request: CastsOf<S>,
-    options?: CallOptions,
-  ): void {
+  static cast<S>(server: ServerTarget<S>, request: CastsOf<S>, options?: CallOptions): void {
     cast(server, request, options);
   }
 
