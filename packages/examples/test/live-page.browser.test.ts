@@ -64,12 +64,18 @@ describe('live balances page (headless Chromium)', () => {
       // Expressions as strings: they run in the page, and this package is typed without the DOM.
       const usdText = "document.querySelector('#user-alice td:nth-child(4)').textContent";
       await tab.waitForFunction(`/\\d/.test(${usdText})`);
-      const first = await usd.textContent();
-      const firstSyncs = Number(await tab.locator('#user-alice td:nth-child(5)').textContent());
+      const syncsText = "document.querySelector('#user-alice td:nth-child(5)').textContent";
+      // Read both cells in one step: an update can land between two separate reads.
+      const [first, firstSyncs] = (await tab.evaluate(`[${usdText}, Number(${syncsText})]`)) as [
+        string,
+        number,
+      ];
       await tab.evaluate("window.marker = 'same page'");
-      await tab.waitForFunction(`${usdText} !== ${JSON.stringify(first)}`, undefined, {
-        timeout: 5000,
-      });
+      await tab.waitForFunction(
+        `${usdText} !== ${JSON.stringify(first)} && Number(${syncsText}) > ${firstSyncs}`,
+        undefined,
+        { timeout: 5000 },
+      );
       const later = Number(await tab.locator('#user-alice td:nth-child(5)').textContent());
       expect(later).toBeGreaterThan(firstSyncs);
       expect(await tab.evaluate('window.marker')).toBe('same page');
