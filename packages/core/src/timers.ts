@@ -25,7 +25,6 @@ export class TimerRef extends Ref {
 const FREE = 0;
 const IN_WHEEL = 1;
 const IN_OVERFLOW = 2;
-const CANCELLED_IN_OVERFLOW = 3;
 
 /**
  * @internal One timer: a message to deliver, or a callback to run. Entries are pooled
@@ -49,6 +48,8 @@ export class TimerEntry {
   nextOwned: TimerEntry | null = null;
   prev: TimerEntry | null = null;
   next: TimerEntry | null = null;
+  /** Position in the far-timer heap, or -1. */
+  heapIndex = -1;
 }
 
 /**
@@ -66,7 +67,9 @@ const POOL_LIMIT = 65_536;
 
 /**
  * @internal The runtime's timer queue: a timing wheel of 1 ms slots covering the next
- * 4 s, plus a heap for timers further out that move into the wheel as it turns. A
+ * 4 s, plus a heap for timers further out that move into the wheel as it turns (call
+ * timeouts of 5 s live there: cancelling removes them at once, so a million calls per
+ * second leave nothing behind). A
  * million pending timers cost a million small pooled objects and one clock alarm,
  * never a million Node timers. Timers due in the same millisecond fire in the order
  * they were set.
@@ -140,9 +143,9 @@ export class TimerService {
       this.retire(entry);
       this.recycle(entry);
     } else if (entry.state === IN_OVERFLOW) {
-      // Far timers leave the heap lazily, when their time comes.
+      removeHeap(this.overflow, entry);
       this.retire(entry);
-      entry.state = CANCELLED_IN_OVERFLOW;
+      this.recycle(entry);
     } else {
       return false;
     }
@@ -172,8 +175,8 @@ export class TimerService {
       }
     }
     for (const entry of this.overflow.splice(0)) {
-      if (entry.state === IN_OVERFLOW) this.retire(entry);
-      entry.state = FREE;
+      entry.heapIndex = -1;
+      this.retire(entry);
     }
     this.pending = 0;
     this.alarmAt = Number.POSITIVE_INFINITY;
@@ -223,13 +226,10 @@ export class TimerService {
   private migrate(): void {
     const overflow = this.overflow;
     while (overflow.length > 0 && overflow[0]!.at - this.cursor < WHEEL_SIZE) {
-      const entry = popHeap(overflow);
-      if (entry.state === IN_OVERFLOW) {
-        entry.at = Math.max(entry.at, this.cursor);
-        this.toWheel(entry);
-      } else {
-        this.recycle(entry);
-      }
+      const entry = overflow[0]!;
+      removeHeap(overflow, entry);
+      entry.at = Math.max(entry.at, this.cursor);
+      this.toWheel(entry);
     }
   }
 
@@ -318,32 +318,52 @@ function before(a: TimerEntry, b: TimerEntry): boolean {
 }
 
 function pushHeap(heap: TimerEntry[], entry: TimerEntry): void {
-  let i = heap.length;
+  entry.heapIndex = heap.length;
   heap.push(entry);
+  siftUp(heap, entry.heapIndex);
+}
+
+/** Removes `entry` from wherever it is in the heap. */
+function removeHeap(heap: TimerEntry[], entry: TimerEntry): void {
+  const index = entry.heapIndex;
+  const last = heap.pop()!;
+  entry.heapIndex = -1;
+  if (last === entry) return;
+  heap[index] = last;
+  last.heapIndex = index;
+  siftUp(heap, index);
+  siftDown(heap, last.heapIndex);
+}
+
+function siftUp(heap: TimerEntry[], index: number): void {
+  const entry = heap[index]!;
+  let i = index;
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    if (!before(entry, heap[parent]!)) break;
-    heap[i] = heap[parent]!;
+    const above = heap[parent]!;
+    if (!before(entry, above)) break;
+    heap[i] = above;
+    above.heapIndex = i;
     i = parent;
   }
   heap[i] = entry;
+  entry.heapIndex = i;
 }
 
-function popHeap(heap: TimerEntry[]): TimerEntry {
-  const top = heap[0]!;
-  const last = heap.pop()!;
-  if (heap.length > 0) {
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= heap.length) break;
-      const right = left + 1;
-      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
-      if (!before(heap[child]!, last)) break;
-      heap[i] = heap[child]!;
-      i = child;
-    }
-    heap[i] = last;
+function siftDown(heap: TimerEntry[], index: number): void {
+  const entry = heap[index]!;
+  let i = index;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= heap.length) break;
+    const right = left + 1;
+    const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+    const below = heap[child]!;
+    if (!before(below, entry)) break;
+    heap[i] = below;
+    below.heapIndex = i;
+    i = child;
   }
-  return top;
+  heap[i] = entry;
+  entry.heapIndex = i;
 }
