@@ -22,10 +22,11 @@ export type ExitReason =
  * `{exception, stacktrace}`. `error` is what was thrown; `stack` its stack, if any.
  */
 export class Crash {
-  readonly stack: string | undefined;
+  constructor(readonly error: unknown) {}
 
-  constructor(readonly error: unknown) {
-    this.stack = error instanceof Error ? error.stack : undefined;
+  /** The error's stack, read on demand: formatting a stack is costly and most crashes are never logged. */
+  get stack(): string | undefined {
+    return this.error instanceof Error ? this.error.stack : undefined;
   }
 
   toString(): string {

@@ -24,6 +24,14 @@ export interface ServerStatus {
   state: unknown;
 }
 
+const INIT = 0;
+const CALL = 1;
+const CAST = 2;
+const INFO = 3;
+const CONTINUE = 4;
+type Step = typeof INIT | typeof CALL | typeof CAST | typeof INFO | typeof CONTINUE;
+const CALLBACK_NAMES = ['init', 'handleCall', 'handleCast', 'handleInfo', 'handleContinue'];
+
 /**
  * @internal The generic server loop (OTP's `gen_server` module): a handler process that
  * calls the module's callbacks one message at a time and applies their results. Sync
@@ -36,19 +44,24 @@ export class ServerLoop implements Handler<unknown> {
   private idleToken: IdleTimeout | null = null;
   private initialized = false;
 
+  private arg: unknown;
+  private ack: StartAck | null;
+
   constructor(
     private readonly module: GenServer<any, any, any, any>,
-    private readonly arg: unknown,
-    private readonly ack: StartAck,
-  ) {}
+    arg: unknown,
+    ack: StartAck,
+  ) {
+    this.arg = arg;
+    this.ack = ack;
+  }
 
   init(ctx: ProcessContext<unknown>): void | Promise<void> {
     this.ctx = ctx;
     this.module.attach(ctx);
-    return this.guard(
-      () => this.module.init(this.arg),
-      (result) => this.afterInit(result),
-    );
+    const arg = this.arg;
+    this.arg = undefined;
+    return this.step(INIT, arg, undefined);
   }
 
   handle(message: unknown): void | Promise<void> {
@@ -57,26 +70,84 @@ export class ServerLoop implements Handler<unknown> {
     if (message instanceof IdleTimeout) {
       if (message !== this.idleToken) return;
       this.idleTimer = this.idleToken = null;
-      return this.dispatchInfo(TIMEOUT);
+      return this.step(INFO, TIMEOUT, undefined);
     }
     if (this.idleTimer !== null) this.disarmIdle();
-    if (message instanceof CallEnvelope) return this.dispatchCall(message);
-    if (message instanceof CastEnvelope) return this.dispatchCast(message);
+    if (message instanceof CallEnvelope) return this.step(CALL, message.request, message.from);
+    if (message instanceof CastEnvelope) return this.step(CAST, message.request, undefined);
     if (message instanceof Exit && message.from.equals(this.ctx.parent)) {
       return this.terminate(message.reason);
     }
-    return this.dispatchInfo(message);
+    if (this.module.handleInfo === undefined) return this.unhandledInfo(message);
+    return this.step(INFO, message, undefined);
+  }
+
+  /**
+   * Runs one callback and applies its (possibly async) result. A throw or rejection in
+   * either runs `terminate` with the crash reason, then ends the process with it. No
+   * closure is allocated unless the callback is async: this is every message's path.
+   */
+  private step(kind: Step, payload: unknown, from: From<any> | undefined): void | Promise<void> {
+    let result: unknown;
+    try {
+      result = this.callback(kind, payload, from);
+      if (!isPromise(result)) return this.settled(this.apply(kind, result, from));
+    } catch (error) {
+      return this.crash(error);
+    }
+    return result
+      .then((value) => this.apply(kind, value, from))
+      .then(undefined, (error: unknown) => this.crash(error));
+  }
+
+  private callback(kind: Step, payload: unknown, from: From<any> | undefined): unknown {
+    const module = this.module;
+    switch (kind) {
+      case INIT:
+        return module.init(payload);
+      case CALL:
+        if (module.handleCall === undefined) {
+          throw missing(module, 'received a call', 'handleCall', 'Add handleCall, or use cast.');
+        }
+        return module.handleCall(payload, from!, this.state);
+      case CAST:
+        if (module.handleCast === undefined) {
+          throw missing(module, 'received a cast', 'handleCast', 'Add handleCast.');
+        }
+        return module.handleCast(payload, this.state);
+      case INFO:
+        return module.handleInfo!(payload, this.state);
+      case CONTINUE:
+        if (module.handleContinue === undefined) {
+          throw missing(module, 'returned { continue }', 'handleContinue', 'Add handleContinue.');
+        }
+        return module.handleContinue(payload, this.state);
+    }
+  }
+
+  private apply(kind: Step, result: unknown, from: From<any> | undefined): void | Promise<void> {
+    if (kind === INIT) return this.afterInit(result);
+    if (kind === CALL) return this.applyCall(result, from!);
+    return this.applyNoReply(result, CALLBACK_NAMES[kind]!);
+  }
+
+  /** What a step still does asynchronously (an async `terminate`, say) also ends in `crash`. */
+  private settled(pending: void | Promise<void>): void | Promise<void> {
+    if (pending === undefined) return;
+    return pending.then(undefined, (error: unknown) => this.crash(error));
   }
 
   private afterInit(result: unknown): void | Promise<void> {
+    const ack = this.ack!;
     if (result instanceof Ok) {
       this.state = result.state;
       this.initialized = true;
-      this.ack.started();
+      this.ack = null;
+      ack.started();
       return this.applyAction(result.action);
     }
     if (result instanceof Ignore) {
-      this.ack.ignored();
+      ack.ignored();
       this.ctx.unlink(this.ctx.parent);
       this.ctx.exit('normal');
     }
@@ -87,47 +158,15 @@ export class ServerLoop implements Handler<unknown> {
     throw badReturn(this.module, 'init', result, 'ok(state), ignore() or stop(reason)');
   }
 
-  private dispatchCall(envelope: CallEnvelope): void | Promise<void> {
-    const module = this.module;
-    return this.guard(
-      () => {
-        if (module.handleCall === undefined) {
-          throw missing(module, 'received a call', 'handleCall', 'Add handleCall, or use cast.');
-        }
-        return module.handleCall(envelope.request, envelope.from, this.state);
-      },
-      (result) => this.applyCall(result, envelope.from),
-    );
-  }
-
-  private dispatchCast(envelope: CastEnvelope): void | Promise<void> {
-    const module = this.module;
-    return this.guard(
-      () => {
-        if (module.handleCast === undefined) {
-          throw missing(module, 'received a cast', 'handleCast', 'Add handleCast.');
-        }
-        return module.handleCast(envelope.request, this.state);
-      },
-      (result) => this.applyNoReply(result, 'handleCast'),
-    );
-  }
-
-  private dispatchInfo(message: unknown): void | Promise<void> {
-    const module = this.module;
-    if (module.handleInfo === undefined) {
-      this.ctx.runtime.events.emit('report', {
-        type: 'unhandled_info',
-        pid: this.ctx.self,
-        module: moduleName(module),
-        message,
-      });
-      return;
-    }
-    return this.guard(
-      () => module.handleInfo!(message, this.state),
-      (result) => this.applyNoReply(result, 'handleInfo'),
-    );
+  private unhandledInfo(message: unknown): void {
+    const events = this.ctx.runtime.events;
+    if (!events.has('report')) return;
+    events.emit('report', {
+      type: 'unhandled_info',
+      pid: this.ctx.self,
+      module: moduleName(this.module),
+      message,
+    });
   }
 
   private dispatchSystem(envelope: SystemEnvelope): void | Promise<void> {
@@ -135,14 +174,17 @@ export class ServerLoop implements Handler<unknown> {
       case 'getState':
         envelope.from?.resolve(this.state);
         return;
-      case 'replaceState':
-        return this.guard(
-          () => (envelope.payload as (state: unknown) => unknown)(this.state),
-          (state) => {
-            this.state = state;
-            envelope.from?.resolve(state);
-          },
-        );
+      case 'replaceState': {
+        let state: unknown;
+        try {
+          state = (envelope.payload as (state: unknown) => unknown)(this.state);
+        } catch (error) {
+          return this.crash(error);
+        }
+        this.state = state;
+        envelope.from?.resolve(state);
+        return;
+      }
       case 'getStatus':
         envelope.from?.resolve(this.status());
         return;
@@ -187,16 +229,7 @@ export class ServerLoop implements Handler<unknown> {
       this.armIdle(action.timeout);
       return;
     }
-    const module = this.module;
-    return this.guard(
-      () => {
-        if (module.handleContinue === undefined) {
-          throw missing(module, 'returned { continue }', 'handleContinue', 'Add handleContinue.');
-        }
-        return module.handleContinue(action.continue, this.state);
-      },
-      (result) => this.applyNoReply(result, 'handleContinue'),
-    );
+    return this.step(CONTINUE, action.continue, undefined);
   }
 
   /** Runs `terminate(reason, state)` if the module has one, then exits with `reason`. */
@@ -205,27 +238,6 @@ export class ServerLoop implements Handler<unknown> {
     const exit = (): never => this.ctx.exit(reason);
     if (module.terminate === undefined) return exit();
     return then(module.terminate(reason, this.state), exit);
-  }
-
-  /**
-   * Calls a callback and hands its (possibly async) result to `next`. A throw or
-   * rejection runs `terminate` with the crash reason, then ends the process with it.
-   */
-  private guard(call: () => unknown, next: (result: any) => void | Promise<void>) {
-    let result: unknown;
-    try {
-      result = call();
-      if (!isPromise(result)) return this.guardAsync(next(result));
-    } catch (error) {
-      return this.crash(error);
-    }
-    return result.then(next).then(undefined, (error: unknown) => this.crash(error));
-  }
-
-  /** What `next` may still do asynchronously (an async `terminate`, say) also ends in `crash`. */
-  private guardAsync(pending: void | Promise<void>): void | Promise<void> {
-    if (pending === undefined) return;
-    return pending.then(undefined, (error: unknown) => this.crash(error));
   }
 
   private crash(error: unknown): void | Promise<void> {
