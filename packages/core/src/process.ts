@@ -193,7 +193,7 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
     this.assertAlive();
     // Fixed arity, not rest arguments: periodic processes call this on every tick.
     return c === undefined
-      ? this.runtime.sendAfter(this.pid, a as M, b as number)
+      ? this.runtime.sendAfterSelf(this, a, b as number)
       : this.runtime.sendAfter(a as Dest, b, c);
   }
 

@@ -114,7 +114,7 @@ export class Runtime {
     this.node = options.node ?? nextNode++;
     this.clock = options.clock ?? new RealClock();
     this.scheduler = new Scheduler(options);
-    this.timers = new TimerService(this.clock, (entry) => this.fireTimer(entry));
+    this.timers = new TimerService(this.clock, (entry, owner) => this.fireTimer(entry, owner));
     this.initPid = new PidClass(this.node, 0, 0, null);
     this.clock.attach?.(() => this.scheduler.idle);
   }
@@ -394,6 +394,12 @@ export class Runtime {
     }
   }
 
+  /** @internal `sendAfter` from a process to itself: its own timer, no destination to check. */
+  sendAfterSelf(proc: Process<any>, message: unknown, ms: number): TimerRef {
+    assertDelay(ms);
+    return this.timers.add(ms, proc.pid, message, null, proc);
+  }
+
   /** @internal */
   addTimer(ms: number, callback: () => void, owner: OwnedTimers): TimerRef {
     return this.timers.add(ms, undefined, undefined, callback, owner);
@@ -466,13 +472,18 @@ export class Runtime {
     if (this.events.has('deadLetter')) this.events.emit('deadLetter', { to, message, reason });
   }
 
-  private fireTimer(entry: TimerEntry): void {
+  private fireTimer(entry: TimerEntry, owner: OwnedTimers | null): void {
     if (entry.callback !== null) {
       this.runCallback(entry.callback, undefined);
       return;
     }
+    // A timer to a PID is owned by that process: no need to go through the PID.
     const proc =
-      entry.dest instanceof PidClass ? entry.dest.proc : this.lookup(entry.dest as Name | Via);
+      owner !== null
+        ? (owner as Process<any>)
+        : entry.dest instanceof PidClass
+          ? entry.dest.proc
+          : this.lookup(entry.dest as Name | Via);
     if (proc?.alive) {
       try {
         proc.deliver(entry.message);

@@ -91,7 +91,7 @@ export class TimerService {
 
   constructor(
     private readonly clock: Clock,
-    private readonly deliver: (entry: TimerEntry) => void,
+    private readonly deliver: (entry: TimerEntry, owner: OwnedTimers | null) => void,
   ) {
     this.cursor = Math.floor(clock.now());
   }
@@ -208,9 +208,10 @@ export class TimerService {
   /** Fires a slot's timers in order, including any set for it while it fires. */
   private fireSlot(slot: number): void {
     for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!) {
+      const owner = entry.owner;
       this.unlinkWheel(entry);
       this.retire(entry);
-      this.deliver(entry);
+      this.deliver(entry, owner);
       this.recycle(entry);
     }
   }
