@@ -52,12 +52,12 @@ import {
   type AsyncStreamOptions,
   labelOf,
   runOnly,
-  streamTasks,
   Task,
   TaskControl,
   type TaskFn,
   type TaskResult,
 } from './task.js';
+import { streamTasks } from './task-stream.js';
 
 /** Options for `TaskSupervisor.start`: those of a `DynamicSupervisor`. */
 export type TaskSupervisorOptions = DynamicSupervisorOptions;
