@@ -1,17 +1,12 @@
 import { BodyProcess } from './body-process.js';
 import { type Clock, RealClock } from './clock.js';
 import type { Dest, Name, Spawnable, SpawnOptions, Via } from './context.js';
-import {
-  ActorkitError,
-  InvalidArgumentError,
-  NameTakenError,
-  NoProcError,
-  RuntimeStoppedError,
-} from './errors.js';
+import { InvalidArgumentError, RuntimeStoppedError } from './errors.js';
 import { isCrash } from './exit-reason.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link, propagateExit } from './links.js';
 import { notifyDown, watch } from './monitors.js';
+import { assertDest, NameTable } from './names.js';
 import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
 import type { Process, ProcessStatus } from './process.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
@@ -103,7 +98,7 @@ export class Runtime {
   /** @internal */
   readonly timers: TimerService;
   private readonly table = new Map<number, Process<any>>();
-  private readonly names = new Map<Name, Process<any>>();
+  private readonly names = new NameTable();
   private nextId = 1;
   private readonly dying: Process<any>[] = [];
   private draining = false;
@@ -142,7 +137,7 @@ export class Runtime {
         spawnable,
       );
     }
-    if (options.name !== undefined) this.assertNameFree(options.name);
+    if (options.name !== undefined) this.names.assertFree(options.name);
     const parent = options.parent ?? options.link ?? this.initPid;
     const label = options.label ?? labelOf(spawnable);
     const id = this.nextId++;
@@ -177,7 +172,7 @@ export class Runtime {
       this.deadLetter(dest, message, 'noproc');
       return false;
     }
-    return this.resolveName(dest).deliver(message);
+    return this.names.resolve(dest).deliver(message);
   }
 
   /**
@@ -194,7 +189,7 @@ export class Runtime {
 
   /** @internal */
   exitFrom(from: Pid<any>, dest: Dest, reason: unknown): void {
-    const proc = dest instanceof PidClass ? dest.proc : this.resolveName(dest);
+    const proc = dest instanceof PidClass ? dest.proc : this.names.resolve(dest);
     if (proc?.alive) exitSignal(this, proc, from, reason, false);
   }
 
@@ -204,28 +199,12 @@ export class Runtime {
    * `NoProcError` if `pid` is dead, and an error if the process already has a name.
    */
   register(name: Name, pid: Pid<any>): void {
-    this.assertNameFree(name);
-    if (!isPid(pid)) throw new InvalidArgumentError('pid', 'a Pid', pid);
-    const proc = pid.proc;
-    if (proc === null || !proc.alive)
-      throw new NoProcError(pid, 'Only a live process can be registered.');
-    if (proc.registeredName !== undefined) {
-      throw new ActorkitError(
-        'ALREADY_REGISTERED',
-        `${pid} is already registered as ${String(proc.registeredName)}; a process has at most one name. Unregister it first.`,
-      );
-    }
-    proc.registeredName = name;
-    this.names.set(name, proc);
+    this.names.register(name, pid);
   }
 
   /** Frees `name`; returns false if nothing was registered under it. */
   unregister(name: Name): boolean {
-    const proc = this.names.get(name);
-    if (proc === undefined) return false;
-    this.names.delete(name);
-    proc.registeredName = undefined;
-    return true;
+    return this.names.unregister(name);
   }
 
   /** The PID registered under `name`, or undefined. */
@@ -235,7 +214,7 @@ export class Runtime {
 
   /** Every registered name. */
   registered(): Name[] {
-    return [...this.names.keys()];
+    return this.names.names();
   }
 
   /**
@@ -244,7 +223,7 @@ export class Runtime {
    */
   resolve<M>(dest: Dest<M>): Pid<M> | undefined {
     if (dest instanceof PidClass) return dest.proc?.alive ? dest : undefined;
-    return this.lookup(dest)?.pid as Pid<M> | undefined;
+    return this.names.lookup(dest)?.pid as Pid<M> | undefined;
   }
 
   /**
@@ -427,7 +406,7 @@ export class Runtime {
   private cleanUp(proc: Process<any>, reason: unknown): void {
     proc.pid.proc = null;
     this.timers.cancelOwned(proc);
-    if (proc.registeredName !== undefined) this.names.delete(proc.registeredName);
+    this.names.release(proc);
     propagateExit(this, proc, reason);
     notifyDown(this, proc, reason);
     proc.finish(reason);
@@ -483,7 +462,7 @@ export class Runtime {
         ? (owner as Process<any>)
         : entry.dest instanceof PidClass
           ? entry.dest.proc
-          : this.lookup(entry.dest as Name | Via);
+          : this.names.lookup(entry.dest as Name | Via);
     if (proc?.alive) {
       try {
         proc.deliver(entry.message);
@@ -500,32 +479,6 @@ export class Runtime {
       throw new InvalidArgumentError('ref', 'a timer ref from sendAfter', ref);
     }
     return this.timers.pendingEntry(ref);
-  }
-
-  private lookup(dest: Name | Via): Process<any> | undefined {
-    if (typeof dest === 'string' || typeof dest === 'symbol') return this.names.get(dest);
-    assertDest(dest);
-    const pid = dest.via.whereisName(dest.key);
-    const proc = pid?.proc;
-    return proc?.alive ? proc : undefined;
-  }
-
-  private resolveName(dest: Name | Via): Process<any> {
-    const proc = this.lookup(dest);
-    if (proc === undefined) {
-      throw new NoProcError(
-        typeof dest === 'object' ? `{ via, key: ${String(dest.key)} }` : String(dest),
-      );
-    }
-    return proc;
-  }
-
-  private assertNameFree(name: Name): void {
-    if (typeof name !== 'string' && typeof name !== 'symbol') {
-      throw new InvalidArgumentError('name', 'a string or a symbol', name);
-    }
-    const holder = this.names.get(name);
-    if (holder !== undefined) throw new NameTakenError(name, holder.pid);
   }
 
   private async shutdown(timeout: number): Promise<void> {
@@ -564,15 +517,4 @@ function assertDelay(ms: number): void {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
     throw new InvalidArgumentError('ms', 'a finite number >= 0', ms);
   }
-}
-
-function assertDest(dest: unknown): asserts dest is Dest {
-  if (isPid(dest) || typeof dest === 'string' || typeof dest === 'symbol') return;
-  const via = (dest as Via | null)?.via;
-  if (typeof via?.whereisName === 'function') return;
-  throw new InvalidArgumentError(
-    'dest',
-    'a Pid, a registered name (string or symbol) or { via: registry, key }',
-    dest,
-  );
 }
