@@ -2,40 +2,18 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  Crash,
-  ExitError,
-  type Pid,
-  type ProcessContext,
-  Runtime,
-  VirtualClock,
-} from '../src/index.js';
+import { Crash, ExitError, type Pid, type ProcessContext, type Runtime } from '../src/index.js';
+import { deferred, stopRuntimes, virtualRuntime } from './support.js';
 
-const runtimes: Runtime[] = [];
 const servers: Server[] = [];
 
-function newRuntime(): { runtime: Runtime; clock: VirtualClock } {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  runtimes.push(runtime);
-  return { runtime, clock };
-}
-
 afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
+  await stopRuntimes();
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
 });
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 /** An HTTP server on 127.0.0.1 that accepts requests and never answers them. */
 async function silentServer(): Promise<{
@@ -76,14 +54,14 @@ function abortReason(signal: AbortSignal): unknown {
 
 describe('ProcessContext.signal', () => {
   it('is not aborted while the process lives', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { signal } = await spawnWithSignal(runtime);
     await clock.settle();
     expect(signal.aborted).toBe(false);
   });
 
   it("aborts when the body returns ('normal')", async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const signal = deferred<AbortSignal>();
     const pid = runtime.spawn(async (ctx) => {
       signal.resolve(ctx.signal);
@@ -100,7 +78,7 @@ describe('ProcessContext.signal', () => {
   });
 
   it('aborts when the process crashes', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const signal = deferred<AbortSignal>();
     const pid = runtime.spawn(async (ctx) => {
       signal.resolve(ctx.signal);
@@ -116,7 +94,7 @@ describe('ProcessContext.signal', () => {
   });
 
   it("aborts with 'killed' when the process is killed", async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, signal } = await spawnWithSignal(runtime, { trapExit: true });
     runtime.exit(pid, 'kill');
     expect(abortReason(signal)).toBe('killed');
@@ -124,7 +102,7 @@ describe('ProcessContext.signal', () => {
   });
 
   it('aborts when a linked process exits with an abnormal reason', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const partner = runtime.spawn({ handle() {} });
     const { signal } = await spawnWithSignal(runtime, { link: partner });
     runtime.exit(partner, 'boom');
@@ -133,7 +111,7 @@ describe('ProcessContext.signal', () => {
   });
 
   it('aborts on an exit signal from outside and on ctx.exit', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, signal } = await spawnWithSignal(runtime);
     runtime.exit(pid, 'shutdown');
     expect(abortReason(signal)).toBe('shutdown');
@@ -147,7 +125,7 @@ describe('ProcessContext.signal', () => {
   });
 
   it('aborts for a handler process too, and for one read after exit', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     let ctxRef: ProcessContext<unknown> | undefined;
     const pid = runtime.spawn({
       init(ctx) {
@@ -175,7 +153,7 @@ describe('ProcessContext.signal', () => {
   });
 
   it('aborts when the runtime stops', async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const { signal } = await spawnWithSignal(runtime);
     await runtime.stop();
     expect(abortReason(signal)).toBe('shutdown');
@@ -184,7 +162,7 @@ describe('ProcessContext.signal', () => {
 
 describe('kill and in-flight async work', () => {
   it('stops a fetch to a server that never answers when the process is killed', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { url, requests, closed } = await silentServer();
     const outcome = deferred<unknown>();
     const after: string[] = [];
@@ -212,7 +190,7 @@ describe('kill and in-flight async work', () => {
   });
 
   it('stops a timer-based wait that honours the signal when the process is killed', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const started = deferred();
     const outcome = deferred<unknown>();
     const pid = runtime.spawn(async (ctx) => {
@@ -234,7 +212,7 @@ describe('kill and in-flight async work', () => {
   });
 
   it('stops a handler process awaiting I/O when a linked process crashes', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { url, requests, closed } = await silentServer();
     const outcome = deferred<unknown>();
     const partner = runtime.spawn({
@@ -267,7 +245,7 @@ describe('kill and in-flight async work', () => {
 
 describe('ProcessContext calls after kill', () => {
   it('throws ExitError at the next send, so the body stops there', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const gate = deferred();
     const steps: string[] = [];
     const thrown = deferred<unknown>();
@@ -294,7 +272,7 @@ describe('ProcessContext calls after kill', () => {
   });
 
   it('throws ExitError at the next receive, spawn, link, monitor and sendAfter', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const gate = deferred();
     const other = runtime.spawn({ handle() {} });
     const errors = deferred<unknown[]>();
@@ -337,7 +315,7 @@ describe('ProcessContext calls after kill', () => {
   });
 
   it('lets a killed handler finish its await but handle no further message', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const gate = deferred();
     const log: string[] = [];
     const pid = runtime.spawn<string>({

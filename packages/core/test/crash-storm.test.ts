@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isCrash, isDown, type Pid, Runtime, VirtualClock } from '../src/index.js';
+import { isCrash, isDown, type Pid, type Runtime } from '../src/index.js';
+import { deferred, stopRuntimes, virtualRuntime } from './support.js';
 
-const runtimes: Runtime[] = [];
 let unhandled: unknown[] = [];
 let uncaught: unknown[] = [];
 const onUnhandled = (reason: unknown) => void unhandled.push(reason);
@@ -16,25 +16,10 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
+  await stopRuntimes();
   process.off('unhandledRejection', onUnhandled);
   process.off('uncaughtException', onUncaught);
 });
-
-function newRuntime(): { runtime: Runtime; clock: VirtualClock } {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  runtimes.push(runtime);
-  return { runtime, clock };
-}
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 /** Resolves once every PID in `pids` has exited, with their reasons in order. */
 function allExited(runtime: Runtime, pids: Pid<any>[]): Promise<unknown[]> {
@@ -70,7 +55,7 @@ async function echoWorks(runtime: Runtime): Promise<void> {
 
 describe('crash storm', () => {
   it('causes no unhandled rejection or uncaught exception, and the runtime keeps working', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const N = 1000;
     const pids: Pid<any>[] = [];
 
@@ -200,7 +185,7 @@ describe('crash storm', () => {
   });
 
   it('survives killing processes whose own handlers later reject', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const gate = deferred();
     const pids: Pid<any>[] = [];
     for (let i = 0; i < 2000; i++) {
@@ -227,7 +212,7 @@ describe('crash storm', () => {
   });
 
   it('turns a throwing watcher callback into a report, not an uncaught exception', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const reports: unknown[] = [];
     runtime.events.on('report', (report) => reports.push(report.type));
     for (let i = 0; i < 500; i++) {
@@ -250,7 +235,7 @@ describe('crash storm', () => {
 
 describe('link chain exit cascade', () => {
   it('takes down a 10,000-long link chain without a stack overflow', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const LENGTH = 10_000;
     const chain: Pid<any>[] = [runtime.spawn(async (ctx) => void (await ctx.receive()))];
     for (let i = 1; i < LENGTH; i++) {
@@ -284,7 +269,7 @@ describe('link chain exit cascade', () => {
   });
 
   it("takes down a 10,000-long chain killed from its head, each exiting 'killed'", async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const chain: Pid<any>[] = [runtime.spawn({ handle() {} })];
     for (let i = 1; i < 10_000; i++) {
       chain.push(runtime.spawn({ handle() {} }, { link: chain[i - 1]! }));

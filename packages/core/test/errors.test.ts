@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ActorkitError,
   ExitError,
@@ -8,24 +8,14 @@ import {
   NoProcError,
   type Pid,
   Registry,
-  Runtime,
+  type Runtime,
   RuntimeStoppedError,
   TimeoutError,
-  VirtualClock,
+  type VirtualClock,
 } from '../src/index.js';
+import { stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
-const live: Runtime[] = [];
-
-afterEach(async () => {
-  await Promise.all(live.splice(0).map((runtime) => runtime.stop({ timeout: 0 })));
-});
-
-function world() {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  live.push(runtime);
-  return { runtime, clock };
-}
+stopRuntimesAfterEach({ timeout: 0 });
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -130,7 +120,7 @@ const cases: {
 
 describe.each(cases)('$name', ({ name, code, make, says }) => {
   async function provoke() {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     return (await make(runtime, clock)) as Error & { code: string };
   }
 
@@ -178,7 +168,7 @@ describe('ExitError', () => {
 
 describe('NoProcError', () => {
   it("has reason 'noproc' and names the target", () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     const error = thrown(() => runtime.send('nobody', 1)) as NoProcError;
     expect(error.reason).toBe('noproc');
     expect(error.target).toBe('nobody');
@@ -252,7 +242,7 @@ describe('InvalidArgumentError', () => {
   it.each(invalid)(
     'is a TypeError naming the argument for $call',
     async ({ run, argument, got }) => {
-      const { runtime } = world();
+      const { runtime } = virtualRuntime();
       const pid = runtime.spawn({ handle() {} });
       let error: unknown;
       try {
@@ -269,7 +259,7 @@ describe('InvalidArgumentError', () => {
   );
 
   it('leaves the runtime unharmed: nothing spawned, no timer, no name', () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     const pid = runtime.spawn({ handle() {} });
     thrown(() => runtime.spawn(42 as never));
     thrown(() => runtime.sendAfter(pid, 'x', Number.POSITIVE_INFINITY));
@@ -280,7 +270,7 @@ describe('InvalidArgumentError', () => {
   });
 
   it('is thrown by new Registry for bad options', () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     const error = thrown(() => new Registry(runtime, { keys: 'both' as never }));
     expect(InvalidArgumentError.is(error)).toBe(true);
     expect((error as Error).message).toBe(

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Crash,
   Exit,
@@ -6,18 +6,16 @@ import {
   isExit,
   type Pid,
   type ReceiveContext,
-  Runtime,
-  VirtualClock,
+  type Runtime,
+  type VirtualClock,
 } from '../src/index.js';
+import { stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 // Each test builds its own runtime on a virtual clock; `settle()` runs every process
 // until the runtime is idle, so no test waits on real time.
-const live: Runtime[] = [];
 
-afterEach(async () => {
-  // Recorders that trap exits ignore the 'shutdown' signal: kill them at once.
-  await Promise.all(live.splice(0).map((runtime) => runtime.stop({ timeout: 0 })));
-});
+// Recorders that trap exits ignore the 'shutdown' signal: kill them at once.
+stopRuntimesAfterEach({ timeout: 0 });
 
 interface World {
   runtime: Runtime;
@@ -30,9 +28,7 @@ interface World {
 }
 
 function world(): World {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  live.push(runtime);
+  const { runtime, clock } = virtualRuntime();
   const exits = new Map<Pid<any>, unknown>();
   runtime.events.on('exit', (event) => exits.set(event.pid, event.reason));
   return {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Down,
   Exit,
@@ -10,30 +10,12 @@ import {
   type MailboxOptions,
   type MailboxOverflowEvent,
   type Pid,
-  Runtime,
-  VirtualClock,
+  type Runtime,
+  type VirtualClock,
 } from '../src/index.js';
+import { deferred, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
-const runtimes: Runtime[] = [];
-
-function newRuntime(): { runtime: Runtime; clock: VirtualClock } {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  runtimes.push(runtime);
-  return { runtime, clock };
-}
-
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
-});
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
+stopRuntimesAfterEach();
 
 /**
  * A handler process with a bounded mailbox that blocks on its first message, 'block',
@@ -66,7 +48,7 @@ async function blockedReceiver(runtime: Runtime, clock: VirtualClock, mailbox: M
 
 describe('send() to an unbounded mailbox', () => {
   it('delivers messages from one sender in the order they were sent', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const handled: number[] = [];
     const pid = runtime.spawn<number>({ handle: (m) => void handled.push(m as number) });
     for (let i = 0; i < 10_000; i++) runtime.send(pid, i);
@@ -85,7 +67,7 @@ describe('send() to an unbounded mailbox', () => {
         }),
         fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 20 }),
         async (senderBatches, outsideSends) => {
-          const { runtime, clock } = newRuntime();
+          const { runtime, clock } = virtualRuntime();
           const received: [string, number][] = [];
           const receiver = runtime.spawn<[string, number]>({
             handle: (m) => void received.push(m as [string, number]),
@@ -128,7 +110,7 @@ describe('send() to an unbounded mailbox', () => {
 
 describe('spawn() with mailbox: { overflow: "drop-newest" }', () => {
   it('drops the arriving message when full and send returns false', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, handled, overflows, release } = await blockedReceiver(runtime, clock, {
       capacity: 3,
       overflow: 'drop-newest',
@@ -149,7 +131,7 @@ describe('spawn() with mailbox: { overflow: "drop-newest" }', () => {
   });
 
   it('is the default policy when only a capacity is given', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, handled, overflows, release } = await blockedReceiver(runtime, clock, {
       capacity: 1,
     });
@@ -161,7 +143,7 @@ describe('spawn() with mailbox: { overflow: "drop-newest" }', () => {
   });
 
   it('accepts messages again once the process has made room', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, handled, release } = await blockedReceiver(runtime, clock, { capacity: 2 });
     runtime.send(pid, 'a');
     runtime.send(pid, 'b');
@@ -176,7 +158,7 @@ describe('spawn() with mailbox: { overflow: "drop-newest" }', () => {
 
 describe('spawn() with mailbox: { overflow: "drop-oldest" }', () => {
   it('drops the oldest queued message to make room and send returns true', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, handled, overflows, release } = await blockedReceiver(runtime, clock, {
       capacity: 3,
       overflow: 'drop-oldest',
@@ -198,7 +180,7 @@ describe('spawn() with mailbox: { overflow: "drop-oldest" }', () => {
   // Bug: a pending selective receive remembers how far it scanned; evicting the oldest
   // message shifts the mailbox, so the message queued at the end was never looked at.
   it('lets a pending selective receive see a message that arrives into a full mailbox', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const got: unknown[] = [];
     const pid = runtime.spawn<string>(
       async (ctx) => {
@@ -223,7 +205,7 @@ describe('spawn() with mailbox: { overflow: "drop-oldest" }', () => {
 
 describe('spawn() with mailbox: { overflow: "reject" }', () => {
   it('makes send throw MailboxFullError and counts the rejection', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, handled, overflows, release } = await blockedReceiver(runtime, clock, {
       capacity: 2,
       overflow: 'reject',
@@ -256,7 +238,7 @@ describe('spawn() with mailbox: { overflow: "reject" }', () => {
   });
 
   it('throws in the sending process, which can catch it and go on', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, release } = await blockedReceiver(runtime, clock, {
       capacity: 1,
       overflow: 'reject',
@@ -279,7 +261,7 @@ describe('spawn() with mailbox: { overflow: "reject" }', () => {
   });
 
   it('counts a timer message that a full mailbox rejects, without throwing anywhere', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, overflows, handled, release } = await blockedReceiver(runtime, clock, {
       capacity: 1,
       overflow: 'reject',
@@ -303,7 +285,7 @@ describe('bounded mailbox drop accounting', () => {
         fc.constantFrom('drop-newest' as const, 'drop-oldest' as const, 'reject' as const),
         fc.integer({ min: 0, max: 30 }),
         async (capacity, overflow, sends) => {
-          const { runtime, clock } = newRuntime();
+          const { runtime, clock } = virtualRuntime();
           const { pid, overflows, handled, release } = await blockedReceiver(runtime, clock, {
             capacity,
             overflow,
@@ -340,7 +322,7 @@ describe('bounded mailbox drop accounting', () => {
 
 describe('bounded mailbox and system messages', () => {
   it('never drops an Exit or a Down signal, even when the mailbox is full', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const linked = runtime.spawn({ handle() {} });
     const monitored = runtime.spawn({ handle() {} });
     const gate = deferred();
@@ -390,7 +372,7 @@ describe('bounded mailbox and system messages', () => {
   });
 
   it('delivers a DOWN for a dead PID to a full drop-newest mailbox', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const dead = runtime.spawn({ handle() {} });
     runtime.exit(dead, 'kill');
     const gate = deferred();
@@ -419,7 +401,7 @@ describe('bounded mailbox and system messages', () => {
 
 describe('spawn() mailbox options', () => {
   it.each([0, -1, Number.NaN])('rejects capacity %s with InvalidArgumentError', (capacity) => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     expect(() => runtime.spawn({ handle() {} }, { mailbox: { capacity } })).toThrow(
       InvalidArgumentError,
     );
@@ -432,7 +414,7 @@ describe('spawn() mailbox options', () => {
   });
 
   it('rejects an unknown overflow policy with InvalidArgumentError', () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const spawnBad = () =>
       runtime.spawn({ handle() {} }, { mailbox: { capacity: 1, overflow: 'drop-all' as never } });
     expect(spawnBad).toThrow(InvalidArgumentError);

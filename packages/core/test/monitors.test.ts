@@ -1,25 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  Crash,
-  Down,
-  isDown,
-  type Pid,
-  type Ref,
-  Runtime,
-  TIMEOUT,
-  VirtualClock,
-} from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { Crash, Down, isDown, type Pid, type Ref, type Runtime, TIMEOUT } from '../src/index.js';
+import { stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
-const live: Runtime[] = [];
-
-afterEach(async () => {
-  await Promise.all(live.splice(0).map((runtime) => runtime.stop({ timeout: 0 })));
-});
+stopRuntimesAfterEach({ timeout: 0 });
 
 function world() {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  live.push(runtime);
+  const { runtime, clock } = virtualRuntime();
   const idle = () => runtime.spawn({ handle() {} });
   return { runtime, clock, settle: () => clock.settle(), idle };
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   comparePids,
   InvalidArgumentError,
@@ -6,26 +6,20 @@ import {
   isRef,
   makeRef,
   type Pid,
-  Runtime,
-  VirtualClock,
+  type Runtime,
+  type VirtualClock,
 } from '../src/index.js';
-
-const runtimes: Runtime[] = [];
+import { stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 function newRuntime(node?: number): { runtime: Runtime; clock: VirtualClock } {
-  const clock = new VirtualClock();
-  const runtime = new Runtime(node === undefined ? { clock } : { clock, node });
-  runtimes.push(runtime);
-  return { runtime, clock };
+  return virtualRuntime(node === undefined ? {} : { node });
 }
 
 function idle(): { handle(): void } {
   return { handle() {} };
 }
 
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
-});
+stopRuntimesAfterEach();
 
 describe('Pid', () => {
   it('prints as #PID<node.id.0>', () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Crash,
   type CrashReport,
@@ -9,35 +9,11 @@ import {
   isDown,
   type Pid,
   type ProcessContext,
-  Runtime,
-  VirtualClock,
+  type Runtime,
 } from '../src/index.js';
+import { deferred, exitOf, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
-const runtimes: Runtime[] = [];
-
-function newRuntime(): { runtime: Runtime; clock: VirtualClock } {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  runtimes.push(runtime);
-  return { runtime, clock };
-}
-
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
-});
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-/** Resolves with the exit reason of `pid`. */
-function exitReason(runtime: Runtime, pid: Pid<any>): Promise<unknown> {
-  return new Promise((resolve) => runtime.watch(pid, resolve));
-}
+stopRuntimesAfterEach();
 
 /** Waits a few turns of the event loop (a different mix of microtasks and macrotasks). */
 async function jitter(n: number): Promise<void> {
@@ -53,7 +29,7 @@ function recordCrashes(runtime: Runtime): CrashReport[] {
 
 describe('spawn() of a body', () => {
   it('runs the async function on a later turn with a context for the new process', async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const seen = deferred<ProcessContext<unknown>>();
     let ran = false;
     const pid = runtime.spawn(async (ctx) => {
@@ -71,28 +47,28 @@ describe('spawn() of a body', () => {
   });
 
   it("exits 'normal' when the function returns", async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const crashes = recordCrashes(runtime);
     const pid = runtime.spawn(async () => 42);
-    expect(await exitReason(runtime, pid)).toBe('normal');
+    expect(await exitOf(runtime, pid)).toBe('normal');
     expect(runtime.isAlive(pid)).toBe(false);
     expect(crashes).toEqual([]);
   });
 
   it("exits 'normal' when a plain (non-async) function returns", async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const pid = runtime.spawn(() => undefined);
-    expect(await exitReason(runtime, pid)).toBe('normal');
+    expect(await exitOf(runtime, pid)).toBe('normal');
   });
 
   it('exits with a Crash when the function throws synchronously', async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const crashes = recordCrashes(runtime);
     const boom = new Error('boom');
     const pid = runtime.spawn(() => {
       throw boom;
     });
-    const reason = await exitReason(runtime, pid);
+    const reason = await exitOf(runtime, pid);
     expect(reason).toBeInstanceOf(Crash);
     expect((reason as Crash).error).toBe(boom);
     expect((reason as Crash).stack).toBe(boom.stack);
@@ -101,13 +77,13 @@ describe('spawn() of a body', () => {
   });
 
   it('exits with a Crash when its promise rejects, even with a non-Error value', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const crashes = recordCrashes(runtime);
     const pid = runtime.spawn(async (ctx) => {
       await ctx.receive();
       throw 'just a string';
     });
-    const reason = exitReason(runtime, pid);
+    const reason = exitOf(runtime, pid);
     runtime.send(pid, 'go');
     await clock.settle();
     expect(isCrash(await reason)).toBe(true);
@@ -117,7 +93,7 @@ describe('spawn() of a body', () => {
   });
 
   it('reports a crash once, as a crash event and an exit event with the same reason', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const crashes = recordCrashes(runtime);
     const exits: ExitEvent[] = [];
     runtime.events.on('exit', (event) => exits.push(event));
@@ -127,7 +103,7 @@ describe('spawn() of a body', () => {
       },
       { name: 'crasher' },
     );
-    await exitReason(runtime, pid);
+    await exitOf(runtime, pid);
     await clock.settle();
     expect(crashes).toHaveLength(1);
     expect(crashes[0]).toMatchObject({ pid, registeredName: 'crasher', initialCall: 'anonymous' });
@@ -141,7 +117,7 @@ describe('spawn() of a body', () => {
   // Bug: processes that exit because a linked process crashed get a crash event (and
   // count in stats.crashed) too, so one throw is reported once per linked process.
   it('reports one crash event, for the crashed process only, when linked processes die of it', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const crashes = recordCrashes(runtime);
     const a = runtime.spawn({ handle() {} });
     const b = runtime.spawn({ handle() {} }, { link: a });
@@ -161,14 +137,14 @@ describe('spawn() of a body', () => {
   });
 
   it('does not crash when ctx.exit is called; the reason is the one given', async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const crashes = recordCrashes(runtime);
     const after: string[] = [];
     const pid = runtime.spawn(async (ctx) => {
       ctx.exit({ shutdown: 'done' });
       after.push('ran on');
     });
-    expect(await exitReason(runtime, pid)).toEqual({ shutdown: 'done' });
+    expect(await exitOf(runtime, pid)).toEqual({ shutdown: 'done' });
     expect(after).toEqual([]);
     expect(crashes).toEqual([]);
   });
@@ -176,7 +152,7 @@ describe('spawn() of a body', () => {
 
 describe('spawn() of a handler', () => {
   it('calls init first, then handle once per message in order', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const calls: unknown[] = [];
     const pid = runtime.spawn<string>({
       init(ctx) {
@@ -198,7 +174,7 @@ describe('spawn() of a handler', () => {
   });
 
   it('works without init', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const got: unknown[] = [];
     const pid = runtime.spawn({ handle: (m) => void got.push(m) });
     runtime.send(pid, 1);
@@ -207,7 +183,7 @@ describe('spawn() of a handler', () => {
   });
 
   it('handles no message before an async init has resolved', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const gate = deferred();
     const calls: unknown[] = [];
     const pid = runtime.spawn<string>({
@@ -227,7 +203,7 @@ describe('spawn() of a handler', () => {
   });
 
   it('keeps running after handling, waiting for more messages', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const pid = runtime.spawn({ handle() {} });
     runtime.send(pid, 'x');
     await clock.settle();
@@ -236,7 +212,7 @@ describe('spawn() of a handler', () => {
   });
 
   it('exits with a Crash when handle throws', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const crashes = recordCrashes(runtime);
     const handled: unknown[] = [];
     const boom = new RangeError('out of range');
@@ -246,7 +222,7 @@ describe('spawn() of a handler', () => {
         if (m === 2) throw boom;
       },
     });
-    const reason = exitReason(runtime, pid);
+    const reason = exitOf(runtime, pid);
     for (const m of [1, 2, 3]) runtime.send(pid, m);
     await clock.settle();
     expect(((await reason) as Crash).error).toBe(boom);
@@ -256,7 +232,7 @@ describe('spawn() of a handler', () => {
   });
 
   it('exits with a Crash when an async handle rejects', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const crashes = recordCrashes(runtime);
     const pid = runtime.spawn<number>({
       async handle(m) {
@@ -264,7 +240,7 @@ describe('spawn() of a handler', () => {
         if (m === 1) throw new Error('async boom');
       },
     });
-    const reason = exitReason(runtime, pid);
+    const reason = exitOf(runtime, pid);
     runtime.send(pid, 1);
     runtime.send(pid, 2);
     await clock.settle();
@@ -273,7 +249,7 @@ describe('spawn() of a handler', () => {
   });
 
   it('exits with a Crash when init throws or rejects', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const crashes = recordCrashes(runtime);
     const sync = runtime.spawn({
       init() {
@@ -287,7 +263,7 @@ describe('spawn() of a handler', () => {
       },
       handle() {},
     });
-    const reasons = [exitReason(runtime, sync), exitReason(runtime, async)];
+    const reasons = [exitOf(runtime, sync), exitOf(runtime, async)];
     await clock.settle();
     const [a, b] = (await Promise.all(reasons)) as Crash[];
     expect(String(a?.error)).toBe('Error: init sync');
@@ -298,7 +274,7 @@ describe('spawn() of a handler', () => {
 
 describe('one message at a time', () => {
   it('never overlaps two async handle calls of a handler process', async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const done = deferred();
     const log: string[] = [];
     let active = 0;
@@ -322,7 +298,7 @@ describe('one message at a time', () => {
   });
 
   it('keeps messages queued while an async handle awaits, even across many deliveries', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const gate = deferred();
     const log: unknown[] = [];
     const pid = runtime.spawn<string>({
@@ -357,7 +333,7 @@ describe('one message at a time', () => {
   // Bug: a handler process that has once been idle stays marked idle while its async
   // handle awaits, so the next delivered message schedules it and starts a second handle.
   it('does not start the next message while an async handle awaits, after having been idle', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const gate = deferred();
     const log: unknown[] = [];
     const pid = runtime.spawn<string>({
@@ -381,7 +357,7 @@ describe('one message at a time', () => {
   });
 
   it('never overlaps the work a body process does between receives', async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const done = deferred();
     const log: string[] = [];
     let active = 0;
@@ -406,7 +382,7 @@ describe('one message at a time', () => {
   });
 
   it('never overlaps handle calls when several processes send to one handler concurrently', async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const done = deferred();
     let active = 0;
     let maxActive = 0;
@@ -437,7 +413,7 @@ describe('one message at a time', () => {
 
 describe('ProcessContext.spawnLink()', () => {
   it('links the child before it runs, so its crash takes the parent down', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const child = deferred<Pid<any>>();
     const parent = runtime.spawn(async (ctx) => {
       child.resolve(
@@ -451,14 +427,14 @@ describe('ProcessContext.spawnLink()', () => {
     expect(runtime.processInfo(childPid)?.links).toEqual([parent]);
     expect(runtime.processInfo(parent)?.links).toEqual([childPid]);
     expect(runtime.processInfo(childPid)?.parent).toBe(parent);
-    const reason = await exitReason(runtime, parent);
+    const reason = await exitOf(runtime, parent);
     await clock.settle();
     expect(isCrash(reason)).toBe(true);
     expect(((reason as Crash).error as Error).message).toBe('child failed');
   });
 
   it("leaves the parent running when the child exits 'normal'", async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const parent = runtime.spawn(async (ctx) => {
       ctx.spawnLink(async () => {});
       await ctx.receive();
@@ -471,7 +447,7 @@ describe('ProcessContext.spawnLink()', () => {
 
 describe('ProcessContext.spawnMonitor()', () => {
   it('returns the child PID and a ref whose DOWN carries the exit reason', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const result = deferred<[Pid<any>, unknown, Down]>();
     const parent = runtime.spawn(async (ctx) => {
       const [pid, ref] = ctx.spawnMonitor(async (c) => {
@@ -490,7 +466,7 @@ describe('ProcessContext.spawnMonitor()', () => {
   });
 
   it('does not link: the monitoring process survives the child crash', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const got = deferred<Down>();
     const parent = runtime.spawn(async (ctx) => {
       const [child] = ctx.spawnMonitor(() => {
@@ -516,7 +492,7 @@ describe('spawn() argument checks', () => {
     ['an object without handle', {}],
     ['an object whose handle is not a function', { handle: 'nope' }],
   ])('throws InvalidArgumentError naming `spawnable` for %s', (_label, spawnable) => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     let error: unknown;
     try {
       runtime.spawn(spawnable as never);
@@ -533,7 +509,7 @@ describe('spawn() argument checks', () => {
   });
 
   it('throws the same error from ctx.spawn inside a process, which may catch it', async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const caught = deferred<unknown>();
     runtime.spawn(async (ctx) => {
       try {
@@ -551,7 +527,7 @@ describe('spawn() argument checks', () => {
 
 describe('processInfo()', () => {
   it('reports status runnable, running and waiting for a handler', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const during: unknown[] = [];
     const pid = runtime.spawn({
       handle(_m, ctx) {
@@ -566,7 +542,7 @@ describe('processInfo()', () => {
   });
 
   it('reports status running and waiting for a body', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const during: unknown[] = [];
     const pid = runtime.spawn(async (ctx) => {
       during.push(runtime.processInfo(ctx.self)?.status);
@@ -582,7 +558,7 @@ describe('processInfo()', () => {
   });
 
   it('reports mailboxLength and messagesHandled', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const gate = deferred();
     const pid = runtime.spawn({
       handle(m) {
@@ -599,7 +575,7 @@ describe('processInfo()', () => {
   });
 
   it('reports links, monitors, monitoredBy, trapExit and the registered name', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const other = runtime.spawn({ handle() {} });
     const watched = runtime.spawn({ handle() {} });
     const pid = runtime.spawn(
@@ -626,7 +602,7 @@ describe('processInfo()', () => {
   });
 
   it('reports the initial call: function name, handler class name, or the label option', () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     class Counter {
       handle() {}
     }
@@ -639,7 +615,7 @@ describe('processInfo()', () => {
   });
 
   it('reports the parent: the init PID from outside, the spawning process from inside', async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const outside = runtime.spawn({ handle() {} });
     expect(runtime.processInfo(outside)?.parent).toBe(runtime.initPid);
     const children = deferred<Pid<any>[]>();
@@ -655,7 +631,7 @@ describe('processInfo()', () => {
   });
 
   it('returns undefined for a process that has exited', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const pid = runtime.spawn(async () => {});
     await clock.settle();
     expect(runtime.processInfo(pid)).toBeUndefined();
@@ -664,7 +640,7 @@ describe('processInfo()', () => {
 
 describe('processes()', () => {
   it('lists every live PID, oldest first, and drops those that exit', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const a = runtime.spawn({ handle() {} });
     const b = runtime.spawn(async (ctx) => {
       await ctx.receive();

@@ -1,35 +1,16 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ActorkitError,
   ExitError,
   InvalidArgumentError,
   type ReceiveContext,
-  Runtime,
+  type Runtime,
   TIMEOUT,
-  VirtualClock,
 } from '../src/index.js';
+import { deferred, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
-const runtimes: Runtime[] = [];
-
-function newRuntime(): { runtime: Runtime; clock: VirtualClock } {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  runtimes.push(runtime);
-  return { runtime, clock };
-}
-
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
-});
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
+stopRuntimesAfterEach();
 
 /**
  * A body process driven from the test: `run(step)` makes the process call `step(ctx)`
@@ -60,7 +41,7 @@ function puppet(runtime: Runtime) {
 
 describe('receive()', () => {
   it('returns the first message when called without a pattern', async () => {
-    const { runtime } = newRuntime();
+    const { runtime } = virtualRuntime();
     const { pid, run } = puppet(runtime);
     runtime.send(pid, 'a');
     runtime.send(pid, 'b');
@@ -69,7 +50,7 @@ describe('receive()', () => {
   });
 
   it('returns the first matching message and leaves the others in order', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, run } = puppet(runtime);
     for (const m of [1, 2, 3, 4, 5, 6]) runtime.send(pid, m);
     expect(await run((ctx) => ctx.receive((m) => (m as number) % 2 === 0))).toEqual({ ok: 2 });
@@ -82,7 +63,7 @@ describe('receive()', () => {
   });
 
   it('waits for a matching message, skipping non-matching ones that arrive meanwhile', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, run } = puppet(runtime);
     const result = run((ctx) => ctx.receive((m) => m === 'go'));
     await clock.settle();
@@ -99,7 +80,7 @@ describe('receive()', () => {
   });
 
   it('counts each received message in messagesHandled', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, run } = puppet(runtime);
     runtime.send(pid, 'a');
     runtime.send(pid, 'b');
@@ -128,7 +109,7 @@ describe('receive()', () => {
 
     await fc.assert(
       fc.asyncProperty(fc.array(command, { maxLength: 40 }), async (commands) => {
-        const { runtime, clock } = newRuntime();
+        const { runtime, clock } = virtualRuntime();
         const { pid, run } = puppet(runtime);
         const model: number[] = [];
         // Tag each message so equal values stay distinguishable.
@@ -165,7 +146,7 @@ describe('receive()', () => {
   });
 
   it('resolves to TIMEOUT when no message arrives before the timeout', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, run } = puppet(runtime);
     let result: unknown = 'pending';
     void run((ctx) => ctx.receive({ timeout: 100 })).then((r) => (result = r.ok));
@@ -178,7 +159,7 @@ describe('receive()', () => {
   });
 
   it('resolves to TIMEOUT when only non-matching messages arrive, leaving them queued', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, run } = puppet(runtime);
     let result: unknown = 'pending';
     void run((ctx) => ctx.receive((m) => m === 'reply', { timeout: 50 })).then(
@@ -197,7 +178,7 @@ describe('receive()', () => {
   });
 
   it('returns the message and cancels the timer when a match arrives in time', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, run } = puppet(runtime);
     const result = run((ctx) => ctx.receive({ timeout: 100 }));
     await clock.advance(60);
@@ -215,7 +196,7 @@ describe('receive()', () => {
   });
 
   it('checks the mailbox once with timeout: 0', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, run } = puppet(runtime);
     expect((await run((ctx) => ctx.receive({ timeout: 0 }))).ok).toBe(TIMEOUT);
     runtime.send(pid, 'here');
@@ -228,7 +209,7 @@ describe('receive()', () => {
   });
 
   it('resolves timeout: 0 without the clock moving', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { run } = puppet(runtime);
     const before = clock.now();
     expect((await run((ctx) => ctx.receive({ timeout: 0 }))).ok).toBe(TIMEOUT);
@@ -238,7 +219,7 @@ describe('receive()', () => {
   it.each([-1, Number.NaN, '5' as unknown as number])(
     'rejects timeout %j with InvalidArgumentError',
     async (timeout) => {
-      const { runtime } = newRuntime();
+      const { runtime } = virtualRuntime();
       const { pid, run } = puppet(runtime);
       const { error } = await run((ctx) => ctx.receive({ timeout }));
       expect(error).toBeInstanceOf(InvalidArgumentError);
@@ -249,7 +230,7 @@ describe('receive()', () => {
   );
 
   it('rejects a second receive while the first is still waiting', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const { pid, run } = puppet(runtime);
     let first: Promise<unknown> | undefined;
     const { error } = await run(async (ctx) => {
@@ -265,7 +246,7 @@ describe('receive()', () => {
   });
 
   it('rejects with ExitError once the process has exited', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const gate = deferred();
     const outcome = deferred<unknown>();
     const pid = runtime.spawn(async (ctx) => {
@@ -288,7 +269,7 @@ describe('receive()', () => {
   });
 
   it('rejects a waiting receive with ExitError when the process is killed', async () => {
-    const { runtime, clock } = newRuntime();
+    const { runtime, clock } = virtualRuntime();
     const outcome = deferred<unknown>();
     const pid = runtime.spawn(async (ctx) => {
       try {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ActorkitError,
   type DeadLetterEvent,
@@ -7,20 +7,14 @@ import {
   NoProcError,
   type Pid,
   Registry,
-  Runtime,
-  VirtualClock,
+  type Runtime,
 } from '../src/index.js';
+import { stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
-const live: Runtime[] = [];
-
-afterEach(async () => {
-  await Promise.all(live.splice(0).map((runtime) => runtime.stop()));
-});
+stopRuntimesAfterEach();
 
 function world() {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  live.push(runtime);
+  const { runtime, clock } = virtualRuntime();
   return { runtime, settle: () => clock.settle() };
 }
 

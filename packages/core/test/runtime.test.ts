@@ -12,27 +12,16 @@ import {
   exit,
   isExit,
   type Pid,
-  Runtime,
+  type Runtime,
   RuntimeStoppedError,
   send,
   sendAfter,
   spawn,
-  VirtualClock,
   whereis,
 } from '../src/index.js';
+import { stopRuntimesAfterEach, trackedRuntime, virtualRuntime } from './support.js';
 
-const live: Runtime[] = [];
-
-afterEach(async () => {
-  await Promise.all(live.splice(0).map((runtime) => runtime.stop({ timeout: 0 })));
-});
-
-function world() {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  live.push(runtime);
-  return { runtime, clock };
-}
+stopRuntimesAfterEach({ timeout: 0 });
 
 function recorder(runtime: Runtime, options = {}) {
   const seen: unknown[] = [];
@@ -46,8 +35,8 @@ function activeNodeTimeouts(): number {
 
 describe('new Runtime()', () => {
   it('keeps two runtimes isolated: the same name can be registered in both', async () => {
-    const a = world();
-    const b = world();
+    const a = virtualRuntime();
+    const b = virtualRuntime();
     const inA = recorder(a.runtime, { name: 'svc' });
     const inB = recorder(b.runtime, { name: 'svc' });
     expect(a.runtime.whereis('svc')).toBe(inA.pid);
@@ -65,8 +54,8 @@ describe('new Runtime()', () => {
   });
 
   it("keeps two runtimes' timers apart: advancing one clock fires only its runtime's timers", async () => {
-    const a = world();
-    const b = world();
+    const a = virtualRuntime();
+    const b = virtualRuntime();
     const inA = recorder(a.runtime);
     const inB = recorder(b.runtime);
     a.runtime.sendAfter(inA.pid, 'a', 100);
@@ -79,8 +68,8 @@ describe('new Runtime()', () => {
   });
 
   it('stopping one runtime leaves the other running', async () => {
-    const a = world();
-    const b = world();
+    const a = virtualRuntime();
+    const b = virtualRuntime();
     recorder(a.runtime);
     const inB = recorder(b.runtime);
     await a.runtime.stop();
@@ -139,7 +128,7 @@ describe('defaultRuntime()', () => {
 
 describe('stop()', () => {
   it("sends 'shutdown' from initPid to root processes one at a time, newest first", async () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     const log: { name: string; from: Pid<any>; reason: unknown; othersAlive: boolean[] }[] = [];
     const pids: Pid<any>[] = [];
     for (const name of ['first', 'second', 'third']) {
@@ -173,7 +162,7 @@ describe('stop()', () => {
   });
 
   it("ends non-trapping processes with reason 'shutdown'", async () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     const exits: ExitEvent[] = [];
     runtime.events.on('exit', (event) => exits.push(event));
     const a = runtime.spawn({ handle() {} });
@@ -188,7 +177,7 @@ describe('stop()', () => {
   });
 
   it("kills a process that ignores 'shutdown' once the timeout has passed", async () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     const exits: ExitEvent[] = [];
     runtime.events.on('exit', (event) => exits.push(event));
     const stubborn = runtime.spawn({ handle() {} }, { trapExit: true });
@@ -201,7 +190,7 @@ describe('stop()', () => {
   });
 
   it('stops every process, children included', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     runtime.spawn(async (ctx) => {
       for (let i = 0; i < 5; i++) ctx.spawn({ handle() {} });
       ctx.spawnLink({ handle() {} });
@@ -215,7 +204,7 @@ describe('stop()', () => {
   });
 
   it('makes spawn throw RuntimeStoppedError afterwards, and running false', async () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     expect(runtime.running).toBe(true);
     await runtime.stop();
     expect(runtime.running).toBe(false);
@@ -223,7 +212,7 @@ describe('stop()', () => {
   });
 
   it('returns the same promise when called twice', async () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     runtime.spawn({ handle() {} });
     const first = runtime.stop();
     expect(runtime.stop()).toBe(first);
@@ -232,8 +221,7 @@ describe('stop()', () => {
 
   it('releases the Node timer behind pending timers and receive timeouts (real clock)', async () => {
     const before = activeNodeTimeouts();
-    const runtime = new Runtime();
-    live.push(runtime);
+    const runtime = trackedRuntime();
     const pid = runtime.spawn(async (ctx) => {
       await ctx.receive({ timeout: 60_000 });
     });
@@ -247,7 +235,7 @@ describe('stop()', () => {
   // the entries, so after stop() a timer to a name still read as pending, and
   // cancelling it drove the pending count below zero.
   it('leaves no timer pending: readTimer and cancelTimer return false for every timer', async () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     const target = recorder(runtime, { name: 'svc' });
     const toName = runtime.sendAfter('svc', 'x', 1000);
     const toPid = runtime.sendAfter(target.pid, 'y', 1000);
@@ -260,8 +248,7 @@ describe('stop()', () => {
   // Regression: Runtime.sendAfter (runtime.ts) did not check that the runtime was stopped,
   // so a timer set after stop() armed a new Node timer that kept the process alive.
   it('arms no Node timer for a sendAfter called after stop', async () => {
-    const runtime = new Runtime();
-    live.push(runtime);
+    const runtime = trackedRuntime();
     await runtime.stop();
     const before = activeNodeTimeouts();
     try {

@@ -1,14 +1,14 @@
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Pid, type ReceiveContext, Runtime, VirtualClock } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Pid, type ReceiveContext, VirtualClock } from '../src/index.js';
+import { deferred, stopRuntimesAfterEach, trackedRuntime } from './support.js';
 
 // Generous on purpose: a slice is ~5 ms, so a starved event loop shows up as seconds,
 // not as a few ms of noise on a busy 2-core machine.
 const PROMPT_MS = 100;
 
-const runtimes: Runtime[] = [];
 let server: Server;
 let url: string;
 
@@ -25,23 +25,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
-});
-
-function newRuntime(options: ConstructorParameters<typeof Runtime>[0] = {}): Runtime {
-  const runtime = new Runtime(options);
-  runtimes.push(runtime);
-  return runtime;
-}
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
+stopRuntimesAfterEach();
 
 /** Waits (one event-loop turn at a time) until `condition()` holds. */
 async function until(condition: () => boolean): Promise<void> {
@@ -80,7 +64,7 @@ async function measureDuring(progress: () => number) {
 
 describe('scheduler fairness', () => {
   it('serves HTTP and timers promptly while two handler processes ping-pong millions of messages', async () => {
-    const runtime = newRuntime();
+    const runtime = trackedRuntime();
     const MESSAGES = 2_000_000;
     let count = 0;
     let stop = false;
@@ -123,7 +107,7 @@ describe('scheduler fairness', () => {
   });
 
   it('serves HTTP and timers promptly while one process works through 1,000,000 queued messages', async () => {
-    const runtime = newRuntime();
+    const runtime = trackedRuntime();
     let handled = 0;
     let sink = 0;
     const done = deferred();
@@ -153,7 +137,7 @@ describe('scheduler fairness', () => {
   });
 
   it('serves HTTP and timers promptly while async handlers ping-pong', async () => {
-    const runtime = newRuntime();
+    const runtime = trackedRuntime();
     let count = 0;
     let stop = false;
     const done = deferred();
@@ -184,7 +168,7 @@ describe('scheduler fairness', () => {
   });
 
   it('serves HTTP and timers promptly while two body processes ping-pong with receive', async () => {
-    const runtime = newRuntime();
+    const runtime = trackedRuntime();
     let count = 0;
     let stop = false;
     const done = deferred();
@@ -216,7 +200,7 @@ describe('scheduler fairness', () => {
 describe('scheduler budget', () => {
   it('runs each process for at most `budget` messages per turn, taking turns', async () => {
     const clock = new VirtualClock();
-    const runtime = newRuntime({ clock, budget: 10 });
+    const runtime = trackedRuntime({ clock, budget: 10 });
     const log: string[] = [];
     const a = runtime.spawn<number>({ handle: (m) => void log.push(`a${m}`) });
     const b = runtime.spawn<number>({ handle: (m) => void log.push(`b${m}`) });
@@ -246,7 +230,7 @@ describe('scheduler budget', () => {
 
   it('lets a process with one message run before a busy process has emptied its mailbox', async () => {
     const clock = new VirtualClock();
-    const runtime = newRuntime({ clock });
+    const runtime = trackedRuntime({ clock });
     const log: string[] = [];
     const busy = runtime.spawn<number>({ handle: (m) => void log.push(`busy ${m}`) });
     for (let i = 0; i < 1000; i++) runtime.send(busy, i);
@@ -261,7 +245,7 @@ describe('scheduler budget', () => {
 
   it('runs two body processes receiving full mailboxes in alternation, one receive per turn', async () => {
     const clock = new VirtualClock();
-    const runtime = newRuntime({ clock });
+    const runtime = trackedRuntime({ clock });
     const log: string[] = [];
     const reader = (name: string) => async (ctx: ReceiveContext<number>) => {
       for (;;) log.push(`${name}${await ctx.receive()}`);

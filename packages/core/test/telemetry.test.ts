@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   Crash,
   type CrashReport,
@@ -7,21 +7,15 @@ import {
   MailboxFullError,
   type MailboxOverflowEvent,
   type OverflowPolicy,
-  Runtime,
+  type Runtime,
   type SpawnEvent,
-  VirtualClock,
 } from '../src/index.js';
+import { stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
-const live: Runtime[] = [];
-
-afterEach(async () => {
-  await Promise.all(live.splice(0).map((runtime) => runtime.stop({ timeout: 0 })));
-});
+stopRuntimesAfterEach({ timeout: 0 });
 
 function world() {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  live.push(runtime);
+  const { runtime, clock } = virtualRuntime();
   return { runtime, clock, settle: () => clock.settle() };
 }
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type Clock,
   type DeadLetterEvent,
@@ -11,19 +11,9 @@ import {
   type TimerRef,
   VirtualClock,
 } from '../src/index.js';
+import { stopRuntimesAfterEach, trackedRuntime, virtualRuntime } from './support.js';
 
-const live: Runtime[] = [];
-
-afterEach(async () => {
-  await Promise.all(live.splice(0).map((runtime) => runtime.stop()));
-});
-
-function world() {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  live.push(runtime);
-  return { runtime, clock };
-}
+stopRuntimesAfterEach();
 
 /** A handler process that records each message with the clock time it arrived. */
 function recorder(runtime: Runtime) {
@@ -112,7 +102,7 @@ describe('sendAfter()', () => {
   });
 
   it('fires nothing before its time and everything at its time', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const r = recorder(runtime);
     runtime.sendAfter(r.pid, 'a', 100);
     await clock.advance(99);
@@ -122,7 +112,7 @@ describe('sendAfter()', () => {
   });
 
   it('keeps insertion order for timers set in the same millisecond from different processes', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const r = recorder(runtime);
     for (const tag of ['x', 'y', 'z']) {
       runtime.spawn(async (ctx) => {
@@ -136,7 +126,7 @@ describe('sendAfter()', () => {
   });
 
   it('from a process to itself with ctx.sendAfter(message, ms)', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     let got: unknown;
     runtime.spawn(async (ctx) => {
       ctx.sendAfter('wake', 50);
@@ -147,7 +137,7 @@ describe('sendAfter()', () => {
   });
 
   it('resolves a name destination when the timer fires, not when it is set', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const first = recorder(runtime);
     const second = recorder(runtime);
     runtime.sendAfter('svc', 'early', 10);
@@ -162,7 +152,7 @@ describe('sendAfter()', () => {
   });
 
   it('resolves a { via, key } destination when the timer fires', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const users = new Registry<string>(runtime, { keys: 'unique' });
     const r = recorder(runtime);
     runtime.sendAfter({ via: users, key: 'u1' }, 'hello', 10);
@@ -172,7 +162,7 @@ describe('sendAfter()', () => {
   });
 
   it('makes a message to a name nobody holds at firing time a dead letter', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const letters: DeadLetterEvent[] = [];
     runtime.events.on('deadLetter', (event) => letters.push(event));
     expect(() => runtime.sendAfter('nobody', 'lost', 10)).not.toThrow();
@@ -188,7 +178,7 @@ describe('sendAfter()', () => {
     ['-Infinity', Number.NEGATIVE_INFINITY],
     ['a string', '10'],
   ])('throws InvalidArgumentError naming `ms` for a %s delay', (_label, ms) => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     const r = recorder(runtime);
     let error: unknown;
     try {
@@ -204,7 +194,7 @@ describe('sendAfter()', () => {
   });
 
   it('throws InvalidArgumentError naming `ms` from ctx.sendAfter too', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     let error: unknown;
     runtime.spawn(async (ctx) => {
       try {
@@ -219,7 +209,7 @@ describe('sendAfter()', () => {
   });
 
   it('throws InvalidArgumentError naming `dest` for a destination that is not a PID or name', () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     expect(() => runtime.sendAfter(42 as never, 'x', 10)).toThrow(/`dest`/);
     expect(() => runtime.sendAfter({ key: 'k' } as never, 'x', 10)).toThrow(InvalidArgumentError);
   });
@@ -227,7 +217,7 @@ describe('sendAfter()', () => {
 
 describe('cancelTimer()', () => {
   it('returns the ms left and stops the delivery', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const r = recorder(runtime);
     const ref = runtime.sendAfter(r.pid, 'never', 100);
     await clock.advance(30);
@@ -238,7 +228,7 @@ describe('cancelTimer()', () => {
   });
 
   it('returns false for a timer already cancelled', () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     const r = recorder(runtime);
     const ref = runtime.sendAfter(r.pid, 'x', 100);
     expect(runtime.cancelTimer(ref)).toBe(100);
@@ -246,7 +236,7 @@ describe('cancelTimer()', () => {
   });
 
   it('returns false for a timer that already fired', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const r = recorder(runtime);
     const ref = runtime.sendAfter(r.pid, 'x', 10);
     await clock.advance(10);
@@ -255,7 +245,7 @@ describe('cancelTimer()', () => {
   });
 
   it('cancels only the given timer of several due at the same time', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const r = recorder(runtime);
     runtime.sendAfter(r.pid, 'a', 10);
     const b = runtime.sendAfter(r.pid, 'b', 10);
@@ -266,7 +256,7 @@ describe('cancelTimer()', () => {
   });
 
   it('lets a new timer for the same millisecond fire after all timers were cancelled', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const r = recorder(runtime);
     runtime.cancelTimer(runtime.sendAfter(r.pid, 'cancelled', 10));
     runtime.sendAfter(r.pid, 'kept', 10);
@@ -275,7 +265,7 @@ describe('cancelTimer()', () => {
   });
 
   it('works from inside the process with ctx.cancelTimer', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     let left: unknown;
     let got: unknown;
     runtime.spawn(async (ctx) => {
@@ -289,7 +279,7 @@ describe('cancelTimer()', () => {
   });
 
   it('throws InvalidArgumentError naming `ref` for something that is not a timer ref', () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     expect(() => runtime.cancelTimer({} as TimerRef)).toThrow(/`ref`/);
     expect(() => runtime.readTimer(7 as never)).toThrow(InvalidArgumentError);
   });
@@ -297,7 +287,7 @@ describe('cancelTimer()', () => {
 
 describe('readTimer()', () => {
   it('returns the ms left without cancelling, then false once fired', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const r = recorder(runtime);
     const ref = runtime.sendAfter(r.pid, 'x', 100);
     expect(runtime.readTimer(ref)).toBe(100);
@@ -315,8 +305,7 @@ describe('readTimer()', () => {
   // (sendAfter(..., 100) then readTimer gave 100.5 here).
   it('never reports more time left than the delay on a clock with fractional ms', () => {
     const halfMs: Clock = { now: () => 1000.5, setAlarm() {}, clearAlarm() {} };
-    const runtime = new Runtime({ clock: halfMs });
-    live.push(runtime);
+    const runtime = trackedRuntime({ clock: halfMs });
     const pid = runtime.spawn({ handle() {} });
     const ref = runtime.sendAfter(pid, 'x', 100);
     expect(runtime.readTimer(ref)).toBeLessThanOrEqual(100);
@@ -324,7 +313,7 @@ describe('readTimer()', () => {
   });
 
   it('returns false for a cancelled timer', () => {
-    const { runtime } = world();
+    const { runtime } = virtualRuntime();
     const r = recorder(runtime);
     const ref = runtime.sendAfter(r.pid, 'x', 100);
     runtime.cancelTimer(ref);
@@ -334,7 +323,7 @@ describe('readTimer()', () => {
 
 describe('timer ownership', () => {
   it('drops a timer to a process that has exited before it fires', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const r = recorder(runtime);
     const ref = runtime.sendAfter(r.pid, 'late', 100);
     expect(runtime.processInfo(r.pid)?.pendingTimers).toBe(1);
@@ -345,7 +334,7 @@ describe('timer ownership', () => {
   });
 
   it('returns an already-dead ref for a timer to a dead PID', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const r = recorder(runtime);
     runtime.exit(r.pid, 'kill');
     const ref = runtime.sendAfter(r.pid, 'late', 100);
@@ -356,7 +345,7 @@ describe('timer ownership', () => {
   });
 
   it('cancels every timer a process set to itself when it exits', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const refs: TimerRef[] = [];
     const handled: unknown[] = [];
     const pid = runtime.spawn<string>({
@@ -378,7 +367,7 @@ describe('timer ownership', () => {
   });
 
   it('counts a pending receive timeout and cancels it when the process exits', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const pid = runtime.spawn(async (ctx) => {
       await ctx.receive({ timeout: 1000 });
     });
@@ -390,7 +379,7 @@ describe('timer ownership', () => {
   });
 
   it('keeps a timer to another process alive after the sender exits (as Erlang)', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const r = recorder(runtime);
     const sender = runtime.spawn(async (ctx) => {
       ctx.sendAfter(r.pid, 'from the grave', 50);
@@ -404,7 +393,7 @@ describe('timer ownership', () => {
 
 describe('receive({ timeout })', () => {
   it('resolves to TIMEOUT exactly when virtual time reaches the timeout', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     let result: unknown;
     runtime.spawn(async (ctx) => {
       result = [await ctx.receive({ timeout: 250 }), runtime.clock.now()];
@@ -418,7 +407,7 @@ describe('receive({ timeout })', () => {
 
 describe('the periodic pattern (a handler re-arming sendAfter to itself)', () => {
   it.each([1, 7, 60])('ticks exactly %i times over that many intervals', async (n) => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     const ticks: number[] = [];
     const pid = runtime.spawn<'tick'>({
       init(ctx) {
@@ -437,7 +426,7 @@ describe('the periodic pattern (a handler re-arming sendAfter to itself)', () =>
   });
 
   it('ticks the same whether time advances in one step or one millisecond at a time', async () => {
-    const { runtime, clock } = world();
+    const { runtime, clock } = virtualRuntime();
     let ticks = 0;
     runtime.spawn<'tick'>({
       init: (ctx) => void ctx.sendAfter('tick', 10),
@@ -453,8 +442,7 @@ describe('the periodic pattern (a handler re-arming sendAfter to itself)', () =>
 
 describe('sendAfter() at scale (real clock)', () => {
   it('holds 1,000,000 pending timers on a single Node timer, and cancels them cheaply', async () => {
-    const runtime = new Runtime();
-    live.push(runtime);
+    const runtime = trackedRuntime();
     const target: Pid<number> = runtime.spawn({ handle() {} });
     const before = activeNodeTimeouts();
     const refs: TimerRef[] = new Array(1_000_000);

@@ -1,13 +1,5 @@
-import {
-  Crash,
-  NameTakenError,
-  type Pid,
-  Registry,
-  Runtime,
-  type Via,
-  VirtualClock,
-} from '@actorkit/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Crash, NameTakenError, type Pid, Registry, type Runtime, type Via } from '@actorkit/core';
+import { describe, expect, it } from 'vitest';
 import {
   type Call,
   ChildError,
@@ -23,6 +15,7 @@ import {
   StartError,
   Supervisor,
 } from '../src/index.js';
+import { exitReason, rejection, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 // ---- fixtures ----
 
@@ -98,47 +91,18 @@ function session(
   };
 }
 
-const runtimes: Runtime[] = [];
-
-function setup() {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  runtimes.push(runtime);
-  return { clock, runtime };
-}
-
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
-});
+stopRuntimesAfterEach();
 
 async function children(sup: DynamicSupervisorRef, runtime?: Runtime): Promise<Pid<any>[]> {
   const which = await DynamicSupervisor.whichChildren(sup, runtime && { runtime });
   return which.map((child) => child.pid as Pid<any>);
 }
 
-function exitReason(runtime: Runtime, pid: Pid<any>): { reason: unknown; exited: boolean } {
-  const seen = { reason: undefined as unknown, exited: false };
-  runtime.watch(pid, (reason) => {
-    seen.reason = reason;
-    seen.exited = true;
-  });
-  return seen;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
-
 // ---- tests ----
 
 describe('DynamicSupervisor.start()', () => {
   it('starts with no children and a supervisor that traps exits', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await DynamicSupervisor.start({ runtime });
     expect(await DynamicSupervisor.whichChildren(sup)).toEqual([]);
     expect(await DynamicSupervisor.countChildren(sup)).toEqual({
@@ -151,7 +115,7 @@ describe('DynamicSupervisor.start()', () => {
   });
 
   it('registers a name and answers by it', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await DynamicSupervisor.start({ runtime, name: 'Jobs' });
     expect(runtime.whereis('Jobs')).toBe(sup);
     await DynamicSupervisor.startChild('Jobs', worker({ id: 'a', log: [] }), { runtime });
@@ -159,7 +123,7 @@ describe('DynamicSupervisor.start()', () => {
   });
 
   it('rejects bad options with a ChildSpecError that names them', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const error = await rejection(DynamicSupervisor.start({ runtime, maxChildren: -1 }));
     // Started in the new process, so the ChildSpecError arrives inside a StartError.
     // Bug pinned: after init throws, the server loop ran terminate(reason, undefined), whose
@@ -173,7 +137,7 @@ describe('DynamicSupervisor.start()', () => {
 
 describe('DynamicSupervisor.startChild()', () => {
   it('starts children at run time, in order, from any child spec form', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime });
     const a = await DynamicSupervisor.startChild(sup, worker({ id: 'a', log }));
@@ -195,7 +159,7 @@ describe('DynamicSupervisor.startChild()', () => {
   });
 
   it('counts workers and supervisors', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await DynamicSupervisor.start({ runtime });
     await DynamicSupervisor.startChild(sup, worker({ id: 'a', log: [] }));
     await DynamicSupervisor.startChild(sup, {
@@ -212,7 +176,7 @@ describe('DynamicSupervisor.startChild()', () => {
   });
 
   it("rejects past maxChildren with ChildError 'max_children', and has room again after a terminate", async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime, maxChildren: 2 });
     const a = await DynamicSupervisor.startChild(sup, worker({ id: 'a', log }));
@@ -228,7 +192,7 @@ describe('DynamicSupervisor.startChild()', () => {
   });
 
   it('with maxChildren: 0 starts nothing', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await DynamicSupervisor.start({ runtime, maxChildren: 0 });
     await expect(
       DynamicSupervisor.startChild(sup, worker({ id: 'a', log: [] })),
@@ -236,7 +200,7 @@ describe('DynamicSupervisor.startChild()', () => {
   });
 
   it('rejects with the StartError of a child that fails to start, and keeps running', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const sup = await DynamicSupervisor.start({ runtime });
     const error = await rejection(
       DynamicSupervisor.startChild(sup, worker({ id: 'bad', log: [], failStart: true })),
@@ -248,7 +212,7 @@ describe('DynamicSupervisor.startChild()', () => {
   });
 
   it('resolves undefined for a child that ignores, and keeps nothing', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await DynamicSupervisor.start({ runtime });
     const pid = await DynamicSupervisor.startChild(
       sup,
@@ -259,7 +223,7 @@ describe('DynamicSupervisor.startChild()', () => {
   });
 
   it('rejects an invalid child spec with ChildSpecError', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await DynamicSupervisor.start({ runtime });
     const error = await rejection(
       DynamicSupervisor.startChild(sup, {
@@ -278,7 +242,7 @@ describe('DynamicSupervisor.startChild()', () => {
 
 describe('DynamicSupervisor.terminateChild()', () => {
   it('stops the child (sending it shutdown) and does not restart it', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime });
     const a = await DynamicSupervisor.startChild(sup, worker({ id: 'a', log, trap: true }));
@@ -293,7 +257,7 @@ describe('DynamicSupervisor.terminateChild()', () => {
   });
 
   it("rejects a PID that is not its child with ChildError 'not_found'", async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await DynamicSupervisor.start({ runtime });
     const a = await DynamicSupervisor.startChild(sup, worker({ id: 'a', log: [] }));
     await DynamicSupervisor.terminateChild(sup, a!);
@@ -309,7 +273,7 @@ describe('DynamicSupervisor.terminateChild()', () => {
   });
 
   it('kills a child that ignores shutdown after its shutdown ms', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const sup = await DynamicSupervisor.start({ runtime });
     const stubborn = await DynamicSupervisor.startChild(sup, {
       id: 'stubborn',
@@ -329,7 +293,7 @@ describe('DynamicSupervisor.terminateChild()', () => {
 
 describe('restarts', () => {
   it('permanent: restarted after a crash and after a normal exit', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime });
     const first = await DynamicSupervisor.startChild(sup, worker({ id: 'p', log }));
@@ -350,7 +314,7 @@ describe('restarts', () => {
 
   for (const reason of ['normal', 'shutdown', { shutdown: 'done' }]) {
     it(`transient: not restarted after ${JSON.stringify(reason)}, and gone from the children`, async () => {
-      const { runtime, clock } = setup();
+      const { runtime, clock } = virtualRuntime();
       const log: string[] = [];
       const sup = await DynamicSupervisor.start({ runtime });
       const pid = await DynamicSupervisor.startChild(
@@ -365,7 +329,7 @@ describe('restarts', () => {
   }
 
   it('transient: restarted after a crash', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime });
     const pid = await DynamicSupervisor.startChild(
@@ -381,7 +345,7 @@ describe('restarts', () => {
   });
 
   it('temporary: never restarted', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime });
     const a = await DynamicSupervisor.startChild(
@@ -400,7 +364,7 @@ describe('restarts', () => {
   });
 
   it('restarts only the child that exited (one for one)', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime });
     for (const id of ['a', 'b', 'c']) await DynamicSupervisor.startChild(sup, worker({ id, log }));
@@ -419,7 +383,7 @@ describe('restarts', () => {
 
 describe('restart intensity', () => {
   it('more than maxRestarts within maxSeconds stops every child and exits with shutdown', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime, maxRestarts: 2, maxSeconds: 5 });
     const supExit = exitReason(runtime, sup);
@@ -443,7 +407,7 @@ describe('restart intensity', () => {
   });
 
   it('restarts spread beyond maxSeconds never exceed the intensity', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime, maxRestarts: 2, maxSeconds: 1 });
     await DynamicSupervisor.startChild(sup, worker({ id: 'a', log }));
@@ -458,7 +422,7 @@ describe('restart intensity', () => {
   });
 
   it('counts failing restart attempts and gives up past the intensity', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const probe: Probe = { id: 'a', log: [] };
     const sup = await DynamicSupervisor.start({ runtime, maxRestarts: 3 });
     const supExit = exitReason(runtime, sup);
@@ -470,7 +434,7 @@ describe('restart intensity', () => {
   });
 
   it('temporary and cleanly stopped transient children do not count toward it', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const sup = await DynamicSupervisor.start({ runtime, maxRestarts: 0 });
     for (let i = 0; i < 3; i++) {
       const t = await DynamicSupervisor.startChild(
@@ -491,7 +455,7 @@ describe('restart intensity', () => {
 
 describe('one process per user with Registry', () => {
   async function withUsers() {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const users = new Registry<string>(runtime, { keys: 'unique' });
     const sup = await DynamicSupervisor.start({ runtime, name: 'Sessions' });
     return { runtime, clock, users, sup };
@@ -579,7 +543,7 @@ describe('one process per user with Registry', () => {
 
 describe('DynamicSupervisor.stop()', () => {
   it('shuts every child down and exits', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime });
     const pids: Pid<any>[] = [];
@@ -597,7 +561,7 @@ describe('DynamicSupervisor.stop()', () => {
   });
 
   it('is what runtime.stop() does to it too', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await DynamicSupervisor.start({ runtime });
     await DynamicSupervisor.startChild(sup, worker({ id: 'a', log, trap: true }));
@@ -609,7 +573,7 @@ describe('DynamicSupervisor.stop()', () => {
 
 describe('under a Supervisor', () => {
   it('nests through DynamicSupervisor.childSpec as a supervisor child', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const spec = DynamicSupervisor.childSpec({ name: 'Sessions', maxChildren: 2 });
     expect(spec).toMatchObject({ id: 'Sessions', type: 'supervisor' });
@@ -639,7 +603,7 @@ describe('under a Supervisor', () => {
   });
 
   it('is restarted by its parent, empty and under the same name, when it dies', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const top = await Supervisor.start([DynamicSupervisor.childSpec({ name: 'Jobs' })], {
       runtime,
@@ -657,7 +621,7 @@ describe('under a Supervisor', () => {
   });
 
   it('escalates: past its intensity it exits shutdown and the parent restarts it', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const top = await Supervisor.start(
       [DynamicSupervisor.childSpec({ name: 'Jobs', maxRestarts: 0 })],
       { runtime },

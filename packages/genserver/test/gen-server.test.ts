@@ -7,13 +7,11 @@ import {
   NoProcError,
   type Pid,
   Registry,
-  Runtime,
   TIMEOUT,
   TimeoutError,
   type TimerRef,
-  VirtualClock,
 } from '@actorkit/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type Call,
   type From,
@@ -25,40 +23,11 @@ import {
   StartError,
   stop,
 } from '../src/index.js';
+import { deferred, exitOf, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 // ---- helpers ----
 
-const runtimes: Runtime[] = [];
-
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
-});
-
-/** A runtime on a virtual clock, stopped after the test. */
-function setup(): { clock: VirtualClock; runtime: Runtime } {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  runtimes.push(runtime);
-  return { clock, runtime };
-}
-
-/** Resolves with the exit reason of `pid`. */
-function exitOf(runtime: Runtime, pid: Pid<any>): Promise<unknown> {
-  return new Promise((resolve) => runtime.watch(pid, resolve));
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
+stopRuntimesAfterEach();
 
 /** Tracks whether a promise has settled, without letting a rejection go unhandled. */
 function track(promise: Promise<unknown>): { settled: boolean } {
@@ -123,7 +92,7 @@ class Recorder extends GenServer<string[], Call<'log', string[]>, string, unknow
 
 describe('GenServer.start()', () => {
   it('resolves with a live PID once init has returned ok', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const counter = await GenServer.start(Counter, 5, { runtime });
     expect(runtime.isAlive(counter)).toBe(true);
     expect(runtime.processInfo(counter)?.initialCall).toBe('Counter');
@@ -131,7 +100,7 @@ describe('GenServer.start()', () => {
   });
 
   it('waits for an async init to finish before resolving', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const gate = deferred();
     class SlowStart extends GenServer<string> {
       async init(ready: Promise<void>) {
@@ -149,7 +118,7 @@ describe('GenServer.start()', () => {
   });
 
   it('rejects with StartError carrying the reason when init returns stop(reason)', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     class Refuses extends GenServer<never> {
       init(reason: unknown) {
         return stop(reason);
@@ -165,7 +134,7 @@ describe('GenServer.start()', () => {
   });
 
   it('rejects with a StartError that is .ignored when init returns ignore()', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     class Declines extends GenServer<never> {
       init(_arg: null) {
         return ignore();
@@ -179,7 +148,7 @@ describe('GenServer.start()', () => {
   });
 
   it('rejects with StartError whose reason is a Crash when init throws', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const thrown = new Error('config unreadable');
     class Throws extends GenServer<never> {
       init(_arg: null): never {
@@ -195,7 +164,7 @@ describe('GenServer.start()', () => {
   });
 
   it('rejects with StartError whose reason is a Crash when an async init rejects', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const thrown = new Error('late failure');
     class Rejects extends GenServer<never> {
       async init(_arg: null): Promise<never> {
@@ -209,7 +178,7 @@ describe('GenServer.start()', () => {
   });
 
   it('rejects with TimeoutError and kills the process when init takes longer than timeout', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const seen: { pid?: Pid<any>; exit?: Promise<unknown> } = {};
     class Hangs extends GenServer<never> {
       init(_arg: null) {
@@ -232,7 +201,7 @@ describe('GenServer.start()', () => {
 
 describe('GenServer.startLink()', () => {
   it('links the server to the parent it is given, which becomes its parent', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const parent = runtime.spawn(async (ctx) => {
       await ctx.receive();
     });
@@ -246,7 +215,7 @@ describe('GenServer.startLink()', () => {
   });
 
   it('starts in the runtime of the parent when no runtime is given', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     let server: Pid<any> | undefined;
     runtime.spawn(async (ctx) => {
       server = await GenServer.startLink(Counter, 7, { link: ctx.self });
@@ -260,7 +229,7 @@ describe('GenServer.startLink()', () => {
 
 describe('GenServer.start() with a name', () => {
   it('registers an atom-like string name that calls and casts accept', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const pid = await GenServer.start(Counter, 1, { runtime, name: 'counter' });
     expect(runtime.whereis('counter')).toBe(pid);
     expect(runtime.processInfo(pid)?.registeredName).toBe('counter');
@@ -269,7 +238,7 @@ describe('GenServer.start() with a name', () => {
   });
 
   it('registers a symbol name', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const name = Symbol('counter');
     const pid = await GenServer.start(Counter, 2, { runtime, name });
     expect(runtime.whereis(name)).toBe(pid);
@@ -277,7 +246,7 @@ describe('GenServer.start() with a name', () => {
   });
 
   it('registers through { via: registry, key } with a core Registry', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const users = new Registry<string>(runtime, { keys: 'unique' });
     const name = { via: users, key: 'user:42' };
     const pid = await GenServer.start(Counter, 42, { runtime, name });
@@ -288,7 +257,7 @@ describe('GenServer.start() with a name', () => {
   });
 
   it('rejects with NameTakenError when the name is held, leaving the holder running', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const first = await GenServer.start(Counter, 1, { runtime, name: 'counter' });
     const error = await GenServer.start(Counter, 2, { runtime, name: 'counter' }).catch(
       (e: unknown) => e,
@@ -300,7 +269,7 @@ describe('GenServer.start() with a name', () => {
   });
 
   it('rejects with NameTakenError when the via key is held, and the second server does not survive', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const users = new Registry<string>(runtime, { keys: 'unique' });
     const first = await GenServer.start(Counter, 1, { runtime, name: { via: users, key: 'u1' } });
     const error = await GenServer.start(Counter, 2, {
@@ -314,7 +283,7 @@ describe('GenServer.start() with a name', () => {
   });
 
   it('frees the name when the server exits, so it can be taken again', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const users = new Registry<string>(runtime, { keys: 'unique' });
     const a = await GenServer.start(Counter, 1, { runtime, name: 'counter' });
     const b = await GenServer.start(Counter, 1, { runtime, name: { via: users, key: 'u1' } });
@@ -331,14 +300,14 @@ describe('GenServer.start() with a name', () => {
 
 describe('GenServer.call()', () => {
   it('resolves with the reply handleCall gives for each request type', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const counter = await GenServer.start(Counter, 10, { runtime });
     expect(await GenServer.call(counter, { type: 'add', by: 5 })).toBe(15);
     expect(await GenServer.call(counter, { type: 'get' })).toBe(15);
   });
 
   it('rejects with NoProcError when the server is dead', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const counter = await GenServer.start(Counter, 0, { runtime });
     await GenServer.stop(counter);
     const error = await GenServer.call(counter, { type: 'get' }).catch((e: unknown) => e);
@@ -347,7 +316,7 @@ describe('GenServer.call()', () => {
   });
 
   it('rejects with NoProcError when no server is registered under the name', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const users = new Registry<string>(runtime, { keys: 'unique' });
     await expect(GenServer.call('nobody', { type: 'get' }, { runtime })).rejects.toBeInstanceOf(
       NoProcError,
@@ -358,7 +327,7 @@ describe('GenServer.call()', () => {
   });
 
   it('rejects with TimeoutError when handleCall does not reply in time, and the server keeps serving', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     class Silent extends GenServer<null, Call<'hang', never> | Call<'ping', 'pong'>> {
       init(_arg: null) {
         return ok(null);
@@ -379,7 +348,7 @@ describe('GenServer.call()', () => {
   });
 
   it('drops a reply that comes after the timeout: it reaches no mailbox and is no dead letter', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const deadLetters: unknown[] = [];
     runtime.events.on('deadLetter', (event) => deadLetters.push(event));
     const late = deferred();
@@ -410,7 +379,7 @@ describe('GenServer.call()', () => {
   });
 
   it('rejects with ExitError whose reason is a Crash of the original error when the server crashes mid-call', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const thrown = new Error('division by zero');
     class Fragile extends GenServer<null, Call<'divide', number>> {
       init(_arg: null) {
@@ -430,7 +399,7 @@ describe('GenServer.call()', () => {
   });
 
   it('rejects with ExitError carrying the Crash when an async handleCall rejects after awaiting', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const thrown = new Error('upstream 500');
     class FragileAsync extends GenServer<null, Call<'fetch', string>> {
       init(_arg: null) {
@@ -448,7 +417,7 @@ describe('GenServer.call()', () => {
   });
 
   it('rejects with ExitError when the server stops without replying', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     class Quitter extends GenServer<null, Call<'quit', string>> {
       init(_arg: null) {
         return ok(null);
@@ -491,7 +460,7 @@ describe('GenServer.reply()', () => {
   }
 
   it('answers a call whose handleCall returned noreply, later, from a sendAfter tick', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const replies: boolean[] = [];
     const server = await GenServer.start(Deferring, replies, { runtime });
     const pending = GenServer.call(server, { type: 'ask', after: 300 });
@@ -504,7 +473,7 @@ describe('GenServer.reply()', () => {
   });
 
   it('returns false when the caller already gave up after its timeout', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const replies: boolean[] = [];
     const server = await GenServer.start(Deferring, replies, { runtime });
     const pending = GenServer.call(server, { type: 'ask', after: 500 }, 100);
@@ -518,7 +487,7 @@ describe('GenServer.reply()', () => {
   });
 
   it('returns false for a second reply to the same call', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     let from: From<string> | undefined;
     class Twice extends GenServer<null, Call<'ask', string>> {
       init(_arg: null) {
@@ -537,7 +506,7 @@ describe('GenServer.reply()', () => {
 
 describe('GenServer.cast()', () => {
   it('returns at once and the server handles the request in handleCast', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const server = await GenServer.start(Recorder, log, { runtime });
     expect(GenServer.cast(server, 'hello')).toBeUndefined();
@@ -546,14 +515,14 @@ describe('GenServer.cast()', () => {
   });
 
   it('succeeds even when the server is dead', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const server = await GenServer.start(Counter, 0, { runtime });
     await GenServer.stop(server);
     expect(() => GenServer.cast(server, { type: 'reset' })).not.toThrow();
   });
 
   it('succeeds even when no server has the name', () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const users = new Registry<string>(runtime, { keys: 'unique' });
     expect(() => GenServer.cast('nobody', { type: 'reset' }, { runtime })).not.toThrow();
     expect(() =>
@@ -564,7 +533,7 @@ describe('GenServer.cast()', () => {
 
 describe('handleInfo()', () => {
   it('receives plain messages sent to the server', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const log: string[] = [];
     const server = await GenServer.start(Recorder, log, { runtime });
     runtime.send(server, 'hello');
@@ -573,7 +542,7 @@ describe('handleInfo()', () => {
   });
 
   it('receives a Down message from a monitor the server set', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const seen: unknown[] = [];
     class Watcher extends GenServer<null, never, never, unknown> {
       init(target: Pid<any>) {
@@ -599,7 +568,7 @@ describe('handleInfo()', () => {
   });
 
   it('receives an Exit message from a linked process that is not its parent when trapping exits', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const seen: unknown[] = [];
     class Trapper extends GenServer<null, never, never, unknown> {
       init(peer: Pid<any>) {
@@ -627,7 +596,7 @@ describe('handleInfo()', () => {
   });
 
   it('reports and drops messages when handleInfo is left out', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const reports: unknown[] = [];
     runtime.events.on('report', (report) => reports.push(report));
     const server = await GenServer.start(Counter, 3, { runtime });
@@ -660,7 +629,7 @@ describe('handleContinue()', () => {
   }
 
   it('runs after init, before any message', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const server = await GenServer.start(Continuing, null, { runtime });
     runtime.send(server, 'early');
     await clock.settle();
@@ -668,7 +637,7 @@ describe('handleContinue()', () => {
   });
 
   it('runs after a call has been answered, before the next message', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const server = await GenServer.start(Continuing, null, { runtime });
     const first = GenServer.call(server, { type: 'step' });
     runtime.send(server, 'next');
@@ -699,7 +668,7 @@ describe('idle timeout ({ timeout })', () => {
   }
 
   it('delivers TIMEOUT to handleInfo when nothing arrives in time', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const log: string[] = [];
     await GenServer.start(Idle, { ms: 100, log }, { runtime });
     await clock.advance(99);
@@ -711,7 +680,7 @@ describe('idle timeout ({ timeout })', () => {
   });
 
   it('is cancelled by a cast arriving first', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const log: string[] = [];
     const server = await GenServer.start(Idle, { ms: 100, log }, { runtime });
     await clock.advance(50);
@@ -721,7 +690,7 @@ describe('idle timeout ({ timeout })', () => {
   });
 
   it('is cancelled by a plain message arriving first', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const log: string[] = [];
     const server = await GenServer.start(Idle, { ms: 100, log }, { runtime });
     await clock.advance(99);
@@ -731,7 +700,7 @@ describe('idle timeout ({ timeout })', () => {
   });
 
   it('is armed again by a later result that returns { timeout }', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const log: string[] = [];
     class Rearming extends Idle {
       override handleCast(request: string, state: string[]) {
@@ -751,7 +720,7 @@ describe('idle timeout ({ timeout })', () => {
 
 describe('stop() result', () => {
   it('runs terminate, then exits with the reason', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     class Quits extends GenServer<string[], never, 'quit'> {
       init(_arg: null) {
@@ -777,7 +746,7 @@ describe('stop() result', () => {
   });
 
   it('from handleCall with a reply value answers the caller before stopping', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     class Farewell extends GenServer<null, Call<'bye', string>> {
       init(_arg: null) {
         return ok(null);
@@ -795,7 +764,7 @@ describe('stop() result', () => {
 
 describe('GenServer.stop()', () => {
   it('runs terminate and resolves once the server has exited', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const server = await GenServer.start(Recorder, log, { runtime });
     await GenServer.stop(server);
@@ -804,7 +773,7 @@ describe('GenServer.stop()', () => {
   });
 
   it('exits with the reason given, which terminate and monitors see', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const server = await GenServer.start(Recorder, log, { runtime });
     const exited = exitOf(runtime, server);
@@ -814,7 +783,7 @@ describe('GenServer.stop()', () => {
   });
 
   it('waits for an async terminate before resolving', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const gate = deferred();
     class SlowTerminate extends GenServer<null> {
       init(_arg: null) {
@@ -836,7 +805,7 @@ describe('GenServer.stop()', () => {
   });
 
   it('rejects with NoProcError when the server is dead', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const server = await GenServer.start(Counter, 0, { runtime });
     await GenServer.stop(server);
     await expect(GenServer.stop(server)).rejects.toBeInstanceOf(NoProcError);
@@ -875,7 +844,7 @@ describe('terminate()', () => {
     reason: unknown,
     log: string[],
   ) {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const exits: Promise<unknown>[] = [];
     const parentSaw: unknown[] = [];
     runtime.spawn(
@@ -916,7 +885,7 @@ describe('terminate()', () => {
   });
 
   it('runs with a Crash reason when a callback throws, and the server exits with it', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const reasons: unknown[] = [];
     class Crashy extends GenServer<null, never, 'boom'> {
       init(_arg: null) {
@@ -943,7 +912,7 @@ describe('terminate()', () => {
 
 describe('async callbacks', () => {
   it('handle one message at a time even when they await', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const log: string[] = [];
     const gates = [deferred(), deferred(), deferred()];
     class Serial extends GenServer<null, Call<'work', number, { id: number }>, number, number> {
@@ -998,7 +967,7 @@ describe('async callbacks', () => {
   });
 
   it('may all be async, init and terminate included', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const tick = () => new Promise((resolve) => setImmediate(resolve));
     class AllAsync extends GenServer<number, Call<'get', number>, 'inc', 'inc'> {
@@ -1057,7 +1026,7 @@ describe('sendAfter() and cancelTimer() inside a server', () => {
   }
 
   it('runs the work once per interval: N ticks after N intervals of virtual time', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const server = await GenServer.start(PeriodicSync, 1000, { runtime });
     expect(await GenServer.getState(server)).toEqual({
       interval: 1000,
@@ -1078,7 +1047,7 @@ describe('sendAfter() and cancelTimer() inside a server', () => {
   });
 
   it('cancels the timers when the server exits', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     const server = await GenServer.start(PeriodicSync, 1000, { runtime });
     await clock.advance(1000);
     await GenServer.stop(server);
@@ -1087,7 +1056,7 @@ describe('sendAfter() and cancelTimer() inside a server', () => {
   });
 
   it('cancelTimer stops a pending tick and returns the ms it had left', async () => {
-    const { clock, runtime } = setup();
+    const { clock, runtime } = virtualRuntime();
     type State = { timer: TimerRef; fired: number };
     class Reminder extends GenServer<State, Call<'cancel', number | false>, never, 'remind'> {
       init(_arg: null) {
@@ -1125,13 +1094,13 @@ describe('GenServer.getState(), replaceState() and getStatus()', () => {
   }
 
   it('getState returns the state as the server holds it', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const server = await GenServer.start(Vault, { user: 'ada', apiKey: 'sk-123' }, { runtime });
     expect(await GenServer.getState(server)).toEqual({ user: 'ada', apiKey: 'sk-123' });
   });
 
   it('replaceState swaps the state and resolves with the new one', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const server = await GenServer.start(Vault, { user: 'ada', apiKey: 'sk-123' }, { runtime });
     const next = await GenServer.replaceState(server, (state) => ({ ...state, user: 'grace' }));
     expect(next).toEqual({ user: 'grace', apiKey: 'sk-123' });
@@ -1139,7 +1108,7 @@ describe('GenServer.getState(), replaceState() and getStatus()', () => {
   });
 
   it('getStatus shows the module and the state through formatStatus, hiding the secret', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const server = await GenServer.start(Vault, { user: 'ada', apiKey: 'sk-123' }, { runtime });
     const status = await GenServer.getStatus(server);
     expect(status).toEqual({
@@ -1151,7 +1120,7 @@ describe('GenServer.getState(), replaceState() and getStatus()', () => {
   });
 
   it('getStatus shows the state as is without formatStatus', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const server = await GenServer.start(Counter, 9, { runtime });
     expect(await GenServer.getStatus(server)).toEqual({
       pid: server,
@@ -1161,7 +1130,7 @@ describe('GenServer.getState(), replaceState() and getStatus()', () => {
   });
 
   it('reject with NoProcError for a dead server', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const server = await GenServer.start(Counter, 0, { runtime });
     await GenServer.stop(server);
     await expect(GenServer.getState(server)).rejects.toBeInstanceOf(NoProcError);
@@ -1184,7 +1153,7 @@ describe('wrong callback return values', () => {
   }
 
   it('crash the server with a TypeError naming the callback and the results it may return', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const server = await GenServer.start(Forgetful, null, { runtime });
     const error = await GenServer.call(server, { type: 'get' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExitError);
@@ -1198,7 +1167,7 @@ describe('wrong callback return values', () => {
   });
 
   it('say what arrived when a callback returns a plain object', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const server = await GenServer.start(Forgetful, null, { runtime });
     const exited = exitOf(runtime, server);
     GenServer.cast(server, 'bump');
@@ -1212,7 +1181,7 @@ describe('wrong callback return values', () => {
   });
 
   it('run terminate with the crash reason, as any crash in a callback does', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const reasons: unknown[] = [];
     class ForgetfulWithTerminate extends Forgetful {
       override terminate(reason: unknown) {
@@ -1228,7 +1197,7 @@ describe('wrong callback return values', () => {
   });
 
   it('from init, fail the start with a Crash of a TypeError', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     class BadInit extends GenServer<number> {
       init(_arg: null): any {
         return 42;

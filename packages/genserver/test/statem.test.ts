@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { assign, createMachine, fromCallback, fromPromise, setup } from 'xstate';
 import { GenServer, StartError, Supervisor } from '../src/index.js';
 import { StateMachine } from '../src/statem.js';
+import { exitOf } from './support.js';
 
 type OrderEvent =
   | { type: 'add' }
@@ -70,11 +71,6 @@ const connectionMachine = createMachine({
     failed: {},
   },
 });
-
-/** Resolves with the exit reason of `pid`. */
-function exitOf(runtime: Runtime, pid: Pid<any>): Promise<unknown> {
-  return new Promise((resolve) => runtime.watch(pid, resolve));
-}
 
 describe('the module example', () => {
   it('runs as documented', async () => {

@@ -10,7 +10,7 @@ import {
   VirtualClock,
 } from '@actorkit/core';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type Call,
   ChildError,
@@ -29,6 +29,13 @@ import {
   type SupervisorRef,
   type SupervisorSpec,
 } from '../src/index.js';
+import {
+  deferred,
+  exitReason,
+  rejection,
+  stopRuntimesAfterEach,
+  virtualRuntime,
+} from './support.js';
 
 // ---- fixtures ----
 
@@ -112,18 +119,7 @@ function stubborn(id: string, shutdown?: ChildSpec['shutdown']): ChildSpec {
   };
 }
 
-const runtimes: Runtime[] = [];
-
-function setup() {
-  const clock = new VirtualClock();
-  const runtime = new Runtime({ clock });
-  runtimes.push(runtime);
-  return { clock, runtime };
-}
-
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
-});
+stopRuntimesAfterEach();
 
 async function pidOf(sup: SupervisorRef, id: string, runtime?: Runtime): Promise<Pid<any>> {
   const children = await Supervisor.whichChildren(sup, runtime && { runtime });
@@ -137,38 +133,11 @@ async function pids(sup: SupervisorRef): Promise<Pid<any>[]> {
   return children.map((child) => child.pid as Pid<any>);
 }
 
-/** Resolves with the exit reason of `pid` (read it after the exit happened). */
-function exitReason(runtime: Runtime, pid: Pid<any>): { reason: unknown; exited: boolean } {
-  const seen = { reason: undefined as unknown, exited: false };
-  runtime.watch(pid, (reason) => {
-    seen.reason = reason;
-    seen.exited = true;
-  });
-  return seen;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
 // ---- tests ----
 
 describe('Supervisor.start()', () => {
   it('starts children in order and stops them in reverse order', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       ['a', 'b', 'c'].map((id) => worker({ id, log, trap: true })),
@@ -182,7 +151,7 @@ describe('Supervisor.start()', () => {
   });
 
   it('sends each child the exit signal shutdown when it stops', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       [worker({ id: 'a', log, trap: true }), worker({ id: 'b', log })],
@@ -199,7 +168,7 @@ describe('Supervisor.start()', () => {
   });
 
   it('resolves with a PID the supervisor is linked to and that traps exits', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await Supervisor.start([worker({ id: 'a', log: [] })], { runtime });
     const a = await pidOf(sup, 'a');
     expect(runtime.processInfo(sup)?.trapExit).toBe(true);
@@ -208,7 +177,7 @@ describe('Supervisor.start()', () => {
   });
 
   it('starts with no children', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await Supervisor.start([], { runtime });
     expect(await Supervisor.whichChildren(sup)).toEqual([]);
     expect(await Supervisor.countChildren(sup)).toEqual({
@@ -222,7 +191,7 @@ describe('Supervisor.start()', () => {
 
 describe('child specs', () => {
   it('accepts [Module, arg], a bare Module, a full spec and childSpec(spec, overrides)', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const children: ChildSpecLike[] = [
       [Echo, 'with arg'],
       childSpec(Echo, { id: 'bare' }),
@@ -243,7 +212,7 @@ describe('child specs', () => {
   });
 
   it('starts a bare Module with its childSpec(undefined)', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await Supervisor.start([Echo], { runtime });
     expect(await GenServer.call(await pidOf(sup, 'Echo'), { type: 'get' })).toBe('no arg');
   });
@@ -293,7 +262,7 @@ describe('child specs', () => {
 
   for (const [what, children, message] of invalid) {
     it(`rejects ${what} with ChildSpecError, starting no child`, async () => {
-      const { runtime } = setup();
+      const { runtime } = virtualRuntime();
       const log: string[] = [];
       const good = worker({ id: 'good', log });
       const error = await rejection(Supervisor.start([good, ...children], { runtime }));
@@ -305,7 +274,7 @@ describe('child specs', () => {
   }
 
   it('rejects an invalid spec given to startChild with ChildSpecError', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await Supervisor.start([], { runtime });
     const error = await rejection(
       Supervisor.startChild(sup, {
@@ -323,7 +292,7 @@ describe('child specs', () => {
   });
 
   it('rejects bad supervisor flags with ChildSpecError', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const error = await rejection(
       Supervisor.start([], { runtime, strategy: 'one_for_none' as never }),
     );
@@ -354,7 +323,7 @@ function specErrorIn(error: unknown): ChildSpecError | undefined {
 
 describe('a child failing to start', () => {
   it('rejects Supervisor.start with StartError and stops the children already started', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const error = await rejection(
       Supervisor.start(
@@ -380,7 +349,7 @@ describe('a child failing to start', () => {
   });
 
   it('keeps a child whose init returns ignore() as a spec without a process', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       [worker({ id: 'a', log, failStart: 'ignore' }), worker({ id: 'b', log })],
@@ -397,7 +366,7 @@ describe('a child failing to start', () => {
 
 describe('strategies', () => {
   it('one_for_one restarts only the crashed child', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       ['a', 'b', 'c'].map((id) => worker({ id, log, trap: true })),
@@ -416,7 +385,7 @@ describe('strategies', () => {
   });
 
   it('one_for_one restarts a child that crashed in a callback', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start([worker({ id: 'a', log })], { runtime });
     const a = await pidOf(sup, 'a');
@@ -428,7 +397,7 @@ describe('strategies', () => {
   });
 
   it('one_for_all stops the others in reverse order, then restarts all in start order', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       ['a', 'b', 'c', 'd'].map((id) => worker({ id, log, trap: true })),
@@ -448,7 +417,7 @@ describe('strategies', () => {
   });
 
   it('rest_for_one restarts the crashed child and those started after it', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       ['a', 'b', 'c', 'd'].map((id) => worker({ id, log, trap: true })),
@@ -465,7 +434,7 @@ describe('strategies', () => {
   });
 
   it('rest_for_one after the last child restarts that child alone', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       ['a', 'b', 'c'].map((id) => worker({ id, log, trap: true })),
@@ -479,7 +448,7 @@ describe('strategies', () => {
   });
 
   it('one_for_all drops temporary siblings it had to stop, as OTP does', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       [worker({ id: 'a', log }), worker({ id: 't', log }, { restart: 'temporary' })],
@@ -545,7 +514,7 @@ describe('strategies', () => {
 
 describe('restart types', () => {
   it('permanent: restarted after a crash and after a normal exit', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start([worker({ id: 'p', log }, { restart: 'permanent' })], {
       runtime,
@@ -562,7 +531,7 @@ describe('restart types', () => {
 
   for (const reason of ['normal', 'shutdown', { shutdown: 'going away' }]) {
     it(`transient: not restarted after ${JSON.stringify(reason)}, and its spec is kept`, async () => {
-      const { runtime, clock } = setup();
+      const { runtime, clock } = virtualRuntime();
       const log: string[] = [];
       const sup = await Supervisor.start([worker({ id: 't', log }, { restart: 'transient' })], {
         runtime,
@@ -577,7 +546,7 @@ describe('restart types', () => {
   }
 
   it('transient: restarted after a crash or any other reason', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start([worker({ id: 't', log }, { restart: 'transient' })], {
       runtime,
@@ -593,7 +562,7 @@ describe('restart types', () => {
   });
 
   it('temporary: never restarted, and removed from the children', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       [
@@ -614,7 +583,7 @@ describe('restart types', () => {
 
 describe('restart intensity', () => {
   it('more than maxRestarts within maxSeconds stops every child and exits the supervisor with shutdown', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       [
@@ -643,7 +612,7 @@ describe('restart intensity', () => {
   });
 
   it('with maxRestarts: 0 the first crash takes the supervisor down', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const sup = await Supervisor.start([worker({ id: 'a', log: [] })], {
       runtime,
       maxRestarts: 0,
@@ -655,7 +624,7 @@ describe('restart intensity', () => {
   });
 
   it('restarts spread beyond maxSeconds never exceed the intensity', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start([worker({ id: 'a', log })], {
       runtime,
@@ -672,7 +641,7 @@ describe('restart intensity', () => {
   });
 
   it('counts restart attempts that fail, and gives up past the intensity', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const probe: Probe = { id: 'a', log: [] };
     const sup = await Supervisor.start([worker(probe)], { runtime, maxRestarts: 3 });
     const supExit = exitReason(runtime, sup);
@@ -683,7 +652,7 @@ describe('restart intensity', () => {
   });
 
   it('escalates: a nested supervisor past its intensity is restarted by its parent', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const inner: ChildSpec = {
       id: 'inner',
@@ -712,7 +681,7 @@ describe('restart intensity', () => {
   });
 
   it('escalates up the tree: the parent gives up too when its own intensity is exceeded', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const inner: ChildSpec = {
       id: 'inner',
       type: 'supervisor',
@@ -736,7 +705,7 @@ describe('restart intensity', () => {
 
 describe('shutdown', () => {
   it('kills a child that ignores shutdown after its shutdown ms', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const sup = await Supervisor.start([stubborn('s', 1000)], { runtime });
     const s = await pidOf(sup, 's');
     const seen = exitReason(runtime, s);
@@ -754,7 +723,7 @@ describe('shutdown', () => {
   });
 
   it('waits 5000 ms by default for a worker', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const sup = await Supervisor.start([stubborn('s')], { runtime });
     const s = await pidOf(sup, 's');
     const terminating = Supervisor.terminateChild(sup, 's');
@@ -766,7 +735,7 @@ describe('shutdown', () => {
   });
 
   it("'brutal_kill' kills at once, without running terminate", async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       [worker({ id: 'w', log, trap: true }, { shutdown: 'brutal_kill' })],
@@ -781,7 +750,7 @@ describe('shutdown', () => {
   });
 
   it("'infinity' waits for the child however long it takes", async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const gate = deferred();
     const sup = await Supervisor.start(
@@ -804,7 +773,7 @@ describe('shutdown', () => {
   });
 
   it('a trapping child that stops within its shutdown time is not killed', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const gate = deferred();
     const sup = await Supervisor.start(
@@ -823,7 +792,7 @@ describe('shutdown', () => {
 
 describe('startChild() and friends', () => {
   it('startChild adds a child at the end and resolves with its PID', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start([worker({ id: 'a', log })], { runtime });
     const b = await Supervisor.startChild(sup, worker({ id: 'b', log }));
@@ -840,7 +809,7 @@ describe('startChild() and friends', () => {
   });
 
   it('startChild supervises the new child like the others', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start([], { runtime });
     const b = await Supervisor.startChild(sup, worker({ id: 'b', log }));
@@ -851,7 +820,7 @@ describe('startChild() and friends', () => {
   });
 
   it("startChild rejects a taken id with ChildError 'running', or 'already_present' once stopped", async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start([worker({ id: 'a', log })], { runtime });
     const running = await rejection(Supervisor.startChild(sup, worker({ id: 'a', log })));
@@ -867,7 +836,7 @@ describe('startChild() and friends', () => {
   // Bug pinned: GenServer ran terminate(reason, undefined) after init threw (OTP does not
   // call terminate then); the Worker's terminate failed and its TypeError became the reason.
   it('startChild rejects with the StartError of a child that fails to start, and keeps no spec', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await Supervisor.start([], { runtime });
     const error = await rejection(
       Supervisor.startChild(sup, worker({ id: 'bad', log: [], failStart: true })),
@@ -879,7 +848,7 @@ describe('startChild() and friends', () => {
   });
 
   it('startChild resolves undefined for a child that ignores, keeping its spec', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await Supervisor.start([], { runtime });
     const pid = await Supervisor.startChild(sup, worker({ id: 'i', log: [], failStart: 'ignore' }));
     expect(pid).toBeUndefined();
@@ -887,7 +856,7 @@ describe('startChild() and friends', () => {
   });
 
   it('terminateChild stops a child without restarting it and keeps its spec', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(
       [worker({ id: 'a', log, trap: true }), worker({ id: 'b', log })],
@@ -913,7 +882,7 @@ describe('startChild() and friends', () => {
   });
 
   it('terminateChild removes a temporary child', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await Supervisor.start([worker({ id: 't', log: [] }, { restart: 'temporary' })], {
       runtime,
     });
@@ -922,7 +891,7 @@ describe('startChild() and friends', () => {
   });
 
   it("restartChild starts a terminated child again; rejects with 'running' while it runs", async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start([worker({ id: 'a', log })], { runtime });
     const running = await rejection(Supervisor.restartChild(sup, 'a'));
@@ -939,7 +908,7 @@ describe('startChild() and friends', () => {
   });
 
   it("deleteChild removes a terminated child's spec; rejects with 'running' while it runs", async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await Supervisor.start(
       [worker({ id: 'a', log: [] }), worker({ id: 'b', log: [] })],
       { runtime },
@@ -954,7 +923,7 @@ describe('startChild() and friends', () => {
   });
 
   it("terminateChild, restartChild and deleteChild reject an unknown id with ChildError 'not_found'", async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const sup = await Supervisor.start([], { runtime });
     for (const request of [
       Supervisor.terminateChild(sup, 'ghost'),
@@ -970,7 +939,7 @@ describe('startChild() and friends', () => {
   });
 
   it('countChildren counts supervisors and workers', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const nested: ChildSpec = {
       id: 'nested',
       type: 'supervisor',
@@ -1008,7 +977,7 @@ describe('module-based supervisors', () => {
   }
 
   it('starts the children and flags its init returns', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(App, { log }, { runtime });
     expect(log).toEqual(['start:db', 'start:web']);
@@ -1020,14 +989,14 @@ describe('module-based supervisors', () => {
   });
 
   it('accepts an async init', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start(AsyncApp, log, { runtime });
     expect((await Supervisor.whichChildren(sup)).map((c) => c.id)).toEqual(['later']);
   });
 
   it('nests under another supervisor through its childSpec, as type supervisor', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
     const spec = App.childSpec({ log });
     expect(spec).toMatchObject({ id: 'App', type: 'supervisor' });
@@ -1047,7 +1016,7 @@ describe('module-based supervisors', () => {
 
   // Bug pinned: terminate ran with an undefined state after init threw, masking the error.
   it('rejects with StartError when init throws', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     class Broken extends Supervisor<void> {
       init(): SupervisorSpec {
         throw new Error('no config');
@@ -1061,7 +1030,7 @@ describe('module-based supervisors', () => {
 
 describe('named supervisors', () => {
   it('registers the supervisor under its name and answers calls by name', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const sup = await Supervisor.start([worker({ id: 'a', log: [] })], {
       runtime,
       name: 'AppSupervisor',
@@ -1080,7 +1049,7 @@ describe('named supervisors', () => {
   });
 
   it('rejects a second supervisor under a taken name', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     await Supervisor.start([], { runtime, name: 'Only' });
     await expect(Supervisor.start([], { runtime, name: 'Only' })).rejects.toThrow(
       /already registered/,
@@ -1088,7 +1057,7 @@ describe('named supervisors', () => {
   });
 
   it('registers through { via: registry, key }', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const registry = new Registry<string>(runtime, { keys: 'unique' });
     const sup = await Supervisor.start([worker({ id: 'a', log: [] })], {
       runtime,
@@ -1102,7 +1071,7 @@ describe('named supervisors', () => {
 
 describe('runtime.stop()', () => {
   it('shuts a supervision tree down in reverse start order', async () => {
-    const { runtime } = setup();
+    const { runtime } = virtualRuntime();
     const log: string[] = [];
     const inner: ChildSpec = {
       id: 'inner',
@@ -1126,7 +1095,7 @@ describe('runtime.stop()', () => {
 
 describe('report events', () => {
   it("emits 'supervisor' reports for terminated and restarted children", async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const reports: Report[] = [];
     runtime.events.on('report', (report) => reports.push(report));
     const sup = await Supervisor.start([worker({ id: 'a', log: [] })], { runtime });
@@ -1147,7 +1116,7 @@ describe('report events', () => {
   });
 
   it('reports a start error and the shutdown past the intensity', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const reports: Report[] = [];
     runtime.events.on('report', (report) => reports.push(report));
     const probe: Probe = { id: 'a', log: [] };
@@ -1171,7 +1140,7 @@ describe('restart backoff', () => {
     backoff: ChildSpec['backoff'],
     flags = { maxRestarts: 100, maxSeconds: 5 },
   ) {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const probe: Probe = { id: 'w', log: [], name: 'bw', inbox: [], starts: [] };
     const started = Supervisor.start([worker(probe, { backoff })], { runtime, ...flags });
     return { runtime, clock, probe, started };
@@ -1239,7 +1208,7 @@ describe('restart backoff', () => {
   });
 
   it('is off by default: the child restarts at once', async () => {
-    const { runtime, clock } = setup();
+    const { runtime, clock } = virtualRuntime();
     const probe: Probe = { id: 'w', log: [], starts: [] };
     const sup = await Supervisor.start([worker(probe)], { runtime });
     runtime.exit(await pidOf(sup, 'w'), 'kill');

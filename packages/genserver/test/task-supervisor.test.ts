@@ -4,39 +4,27 @@ import {
   InvalidArgumentError,
   type Pid,
   type ReceiveContext,
-  Runtime,
-  VirtualClock,
+  type Runtime,
+  type VirtualClock,
 } from '@actorkit/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChildError } from '../src/errors.js';
 import { Supervisor } from '../src/supervisor.js';
 import { Task, type TaskResult } from '../src/task.js';
 import { TaskSupervisor } from '../src/task-supervisor.js';
+import { collect, sleep, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 let runtime: Runtime;
 let clock: VirtualClock;
 
 function setup(): void {
-  clock = new VirtualClock();
-  runtime = new Runtime({ clock });
+  ({ runtime, clock } = virtualRuntime());
 }
 
-afterEach(async () => {
-  await runtime?.stop();
-});
-
-function sleep(ctx: ReceiveContext<any>, ms: number): Promise<unknown> {
-  return ctx.receive({ timeout: ms });
-}
+stopRuntimesAfterEach();
 
 function exitOf(pid: Pid<any>): Promise<unknown> {
   return new Promise((resolve) => runtime.watch(pid, resolve));
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
 }
 
 describe('TaskSupervisor.start() and childSpec()', () => {

@@ -4,31 +4,23 @@ import {
   ExitError,
   InvalidArgumentError,
   type Pid,
-  type ReceiveContext,
-  Runtime,
+  type Runtime,
   TimeoutError,
-  VirtualClock,
+  type VirtualClock,
 } from '@actorkit/core';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Task, type TaskResult } from '../src/task.js';
+import { collect, deferred, sleep, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 let runtime: Runtime;
 let clock: VirtualClock;
 
 function setup(): void {
-  clock = new VirtualClock();
-  runtime = new Runtime({ clock });
+  ({ runtime, clock } = virtualRuntime());
 }
 
-afterEach(async () => {
-  await runtime?.stop();
-});
-
-/** Waits `ms` of the runtime's clock inside a task. */
-function sleep(ctx: ReceiveContext<any>, ms: number): Promise<unknown> {
-  return ctx.receive({ timeout: ms });
-}
+stopRuntimesAfterEach();
 
 /** A process that waits forever (an owner for linked tasks); resolves its exit reason. */
 function spawnOwner(trapExit = false): { pid: Pid<any>; exited: Promise<unknown> } {
@@ -40,20 +32,6 @@ function spawnOwner(trapExit = false): { pid: Pid<any>; exited: Promise<unknown>
   );
   const exited = new Promise((resolve) => runtime.watch(pid, resolve));
   return { pid, exited };
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
 }
 
 describe('Task module example', () => {
