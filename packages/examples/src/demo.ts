@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Runtime } from '@actorkit/core';
+import { startObserver } from '@actorkit/observer';
 import { startUsersApi } from './account-setup/api.js';
 import { AccountSetup } from './account-setup/application.js';
 import type { BalanceFetcher } from './crypto-sync/account-sync.js';
@@ -263,6 +264,8 @@ async function main(): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
   const repo = Repo.open(dbPath);
   const runtime = new Runtime();
+  // The live dashboard of this node: open the URL while the scenarios run.
+  const observer = await startObserver(runtime, { port: Number(process.env.OBSERVER_PORT ?? 0) });
   const flaky = { errorRate: 0.15, dropRate: 0.05 };
   const crm = await startCrm({ latency: [100, 300], ...flaky, seed: 11 });
   const fulfillment = await startFulfillment({ latency: [100, 300], ...flaky, seed: 12 });
@@ -275,12 +278,16 @@ async function main(): Promise<void> {
   progress.log(
     `actorkit demo: CRM ${crm.url}, fulfillment ${fulfillment.url}, balances ${balances.url}, SQLite ${dbPath}`,
   );
+  progress.log(
+    `observer: ${observer.dashboardUrl} (live tree, processes, mailboxes; terminal view: pnpm --filter @actorkit/observer top --url ${observer.url} --token ${observer.token})`,
+  );
   try {
     const setUp = await accountSetup(runtime, repo, { crm: crm.url, fulfillment: fulfillment.url });
     const sync = await cryptoSync(runtime, balances.url);
     const email = await welcomeEmail(runtime, repo);
     printSummary({ setUp, sync, email }, performance.now() - began);
   } finally {
+    await observer.close();
     await runtime.stop();
     await Promise.all([crm.close(), fulfillment.close(), balances.close()]);
     repo.close();

@@ -1,6 +1,6 @@
 import type { Pid, ProcessContext, Runtime } from '@actorkit/core';
 import { GenServer, Supervisor, serverName, TaskSupervisor } from '@actorkit/genserver';
-import type { Repo, SetupStep, User } from '../db/repo.js';
+import type { SetupStep, User } from '../db/repo.js';
 import { ServiceError } from '../services/http-client.js';
 import { type SetupReport, SetupTracker } from './setup-tracker.js';
 import { type SetupDeps, steps } from './steps.js';

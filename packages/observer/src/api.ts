@@ -1,0 +1,280 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Runtime } from '@actorkit/core';
+import { ChildError, type ChildInfo, Supervisor } from '@actorkit/genserver';
+import { behaviourOf } from './behaviour.js';
+import { dashboardHtml } from './dashboard/page.js';
+import { badRequest, HttpError, notFound } from './errors.js';
+import { readJsonBody, requireToken, sendJson } from './http.js';
+import { inspectProcess } from './inspect.js';
+import type { ResolvedOptions } from './options.js';
+import { parseTableQuery, queryTable } from './process-table.js';
+import { childKey } from './restarts.js';
+import type { Sampler } from './sampler.js';
+import type { SseHub } from './sse.js';
+import { findProcess } from './target.js';
+import type { Tracer } from './tracer.js';
+
+/** What the routes work with. */
+export interface ApiContext {
+  runtime: Runtime;
+  options: ResolvedOptions;
+  sampler: Sampler;
+  tracer: Tracer;
+  hub: SseHub;
+}
+
+interface Request {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  segments: string[];
+  token: string | undefined;
+}
+
+/** The endpoints, for `GET /api` and for 404 messages. */
+export const ENDPOINTS = [
+  'GET /api/node',
+  'GET /api/processes?sort=&order=&filter=&behaviour=&limit=',
+  'GET /api/processes/:pid',
+  'GET /api/processes/:pid/trace',
+  'POST /api/processes/:pid/trace {"on": true|false, "limit"?: n}',
+  'POST /api/processes/:pid/kill',
+  'POST /api/supervisors/:pid/children/:id/restart',
+  'GET /api/tree',
+  'GET /api/events (Server-Sent Events)',
+];
+
+/** Routes one request. Throws `HttpError` for anything it refuses. */
+export async function route(ctx: ApiContext, r: Request): Promise<void> {
+  const method = r.req.method ?? 'GET';
+  const [first, second, target, action, ...rest] = r.segments;
+  if (first === undefined || first === 'index.html') return page(ctx, r, method);
+  if (first !== 'api')
+    throw notFound('unknown_route', `No page at ${r.url.pathname}; the dashboard is at /.`);
+  if (second === undefined)
+    return only(method, 'GET', () => sendJson(r.res, 200, { endpoints: ENDPOINTS }));
+  if (second === 'events' && target === undefined) return only(method, 'GET', () => events(ctx, r));
+  ctx.sampler.touch();
+  if (second === 'node' && target === undefined) return only(method, 'GET', () => node(ctx, r));
+  if (second === 'tree' && target === undefined) return only(method, 'GET', () => tree(ctx, r));
+  if (second === 'processes') return processes(ctx, r, method, target, action, rest);
+  if (second === 'supervisors' && target !== undefined && action === 'children') {
+    const [id, verb, ...extra] = rest;
+    if (id !== undefined && verb === 'restart' && extra.length === 0) {
+      return only(method, 'POST', () => restartChild(ctx, r, target, id));
+    }
+    throw notFound(
+      'unknown_action',
+      `Unknown supervisor action ${r.url.pathname}; expected POST /api/supervisors/:pid/children/:id/restart.`,
+    );
+  }
+  throw notFound(
+    'unknown_route',
+    `No endpoint at ${r.url.pathname}. Endpoints: ${ENDPOINTS.join('; ')}.`,
+  );
+}
+
+async function only(
+  method: string,
+  allowed: 'GET' | 'POST',
+  handle: () => void | Promise<void>,
+): Promise<void> {
+  if (method !== allowed && !(allowed === 'GET' && method === 'HEAD')) {
+    throw new HttpError(405, 'method_not_allowed', `Expected ${allowed} here, got ${method}.`);
+  }
+  await handle();
+}
+
+function page(ctx: ApiContext, r: Request, method: string): Promise<void> {
+  return only(method, 'GET', () => {
+    r.res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy':
+        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
+      'x-frame-options': 'DENY',
+    });
+    r.res.end(dashboardHtml(ctx.runtime.node));
+  });
+}
+
+function events(ctx: ApiContext, r: Request): void {
+  ctx.hub.add(r.res, () => ctx.sampler.release());
+  ctx.sampler.acquire();
+  const sample = ctx.sampler.current();
+  ctx.hub.send(r.res, 'hello', { node: ctx.runtime.node, history: ctx.sampler.history.toArray() });
+  ctx.hub.send(r.res, 'sample', publicSample(sample));
+  const tree = ctx.sampler.lastTree();
+  if (tree !== undefined) ctx.hub.send(r.res, 'tree', tree);
+  else
+    ctx.sampler.readTree().then(
+      (t) => ctx.hub.send(r.res, 'tree', t),
+      () => {},
+    );
+}
+
+/** What a `sample` SSE event and `GET /api/node` carry. */
+export function publicSample(sample: ReturnType<Sampler['current']>) {
+  return { totals: sample.totals, rows: sample.rows.slice(0, 2000), total: sample.rows.length };
+}
+
+function node(ctx: ApiContext, r: Request): void {
+  const sample = ctx.sampler.current();
+  sendJson(r.res, 200, {
+    node: ctx.runtime.node,
+    running: ctx.runtime.running,
+    totals: sample.totals,
+    history: ctx.sampler.history.toArray(),
+    stats: ctx.runtime.stats,
+    registered: ctx.runtime.registered().map(String),
+    recentEvents: ctx.sampler.log.recent(),
+  });
+}
+
+async function tree(ctx: ApiContext, r: Request): Promise<void> {
+  sendJson(r.res, 200, { node: ctx.runtime.node, tree: await ctx.sampler.readTree() });
+}
+
+async function processes(
+  ctx: ApiContext,
+  r: Request,
+  method: string,
+  target?: string,
+  action?: string,
+  rest: string[] = [],
+): Promise<void> {
+  if (target === undefined) {
+    return only(method, 'GET', () => {
+      const query = parseTableQuery(r.url.searchParams);
+      const sample = ctx.sampler.current();
+      const rows = queryTable(sample.rows, query);
+      sendJson(r.res, 200, {
+        node: ctx.runtime.node,
+        at: sample.totals.at,
+        total: sample.rows.length,
+        rows,
+      });
+    });
+  }
+  if (rest.length > 0)
+    throw notFound('unknown_action', `Unknown process action ${r.url.pathname}.`);
+  const pid = findProcess(ctx.runtime, target);
+  if (action === undefined) {
+    return only(method, 'GET', async () => {
+      const withState = r.url.searchParams.get('state') !== '0';
+      sendJson(
+        r.res,
+        200,
+        await inspectProcess(ctx.runtime, pid, ctx.sampler, ctx.tracer, withState),
+      );
+    });
+  }
+  if (action === 'trace') {
+    if (method === 'GET' || method === 'HEAD') {
+      return sendJson(r.res, 200, {
+        pid: String(pid),
+        tracing: ctx.tracer.isTracing(pid),
+        messages: ctx.tracer.messages(pid) ?? [],
+      });
+    }
+    return only(method, 'POST', () => trace(ctx, r, pid));
+  }
+  if (action === 'kill') {
+    return only(method, 'POST', () => {
+      requireToken(r.token, ctx.options.token, 'Killing a process');
+      ctx.runtime.exit(pid, 'kill');
+      sendJson(r.res, 200, { ok: true, pid: String(pid), sent: 'kill' });
+    });
+  }
+  throw notFound(
+    'unknown_action',
+    `Unknown action ${JSON.stringify(action)} for a process; expected kill or trace.`,
+  );
+}
+
+async function trace(
+  ctx: ApiContext,
+  r: Request,
+  pid: ReturnType<typeof findProcess>,
+): Promise<void> {
+  requireToken(r.token, ctx.options.token, 'Switching tracing');
+  const body = await readJsonBody(r.req);
+  if (typeof body.on !== 'boolean') {
+    throw badRequest(
+      'bad_body',
+      `Expected a body like {"on": true} or {"on": false}, got on = ${JSON.stringify(body.on) ?? 'nothing'}.`,
+    );
+  }
+  const limit = body.limit ?? ctx.options.traceLimit;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw badRequest(
+      'bad_body',
+      `Expected \`limit\` to be an integer from 1 to 10000, got ${JSON.stringify(limit)}.`,
+    );
+  }
+  if (body.on) ctx.tracer.start(pid, limit);
+  else ctx.tracer.stop(pid);
+  sendJson(r.res, 200, { pid: String(pid), tracing: ctx.tracer.isTracing(pid), limit });
+}
+
+async function restartChild(
+  ctx: ApiContext,
+  r: Request,
+  target: string,
+  idText: string,
+): Promise<void> {
+  requireToken(r.token, ctx.options.token, 'Restarting a child');
+  const supervisor = findProcess(ctx.runtime, target);
+  const info = ctx.runtime.processInfo(supervisor);
+  const behaviour = info === undefined ? undefined : behaviourOf(info, ctx.sampler.log.supervisors);
+  if (behaviour === 'dynamic_supervisor') {
+    throw badRequest(
+      'not_restartable',
+      `${supervisor} is a DynamicSupervisor: it has no restartChild. Kill the child instead; a permanent or transient child is restarted by its supervisor.`,
+    );
+  }
+  if (behaviour !== 'supervisor') {
+    throw badRequest(
+      'not_a_supervisor',
+      `${supervisor} is a ${behaviour ?? 'exited'} process, not a Supervisor.`,
+    );
+  }
+  const children = await Supervisor.whichChildren(supervisor, {
+    timeout: 5000,
+    runtime: ctx.runtime,
+  });
+  const child = children.find((c: ChildInfo) => childKey(c.id) === idText);
+  if (child === undefined) {
+    throw notFound(
+      'unknown_child',
+      `${supervisor} has no child with id ${JSON.stringify(idText)}; its children are ${children.map((c) => JSON.stringify(childKey(c.id))).join(', ') || 'none'}.`,
+    );
+  }
+  if (child.restart === 'temporary') {
+    throw badRequest(
+      'not_restartable',
+      `Child ${JSON.stringify(idText)} is temporary: terminating it removes its spec, so it cannot be restarted.`,
+    );
+  }
+  try {
+    await Supervisor.terminateChild(supervisor, child.id, {
+      timeout: 10_000,
+      runtime: ctx.runtime,
+    });
+    const pid = await Supervisor.restartChild(supervisor, child.id, {
+      timeout: 10_000,
+      runtime: ctx.runtime,
+    });
+    ctx.sampler.log.note('restarted_by_observer', String(supervisor), child.id, pid, undefined);
+    sendJson(r.res, 200, {
+      ok: true,
+      supervisor: String(supervisor),
+      id: idText,
+      previous: child.pid === undefined ? null : String(child.pid),
+      pid: pid === undefined ? null : String(pid),
+    });
+  } catch (error) {
+    if (error instanceof ChildError) throw new HttpError(409, 'child_error', error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The observer's errors: `ObserverOptionsError` for a bad `startObserver` call, and
+ * `HttpError`, which the API turns into a 4xx JSON answer (`{ error, code }`) instead of
+ * letting anything reach the observed node.
+ */
+
+/** `startObserver` was called with options it cannot use; the message says which and why. */
+export class ObserverOptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ObserverOptionsError';
+  }
+
+  static is(value: unknown): value is ObserverOptionsError {
+    return value instanceof ObserverOptionsError;
+  }
+}
+
+/** An API request the observer refuses: `status` is the HTTP status, `code` a stable word. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+
+  static is(value: unknown): value is HttpError {
+    return value instanceof HttpError;
+  }
+}
+
+export const badRequest = (code: string, message: string) => new HttpError(400, code, message);
+export const notFound = (code: string, message: string) => new HttpError(404, code, message);

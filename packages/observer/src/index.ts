@@ -1,0 +1,11 @@
+export type { Behaviour } from './behaviour.js';
+export { HttpError, ObserverOptionsError } from './errors.js';
+export type { NodeTotals } from './history.js';
+export type { ProcessDetails, StateView } from './inspect.js';
+export { type Observer, startObserver } from './observer.js';
+export type { ObserverOptions } from './options.js';
+export type { ProcessRow } from './process-table.js';
+export type { SupervisorEvent } from './restarts.js';
+export { preview, type SerializeLimits, toJsonSafe } from './serialize.js';
+export type { TracedMessage } from './tracer.js';
+export type { TreeNode } from './tree.js';

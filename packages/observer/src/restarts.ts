@@ -1,0 +1,81 @@
+import { formatReason, type Report } from '@actorkit/core';
+import { preview } from './serialize.js';
+
+/** One supervisor event, as the dashboard lists it. */
+export interface SupervisorEvent {
+  at: number;
+  event: string;
+  supervisor: string;
+  child: string;
+  pid: string | null;
+  reason: string | null;
+}
+
+/**
+ * Tallies the `report` events supervisors emit (`child_terminated`, `child_restarted`,
+ * `start_error`, `shutdown`), while the observer listens: restart counts per child and
+ * the latest events. Counts start when the first client connects; core keeps no
+ * restart history of its own.
+ */
+export class RestartLog {
+  private readonly counts = new Map<string, number>();
+  private readonly recentEvents: SupervisorEvent[] = [];
+  private sinceLastTake = 0;
+  /** PIDs that sent supervisor reports: supervisors, whatever their label. */
+  readonly supervisors = new Set<string>();
+
+  constructor(private readonly keep = 30) {}
+
+  /** The `report` listener. */
+  readonly onReport = (report: Report): void => {
+    if (report.type !== 'supervisor') return;
+    const supervisor = String(report.supervisor);
+    const child = childKey(report.id);
+    this.supervisors.add(supervisor);
+    if (report.event === 'child_restarted') {
+      const key = `${supervisor} ${child}`;
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+      this.sinceLastTake++;
+    }
+    this.note(String(report.event), supervisor, report.id, report.pid, report.reason);
+  };
+
+  /** Adds an event to the recent list (the observer's own actions go here too). */
+  note(event: string, supervisor: string, id: unknown, pid: unknown, reason: unknown): void {
+    this.recentEvents.push({
+      at: Date.now(),
+      event,
+      supervisor,
+      child: childKey(id),
+      pid: pid === undefined || pid === null ? null : String(pid),
+      reason: reason === undefined ? null : preview(formatReason(reason), 200),
+    });
+    if (this.recentEvents.length > this.keep) this.recentEvents.shift();
+  }
+
+  /** Restarts of `child` under `supervisor` seen so far. */
+  count(supervisor: string, child: unknown): number {
+    return this.counts.get(`${supervisor} ${childKey(child)}`) ?? 0;
+  }
+
+  /** Restarts since the previous call. */
+  takeRestarts(): number {
+    const n = this.sinceLastTake;
+    this.sinceLastTake = 0;
+    return n;
+  }
+
+  recent(): SupervisorEvent[] {
+    return [...this.recentEvents].reverse();
+  }
+
+  /** Recent events of one supervisor's children. */
+  recentFor(supervisor: string): SupervisorEvent[] {
+    return this.recent().filter((e) => e.supervisor === supervisor);
+  }
+}
+
+/** A child id as text (ids may be strings, symbols, numbers …). */
+export function childKey(id: unknown): string {
+  return typeof id === 'string' ? id : String(id);
+}

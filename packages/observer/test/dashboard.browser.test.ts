@@ -1,0 +1,120 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GenServer } from '@actorkit/genserver';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Gate, startApp } from './fixtures.js';
+
+const executablePath = '/usr/bin/chromium';
+// Debian's Chromium, driven by playwright-core: no browser is downloaded. `npm run setup:test` installs it.
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+
+describe('the dashboard (headless Chromium)', () => {
+  let app: Awaited<ReturnType<typeof startApp>>;
+  let context: BrowserContext;
+  let tab: Page;
+  let userDataDir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(executablePath)) {
+      throw new Error(`No Chromium at ${executablePath}: run \`npm run setup:test\` first.`);
+    }
+    app = await startApp({ sampleInterval: 200 });
+    userDataDir = mkdtempSync(join(tmpdir(), 'actorkit-observer-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: chromiumArgs,
+      viewport: { width: 1440, height: 900 },
+      // The page's CSP forbids eval; the test's string expressions need it.
+      bypassCSP: true,
+    });
+    tab = context.pages()[0] ?? (await context.newPage());
+    await tab.goto(app.observer.dashboardUrl);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await app?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  const gateRow = () => `#procs-body tr[data-pid="${app.runtime.whereis('gate')}"]`;
+
+  it('shows the supervision tree and the process table', async () => {
+    await tab.locator('#tree li[data-child-id="gate"]').waitFor();
+    const children = await tab
+      .locator('#tree li[data-pid] li[data-child-id]')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('data-child-id')));
+    expect(children).toEqual(['counter', 'gate', 'jobs']);
+    await tab.locator(gateRow()).waitFor();
+    expect(await tab.locator(`${gateRow()} td.name`).textContent()).toBe('gate');
+    expect(await tab.locator(`${gateRow()} td.module`).textContent()).toBe('Gate');
+    await tab.waitForFunction("document.getElementById('conn').textContent === 'live'");
+    // The token left the address bar once read.
+    expect(tab.url()).not.toContain('token=');
+  });
+
+  it('shows a mailbox length change live, without a reload', async () => {
+    await tab.evaluate("window.marker = 'same page'");
+    const open = Gate.hold();
+    for (let i = 0; i < 5; i++) GenServer.cast('gate', 'work', { runtime: app.runtime });
+    const cell = `document.querySelector('${gateRow()} td.mailbox')`;
+    await tab.waitForFunction(`${cell} && ${cell}.textContent === '4'`, undefined, {
+      timeout: 5000,
+    });
+    await tab.locator('#card-queued .value').filter({ hasText: '4' }).waitFor();
+    mkdirSync(artifacts, { recursive: true });
+    await tab.screenshot({ path: join(artifacts, 'observer-dashboard.png'), fullPage: true });
+    open();
+    await tab.waitForFunction(`${cell} && ${cell}.textContent === '0'`, undefined, {
+      timeout: 5000,
+    });
+    expect(await tab.evaluate('window.marker')).toBe('same page');
+  });
+
+  it('opens a process page with its state, links graph and a message trace', async () => {
+    await tab.locator(gateRow()).click();
+    await tab.locator('#detail.open #state').waitFor();
+    expect(await tab.locator('#state').textContent()).toContain('"secret": "[hidden]"');
+    expect(await tab.locator('#graph svg text').allTextContents()).toContain(
+      String(app.supervisor),
+    );
+    await tab.locator('#trace-toggle').click();
+    await tab.locator('#trace-toggle', { hasText: 'stop tracing' }).waitFor();
+    GenServer.cast('gate', 'work', { runtime: app.runtime });
+    await tab.locator('#messages', { hasText: 'work' }).waitFor({ timeout: 5000 });
+    await tab.screenshot({ path: join(artifacts, 'observer-process.png'), fullPage: false });
+    await tab.locator('#detail-close').click();
+  });
+
+  it('kills a child from the page and sees the supervisor restart it', async () => {
+    const before = String(app.runtime.whereis('counter'));
+    const node = tab.locator('#tree li[data-child-id="counter"]');
+    await node.locator(':scope > .row button.kill').click();
+    await tab.locator('#toast', { hasText: `Sent kill to ${before}` }).waitFor();
+    await tab.waitForFunction(
+      `(() => { const li = document.querySelector('#tree li[data-child-id="counter"]');
+        return li && li.dataset.pid && li.dataset.pid !== ${JSON.stringify(before)} && li.textContent.includes('↻ 1'); })()`,
+      undefined,
+      { timeout: 5000 },
+    );
+    const after = await node.getAttribute('data-pid');
+    expect(after).toBe(String(app.runtime.whereis('counter')));
+    await tab.locator('#events', { hasText: 'child_restarted counter' }).waitFor();
+    await tab.locator(`#procs-body tr[data-pid="${after}"]`).waitFor();
+    expect(await tab.locator(`#procs-body tr[data-pid="${before}"]`).count()).toBe(0);
+  });
+});

@@ -1,0 +1,48 @@
+import { Runtime } from '@actorkit/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Observer, startObserver } from '../src/index.js';
+import { eventually } from './fixtures.js';
+
+const EVENTS = ['spawn', 'exit', 'crash', 'deadLetter', 'mailboxOverflow', 'report'] as const;
+const listeners = (runtime: Runtime) =>
+  EVENTS.reduce((n, e) => n + runtime.events.listenerCount(e), 0);
+
+describe('cost when nobody looks', () => {
+  const runtime = new Runtime();
+  let observer: Observer;
+  afterEach(() => observer.close());
+
+  it('holds no listener and no timer until a client comes, and lets go after it leaves', async () => {
+    observer = await startObserver(runtime, { sampleInterval: 50, idleAfter: 100 });
+    expect(observer.active).toBe(false);
+    expect(listeners(runtime)).toBe(0);
+    expect(Object.hasOwn(runtime, 'send')).toBe(false);
+
+    const controller = new AbortController();
+    const stream = await fetch(`${observer.url}/api/events`, { signal: controller.signal });
+    expect(observer.active).toBe(true);
+    expect(listeners(runtime)).toBeGreaterThan(0);
+    const reader = stream.body!.getReader();
+    const text = new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('retry:');
+    controller.abort();
+    await eventually(
+      () => observer.active,
+      (active) => !active,
+      3000,
+    );
+    expect(listeners(runtime)).toBe(0);
+  });
+
+  it('an API request wakes it for idleAfter ms only', async () => {
+    observer = await startObserver(runtime, { sampleInterval: 50, idleAfter: 150 });
+    await fetch(`${observer.url}/api/node`);
+    expect(observer.active).toBe(true);
+    await eventually(
+      () => observer.active,
+      (active) => !active,
+      3000,
+    );
+    expect(listeners(runtime)).toBe(0);
+  });
+});

@@ -1,0 +1,78 @@
+import { GenServer } from '@actorkit/genserver';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getJson, post, startApp } from './fixtures.js';
+
+describe('message tracing', () => {
+  let app: Awaited<ReturnType<typeof startApp>>;
+  beforeEach(async () => {
+    app = await startApp({ idleAfter: 200 });
+  });
+  afterEach(() => app.close());
+
+  it('records the last N messages of a traced process only while tracing is on', async () => {
+    const { runtime, observer } = app;
+    GenServer.cast('counter', 'inc', { runtime });
+    const on = await post(observer, '/api/processes/counter/trace', { on: true, limit: 3 });
+    expect(on).toMatchObject({ status: 200, body: { tracing: true, limit: 3 } });
+    for (let i = 0; i < 5; i++) GenServer.cast('counter', 'inc', { runtime });
+    await GenServer.call('counter', { type: 'get' }, { runtime });
+    runtime.send(runtime.whereis('counter')!, { ping: 1 });
+    GenServer.cast('gate', 'work', { runtime });
+    const { body } = await getJson(observer, '/api/processes/counter/trace');
+    expect(body.tracing).toBe(true);
+    expect(body.messages.map((m: any) => [m.kind, m.text])).toEqual([
+      ['info', '{"ping":1}'],
+      ['call', '{"type":"get"}'],
+      ['cast', 'inc'],
+    ]);
+    const off = await post(observer, '/api/processes/counter/trace', { on: false });
+    expect(off.body.tracing).toBe(false);
+    expect(Object.hasOwn(runtime, 'send')).toBe(false);
+    GenServer.cast('counter', 'inc', { runtime });
+    expect((await getJson(observer, '/api/processes/counter/trace')).body).toMatchObject({
+      tracing: false,
+      messages: [],
+    });
+  });
+
+  it('shows traced messages on the process page', async () => {
+    await post(app.observer, '/api/processes/gate/trace', { on: true });
+    GenServer.cast('gate', 'work', { runtime: app.runtime });
+    const { body } = await getJson(app.observer, '/api/processes/gate?state=0');
+    expect(body.tracing).toBe(true);
+    expect(body.messages[0]).toMatchObject({ kind: 'cast', text: 'work', message: 'work' });
+  });
+
+  it('stops a trace when its process exits, and every trace when no client is left', async () => {
+    const { runtime, observer } = app;
+    await post(observer, '/api/processes/counter/trace', { on: true });
+    await post(observer, '/api/processes/gate/trace', { on: true });
+    runtime.exit(runtime.whereis('counter')!, 'kill');
+    expect(Object.hasOwn(runtime, 'send')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(observer.active).toBe(false);
+    expect(Object.hasOwn(runtime, 'send')).toBe(false);
+    expect((await getJson(observer, '/api/processes/gate/trace')).body.tracing).toBe(false);
+  });
+
+  it.each([
+    [{}, 'bad_body'],
+    [{ on: 'yes' }, 'bad_body'],
+    [{ on: true, limit: 0 }, 'bad_body'],
+  ])('answers 400 for the body %j', async (body, code) => {
+    const response = await post(app.observer, '/api/processes/counter/trace', body);
+    expect(response).toMatchObject({ status: 400, body: { code } });
+  });
+
+  it('answers 400 for a body that is not JSON, and 401 without the token', async () => {
+    const notJson = await fetch(`${app.observer.url}/api/processes/counter/trace`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${app.observer.token}` },
+      body: '{on: true',
+    });
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as any).code).toBe('malformed_json');
+    const noToken = await post(app.observer, '/api/processes/counter/trace', { on: true }, null);
+    expect(noToken.status).toBe(401);
+  });
+});
