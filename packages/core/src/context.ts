@@ -51,6 +51,11 @@ export interface SpawnOptions {
   mailbox?: MailboxOptions;
   /** What `processInfo` shows as the initial call. @default the function's or handler class's name */
   label?: string;
+  /**
+   * What kind of process this is, for tools like the observer: higher layers set it
+   * (`'gen_server'`, `'supervisor'`, `'task'`, …). @default `'process'` for a body, `'handler'` for a handler
+   */
+  behaviour?: string;
 }
 
 /**

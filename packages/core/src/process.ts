@@ -49,6 +49,7 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
   ) {
     this.pid = new Pid(runtime.node, id, 0, this);
     this.mailbox = new Mailbox(mailbox);
+    this.startedAt = runtime.clock.now();
   }
 
   abstract readonly kind: 'body' | 'handler';
@@ -68,6 +69,7 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
 
   /** Puts `message` in the mailbox and wakes the process if it waits for one. */
   deliver(message: unknown): boolean {
+    if (this.tracer !== null) this.runtime.runCallback(this.tracer, message);
     const result = this.mailbox.push(message);
     if (result !== PushResult.Queued) return this.overflowed(message, result);
     if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
@@ -76,6 +78,7 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
 
   /** Delivers an `Exit` or `Down`: the runtime's own signals are never dropped by a full mailbox. */
   deliverSignal(message: unknown): void {
+    if (this.tracer !== null) this.runtime.runCallback(this.tracer, message);
     this.mailbox.push(message, true);
     if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
   }
@@ -93,6 +96,13 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
     }
     return false;
   }
+
+  /** Set while the process is traced: called with every message that enters its mailbox. */
+  tracer: ((message: unknown) => void) | null = null;
+  /** What kind of process this is (see `SpawnOptions.behaviour`). */
+  behaviour: string | undefined = undefined;
+  /** When it was spawned, on the runtime's clock. */
+  readonly startedAt: number;
 
   /** True when the process's own code threw: only such an exit is reported as a crash. */
   crashed = false;

@@ -1,7 +1,7 @@
 import { BodyProcess } from './body-process.js';
 import { type Clock, RealClock } from './clock.js';
 import type { Dest, Name, Spawnable, SpawnOptions, Via } from './context.js';
-import { InvalidArgumentError, RuntimeStoppedError } from './errors.js';
+import { InvalidArgumentError, NoProcError, RuntimeStoppedError } from './errors.js';
 import { isCrash } from './exit-reason.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link, propagateExit } from './links.js';
@@ -36,6 +36,12 @@ export interface ProcessInfo {
   /** Processes (and callbacks, counted as `undefined`-free entries) monitoring this one. */
   monitoredBy: Pid<any>[];
   registeredName: Name | undefined;
+  /** What kind of process it is: `'process'`, `'handler'`, or what a higher layer set (`'gen_server'`, `'supervisor'`, …). */
+  behaviour: string;
+  /** When it was spawned, in ms on the runtime's clock (compare with `runtime.clock.now()`). */
+  startedAt: number;
+  /** Whether `trace` is on for it. */
+  traced: boolean;
   messagesHandled: number;
   initialCall: string;
   parent: Pid<any>;
@@ -147,6 +153,7 @@ export class Runtime {
     this.table.set(id, proc);
     this.stats.spawned++;
     if (options.trapExit === true) proc.trapsExits = true;
+    if (options.behaviour !== undefined) proc.behaviour = options.behaviour;
     if (options.name !== undefined) this.register(options.name, proc.pid);
     if (options.link !== undefined) link(this, proc, options.link);
     if (this.events.has('spawn')) {
@@ -290,6 +297,25 @@ export class Runtime {
     return watch(pid, onDown, (reason) => this.runCallback(onDown, reason));
   }
 
+  /**
+   * Calls `onMessage` with every message that enters `pid`'s mailbox from now on (what
+   * Erlang's `erlang:trace(Pid, true, ['receive'])` shows): sends, timer messages, and
+   * `Exit`/`Down` signals. One tracer per process; a new one replaces the old. Tracing
+   * ends when the process exits or the returned function is called. Costs one property
+   * check per message when off. Throws `NoProcError` for a dead PID.
+   */
+  trace(pid: Pid<any>, onMessage: (message: unknown) => void): () => void {
+    if (typeof onMessage !== 'function') {
+      throw new InvalidArgumentError('onMessage', 'a function (message) => void', onMessage);
+    }
+    const proc = isPid(pid) ? pid.proc : null;
+    if (!proc?.alive) throw new NoProcError(pid, 'Only a live process can be traced.');
+    proc.tracer = onMessage;
+    return () => {
+      if (proc.tracer === onMessage) proc.tracer = null;
+    };
+  }
+
   /** True when `pid` is a live process. */
   isAlive(pid: Pid<any>): boolean {
     return isPid(pid) && pid.proc?.alive === true;
@@ -311,6 +337,9 @@ export class Runtime {
         typeof w === 'function' ? [] : [w.pid],
       ),
       registeredName: proc.registeredName,
+      behaviour: proc.behaviour ?? (proc.kind === 'body' ? 'process' : 'handler'),
+      startedAt: proc.startedAt,
+      traced: proc.tracer !== null,
       messagesHandled: proc.handled,
       initialCall: proc.initialCall,
       parent: proc.parent,

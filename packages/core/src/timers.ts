@@ -50,6 +50,8 @@ export class TimerEntry {
   next: TimerEntry | null = null;
   /** Position in the far-timer heap, or -1. */
   heapIndex = -1;
+  /** The wheel slot holding it (OVERDUE for timers already due when set). */
+  slot = 0;
 }
 
 /**
@@ -63,6 +65,8 @@ export interface OwnedTimers {
 
 const WHEEL_SIZE = 4096;
 const WHEEL_MASK = WHEEL_SIZE - 1;
+/** An extra slot for timers due at a millisecond the wheel has already passed. */
+const OVERDUE = WHEEL_SIZE;
 const POOL_LIMIT = 65_536;
 
 /**
@@ -75,11 +79,14 @@ const POOL_LIMIT = 65_536;
  * they were set.
  */
 export class TimerService {
-  private readonly heads: (TimerEntry | null)[] = new Array(WHEEL_SIZE).fill(null);
-  private readonly tails: (TimerEntry | null)[] = new Array(WHEEL_SIZE).fill(null);
+  private readonly heads: (TimerEntry | null)[] = new Array(WHEEL_SIZE + 1).fill(null);
+  private readonly tails: (TimerEntry | null)[] = new Array(WHEEL_SIZE + 1).fill(null);
   /** The next slot (ms) to process; every earlier one has fired. */
   private cursor: number;
   private inWheel = 0;
+  private overdue = 0;
+  /** Set while a slot fires: timers set meanwhile for that millisecond are overdue. */
+  private firing = false;
   private readonly overflow: TimerEntry[] = [];
   private free: TimerEntry | null = null;
   private freeCount = 0;
@@ -116,10 +123,11 @@ export class TimerService {
       this.clock.holdAlarm?.(true);
       if (this.inWheel === 0) this.cursor = Math.max(this.cursor, Math.floor(this.clock.now()));
     }
-    const at = Math.max(Math.ceil(due), this.cursor);
+    const at = Math.ceil(due);
     entry.at = at;
     entry.seq = this.seq++;
-    if (at - this.cursor < WHEEL_SIZE) this.toWheel(entry);
+    if (at < (this.firing ? this.cursor + 1 : this.cursor)) this.toSlot(entry, OVERDUE);
+    else if (at - this.cursor < WHEEL_SIZE) this.toSlot(entry, at & WHEEL_MASK);
     else this.toOverflow(entry);
     if (owner !== null) this.own(entry, owner);
     if (at < this.alarmAt) this.arm(at);
@@ -168,7 +176,7 @@ export class TimerService {
   /** Drops every timer and the clock alarm; with `close`, accepts no timer after. */
   clear(close = false): void {
     if (close) this.closed = true;
-    for (let slot = 0; slot < WHEEL_SIZE; slot++) {
+    for (let slot = 0; slot <= OVERDUE; slot++) {
       for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!) {
         this.unlinkWheel(entry);
         this.retire(entry);
@@ -186,6 +194,7 @@ export class TimerService {
   private readonly onAlarm = (): void => {
     this.alarmAt = Number.POSITIVE_INFINITY;
     const end = Math.floor(this.clock.now());
+    this.fireOverdue();
     while (this.cursor <= end) {
       if (this.inWheel === 0) {
         const far = this.overflow[0];
@@ -195,6 +204,7 @@ export class TimerService {
       }
       this.fireSlot(this.cursor & WHEEL_MASK);
       this.cursor++;
+      this.fireOverdue();
       this.migrate();
     }
     if (this.pending === 0) {
@@ -205,18 +215,37 @@ export class TimerService {
     if (next !== undefined) this.arm(next);
   };
 
-  /** Fires a slot's timers in order, including any set for it while it fires. */
+  /** Fires a slot's timers in order; timers set meanwhile for the same ms wait as overdue. */
   private fireSlot(slot: number): void {
-    for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!) {
-      const owner = entry.owner;
-      this.unlinkWheel(entry);
-      this.retire(entry);
-      this.deliver(entry, owner);
-      this.recycle(entry);
+    this.firing = true;
+    try {
+      for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!) this.fire(entry);
+    } finally {
+      this.firing = false;
     }
   }
 
+  /**
+   * Fires the overdue timers there were when it started, in the order they were set.
+   * Those set while it runs wait for the next round, so a callback that keeps setting
+   * 0 ms timers cannot hold the event loop.
+   */
+  private fireOverdue(): void {
+    for (let left = this.overdue; left > 0 && this.heads[OVERDUE] !== null; left--) {
+      this.fire(this.heads[OVERDUE]!);
+    }
+  }
+
+  private fire(entry: TimerEntry): void {
+    const owner = entry.owner;
+    this.unlinkWheel(entry);
+    this.retire(entry);
+    this.deliver(entry, owner);
+    this.recycle(entry);
+  }
+
   private nextDue(): number | undefined {
+    if (this.overdue > 0) return this.heads[OVERDUE]!.at;
     if (this.inWheel > 0) {
       for (let ms = this.cursor; ; ms++) if (this.heads[ms & WHEEL_MASK] !== null) return ms;
     }
@@ -229,21 +258,21 @@ export class TimerService {
     while (overflow.length > 0 && overflow[0]!.at - this.cursor < WHEEL_SIZE) {
       const entry = overflow[0]!;
       removeHeap(overflow, entry);
-      entry.at = Math.max(entry.at, this.cursor);
-      this.toWheel(entry);
+      this.toSlot(entry, entry.at & WHEEL_MASK);
     }
   }
 
-  private toWheel(entry: TimerEntry): void {
-    const slot = entry.at & WHEEL_MASK;
+  private toSlot(entry: TimerEntry, slot: number): void {
     const tail = this.tails[slot]!;
     entry.state = IN_WHEEL;
+    entry.slot = slot;
     entry.prev = tail;
     entry.next = null;
     if (tail === null) this.heads[slot] = entry;
     else tail.next = entry;
     this.tails[slot] = entry;
-    this.inWheel++;
+    if (slot === OVERDUE) this.overdue++;
+    else this.inWheel++;
   }
 
   private toOverflow(entry: TimerEntry): void {
@@ -252,14 +281,15 @@ export class TimerService {
   }
 
   private unlinkWheel(entry: TimerEntry): void {
-    const slot = entry.at & WHEEL_MASK;
+    const slot = entry.slot;
     const { prev, next } = entry;
     if (prev === null) this.heads[slot] = next;
     else prev.next = next;
     if (next === null) this.tails[slot] = prev;
     else next.prev = prev;
     entry.prev = entry.next = null;
-    this.inWheel--;
+    if (slot === OVERDUE) this.overdue--;
+    else this.inWheel--;
   }
 
   /** The timer is no longer pending: its refs go stale and its owner forgets it. */

@@ -7,6 +7,8 @@ import {
   InvalidArgumentError,
   isCrash,
   isDown,
+  isExit,
+  NoProcError,
   type Pid,
   type ProcessContext,
   type Runtime,
@@ -655,5 +657,47 @@ describe('processes()', () => {
     await clock.settle();
     expect(runtime.processes()).toEqual([c]);
     expect(runtime.processCount).toBe(1);
+  });
+});
+
+describe('trace()', () => {
+  it('reports every message entering the mailbox: sends, timer messages and signals', async () => {
+    const { runtime, clock } = virtualRuntime();
+    const pid = runtime.spawn({ handle() {} }, { trapExit: true });
+    const seen: unknown[] = [];
+    const stop = runtime.trace(pid, (message) => seen.push(message));
+    expect(runtime.processInfo(pid)?.traced).toBe(true);
+    runtime.send(pid, 'sent');
+    runtime.sendAfter(pid, 'timer', 5);
+    runtime.exit(pid, 'shutdown');
+    await clock.advance(5);
+    expect(seen[0]).toBe('sent');
+    expect(isExit(seen[1])).toBe(true);
+    expect(seen[2]).toBe('timer');
+    stop();
+    runtime.send(pid, 'after');
+    expect(seen).toHaveLength(3);
+    expect(runtime.processInfo(pid)?.traced).toBe(false);
+  });
+
+  it('throws NoProcError for a dead PID and InvalidArgumentError for a non-function', async () => {
+    const { runtime } = virtualRuntime();
+    const pid = runtime.spawn({ handle() {} });
+    expect(() => runtime.trace(pid, 42 as never)).toThrow(InvalidArgumentError);
+    runtime.exit(pid, 'kill');
+    expect(() => runtime.trace(pid, () => {})).toThrow(NoProcError);
+  });
+});
+
+describe('processInfo() behaviour and startedAt', () => {
+  it('names the kind of process and when it started on the runtime clock', async () => {
+    const { runtime, clock } = virtualRuntime();
+    await clock.advance(7);
+    const body = runtime.spawn(async (ctx) => void (await ctx.receive()));
+    const handler = runtime.spawn({ handle() {} });
+    const tagged = runtime.spawn({ handle() {} }, { behaviour: 'gen_server' });
+    expect(runtime.processInfo(body)).toMatchObject({ behaviour: 'process', startedAt: 7 });
+    expect(runtime.processInfo(handler)?.behaviour).toBe('handler');
+    expect(runtime.processInfo(tagged)?.behaviour).toBe('gen_server');
   });
 });

@@ -97,8 +97,35 @@ describe('sendAfter()', () => {
           await runtime.stop();
         }
       }),
-      { numRuns: 100 },
+      { numRuns: 200 },
     );
+  });
+
+  // Regression: a 0 ms timer set right after its millisecond's slot had fired waited
+  // for the next millisecond (found by the model property above).
+  it('fires a 0 ms timer set after the current millisecond fired at that same time', async () => {
+    const { runtime, clock } = virtualRuntime();
+    const r = recorder(runtime);
+    runtime.sendAfter(r.pid, 'first', 10);
+    await clock.advance(10);
+    runtime.sendAfter(r.pid, 'now', 0);
+    await clock.advance(5);
+    expect(r.seen).toEqual([
+      ['first', 10],
+      ['now', 10],
+    ]);
+  });
+
+  it('lets a callback that keeps setting 0 ms timers share the event loop', async () => {
+    const runtime = trackedRuntime();
+    let rounds = 0;
+    const again = (): void => {
+      rounds++;
+      runtime.callAfter(0, again);
+    };
+    runtime.callAfter(0, again);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(rounds).toBeGreaterThan(0);
   });
 
   it('fires nothing before its time and everything at its time', async () => {

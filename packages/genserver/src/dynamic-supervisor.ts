@@ -78,6 +78,7 @@ export class DynamicSupervisor {
         name: options.name,
         timeout: Number.POSITIVE_INFINITY,
         label: 'DynamicSupervisor',
+        behaviour: 'dynamic_supervisor',
       },
       options.link,
     );

@@ -72,6 +72,8 @@ export interface StartOptions {
   mailbox?: MailboxOptions;
   /** @internal What `processInfo` shows as the initial call. @default the module's name */
   label?: string;
+  /** @internal What `processInfo` shows as the behaviour. @default 'gen_server' */
+  behaviour?: string;
 }
 
 /**

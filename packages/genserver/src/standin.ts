@@ -25,7 +25,7 @@ export class Standin {
     const standin = new Standin(supervisor, name, limit);
     standin.pid = supervisor.spawnLink(
       { handle: (message) => standin.keep(message) },
-      { name, label: 'supervisor standin' },
+      { name, label: 'supervisor standin', behaviour: 'standin' },
     );
     return standin;
   }

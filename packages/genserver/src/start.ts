@@ -54,6 +54,7 @@ export function startServer<S extends AnyServer>(
         name: isAtom(name) ? name : undefined,
         link,
         label,
+        behaviour: options.behaviour ?? 'gen_server',
         mailbox: options.mailbox,
       });
       if (name !== undefined && !isAtom(name)) registerVia(runtime, name, pid);

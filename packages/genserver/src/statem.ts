@@ -460,7 +460,7 @@ function startMachine<TMachine extends AnyStateMachine>(
   return startServer(
     StateMachineServer<TMachine>,
     init,
-    { runtime, name, timeout, mailbox, label },
+    { runtime, name, timeout, mailbox, label, behaviour: 'state_machine' },
     link,
   );
 }

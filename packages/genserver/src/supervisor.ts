@@ -191,7 +191,13 @@ function startSupervisor(
   return startServer(
     SupervisorServer,
     setup,
-    { runtime: options.runtime, name: options.name, timeout: Number.POSITIVE_INFINITY, label },
+    {
+      runtime: options.runtime,
+      name: options.name,
+      timeout: Number.POSITIVE_INFINITY,
+      label,
+      behaviour: 'supervisor',
+    },
     options.link,
   );
 }

@@ -158,7 +158,12 @@ export class TaskSupervisor {
         shutdown,
         start: ({ runtime, self }) =>
           Promise.resolve(
-            runtime.spawn(runOnly(fn), { link: self, parent: self, label: labelOf(fn) }),
+            runtime.spawn(runOnly(fn), {
+              link: self,
+              parent: self,
+              label: labelOf(fn),
+              behaviour: 'task',
+            }),
           ),
       };
       return DynamicSupervisor.startChild(supervisor, spec, lookup(supervisor, options)) as Promise<

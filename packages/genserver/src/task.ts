@@ -93,7 +93,12 @@ export class TaskControl<R> {
   spawn(runtime: Runtime, options: SpawnOptions): Pid<any> {
     this.runtime = runtime;
     const parent = this.owner === undefined ? {} : { parent: this.owner };
-    this.pid = runtime.spawn(this.body(), { label: labelOf(this.fn), ...parent, ...options });
+    this.pid = runtime.spawn(this.body(), {
+      label: labelOf(this.fn),
+      behaviour: 'task',
+      ...parent,
+      ...options,
+    });
     runtime.watch(this.pid, (reason) => this.exited(reason));
     return this.pid;
   }
@@ -202,7 +207,7 @@ export class Task<R = unknown> {
   static start(fn: TaskFn<unknown>, options: TaskOptions = {}): Pid<any> {
     assertFn(fn);
     const runtime = options.runtime ?? defaultRuntime();
-    return runtime.spawn(runOnly(fn), { label: labelOf(fn) });
+    return runtime.spawn(runOnly(fn), { label: labelOf(fn), behaviour: 'task' });
   }
 
   /**
@@ -213,7 +218,12 @@ export class Task<R = unknown> {
     assertFn(fn);
     const link = options?.link;
     const runtime = options.runtime ?? (link && runtimeOf(link)) ?? defaultRuntime();
-    return runtime.spawn(runOnly(fn), { label: labelOf(fn), link, parent: link });
+    return runtime.spawn(runOnly(fn), {
+      label: labelOf(fn),
+      behaviour: 'task',
+      link,
+      parent: link,
+    });
   }
 
   /**

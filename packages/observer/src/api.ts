@@ -226,7 +226,7 @@ async function restartChild(
   requireToken(r.token, ctx.options.token, 'Restarting a child');
   const supervisor = findProcess(ctx.runtime, target);
   const info = ctx.runtime.processInfo(supervisor);
-  const behaviour = info === undefined ? undefined : behaviourOf(info, ctx.sampler.log.supervisors);
+  const behaviour = info === undefined ? undefined : behaviourOf(info);
   if (behaviour === 'dynamic_supervisor') {
     throw badRequest(
       'not_restartable',

@@ -24,26 +24,21 @@ export const SYSTEM_BEHAVIOURS: ReadonlySet<Behaviour> = new Set([
 ]);
 
 /**
- * The local adapter that names a process's behaviour from `processInfo` alone.
- *
- * Core has no behaviour tag, so this reads the labels @actorkit/genserver gives its
- * processes (`initialCall`): `'Supervisor'`, `'DynamicSupervisor'` (task supervisors
- * too), `'StateMachine(id)'`, `'Task …'`. Every other handler process is taken for a
- * GenServer (GenServers are handler processes labelled with their module name), except
- * a plain object handler (`'handler'`) and a supervisor's stand-in. `supervisors` holds
- * PIDs known to be supervisors from their reports or their parent's `whichChildren`
- * (module-based supervisors carry their own class name).
- *
- * The API core would need to make this exact: a `behaviour` field in `ProcessInfo`, set
- * through a `SpawnOptions.behaviour` that genserver passes when it spawns.
+ * Names a process's behaviour from `processInfo().behaviour`, which @actorkit/genserver
+ * sets when it spawns (`'gen_server'`, `'supervisor'`, `'dynamic_supervisor'`,
+ * `'state_machine'`, `'task'`); core's own defaults are `'process'` and `'handler'`.
+ * Anything else (a supervisor's stand-in, a library's own tag) shows as a handler.
  */
-export function behaviourOf(info: ProcessInfo, supervisors: ReadonlySet<string>): Behaviour {
-  const label = info.initialCall;
-  if (label === 'DynamicSupervisor') return 'dynamic_supervisor';
-  if (label === 'Supervisor' || supervisors.has(String(info.pid))) return 'supervisor';
-  if (label.startsWith('StateMachine(')) return 'state_machine';
-  if (label === 'Task' || label.startsWith('Task ')) return 'task';
-  if (info.kind === 'body') return 'process';
-  if (label === 'handler' || label === 'supervisor standin') return 'handler';
-  return 'gen_server';
+export function behaviourOf(info: ProcessInfo): Behaviour {
+  switch (info.behaviour) {
+    case 'gen_server':
+    case 'supervisor':
+    case 'dynamic_supervisor':
+    case 'state_machine':
+    case 'task':
+    case 'process':
+      return info.behaviour;
+    default:
+      return 'handler';
+  }
 }

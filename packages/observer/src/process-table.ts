@@ -49,7 +49,7 @@ export function readProcesses(
 /** The table row for one process. */
 export function toRow(
   info: ProcessInfo,
-  supervisors: ReadonlySet<string>,
+  _supervisors: ReadonlySet<string>,
   rates: ReadonlyMap<string, number>,
   birth: { at: number; exact: boolean } | undefined,
   now = Date.now(),
@@ -58,7 +58,7 @@ export function toRow(
   return {
     pid,
     name: info.registeredName === undefined ? null : String(info.registeredName),
-    behaviour: behaviourOf(info, supervisors),
+    behaviour: behaviourOf(info),
     module: info.initialCall,
     status: info.status,
     mailbox: info.mailboxLength,

@@ -1,4 +1,4 @@
-import { type Dest, isPid, type Pid, type Runtime } from '@actorkit/core';
+import type { Pid, Runtime } from '@actorkit/core';
 import { preview, toJsonSafe } from './serialize.js';
 
 /** One traced message. */
@@ -16,23 +16,17 @@ interface Trace {
   limit: number;
   messages: TracedMessage[];
   unwatch: () => boolean;
+  untrace: () => void;
 }
 
 /**
- * The local adapter for message tracing (Erlang's `erlang:trace(Pid, true, ['receive'])`).
- *
- * Core has no delivery hook, so while at least one process is traced this wraps
- * `runtime.send` on the runtime instance (never the class) and records what is sent to
- * a traced PID or name; with no trace left the wrapper is removed and `send` is core's
- * own method again. It sees `send`, `ctx.send`, `GenServer.call`/`cast`; not timer
- * messages (`sendAfter`), which core delivers without `send`, nor `Exit`/`Down` signals.
- *
- * The API core would need: `runtime.trace(pid, (message) => void): () => void`, called
- * where a message enters the mailbox, with one property check when nobody traces.
+ * Message tracing (Erlang's `erlang:trace(Pid, true, ['receive'])`) on top of core's
+ * `runtime.trace`: every message that enters a traced process's mailbox — sends,
+ * `GenServer` calls and casts, timer messages, `Exit`/`Down` signals — is kept, the last
+ * `limit` of them. Tracing stops with the process, `stop`, or `stopAll`.
  */
 export class Tracer {
   private readonly traces = new Map<Pid<any>, Trace>();
-  private installed = false;
 
   constructor(
     private readonly runtime: Runtime,
@@ -46,9 +40,10 @@ export class Tracer {
       existing.limit = limit;
       return;
     }
-    const unwatch = this.runtime.watch(pid, () => this.stop(pid));
-    this.traces.set(pid, { limit, messages: [], unwatch });
-    this.install();
+    const trace: Trace = { limit, messages: [], unwatch: () => false, untrace: () => {} };
+    trace.untrace = this.runtime.trace(pid, (message) => this.record(trace, message));
+    trace.unwatch = this.runtime.watch(pid, () => this.stop(pid));
+    this.traces.set(pid, trace);
   }
 
   /** Stops tracing `pid`; returns false if it was not traced. */
@@ -57,7 +52,7 @@ export class Tracer {
     if (trace === undefined) return false;
     this.traces.delete(pid);
     trace.unwatch();
-    if (this.traces.size === 0) this.uninstall();
+    trace.untrace();
     return true;
   }
 
@@ -79,45 +74,13 @@ export class Tracer {
     return this.traces.size;
   }
 
-  private install(): void {
-    if (this.installed) return;
-    this.installed = true;
-    const runtime = this.runtime;
-    const send = Object.getPrototypeOf(runtime).send as (
-      dest: Dest<any>,
-      message: unknown,
-    ) => boolean;
-    const record = (dest: Dest<any>, message: unknown) => this.record(dest, message);
-    Object.defineProperty(runtime, 'send', {
-      configurable: true,
-      writable: true,
-      value: function tracedSend(this: Runtime, dest: Dest<any>, message: unknown): boolean {
-        const delivered = send.call(this, dest, message);
-        record(dest, message);
-        return delivered;
-      },
-    });
-  }
-
-  private uninstall(): void {
-    if (!this.installed) return;
-    this.installed = false;
-    delete (this.runtime as unknown as Record<string, unknown>).send;
-  }
-
-  private record(dest: Dest<any>, message: unknown): void {
-    try {
-      const pid = isPid(dest) ? dest : this.runtime.resolve(dest);
-      const trace = pid === undefined ? undefined : this.traces.get(pid);
-      if (trace === undefined) return;
-      const entry = describe(message);
-      // The observer's own state reads would fill the trace: leave them out.
-      if (entry.kind === 'system' && entry.text === 'getStatus') return;
-      trace.messages.push(entry);
-      if (trace.messages.length > trace.limit)
-        trace.messages.splice(0, trace.messages.length - trace.limit);
-    } catch {
-      // Tracing must never make a send fail.
+  private record(trace: Trace, message: unknown): void {
+    const entry = describe(message);
+    // The observer's own state reads would fill the trace: leave them out.
+    if (entry.kind === 'system' && entry.text === 'getStatus') return;
+    trace.messages.push(entry);
+    if (trace.messages.length > trace.limit) {
+      trace.messages.splice(0, trace.messages.length - trace.limit);
     }
   }
 }

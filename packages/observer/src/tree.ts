@@ -45,7 +45,7 @@ export async function readTree(
 ): Promise<TreeNode[]> {
   const supervisors = new Set<string>();
   for (const info of infos) {
-    const behaviour = behaviourOf(info, log.supervisors);
+    const behaviour = behaviourOf(info);
     if (behaviour === 'supervisor' || behaviour === 'dynamic_supervisor')
       supervisors.add(String(info.pid));
   }
@@ -111,7 +111,7 @@ function readChild(
   return node;
 }
 
-function baseNode(runtime: Runtime, pid: Pid<any>, log: RestartLog): TreeNode {
+function baseNode(runtime: Runtime, pid: Pid<any>, _log: RestartLog): TreeNode {
   const node = emptyNode();
   node.pid = String(pid);
   const info = runtime.processInfo(pid);
@@ -120,7 +120,7 @@ function baseNode(runtime: Runtime, pid: Pid<any>, log: RestartLog): TreeNode {
     return node;
   }
   node.name = info.registeredName === undefined ? null : String(info.registeredName);
-  node.behaviour = behaviourOf(info, log.supervisors);
+  node.behaviour = behaviourOf(info);
   node.module = info.initialCall;
   node.status = info.status;
   node.mailbox = info.mailboxLength;
