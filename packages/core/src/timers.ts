@@ -219,7 +219,8 @@ export class TimerService {
   private fireSlot(slot: number): void {
     this.firing = true;
     try {
-      for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!) this.fire(entry);
+      for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!)
+        this.fire(entry);
     } finally {
       this.firing = false;
     }
