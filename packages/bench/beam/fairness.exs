@@ -1,0 +1,124 @@
+# Workload 8: while pairs of processes bounce messages until a deadline, a probe process
+# measures the lateness of a short `receive after`, and an HTTP client in another OS
+# process (../src/http-probe.mjs) times GETs to a tiny HTTP server on this node:
+# timer p50/p99, HTTP p50/p99 (ms), and the flood's messages/s.
+Code.require_file("bench.exs", __DIR__)
+
+defmodule Http do
+  @response "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok"
+
+  def start do
+    {:ok, listen} = :gen_tcp.listen(0, [:binary, active: false, reuseaddr: true, ip: {127, 0, 0, 1}])
+    {:ok, port} = :inet.port(listen)
+    acceptor = spawn(fn -> accept(listen) end)
+    {port, listen, acceptor}
+  end
+
+  defp accept(listen) do
+    case :gen_tcp.accept(listen) do
+      {:ok, socket} ->
+        pid = spawn(fn -> serve(socket) end)
+        :gen_tcp.controlling_process(socket, pid)
+        accept(listen)
+
+      _ ->
+        :ok
+    end
+  end
+
+  # The probe sends one small GET at a time, so one recv holds one whole request.
+  defp serve(socket) do
+    case :gen_tcp.recv(socket, 0) do
+      {:ok, _request} ->
+        :gen_tcp.send(socket, @response)
+        serve(socket)
+
+      _ ->
+        :gen_tcp.close(socket)
+    end
+  end
+end
+
+defmodule Fairness do
+  def run(args) do
+    %{"floodPairs" => pairs, "floodSeconds" => seconds, "probeMs" => probe_ms} = args
+    {port, listen, acceptor} = Http.start()
+    probe = Path.expand("../src/http-probe.mjs", __DIR__)
+
+    client =
+      Port.open({:spawn_executable, args["node"] || System.find_executable("node")}, [
+        :binary,
+        {:line, 1024},
+        args: [probe, to_string(port), to_string(seconds), to_string(probe_ms)]
+      ])
+
+    receive do
+      {^client, {:data, {:eol, "ready"}}} -> :ok
+    after
+      30_000 -> raise "the HTTP probe did not start"
+    end
+
+    parent = self()
+    timer = spawn(fn -> timer_probe(probe_ms, [], parent) end)
+    messages = :counters.new(1, [:write_concurrency])
+    t0 = Bench.now_us()
+    deadline = t0 + seconds * 1_000_000
+
+    for _ <- 1..pairs do
+      a = spawn(fn -> bounce(messages, deadline, parent) end)
+      b = spawn(fn -> bounce(messages, deadline, parent) end)
+      send(a, {b, 1})
+      send(b, {a, 1})
+    end
+
+    for _ <- 1..(pairs * 2), do: receive(do: (:bounced -> :ok))
+    rate = Bench.per_second(:counters.get(messages, 1), t0)
+    send(timer, :stop)
+    lateness = receive(do: ({:lateness, samples} -> Enum.sort(samples)))
+
+    [http_p50, http_p99] =
+      receive do
+        {^client, {:data, {:eol, "RESULT " <> result}}} ->
+          result |> String.split(",") |> Enum.take(2) |> Enum.map(&to_float/1)
+      after
+        (seconds + 30) * 1000 -> raise "the HTTP probe sent no result"
+      end
+
+    :gen_tcp.close(listen)
+    Process.exit(acceptor, :kill)
+    [Bench.percentile(lateness, 0.5), Bench.percentile(lateness, 0.99), http_p50, http_p99, rate]
+  end
+
+  defp to_float(text) do
+    {value, _} = Float.parse(text)
+    value
+  end
+
+  defp timer_probe(probe_ms, samples, parent) do
+    t0 = Bench.now_us()
+
+    receive do
+      :stop -> send(parent, {:lateness, samples})
+    after
+      probe_ms ->
+        late = (Bench.now_us() - t0) / 1000 - probe_ms
+        timer_probe(probe_ms, [late | samples], parent)
+    end
+  end
+
+  defp bounce(messages, deadline, parent) do
+    receive do
+      {to, n} ->
+        :counters.add(messages, 1, 1)
+
+        if Bitwise.band(n, 255) == 0 and Bench.now_us() > deadline do
+          send(parent, :bounced)
+        else
+          send(to, {self(), n + 1})
+          bounce(messages, deadline, parent)
+        end
+    end
+  end
+end
+
+Bench.main(&Fairness.run/1)

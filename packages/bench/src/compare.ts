@@ -1,0 +1,67 @@
+/**
+ * `pnpm bench:compare`: the same eight workloads on actorkit, a plain-Node baseline,
+ * xstate v5, nact and, when `elixir` is on PATH, the BEAM with one scheduler and with
+ * all of them. Prints a markdown table (figures and ratios to actorkit) to stdout and
+ * writes it to `results/latest.md`; progress goes to stderr.
+ *
+ * Environment:
+ * - `BENCH_QUICK=1`: small sizes (a smoke run of a minute or two); writes no results file.
+ * - `BENCH_RUNS` (default 3): measured runs per cell; the table shows the median.
+ * - `BENCH_ONLY=send,ring`: only these workloads (ids in workloads.ts); writes no results file.
+ * - `BENCH_SYSTEMS=actorkit,baseline,beam-s1`: only these columns; writes no results file.
+ * - `BENCH_TIMER_SECONDS` (default 10): length of the periodic-timer workload.
+ *
+ * To profile one cell: `BENCH_PROFILE=1` is not needed; run the worker directly, e.g.
+ * `node --cpu-prof --expose-gc --conditions=actorkit-source --import tsx src/worker.ts
+ * '{"system":"actorkit","workload":"ring","sizes":…,"runs":1}'` (see README).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { beamVersion } from './beam.js';
+import { type ColumnId, compare } from './harness.js';
+import { reportMeta } from './report.js';
+import { NODE_SYSTEMS } from './system.js';
+import { renderTable } from './table.js';
+import { FULL_SIZES, QUICK_SIZES, WORKLOADS, type WorkloadId } from './workloads.js';
+
+const list = (value: string | undefined): string[] | undefined =>
+  value === undefined || value === '' ? undefined : value.split(',').map((s) => s.trim());
+
+async function main(): Promise<void> {
+  const quick = process.env.BENCH_QUICK === '1';
+  const sizes = { ...(quick ? QUICK_SIZES : FULL_SIZES) };
+  if (process.env.BENCH_TIMER_SECONDS) sizes.timerSeconds = Number(process.env.BENCH_TIMER_SECONDS);
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const beam = beamVersion();
+  const allColumns: ColumnId[] = [
+    ...NODE_SYSTEMS,
+    ...(beam ? (['beam-s1', 'beam-all'] as const) : []),
+  ];
+  const onlySystems = list(process.env.BENCH_SYSTEMS);
+  const onlyWorkloads = list(process.env.BENCH_ONLY);
+  const columns = allColumns.filter((c) => onlySystems?.includes(c) ?? true);
+  if (!columns.includes('actorkit')) columns.unshift('actorkit');
+  const workloads = WORKLOADS.map((w) => w.id).filter(
+    (id): id is WorkloadId => onlyWorkloads?.includes(id) ?? true,
+  );
+  if (beam === undefined) console.error('elixir is not on PATH: the BEAM columns are skipped.');
+  const started = performance.now();
+  const results = await compare({
+    sizes,
+    runs,
+    columns,
+    workloads,
+    log: (line) => console.error(line),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const meta = await reportMeta({ columns, runs, beam, seconds, quick });
+  const table = renderTable(results, columns, sizes, meta);
+  console.log(table);
+  if (quick || onlySystems !== undefined || onlyWorkloads !== undefined) return;
+  const dir = new URL('../results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(new URL('latest.md', dir), table);
+  console.error(`written to ${new URL('latest.md', dir).pathname} in ${Math.round(seconds)} s`);
+}
+
+await main();

@@ -1,0 +1,204 @@
+/**
+ * The eight workloads of the comparison, as rows of the table, and their sizes. Every
+ * system runs the same workload with the same sizes; a slow system may run a throughput
+ * workload on fewer messages (its `scale`), which the table marks, since a rate does not
+ * depend much on the count once the run is long enough to leave the JIT's warm-up behind.
+ */
+
+/** A workload's id, used on the command line, in the worker protocol and by the .exs files. */
+export type WorkloadId =
+  | 'spawn-small'
+  | 'spawn-large'
+  | 'send'
+  | 'ping-pong'
+  | 'ring'
+  | 'call'
+  | 'cast'
+  | 'timers'
+  | 'restarts'
+  | 'fairness';
+
+/** How a figure reads: throughput is better higher; the others are costs, better lower. */
+export type Unit = '/s' | 'ms' | 'B' | 'MB' | '%';
+
+export interface Row {
+  label: string;
+  unit: Unit;
+}
+
+export interface Workload {
+  id: WorkloadId;
+  /** The issue's workload number, 1 to 8. */
+  number: number;
+  rows: (sizes: Sizes) => Row[];
+  /** Runs once, uncounted, before the measured runs. @default true */
+  warmUp?: boolean;
+  /** Size fields multiplied by a system's `scale` for this workload. */
+  scaled?: (keyof Sizes)[];
+}
+
+export interface Sizes {
+  spawnSmall: number;
+  spawnLarge: number;
+  sends: number;
+  /** Messages in flight in the send workload: the receiver acks every half window. */
+  sendWindow: number;
+  pingPongs: number;
+  ringSize: number;
+  ringHops: number;
+  calls: number;
+  casts: number;
+  tickers: number;
+  tickMs: number;
+  timerSeconds: number;
+  restarts: number;
+  floodPairs: number;
+  floodSeconds: number;
+  /** Ms between two probes (a timer, an HTTP request) in the fairness workload. */
+  probeMs: number;
+}
+
+/** The issue's sizes. */
+export const FULL_SIZES: Sizes = {
+  spawnSmall: 100_000,
+  spawnLarge: 1_000_000,
+  sends: 5_000_000,
+  sendWindow: 2_000,
+  pingPongs: 1_000_000,
+  ringSize: 10_000,
+  ringHops: 1_000_000,
+  calls: 1_000_000,
+  casts: 5_000_000,
+  tickers: 100_000,
+  tickMs: 1_000,
+  timerSeconds: 10,
+  restarts: 20_000,
+  floodPairs: 100,
+  floodSeconds: 3,
+  probeMs: 5,
+};
+
+/** `BENCH_QUICK=1`: every count divided by ten or more, for a smoke run of a minute or two. */
+export const QUICK_SIZES: Sizes = {
+  ...FULL_SIZES,
+  spawnSmall: 10_000,
+  spawnLarge: 100_000,
+  sends: 500_000,
+  pingPongs: 100_000,
+  ringSize: 1_000,
+  ringHops: 100_000,
+  calls: 100_000,
+  casts: 500_000,
+  tickers: 10_000,
+  timerSeconds: 3,
+  restarts: 2_000,
+  floodSeconds: 1,
+};
+
+const thousands = (n: number): string =>
+  n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n);
+
+export const WORKLOADS: Workload[] = [
+  {
+    id: 'spawn-small',
+    number: 1,
+    rows: (s) => [
+      { label: `1. spawn ${thousands(s.spawnSmall)} idle processes`, unit: 'ms' },
+      { label: `1. memory per idle process (${thousands(s.spawnSmall)})`, unit: 'B' },
+    ],
+  },
+  {
+    id: 'spawn-large',
+    number: 1,
+    warmUp: false,
+    rows: (s) => [
+      { label: `1. spawn ${thousands(s.spawnLarge)} idle processes`, unit: 'ms' },
+      { label: `1. memory per idle process (${thousands(s.spawnLarge)})`, unit: 'B' },
+    ],
+  },
+  {
+    id: 'send',
+    number: 2,
+    scaled: ['sends'],
+    rows: (s) => [{ label: `2. one-to-one send, ${thousands(s.sends)} msgs`, unit: '/s' }],
+  },
+  {
+    id: 'ping-pong',
+    number: 3,
+    scaled: ['pingPongs'],
+    rows: (s) => [{ label: `3. ping-pong, ${thousands(s.pingPongs)} round trips`, unit: '/s' }],
+  },
+  {
+    id: 'ring',
+    number: 4,
+    scaled: ['ringHops'],
+    rows: (s) => [
+      {
+        label: `4. ring of ${thousands(s.ringSize)}, ${thousands(s.ringHops)} hops`,
+        unit: '/s',
+      },
+    ],
+  },
+  {
+    id: 'call',
+    number: 5,
+    scaled: ['calls'],
+    rows: (s) => [{ label: `5. call, ${thousands(s.calls)} sequential`, unit: '/s' }],
+  },
+  {
+    id: 'cast',
+    number: 5,
+    scaled: ['casts'],
+    rows: (s) => [{ label: `5. ${thousands(s.casts)} casts then one call`, unit: '/s' }],
+  },
+  {
+    id: 'timers',
+    number: 6,
+    // Ten seconds of steady ticking is its own warm-up.
+    warmUp: false,
+    rows: (s) => {
+      const what = `6. ${thousands(s.tickers)} periodic ${s.tickMs / 1000} s timers, ${s.timerSeconds} s`;
+      return [
+        { label: `${what}: CPU (% of one core)`, unit: '%' },
+        { label: `${what}: mean lateness`, unit: 'ms' },
+        { label: `${what}: p99 lateness`, unit: 'ms' },
+        { label: `${what}: memory`, unit: 'MB' },
+      ];
+    },
+  },
+  {
+    id: 'restarts',
+    number: 7,
+    scaled: ['restarts'],
+    rows: (s) => [
+      {
+        label: `7. supervisor restarts, ${thousands(s.restarts)} crash/restart cycles`,
+        unit: '/s',
+      },
+    ],
+  },
+  {
+    id: 'fairness',
+    number: 8,
+    warmUp: false,
+    rows: (s) => {
+      const what = `8. under a ${s.floodSeconds} s flood (${s.floodPairs} ping-pong pairs)`;
+      return [
+        { label: `${what}: timer lateness p50`, unit: 'ms' },
+        { label: `${what}: timer lateness p99`, unit: 'ms' },
+        { label: `${what}: HTTP request p50`, unit: 'ms' },
+        { label: `${what}: HTTP request p99`, unit: 'ms' },
+        { label: `${what}: flood throughput (msgs/s)`, unit: '/s' },
+      ];
+    },
+  },
+];
+
+/** The sizes a system runs `workload` with: the scaled fields multiplied by `scale`. */
+export function scaledSizes(sizes: Sizes, workload: Workload, scale: number): Sizes {
+  if (scale === 1) return sizes;
+  const scaled = { ...sizes };
+  for (const key of workload.scaled ?? [])
+    scaled[key] = Math.max(1, Math.round(sizes[key] * scale));
+  return scaled;
+}
