@@ -1,0 +1,174 @@
+/**
+ * The plain-Node baseline both benchmarks compare against (core.bench.ts and
+ * packages/bench): what a careful programmer writes without a library, the ceiling for
+ * JavaScript on one thread. A ring-buffer mailbox per actor, plain function calls, and a
+ * run loop that, like actorkit's scheduler, handles at most `BUDGET` messages per actor
+ * turn and yields to the event loop with `setImmediate` every `SLICE_MS`, so the
+ * comparison is fair.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** The run loop's settings, the same as actorkit's defaults. */
+export const BUDGET = 64;
+export const SLICE_MS = 5;
+
+/** The baseline's run loop: a ring buffer of actors with messages, in FIFO order. */
+export class RunLoop {
+  private queue: (PlainActor | undefined)[] = new Array(1024);
+  private head = 0;
+  private length = 0;
+  private armed = false;
+  private sliceStart = Number.NEGATIVE_INFINITY;
+  /** Called with an actor whose handler threw, and the error (a supervisor's hook). */
+  onCrash: (actor: PlainActor, error: unknown) => void = (_actor, error) => {
+    throw error;
+  };
+
+  schedule(actor: PlainActor): void {
+    if (this.length === this.queue.length) this.grow();
+    this.queue[(this.head + this.length++) & (this.queue.length - 1)] = actor;
+    if (this.armed) return;
+    this.armed = true;
+    if (performance.now() - this.sliceStart < SLICE_MS) queueMicrotask(this.flush);
+    else setImmediate(this.startSlice);
+  }
+
+  private readonly startSlice = (): void => {
+    this.sliceStart = performance.now();
+    this.flush();
+  };
+
+  private readonly flush = (): void => {
+    for (let turns = 1; this.length > 0; turns++) {
+      const actor = this.queue[this.head]!;
+      this.queue[this.head] = undefined;
+      this.head = (this.head + 1) & (this.queue.length - 1);
+      this.length--;
+      try {
+        actor.run();
+      } catch (error) {
+        this.onCrash(actor, error);
+      }
+      if ((turns & 31) === 0 && performance.now() - this.sliceStart >= SLICE_MS) break;
+    }
+    this.armed = this.length > 0;
+    if (this.armed) setImmediate(this.startSlice);
+  };
+
+  private grow(): void {
+    const old = this.queue;
+    const bigger = new Array(old.length * 2);
+    for (let i = 0; i < this.length; i++) bigger[i] = old[(this.head + i) & (old.length - 1)];
+    this.queue = bigger;
+    this.head = 0;
+  }
+}
+
+/**
+ * A plain actor: a lazily allocated ring buffer, and `idle` set while it waits for a
+ * message (the next `send` puts it on the run loop).
+ */
+export abstract class PlainActor {
+  idle = true;
+  length = 0;
+  private buffer: unknown[] | null = null;
+  private head = 0;
+
+  constructor(readonly loop: RunLoop) {}
+
+  abstract run(): void;
+
+  send(message: unknown): void {
+    let buffer = this.buffer;
+    if (buffer === null) buffer = this.buffer = new Array(8);
+    else if (this.length === buffer.length) buffer = this.grow(buffer);
+    buffer[(this.head + this.length) & (buffer.length - 1)] = message;
+    this.length++;
+    if (this.idle) {
+      this.idle = false;
+      this.loop.schedule(this);
+    }
+  }
+
+  protected shift(): unknown {
+    const buffer = this.buffer!;
+    const message = buffer[this.head];
+    buffer[this.head] = undefined;
+    this.head = (this.head + 1) & (buffer.length - 1);
+    this.length--;
+    return message;
+  }
+
+  private grow(buffer: unknown[]): unknown[] {
+    const bigger = new Array(buffer.length * 2);
+    for (let i = 0; i < this.length; i++) bigger[i] = buffer[(this.head + i) & (buffer.length - 1)];
+    this.head = 0;
+    this.buffer = bigger;
+    return bigger;
+  }
+}
+
+/**
+ * A plain actor whose function is called once per message, `BUDGET` per turn; `init`,
+ * if given, runs on its first turn.
+ */
+export class PlainHandlerActor extends PlainActor {
+  /** The next actor, for the ring; the partner, for ping-pong. */
+  next: PlainHandlerActor | null = null;
+  /** A counter's state. */
+  state = 0;
+
+  constructor(
+    loop: RunLoop,
+    readonly handle: (message: any, self: PlainHandlerActor) => void,
+    private init: ((self: PlainHandlerActor) => void) | null = null,
+  ) {
+    super(loop);
+    if (init !== null) {
+      this.idle = false;
+      loop.schedule(this);
+    }
+  }
+
+  run(): void {
+    const init = this.init;
+    if (init !== null) {
+      this.init = null;
+      init(this);
+    }
+    for (let n = 0; this.length > 0 && n < BUDGET; n++) this.handle(this.shift(), this);
+    if (this.length > 0) this.loop.schedule(this);
+    else this.idle = true;
+  }
+}
+
+/** A plain actor running an async function that awaits `receive()`. */
+export class PlainBodyActor extends PlainActor {
+  private waiter: ((message: unknown) => void) | null = null;
+
+  receive(): Promise<unknown> {
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+      if (this.length > 0) this.loop.schedule(this);
+      else this.idle = true;
+    });
+  }
+
+  run(): void {
+    const waiter = this.waiter;
+    if (waiter === null || this.length === 0) return;
+    this.waiter = null;
+    waiter(this.shift());
+  }
+}
+
+export function spawnPlainBody(
+  loop: RunLoop,
+  body: (self: PlainBodyActor) => Promise<unknown>,
+): PlainBodyActor {
+  const actor = new PlainBodyActor(loop);
+  // Until the body first calls receive(), messages only queue.
+  actor.idle = false;
+  queueMicrotask(() => void body(actor));
+  return actor;
+}
