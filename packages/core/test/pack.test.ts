@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -12,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, typecheckConsumer, workspace } from './pack-support.js';
 
 // Proves @actorkit/core works for an npm user: build, `pnpm pack`, install the tarball
 // into a fresh npm project outside the workspace, and use it with plain `node`.
 
-const workspace = fileURLToPath(new URL('../../../', import.meta.url));
 const packageDir = fileURLToPath(new URL('../', import.meta.url));
 const SETUP_TIMEOUT = 120_000;
 
@@ -24,18 +23,6 @@ let temp = '';
 let tarball = '';
 let project = '';
 let installed = '';
-
-/** Runs a command and returns its stdout; a failure throws with the command's stderr. */
-function run(command: string, args: string[], cwd: string, timeout = 90_000): string {
-  // Without NODE_OPTIONS, children run as plain node, free of the test runner's loaders.
-  const { NODE_OPTIONS: _, ...env } = process.env;
-  try {
-    return execFileSync(command, args, { cwd, env, timeout, encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`\`${command} ${args.join(' ')}\` failed in ${cwd}:\n${stdout}${stderr}`);
-  }
-}
 
 function declarationFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -138,23 +125,6 @@ describe('the packed @actorkit/core', { timeout: SETUP_TIMEOUT }, () => {
   });
 
   it('type-checks a strict consumer against the published types, with internals hidden', () => {
-    writeFileSync(join(project, 'consumer.ts'), consumer);
-    const tsconfig = {
-      compilerOptions: {
-        target: 'ES2023',
-        lib: ['ES2023'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
-        noEmit: true,
-        skipLibCheck: false,
-        types: ['node'],
-        typeRoots: [join(workspace, 'node_modules', '@types')],
-      },
-      files: ['consumer.ts'],
-    };
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
-    const tsc = join(workspace, 'node_modules', '.bin', 'tsc');
-    run(tsc, ['-p', 'tsconfig.json'], project);
+    typecheckConsumer(project, consumer);
   });
 });

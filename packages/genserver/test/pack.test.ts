@@ -1,29 +1,18 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, typecheckConsumer, workspace } from '../../core/test/pack-support.js';
 
 // Proves @actorkit/genserver works for an npm user: both packages built and packed,
 // installed together into a fresh npm project outside the workspace, used with plain
 // `node`, and type-checked strictly against the published declarations.
 
-const workspace = fileURLToPath(new URL('../../../', import.meta.url));
 const SETUP_TIMEOUT = 180_000;
+const COMMAND_TIMEOUT = 120_000;
 
 let temp = '';
 let project = '';
-
-function run(command: string, args: string[], cwd: string, timeout = 120_000): string {
-  const { NODE_OPTIONS: _, ...env } = process.env;
-  try {
-    return execFileSync(command, args, { cwd, env, timeout, encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`\`${command} ${args.join(' ')}\` failed in ${cwd}:\n${stdout}${stderr}`);
-  }
-}
 
 const script = `
 import { Runtime } from '@actorkit/core';
@@ -77,10 +66,16 @@ beforeAll(() => {
     'pnpm',
     ['--filter', '@actorkit/core', '--filter', '@actorkit/genserver', 'build'],
     workspace,
+    COMMAND_TIMEOUT,
   );
   temp = mkdtempSync(join(tmpdir(), 'actorkit-pack-genserver-'));
   for (const name of ['core', 'genserver']) {
-    run('pnpm', ['pack', '--pack-destination', temp], join(workspace, 'packages', name));
+    run(
+      'pnpm',
+      ['pack', '--pack-destination', temp],
+      join(workspace, 'packages', name),
+      COMMAND_TIMEOUT,
+    );
   }
   const tarballs = readdirSync(temp)
     .filter((file) => file.endsWith('.tgz'))
@@ -92,7 +87,12 @@ beforeAll(() => {
     join(project, 'package.json'),
     JSON.stringify({ name: 'actorkit-pack-check', private: true, type: 'module' }),
   );
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], project);
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs],
+    project,
+    COMMAND_TIMEOUT,
+  );
 }, SETUP_TIMEOUT);
 
 afterAll(() => {
@@ -107,22 +107,6 @@ describe('the packed @actorkit/genserver', { timeout: SETUP_TIMEOUT }, () => {
   });
 
   it('type-checks a strict consumer against the published types', () => {
-    writeFileSync(join(project, 'consumer.ts'), consumer);
-    const tsconfig = {
-      compilerOptions: {
-        target: 'ES2023',
-        lib: ['ES2023'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
-        noEmit: true,
-        skipLibCheck: false,
-        types: ['node'],
-        typeRoots: [join(workspace, 'node_modules', '@types')],
-      },
-      files: ['consumer.ts'],
-    };
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
-    run(join(workspace, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], project);
+    typecheckConsumer(project, consumer, COMMAND_TIMEOUT);
   });
 });
