@@ -1,4 +1,4 @@
-import type { MailboxOptions } from './mailbox.js';
+import type { MailboxOptions, MessageTag } from './mailbox.js';
 import type { Inbox, Timeout } from './messages.js';
 import type { Pid } from './pid.js';
 import type { Ref } from './ref.js';
@@ -73,6 +73,11 @@ export type ProcessBody<M> = (ctx: ReceiveContext<M>) => unknown;
 export interface Handler<M> {
   init?(ctx: ProcessContext<M>): void | Promise<void>;
   handle(message: Inbox<M>, ctx: ProcessContext<M>): void | Promise<void>;
+  /**
+   * @internal Handles a message sent with `Runtime.sendTagged`. A handler without it
+   * gets such messages wrapped in their tag's class, through `handle`.
+   */
+  handleTagged?(message: unknown, tag: MessageTag, ctx: ProcessContext<M>): void | Promise<void>;
 }
 
 /** What `spawn` accepts: a {@link ProcessBody} function or a {@link Handler} object. */

@@ -24,6 +24,7 @@ export class HandlerProcess<M> extends Process<M> {
   ) {
     super(runtime, id, parent, initialCall, mailbox);
     this.handler = handler;
+    this.readsTags = handler.handleTagged !== undefined;
   }
 
   run(budget: number): number {
@@ -43,11 +44,15 @@ export class HandlerProcess<M> extends Process<M> {
         return handled;
       }
       const message = mailbox.shift();
+      const tag = mailbox.shiftedTag;
       handled++;
       this.handled++;
       let result: unknown;
       try {
-        result = handler.handle(message as never, this);
+        result =
+          tag === undefined
+            ? handler.handle(message as never, this)
+            : handler.handleTagged!(message, tag, this);
       } catch (error) {
         this.fail(error);
         return handled;

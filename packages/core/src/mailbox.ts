@@ -31,11 +31,20 @@ export type PushResult = (typeof PushResult)[keyof typeof PushResult];
 const INITIAL_SIZE = 8;
 
 /**
+ * A tag carried beside a message (see `Runtime.sendTagged`): the class that
+ * wraps the message for a receiver that does not read tags. A GenServer's casts travel
+ * as the bare request tagged `CastEnvelope`, so a flood of casts allocates nothing.
+ */
+export type MessageTag = new (message: unknown) => unknown;
+
+/**
  * @internal A FIFO ring buffer with removal from the middle for selective receive.
  * The buffer is allocated on the first message, so idle processes cost little.
  */
 export class Mailbox {
   private buffer: unknown[] | null = null;
+  /** Tags, slot for slot beside `buffer`; allocated on the first tagged message. */
+  private tags: (MessageTag | undefined)[] | null = null;
   private head = 0;
   length = 0;
   dropped = 0;
@@ -57,17 +66,22 @@ export class Mailbox {
     }
   }
 
-  /** The message evicted by the last `QueuedDroppedOldest` push. */
+  /** The message evicted by the last `QueuedDroppedOldest` push (wrapped, if it was tagged). */
   evicted: unknown;
+  /** The tag of the message the last `shift` returned; undefined for a plain message. */
+  shiftedTag: MessageTag | undefined = undefined;
 
-  /** Queues `message`; `force` skips the capacity check (for the runtime's own signals). */
-  push(message: unknown, force = false): PushResult {
+  /**
+   * Queues `message`, with its `tag` if any; `force` skips the capacity check (for the
+   * runtime's own signals).
+   */
+  push(message: unknown, force = false, tag?: MessageTag): PushResult {
     let result: PushResult = PushResult.Queued;
     if (this.length >= this.capacity && !force) {
       this.dropped++;
       if (this.overflow === 'drop-newest') return PushResult.Dropped;
       if (this.overflow === 'reject') return PushResult.Rejected;
-      this.evicted = this.shift();
+      this.evicted = this.removeAt(0);
       result = PushResult.QueuedDroppedOldest;
     }
     let buffer = this.buffer;
@@ -76,23 +90,35 @@ export class Mailbox {
     } else if (this.length === buffer.length) {
       buffer = this.grow(buffer);
     }
-    buffer[(this.head + this.length) & (buffer.length - 1)] = message;
+    const slot = (this.head + this.length) & (buffer.length - 1);
+    buffer[slot] = message;
+    if (tag !== undefined) (this.tags ??= new Array(buffer.length))[slot] = tag;
     this.length++;
     return result;
   }
 
+  /** Removes and returns the oldest message as it was pushed; its tag is in `shiftedTag`. */
   shift(): unknown {
     const buffer = this.buffer!;
-    const message = buffer[this.head];
-    buffer[this.head] = undefined;
-    this.head = (this.head + 1) & (buffer.length - 1);
+    const head = this.head;
+    const message = buffer[head];
+    buffer[head] = undefined;
+    const tags = this.tags;
+    if (tags !== null) {
+      this.shiftedTag = tags[head];
+      tags[head] = undefined;
+    }
+    this.head = (head + 1) & (buffer.length - 1);
     this.length--;
     return message;
   }
 
+  /** The message at `index`, wrapped in its tag if it has one. */
   at(index: number): unknown {
     const buffer = this.buffer!;
-    return buffer[(this.head + index) & (buffer.length - 1)];
+    const slot = (this.head + index) & (buffer.length - 1);
+    const tag = this.tags?.[slot];
+    return tag === undefined ? buffer[slot] : new tag(buffer[slot]);
   }
 
   /** Index of the first message from `start` on that `match` accepts, or -1. */
@@ -103,16 +129,25 @@ export class Mailbox {
     return -1;
   }
 
-  /** Removes and returns the message at `index`, keeping the others in order. */
+  /** Removes and returns the message at `index` (wrapped in its tag), keeping the others in order. */
   removeAt(index: number): unknown {
-    if (index === 0) return this.shift();
-    const buffer = this.buffer!;
-    const mask = buffer.length - 1;
-    const message = buffer[(this.head + index) & mask];
-    for (let i = index; i < this.length - 1; i++) {
-      buffer[(this.head + i) & mask] = buffer[(this.head + i + 1) & mask];
+    const message = this.at(index);
+    if (index === 0) {
+      this.shift();
+      return message;
     }
-    buffer[(this.head + this.length - 1) & mask] = undefined;
+    const buffer = this.buffer!;
+    const tags = this.tags;
+    const mask = buffer.length - 1;
+    for (let i = index; i < this.length - 1; i++) {
+      const to = (this.head + i) & mask;
+      const from = (this.head + i + 1) & mask;
+      buffer[to] = buffer[from];
+      if (tags !== null) tags[to] = tags[from];
+    }
+    const last = (this.head + this.length - 1) & mask;
+    buffer[last] = undefined;
+    if (tags !== null) tags[last] = undefined;
     this.length--;
     return message;
   }
@@ -127,20 +162,29 @@ export class Mailbox {
     return removed;
   }
 
-  /** Empties the mailbox, returning what it held (oldest first). */
+  /** Empties the mailbox, returning what it held (oldest first, tagged ones wrapped). */
   drain(): unknown[] {
     const messages: unknown[] = [];
-    while (this.length > 0) messages.push(this.shift());
+    while (this.length > 0) messages.push(this.removeAt(0));
     this.buffer = null;
+    this.tags = null;
     this.head = 0;
     return messages;
   }
 
   private grow(buffer: unknown[]): unknown[] {
-    const bigger = new Array(buffer.length * 2);
-    for (let i = 0; i < this.length; i++) bigger[i] = buffer[(this.head + i) & (buffer.length - 1)];
+    const bigger = copyRing(buffer, this.head, this.length);
+    if (this.tags !== null) this.tags = copyRing(this.tags, this.head, this.length);
     this.head = 0;
     this.buffer = bigger;
     return bigger;
   }
+}
+
+/** The `length` items of `ring` from `head` on, at the start of a ring twice its size. */
+function copyRing<T>(ring: T[], head: number, length: number): T[] {
+  const bigger = new Array<T>(ring.length * 2);
+  const mask = ring.length - 1;
+  for (let i = 0; i < length; i++) bigger[i] = ring[(head + i) & mask]!;
+  return bigger;
 }

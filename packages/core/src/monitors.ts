@@ -54,12 +54,58 @@ export function watch(
   return () => proc.monitoredBy?.delete(onDown) ?? false;
 }
 
+/**
+ * A watcher linked into the watched process's own list (see `@actorkit/core/internal`):
+ * watching and unwatching allocate nothing, which matters on the path of every
+ * `GenServer.call`. `down` runs once, synchronously during the exit, like a `watch`
+ * callback.
+ */
+export interface WatchNode {
+  /** The watched process (internal), or null. */
+  watched: object | null;
+  prevWatch: WatchNode | null;
+  nextWatch: WatchNode | null;
+  down(reason: unknown): void;
+}
+
+/** Links `node` to `target`'s watchers; false (and nothing linked) if `target` is not alive. */
+export function attachWatch(target: Pid<any>, node: WatchNode): boolean {
+  const proc = liveTarget(target);
+  if (proc === null) return false;
+  node.watched = proc;
+  node.prevWatch = null;
+  node.nextWatch = proc.watchHead;
+  if (proc.watchHead !== null) proc.watchHead.prevWatch = node;
+  proc.watchHead = node;
+  return true;
+}
+
+/** Unlinks `node` from the process it watches; false if it watched none. */
+export function detachWatch(node: WatchNode): boolean {
+  const proc = node.watched as Process<any> | null;
+  if (proc === null) return false;
+  const { prevWatch, nextWatch } = node;
+  if (prevWatch === null) proc.watchHead = nextWatch;
+  else prevWatch.nextWatch = nextWatch;
+  if (nextWatch !== null) nextWatch.prevWatch = prevWatch;
+  node.watched = node.prevWatch = node.nextWatch = null;
+  return true;
+}
+
 /** @internal Drops the monitors `proc` held and tells its watchers it exited. */
 export function notifyDown(runtime: Runtime, proc: Process<any>, reason: unknown): void {
   const held = proc.monitors;
   if (held !== null) {
     proc.monitors = null;
     for (const [ref, target] of held) target.monitoredBy?.delete(ref);
+  }
+  for (let node = proc.watchHead; node !== null; node = proc.watchHead) {
+    detachWatch(node);
+    try {
+      node.down(reason);
+    } catch (error) {
+      runtime.reportWatcherError(error, reason);
+    }
   }
   const watchers = proc.monitoredBy;
   if (watchers === null) return;

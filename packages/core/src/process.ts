@@ -2,8 +2,8 @@ import type { Dest, Name, ProcessContext, Spawnable, SpawnOptions } from './cont
 import { ExitError, MailboxFullError } from './errors.js';
 import { Crash } from './exit-reason.js';
 import { link, unlink } from './links.js';
-import { Mailbox, type MailboxOptions, PushResult } from './mailbox.js';
-import { demonitor, type MonitorKey, monitor, type Watcher } from './monitors.js';
+import { Mailbox, type MailboxOptions, type MessageTag, PushResult } from './mailbox.js';
+import { demonitor, type MonitorKey, monitor, type Watcher, type WatchNode } from './monitors.js';
 import { Pid } from './pid.js';
 import type { Ref } from './ref.js';
 import type { Runtime } from './runtime.js';
@@ -32,6 +32,8 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
   monitors: Map<Ref, Process<any>> | null = null;
   /** Monitors on this process: ref → the watcher. */
   monitoredBy: Map<MonitorKey, Watcher> | null = null;
+  /** Internal watchers (pending calls), an intrusive list. */
+  watchHead: WatchNode | null = null;
   timersHead: TimerEntry | null = null;
   timerCount = 0;
   registeredName: Name | undefined = undefined;
@@ -76,6 +78,19 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
     return true;
   }
 
+  /**
+   * Delivers a tagged message (see `Runtime.sendTagged`): as it is, with its tag, to a
+   * process that reads tags; wrapped in the tag's class to any other.
+   */
+  deliverTagged(message: unknown, tag: MessageTag): boolean {
+    if (!this.readsTags) return this.deliver(new tag(message));
+    if (this.tracer !== null) this.runtime.runCallback(this.tracer, new tag(message));
+    const result = this.mailbox.push(message, false, tag);
+    if (result !== PushResult.Queued) return this.overflowed(new tag(message), result);
+    if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
+    return true;
+  }
+
   /** Delivers an `Exit` or `Down`: the runtime's own signals are never dropped by a full mailbox. */
   deliverSignal(message: unknown): void {
     if (this.tracer !== null) this.runtime.runCallback(this.tracer, message);
@@ -103,6 +118,9 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
   behaviour: string | undefined = undefined;
   /** When it was spawned, on the runtime's clock. */
   readonly startedAt: number;
+
+  /** True when its messages may carry tags: a handler process whose handler reads them. */
+  readsTags = false;
 
   /** True when the process's own code threw: only such an exit is reported as a crash. */
   crashed = false;

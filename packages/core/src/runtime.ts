@@ -1,10 +1,12 @@
 import { BodyProcess } from './body-process.js';
 import { type Clock, RealClock } from './clock.js';
 import type { Dest, Name, Spawnable, SpawnOptions, Via } from './context.js';
+import { Deadlines } from './deadlines.js';
 import { InvalidArgumentError, NoProcError, RuntimeStoppedError } from './errors.js';
 import { isCrash } from './exit-reason.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link, propagateExit } from './links.js';
+import type { MessageTag } from './mailbox.js';
 import { notifyDown, watch } from './monitors.js';
 import { assertDest, NameTable } from './names.js';
 import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
@@ -103,6 +105,8 @@ export class Runtime {
   readonly scheduler: Scheduler;
   /** @internal */
   readonly timers: TimerService;
+  /** @internal Call timeouts: see `Deadlines`. */
+  readonly deadlines: Deadlines;
   private readonly table = new Map<number, Process<any>>();
   private readonly names = new NameTable();
   private nextId = 1;
@@ -116,6 +120,9 @@ export class Runtime {
     this.clock = options.clock ?? new RealClock();
     this.scheduler = new Scheduler(options);
     this.timers = new TimerService(this.clock, (entry, owner) => this.fireTimer(entry, owner));
+    this.deadlines = new Deadlines(this.clock, this.timers, (error) =>
+      this.reportWatcherError(error, 'timeout'),
+    );
     this.initPid = new PidClass(this.node, 0, 0, null);
     this.clock.attach?.(() => this.scheduler.idle);
   }
@@ -180,6 +187,22 @@ export class Runtime {
       return false;
     }
     return this.names.resolve(dest).deliver(message);
+  }
+
+  /**
+   * @internal Sends `message` with a `tag` beside it: a process whose handler reads
+   * tags gets the bare message and the tag, any other gets `new tag(message)`. This is
+   * how a higher layer marks its protocol's messages (a GenServer's casts) without
+   * allocating an envelope per message.
+   */
+  sendTagged(dest: Dest, message: unknown, tag: MessageTag): boolean {
+    if (dest instanceof PidClass) {
+      const proc = dest.proc;
+      if (proc?.alive) return proc.deliverTagged(message, tag);
+      this.deadLetter(dest, new tag(message), 'noproc');
+      return false;
+    }
+    return this.names.resolve(dest).deliverTagged(message, tag);
   }
 
   /**
@@ -427,9 +450,14 @@ export class Runtime {
     try {
       callback(reason);
     } catch (error) {
-      if (this.events.has('report'))
-        this.events.emit('report', { type: 'watcher_error', error, reason });
+      this.reportWatcherError(error, reason);
     }
+  }
+
+  /** @internal */
+  reportWatcherError(error: unknown, reason: unknown): void {
+    if (this.events.has('report'))
+      this.events.emit('report', { type: 'watcher_error', error, reason });
   }
 
   private cleanUp(proc: Process<any>, reason: unknown): void {

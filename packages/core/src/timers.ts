@@ -52,6 +52,8 @@ export class TimerEntry {
   heapIndex = -1;
   /** The wheel slot holding it (OVERDUE for timers already due when set). */
   slot = 0;
+  /** A weak timer does not keep the host process alive (see `TimerService.hold`). */
+  weak = false;
 }
 
 /**
@@ -95,6 +97,8 @@ export class TimerService {
   private closed = false;
   /** How many timers are pending. */
   pending = 0;
+  /** Pending timers that are not weak, plus `hold` calls not yet released. */
+  private holds = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -110,6 +114,7 @@ export class TimerService {
     message: unknown,
     callback: (() => void) | null,
     owner: OwnedTimers | null,
+    weak = false,
   ): TimerRef {
     const entry = this.allocate();
     const ref = new TimerRef(entry, entry.generation);
@@ -117,12 +122,14 @@ export class TimerService {
     entry.dest = dest;
     entry.message = message;
     entry.callback = callback;
-    const due = this.clock.now() + delay;
+    entry.weak = weak;
+    const now = this.clock.now();
+    const due = now + delay;
     entry.due = due;
-    if (this.pending++ === 0) {
-      this.clock.holdAlarm?.(true);
-      if (this.inWheel === 0) this.cursor = Math.max(this.cursor, Math.floor(this.clock.now()));
+    if (this.pending++ === 0 && this.inWheel === 0) {
+      this.cursor = Math.max(this.cursor, Math.floor(now));
     }
+    if (!weak) this.hold();
     const at = Math.ceil(due);
     entry.at = at;
     entry.seq = this.seq++;
@@ -157,8 +164,20 @@ export class TimerService {
     } else {
       return false;
     }
-    if (this.pending === 0) this.clock.holdAlarm?.(false);
     return true;
+  }
+
+  /**
+   * Keeps the host process alive while timers are pending, until as many `release`
+   * calls. Every timer but a weak one holds; a higher layer that keeps a weak timer armed
+   * across idle spells (call timeouts) holds only while it has work pending.
+   */
+  hold(): void {
+    if (this.holds++ === 0) this.clock.holdAlarm?.(true);
+  }
+
+  release(): void {
+    if (this.holds > 0 && --this.holds === 0) this.clock.holdAlarm?.(false);
   }
 
   /** Milliseconds until `entry` fires. */
@@ -187,6 +206,7 @@ export class TimerService {
       this.retire(entry);
     }
     this.pending = 0;
+    if (close) this.holds = 0;
     this.alarmAt = Number.POSITIVE_INFINITY;
     this.clock.clearAlarm();
   }
@@ -298,6 +318,7 @@ export class TimerService {
     entry.state = FREE;
     entry.generation++;
     this.pending--;
+    if (!entry.weak) this.release();
     this.disown(entry);
   }
 

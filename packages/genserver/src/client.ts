@@ -10,7 +10,8 @@ import {
   TimeoutError,
   type Via,
 } from '@actorkit/core';
-import { CallEnvelope, CastEnvelope, From, SystemEnvelope } from './envelopes.js';
+import { addDeadline, attachWatch, sendTagged } from '@actorkit/core/internal';
+import { CastEnvelope, From, SystemEnvelope } from './envelopes.js';
 import type { ServerStatus } from './server-loop.js';
 
 declare const serverType: unique symbol;
@@ -63,14 +64,15 @@ function timeoutOf(timeout: number | CallOptions | undefined, fallback: number):
 }
 
 /**
- * @internal Sends an envelope built around a fresh `From` and waits for the reply,
- * watching the server for the whole call.
+ * @internal Sends an envelope built around a fresh `From` (carrying `message`) and waits
+ * for the reply, watching the server for the whole call.
  */
 function request<R>(
   server: Pid<any> | Name | Via,
   timeoutOrOptions: number | CallOptions | undefined,
   fallbackTimeout: number,
   what: string,
+  message: unknown,
   envelope: (from: From<R>) => unknown,
 ): Promise<R> {
   let timeout: number;
@@ -93,13 +95,12 @@ function request<R>(
   }
   const target = pid;
   return new Promise<R>((resolve, reject) => {
-    const from = new From<R>(resolve, reject, runtime);
-    from.unwatch = runtime.watch(target, (reason) => from.fail(new ExitError(reason, target)));
-    if (timeout !== Number.POSITIVE_INFINITY) {
-      from.timer = runtime.callAfter(timeout, () =>
-        from.fail(new TimeoutError(`${what} to ${target}`, timeout)),
-      );
+    const from = new From<R>(message, resolve, reject, runtime, target, what, timeout);
+    if (!attachWatch(target, from)) {
+      from.down('noproc');
+      return;
     }
+    if (timeout !== Number.POSITIVE_INFINITY) addDeadline(runtime, from, timeout);
     try {
       runtime.send(target, envelope(from));
     } catch (error) {
@@ -114,13 +115,14 @@ export function call(
   req: unknown,
   timeout: number | CallOptions | undefined,
 ): Promise<any> {
-  return request(server, timeout, 5000, 'GenServer.call', (from) => new CallEnvelope(req, from));
+  // The From carries the request: it is the message.
+  return request(server, timeout, 5000, 'GenServer.call', req, (from) => from);
 }
 
 /** @internal */
 export function cast(server: Pid<any> | Name | Via, req: unknown, options?: CallOptions): void {
   try {
-    runtimeFor(server, options).send(server, new CastEnvelope(req));
+    sendTagged(runtimeFor(server, options), server, req, CastEnvelope);
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw error;
     // As in Elixir, a cast to a missing server or a full mailbox is not the caller's problem.
@@ -145,6 +147,7 @@ export function getState(
     timeout,
     5000,
     'GenServer.getState',
+    undefined,
     (from) => new SystemEnvelope('getState', from),
   );
 }
@@ -165,6 +168,7 @@ export function replaceState(
     timeout,
     5000,
     'GenServer.replaceState',
+    undefined,
     (from) => new SystemEnvelope('replaceState', from, update),
   );
 }
@@ -179,6 +183,7 @@ export function getStatus(
     timeout,
     5000,
     'GenServer.getStatus',
+    undefined,
     (from) => new SystemEnvelope('getStatus', from),
   );
 }
@@ -194,6 +199,7 @@ export function stopServer(
     timeout,
     Number.POSITIVE_INFINITY,
     'GenServer.stop',
+    undefined,
     () => new SystemEnvelope('stop', null, reason),
   ).catch((error: unknown) => {
     if (error instanceof ExitError && error.reason === reason) return;

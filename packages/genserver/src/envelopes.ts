@@ -1,4 +1,10 @@
-import type { Runtime, TimerRef } from '@actorkit/core';
+import { ExitError, type Pid, type Runtime, TimeoutError } from '@actorkit/core';
+import {
+  type DeadlineNode,
+  detachWatch,
+  removeDeadline,
+  type WatchNode,
+} from '@actorkit/core/internal';
 
 /**
  * Where a call came from, passed to `handleCall`: reply through it with
@@ -7,17 +13,34 @@ import type { Runtime, TimerRef } from '@actorkit/core';
  * anyone's mailbox.
  */
 export class From<R = unknown> {
+  // One object per call: it is the message a call puts in the server's mailbox, the
+  // caller's watch on the server, and the call's place in the runtime's timeout queue.
   /** @internal */
-  unwatch: (() => boolean) | null = null;
+  watched: object | null = null;
   /** @internal */
-  timer: TimerRef | null = null;
+  prevWatch: WatchNode | null = null;
+  /** @internal */
+  nextWatch: WatchNode | null = null;
+  /** @internal */
+  deadline = 0;
+  /** @internal */
+  deadlineQueue: object | null = null;
+  /** @internal */
+  prevDeadline: DeadlineNode | null = null;
+  /** @internal */
+  nextDeadline: DeadlineNode | null = null;
   private settled = false;
 
   /** @internal */
   constructor(
+    /** @internal What `handleCall` gets. */
+    readonly request: unknown,
     private readonly onReply: (value: R) => void,
     private readonly onFail: (error: unknown) => void,
     private readonly runtime: Runtime,
+    private readonly server: Pid<any>,
+    private readonly what: string,
+    private readonly timeout: number,
   ) {}
 
   /** True until the caller got its reply or gave up. */
@@ -32,29 +55,34 @@ export class From<R = unknown> {
     return true;
   }
 
-  /** @internal Fails the call (timeout, server exit). */
+  /** @internal Fails the call (server exit, a failed send). */
   fail(error: unknown): void {
     if (this.settle()) this.onFail(error);
+  }
+
+  /** @internal The server exited before replying. */
+  down(reason: unknown): void {
+    this.fail(new ExitError(reason, this.server));
+  }
+
+  /** @internal No reply within the timeout. */
+  expire(): void {
+    this.fail(new TimeoutError(`${this.what} to ${this.server}`, this.timeout));
   }
 
   private settle(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    this.unwatch?.();
-    if (this.timer !== null) this.runtime.cancelTimer(this.timer, { info: false });
+    detachWatch(this);
+    removeDeadline(this.runtime, this);
     return true;
   }
 }
 
-/** @internal A `GenServer.call` in the server's mailbox. */
-export class CallEnvelope {
-  constructor(
-    readonly request: unknown,
-    readonly from: From<any>,
-  ) {}
-}
-
-/** @internal A `GenServer.cast` in the server's mailbox. */
+/**
+ * @internal A `GenServer.cast`: casts travel as the bare request tagged with this class
+ * (`Runtime.sendTagged`); a process that does not read tags gets it wrapped in one.
+ */
 export class CastEnvelope {
   constructor(readonly request: unknown) {}
 }

@@ -7,7 +7,7 @@ import {
   TIMEOUT,
   type TimerRef,
 } from '@actorkit/core';
-import { CallEnvelope, CastEnvelope, type From, IdleTimeout, SystemEnvelope } from './envelopes.js';
+import { CastEnvelope, From, IdleTimeout, SystemEnvelope } from './envelopes.js';
 import type { GenServer } from './gen-server.js';
 import { type Action, Ignore, NoReply, Ok, Reply, Stop } from './results.js';
 
@@ -73,13 +73,20 @@ export class ServerLoop implements Handler<unknown> {
       return this.step(INFO, TIMEOUT, undefined);
     }
     if (this.idleTimer !== null) this.disarmIdle();
-    if (message instanceof CallEnvelope) return this.step(CALL, message.request, message.from);
+    if (message instanceof From) return this.step(CALL, message.request, message);
     if (message instanceof CastEnvelope) return this.step(CAST, message.request, undefined);
     if (message instanceof Exit && message.from.equals(this.ctx.parent)) {
       return this.terminate(message.reason);
     }
     if (this.module.handleInfo === undefined) return this.unhandledInfo(message);
     return this.step(INFO, message, undefined);
+  }
+
+  /** Casts arrive as the bare request, tagged `CastEnvelope` (see `cast`). */
+  handleTagged(message: unknown, tag: unknown): void | Promise<void> {
+    if (tag !== CastEnvelope) return this.handle(new (tag as typeof CastEnvelope)(message));
+    if (this.idleTimer !== null) this.disarmIdle();
+    return this.step(CAST, message, undefined);
   }
 
   /**

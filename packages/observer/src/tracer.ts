@@ -105,7 +105,7 @@ function envelopeOf(
   if (typeof message !== 'object' || message === null) return undefined;
   const name = message.constructor?.name;
   const fields = message as { request?: unknown; kind?: unknown };
-  if (name === 'CallEnvelope') return { kind: 'call', payload: fields.request };
+  if (name === 'From') return { kind: 'call', payload: fields.request };
   if (name === 'CastEnvelope') return { kind: 'cast', payload: fields.request };
   if (name === 'SystemEnvelope') return { kind: 'system', payload: fields.kind };
   return undefined;

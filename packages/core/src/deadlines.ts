@@ -1,0 +1,107 @@
+import type { Clock } from './clock.js';
+import type { TimerRef, TimerService } from './timers.js';
+
+/**
+ * Something that expires `ms` after it was added to the runtime's deadlines (see
+ * `@actorkit/core/internal`), unless removed first: an intrusive list node, so adding
+ * and removing allocate nothing.
+ */
+export interface DeadlineNode {
+  deadline: number;
+  /** The queue holding it (internal), or null. */
+  deadlineQueue: object | null;
+  prevDeadline: DeadlineNode | null;
+  nextDeadline: DeadlineNode | null;
+  /** Runs once, from the runtime's timers, when the deadline passes. */
+  expire(): void;
+}
+
+/** @internal The nodes added with one timeout length, in deadline order. */
+export class DeadlineQueue {
+  head: DeadlineNode | null = null;
+  tail: DeadlineNode | null = null;
+  timer: TimerRef | null = null;
+
+  constructor(readonly ms: number) {}
+}
+
+/**
+ * @internal Timeouts for request/reply (a `GenServer.call` waiting for its reply). Nodes
+ * added with the same timeout expire in the order they were added, so each length
+ * keeps a FIFO with a single timer, armed for its oldest node. Removing a node is O(1)
+ * and touches no timer: a million sequential calls arm about one timer every `ms`
+ * instead of setting and cancelling one per call. The timer is weak; the queue keeps
+ * the host process alive only while it has nodes.
+ */
+export class Deadlines {
+  private readonly queues = new Map<number, DeadlineQueue>();
+  private last: DeadlineQueue | null = null;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly timers: TimerService,
+    private readonly reportError: (error: unknown) => void,
+  ) {}
+
+  add(node: DeadlineNode, ms: number): void {
+    let queue = this.last;
+    if (queue === null || queue.ms !== ms) {
+      queue = this.queues.get(ms) ?? this.open(ms);
+      this.last = queue;
+    }
+    node.deadline = this.clock.now() + ms;
+    node.deadlineQueue = queue;
+    node.nextDeadline = null;
+    node.prevDeadline = queue.tail;
+    if (queue.tail === null) {
+      queue.head = node;
+      this.timers.hold();
+      if (queue.timer === null) this.arm(queue, ms);
+    } else {
+      queue.tail.nextDeadline = node;
+    }
+    queue.tail = node;
+  }
+
+  remove(node: DeadlineNode): void {
+    const queue = node.deadlineQueue as DeadlineQueue | null;
+    if (queue === null) return;
+    const { prevDeadline, nextDeadline } = node;
+    if (prevDeadline === null) queue.head = nextDeadline;
+    else prevDeadline.nextDeadline = nextDeadline;
+    if (nextDeadline === null) queue.tail = prevDeadline;
+    else nextDeadline.prevDeadline = prevDeadline;
+    node.deadlineQueue = node.prevDeadline = node.nextDeadline = null;
+    if (queue.head === null) this.timers.release();
+  }
+
+  private open(ms: number): DeadlineQueue {
+    const queue = new DeadlineQueue(ms);
+    this.queues.set(ms, queue);
+    return queue;
+  }
+
+  private arm(queue: DeadlineQueue, delay: number): void {
+    queue.timer = this.timers.add(delay, undefined, undefined, () => this.fire(queue), null, true);
+  }
+
+  private fire(queue: DeadlineQueue): void {
+    queue.timer = null;
+    const now = this.clock.now();
+    for (let node = queue.head; node !== null && node.deadline <= now; node = queue.head) {
+      this.remove(node);
+      try {
+        node.expire();
+      } catch (error) {
+        this.reportError(error);
+      }
+    }
+    if (queue.head !== null) {
+      this.arm(queue, queue.head.deadline - now);
+    } else {
+      // Idle for a whole timeout: forget the queue, so one-off lengths do not pile up.
+      this.queues.delete(queue.ms);
+      if (this.last === queue) this.last = null;
+    }
+  }
+}

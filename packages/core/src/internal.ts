@@ -1,0 +1,36 @@
+/**
+ * Hooks that actorkit's own layers (`@actorkit/genserver`) build on, for hot paths where
+ * the public API would allocate. Not part of the public API: anything here may change
+ * in any release.
+ */
+import type { Dest } from './context.js';
+import type { DeadlineNode } from './deadlines.js';
+import type { MessageTag } from './mailbox.js';
+import type { Runtime } from './runtime.js';
+
+export type { DeadlineNode } from './deadlines.js';
+export type { MessageTag } from './mailbox.js';
+export { attachWatch, detachWatch, type WatchNode } from './monitors.js';
+
+/**
+ * Sends `message` with `tag` beside it: a handler process with `handleTagged` gets the
+ * bare message and the tag, any other process gets `new tag(message)`. Marks a
+ * protocol's messages (a GenServer's casts) without an envelope per message.
+ */
+export function sendTagged(
+  runtime: Runtime,
+  dest: Dest,
+  message: unknown,
+  tag: MessageTag,
+): boolean {
+  return runtime.sendTagged(dest, message, tag);
+}
+
+/** Calls `node.expire()` `ms` from now on `runtime`'s clock, unless `removeDeadline` comes first. */
+export function addDeadline(runtime: Runtime, node: DeadlineNode, ms: number): void {
+  runtime.deadlines.add(node, ms);
+}
+
+export function removeDeadline(runtime: Runtime, node: DeadlineNode): void {
+  runtime.deadlines.remove(node);
+}
