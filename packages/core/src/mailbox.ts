@@ -37,15 +37,35 @@ const INITIAL_SIZE = 8;
  */
 export type MessageTag = new (message: unknown) => unknown;
 
+/** A full-size run of messages queued behind a full ring, oldest chunk first. */
+class Chunk {
+  readonly items: unknown[] = new Array(RING_MAX);
+  tags: (MessageTag | undefined)[] | null = null;
+  count = 0;
+  next: Chunk | null = null;
+}
+
+/** The ring's largest size; beyond it, messages queue in chunks of this size. */
+const RING_MAX = 1024;
+
 /**
  * @internal A FIFO ring buffer with removal from the middle for selective receive.
- * The buffer is allocated on the first message, so idle processes cost little.
+ * The buffer is allocated on the first message, so idle processes cost little. It
+ * doubles up to `RING_MAX` slots; a flood beyond that queues in fixed chunks behind it,
+ * and when the ring runs dry the oldest chunk becomes the ring. Nothing is ever copied
+ * to grow past `RING_MAX`: on this kind of machine fresh memory is costly (a page fault
+ * per 4 KB), and doubling a ring to millions of slots touched several times the memory
+ * the messages need.
  */
 export class Mailbox {
   private buffer: unknown[] | null = null;
   /** Tags, slot for slot beside `buffer`; allocated on the first tagged message. */
   private tags: (MessageTag | undefined)[] | null = null;
   private head = 0;
+  /** Messages in the ring; the rest (`length - inRing`) are in the chunks. */
+  private inRing = 0;
+  private spillHead: Chunk | null = null;
+  private spillTail: Chunk | null = null;
   length = 0;
   dropped = 0;
   readonly capacity: number;
@@ -84,16 +104,21 @@ export class Mailbox {
       this.evicted = this.removeAt(0);
       result = PushResult.QueuedDroppedOldest;
     }
+    this.length++;
     let buffer = this.buffer;
     if (buffer === null) {
       buffer = this.buffer = new Array(INITIAL_SIZE);
-    } else if (this.length === buffer.length) {
+    } else if (this.inRing === buffer.length || this.spillTail !== null) {
+      if (buffer.length >= RING_MAX || this.spillTail !== null) {
+        this.spill(message, tag);
+        return result;
+      }
       buffer = this.grow(buffer);
     }
-    const slot = (this.head + this.length) & (buffer.length - 1);
+    const slot = (this.head + this.inRing) & (buffer.length - 1);
     buffer[slot] = message;
     if (tag !== undefined) (this.tags ??= new Array(buffer.length))[slot] = tag;
-    this.length++;
+    this.inRing++;
     return result;
   }
 
@@ -104,17 +129,21 @@ export class Mailbox {
     const message = buffer[head];
     buffer[head] = undefined;
     const tags = this.tags;
-    if (tags !== null) {
+    if (tags === null) {
+      this.shiftedTag = undefined;
+    } else {
       this.shiftedTag = tags[head];
       tags[head] = undefined;
     }
     this.head = (head + 1) & (buffer.length - 1);
     this.length--;
+    if (--this.inRing === 0 && this.spillHead !== null) this.refill();
     return message;
   }
 
   /** The message at `index`, wrapped in its tag if it has one. */
   at(index: number): unknown {
+    if (index >= this.inRing) this.flatten();
     const buffer = this.buffer!;
     const slot = (this.head + index) & (buffer.length - 1);
     const tag = this.tags?.[slot];
@@ -139,15 +168,16 @@ export class Mailbox {
     const buffer = this.buffer!;
     const tags = this.tags;
     const mask = buffer.length - 1;
-    for (let i = index; i < this.length - 1; i++) {
+    for (let i = index; i < this.inRing - 1; i++) {
       const to = (this.head + i) & mask;
       const from = (this.head + i + 1) & mask;
       buffer[to] = buffer[from];
       if (tags !== null) tags[to] = tags[from];
     }
-    const last = (this.head + this.length - 1) & mask;
+    const last = (this.head + this.inRing - 1) & mask;
     buffer[last] = undefined;
     if (tags !== null) tags[last] = undefined;
+    this.inRing--;
     this.length--;
     return message;
   }
@@ -173,16 +203,67 @@ export class Mailbox {
   }
 
   private grow(buffer: unknown[]): unknown[] {
-    const bigger = copyRing(buffer, this.head, this.length);
-    if (this.tags !== null) this.tags = copyRing(this.tags, this.head, this.length);
+    const bigger = doubleRing(buffer, this.head, this.inRing);
+    if (this.tags !== null) this.tags = doubleRing(this.tags, this.head, this.inRing);
     this.head = 0;
     this.buffer = bigger;
     return bigger;
   }
+
+  private spill(message: unknown, tag: MessageTag | undefined): void {
+    let chunk = this.spillTail;
+    if (chunk === null || chunk.count === RING_MAX) {
+      const next = new Chunk();
+      if (chunk === null) this.spillHead = next;
+      else chunk.next = next;
+      chunk = this.spillTail = next;
+    }
+    chunk.items[chunk.count] = message;
+    if (tag !== undefined) (chunk.tags ??= new Array(RING_MAX))[chunk.count] = tag;
+    chunk.count++;
+  }
+
+  /** The ring ran dry: the oldest chunk, its messages in slots 0…count-1, becomes the ring. */
+  private refill(): void {
+    const chunk = this.spillHead!;
+    this.spillHead = chunk.next;
+    if (chunk.next === null) this.spillTail = null;
+    this.buffer = chunk.items;
+    this.tags = chunk.tags;
+    this.head = 0;
+    this.inRing = chunk.count;
+  }
+
+  /** Moves every chunk into one ring, so selective receive can index the whole queue. */
+  private flatten(): void {
+    if (this.spillHead === null) return;
+    let size = this.buffer!.length;
+    while (size < this.length) size *= 2;
+    const buffer = new Array(size);
+    const tags: (MessageTag | undefined)[] = new Array(size);
+    let n = 0;
+    const ring = this.buffer!;
+    for (let i = 0; i < this.inRing; i++) {
+      const slot = (this.head + i) & (ring.length - 1);
+      buffer[n] = ring[slot];
+      tags[n++] = this.tags?.[slot];
+    }
+    for (let chunk: Chunk | null = this.spillHead; chunk !== null; chunk = chunk.next) {
+      for (let i = 0; i < chunk.count; i++) {
+        buffer[n] = chunk.items[i];
+        tags[n++] = chunk.tags?.[i];
+      }
+    }
+    this.buffer = buffer;
+    this.tags = tags;
+    this.head = 0;
+    this.inRing = n;
+    this.spillHead = this.spillTail = null;
+  }
 }
 
 /** The `length` items of `ring` from `head` on, at the start of a ring twice its size. */
-function copyRing<T>(ring: T[], head: number, length: number): T[] {
+function doubleRing<T>(ring: T[], head: number, length: number): T[] {
   const bigger = new Array<T>(ring.length * 2);
   const mask = ring.length - 1;
   for (let i = 0; i < length; i++) bigger[i] = ring[(head + i) & mask]!;

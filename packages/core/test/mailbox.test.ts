@@ -13,6 +13,7 @@ import {
   type Runtime,
   type VirtualClock,
 } from '../src/index.js';
+import { Mailbox } from '../src/mailbox.js';
 import { deferred, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach();
@@ -420,5 +421,86 @@ describe('spawn() mailbox options', () => {
     expect(spawnBad).toThrow(InvalidArgumentError);
     expect(spawnBad).toThrow(/mailbox\.overflow/);
     expect(runtime.processCount).toBe(0);
+  });
+});
+
+describe('the queue behind a mailbox (against an array model)', () => {
+  class Tagged {
+    constructor(readonly message: unknown) {}
+  }
+  type Op =
+    | { op: 'push'; count: number; tagged: boolean }
+    | { op: 'shift'; count: number }
+    | { op: 'removeAt'; at: number }
+    | { op: 'drain' };
+  const ops = fc.array(
+    fc.oneof(
+      // Batches past the ring's 1,024 slots, so messages spill into chunks and back.
+      fc.record({
+        op: fc.constant('push' as const),
+        count: fc.integer({ min: 1, max: 2500 }),
+        tagged: fc.boolean(),
+      }),
+      fc.record({ op: fc.constant('shift' as const), count: fc.integer({ min: 1, max: 2500 }) }),
+      fc.record({ op: fc.constant('removeAt' as const), at: fc.nat() }),
+      fc.record({ op: fc.constant('drain' as const) }),
+    ),
+    { maxLength: 40 },
+  );
+
+  it('keeps order and tags through growth, spilling, refills and removal from the middle (property)', () => {
+    fc.assert(
+      fc.property(ops, (script: Op[]) => {
+        const mailbox = new Mailbox();
+        const model: { message: number; tagged: boolean }[] = [];
+        let next = 0;
+        const seen = (message: unknown, tag: unknown) => ({
+          message: message as number,
+          tagged: tag === Tagged,
+        });
+        for (const step of script) {
+          if (step.op === 'push') {
+            for (let i = 0; i < step.count; i++) {
+              mailbox.push(next, false, step.tagged ? Tagged : undefined);
+              model.push({ message: next++, tagged: step.tagged });
+            }
+          } else if (step.op === 'shift') {
+            for (let i = 0; i < step.count && model.length > 0; i++) {
+              const message = mailbox.shift();
+              expect(seen(message, mailbox.shiftedTag)).toEqual(model.shift());
+            }
+          } else if (step.op === 'removeAt') {
+            if (model.length === 0) continue;
+            const index = step.at % model.length;
+            const [expected] = model.splice(index, 1);
+            const removed = mailbox.removeAt(index);
+            expect(removed).toEqual(
+              expected!.tagged ? new Tagged(expected!.message) : expected!.message,
+            );
+          } else {
+            const drained = mailbox.drain();
+            expect(drained).toEqual(
+              model.splice(0).map((m) => (m.tagged ? new Tagged(m.message) : m.message)),
+            );
+          }
+          expect(mailbox.length).toBe(model.length);
+        }
+        const rest = [];
+        while (mailbox.length > 0) rest.push(seen(mailbox.shift(), mailbox.shiftedTag));
+        expect(rest).toEqual(model);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('finds a message deep in a spilled queue for selective receive', () => {
+    const mailbox = new Mailbox();
+    for (let i = 0; i < 5000; i++) mailbox.push(i);
+    expect(mailbox.findIndex((m) => m === 4321 || m === -1, 0)).toBe(4321);
+    expect(mailbox.removeAt(4321)).toBe(4321);
+    expect(mailbox.at(4321)).toBe(4322);
+    mailbox.push('last');
+    expect(mailbox.at(mailbox.length - 1)).toBe('last');
+    expect(mailbox.length).toBe(5000);
   });
 });
