@@ -50,7 +50,8 @@ const RING_MAX = 1024;
 
 /**
  * @internal A FIFO ring buffer with removal from the middle for selective receive.
- * The buffer is allocated on the first message, so idle processes cost little. It
+ * A lone message waits in a field; the ring is allocated for a second, so idle and
+ * one-at-a-time processes (timer ticks, calls) cost little and touch less memory. It
  * doubles up to `RING_MAX` slots; a flood beyond that queues in fixed chunks behind it,
  * and when the ring runs dry the oldest chunk becomes the ring. Nothing is ever copied
  * to grow past `RING_MAX`: on this kind of machine fresh memory is costly (a page fault
@@ -66,6 +67,9 @@ export class Mailbox {
   private inRing = 0;
   private spillHead: Chunk | null = null;
   private spillTail: Chunk | null = null;
+  /** The message, when it is the only one: most mailboxes hold one at a time. */
+  private single: unknown = undefined;
+  private singleTag: MessageTag | undefined = undefined;
   length = 0;
   dropped = 0;
   readonly capacity: number;
@@ -104,14 +108,25 @@ export class Mailbox {
       this.evicted = this.removeAt(0);
       result = PushResult.QueuedDroppedOldest;
     }
-    this.length++;
+    if (++this.length === 1) {
+      // One message at a time (a timer tick, a call) never touches the ring.
+      this.single = message;
+      this.singleTag = tag;
+      return result;
+    }
+    if (this.length === 2 && this.inRing === 0) this.unsingle();
+    this.pushRing(message, tag);
+    return result;
+  }
+
+  private pushRing(message: unknown, tag: MessageTag | undefined): void {
     let buffer = this.buffer;
     if (buffer === null) {
       buffer = this.buffer = new Array(INITIAL_SIZE);
     } else if (this.inRing === buffer.length || this.spillTail !== null) {
       if (buffer.length >= RING_MAX || this.spillTail !== null) {
         this.spill(message, tag);
-        return result;
+        return;
       }
       buffer = this.grow(buffer);
     }
@@ -119,11 +134,27 @@ export class Mailbox {
     buffer[slot] = message;
     if (tag !== undefined) (this.tags ??= new Array(buffer.length))[slot] = tag;
     this.inRing++;
-    return result;
+  }
+
+  /** Moves the single message into the ring, where a second one is about to join it. */
+  private unsingle(): void {
+    const message = this.single;
+    const tag = this.singleTag;
+    this.single = undefined;
+    this.singleTag = undefined;
+    this.pushRing(message, tag);
   }
 
   /** Removes and returns the oldest message as it was pushed; its tag is in `shiftedTag`. */
   shift(): unknown {
+    if (this.length === 1 && this.inRing === 0) {
+      const message = this.single;
+      this.shiftedTag = this.singleTag;
+      this.single = undefined;
+      this.singleTag = undefined;
+      this.length = 0;
+      return message;
+    }
     const buffer = this.buffer!;
     const head = this.head;
     const message = buffer[head];
@@ -143,7 +174,10 @@ export class Mailbox {
 
   /** The message at `index`, wrapped in its tag if it has one. */
   at(index: number): unknown {
-    if (index >= this.inRing) this.flatten();
+    if (index >= this.inRing) {
+      if (this.length === 1) this.unsingle();
+      else this.flatten();
+    }
     const buffer = this.buffer!;
     const slot = (this.head + index) & (buffer.length - 1);
     const tag = this.tags?.[slot];

@@ -20,13 +20,23 @@ export type ProcessStatus = 'runnable' | 'running' | 'waiting' | 'exiting';
  * process costs one object, its PID and an empty mailbox.
  */
 export abstract class Process<M = unknown> implements ProcessContext<M>, Runnable, OwnedTimers {
-  readonly pid: Pid<M>;
+  // Fields every message touches come first: V8 lays them out in this order, so they
+  // share a cache line (with 100k processes, misses are most of a timer tick's cost).
+  readonly runtime: Runtime;
   readonly mailbox: Mailbox;
+  /** Set while the process is traced: called with every message that enters its mailbox. */
+  tracer: ((message: unknown) => void) | null = null;
   scheduled = false;
   /** True when the next delivered message should put this process on the run queue. */
   idle = false;
   alive = true;
+  /** True when its messages may carry tags: a handler process whose handler reads them. */
+  readsTags = false;
   status: ProcessStatus = 'runnable';
+  handled = 0;
+  timersHead: TimerEntry | null = null;
+  timerCount = 0;
+  readonly pid: Pid<M>;
   links: Set<Process<any>> | null = null;
   /** Monitors this process holds: ref → the monitored process. */
   monitors: Map<Ref, Process<any>> | null = null;
@@ -34,21 +44,19 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
   monitoredBy: Map<MonitorKey, Watcher> | null = null;
   /** Internal watchers (pending calls), an intrusive list. */
   watchHead: WatchNode | null = null;
-  timersHead: TimerEntry | null = null;
-  timerCount = 0;
   registeredName: Name | undefined = undefined;
   trapsExits = false;
-  handled = 0;
   exitReason: unknown = undefined;
   private controller: AbortController | null = null;
 
   constructor(
-    readonly runtime: Runtime,
+    runtime: Runtime,
     id: number,
     readonly parent: Pid<any>,
     readonly initialCall: string,
     mailbox: MailboxOptions | undefined,
   ) {
+    this.runtime = runtime;
     this.pid = new Pid(runtime.node, id, 0, this);
     this.mailbox = new Mailbox(mailbox);
     this.startedAt = runtime.clock.now();
@@ -112,15 +120,10 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
     return false;
   }
 
-  /** Set while the process is traced: called with every message that enters its mailbox. */
-  tracer: ((message: unknown) => void) | null = null;
   /** What kind of process this is (see `SpawnOptions.behaviour`). */
   behaviour: string | undefined = undefined;
   /** When it was spawned, on the runtime's clock. */
   readonly startedAt: number;
-
-  /** True when its messages may carry tags: a handler process whose handler reads them. */
-  readsTags = false;
 
   /** True when the process's own code threw: only such an exit is reported as a crash. */
   crashed = false;
