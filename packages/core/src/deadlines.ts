@@ -97,7 +97,8 @@ export class Deadlines {
       }
     }
     if (queue.head !== null) {
-      this.arm(queue, queue.head.deadline - now);
+      // An `expire` that added a node of this length may have armed the timer already.
+      if (queue.timer === null) this.arm(queue, queue.head.deadline - now);
     } else {
       // Idle for a whole timeout: forget the queue, so one-off lengths do not pile up.
       this.queues.delete(queue.ms);
