@@ -39,10 +39,11 @@ export type MessageTag = new (message: unknown) => unknown;
 
 /** A full-size run of messages queued behind a full ring, oldest chunk first. */
 class Chunk {
-  readonly items: unknown[] = new Array(RING_MAX);
   tags: (MessageTag | undefined)[] | null = null;
   count = 0;
   next: Chunk | null = null;
+
+  constructor(readonly items: unknown[]) {}
 }
 
 /** The ring's largest size; beyond it, messages queue in chunks of this size. */
@@ -67,6 +68,8 @@ export class Mailbox {
   private inRing = 0;
   private spillHead: Chunk | null = null;
   private spillTail: Chunk | null = null;
+  /** An emptied ring kept for the next chunk. */
+  private spare: unknown[] | null = null;
   /** The message, when it is the only one: most mailboxes hold one at a time. */
   private single: unknown = undefined;
   private singleTag: MessageTag | undefined = undefined;
@@ -230,7 +233,7 @@ export class Mailbox {
   drain(): unknown[] {
     const messages: unknown[] = [];
     while (this.length > 0) messages.push(this.removeAt(0));
-    this.buffer = null;
+    this.buffer = this.spare = null;
     this.tags = null;
     this.head = 0;
     return messages;
@@ -247,7 +250,8 @@ export class Mailbox {
   private spill(message: unknown, tag: MessageTag | undefined): void {
     let chunk = this.spillTail;
     if (chunk === null || chunk.count === RING_MAX) {
-      const next = new Chunk();
+      const next = new Chunk(this.spare ?? new Array(RING_MAX));
+      this.spare = null;
       if (chunk === null) this.spillHead = next;
       else chunk.next = next;
       chunk = this.spillTail = next;
@@ -262,6 +266,8 @@ export class Mailbox {
     const chunk = this.spillHead!;
     this.spillHead = chunk.next;
     if (chunk.next === null) this.spillTail = null;
+    // The empty ring takes the next spill, so a steady flood allocates nothing.
+    if (this.buffer!.length === RING_MAX) this.spare = this.buffer;
     this.buffer = chunk.items;
     this.tags = chunk.tags;
     this.head = 0;
