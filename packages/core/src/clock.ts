@@ -17,8 +17,8 @@ export interface Clock {
   clearAlarm(): void;
   /**
    * Whether the armed alarm keeps the host process alive. The runtime lets go of it
-   * when no timer is pending, rather than disarming, so setting and cancelling timers
-   * at a high rate (call timeouts) does not churn Node timers.
+   * when no timer (and no call waiting for its reply) is pending, rather than
+   * disarming, so setting and cancelling timers at a high rate does not churn Node timers.
    */
   holdAlarm?(hold: boolean): void;
   /** @internal Called by a runtime that adopts this clock. */
