@@ -37,32 +37,59 @@ const INITIAL_SIZE = 8;
  */
 export type MessageTag = new (message: unknown) => unknown;
 
+// Queued tags are stored as one byte each (an index into `tagClasses`), in typed arrays
+// the garbage collector never scans: a flood of casts costs a ninth more memory, not double.
+const tagIds = new Map<MessageTag, number>();
+const tagClasses: (MessageTag | undefined)[] = [undefined];
+
+function idOf(tag: MessageTag): number {
+  let id = tagIds.get(tag);
+  if (id === undefined) {
+    if (tagClasses.length === 256) throw new RangeError('More than 255 message tags.');
+    id = tagClasses.push(tag) - 1;
+    tagIds.set(tag, id);
+  }
+  return id;
+}
+
 /** A full-size run of messages queued behind a full ring, oldest chunk first. */
 class Chunk {
-  tags: (MessageTag | undefined)[] | null = null;
+  tags: Uint8Array | null = null;
   count = 0;
   next: Chunk | null = null;
 
   constructor(readonly items: unknown[]) {}
 }
 
-/** The ring's largest size; beyond it, messages queue in chunks of this size. */
+/** The ring's largest size; beyond it, messages queue in chunks. */
 const RING_MAX = 1024;
+/**
+ * The largest chunk: 256 KB of slots, past V8's large-object threshold, so the chunks of
+ * a long flood are never copied by the young-generation collector.
+ */
+const CHUNK_MAX = 32_768;
+
+/** A chunk about as big as the queue already is: small for a burst, large for a flood. */
+function chunkSize(queued: number): number {
+  let size = RING_MAX;
+  while (size < queued && size < CHUNK_MAX) size *= 2;
+  return size;
+}
 
 /**
  * @internal A FIFO ring buffer with removal from the middle for selective receive.
  * A lone message waits in a field; the ring is allocated for a second, so idle and
- * one-at-a-time processes (timer ticks, calls) cost little and touch less memory. It
- * doubles up to `RING_MAX` slots; a flood beyond that queues in fixed chunks behind it,
- * and when the ring runs dry the oldest chunk becomes the ring. Nothing is ever copied
- * to grow past `RING_MAX`: on this kind of machine fresh memory is costly (a page fault
- * per 4 KB), and doubling a ring to millions of slots touched several times the memory
- * the messages need.
+ * one-at-a-time processes (timer ticks, calls) cost little and touch less memory. The
+ * ring doubles up to `RING_MAX` slots; a flood beyond that queues in chunks behind it
+ * (growing with the queue, up to `CHUNK_MAX`), and when the ring runs dry the oldest
+ * chunk becomes the ring. Nothing is copied to grow past `RING_MAX`: doubling a ring to
+ * millions of slots touched several times the memory the messages need, and fresh
+ * memory is costly (on this kind of machine a page fault per 4 KB dominated floods).
  */
 export class Mailbox {
   private buffer: unknown[] | null = null;
   /** Tags, slot for slot beside `buffer`; allocated on the first tagged message. */
-  private tags: (MessageTag | undefined)[] | null = null;
+  private tags: Uint8Array | null = null;
   private head = 0;
   /** Messages in the ring; the rest (`length - inRing`) are in the chunks. */
   private inRing = 0;
@@ -135,7 +162,7 @@ export class Mailbox {
     }
     const slot = (this.head + this.inRing) & (buffer.length - 1);
     buffer[slot] = message;
-    if (tag !== undefined) (this.tags ??= new Array(buffer.length))[slot] = tag;
+    if (tag !== undefined) (this.tags ??= new Uint8Array(buffer.length))[slot] = idOf(tag);
     this.inRing++;
   }
 
@@ -166,8 +193,8 @@ export class Mailbox {
     if (tags === null) {
       this.shiftedTag = undefined;
     } else {
-      this.shiftedTag = tags[head];
-      tags[head] = undefined;
+      this.shiftedTag = tagClasses[tags[head]!];
+      tags[head] = 0;
     }
     this.head = (head + 1) & (buffer.length - 1);
     this.length--;
@@ -183,7 +210,7 @@ export class Mailbox {
     }
     const buffer = this.buffer!;
     const slot = (this.head + index) & (buffer.length - 1);
-    const tag = this.tags?.[slot];
+    const tag = this.tags === null ? undefined : tagClasses[this.tags[slot]!];
     return tag === undefined ? buffer[slot] : new tag(buffer[slot]);
   }
 
@@ -209,11 +236,11 @@ export class Mailbox {
       const to = (this.head + i) & mask;
       const from = (this.head + i + 1) & mask;
       buffer[to] = buffer[from];
-      if (tags !== null) tags[to] = tags[from];
+      if (tags !== null) tags[to] = tags[from]!;
     }
     const last = (this.head + this.inRing - 1) & mask;
     buffer[last] = undefined;
-    if (tags !== null) tags[last] = undefined;
+    if (tags !== null) tags[last] = 0;
     this.inRing--;
     this.length--;
     return message;
@@ -241,7 +268,7 @@ export class Mailbox {
 
   private grow(buffer: unknown[]): unknown[] {
     const bigger = doubleRing(buffer, this.head, this.inRing);
-    if (this.tags !== null) this.tags = doubleRing(this.tags, this.head, this.inRing);
+    if (this.tags !== null) this.tags = doubleTags(this.tags, this.head, this.inRing);
     this.head = 0;
     this.buffer = bigger;
     return bigger;
@@ -249,16 +276,23 @@ export class Mailbox {
 
   private spill(message: unknown, tag: MessageTag | undefined): void {
     let chunk = this.spillTail;
-    if (chunk === null || chunk.count === RING_MAX) {
-      const next = new Chunk(this.spare ?? new Array(RING_MAX));
-      this.spare = null;
+    if (chunk === null || chunk.count === chunk.items.length) {
+      const next = new Chunk(this.takeSpare() ?? new Array(chunkSize(this.length)));
       if (chunk === null) this.spillHead = next;
       else chunk.next = next;
       chunk = this.spillTail = next;
     }
     chunk.items[chunk.count] = message;
-    if (tag !== undefined) (chunk.tags ??= new Array(RING_MAX))[chunk.count] = tag;
+    if (tag !== undefined) {
+      (chunk.tags ??= new Uint8Array(chunk.items.length))[chunk.count] = idOf(tag);
+    }
     chunk.count++;
+  }
+
+  private takeSpare(): unknown[] | null {
+    const spare = this.spare;
+    this.spare = null;
+    return spare;
   }
 
   /** The ring ran dry: the oldest chunk, its messages in slots 0…count-1, becomes the ring. */
@@ -267,7 +301,7 @@ export class Mailbox {
     this.spillHead = chunk.next;
     if (chunk.next === null) this.spillTail = null;
     // The empty ring takes the next spill, so a steady flood allocates nothing.
-    if (this.buffer!.length === RING_MAX) this.spare = this.buffer;
+    if (this.buffer!.length >= RING_MAX) this.spare = this.buffer;
     this.buffer = chunk.items;
     this.tags = chunk.tags;
     this.head = 0;
@@ -280,18 +314,18 @@ export class Mailbox {
     let size = this.buffer!.length;
     while (size < this.length) size *= 2;
     const buffer = new Array(size);
-    const tags: (MessageTag | undefined)[] = new Array(size);
+    const tags = new Uint8Array(size);
     let n = 0;
     const ring = this.buffer!;
     for (let i = 0; i < this.inRing; i++) {
       const slot = (this.head + i) & (ring.length - 1);
       buffer[n] = ring[slot];
-      tags[n++] = this.tags?.[slot];
+      tags[n++] = this.tags?.[slot] ?? 0;
     }
     for (let chunk: Chunk | null = this.spillHead; chunk !== null; chunk = chunk.next) {
       for (let i = 0; i < chunk.count; i++) {
         buffer[n] = chunk.items[i];
-        tags[n++] = chunk.tags?.[i];
+        tags[n++] = chunk.tags?.[i] ?? 0;
       }
     }
     this.buffer = buffer;
@@ -307,5 +341,12 @@ function doubleRing<T>(ring: T[], head: number, length: number): T[] {
   const bigger = new Array<T>(ring.length * 2);
   const mask = ring.length - 1;
   for (let i = 0; i < length; i++) bigger[i] = ring[(head + i) & mask]!;
+  return bigger;
+}
+
+function doubleTags(tags: Uint8Array, head: number, length: number): Uint8Array {
+  const bigger = new Uint8Array(tags.length * 2);
+  const mask = tags.length - 1;
+  for (let i = 0; i < length; i++) bigger[i] = tags[(head + i) & mask]!;
   return bigger;
 }
