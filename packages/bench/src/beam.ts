@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Sizes, Workload } from './workloads.js';
+import { type Sizes, WARM_UP_RUNS, type Workload } from './workloads.js';
 
 export type BeamId = 'beam-s1' | 'beam-all';
 
@@ -35,7 +35,7 @@ export function runBeam(
     id === 'beam-s1' ? '+S 1 +P 2000000' : '+P 2000000',
     `${BEAM_DIR}${workload.id}.exs`,
     `runs=${runs}`,
-    `warm_up=${workload.warmUp === false ? 0 : 1}`,
+    `warm_up=${workload.warmUp === false ? 0 : WARM_UP_RUNS}`,
     `node=${process.execPath}`,
     ...Object.entries(sizes).map(([key, value]) => `${key}=${value}`),
   ];

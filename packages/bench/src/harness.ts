@@ -9,7 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { type BeamId, lastLine, runBeam } from './beam.js';
 import { collect } from './measure.js';
 import { loadSystem, type SystemId } from './system.js';
-import { type Sizes, scaledSizes, WORKLOADS, type Workload, type WorkloadId } from './workloads.js';
+import {
+  type Sizes,
+  scaledSizes,
+  WARM_UP_RUNS,
+  WORKLOADS,
+  type Workload,
+  type WorkloadId,
+} from './workloads.js';
 
 export type ColumnId = SystemId | BeamId;
 
@@ -61,7 +68,7 @@ export async function runInProcess(request: WorkerRequest): Promise<WorkerResult
   const scale = system.scale?.[workload.id] ?? 1;
   const sizes = scaledSizes(request.sizes, workload, scale);
   try {
-    if (workload.warmUp !== false) await run(sizes);
+    if (workload.warmUp !== false) for (let i = 0; i < WARM_UP_RUNS; i++) await run(sizes);
     const runs: number[][] = [];
     const count = Math.min(request.runs, system.runs?.[workload.id] ?? request.runs);
     for (let i = 0; i < count; i++) {

@@ -4,6 +4,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import type { ColumnId } from './harness.js';
 import { loadSystem } from './system.js';
 import type { TableMeta } from './table.js';
+import { WARM_UP_RUNS } from './workloads.js';
 
 function versionOf(packageJson: URL): string {
   try {
@@ -35,7 +36,7 @@ export async function reportMeta(options: {
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores), ${(totalmem() / 2 ** 30).toFixed(0)} GB, ${type()} ${release()}`,
     `- node ${process.version}; ${versions.join('; ')}`,
-    `- median of ${options.runs} runs per cell, after a warm-up run (none for the 1M spawn, timers and fairness); each Node system and workload in a fresh process; total ${Math.round(options.seconds)} s${options.quick ? '; BENCH_QUICK sizes' : ''}`,
+    `- median of ${options.runs} runs per cell, after ${WARM_UP_RUNS} warm-up runs (none for the 1M spawn, timers and fairness); each Node system and workload in a fresh process; total ${Math.round(options.seconds)} s${options.quick ? '; BENCH_QUICK sizes' : ''}`,
   ];
   const footnotes: string[] = [];
   for (const column of options.columns) {

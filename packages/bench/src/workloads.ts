@@ -26,12 +26,21 @@ export interface Row {
   unit: Unit;
 }
 
+/**
+ * Uncounted runs before the measured ones, for every system alike. A worker builds a
+ * fresh runtime per run, and V8 settles its optimized code only after a few (each new
+ * runtime's fields first look constant to it); one warm-up left the first measured runs
+ * of the message workloads 20-40% below the later ones, for actorkit more than for the
+ * smaller plain-Node baseline. Long-lived services see the settled figures.
+ */
+export const WARM_UP_RUNS = 3;
+
 export interface Workload {
   id: WorkloadId;
   /** The issue's workload number, 1 to 8. */
   number: number;
   rows: (sizes: Sizes) => Row[];
-  /** Runs once, uncounted, before the measured runs. @default true */
+  /** Runs `WARM_UP_RUNS` times, uncounted, before the measured runs. @default true */
   warmUp?: boolean;
   /** Size fields multiplied by a system's `scale` for this workload. */
   scaled?: (keyof Sizes)[];
