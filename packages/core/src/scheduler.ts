@@ -15,7 +15,11 @@ export interface Runnable {
 export interface SchedulerOptions {
   /** Messages a process may handle in one turn before the next process runs. @default 64 */
   budget?: number;
-  /** Longest stretch, in ms, the scheduler runs before giving the event loop a turn. @default 5 */
+  /**
+   * Longest stretch, in ms, the scheduler runs before giving the event loop a turn: about
+   * the most a flood of messages delays I/O and timers on the same Node process. Shorter
+   * slices serve I/O sooner and leave the flood a little less throughput. @default 3
+   */
   sliceMs?: number;
 }
 
@@ -38,7 +42,7 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions = {}) {
     this.budget = options.budget ?? 64;
-    this.sliceMs = options.sliceMs ?? 5;
+    this.sliceMs = options.sliceMs ?? 3;
   }
 
   get idle(): boolean {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Pid, type ReceiveContext, VirtualClock } from '../src/index.js';
 import { deferred, stopRuntimesAfterEach, trackedRuntime } from './support.js';
 
-// Generous on purpose: a slice is ~5 ms, so a starved event loop shows up as seconds,
+// Generous on purpose: a slice is ~3 ms, so a starved event loop shows up as seconds,
 // not as a few ms of noise on a busy 2-core machine.
 const PROMPT_MS = 100;
 

@@ -7,7 +7,6 @@ import {
   Pid,
   type Runtime,
   runtimeOf,
-  TimeoutError,
   type Via,
 } from '@actorkit/core';
 import { addDeadline, attachWatch, sendTagged } from '@actorkit/core/internal';

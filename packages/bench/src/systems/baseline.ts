@@ -192,7 +192,7 @@ export const baseline: NodeSystem = {
   id: 'baseline',
   title: 'plain Node',
   notes: [
-    'ring-buffer mailboxes and a budgeted run loop that yields every 5 ms (as in core.bench.ts); a call is a message carrying a promise `resolve`; timers are one `setTimeout` each; a restart is a `try`/`catch` in the run loop that puts a fresh actor in the crashed one’s place',
+    'ring-buffer mailboxes and a budgeted run loop that yields every 3 ms (as actorkit’s scheduler does by default; shared with core.bench.ts); a call is a message carrying a promise `resolve`; timers are one `setTimeout` each; a restart is a `try`/`catch` in the run loop that puts a fresh actor in the crashed one’s place',
   ],
   run: {
     'spawn-small': (s) => spawnIdle(s.spawnSmall),
