@@ -55,6 +55,27 @@ function tagReader(runtime: Runtime, mailbox?: MailboxOptions) {
 }
 
 /**
+ * A tag reader that monitors `target` on 'monitor' and demonitors it with `flush` on
+ * 'flush' (recording what demonitor returned); it records everything else.
+ */
+function flushingTagReader(runtime: Runtime, target: Pid<any>) {
+  const seen: Seen[] = [];
+  const flushed: boolean[] = [];
+  let ref: Ref | undefined;
+  const pid = runtime.spawn<unknown>({
+    handle(message, ctx) {
+      if (message === 'monitor') ref = ctx.monitor(target);
+      else if (message === 'flush') flushed.push(ctx.demonitor(ref!, { flush: true }));
+      else seen.push({ plain: message });
+    },
+    handleTagged(message, tag) {
+      seen.push({ tagged: message, tag });
+    },
+  });
+  return { pid, seen, flushed };
+}
+
+/**
  * A tag-reading handler that blocks on its first message, 'block', until `release()`,
  * so the test can fill its (bounded) mailbox while it is busy.
  */
@@ -406,19 +427,7 @@ describe('what observers of a tag reader see', () => {
   it("keeps tagged messages' tags and order when demonitor({ flush: true }) removes a Down between them", async () => {
     const { runtime, clock } = virtualRuntime();
     const target = runtime.spawn<unknown>({ handle() {} });
-    const seen: Seen[] = [];
-    let ref: Ref | undefined;
-    const flushed: boolean[] = [];
-    const pid = runtime.spawn<unknown>({
-      handle(message, ctx) {
-        if (message === 'monitor') ref = ctx.monitor(target);
-        else if (message === 'flush') flushed.push(ctx.demonitor(ref!, { flush: true }));
-        else seen.push({ plain: message });
-      },
-      handleTagged(message, tag) {
-        seen.push({ tagged: message, tag });
-      },
-    });
+    const { pid, seen, flushed } = flushingTagReader(runtime, target);
     runtime.send(pid, 'monitor');
     await clock.settle();
     // Queued at once, before the process runs: a, 'flush', b, DOWN, c.
@@ -441,19 +450,8 @@ describe('what observers of a tag reader see', () => {
 
   it('keeps each tag beside its message when the flushed Down sits across the ring wrap-around', async () => {
     const { runtime, clock } = virtualRuntime();
-    const seen: Seen[] = [];
     const target = runtime.spawn<unknown>({ handle() {} });
-    let ref: Ref | undefined;
-    const pid = runtime.spawn<unknown>({
-      handle(message, ctx) {
-        if (message === 'monitor') ref = ctx.monitor(target);
-        else if (message === 'flush') ctx.demonitor(ref!, { flush: true });
-        else seen.push({ plain: message });
-      },
-      handleTagged(message, tag) {
-        seen.push({ tagged: message, tag });
-      },
-    });
+    const { pid, seen } = flushingTagReader(runtime, target);
     // Six handled messages move the head of the 8-slot ring to slot 6, so what follows
     // wraps around to slots 0, 1, … and the flush shifts tags across the wrap.
     runtime.send(pid, 'monitor');
@@ -476,21 +474,11 @@ describe('what observers of a tag reader see', () => {
       { tagged: 4, tag: Cast },
     ]);
   });
+
   it('keeps tags when a flush searches a mailbox that spilled past the ring', async () => {
     const { runtime, clock } = virtualRuntime();
-    const seen: Seen[] = [];
     const target = runtime.spawn<unknown>({ handle() {} });
-    let ref: Ref | undefined;
-    const pid = runtime.spawn<unknown>({
-      handle(message, ctx) {
-        if (message === 'monitor') ref = ctx.monitor(target);
-        else if (message === 'flush') ctx.demonitor(ref!, { flush: true });
-        else seen.push({ plain: message });
-      },
-      handleTagged(message, tag) {
-        seen.push({ tagged: message, tag });
-      },
-    });
+    const { pid, seen } = flushingTagReader(runtime, target);
     runtime.send(pid, 'monitor');
     await clock.settle();
     const expected: Seen[] = [];
