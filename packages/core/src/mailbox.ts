@@ -37,6 +37,11 @@ const INITIAL_SIZE = 8;
  */
 export type MessageTag = new (message: unknown) => unknown;
 
+/** @internal `message` as a reader that does not read tags sees it. */
+export function wrap(message: unknown, tag: MessageTag | undefined): unknown {
+  return tag === undefined ? message : new tag(message);
+}
+
 // Queued tags are stored as one byte each (an index into `tagClasses`), in typed arrays
 // the garbage collector never scans: a flood of casts costs a ninth more memory, not double.
 const tagIds = new Map<MessageTag, number>();
@@ -210,8 +215,7 @@ export class Mailbox {
     }
     const buffer = this.buffer!;
     const slot = (this.head + index) & (buffer.length - 1);
-    const tag = this.tags === null ? undefined : tagClasses[this.tags[slot]!];
-    return tag === undefined ? buffer[slot] : new tag(buffer[slot]);
+    return wrap(buffer[slot], this.tags === null ? undefined : tagClasses[this.tags[slot]!]);
   }
 
   /** Index of the first message from `start` on that `match` accepts, or -1. */
@@ -267,8 +271,9 @@ export class Mailbox {
   }
 
   private grow(buffer: unknown[]): unknown[] {
-    const bigger = doubleRing(buffer, this.head, this.inRing);
-    if (this.tags !== null) this.tags = doubleTags(this.tags, this.head, this.inRing);
+    const { head, inRing, tags } = this;
+    const bigger = copyRing(buffer, head, inRing, new Array(buffer.length * 2));
+    if (tags !== null) this.tags = copyRing(tags, head, inRing, new Uint8Array(tags.length * 2));
     this.head = 0;
     this.buffer = bigger;
     return bigger;
@@ -313,20 +318,14 @@ export class Mailbox {
     if (this.spillHead === null) return;
     let size = this.buffer!.length;
     while (size < this.length) size *= 2;
-    const buffer = new Array(size);
+    const buffer = copyRing(this.buffer!, this.head, this.inRing, new Array(size));
     const tags = new Uint8Array(size);
-    let n = 0;
-    const ring = this.buffer!;
-    for (let i = 0; i < this.inRing; i++) {
-      const slot = (this.head + i) & (ring.length - 1);
-      buffer[n] = ring[slot];
-      tags[n++] = this.tags?.[slot] ?? 0;
-    }
+    if (this.tags !== null) copyRing(this.tags, this.head, this.inRing, tags);
+    let n = this.inRing;
     for (let chunk: Chunk | null = this.spillHead; chunk !== null; chunk = chunk.next) {
-      for (let i = 0; i < chunk.count; i++) {
-        buffer[n] = chunk.items[i];
-        tags[n++] = chunk.tags?.[i] ?? 0;
-      }
+      for (let i = 0; i < chunk.count; i++) buffer[n + i] = chunk.items[i];
+      if (chunk.tags !== null) tags.set(chunk.tags.subarray(0, chunk.count), n);
+      n += chunk.count;
     }
     this.buffer = buffer;
     this.tags = tags;
@@ -336,17 +335,14 @@ export class Mailbox {
   }
 }
 
-/** The `length` items of `ring` from `head` on, at the start of a ring twice its size. */
-function doubleRing<T>(ring: T[], head: number, length: number): T[] {
-  const bigger = new Array<T>(ring.length * 2);
+/** Copies the `length` items of `ring` from `head` on to the start of `into`; returns `into`. */
+function copyRing<A extends { readonly length: number; [index: number]: any }>(
+  ring: A,
+  head: number,
+  length: number,
+  into: A,
+): A {
   const mask = ring.length - 1;
-  for (let i = 0; i < length; i++) bigger[i] = ring[(head + i) & mask]!;
-  return bigger;
-}
-
-function doubleTags(tags: Uint8Array, head: number, length: number): Uint8Array {
-  const bigger = new Uint8Array(tags.length * 2);
-  const mask = tags.length - 1;
-  for (let i = 0; i < length; i++) bigger[i] = tags[(head + i) & mask]!;
-  return bigger;
+  for (let i = 0; i < length; i++) into[i] = ring[(head + i) & mask];
+  return into;
 }

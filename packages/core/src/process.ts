@@ -2,7 +2,7 @@ import type { Dest, Name, ProcessContext, Spawnable, SpawnOptions } from './cont
 import { ExitError, MailboxFullError } from './errors.js';
 import { Crash } from './exit-reason.js';
 import { link, unlink } from './links.js';
-import { Mailbox, type MailboxOptions, type MessageTag, PushResult } from './mailbox.js';
+import { Mailbox, type MailboxOptions, type MessageTag, PushResult, wrap } from './mailbox.js';
 import { demonitor, type MonitorKey, monitor, type Watcher, type WatchNode } from './monitors.js';
 import { Pid } from './pid.js';
 import type { Ref } from './ref.js';
@@ -77,24 +77,17 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
     return this.controller.signal;
   }
 
-  /** Puts `message` in the mailbox and wakes the process if it waits for one. */
-  deliver(message: unknown): boolean {
-    if (this.tracer !== null) this.runtime.runCallback(this.tracer, message);
-    const result = this.mailbox.push(message);
-    if (result !== PushResult.Queued) return this.overflowed(message, result);
-    if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
-    return true;
-  }
-
   /**
-   * Delivers a tagged message (see `Runtime.sendTagged`): as it is, with its tag, to a
-   * process that reads tags; wrapped in the tag's class to any other.
+   * Puts `message` in the mailbox and wakes the process if it waits for one. A tagged
+   * message (see `Runtime.sendTagged`) is queued bare, with its tag, for a process that
+   * reads tags, and wrapped in the tag's class for any other; whoever else sees it (a
+   * tracer, an overflow report) sees it wrapped.
    */
-  deliverTagged(message: unknown, tag: MessageTag): boolean {
-    if (!this.readsTags) return this.deliver(new tag(message));
-    if (this.tracer !== null) this.runtime.runCallback(this.tracer, new tag(message));
+  deliver(message: unknown, tag?: MessageTag): boolean {
+    if (tag !== undefined && !this.readsTags) return this.deliver(new tag(message));
+    if (this.tracer !== null) this.runtime.runCallback(this.tracer, wrap(message, tag));
     const result = this.mailbox.push(message, false, tag);
-    if (result !== PushResult.Queued) return this.overflowed(new tag(message), result);
+    if (result !== PushResult.Queued) return this.overflowed(wrap(message, tag), result);
     if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
     return true;
   }

@@ -6,7 +6,7 @@ import { InvalidArgumentError, NoProcError, RuntimeStoppedError } from './errors
 import { isCrash } from './exit-reason.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link, propagateExit } from './links.js';
-import type { MessageTag } from './mailbox.js';
+import { type MessageTag, wrap } from './mailbox.js';
 import { notifyDown, watch } from './monitors.js';
 import { assertDest, NameTable } from './names.js';
 import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
@@ -180,29 +180,23 @@ export class Runtime {
    * message (returns false) or, with `overflow: 'reject'`, throw `MailboxFullError`.
    */
   send<M>(dest: Dest<M>, message: M): boolean {
-    if (dest instanceof PidClass) {
-      const proc = dest.proc;
-      if (proc?.alive) return proc.deliver(message);
-      this.deadLetter(dest, message, 'noproc');
-      return false;
-    }
-    return this.names.resolve(dest).deliver(message);
+    return this.sendTagged(dest, message, undefined);
   }
 
   /**
    * @internal Sends `message` with a `tag` beside it: a process whose handler reads
    * tags gets the bare message and the tag, any other gets `new tag(message)`. This is
    * how a higher layer marks its protocol's messages (a GenServer's casts) without
-   * allocating an envelope per message.
+   * allocating an envelope per message. Without a tag it is `send`.
    */
-  sendTagged(dest: Dest, message: unknown, tag: MessageTag): boolean {
+  sendTagged(dest: Dest, message: unknown, tag: MessageTag | undefined): boolean {
     if (dest instanceof PidClass) {
       const proc = dest.proc;
-      if (proc?.alive) return proc.deliverTagged(message, tag);
-      this.deadLetter(dest, new tag(message), 'noproc');
+      if (proc?.alive) return proc.deliver(message, tag);
+      this.deadLetter(dest, wrap(message, tag), 'noproc');
       return false;
     }
-    return this.names.resolve(dest).deliverTagged(message, tag);
+    return this.names.resolve(dest).deliver(message, tag);
   }
 
   /**
