@@ -3,63 +3,12 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { collect, perSecond, Samples, signal, until } from '../../core/bench/measure.js';
 import type { Sizes } from './workloads.js';
 
-/** The heap after two full collections, or NaN without `--expose-gc`. */
-export function collect(): number {
-  const gc = globalThis.gc;
-  if (gc === undefined) return Number.NaN;
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
-
-/** Resolves once `condition()` holds, checking once per event-loop turn. */
-export async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await nextTurn();
-}
-
-export function signal(): { done: () => void; finished: Promise<void> } {
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  return { done, finished };
-}
-
-export function perSecond(count: number, started: number): number {
-  return count / ((performance.now() - started) / 1000);
-}
-
-/** Samples in ms, taken while `recording`. */
-export class Samples {
-  private values = new Float64Array(1 << 16);
-  count = 0;
-  recording = true;
-
-  add(ms: number): void {
-    if (!this.recording) return;
-    if (this.count === this.values.length) {
-      const bigger = new Float64Array(this.values.length * 2);
-      bigger.set(this.values);
-      this.values = bigger;
-    }
-    this.values[this.count++] = ms;
-  }
-
-  mean(): number {
-    let sum = 0;
-    for (let i = 0; i < this.count; i++) sum += this.values[i]!;
-    return sum / this.count;
-  }
-
-  percentile(p: number): number {
-    const sorted = this.values.slice(0, this.count).sort();
-    return sorted[Math.min(this.count - 1, Math.floor(this.count * p))] ?? Number.NaN;
-  }
-}
+export { collect, perSecond, Samples, signal, until };
 
 /**
  * Lets periodic timers tick for `sizes.timerSeconds` and returns CPU % of one core, mean

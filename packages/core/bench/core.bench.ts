@@ -18,7 +18,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Handler,
   type Pid,
@@ -26,6 +26,7 @@ import {
   type ReceiveContext,
   Runtime,
 } from '../src/index.js';
+import { collect, Samples, signal, until } from './measure.js';
 import { type PlainBodyActor, PlainHandlerActor, RunLoop, spawnPlainBody } from './plain-actors.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -44,51 +45,11 @@ const TICK_MS = 1_000;
 
 // ---------------------------------------------------------------- measuring helpers
 
-function collect(): number {
-  const gc = globalThis.gc;
-  if (gc === undefined) return Number.NaN;
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await nextTurn();
-  await nextTurn();
-}
-
-function signal(): { done: () => void; finished: Promise<void> } {
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  return { done, finished };
-}
-
-/** Lateness samples in ms, taken while `recording`, and their mean and 99th percentile. */
-class Lateness {
-  private samples = new Float64Array(1 << 20);
-  count = 0;
-  recording = false;
+/** Lateness samples in ms (recorded once the timers run), and timers armed so far. */
+class Lateness extends Samples {
+  override recording = false;
   /** Timers armed for the first time. */
   armed = 0;
-
-  add(ms: number): void {
-    if (!this.recording) return;
-    if (this.count === this.samples.length) {
-      const bigger = new Float64Array(this.samples.length * 2);
-      bigger.set(this.samples);
-      this.samples = bigger;
-    }
-    this.samples[this.count++] = ms;
-  }
-
-  summary(): { mean: number; p99: number } {
-    const sorted = this.samples.slice(0, this.count).sort();
-    let sum = 0;
-    for (const ms of sorted) sum += ms;
-    return { mean: sum / this.count, p99: sorted[Math.floor(this.count * 0.99)] ?? Number.NaN };
-  }
 }
 
 // ---------------------------------------------------------------- workloads
@@ -409,7 +370,8 @@ async function measureTicks(lateness: Lateness, heapBefore: number): Promise<num
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - t0;
   lateness.recording = false;
-  const { mean, p99 } = lateness.summary();
+  const mean = lateness.mean();
+  const p99 = lateness.percentile(0.99);
   const cpuShare = ((cpu.user + cpu.system) / 1000 / wall) * 100;
   return [cpuShare, mean, p99, collect() - heapBefore];
 }
