@@ -24,8 +24,9 @@ interface PendingReceive {
  * to the event loop between slices.
  */
 export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
-  readonly kind = 'body';
-  private started = false;
+  get kind(): 'body' {
+    return 'body';
+  }
   private pending: PendingReceive | null = null;
   private body: ProcessBody<M> | null;
 
@@ -48,15 +49,14 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
     }
     const pending = this.pending;
     if (pending === null) return 0;
-    const mailbox = this.mailbox;
     const index =
       pending.match === undefined
-        ? mailbox.length > 0
+        ? this.length > 0
           ? 0
           : -1
-        : mailbox.findIndex(pending.match, pending.scanned);
+        : this.findIndex(pending.match, pending.scanned);
     if (index === -1) {
-      pending.scanned = mailbox.length;
+      pending.scanned = this.length;
       if (pending.once) this.settle(pending, TIMEOUT);
       else {
         this.idle = true;
@@ -65,7 +65,7 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
       return 0;
     }
     this.handled++;
-    this.settle(pending, mailbox.removeAt(index));
+    this.settle(pending, this.removeAt(index));
     return 1;
   }
 
@@ -104,7 +104,7 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
       if (timeout > 0 && timeout !== Number.POSITIVE_INFINITY) {
         pending.timer = this.runtime.addTimer(timeout, () => this.settle(pending, TIMEOUT), this);
       }
-      if (this.mailbox.length > 0 || pending.once) {
+      if (this.length > 0 || pending.once) {
         if (!this.scheduled) this.runtime.scheduler.schedule(this);
       } else {
         this.idle = true;

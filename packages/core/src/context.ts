@@ -1,4 +1,5 @@
-import type { MailboxOptions, MessageTag } from './mailbox.js';
+import type { MailboxOptions } from './mailbox.js';
+import type { MessageTag } from './message-tag.js';
 import type { Inbox, Timeout } from './messages.js';
 import type { Pid } from './pid.js';
 import type { Ref } from './ref.js';

@@ -10,9 +10,9 @@ import type { Runtime } from './runtime.js';
  * message only after that promise settles: one message at a time, even when async.
  */
 export class HandlerProcess<M> extends Process<M> {
-  readonly kind = 'handler';
-  private started = false;
-  private handler: Handler<M> | null;
+  get kind(): 'handler' {
+    return 'handler';
+  }
 
   constructor(
     runtime: Runtime,
@@ -36,15 +36,14 @@ export class HandlerProcess<M> extends Process<M> {
       this.started = true;
       if (handler.init !== undefined && !this.invoke(() => handler.init!(this))) return 1;
     }
-    const mailbox = this.mailbox;
     let handled = 0;
-    while (mailbox.length > 0) {
+    while (this.length > 0) {
       if (handled === budget) {
         this.runtime.scheduler.schedule(this);
         return handled;
       }
-      const message = mailbox.shift();
-      const tag = mailbox.shiftedTag;
+      const message = this.shift();
+      const tag = this.shiftedTag;
       handled++;
       this.handled++;
       let result: unknown;
@@ -98,7 +97,7 @@ export class HandlerProcess<M> extends Process<M> {
 
   private resume(): void {
     if (!this.alive) return;
-    if (this.mailbox.length > 0) {
+    if (this.length > 0) {
       if (!this.scheduled) this.runtime.scheduler.schedule(this);
     } else {
       this.idle = true;

@@ -5,11 +5,11 @@
  */
 import type { Dest } from './context.js';
 import type { DeadlineNode } from './deadlines.js';
-import type { MessageTag } from './mailbox.js';
+import type { MessageTag } from './message-tag.js';
 import type { Runtime } from './runtime.js';
 
 export type { DeadlineNode } from './deadlines.js';
-export type { MessageTag } from './mailbox.js';
+export type { MessageTag } from './message-tag.js';
 export { attachWatch, detachWatch, type WatchNode } from './monitors.js';
 
 /**

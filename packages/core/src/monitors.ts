@@ -31,7 +31,7 @@ export function demonitor(proc: Process<any>, ref: Ref, flush: boolean): boolean
     proc.monitors!.delete(ref);
     target.monitoredBy?.delete(ref);
   }
-  if (flush) proc.mailbox.removeAll((m) => m instanceof Down && m.ref === ref);
+  if (flush) proc.removeAll((m) => m instanceof Down && m.ref === ref);
   return target !== undefined;
 }
 

@@ -1,8 +1,9 @@
-import type { Dest, Name, ProcessContext, Spawnable, SpawnOptions } from './context.js';
+import type { Dest, Handler, Name, ProcessContext, Spawnable, SpawnOptions } from './context.js';
 import { ExitError, MailboxFullError } from './errors.js';
 import { Crash } from './exit-reason.js';
 import { link, unlink } from './links.js';
-import { Mailbox, type MailboxOptions, type MessageTag, PushResult, wrap } from './mailbox.js';
+import { Mailbox, type MailboxOptions, PushResult } from './mailbox.js';
+import { type MessageTag, wrap } from './message-tag.js';
 import { demonitor, type MonitorKey, monitor, type Watcher, type WatchNode } from './monitors.js';
 import { Pid } from './pid.js';
 import type { Ref } from './ref.js';
@@ -16,17 +17,27 @@ export type ProcessStatus = 'runnable' | 'running' | 'waiting' | 'exiting';
 /**
  * @internal A process: its mailbox, links, monitors and timers, and the context methods
  * its code calls. Subclasses decide how messages are consumed (a body that `receive`s,
- * or a handler called per message). The process object is its own `ctx`, so an idle
- * process costs one object, its PID and an empty mailbox.
+ * or a handler called per message). The process is its own mailbox and its own `ctx`,
+ * so an idle process costs one object and its PID.
  */
-export abstract class Process<M = unknown> implements ProcessContext<M>, Runnable, OwnedTimers {
-  // Fields every message touches come first: V8 lays them out in this order, so they
-  // share a cache line (with 100k processes, misses are most of a timer tick's cost).
+export abstract class Process<M = unknown>
+  extends Mailbox
+  implements ProcessContext<M>, Runnable, OwnedTimers
+{
+  // Fields every message touches come first, after the mailbox's: V8 lays them out in
+  // this order, so they share cache lines (with 100k processes, misses are most of a
+  // timer tick's cost).
   readonly runtime: Runtime;
-  readonly mailbox: Mailbox;
   /** Set while the process is traced: called with every message that enters its mailbox. */
   tracer: ((message: unknown) => void) | null = null;
   scheduled = false;
+  /** True once it ran its first turn (a handler's `init`, or the body's start). */
+  protected started = false;
+  /**
+   * A handler process's handler; null for a body process, and once exited. It is here,
+   * among the hot fields, because V8 would lay a subclass's field out after all of these.
+   */
+  protected handler: Handler<M> | null = null;
   /** True when the next delivered message should put this process on the run queue. */
   idle = false;
   alive = true;
@@ -56,13 +67,13 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
     readonly initialCall: string,
     mailbox: MailboxOptions | undefined,
   ) {
+    super(mailbox);
     this.runtime = runtime;
     this.pid = new Pid(runtime.node, id, 0, this);
-    this.mailbox = new Mailbox(mailbox);
     this.startedAt = runtime.clock.now();
   }
 
-  abstract readonly kind: 'body' | 'handler';
+  abstract get kind(): 'body' | 'handler';
   abstract run(budget: number): number;
   /** Kind-specific clean-up once the process has exited. */
   protected abstract onExit(reason: unknown): void;
@@ -86,7 +97,7 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
   deliver(message: unknown, tag?: MessageTag): boolean {
     if (tag !== undefined && !this.readsTags) return this.deliver(new tag(message));
     if (this.tracer !== null) this.runtime.runCallback(this.tracer, wrap(message, tag));
-    const result = this.mailbox.push(message, false, tag);
+    const result = this.push(message, false, tag);
     if (result !== PushResult.Queued) return this.overflowed(wrap(message, tag), result);
     if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
     return true;
@@ -95,16 +106,14 @@ export abstract class Process<M = unknown> implements ProcessContext<M>, Runnabl
   /** Delivers an `Exit` or `Down`: the runtime's own signals are never dropped by a full mailbox. */
   deliverSignal(message: unknown): void {
     if (this.tracer !== null) this.runtime.runCallback(this.tracer, message);
-    this.mailbox.push(message, true);
+    this.push(message, true);
     if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
   }
 
   private overflowed(message: unknown, result: PushResult): boolean {
-    const mailbox = this.mailbox;
-    const dropped = result === PushResult.QueuedDroppedOldest ? mailbox.evicted : message;
-    mailbox.evicted = undefined;
+    const dropped = result === PushResult.QueuedDroppedOldest ? this.takeEvicted() : message;
     this.runtime.recordOverflow(this, dropped);
-    if (result === PushResult.Rejected) throw new MailboxFullError(this.pid, mailbox.capacity);
+    if (result === PushResult.Rejected) throw new MailboxFullError(this.pid, this.capacity);
     if (result === PushResult.QueuedDroppedOldest) {
       this.onEvicted();
       if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);

@@ -6,7 +6,7 @@ import { InvalidArgumentError, NoProcError, RuntimeStoppedError } from './errors
 import { isCrash } from './exit-reason.js';
 import { HandlerProcess } from './handler-process.js';
 import { exitSignal, link, propagateExit } from './links.js';
-import { type MessageTag, wrap } from './mailbox.js';
+import { type MessageTag, wrap } from './message-tag.js';
 import { notifyDown, watch } from './monitors.js';
 import { assertDest, NameTable } from './names.js';
 import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
@@ -346,8 +346,8 @@ export class Runtime {
       pid: proc.pid,
       kind: proc.kind,
       status: proc.status,
-      mailboxLength: proc.mailbox.length,
-      mailboxDropped: proc.mailbox.dropped,
+      mailboxLength: proc.length,
+      mailboxDropped: proc.dropped,
       links: [...(proc.links ?? [])].map((p) => p.pid),
       monitors: [...(proc.monitors?.values() ?? [])].map((p) => p.pid),
       monitoredBy: [...(proc.monitoredBy?.values() ?? [])].flatMap((w) =>
@@ -434,7 +434,7 @@ export class Runtime {
   recordOverflow(proc: Process<any>, message: unknown): void {
     this.stats.mailboxDrops++;
     if (this.events.has('mailboxOverflow')) {
-      const { overflow: policy, capacity } = proc.mailbox;
+      const { overflow: policy, capacity } = proc;
       this.events.emit('mailboxOverflow', { pid: proc.pid, message, policy, capacity });
     }
   }
@@ -463,9 +463,9 @@ export class Runtime {
     proc.finish(reason);
     this.stats.exited++;
     if (this.events.has('deadLetter')) {
-      for (const message of proc.mailbox.drain()) this.deadLetter(proc.pid, message, 'exited');
+      for (const message of proc.drain()) this.deadLetter(proc.pid, message, 'exited');
     } else {
-      this.stats.deadLetters += proc.mailbox.drain().length;
+      this.stats.deadLetters += proc.drain().length;
     }
     this.emitExit(proc, reason);
     this.table.delete(proc.pid.id);
