@@ -21,14 +21,36 @@ export interface Clock {
    * disarming, so setting and cancelling timers at a high rate does not churn Node timers.
    */
   holdAlarm?(hold: boolean): void;
+  /**
+   * How many ms late the runtime may let its alarm go off after one that fired many
+   * timers at once (64 or more), so that a busy timer queue wakes the event loop once
+   * every few ms instead of every ms, each wake-up serving more timers. A timer is never
+   * early. @default 0
+   */
+  readonly timerSlackMs?: number;
   /** @internal Called by a runtime that adopts this clock. */
   attach?(isIdle: () => boolean): void;
 }
 
+/** Options for {@link RealClock}. */
+export interface RealClockOptions {
+  /** See `Clock.timerSlackMs`; 0 makes every alarm as prompt as Node allows. @default 3 */
+  timerSlackMs?: number;
+}
+
 /** The real, monotonic clock (`performance.now()`), with one Node timer for the alarm. */
 export class RealClock implements Clock {
+  readonly timerSlackMs: number;
   private handle: NodeJS.Timeout | undefined;
   private held = true;
+
+  constructor(options: RealClockOptions = {}) {
+    const slack = options.timerSlackMs ?? 3;
+    if (!Number.isFinite(slack) || slack < 0) {
+      throw new InvalidArgumentError('timerSlackMs', 'a finite number >= 0', slack);
+    }
+    this.timerSlackMs = slack;
+  }
 
   now(): number {
     return performance.now();

@@ -7,6 +7,7 @@ import type { TimerRef, TimerService } from './timers.js';
  * and removing allocate nothing.
  */
 export interface DeadlineNode {
+  /** When it expires on the runtime's clock; Infinity until it is stamped. */
   deadline: number;
   /** The queue holding it (internal), or null. */
   deadlineQueue: object | null;
@@ -20,6 +21,10 @@ export interface DeadlineNode {
 export class DeadlineQueue {
   head: DeadlineNode | null = null;
   tail: DeadlineNode | null = null;
+  /** The first node not yet stamped; every node after it is unstamped too. */
+  unstamped: DeadlineNode | null = null;
+  /** True while it is on the list of queues to stamp. */
+  listed = false;
   timer: TimerRef | null = null;
 
   constructor(readonly ms: number) {}
@@ -32,16 +37,30 @@ export class DeadlineQueue {
  * and touches no timer: a million sequential calls arm about one timer every `ms`
  * instead of setting and cancelling one per call. The timer is weak; the queue keeps
  * the host process alive only while it has nodes.
+ *
+ * Adding a node reads no clock: the scheduler's run stamps every node still pending at
+ * its end, with one clock reading (see `stamp`). A call answered within the run that
+ * made it, the usual case, never reads the clock. A deadline therefore counts from the
+ * end of that run: never early, at most a slice late, and exact on a `VirtualClock`.
  */
 export class Deadlines {
   private readonly queues = new Map<number, DeadlineQueue>();
   private last: DeadlineQueue | null = null;
+  /** Queues with unstamped nodes, or that had some since the last `stamp`. */
+  private readonly toStamp: DeadlineQueue[] = [];
+  private unstampedCount = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly timers: TimerService,
+    private readonly wake: () => void,
     private readonly reportError: (error: unknown) => void,
   ) {}
+
+  /** True when nodes wait for `stamp`. */
+  get hasUnstamped(): boolean {
+    return this.unstampedCount > 0;
+  }
 
   add(node: DeadlineNode, ms: number): void {
     let queue = this.last;
@@ -49,7 +68,7 @@ export class Deadlines {
       queue = this.queues.get(ms) ?? this.open(ms);
       this.last = queue;
     }
-    node.deadline = this.clock.now() + ms;
+    node.deadline = Number.POSITIVE_INFINITY;
     node.deadlineQueue = queue;
     node.nextDeadline = null;
     node.prevDeadline = queue.tail;
@@ -61,12 +80,36 @@ export class Deadlines {
       queue.tail.nextDeadline = node;
     }
     queue.tail = node;
+    if (queue.unstamped === null) queue.unstamped = node;
+    if (!queue.listed) {
+      queue.listed = true;
+      this.toStamp.push(queue);
+    }
+    if (this.unstampedCount++ === 0) this.wake();
+  }
+
+  /** Stamps every node added since the last call: each expires its queue's `ms` after `now`. */
+  stamp(now: number): void {
+    for (const queue of this.toStamp) {
+      for (let node = queue.unstamped; node !== null; node = node.nextDeadline) {
+        node.deadline = now + queue.ms;
+      }
+      queue.unstamped = null;
+      queue.listed = false;
+    }
+    this.toStamp.length = 0;
+    this.unstampedCount = 0;
   }
 
   remove(node: DeadlineNode): void {
     const queue = node.deadlineQueue as DeadlineQueue | null;
     if (queue === null) return;
     const { prevDeadline, nextDeadline } = node;
+    // A queue emptied of its unstamped nodes stays listed until the next `stamp`.
+    if (node.deadline === Number.POSITIVE_INFINITY) {
+      this.unstampedCount--;
+      if (queue.unstamped === node) queue.unstamped = nextDeadline;
+    }
     if (prevDeadline === null) queue.head = nextDeadline;
     else prevDeadline.nextDeadline = nextDeadline;
     if (nextDeadline === null) queue.tail = prevDeadline;
@@ -98,7 +141,9 @@ export class Deadlines {
     }
     if (queue.head !== null) {
       // An `expire` that added a node of this length may have armed the timer already.
-      if (queue.timer === null) this.arm(queue, queue.head.deadline - now);
+      // An unstamped head expires at least `ms` from now.
+      const next = queue.head === queue.unstamped ? queue.ms : queue.head.deadline - now;
+      if (queue.timer === null) this.arm(queue, next);
     } else {
       // Idle for a whole timeout: forget the queue, so one-off lengths do not pile up.
       this.queues.delete(queue.ms);

@@ -1,4 +1,4 @@
-export { type Clock, RealClock, VirtualClock } from './clock.js';
+export { type Clock, RealClock, type RealClockOptions, VirtualClock } from './clock.js';
 export type {
   Dest,
   Handler,

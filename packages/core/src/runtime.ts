@@ -119,10 +119,16 @@ export class Runtime {
     this.node = options.node ?? nextNode++;
     this.clock = options.clock ?? new RealClock();
     this.scheduler = new Scheduler(options);
-    this.timers = new TimerService(this.clock, (entry, owner) => this.fireTimer(entry, owner));
-    this.deadlines = new Deadlines(this.clock, this.timers, (error) =>
-      this.reportWatcherError(error, 'timeout'),
+    this.timers = new TimerService(this.clock, this.scheduler, (entry, owner) =>
+      this.fireTimer(entry, owner),
     );
+    this.deadlines = new Deadlines(
+      this.clock,
+      this.timers,
+      () => this.scheduler.wake(),
+      (error) => this.reportWatcherError(error, 'timeout'),
+    );
+    this.scheduler.afterRun = () => this.stampPending();
     this.initPid = new PidClass(this.node, 0, 0, null);
     this.clock.attach?.(() => this.scheduler.idle);
   }
@@ -523,6 +529,14 @@ export class Runtime {
     } else {
       this.deadLetter(entry.dest, entry.message, 'noproc');
     }
+  }
+
+  /** Starts the timers and call deadlines set during the run that just ended, all at once. */
+  private stampPending(): void {
+    if (!this.timers.hasStaged && !this.deadlines.hasUnstamped) return;
+    const now = this.clock.now();
+    this.timers.placeStaged(now);
+    this.deadlines.stamp(now);
   }
 
   private timerEntry(ref: TimerRef): TimerEntry | null {

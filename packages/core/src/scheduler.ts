@@ -31,6 +31,11 @@ export interface SchedulerOptions {
  * turn however many messages are flowing (BEAM's reductions, measured in time).
  */
 export class Scheduler {
+  /**
+   * Called at the end of every run of the queue. The runtime stamps there what was set
+   * during the run (timers, call deadlines) with one clock reading for all of them.
+   */
+  afterRun: (() => void) | null = null;
   private ring: (Runnable | undefined)[] = new Array(16);
   private head = 0;
   private length = 0;
@@ -55,6 +60,23 @@ export class Scheduler {
     this.ring[(this.head + this.length) & (this.ring.length - 1)] = process;
     this.length++;
     if (!this.armed) this.arm();
+  }
+
+  /**
+   * Makes sure a run happens soon, even with no process to run, so that `afterRun` comes:
+   * for work set from outside any process that waits to be stamped.
+   */
+  wake(): void {
+    if (!this.armed) this.arm();
+  }
+
+  /**
+   * Starts a new slice now: the runtime's timer alarm is a fresh macrotask, so processes
+   * it wakes run in microtasks right after it instead of waiting for `setImmediate`.
+   */
+  beginSlice(now: number): void {
+    this.sliceStart = now;
+    this.armsUnchecked = 0;
   }
 
   /** Forgets every queued process (the runtime is stopping). */
@@ -98,6 +120,7 @@ export class Scheduler {
       }
     }
     this.armed = false;
+    this.afterRun?.();
     if (this.length > 0) {
       this.armed = true;
       setImmediate(this.startSlice);

@@ -25,6 +25,8 @@ export class TimerRef extends Ref {
 const FREE = 0;
 const IN_WHEEL = 1;
 const IN_OVERFLOW = 2;
+/** Set during a run of processes, waiting for the run's end to be stamped (see `place`). */
+const STAGED = 3;
 
 /**
  * @internal One timer: a message to deliver, or a callback to run. Entries are pooled
@@ -34,7 +36,7 @@ const IN_OVERFLOW = 2;
 export class TimerEntry {
   /** Due time rounded up to a whole ms: its wheel slot. */
   at = 0;
-  /** Exact due time. */
+  /** Exact due time; the delay itself while the timer is staged. */
   due = 0;
   /** Insertion order, for ties among far timers. */
   seq = 0;
@@ -70,15 +72,29 @@ const WHEEL_MASK = WHEEL_SIZE - 1;
 /** An extra slot for timers due at a millisecond the wheel has already passed. */
 const OVERDUE = WHEEL_SIZE;
 const POOL_LIMIT = 65_536;
+/** An alarm that fired at least this many timers marks the queue busy (see `Clock.timerSlackMs`). */
+const BUSY_ALARM = 64;
+
+/** @internal What the timer queue needs from the scheduler. */
+export interface TimerWaker {
+  /** A timer was staged: a run must come soon, and with it `placeStaged`. */
+  wake(): void;
+  /** The alarm went off at `now`: a fresh macrotask. */
+  beginSlice(now: number): void;
+}
 
 /**
  * @internal The runtime's timer queue: a timing wheel of 1 ms slots covering the next
  * 4 s, plus a heap for timers further out that move into the wheel as it turns (call
  * timeouts of 5 s live there: cancelling removes them at once, so a million calls per
- * second leave nothing behind). A
- * million pending timers cost a million small pooled objects and one clock alarm,
- * never a million Node timers. Timers due in the same millisecond fire in the order
- * they were set.
+ * second leave nothing behind). A million pending timers cost a million small pooled
+ * objects and one clock alarm, never a million Node timers. Timers due in the same
+ * millisecond fire in the order they were set.
+ *
+ * A new timer is staged, not placed: the scheduler's run that set it ends with
+ * `placeStaged`, which reads the clock once for every timer set in the run (a clock read
+ * costs about as much as the rest of a periodic tick). A timer therefore counts from the
+ * end of that run: never early, at most a slice late, and exact on a `VirtualClock`.
  */
 export class TimerService {
   private readonly heads: (TimerEntry | null)[] = new Array(WHEEL_SIZE + 1).fill(null);
@@ -99,15 +115,32 @@ export class TimerService {
   pending = 0;
   /** Pending timers that are not weak, plus `hold` calls not yet released. */
   private holds = 0;
+  private stagedHead: TimerEntry | null = null;
+  private stagedTail: TimerEntry | null = null;
+  /** Timers the running alarm has fired so far. */
+  private firedThisAlarm = 0;
+  /** Set when the last alarm fired many timers: the next may go off `slack` ms late. */
+  private busy = false;
+  private readonly slack: number;
 
   constructor(
     private readonly clock: Clock,
+    private readonly waker: TimerWaker,
     private readonly deliver: (entry: TimerEntry, owner: OwnedTimers | null) => void,
   ) {
     this.cursor = Math.floor(clock.now());
+    this.slack = clock.timerSlackMs ?? 0;
   }
 
-  /** Sets a timer `delay` ms from now; returns a ref to it. */
+  /** True when timers wait for `placeStaged`. */
+  get hasStaged(): boolean {
+    return this.stagedHead !== null;
+  }
+
+  /**
+   * Sets a timer `delay` ms from the end of the current run (see the class doc); returns
+   * a ref to it.
+   */
   add(
     delay: number,
     dest: unknown,
@@ -123,30 +156,27 @@ export class TimerService {
     entry.message = message;
     entry.callback = callback;
     entry.weak = weak;
-    const now = this.clock.now();
-    const due = now + delay;
-    entry.due = due;
-    if (this.pending++ === 0 && this.inWheel === 0) {
-      this.cursor = Math.max(this.cursor, Math.floor(now));
-    }
+    this.pending++;
     if (!weak) this.hold();
-    const at = Math.ceil(due);
-    entry.at = at;
-    entry.seq = this.seq++;
-    if (at < (this.firing ? this.cursor + 1 : this.cursor)) this.toSlot(entry, OVERDUE);
-    else if (at - this.cursor < WHEEL_SIZE) this.toSlot(entry, at & WHEEL_MASK);
-    else this.toOverflow(entry);
     if (owner !== null) this.own(entry, owner);
-    if (at < this.alarmAt) this.arm(at);
+    this.stage(entry, delay);
     return ref;
+  }
+
+  /** Places every staged timer: each is due its delay after `now`. */
+  placeStaged(now: number): void {
+    for (let entry = this.stagedHead; entry !== null; entry = this.stagedHead) {
+      this.stagedHead = entry.next;
+      entry.prev = entry.next = null;
+      this.place(entry, now);
+    }
+    this.stagedTail = null;
   }
 
   /** The entry `ref` names, if it is still pending. */
   pendingEntry(ref: TimerRef): TimerEntry | null {
     const entry = ref.entry;
-    return entry !== null &&
-      entry.generation === ref.generation &&
-      (entry.state === IN_WHEEL || entry.state === IN_OVERFLOW)
+    return entry !== null && entry.generation === ref.generation && entry.state !== FREE
       ? entry
       : null;
   }
@@ -159,6 +189,10 @@ export class TimerService {
       this.recycle(entry);
     } else if (entry.state === IN_OVERFLOW) {
       removeHeap(this.overflow, entry);
+      this.retire(entry);
+      this.recycle(entry);
+    } else if (entry.state === STAGED) {
+      this.unlinkStaged(entry);
       this.retire(entry);
       this.recycle(entry);
     } else {
@@ -180,8 +214,9 @@ export class TimerService {
     if (this.holds > 0 && --this.holds === 0) this.clock.holdAlarm?.(false);
   }
 
-  /** Milliseconds until `entry` fires. */
+  /** Milliseconds until `entry` fires: all of its delay while it is staged. */
   remaining(entry: TimerEntry): number {
+    if (entry.state === STAGED) return entry.due;
     return Math.max(0, entry.due - this.clock.now());
   }
 
@@ -205,6 +240,10 @@ export class TimerService {
       entry.heapIndex = -1;
       this.retire(entry);
     }
+    for (let entry = this.stagedHead; entry !== null; entry = this.stagedHead) {
+      this.unlinkStaged(entry);
+      this.retire(entry);
+    }
     this.pending = 0;
     if (close) this.holds = 0;
     this.alarmAt = Number.POSITIVE_INFINITY;
@@ -213,7 +252,10 @@ export class TimerService {
 
   private readonly onAlarm = (): void => {
     this.alarmAt = Number.POSITIVE_INFINITY;
-    const end = Math.floor(this.clock.now());
+    const now = this.clock.now();
+    this.waker.beginSlice(now);
+    this.firedThisAlarm = 0;
+    const end = Math.floor(now);
     this.fireOverdue();
     while (this.cursor <= end) {
       if (this.inWheel === 0) {
@@ -227,6 +269,7 @@ export class TimerService {
       this.fireOverdue();
       this.migrate();
     }
+    this.busy = this.firedThisAlarm >= BUSY_ALARM;
     if (this.pending === 0) {
       this.clear();
       return;
@@ -258,6 +301,7 @@ export class TimerService {
   }
 
   private fire(entry: TimerEntry): void {
+    this.firedThisAlarm++;
     const owner = entry.owner;
     this.unlinkWheel(entry);
     this.retire(entry);
@@ -281,6 +325,45 @@ export class TimerService {
       removeHeap(overflow, entry);
       this.toSlot(entry, entry.at & WHEEL_MASK);
     }
+  }
+
+  private stage(entry: TimerEntry, delay: number): void {
+    entry.state = STAGED;
+    entry.due = delay;
+    entry.prev = this.stagedTail;
+    entry.next = null;
+    if (this.stagedTail === null) {
+      this.stagedHead = entry;
+      this.waker.wake();
+    } else {
+      this.stagedTail.next = entry;
+    }
+    this.stagedTail = entry;
+  }
+
+  private unlinkStaged(entry: TimerEntry): void {
+    const { prev, next } = entry;
+    if (prev === null) this.stagedHead = next;
+    else prev.next = next;
+    if (next === null) this.stagedTail = prev;
+    else next.prev = prev;
+    entry.prev = entry.next = null;
+  }
+
+  /** Puts a staged timer in the wheel or the far-timer heap, due its delay after `now`. */
+  private place(entry: TimerEntry, now: number): void {
+    const due = now + entry.due;
+    entry.due = due;
+    if (this.inWheel === 0 && this.overdue === 0 && this.overflow.length === 0) {
+      this.cursor = Math.max(this.cursor, Math.floor(now));
+    }
+    const at = Math.ceil(due);
+    entry.at = at;
+    entry.seq = this.seq++;
+    if (at < (this.firing ? this.cursor + 1 : this.cursor)) this.toSlot(entry, OVERDUE);
+    else if (at - this.cursor < WHEEL_SIZE) this.toSlot(entry, at & WHEEL_MASK);
+    else this.toOverflow(entry);
+    if (at < this.alarmAt) this.arm(at);
   }
 
   private toSlot(entry: TimerEntry, slot: number): void {
@@ -362,7 +445,7 @@ export class TimerService {
 
   private arm(at: number): void {
     this.alarmAt = at;
-    this.clock.setAlarm(at, this.onAlarm);
+    this.clock.setAlarm(this.busy ? at + this.slack : at, this.onAlarm);
   }
 }
 

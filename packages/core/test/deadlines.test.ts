@@ -342,6 +342,77 @@ describe('expire() that throws', () => {
   });
 });
 
+/** A virtual clock that counts its readings, and records whether its alarm is held. */
+class CountingClock extends HoldClock {
+  reads = 0;
+
+  override now(): number {
+    this.reads++;
+    return super.now();
+  }
+}
+
+describe('stamping deadlines', () => {
+  it('never reads the clock for nodes removed before the run that added them ends', async () => {
+    const clock = new CountingClock();
+    const runtime = trackedRuntime({ clock });
+    const log: [string, number][] = [];
+    const first = new TestNode('first', log, clock);
+    addDeadline(runtime, first, 100); // arms the length's timer
+    removeDeadline(runtime, first);
+    await clock.settle();
+    clock.reads = 0;
+    for (let i = 0; i < 100; i++) {
+      const node = new TestNode(`n${i}`, log, clock);
+      addDeadline(runtime, node, 100);
+      removeDeadline(runtime, node);
+    }
+    await clock.settle();
+    expect(clock.reads).toBe(0);
+  });
+
+  it('stamps the nodes still pending when the run ends, with one clock reading', async () => {
+    const clock = new CountingClock();
+    const runtime = trackedRuntime({ clock });
+    const log: [string, number][] = [];
+    await clock.advance(5);
+    const nodes = [0, 1, 2].map((i) => new TestNode(`n${i}`, log, clock));
+    for (const node of nodes) addDeadline(runtime, node, 100);
+    expect(nodes.map((node) => node.deadline)).toEqual([Infinity, Infinity, Infinity]);
+    clock.reads = 0;
+    await clock.settle();
+    expect(nodes.map((node) => node.deadline)).toEqual([105, 105, 105]);
+    expect(clock.reads).toBe(1);
+    await clock.advance(100);
+    expect(log).toEqual([
+      ['n0', 105],
+      ['n1', 105],
+      ['n2', 105],
+    ]);
+  });
+
+  it('does not expire a node that the same alarm added, before it is stamped', async () => {
+    const { clock, expired, node, add } = world();
+    // The 10 ms queue fires first; its expiry adds `c` to the 5 ms queue, which fires
+    // next in the same alarm and must leave `c` for its own deadline.
+    add(
+      node('a', () => add(node('c'), 5)),
+      10,
+    );
+    await clock.advance(5);
+    add(node('b'), 5);
+    await clock.advance(5);
+    expect(expired).toEqual([
+      ['a', 10],
+      ['b', 10],
+    ]);
+    await clock.advance(4);
+    expect(expired).toHaveLength(2);
+    await clock.advance(1);
+    expect(expired.at(-1)).toEqual(['c', 15]);
+  });
+});
+
 describe('deadline timers and the host process', () => {
   it('holds the clock alarm exactly while some node is pending', async () => {
     const { clock, node, add, remove } = world();

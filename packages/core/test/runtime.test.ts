@@ -2,6 +2,7 @@ import { spawn as spawnChild } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -226,6 +227,7 @@ describe('stop()', () => {
       await ctx.receive({ timeout: 60_000 });
     });
     runtime.sendAfter(pid, 'later', 60_000);
+    await nextTurn(); // the alarm is armed when the scheduler's run ends
     expect(activeNodeTimeouts()).toBe(before + 1);
     await runtime.stop();
     expect(activeNodeTimeouts()).toBe(before);

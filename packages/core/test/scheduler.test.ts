@@ -260,3 +260,28 @@ describe('scheduler budget', () => {
     expect(log).toEqual(Array.from({ length: 100 }, (_, i) => [`a${i}`, `b${i}`]).flat());
   });
 });
+
+describe('scheduler and the timer alarm', () => {
+  it('runs the processes an alarm wakes right after it, before setImmediate callbacks', async () => {
+    const runtime = trackedRuntime();
+    const order: string[] = [];
+    const { promise, resolve } = deferred();
+    let ticks = 0;
+    // The callback, due in the same millisecond and set first, queues an immediate as
+    // the alarm goes off; the tick's handler must not wait behind it.
+    const next = (ctx: { sendAfter(message: 'tick', ms: number): unknown }): void => {
+      runtime.callAfter(1, () => setImmediate(() => order.push('immediate')));
+      ctx.sendAfter('tick', 1);
+    };
+    runtime.spawn<'tick'>({
+      init: next,
+      handle(_tick, ctx) {
+        order.push('tick');
+        if (++ticks < 20) next(ctx);
+        else setImmediate(resolve);
+      },
+    });
+    await promise;
+    expect(order).toEqual(Array.from({ length: 20 }, () => ['tick', 'immediate']).flat());
+  });
+});

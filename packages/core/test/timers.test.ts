@@ -1,17 +1,19 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type Clock,
   type DeadLetterEvent,
   InvalidArgumentError,
   type Pid,
+  RealClock,
   Registry,
   Runtime,
   TIMEOUT,
   type TimerRef,
   VirtualClock,
 } from '../src/index.js';
-import { stopRuntimesAfterEach, trackedRuntime, virtualRuntime } from './support.js';
+import { deferred, stopRuntimesAfterEach, trackedRuntime, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach();
 
@@ -467,18 +469,145 @@ describe('the periodic pattern (a handler re-arming sendAfter to itself)', () =>
   });
 });
 
+/** A virtual clock that counts its readings. */
+class CountingClock extends VirtualClock {
+  reads = 0;
+
+  override now(): number {
+    this.reads++;
+    return super.now();
+  }
+}
+
+describe('timers set during a run', () => {
+  it('read the clock once for all the timers the run sets', async () => {
+    const clock = new CountingClock();
+    const runtime = trackedRuntime({ clock });
+    const pid = runtime.spawn<number>({
+      handle(count, ctx) {
+        for (let i = 0; i < (count as number); i++) ctx.sendAfter(i, 100 + i);
+      },
+    });
+    await clock.settle();
+    clock.reads = 0;
+    runtime.send(pid, 1000);
+    await clock.settle();
+    expect(clock.reads).toBe(1);
+    expect(runtime.processInfo(pid)?.pendingTimers).toBe(1000);
+  });
+
+  it('count from the end of the run that set them: never early (real clock)', async () => {
+    const runtime = trackedRuntime();
+    const { promise, resolve } = deferred<number>();
+    let ranUntil = 0;
+    const pid = runtime.spawn<'start' | 'ring'>({
+      handle(message, ctx) {
+        if (message === 'ring') return resolve(performance.now());
+        ctx.sendAfter('ring', 10);
+        const until = performance.now() + 15; // a long handler: the run ends 15 ms later
+        while (performance.now() < until);
+        ranUntil = performance.now();
+      },
+    });
+    runtime.send(pid, 'start');
+    expect(await promise).toBeGreaterThanOrEqual(ranUntil + 10);
+  });
+
+  it('report their whole delay to readTimer and cancelTimer until the run ends', async () => {
+    const { runtime, clock } = virtualRuntime();
+    const seen: unknown[] = [];
+    const left: (number | false)[] = [];
+    const pid = runtime.spawn<string>({
+      handle(message, ctx) {
+        if (message !== 'go') return void seen.push(message);
+        const kept = ctx.sendAfter('kept', 250);
+        const dropped = ctx.sendAfter('dropped', 100);
+        left.push(runtime.readTimer(kept), ctx.cancelTimer(dropped), runtime.readTimer(dropped));
+      },
+    });
+    runtime.send(pid, 'go');
+    await clock.advance(249);
+    expect(left).toEqual([250, 100, false]);
+    expect(seen).toEqual([]);
+    await clock.advance(1);
+    expect(seen).toEqual(['kept']);
+  });
+
+  it('die with a process that exits in the run that set them', async () => {
+    const { runtime, clock } = virtualRuntime();
+    const pid = runtime.spawn<'go'>({
+      handle(_message, ctx) {
+        ctx.sendAfter('go', 10);
+        throw new Error('boom');
+      },
+    });
+    runtime.send(pid, 'go');
+    await clock.advance(100);
+    expect(runtime.isAlive(pid)).toBe(false);
+    expect((runtime.timers as unknown as { pending: number }).pending).toBe(0);
+  });
+});
+
+/** A virtual clock with timer slack, recording where the runtime sets its alarm. */
+class SlackClock extends VirtualClock {
+  readonly timerSlackMs = 3;
+  alarms: number[] = [];
+
+  override setAlarm(at: number, onAlarm: () => void): void {
+    this.alarms.push(at);
+    super.setAlarm(at, onAlarm);
+  }
+}
+
+describe('timer slack (Clock.timerSlackMs)', () => {
+  it('lets the alarm after one that fired 64 timers go off up to the slack late, never early', async () => {
+    const clock = new SlackClock();
+    const runtime = trackedRuntime({ clock });
+    const { pid, seen } = recorder(runtime);
+    for (let i = 0; i < 64; i++) runtime.sendAfter(pid, i, 10);
+    runtime.sendAfter(pid, 'next', 11);
+    await clock.advance(10);
+    expect(seen).toHaveLength(64);
+    expect(clock.alarms.at(-1)).toBe(14);
+    await clock.advance(4);
+    expect(seen.at(-1)).toEqual(['next', 14]);
+  });
+
+  it('keeps alarms exact after one that fired fewer than 64 timers', async () => {
+    const clock = new SlackClock();
+    const runtime = trackedRuntime({ clock });
+    const { pid, seen } = recorder(runtime);
+    for (let i = 0; i < 63; i++) runtime.sendAfter(pid, i, 10);
+    runtime.sendAfter(pid, 'next', 11);
+    await clock.advance(11);
+    expect(clock.alarms.at(-1)).toBe(11);
+    expect(seen.at(-1)).toEqual(['next', 11]);
+  });
+
+  it('is 3 ms on a RealClock by default, 0 on a VirtualClock, and must be a finite number >= 0', () => {
+    expect(new RealClock().timerSlackMs).toBe(3);
+    expect(new RealClock({ timerSlackMs: 0 }).timerSlackMs).toBe(0);
+    expect((new VirtualClock() as Clock).timerSlackMs).toBeUndefined();
+    expect(() => new RealClock({ timerSlackMs: -1 })).toThrow(InvalidArgumentError);
+    expect(() => new RealClock({ timerSlackMs: -1 })).toThrow(/timerSlackMs/);
+  });
+});
+
 describe('sendAfter() at scale (real clock)', () => {
   it('holds 1,000,000 pending timers on a single Node timer, and cancels them cheaply', async () => {
     const runtime = trackedRuntime();
     const target: Pid<number> = runtime.spawn({ handle() {} });
-    const before = activeNodeTimeouts();
+    const setTimeoutCalls = vi.spyOn(globalThis, 'setTimeout');
     const refs: TimerRef[] = new Array(1_000_000);
     for (let i = 0; i < refs.length; i++) {
       // Spread over 1000 distinct due times, all far in the future.
       refs[i] = runtime.sendAfter(target, i, 60_000 + (i % 1000));
     }
-    const during = activeNodeTimeouts();
-    expect(during - before).toBe(1);
+    // New timers start counting, and arm the alarm, when the scheduler's run ends.
+    await nextTurn();
+    expect(setTimeoutCalls).toHaveBeenCalledTimes(1);
+    setTimeoutCalls.mockRestore();
+    const before = activeNodeTimeouts() - 1;
     expect(runtime.processInfo(target)?.pendingTimers).toBe(1_000_000);
 
     const started = performance.now();
