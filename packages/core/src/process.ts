@@ -103,6 +103,17 @@ export abstract class Process<M = unknown>
     return true;
   }
 
+  /** @internal See `TimerService.warm`: the fields span the object, and the handler's header. */
+  warm(): number {
+    const handler = this.handler;
+    return (
+      this.length +
+      this.handled +
+      this.timerCount +
+      (handler !== null && handler.handle !== undefined ? 1 : 0)
+    );
+  }
+
   /** Delivers an `Exit` or `Down`: the runtime's own signals are never dropped by a full mailbox. */
   deliverSignal(message: unknown): void {
     if (this.tracer !== null) this.runtime.runCallback(this.tracer, message);

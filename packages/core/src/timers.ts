@@ -65,6 +65,8 @@ export class TimerEntry {
 export interface OwnedTimers {
   timersHead: TimerEntry | null;
   timerCount: number;
+  /** Reads a field on each cache line a delivery to it touches (see `TimerService.warm`). */
+  warm(): number;
 }
 
 const WHEEL_SIZE = 4096;
@@ -122,6 +124,8 @@ export class TimerService {
   /** Set when the last alarm fired many timers: the next may go off `slack` ms late. */
   private busy = false;
   private readonly slack: number;
+  /** What `warm` read, kept so that the compiler cannot drop the reads. */
+  private warmth = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -280,6 +284,7 @@ export class TimerService {
 
   /** Fires a slot's timers in order; timers set meanwhile for the same ms wait as overdue. */
   private fireSlot(slot: number): void {
+    this.warm(this.heads[slot]!);
     this.firing = true;
     try {
       for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!)
@@ -298,6 +303,20 @@ export class TimerService {
     for (let left = this.overdue; left > 0 && this.heads[OVERDUE] !== null; left--) {
       this.fire(this.heads[OVERDUE]!);
     }
+  }
+
+  /**
+   * Reads every timer of a slot and its owner before any of them fires. With 100k
+   * periodic processes each is out of cache by its next tick; these reads do not depend
+   * on one another, so the CPU overlaps their misses, and firing then finds the owners
+   * in cache instead of missing on each in turn.
+   */
+  private warm(head: TimerEntry | null): void {
+    let sum = 0;
+    for (let entry = head; entry !== null; entry = entry.next) {
+      if (entry.owner !== null) sum += entry.owner.warm();
+    }
+    this.warmth = sum;
   }
 
   private fire(entry: TimerEntry): void {

@@ -548,6 +548,25 @@ describe('timers set during a run', () => {
   });
 });
 
+describe('firing a millisecond of timers', () => {
+  it('reads every owner of the due timers before delivering to any (cache warming)', async () => {
+    const { runtime, clock } = virtualRuntime();
+    const log: string[] = [];
+    for (const name of ['a', 'b', 'c']) {
+      const pid = runtime.spawn({ handle: () => void log.push(`deliver ${name}`) });
+      const proc = (pid as unknown as { proc: { warm(): number } }).proc;
+      const warm = proc.warm.bind(proc);
+      proc.warm = () => {
+        log.push(`warm ${name}`);
+        return warm();
+      };
+      runtime.sendAfter(pid, 'tick', 10);
+    }
+    await clock.advance(10);
+    expect(log).toEqual(['warm a', 'warm b', 'warm c', 'deliver a', 'deliver b', 'deliver c']);
+  });
+});
+
 /** A virtual clock with timer slack, recording where the runtime sets its alarm. */
 class SlackClock extends VirtualClock {
   readonly timerSlackMs = 3;
