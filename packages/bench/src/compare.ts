@@ -2,23 +2,28 @@
  * `pnpm bench:compare`: the same eight workloads on actorkit, a plain-Node baseline,
  * xstate v5, nact and, when `elixir` is on PATH, the BEAM with one scheduler and with
  * all of them. Prints a markdown table (figures and ratios to actorkit) to stdout and
- * writes it to `results/latest.md`; progress goes to stderr.
+ * writes it to `results/latest.md`; progress goes to stderr. The figures are for the built
+ * packages (dist/, what npm users run): `pnpm bench:compare` builds core and genserver
+ * first, and neither this process nor the workers use the `actorkit-source` condition.
  *
  * Environment:
  * - `BENCH_QUICK=1`: small sizes (a smoke run of a minute or two); writes no results file.
- * - `BENCH_RUNS` (default 3): measured runs per cell; the table shows the median.
+ * - `BENCH_RUNS` (default 3): measured runs per cell and round; the table shows the median.
+ * - `BENCH_ROUNDS` (default 2): rounds over the Node systems, in alternating order (A B …
+ *   then … B A); a Node cell's median is over `BENCH_RUNS × BENCH_ROUNDS` runs. The BEAM
+ *   columns run `BENCH_RUNS` runs once.
  * - `BENCH_ONLY=send,ring`: only these workloads (ids in workloads.ts); writes no results file.
  * - `BENCH_SYSTEMS=actorkit,baseline,beam-s1`: only these columns; writes no results file.
  * - `BENCH_TIMER_SECONDS` (default 10): length of the periodic-timer workload.
  *
- * To profile one cell: `BENCH_PROFILE=1` is not needed; run the worker directly, e.g.
- * `node --cpu-prof --expose-gc --conditions=actorkit-source --import tsx src/worker.ts
+ * To profile one cell, build (`pnpm build`) and run the worker directly, e.g.
+ * `node --cpu-prof --expose-gc --import tsx src/worker.ts
  * '{"system":"actorkit","workload":"ring","sizes":…,"runs":1}'` (see README).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { beamVersion } from './beam.js';
-import { type ColumnId, compare } from './harness.js';
+import { type ColumnId, compare, DEFAULT_ROUNDS } from './harness.js';
 import { reportMeta } from './report.js';
 import { NODE_SYSTEMS } from './system.js';
 import { renderTable } from './table.js';
@@ -27,11 +32,21 @@ import { FULL_SIZES, QUICK_SIZES, WORKLOADS, type WorkloadId } from './workloads
 const list = (value: string | undefined): string[] | undefined =>
   value === undefined || value === '' ? undefined : value.split(',').map((s) => s.trim());
 
+/** The environment variable `name` as a whole number >= 1, or `fallback` when unset. */
+function count(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (Number.isInteger(value) && value >= 1) return value;
+  throw new Error(`Expected \`${name}\` to be a whole number >= 1, got ${text}`);
+}
+
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const sizes = { ...(quick ? QUICK_SIZES : FULL_SIZES) };
   if (process.env.BENCH_TIMER_SECONDS) sizes.timerSeconds = Number(process.env.BENCH_TIMER_SECONDS);
-  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const runs = count('BENCH_RUNS', 3);
+  const rounds = count('BENCH_ROUNDS', DEFAULT_ROUNDS);
   const beam = beamVersion();
   const allColumns: ColumnId[] = [
     ...NODE_SYSTEMS,
@@ -49,12 +64,21 @@ async function main(): Promise<void> {
   const results = await compare({
     sizes,
     runs,
+    rounds,
     columns,
     workloads,
     log: (line) => console.error(line),
   });
   const seconds = (performance.now() - started) / 1000;
-  const meta = await reportMeta({ columns, runs, beam, seconds, quick });
+  const meta = await reportMeta({
+    columns,
+    runs,
+    rounds,
+    timerSeconds: sizes.timerSeconds,
+    beam,
+    seconds,
+    quick,
+  });
   const table = renderTable(results, columns, sizes, meta);
   console.log(table);
   if (quick || onlySystems !== undefined || onlyWorkloads !== undefined) return;

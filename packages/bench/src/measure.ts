@@ -5,30 +5,21 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { collect, perSecond, Samples, signal, until } from '../../core/bench/measure.js';
+import {
+  collect,
+  measureTicks,
+  perSecond,
+  Samples,
+  signal,
+  until,
+} from '../../core/bench/measure.js';
 import type { Sizes } from './workloads.js';
 
-export { collect, perSecond, Samples, signal, until };
-
 /**
- * Lets periodic timers tick for `sizes.timerSeconds` and returns CPU % of one core, mean
- * and p99 lateness (ms) and the heap growth since `heapBefore` (bytes).
+ * Workload 6's measurement (shared with core.bench.ts): `Sizes` carries its `tickMs`
+ * and `timerSeconds`, so systems pass their sizes as they are.
  */
-export async function measureTicks(
-  lateness: Samples,
-  heapBefore: number,
-  sizes: Sizes,
-): Promise<number[]> {
-  lateness.recording = true;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await sleep(sizes.timerSeconds * 1000);
-  const cpu = process.cpuUsage(cpu0);
-  const wall = performance.now() - t0;
-  lateness.recording = false;
-  const cpuShare = ((cpu.user + cpu.system) / 1000 / wall) * 100;
-  return [cpuShare, lateness.mean(), lateness.percentile(0.99), collect() - heapBefore];
-}
+export { collect, measureTicks, perSecond, Samples, signal, until };
 
 /** The external HTTP client of workload 8 (see http-probe.mjs). */
 export const HTTP_PROBE = fileURLToPath(new URL('./http-probe.mjs', import.meta.url));

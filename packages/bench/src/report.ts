@@ -1,7 +1,7 @@
 /** The report around the table: machine, versions, date, how it was run, notes. */
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
-import type { ColumnId } from './harness.js';
+import { type ColumnId, isBeam } from './harness.js';
 import { loadSystem } from './system.js';
 import type { TableMeta } from './table.js';
 import { WARM_UP_RUNS } from './workloads.js';
@@ -16,9 +16,30 @@ function versionOf(packageJson: URL): string {
 
 const here = (path: string): URL => new URL(path, import.meta.url);
 
+/** How the medians were taken, for the header: Node rounds, BEAM runs, the timers' window. */
+function runLines(options: {
+  runs: number;
+  rounds: number;
+  timerSeconds: number;
+  beam: boolean;
+}): string[] {
+  const { runs, rounds, timerSeconds } = options;
+  const warmUp = `${WARM_UP_RUNS} warm-up runs (none for the 1M spawn, timers and fairness)`;
+  const order =
+    rounds > 1 ? `${rounds} rounds, the systems' order reversed every other round` : '1 round';
+  const beam = `- BEAM columns: median of ${runs} runs per cell, in one \`elixir\` process after the same warm-up`;
+  return [
+    `- Node columns: median of ${runs * rounds} runs per cell: ${order}, each a fresh process per system and workload doing ${warmUp}, then ${runs} measured runs`,
+    ...(options.beam ? [beam] : []),
+    `- timers measured for ${timerSeconds} s, from one period after the last was armed`,
+  ];
+}
+
 export async function reportMeta(options: {
   columns: ColumnId[];
   runs: number;
+  rounds: number;
+  timerSeconds: number;
   beam: string | undefined;
   seconds: number;
   quick: boolean;
@@ -36,15 +57,17 @@ export async function reportMeta(options: {
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores), ${(totalmem() / 2 ** 30).toFixed(0)} GB, ${type()} ${release()}`,
     `- node ${process.version}; ${versions.join('; ')}`,
-    `- median of ${options.runs} runs per cell, after ${WARM_UP_RUNS} warm-up runs (none for the 1M spawn, timers and fairness); each Node system and workload in a fresh process; total ${Math.round(options.seconds)} s${options.quick ? '; BENCH_QUICK sizes' : ''}`,
+    '- actorkit as built (dist/), what npm users run',
+    ...runLines({ ...options, beam: options.columns.some(isBeam) }),
+    `- total ${Math.round(options.seconds)} s${options.quick ? '; BENCH_QUICK sizes' : ''}`,
   ];
   const footnotes: string[] = [];
   for (const column of options.columns) {
-    if (column === 'beam-s1' || column === 'beam-all') continue;
+    if (isBeam(column)) continue;
     const system = await loadSystem(column);
     for (const note of system.notes ?? []) footnotes.push(`- ${system.title}: ${note}`);
   }
-  if (options.columns.includes('beam-s1') || options.columns.includes('beam-all')) {
+  if (options.columns.some(isBeam)) {
     footnotes.push(
       '- BEAM: the same workloads as Elixir scripts (packages/bench/beam/*.exs): `spawn` + `receive` for 1–4 and 8, `GenServer` for 5 and 6 (`Process.send_after`), a `Supervisor` for 7; memory is `:erlang.memory(:total)` growth; CPU is `:erlang.statistics(:runtime)`; "+S 1" is one scheduler (one thread running Erlang code, like Node), "all schedulers" one per core.',
     );

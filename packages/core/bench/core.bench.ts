@@ -8,25 +8,31 @@
  * (default 3), alternating actorkit and baseline; the table shows medians and the ratio
  * actorkit / baseline.
  *
- * Run with `pnpm --filter @actorkit/core bench` (it needs `node --expose-gc`). The table
- * goes to stdout and to `bench/results/latest.md`; progress goes to stderr.
- * `BENCH_TIMER_SECONDS` (default 10) sets the length of the periodic-timer workload;
- * `BENCH_ONLY=text` runs only the workloads whose label contains `text` and writes no
- * results file: for profiling with
+ * The figures are for the built package, `dist/`, which is what npm users run: this file
+ * imports `@actorkit/core` by name, which resolves through the package's `exports` to
+ * `dist/index.js`, and `pnpm bench` builds first. (Run from source through tsx, every class
+ * gets esbuild's keepNames `static { __name(this) }` block, and V8 answers a false
+ * `instanceof` against such a class on a slow generic path, which the runtime's message
+ * dispatch would pay for and users do not.)
+ *
+ * Run with `pnpm --filter @actorkit/core bench` (it builds, then runs this with
+ * `node --expose-gc`). The table goes to stdout and to `bench/results/latest.md`; progress
+ * goes to stderr. `BENCH_TIMER_SECONDS` (default 10) sets how long the periodic timers are
+ * measured, after one unmeasured period; `BENCH_ONLY=text` runs only the workloads whose
+ * label contains `text` and writes no results file: for profiling, after a build, with
  * `BENCH_ONLY=ring node --cpu-prof --expose-gc --import tsx bench/core.bench.ts`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Handler,
   type Pid,
   type ProcessContext,
   type ReceiveContext,
   Runtime,
-} from '../src/index.js';
-import { collect, Samples, signal, until } from './measure.js';
+} from '@actorkit/core';
+import { collect, measureTicks, Samples, signal, until } from './measure.js';
 import { type PlainBodyActor, PlainHandlerActor, RunLoop, spawnPlainBody } from './plain-actors.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -42,6 +48,7 @@ const RING_SIZE = 10_000;
 const RING_HOPS = 1_000_000;
 const TICKERS = 100_000;
 const TICK_MS = 1_000;
+const TIMING = { tickMs: TICK_MS, timerSeconds: TIMER_SECONDS };
 
 // ---------------------------------------------------------------- measuring helpers
 
@@ -340,8 +347,8 @@ class Ticker implements Handler<'tick'> {
 
 /**
  * 100k handler processes, each re-arming a 1 s `sendAfter` to itself, first ticks spread
- * over the first second, for `TIMER_SECONDS`: CPU % of one core, mean and p99 lateness
- * (ms), heap MB.
+ * over the first second; measured for `TIMER_SECONDS` from one period after the last was
+ * armed (see `measureTicks`): CPU % of one core, mean and p99 lateness (ms), heap MB.
  */
 async function periodicTimers(): Promise<number[]> {
   const runtime = new Runtime();
@@ -349,7 +356,7 @@ async function periodicTimers(): Promise<number[]> {
   const before = collect();
   for (let i = 0; i < TICKERS; i++) runtime.spawn(new Ticker(lateness, i));
   await until(() => lateness.armed === TICKERS);
-  const result = await measureTicks(lateness, before);
+  const result = await measureTicks(lateness, before, TIMING);
   await runtime.stop();
   return result;
 }
@@ -367,23 +374,9 @@ async function periodicTimersPlain(): Promise<number[]> {
     lateness.arm(i, delay);
     timers.push(setTimeout(tick, delay, i));
   }
-  const result = await measureTicks(lateness, before);
+  const result = await measureTicks(lateness, before, TIMING);
   for (const timer of timers) clearTimeout(timer);
   return result;
-}
-
-async function measureTicks(lateness: Lateness, heapBefore: number): Promise<number[]> {
-  lateness.recording = true;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await sleep(TIMER_SECONDS * 1000);
-  const cpu = process.cpuUsage(cpu0);
-  const wall = performance.now() - t0;
-  lateness.recording = false;
-  const mean = lateness.mean();
-  const p99 = lateness.percentile(0.99);
-  const cpuShare = ((cpu.user + cpu.system) / 1000 / wall) * 100;
-  return [cpuShare, mean, p99, collect() - heapBefore];
 }
 
 // ---------------------------------------------------------------- running and reporting
@@ -515,7 +508,7 @@ async function main(): Promise<void> {
     `- date: ${new Date().toISOString()}`,
     `- node: ${process.version}`,
     `- cpu: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores)`,
-    `- median of ${RUNS} runs per workload after a warm-up run; timers measured over ${TIMER_SECONDS} s; total ${seconds} s`,
+    `- median of ${RUNS} runs per workload after a warm-up run; timers measured over ${TIMER_SECONDS} s after a first, unmeasured second; built package (dist/); total ${seconds} s`,
     '',
   ];
   if (ONLY !== '') return; // a partial run leaves the full results alone

@@ -1,9 +1,9 @@
 /**
  * Measuring helpers both benchmarks use (core.bench.ts and packages/bench): heap after
- * a full collection, waiting, rates and latency samples.
+ * a full collection, waiting, rates, latency samples and the periodic-timer measurement.
  */
 import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
 /** The heap after two full collections, or NaN without `--expose-gc`. */
 export function collect(): number {
@@ -59,4 +59,38 @@ export class Samples {
     const sorted = this.values.slice(0, this.count).sort();
     return sorted[Math.min(this.count - 1, Math.floor(this.count * p))] ?? Number.NaN;
   }
+}
+
+/** A periodic-timer workload's period and how long it is measured. */
+export interface TickTiming {
+  /** The timers' period in ms. */
+  tickMs: number;
+  /** Seconds measured, after the first period. */
+  timerSeconds: number;
+}
+
+/**
+ * Lets periodic timers tick for one period (`tickMs`), unmeasured, then for
+ * `timerSeconds`, measured; returns CPU % of one core, mean and p99 lateness (ms) and the
+ * heap growth since `heapBefore` (bytes). Call it once every timer is armed. The first
+ * period is left out because arming a hundred thousand timers is a burst of work of its
+ * own: the first ticks queue behind it, and that start-up lateness, not the steady state,
+ * would set p99.
+ */
+export async function measureTicks(
+  lateness: Samples,
+  heapBefore: number,
+  timing: TickTiming,
+): Promise<number[]> {
+  lateness.recording = false;
+  await sleep(timing.tickMs);
+  lateness.recording = true;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(timing.timerSeconds * 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - t0;
+  lateness.recording = false;
+  const cpuShare = ((cpu.user + cpu.system) / 1000 / wall) * 100;
+  return [cpuShare, lateness.mean(), lateness.percentile(0.99), collect() - heapBefore];
 }

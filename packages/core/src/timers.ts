@@ -125,7 +125,7 @@ export class TimerService {
   private busy = false;
   private readonly slack: number;
   /** What `warm` read, kept so that the compiler cannot drop the reads. */
-  private warmth = 0;
+  warmth = 0;
 
   constructor(
     private readonly clock: Clock,
