@@ -264,6 +264,12 @@ export class Runtime {
    *
    * All timers share one queue per runtime and one clock alarm: a million pending
    * timers cost a million small pooled objects, not a million Node timers.
+   *
+   * Unlike Erlang, where the timer starts at the call, a timer set while processes run
+   * starts counting when that run of the scheduler ends (at most a slice, 3 ms by
+   * default, later): one clock reading then serves every timer the run set. A timer is
+   * never early; on a `VirtualClock` it is exact. When the last alarm fired many timers
+   * at once, the next may go off up to `clock.timerSlackMs` late (see `RealClock`).
    */
   sendAfter<M>(dest: Dest<M>, message: M, ms: number): TimerRef {
     assertDelay(ms);
