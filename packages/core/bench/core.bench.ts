@@ -6,7 +6,8 @@
  * actorkit's scheduler, yields to the event loop with `setImmediate` every few ms, so the
  * comparison is fair. Each workload runs once to warm up, then `BENCH_RUNS` times
  * (default 3), alternating actorkit and baseline; the table shows medians and the ratio
- * actorkit / baseline.
+ * actorkit / baseline. Each workload runs in a Node process of its own, so none measures
+ * on a heap an earlier one fragmented or with JIT state an earlier one left.
  *
  * The figures are for the built package, `dist/`, which is what npm users run: this file
  * imports `@actorkit/core` by name, which resolves through the package's `exports` to
@@ -22,6 +23,7 @@
  * label contains `text` and writes no results file: for profiling, after a build, with
  * `BENCH_ONLY=ring node --cpu-prof --expose-gc --import tsx bench/core.bench.ts`.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -486,7 +488,27 @@ async function measure(workload: Workload): Promise<string[]> {
   });
 }
 
+/** Set in the child process that measures one workload: its index in `workloads`. */
+const WORKLOAD_INDEX = process.env.BENCH_WORKLOAD;
+
+/** Measures `workloads[index]` in a fresh Node process (this file, same flags); its table rows. */
+function measureIsolated(index: number): string[] {
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], {
+    env: { ...process.env, BENCH_WORKLOAD: String(index) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) {
+    throw new Error(`The ${workloads[index]!.rows[0]!.label} workload failed (${child.status})`);
+  }
+  return child.stdout.trim().split('\n');
+}
+
 async function main(): Promise<void> {
+  if (WORKLOAD_INDEX !== undefined) {
+    console.log((await measure(workloads[Number(WORKLOAD_INDEX)]!)).join('\n'));
+    return;
+  }
   if (globalThis.gc === undefined) {
     console.error('Heap figures need `node --expose-gc`; they will show as n/a.');
   }
@@ -495,9 +517,9 @@ async function main(): Promise<void> {
     '| workload | actorkit | plain Node | actorkit / plain Node |',
     '|---|---:|---:|---:|',
   ];
-  for (const workload of workloads) {
-    if (workload.rows[0]!.label.includes(ONLY)) lines.push(...(await measure(workload)));
-  }
+  workloads.forEach((workload, index) => {
+    if (workload.rows[0]!.label.includes(ONLY)) lines.push(...measureIsolated(index));
+  });
   const table = lines.join('\n');
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   console.log(table);
@@ -508,7 +530,7 @@ async function main(): Promise<void> {
     `- date: ${new Date().toISOString()}`,
     `- node: ${process.version}`,
     `- cpu: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores)`,
-    `- median of ${RUNS} runs per workload after a warm-up run; timers measured over ${TIMER_SECONDS} s after a first, unmeasured second; built package (dist/); total ${seconds} s`,
+    `- median of ${RUNS} runs per workload after a warm-up run, each workload in a Node process of its own; timers measured over ${TIMER_SECONDS} s after a first, unmeasured second; built package (dist/); total ${seconds} s`,
     '',
   ];
   if (ONLY !== '') return; // a partial run leaves the full results alone
