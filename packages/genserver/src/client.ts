@@ -63,8 +63,8 @@ function timeoutOf(timeout: number | CallOptions | undefined, fallback: number):
 }
 
 /**
- * @internal Sends an envelope built around a fresh `From` (carrying `message`) and waits
- * for the reply, watching the server for the whole call.
+ * @internal Sends a fresh `From` (carrying `message`), or the envelope built around it,
+ * and waits for the reply, watching the server for the whole call.
  */
 function request<R>(
   server: Pid<any> | Name | Via,
@@ -72,20 +72,28 @@ function request<R>(
   fallbackTimeout: number,
   what: string,
   message: unknown,
-  envelope: (from: From<R>) => unknown,
+  envelope: ((from: From<R>) => unknown) | null,
 ): Promise<R> {
   let timeout: number;
   let runtime: Runtime;
   let pid: Pid<any> | undefined;
-  try {
-    timeout = timeoutOf(timeoutOrOptions, fallbackTimeout);
-    runtime = runtimeFor(
-      server,
-      typeof timeoutOrOptions === 'object' ? timeoutOrOptions : undefined,
-    );
+  if (typeof timeoutOrOptions === 'number' && timeoutOrOptions >= 0 && server instanceof Pid) {
+    // The usual call, a PID with a timeout in ms, has nothing to parse and nothing that
+    // throws: this shortcut saves a few percent of a sequential call.
+    timeout = timeoutOrOptions;
+    runtime = runtimeOf(server) ?? defaultRuntime();
     pid = runtime.resolve(server);
-  } catch (error) {
-    return Promise.reject(error);
+  } else {
+    try {
+      timeout = timeoutOf(timeoutOrOptions, fallbackTimeout);
+      runtime = runtimeFor(
+        server,
+        typeof timeoutOrOptions === 'object' ? timeoutOrOptions : undefined,
+      );
+      pid = runtime.resolve(server);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
   if (pid === undefined) {
     return Promise.reject(
@@ -101,7 +109,7 @@ function request<R>(
     }
     if (timeout !== Number.POSITIVE_INFINITY) addDeadline(runtime, from, timeout);
     try {
-      runtime.send(target, envelope(from));
+      runtime.send(target, envelope === null ? from : envelope(from));
     } catch (error) {
       from.fail(error);
     }
@@ -115,7 +123,7 @@ export function call(
   timeout: number | CallOptions | undefined,
 ): Promise<any> {
   // The From carries the request: it is the message.
-  return request(server, timeout, 5000, 'GenServer.call', req, (from) => from);
+  return request(server, timeout, 5000, 'GenServer.call', req, null);
 }
 
 /** @internal */

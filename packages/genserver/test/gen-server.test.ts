@@ -3,6 +3,7 @@ import {
   Down,
   Exit,
   ExitError,
+  InvalidArgumentError,
   NameTakenError,
   NoProcError,
   type Pid,
@@ -313,6 +314,17 @@ describe('GenServer.call()', () => {
     const error = await GenServer.call(counter, { type: 'get' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoProcError);
     expect((error as NoProcError).reason).toBe('noproc');
+  });
+
+  it('rejects with InvalidArgumentError for a negative or NaN timeout, and sends nothing', async () => {
+    const { runtime } = virtualRuntime();
+    const counter = await GenServer.start(Counter, 1, { runtime });
+    for (const timeout of [-1, Number.NaN, { timeout: -1 }]) {
+      await expect(GenServer.call(counter, { type: 'add', by: 1 }, timeout)).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
+    }
+    expect(await GenServer.call(counter, { type: 'get' }, 0)).toBe(1);
   });
 
   it('rejects with NoProcError when no server is registered under the name', async () => {
@@ -697,6 +709,27 @@ describe('idle timeout ({ timeout })', () => {
     runtime.send(server, 'hello');
     await clock.advance(1000);
     expect(log).toEqual(['info hello']);
+  });
+
+  it('is cancelled by a call arriving first, and armed by reply(value, state, { timeout })', async () => {
+    const { clock, runtime } = virtualRuntime();
+    const log: string[] = [];
+    class Answering extends Idle {
+      override handleCall(request: unknown, _from: From, state: string[]) {
+        state.push(`call ${String(request)}`);
+        return request === 'rearm' ? reply('ok', state, { timeout: 300 }) : reply('ok', state);
+      }
+    }
+    const server = await GenServer.start(Answering, { ms: 100, log }, { runtime });
+    await clock.advance(50);
+    expect(await GenServer.call(server, 'plain' as never)).toBe('ok');
+    await clock.advance(1000);
+    expect(log).toEqual(['call plain']);
+    expect(await GenServer.call(server, 'rearm' as never)).toBe('ok');
+    await clock.advance(299);
+    expect(log).toEqual(['call plain', 'call rearm']);
+    await clock.advance(1);
+    expect(log).toEqual(['call plain', 'call rearm', 'TIMEOUT']);
   });
 
   it('is armed again by a later result that returns { timeout }', async () => {
