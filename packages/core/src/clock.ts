@@ -38,11 +38,20 @@ export interface RealClockOptions {
   timerSlackMs?: number;
 }
 
-/** The real, monotonic clock (`performance.now()`), with one Node timer for the alarm. */
+/**
+ * The real, monotonic clock (`performance.now()`), with one Node timer for the alarm.
+ * Letting go of the alarm (`holdAlarm(false)`) takes effect on the next turn of the event
+ * loop, so that a hold taken again meanwhile (the next call of a sequence of
+ * `GenServer.call`s) costs nothing: toggling a Node timer's ref is a native call.
+ */
 export class RealClock implements Clock {
   readonly timerSlackMs: number;
   private handle: NodeJS.Timeout | undefined;
+  /** Whether the runtime wants the alarm to keep the host process alive. */
   private held = true;
+  /** Whether the Node timer is ref'd now (a new one is). */
+  private refed = true;
+  private releaseQueued = false;
 
   constructor(options: RealClockOptions = {}) {
     const slack = options.timerSlackMs ?? 3;
@@ -59,14 +68,31 @@ export class RealClock implements Clock {
   setAlarm(at: number, onAlarm: () => void): void {
     this.clearAlarm();
     this.handle = setTimeout(onAlarm, Math.max(0, at - performance.now()));
-    if (!this.held) this.handle.unref();
+    this.refed = true;
+    if (!this.held) this.unref();
   }
 
   holdAlarm(hold: boolean): void {
-    if (hold === this.held) return;
     this.held = hold;
-    if (hold) this.handle?.ref();
-    else this.handle?.unref();
+    if (hold) {
+      if (!this.refed) {
+        this.handle?.ref();
+        this.refed = true;
+      }
+    } else if (this.refed && !this.releaseQueued) {
+      this.releaseQueued = true;
+      setImmediate(this.release);
+    }
+  }
+
+  private readonly release = (): void => {
+    this.releaseQueued = false;
+    if (!this.held) this.unref();
+  };
+
+  private unref(): void {
+    this.handle?.unref();
+    this.refed = false;
   }
 
   clearAlarm(): void {

@@ -612,6 +612,29 @@ describe('timer slack (Clock.timerSlackMs)', () => {
   });
 });
 
+describe('RealClock.holdAlarm()', () => {
+  it('lets go of the Node timer on the next turn, unless the hold is taken again first', async () => {
+    const clock = new RealClock();
+    const before = activeNodeTimeouts();
+    clock.setAlarm(clock.now() + 60_000, () => {});
+    expect(activeNodeTimeouts()).toBe(before + 1);
+    clock.holdAlarm(false);
+    clock.holdAlarm(true);
+    await nextTurn();
+    expect(activeNodeTimeouts()).toBe(before + 1);
+    clock.holdAlarm(false);
+    expect(activeNodeTimeouts()).toBe(before + 1);
+    await nextTurn();
+    expect(activeNodeTimeouts()).toBe(before);
+    clock.setAlarm(clock.now() + 60_000, () => {}); // a new alarm stays let go of
+    expect(activeNodeTimeouts()).toBe(before);
+    clock.holdAlarm(true);
+    expect(activeNodeTimeouts()).toBe(before + 1);
+    clock.clearAlarm();
+    expect(activeNodeTimeouts()).toBe(before);
+  });
+});
+
 describe('sendAfter() at scale (real clock)', () => {
   it('holds 1,000,000 pending timers on a single Node timer, and cancels them cheaply', async () => {
     const runtime = trackedRuntime();
@@ -637,6 +660,7 @@ describe('sendAfter() at scale (real clock)', () => {
     // O(1) per cancel: a million take well under a second here; a linear scan would take hours.
     expect(elapsed).toBeLessThan(5000);
     expect(runtime.processInfo(target)?.pendingTimers).toBe(0);
+    await nextTurn(); // a RealClock lets go of its Node timer on the next turn
     expect(activeNodeTimeouts()).toBe(before);
   }, 60_000);
 });
