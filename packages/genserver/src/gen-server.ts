@@ -224,7 +224,10 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
    * answer is needed. Rejects with `NoProcError` if the server is not alive, with
    * `ExitError` (carrying the reason) if it exits before replying, and with
    * `TimeoutError` after `timeout` ms (default 5000; `Infinity` waits forever). A reply
-   * that comes after a timeout is dropped.
+   * that comes after a timeout is dropped. The timeout counts from the end of the
+   * scheduler's run that sent the call (at most a slice, 3 ms, after the call): one clock
+   * reading serves every call still waiting then, and a call answered within that run
+   * reads no clock at all. It is never early, and exact on a `VirtualClock`.
    */
   static call<S, const R extends CallsOf<S>>(
     server: ServerTarget<S>,
