@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Report, Runtime, VirtualClock } from '../src/index.js';
 import { addDeadline, type DeadlineNode, removeDeadline } from '../src/internal.js';
-import { stopRuntimesAfterEach, trackedRuntime } from './support.js';
+import { CountingClock, stopRuntimesAfterEach, trackedRuntime } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
 
@@ -341,16 +341,6 @@ describe('expire() that throws', () => {
     ]);
   });
 });
-
-/** A virtual clock that counts its readings, and records whether its alarm is held. */
-class CountingClock extends HoldClock {
-  reads = 0;
-
-  override now(): number {
-    this.reads++;
-    return super.now();
-  }
-}
 
 describe('stamping deadlines', () => {
   it('never reads the clock for nodes removed before the run that added them ends', async () => {

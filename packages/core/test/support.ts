@@ -55,3 +55,13 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
 export function exitOf(runtime: Runtime, pid: Pid<any>): Promise<unknown> {
   return new Promise((resolve) => runtime.watch(pid, resolve));
 }
+
+/** A virtual clock that counts its readings (`now()` calls). */
+export class CountingClock extends VirtualClock {
+  reads = 0;
+
+  override now(): number {
+    this.reads++;
+    return super.now();
+  }
+}

@@ -13,7 +13,13 @@ import {
   type TimerRef,
   VirtualClock,
 } from '../src/index.js';
-import { deferred, stopRuntimesAfterEach, trackedRuntime, virtualRuntime } from './support.js';
+import {
+  CountingClock,
+  deferred,
+  stopRuntimesAfterEach,
+  trackedRuntime,
+  virtualRuntime,
+} from './support.js';
 
 stopRuntimesAfterEach();
 
@@ -468,16 +474,6 @@ describe('the periodic pattern (a handler re-arming sendAfter to itself)', () =>
     expect(ticks).toBe(10);
   });
 });
-
-/** A virtual clock that counts its readings. */
-class CountingClock extends VirtualClock {
-  reads = 0;
-
-  override now(): number {
-    this.reads++;
-    return super.now();
-  }
-}
 
 describe('timers set during a run', () => {
   it('read the clock once for all the timers the run sets', async () => {
