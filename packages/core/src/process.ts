@@ -173,6 +173,11 @@ export abstract class Process<M = unknown>
 
   send<T>(dest: Dest<T>, message: T): boolean {
     this.assertAlive();
+    // A live PID, the usual destination, skips the runtime's general path.
+    if (dest instanceof Pid) {
+      const proc = dest.proc;
+      if (proc?.alive) return proc.deliver(message);
+    }
     return this.runtime.send(dest, message);
   }
 
