@@ -127,6 +127,9 @@ describe('CryptoSync (DynamicSupervisor + Registry)', () => {
     await app.startSync('holder');
     await app.startSync('waiter');
     await waitFor(async () => (await app.limiterStats()).waiting === 1, { what: 'a waiter' });
+    // Regression (flaky test): the holder could be stopped after taking its slot but
+    // before its request reached the service, which then saw none in flight.
+    await waitFor(() => service.stats.inFlight === 1, { what: "the holder's request" });
     await app.stopSync('holder');
     await app.stopSync('waiter');
     const stats = await waitFor(async () => {
