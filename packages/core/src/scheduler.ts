@@ -74,8 +74,8 @@ export class Scheduler {
    * Starts a new slice now: the runtime's timer alarm is a fresh macrotask, so processes
    * it wakes run in microtasks right after it instead of waiting for `setImmediate`.
    */
-  beginSlice(now: number): void {
-    this.sliceStart = now;
+  beginSlice(): void {
+    this.sliceStart = performance.now();
     this.armsUnchecked = 0;
   }
 

@@ -81,8 +81,8 @@ const BUSY_ALARM = 64;
 export interface TimerWaker {
   /** A timer was staged: a run must come soon, and with it `placeStaged`. */
   wake(): void;
-  /** The alarm went off at `now`: a fresh macrotask. */
-  beginSlice(now: number): void;
+  /** The alarm went off: a fresh macrotask. */
+  beginSlice(): void;
 }
 
 /**
@@ -256,10 +256,9 @@ export class TimerService {
 
   private readonly onAlarm = (): void => {
     this.alarmAt = Number.POSITIVE_INFINITY;
-    const now = this.clock.now();
-    this.waker.beginSlice(now);
+    this.waker.beginSlice();
     this.firedThisAlarm = 0;
-    const end = Math.floor(now);
+    const end = Math.floor(this.clock.now());
     this.fireOverdue();
     while (this.cursor <= end) {
       if (this.inWheel === 0) {
