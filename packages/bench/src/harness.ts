@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type BeamId, lastLine, runBeam } from './beam.js';
-import { collect } from './measure.js';
+import { collect, median } from './measure.js';
 import { loadSystem, type SystemId } from './system.js';
 import {
   type Sizes,
@@ -133,17 +133,6 @@ function runIsolated(request: WorkerRequest, timeoutMs: number): Promise<WorkerR
       else resolve({ reason: `crashed (exit ${code}): ${lastLine(err || out)}` });
     });
   });
-}
-
-/**
- * The middle value, or the mean of the two middle ones for an even count (rounds make
- * even counts common: 2 rounds of 3 runs), so neither neighbour is favoured.
- */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  if (sorted.length % 2 === 1) return sorted[middle]!;
-  return sorted.length === 0 ? Number.NaN : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** A Node system's runs of one workload over the rounds so far. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import {
   collect,
   measureTicks,
+  median,
   perSecond,
   Samples,
   signal,
@@ -19,7 +20,7 @@ import type { Sizes } from './workloads.js';
  * Workload 6's measurement (shared with core.bench.ts): `Sizes` carries its `tickMs`
  * and `timerSeconds`, so systems pass their sizes as they are.
  */
-export { collect, measureTicks, perSecond, Samples, signal, until };
+export { collect, measureTicks, median, perSecond, Samples, signal, until };
 
 /** The external HTTP client of workload 8 (see http-probe.mjs). */
 export const HTTP_PROBE = fileURLToPath(new URL('./http-probe.mjs', import.meta.url));

@@ -34,7 +34,7 @@ import {
   type ReceiveContext,
   Runtime,
 } from '@actorkit/core';
-import { collect, measureTicks, Samples, signal, until } from './measure.js';
+import { collect, measureTicks, median, Samples, signal, until } from './measure.js';
 import { type PlainBodyActor, PlainHandlerActor, RunLoop, spawnPlainBody } from './plain-actors.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -443,11 +443,6 @@ const workloads: Workload[] = [
     warmUp: false,
   },
 ];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 function format(value: number, unit: Unit): string {
   if (!Number.isFinite(value)) return 'n/a';

@@ -28,6 +28,17 @@ export function signal(): { done: () => void; finished: Promise<void> } {
   return { done, finished };
 }
 
+/**
+ * The middle value, or the mean of the two middle ones for an even count (rounds make
+ * even counts common: 2 rounds of 3 runs), so neither neighbour is favoured; NaN for none.
+ */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length % 2 === 1) return sorted[middle]!;
+  return sorted.length === 0 ? Number.NaN : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 /** `count` events since `started` (a `performance.now()`), per second. */
 export function perSecond(count: number, started: number): number {
   return count / ((performance.now() - started) / 1000);

@@ -28,6 +28,7 @@ import {
   Supervisor,
   Task,
 } from '@actorkit/genserver';
+import { median } from '../../core/bench/measure.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CALLS = 1_000_000;
@@ -214,11 +215,6 @@ function heap(): number {
   globalThis.gc?.();
   globalThis.gc?.();
   return process.memoryUsage().heapUsed;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function format(value: number, unit: Row['unit']): string {
