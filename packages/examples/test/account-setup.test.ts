@@ -1,4 +1,5 @@
 import { Runtime } from '@actorkit/core';
+import { waitFor } from '@actorkit/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startUsersApi } from '../src/account-setup/api.js';
 import { AccountSetup } from '../src/account-setup/application.js';
@@ -6,7 +7,6 @@ import { Repo, type User } from '../src/db/repo.js';
 import { startCrm } from '../src/services/crm.js';
 import type { FaultOptions } from '../src/services/faults.js';
 import { locate, nearestCenter, startFulfillment } from '../src/services/fulfillment.js';
-import { waitFor } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

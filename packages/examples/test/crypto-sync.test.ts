@@ -1,5 +1,6 @@
 import { Runtime, VirtualClock } from '@actorkit/core';
 import { GenServer } from '@actorkit/genserver';
+import { waitFor } from '@actorkit/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BalanceFetcher } from '../src/crypto-sync/account-sync.js';
 import { AccountSync } from '../src/crypto-sync/account-sync.js';
@@ -7,7 +8,6 @@ import { CryptoSync, httpBalanceFetcher } from '../src/crypto-sync/app.js';
 import { DriftFreeSync } from '../src/crypto-sync/drift-free-sync.js';
 import { balanceAt, startBalanceService } from '../src/services/balance-service.js';
 import type { RunningService } from '../src/services/http-service.js';
-import { waitFor } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

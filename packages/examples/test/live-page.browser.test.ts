@@ -1,26 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Runtime } from '@actorkit/core';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@actorkit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoSync, httpBalanceFetcher } from '../src/crypto-sync/app.js';
 import { type LivePage, startLivePage } from '../src/crypto-sync/live-page.js';
 import { startBalanceService } from '../src/services/balance-service.js';
 import type { RunningService } from '../src/services/http-service.js';
-
-const executablePath = '/usr/bin/chromium';
-// Debian's Chromium, driven by playwright-core: no browser is downloaded. `npm run setup:test` installs it.
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 describe('live balances page (headless Chromium)', () => {
   let runtime: Runtime;
@@ -28,9 +12,6 @@ describe('live balances page (headless Chromium)', () => {
   let page: LivePage;
 
   beforeAll(async () => {
-    if (!existsSync(executablePath)) {
-      throw new Error(`No Chromium at ${executablePath}: run \`npm run setup:test\` first.`);
-    }
     runtime = new Runtime();
     service = await startBalanceService({ latency: 5, seed: 3 });
     const app = await CryptoSync.start({
@@ -50,14 +31,9 @@ describe('live balances page (headless Chromium)', () => {
   });
 
   it('shows balances changing in real time without a reload', async () => {
-    const userDataDir = mkdtempSync(join(tmpdir(), 'actorkit-chromium-'));
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: chromiumArgs,
-    });
+    const browser = await launchChromium();
     try {
-      const tab = context.pages()[0] ?? (await context.newPage());
+      const tab = browser.page;
       await tab.goto(page.url);
       const usd = tab.locator('#user-alice td:nth-child(4)');
       await usd.waitFor();
@@ -82,8 +58,7 @@ describe('live balances page (headless Chromium)', () => {
       expect(await tab.locator('#user-bob').count()).toBe(1);
       expect(await tab.locator('#status').textContent()).toBe('live');
     } finally {
-      await context.close();
-      rmSync(userDataDir, { recursive: true, force: true });
+      await browser.close();
     }
   });
 });

@@ -1,11 +1,11 @@
 import { Runtime } from '@actorkit/core';
+import { waitFor } from '@actorkit/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Repo } from '../src/db/repo.js';
 import { startMailSink } from '../src/services/mail-sink.js';
 import { createMailer } from '../src/welcome-email/mailer.js';
 import { logLostEmails, UserService } from '../src/welcome-email/user-service.js';
 import { ValidationError } from '../src/welcome-email/validate.js';
-import { waitFor } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -1,6 +1,7 @@
 import { GenServer } from '@actorkit/genserver';
+import { waitFor } from '@actorkit/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enc, eventually, getJson, post, startApp, TOKEN } from './fixtures.js';
+import { enc, getJson, post, startApp, TOKEN } from './fixtures.js';
 
 describe('actions', () => {
   let app: Awaited<ReturnType<typeof startApp>>;
@@ -19,11 +20,14 @@ describe('actions', () => {
       expect(status).toBe(200);
       expect(body).toEqual({ ok: true, pid: String(before), sent: 'kill' });
       expect(app.runtime.isAlive(before)).toBe(false);
-      const after = await eventually(
-        () => app.runtime.whereis('counter'),
-        (p) => p !== undefined && !p.equals(before),
+      const after = await waitFor(
+        () => {
+          const pid = app.runtime.whereis('counter');
+          return pid !== undefined && !pid.equals(before) && pid;
+        },
+        { what: 'a restarted counter' },
       );
-      expect(await GenServer.call(after!, { type: 'get' }, { runtime: app.runtime })).toBe(0);
+      expect(await GenServer.call(after, { type: 'get' }, { runtime: app.runtime })).toBe(0);
     });
 
     it('answers 401 without a token and 403 with a wrong one, and kills nothing', async () => {
@@ -46,10 +50,7 @@ describe('actions', () => {
 
     it('answers 404 for a dead PID and for an unknown action', async () => {
       const pid = app.runtime.spawn(async () => {});
-      await eventually(
-        () => app.runtime.isAlive(pid),
-        (alive) => !alive,
-      );
+      await waitFor(() => !app.runtime.isAlive(pid), { what: 'the killed process to exit' });
       expect((await post(app.observer, `/api/processes/${enc(String(pid))}/kill`)).body.code).toBe(
         'unknown_pid',
       );
@@ -89,9 +90,12 @@ describe('actions', () => {
     it('counts restarts the supervisor makes after a kill', async () => {
       await getJson(app.observer, '/api/tree');
       await post(app.observer, '/api/processes/counter/kill');
-      const tree = await eventually(
-        async () => (await getJson(app.observer, '/api/tree')).body.tree,
-        (t: any) => t[0].children[0].restarts === 1,
+      const tree = await waitFor(
+        async () => {
+          const { tree } = (await getJson(app.observer, '/api/tree')).body;
+          return tree[0].children[0].restarts === 1 && tree;
+        },
+        { what: 'the restart in the tree' },
       );
       expect(tree[0].children[0]).toMatchObject({ id: 'counter', state: 'running' });
     });

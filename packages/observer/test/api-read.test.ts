@@ -1,6 +1,7 @@
 import { GenServer } from '@actorkit/genserver';
+import { waitFor } from '@actorkit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enc, eventually, Gate, getJson, startApp } from './fixtures.js';
+import { enc, Gate, getJson, startApp } from './fixtures.js';
 
 describe('read endpoints', () => {
   let app: Awaited<ReturnType<typeof startApp>>;
@@ -53,9 +54,12 @@ describe('read endpoints', () => {
 
     it('reports messages/s once two samples were taken', async () => {
       for (let i = 0; i < 500; i++) GenServer.cast('counter', 'inc', { runtime: app.runtime });
-      const rows = await eventually(
-        async () => (await getJson(app.observer, '/api/processes?filter=counter')).body.rows,
-        (r: any[]) => r[0]?.rate > 0,
+      const rows = await waitFor(
+        async () => {
+          const { rows } = (await getJson(app.observer, '/api/processes?filter=counter')).body;
+          return rows[0]?.rate > 0 && rows;
+        },
+        { what: 'a messages/s rate for counter' },
       );
       expect(rows[0].handled).toBeGreaterThanOrEqual(500);
     });
@@ -117,9 +121,10 @@ describe('read endpoints', () => {
       expect(body.state.reason).toMatch(/getStatus.*1000/);
       open();
       // The late getStatus reply is dropped; the server goes on with its casts.
-      await eventually(
-        () => GenServer.call('gate', { type: 'count' }, { runtime: app.runtime }),
-        (n) => n === 2,
+      await waitFor(
+        async () =>
+          (await GenServer.call('gate', { type: 'count' }, { runtime: app.runtime })) === 2,
+        { what: 'gate to handle its two casts' },
       );
     });
 
@@ -141,17 +146,23 @@ describe('read endpoints', () => {
 
   it('GET /api/node gives totals, a history and the runtime stats', async () => {
     // Totals come from the latest sample (at most sampleInterval old).
-    const body = await eventually(
-      async () => (await getJson(app.observer, '/api/node')).body,
-      (b: any) => b.totals.queued === 0,
+    const body = await waitFor(
+      async () => {
+        const { body } = await getJson(app.observer, '/api/node');
+        return body.totals.queued === 0 && body;
+      },
+      { what: 'a sample with no message queued' },
     );
     expect(body.totals).toMatchObject({ processes: app.runtime.processCount, queued: 0 });
     expect(body.totals.heapUsedBytes).toBeGreaterThan(0);
     expect(body.history.length).toBeGreaterThan(0);
     expect(body.registered).toEqual(expect.arrayContaining(['app', 'counter', 'gate', 'jobs']));
-    const later = await eventually(
-      async () => (await getJson(app.observer, '/api/node')).body,
-      (b: any) => b.totals.eventLoopLagMs !== null && b.history.length >= 3,
+    const later = await waitFor(
+      async () => {
+        const { body } = await getJson(app.observer, '/api/node');
+        return body.totals.eventLoopLagMs !== null && body.history.length >= 3 && body;
+      },
+      { what: 'three samples and an event-loop lag' },
     );
     expect(later.totals.eventLoopLagMs).toBeGreaterThanOrEqual(0);
   });

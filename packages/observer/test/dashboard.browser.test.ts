@@ -1,54 +1,32 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GenServer } from '@actorkit/genserver';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type ChromiumSession, launchChromium } from '@actorkit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gate, startApp } from './fixtures.js';
 
-const executablePath = '/usr/bin/chromium';
-// Debian's Chromium, driven by playwright-core: no browser is downloaded. `npm run setup:test` installs it.
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
 describe('the dashboard (headless Chromium)', () => {
   let app: Awaited<ReturnType<typeof startApp>>;
-  let context: BrowserContext;
-  let tab: Page;
-  let userDataDir: string;
+  let browser: ChromiumSession;
+  let tab: ChromiumSession['page'];
 
   beforeAll(async () => {
-    if (!existsSync(executablePath)) {
-      throw new Error(`No Chromium at ${executablePath}: run \`npm run setup:test\` first.`);
-    }
     app = await startApp({ sampleInterval: 200 });
-    userDataDir = mkdtempSync(join(tmpdir(), 'actorkit-observer-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: chromiumArgs,
+    browser = await launchChromium({
       viewport: { width: 1440, height: 900 },
       // The page's CSP forbids eval; the test's string expressions need it.
       bypassCSP: true,
     });
-    tab = context.pages()[0] ?? (await context.newPage());
+    tab = browser.page;
     await tab.goto(app.observer.dashboardUrl);
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await app?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   const gateRow = () => `#procs-body tr[data-pid="${app.runtime.whereis('gate')}"]`;

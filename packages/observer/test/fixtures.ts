@@ -121,18 +121,3 @@ export function post(
 }
 
 export const enc = encodeURIComponent;
-
-export async function eventually<T>(
-  read: () => T | Promise<T>,
-  accept: (value: T) => boolean,
-  ms = 5000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

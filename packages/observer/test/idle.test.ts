@@ -1,7 +1,7 @@
 import { Runtime } from '@actorkit/core';
+import { waitFor } from '@actorkit/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Observer, startObserver } from '../src/index.js';
-import { eventually } from './fixtures.js';
 
 const EVENTS = ['spawn', 'exit', 'crash', 'deadLetter', 'mailboxOverflow', 'report'] as const;
 const listeners = (runtime: Runtime) =>
@@ -26,11 +26,7 @@ describe('cost when nobody looks', () => {
     const text = new TextDecoder().decode((await reader.read()).value);
     expect(text).toContain('retry:');
     controller.abort();
-    await eventually(
-      () => observer.active,
-      (active) => !active,
-      3000,
-    );
+    await waitFor(() => !observer.active, { what: 'the observer to go to sleep' });
     expect(listeners(runtime)).toBe(0);
   });
 
@@ -38,11 +34,7 @@ describe('cost when nobody looks', () => {
     observer = await startObserver(runtime, { sampleInterval: 50, idleAfter: 150 });
     await fetch(`${observer.url}/api/node`);
     expect(observer.active).toBe(true);
-    await eventually(
-      () => observer.active,
-      (active) => !active,
-      3000,
-    );
+    await waitFor(() => !observer.active, { what: 'the observer to go to sleep' });
     expect(listeners(runtime)).toBe(0);
   });
 });
