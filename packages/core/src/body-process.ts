@@ -113,9 +113,9 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
     });
   }
 
-  protected override onEvicted(): void {
-    // Every queued message moved one place forward, including those already scanned.
-    if (this.pending !== null && this.pending.scanned > 0) this.pending.scanned--;
+  protected override onEvicted(index: number): void {
+    // Every message queued behind it moved one place forward, scanned ones included.
+    if (this.pending !== null && index < this.pending.scanned) this.pending.scanned--;
   }
 
   protected onExit(): void {

@@ -6,6 +6,7 @@
 import type { Dest } from './context.js';
 import type { DeadlineNode } from './deadlines.js';
 import type { MessageTag } from './message-tag.js';
+import type { Pid } from './pid.js';
 import type { Runtime } from './runtime.js';
 
 export type { DeadlineNode } from './deadlines.js';
@@ -24,6 +25,20 @@ export function sendTagged(
   tag: MessageTag,
 ): boolean {
   return runtime.sendTagged(dest, message, tag);
+}
+
+/**
+ * Delivers `message` to the live process `pid` as the runtime delivers its own `Exit`
+ * and `Down` signals: whatever its mailbox's capacity, and beside it (it neither counts
+ * against a bounded mailbox's capacity nor evicts a message, nor can it be evicted).
+ * For a GenServer's system requests (`getStatus`, `getState`, `stop`), which must not
+ * cost the process one of its own messages. Returns false if `pid` is not alive.
+ */
+export function sendSystem(pid: Pid<any>, message: unknown): boolean {
+  const proc = pid.proc;
+  if (proc === null || !proc.alive) return false;
+  proc.deliverSignal(message);
+  return true;
 }
 
 /** Calls `node.expire()` `ms` from now on `runtime`'s clock, unless `removeDeadline` comes first. */

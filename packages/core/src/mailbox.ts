@@ -35,11 +35,30 @@ class Bounds {
   dropped = 0;
   /** The message evicted by the last `QueuedDroppedOldest` push (wrapped, if it was tagged). */
   evicted: unknown = undefined;
+  /** Where in the queue that message was (see `Process.onEvicted`). */
+  evictedAt = 0;
+  /**
+   * The queued messages that were pushed with `force` (the runtime's signals, a
+   * GenServer's system requests): they sit beside the capacity, so they neither take a
+   * user message's place nor are evicted for one. Null while there are none.
+   */
+  forced: Set<unknown> | null = null;
 
   constructor(
     readonly capacity: number,
     readonly overflow: OverflowPolicy,
   ) {}
+
+  /** Queued messages that count against the capacity: all but the forced ones. */
+  counted(length: number): number {
+    return this.forced === null ? length : length - this.forced.size;
+  }
+
+  /** `message` left the queue: if it was forced, it no longer sits beside the capacity. */
+  left(message: unknown): void {
+    const forced = this.forced;
+    if (forced?.delete(message) && forced.size === 0) this.forced = null;
+  }
 }
 
 /**
@@ -93,6 +112,11 @@ export class Mailbox {
     return this.bounds?.dropped ?? 0;
   }
 
+  /** Where in the queue the message the last `QueuedDroppedOldest` push evicted was. */
+  get evictedAt(): number {
+    return this.bounds?.evictedAt ?? 0;
+  }
+
   /** Returns, and forgets, the message the last `QueuedDroppedOldest` push evicted. */
   takeEvicted(): unknown {
     const bounds = this.bounds!;
@@ -102,18 +126,25 @@ export class Mailbox {
   }
 
   /**
-   * Queues `message`, with its `tag` if any; `force` skips the capacity check (for the
-   * runtime's own signals).
+   * Queues `message`, with its `tag` if any. `force` (for the runtime's own signals and
+   * a GenServer's system requests) queues it whatever the capacity, beside it: a forced
+   * message neither counts against the capacity nor is evicted by `'drop-oldest'`.
    */
   push(message: unknown, force = false, tag?: MessageTag): PushResult {
     let result: PushResult = PushResult.Queued;
     const bounds = this.bounds;
-    if (bounds !== null && this.length >= bounds.capacity && !force) {
-      bounds.dropped++;
-      if (bounds.overflow === 'drop-newest') return PushResult.Dropped;
-      if (bounds.overflow === 'reject') return PushResult.Rejected;
-      bounds.evicted = this.removeAt(0);
-      result = PushResult.QueuedDroppedOldest;
+    if (bounds !== null) {
+      if (force) {
+        (bounds.forced ??= new Set()).add(message);
+      } else if (bounds.counted(this.length) >= bounds.capacity) {
+        bounds.dropped++;
+        if (bounds.overflow === 'drop-newest') return PushResult.Dropped;
+        if (bounds.overflow === 'reject') return PushResult.Rejected;
+        const oldest = this.oldestCounted(bounds);
+        bounds.evictedAt = oldest;
+        bounds.evicted = this.removeAt(oldest);
+        result = PushResult.QueuedDroppedOldest;
+      }
     }
     if (this.length++ === 0) {
       this.single = message;
@@ -135,10 +166,12 @@ export class Mailbox {
       this.shiftedTag = this.singleTag;
       this.single = undefined;
       this.singleTag = undefined;
+      if (this.bounds !== null) this.bounds.left(message);
       return message;
     }
     const message = queue.shift();
     this.shiftedTag = queue.shiftedTag;
+    if (this.bounds !== null) this.bounds.left(message);
     return message;
   }
 
@@ -162,7 +195,10 @@ export class Mailbox {
     const queue = this.queue;
     if (queue === null || queue.length === 0) return wrap(this.shift(), this.shiftedTag);
     this.length--;
-    return queue.removeAt(index);
+    const message = queue.removeAt(index);
+    // A forced message has no tag, so it comes back as it was pushed.
+    if (this.bounds !== null) this.bounds.left(message);
+    return message;
   }
 
   /** Removes every message `match` accepts (used by `demonitor` with `flush`). */
@@ -181,6 +217,13 @@ export class Mailbox {
     while (this.length > 0) messages.push(this.removeAt(0));
     this.queue = null;
     return messages;
+  }
+
+  /** Index of the oldest message that counts against the capacity (not a forced one). */
+  private oldestCounted(bounds: Bounds): number {
+    const forced = bounds.forced;
+    if (forced === null) return 0;
+    return this.findIndex((message) => !forced.has(message), 0);
   }
 
   /** Moves the single message into the queue, where a second one is about to join it. */

@@ -126,7 +126,7 @@ export abstract class Process<M = unknown>
     this.runtime.recordOverflow(this, dropped);
     if (result === PushResult.Rejected) throw new MailboxFullError(this.pid, this.capacity);
     if (result === PushResult.QueuedDroppedOldest) {
-      this.onEvicted();
+      this.onEvicted(this.evictedAt);
       if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
       return true;
     }
@@ -148,8 +148,11 @@ export abstract class Process<M = unknown>
     this.runtime.terminate(this, new Crash(error));
   }
 
-  /** Called when a full `'drop-oldest'` mailbox evicted its first message. */
-  protected onEvicted(): void {}
+  /**
+   * Called when a full `'drop-oldest'` mailbox evicted its oldest message that counts
+   * against the capacity, at `index` (0 unless forced messages were queued before it).
+   */
+  protected onEvicted(_index: number): void {}
 
   /** @internal Called by the runtime once links, monitors and names are cleaned up. */
   finish(reason: unknown): void {
