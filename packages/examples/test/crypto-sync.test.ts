@@ -139,6 +139,36 @@ describe('CryptoSync (DynamicSupervisor + Registry)', () => {
     expect(stats.max).toBe(1);
     expect(service.stats.maxInFlight).toBe(1);
   });
+
+  it('frees the slot of a sync that crashes while it holds one, for the sync waiting next', async () => {
+    const clock = new VirtualClock();
+    const runtime = new Runtime({ clock });
+    cleanups.push(() => runtime.stop());
+    const fetched: string[] = [];
+    // The holder's first fetch never ends, whatever its signal says: only the limiter's
+    // monitor can give its slot back.
+    const fetchBalance: BalanceFetcher = (userId) => {
+      fetched.push(userId);
+      if (userId === 'holder' && fetched.length === 1) return new Promise(() => {});
+      return Promise.resolve(balanceAt(1, userId, fetched.length));
+    };
+    const app = await CryptoSync.start({ runtime, fetchBalance, interval: 10, maxConcurrency: 1 });
+    const holder = await app.startSync('holder');
+    await app.startSync('waiter');
+    await clock.advance(10);
+    expect(fetched).toEqual(['holder']);
+    expect(await app.limiterStats()).toMatchObject({ active: 1, waiting: 1 });
+    runtime.exit(holder, 'boom');
+    await clock.settle();
+    expect(fetched).toEqual(['holder', 'waiter']);
+    expect((await app.getState('waiter')).runs).toBe(1);
+    expect(await app.limiterStats()).toMatchObject({ active: 0, waiting: 0, granted: 2, peak: 1 });
+    // The crashed sync was restarted under its name, and syncs again.
+    const restarted = app.whereis('holder');
+    expect(restarted).not.toBe(holder);
+    await clock.advance(10);
+    expect((await app.getState('holder')).runs).toBe(1);
+  });
 });
 
 describe('drift', () => {

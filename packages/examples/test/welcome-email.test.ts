@@ -43,8 +43,10 @@ describe('UserService.createUser()', () => {
     expect(repo.listUsers().map((u) => u.email)).toEqual(['grace@example.com']);
   });
 
-  it('returns a clear error for bad params and inserts nothing', async () => {
-    const { users, repo, sink } = await setUp();
+  it('returns a clear error for bad params, inserts nothing and sends nothing', async () => {
+    const { runtime, users, repo, sink } = await setUp();
+    const spawned: unknown[] = [];
+    runtime.events.on('spawn', (event) => spawned.push(event.pid));
     const result = await users.createUser({ email: 'grace', name: '', address: 42 });
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -55,8 +57,13 @@ describe('UserService.createUser()', () => {
       address: 'is required',
     });
     expect(repo.listUsers()).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(sink.received).toEqual([]);
+    // No email task was started for it; and a valid user's email, created after it, is
+    // the only one the sink gets.
+    expect(spawned).toEqual([]);
+    await users.createUser(grace);
+    const mails = await sink.waitFor(1);
+    expect(mails.map((m) => m.to)).toEqual([['grace@example.com']]);
+    expect(spawned).toHaveLength(1);
   });
 
   it('refuses an email already taken', async () => {
