@@ -15,15 +15,25 @@ export type Name = string | symbol;
  */
 export interface ViaRegistry {
   whereisName(key: unknown): Pid<any> | undefined;
-  /** Registers `pid` under `key`; throws `NameTakenError` if the key is held by a live process. */
-  registerName(key: unknown, pid: Pid<any>): void;
+  /**
+   * Registers `pid` under `key`, with the `value` of a `{ via, key, value }` name if it
+   * has one; throws `NameTakenError` if the key is held by a live process.
+   */
+  registerName(key: unknown, pid: Pid<any>, value?: unknown): void;
   unregisterName(key: unknown): void;
 }
 
-/** A name looked up through a registry: `{ via: registry, key: userId }`. */
+/**
+ * A name looked up through a registry: `{ via: registry, key: userId }`, as Elixir's
+ * `{:via, Registry, {registry, key}}`. A process started under it with a `value`
+ * (`{ via: registry, key, value }`, Elixir's `{registry, key, value}`) is registered
+ * with that value; looking it up, with or without the value, finds the same process.
+ */
 export interface Via {
   via: ViaRegistry;
   key: unknown;
+  /** Stored with the registration when a process is started under this name. */
+  value?: unknown;
 }
 
 /** Where a message can be sent: a PID, a registered name, or a `{ via, key }` name. */

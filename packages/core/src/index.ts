@@ -53,7 +53,19 @@ export {
 export { comparePids, isPid, Pid, runtimeOf } from './pid.js';
 export type { ProcessStatus } from './process.js';
 export { isRef, makeRef, Ref } from './ref.js';
-export { Registry, type RegistryEntry, type RegistryOptions } from './registry.js';
+export {
+  type MetaKey,
+  Registry,
+  type RegistryEntry,
+  type RegistryOptions,
+  type RegistryRecord,
+} from './registry.js';
+export {
+  type RegistryListenerMessage,
+  RegistryRegister,
+  RegistryUnregister,
+} from './registry-listeners.js';
+export type { MatchGuard, MatchPattern, ValuePattern } from './registry-pattern.js';
 export {
   type ProcessInfo,
   Runtime,
