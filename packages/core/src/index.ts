@@ -65,7 +65,7 @@ export {
   RegistryRegister,
   RegistryUnregister,
 } from './registry-listeners.js';
-export type { MatchGuard, MatchPattern, ValuePattern } from './registry-pattern.js';
+export { ANY, type MatchGuard, type MatchPattern, type ValuePattern } from './registry-pattern.js';
 export {
   type ProcessInfo,
   Runtime,

@@ -3,10 +3,10 @@ import { isPid, type Pid } from './pid.js';
 
 /**
  * The "anything" of a {@link ValuePattern}, as Elixir's `:_`: matches every value in
- * its place, `undefined` included. Reach it as `Registry.ANY`.
+ * its place, `undefined` included. The same symbol as `Registry.ANY`.
  *
  * @example
- * registry.match('jobs', ['retry', Registry.ANY]); // every pair whose first element is 'retry'
+ * registry.match('jobs', ['retry', ANY]); // every pair whose first element is 'retry'
  */
 export const ANY: unique symbol = Symbol('actorkit.registry.any');
 
@@ -14,7 +14,7 @@ export const ANY: unique symbol = Symbol('actorkit.registry.any');
  * A structural pattern for a value of type `T`, the JavaScript stand-in for the match
  * patterns of Elixir's `Registry.match/4`:
  *
- * - `Registry.ANY` matches anything (Elixir's `:_`);
+ * - `ANY` (also `Registry.ANY`) matches anything (Elixir's `:_`);
  * - a plain object matches any object that has every listed property, each matching
  *   its sub-pattern; properties the pattern leaves out are ignored (as an Elixir map
  *   pattern: `{ role: 'admin' }` matches `{ role: 'admin', name: 'Ada' }`);
