@@ -9,7 +9,14 @@ import {
   runtimeOf,
   type Via,
 } from '@actorkit/core';
-import { addDeadline, attachWatch, sendTagged } from '@actorkit/core/internal';
+import { addDeadline, attachWatch, sendSystem, sendTagged } from '@actorkit/core/internal';
+import {
+  checkOptions,
+  isTimeout,
+  type OptionChecks,
+  RUNTIME_OPTION,
+  TIMEOUT_OPTION,
+} from './check-options.js';
 import { CastEnvelope, From, SystemEnvelope } from './envelopes.js';
 import type { ServerStatus } from './server-loop.js';
 
@@ -40,13 +47,24 @@ export function serverName<S>(name: Name | Via): ServerName<S> {
   return name as ServerName<S>;
 }
 
-/** Options for calls: the timeout, and the runtime in which to look up a name. */
+/**
+ * Options for calls: the timeout, and the runtime in which to look up a name. Where a
+ * function takes `number | CallOptions`, a number is the timeout. An unknown key, or a
+ * value of the wrong type (a timeout of `'100'` or `null`), is an `InvalidArgumentError`;
+ * a key left out or `undefined` takes its default, so `{}` means every default.
+ */
 export interface CallOptions {
-  /** @default 5000 (Infinity for `stop`) */
+  /** Ms to wait, >= 0, or `Infinity`. @default 5000 (Infinity for `stop`) */
   timeout?: number;
   /** Where names are looked up; PIDs know their own runtime. @default defaultRuntime() */
   runtime?: Runtime;
 }
+
+/** Options for casts: only where to look a name up (a cast waits for nothing). */
+export type CastOptions = Pick<CallOptions, 'runtime'>;
+
+const CALL_OPTIONS: OptionChecks = { timeout: TIMEOUT_OPTION, runtime: RUNTIME_OPTION };
+const CAST_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION };
 
 /** @internal The runtime a server reference lives in. */
 export function runtimeFor(server: Pid<any> | Name | Via, options?: CallOptions): Runtime {
@@ -54,12 +72,24 @@ export function runtimeFor(server: Pid<any> | Name | Via, options?: CallOptions)
   return (server instanceof Pid ? runtimeOf(server) : undefined) ?? defaultRuntime();
 }
 
-function timeoutOf(timeout: number | CallOptions | undefined, fallback: number): number {
-  const ms = typeof timeout === 'number' ? timeout : (timeout?.timeout ?? fallback);
-  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    throw new InvalidArgumentError('timeout', 'a number of ms >= 0 or Infinity', ms);
+/** The timeout `timeoutOrOptions` gives (`fallback` if none); throws on a malformed one. */
+function timeoutOf(timeoutOrOptions: unknown, fallback: number, what: string): number {
+  if (timeoutOrOptions === undefined) return fallback;
+  if (typeof timeoutOrOptions === 'number') {
+    if (!isTimeout(timeoutOrOptions)) {
+      throw new InvalidArgumentError('timeout', TIMEOUT_OPTION.expected, timeoutOrOptions);
+    }
+    return timeoutOrOptions;
   }
-  return ms;
+  if (typeof timeoutOrOptions !== 'object' || timeoutOrOptions === null) {
+    throw new InvalidArgumentError(
+      'timeout',
+      `${TIMEOUT_OPTION.expected}, or an options object { timeout, runtime }`,
+      timeoutOrOptions,
+    );
+  }
+  checkOptions(timeoutOrOptions, what, CALL_OPTIONS);
+  return (timeoutOrOptions as CallOptions).timeout ?? fallback;
 }
 
 /**
@@ -85,7 +115,7 @@ function request<R>(
     pid = runtime.resolve(server);
   } else {
     try {
-      timeout = timeoutOf(timeoutOrOptions, fallbackTimeout);
+      timeout = timeoutOf(timeoutOrOptions, fallbackTimeout, what);
       runtime = runtimeFor(
         server,
         typeof timeoutOrOptions === 'object' ? timeoutOrOptions : undefined,
@@ -109,7 +139,10 @@ function request<R>(
     }
     if (timeout !== Number.POSITIVE_INFINITY) addDeadline(runtime, from, timeout);
     try {
-      runtime.send(target, envelope === null ? from : envelope(from));
+      if (envelope === null) runtime.send(target, from);
+      // A system request goes beside a bounded mailbox's capacity: it never takes, nor
+      // pushes out, a place of the server's own messages, and is never dropped.
+      else if (!sendSystem(target, envelope(from))) from.down('noproc');
     } catch (error) {
       from.fail(error);
     }
@@ -127,7 +160,13 @@ export function call(
 }
 
 /** @internal */
-export function cast(server: Pid<any> | Name | Via, req: unknown, options?: CallOptions): void {
+export function cast(
+  server: Pid<any> | Name | Via,
+  req: unknown,
+  options: CastOptions | undefined,
+  what = 'GenServer.cast',
+): void {
+  if (options !== undefined) checkOptions(options, what, CAST_OPTIONS);
   try {
     sendTagged(runtimeFor(server, options), server, req, CastEnvelope);
   } catch (error) {
@@ -209,7 +248,8 @@ export function stopServer(
     undefined,
     () => new SystemEnvelope('stop', null, reason),
   ).catch((error: unknown) => {
-    if (error instanceof ExitError && error.reason === reason) return;
+    // Object.is: a reason of NaN is its own reason too.
+    if (error instanceof ExitError && Object.is(error.reason, reason)) return;
     throw error;
   });
 }

@@ -12,6 +12,7 @@ import type {
 import type { ChildSpec } from './child-spec.js';
 import {
   type CallOptions,
+  type CastOptions,
   call,
   cast,
   getState,
@@ -24,7 +25,7 @@ import {
 } from './client.js';
 import type { From } from './envelopes.js';
 import type { CallResult, InitResult, MaybePromise, NoReplyResult } from './results.js';
-import { startServer } from './start.js';
+import { START_LINK_OPTIONS, START_OPTIONS, startChecked } from './start.js';
 
 declare const replyType: unique symbol;
 declare const serverTypes: unique symbol;
@@ -60,7 +61,10 @@ export type CastsOf<S> = S extends { readonly [serverTypes]?: { casts: infer T }
 /** The argument `init` takes. */
 export type InitArg<S> = S extends { init(arg: infer A): unknown } ? A : never;
 
-/** Options for `GenServer.start` and `startLink`. */
+/**
+ * Options for `GenServer.start` and `startLink`. An unknown key (`link` given to `start`
+ * included), or a value of the wrong type, rejects with `InvalidArgumentError`.
+ */
 export interface StartOptions {
   /** The runtime to start in. @default the linked process's runtime, else `defaultRuntime()` */
   runtime?: Runtime;
@@ -207,7 +211,7 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
     arg: InitArg<S>,
     options: StartOptions = {},
   ): Promise<ServerRef<S>> {
-    return startServer(module, arg, options, undefined);
+    return startChecked(module, arg, options, 'GenServer.start', START_OPTIONS);
   }
 
   /** Like `start`, and links the server to `options.link` (its parent, usually a supervisor). */
@@ -216,7 +220,7 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
     arg: InitArg<S>,
     options: StartLinkOptions,
   ): Promise<ServerRef<S>> {
-    return startServer(module, arg, options, options.link);
+    return startChecked(module, arg, options, 'GenServer.startLink', START_LINK_OPTIONS);
   }
 
   /**
@@ -237,8 +241,12 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
     return call(server, request, timeout);
   }
 
-  /** Sends `request` to `handleCast` and returns at once; always succeeds, as in Elixir, even if the server is gone. */
-  static cast<S>(server: ServerTarget<S>, request: CastsOf<S>, options?: CallOptions): void {
+  /**
+   * Sends `request` to `handleCast` and returns at once; always succeeds, as in Elixir,
+   * even if the server is gone. Throws `InvalidArgumentError` only for malformed
+   * arguments: a target that is not a PID or name, options other than `{ runtime }`.
+   */
+  static cast<S>(server: ServerTarget<S>, request: CastsOf<S>, options?: CastOptions): void {
     cast(server, request, options);
   }
 

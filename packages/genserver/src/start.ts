@@ -8,10 +8,71 @@ import {
   TimeoutError,
   type Via,
 } from '@actorkit/core';
+import {
+  checkOptions,
+  type OptionCheck,
+  type OptionChecks,
+  PID_OPTION,
+  RUNTIME_OPTION,
+  TIMEOUT_OPTION,
+} from './check-options.js';
 import type { ServerRef } from './client.js';
 import { StartError } from './errors.js';
-import type { AnyServer, ServerModule, StartOptions } from './gen-server.js';
+import type { AnyServer, ServerModule, StartLinkOptions, StartOptions } from './gen-server.js';
 import { ServerLoop } from './server-loop.js';
+import { nameOf } from './text.js';
+
+const NAME_OPTION: OptionCheck = {
+  expected: 'a name (a string or a symbol) or { via, key }',
+  accepts: (value) =>
+    typeof value === 'string' ||
+    typeof value === 'symbol' ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Via).via?.registerName === 'function'),
+};
+
+const OBJECT_OPTION = (expected: string): OptionCheck => ({
+  expected,
+  accepts: (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+});
+
+const STRING_OPTION: OptionCheck = {
+  expected: 'a string',
+  accepts: (value) => typeof value === 'string',
+};
+
+/** @internal What `GenServer.start` takes. */
+export const START_OPTIONS: OptionChecks = {
+  runtime: RUNTIME_OPTION,
+  name: NAME_OPTION,
+  timeout: TIMEOUT_OPTION,
+  mailbox: OBJECT_OPTION('mailbox options { capacity, overflow }'),
+  label: STRING_OPTION,
+  behaviour: STRING_OPTION,
+};
+
+/** @internal What `GenServer.startLink` takes: `start`'s options and `link`. */
+export const START_LINK_OPTIONS: OptionChecks = { ...START_OPTIONS, link: PID_OPTION };
+
+/**
+ * @internal `startServer` for options from a user: checks them against `checks` first
+ * (a bad one rejects with `InvalidArgumentError`); `link` is `options.link`, if any.
+ */
+export function startChecked<S extends AnyServer>(
+  module: ServerModule<S>,
+  arg: unknown,
+  options: StartLinkOptions | undefined,
+  what: string,
+  checks: OptionChecks,
+): Promise<ServerRef<S>> {
+  try {
+    checkOptions(options, what, checks);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return startServer(module, arg, options ?? {}, options?.link);
+}
 
 /**
  * @internal Spawns the server loop for `module`, registers its name, and resolves once
@@ -31,7 +92,7 @@ export function startServer<S extends AnyServer>(
   const runtime = options.runtime ?? (link && runtimeOf(link)) ?? defaultRuntime();
   const timeout = options.timeout ?? 5000;
   const name = options.name;
-  const label = options.label ?? module.name;
+  const label = options.label ?? nameOf(module, 'GenServer');
   return new Promise((resolve, reject) => {
     let settled = false;
     let ignored = false;
@@ -72,11 +133,7 @@ export function startServer<S extends AnyServer>(
             finish(() => {
               runtime.exit(pid, 'kill');
               reject(
-                new TimeoutError(
-                  `starting ${module.name}`,
-                  timeout,
-                  'init() did not return in time.',
-                ),
+                new TimeoutError(`starting ${label}`, timeout, 'init() did not return in time.'),
               );
             }),
           );

@@ -79,12 +79,21 @@ import {
   type Snapshot,
   type SnapshotFrom,
 } from 'xstate';
+import { checkOptions, type OptionChecks, PID_OPTION, RUNTIME_OPTION } from './check-options.js';
 import type { ChildSpec } from './child-spec.js';
-import { type CallOptions, call, cast, getState, runtimeFor, type ServerRef } from './client.js';
+import {
+  type CallOptions,
+  type CastOptions,
+  call,
+  cast,
+  getState,
+  runtimeFor,
+  type ServerRef,
+} from './client.js';
 import type { From } from './envelopes.js';
 import { GenServer } from './gen-server.js';
 import { type NoReplyResult, noreply, ok, reply, stop } from './results.js';
-import { startServer } from './start.js';
+import { START_OPTIONS, startServer } from './start.js';
 
 /** The events a machine accepts (xstate's `EventFromLogic`). */
 export type MachineEvent<TMachine extends AnyStateMachine> = EventFromLogic<TMachine>;
@@ -92,7 +101,10 @@ export type MachineEvent<TMachine extends AnyStateMachine> = EventFromLogic<TMac
 /** The snapshot a machine produces (xstate's `SnapshotFrom`): state value, context, status. */
 export type MachineSnapshot<TMachine extends AnyStateMachine> = SnapshotFrom<TMachine>;
 
-/** Options for `StateMachine.start`. */
+/**
+ * Options for `StateMachine.start`. An unknown key, or a value of the wrong type, rejects
+ * with `InvalidArgumentError`.
+ */
 export interface StateMachineOptions<TMachine extends AnyStateMachine> {
   /** The machine's input (xstate's `input`), given again on every restart. @default undefined */
   input?: InputFrom<TMachine>;
@@ -311,7 +323,7 @@ export const StateMachine = {
     machine: TMachine,
     options: StateMachineOptions<TMachine> = {},
   ): Promise<StateMachineRef<TMachine>> {
-    return startMachine(machine, options, undefined);
+    return startChecked(machine, options, 'StateMachine.start', MACHINE_OPTIONS);
   },
 
   /** Like `start`, and links the process to `options.link` (its parent, usually a supervisor). */
@@ -319,7 +331,7 @@ export const StateMachine = {
     machine: TMachine,
     options: StateMachineLinkOptions<TMachine> = {},
   ): Promise<StateMachineRef<TMachine>> {
-    return startMachine(machine, options, options.link);
+    return startChecked(machine, options, 'StateMachine.startLink', MACHINE_LINK_OPTIONS);
   },
 
   /**
@@ -330,9 +342,9 @@ export const StateMachine = {
   send<TMachine extends AnyStateMachine>(
     machine: StateMachineDest<TMachine>,
     event: EventFromLogic<TMachine>,
-    options?: CallOptions,
+    options?: CastOptions,
   ): void {
-    cast(machine, assertEvent(event), options);
+    cast(machine, assertEvent(event), options, 'StateMachine.send');
   },
 
   /**
@@ -391,8 +403,9 @@ export const StateMachine = {
     machine: StateMachineDest<TMachine>,
     event: EventFromLogic<TMachine>,
     ms: number,
-    options?: Pick<CallOptions, 'runtime'>,
+    options?: CastOptions,
   ): TimerRef {
+    checkOptions(options, 'StateMachine.sendAfter', { runtime: RUNTIME_OPTION });
     return runtimeFor(machine, options).sendAfter(machine, assertEvent(event), ms);
   },
 
@@ -424,6 +437,7 @@ export const StateMachine = {
     const { machine, ...rest } = isMachine(machineOrOptions)
       ? { ...options, machine: machineOrOptions }
       : machineOrOptions;
+    checkOptions(rest, 'StateMachine.childSpec', MACHINE_CHILD_OPTIONS);
     const { id, restart, shutdown, backoff, ...start } = rest;
     return {
       id: id ?? machine?.id,
@@ -434,6 +448,51 @@ export const StateMachine = {
     };
   },
 };
+
+const ANY_OPTION = { expected: 'anything', accepts: () => true };
+
+const MACHINE_OPTIONS: OptionChecks = {
+  input: ANY_OPTION,
+  snapshot: {
+    expected: 'a persisted snapshot (from StateMachine.getPersistedSnapshot)',
+    accepts: (value) => typeof value === 'object' && value !== null,
+  },
+  name: START_OPTIONS.name!,
+  runtime: START_OPTIONS.runtime!,
+  timeout: START_OPTIONS.timeout!,
+  mailbox: START_OPTIONS.mailbox!,
+  formatStatus: {
+    expected: 'a function (snapshot) => what getStatus shows',
+    accepts: (value) => typeof value === 'function',
+  },
+};
+
+const MACHINE_LINK_OPTIONS: OptionChecks = { ...MACHINE_OPTIONS, link: PID_OPTION };
+
+// The supervisor checks the spec's own keys (id, restart, shutdown, backoff).
+const { runtime: _runtime, ...MACHINE_START_OPTIONS } = MACHINE_OPTIONS;
+const MACHINE_CHILD_OPTIONS: OptionChecks = {
+  ...MACHINE_START_OPTIONS,
+  id: ANY_OPTION,
+  restart: ANY_OPTION,
+  shutdown: ANY_OPTION,
+  backoff: ANY_OPTION,
+};
+
+/** `startMachine` for options from a user: a bad one rejects with `InvalidArgumentError`. */
+function startChecked<TMachine extends AnyStateMachine>(
+  machine: TMachine,
+  options: StateMachineLinkOptions<TMachine> | undefined,
+  what: string,
+  checks: OptionChecks,
+): Promise<StateMachineRef<TMachine>> {
+  try {
+    checkOptions(options, what, checks);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return startMachine(machine, options ?? {}, options?.link);
+}
 
 function startMachine<TMachine extends AnyStateMachine>(
   machine: TMachine,

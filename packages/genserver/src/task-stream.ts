@@ -178,10 +178,13 @@ function streamSettings(options: AsyncStreamOptions, linked: boolean): StreamSet
     throw new InvalidArgumentError('maxConcurrency', 'an integer >= 1', maxConcurrency);
   }
   assertTimeout(timeout);
+  if (typeof ordered !== 'boolean') {
+    throw new InvalidArgumentError('ordered', 'true or false', ordered);
+  }
   if (onTimeout !== 'exit' && onTimeout !== 'kill_task') {
     throw new InvalidArgumentError('onTimeout', "'exit' or 'kill_task'", onTimeout);
   }
-  return { maxConcurrency, ordered: ordered !== false, timeout, onTimeout, linked };
+  return { maxConcurrency, ordered, timeout, onTimeout, linked };
 }
 
 function iteratorOf<T>(items: Iterable<T> | AsyncIterable<T>): Iterator<T> | AsyncIterator<T> {

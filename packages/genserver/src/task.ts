@@ -14,7 +14,28 @@ import {
   TimeoutError,
   type TimerRef,
 } from '@actorkit/core';
+import {
+  checkOptions,
+  type OptionChecks,
+  PID_OPTION,
+  RUNTIME_OPTION,
+  TIMEOUT_OPTION,
+} from './check-options.js';
 import { streamTasks } from './task-stream.js';
+import { nameOf } from './text.js';
+
+const TASK_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION };
+const ASYNC_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION, link: PID_OPTION };
+const STREAM_OPTIONS: OptionChecks = {
+  ...ASYNC_OPTIONS,
+  maxConcurrency: { expected: 'an integer >= 1', accepts: (value) => Number.isInteger(value) },
+  ordered: { expected: 'true or false', accepts: (value) => typeof value === 'boolean' },
+  timeout: TIMEOUT_OPTION,
+  onTimeout: {
+    expected: "'exit' or 'kill_task'",
+    accepts: (value) => value === 'exit' || value === 'kill_task',
+  },
+};
 
 /** The function a task runs, in the task's process; what it returns (or resolves to) is the result. */
 export type TaskFn<R> = (ctx: ReceiveContext<any>) => R | PromiseLike<R>;
@@ -25,7 +46,10 @@ export type TaskResult<R> = { ok: R } | { exit: unknown };
 /** How long `Task.shutdown` waits for the task to stop before killing it, or `'brutal_kill'`. */
 export type ShutdownTimeout = number | 'brutal_kill';
 
-/** Options for `Task.start`. */
+/**
+ * Options for `Task.start`, and the base of the others. In every `Task` function an
+ * unknown key, or a value of the wrong type, throws `InvalidArgumentError`.
+ */
 export interface TaskOptions {
   /** @default `defaultRuntime()` */
   runtime?: Runtime;
@@ -206,6 +230,7 @@ export class Task<R = unknown> {
    */
   static start(fn: TaskFn<unknown>, options: TaskOptions = {}): Pid<any> {
     assertFn(fn);
+    checkOptions(options, 'Task.start', TASK_OPTIONS);
     const runtime = options.runtime ?? defaultRuntime();
     return runtime.spawn(runOnly(fn), { label: labelOf(fn), behaviour: 'task' });
   }
@@ -216,7 +241,15 @@ export class Task<R = unknown> {
    */
   static startLink(fn: TaskFn<unknown>, options: TaskLinkOptions): Pid<any> {
     assertFn(fn);
+    checkOptions(options, 'Task.startLink', ASYNC_OPTIONS);
     const link = options?.link;
+    if (link === undefined) {
+      throw new InvalidArgumentError(
+        'link',
+        'the Pid to link the task to (Task.start starts one unlinked)',
+        link,
+      );
+    }
     const runtime = options.runtime ?? (link && runtimeOf(link)) ?? defaultRuntime();
     return runtime.spawn(runOnly(fn), {
       label: labelOf(fn),
@@ -237,6 +270,7 @@ export class Task<R = unknown> {
    */
   static async<R>(fn: TaskFn<R>, options: AsyncOptions = {}): Task<R> {
     assertFn(fn);
+    checkOptions(options, 'Task.async', ASYNC_OPTIONS);
     const link = options.link;
     const control = new TaskControl<R>(fn, link);
     control.spawn(options.runtime ?? (link && runtimeOf(link)) ?? defaultRuntime(), {});
@@ -391,6 +425,7 @@ export class Task<R = unknown> {
     fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
     options: AsyncStreamOptions = {},
   ): AsyncGenerator<TaskResult<R>, void, undefined> {
+    checkOptions(options, 'Task.asyncStream', STREAM_OPTIONS);
     const runtime =
       options.runtime ?? (options.link && runtimeOf(options.link)) ?? defaultRuntime();
     const spawn = (taskFn: TaskFn<R>) => Task.async(taskFn, { runtime, link: options.link });
@@ -473,5 +508,6 @@ function consumedError(task: Task<any>): ActorkitError {
 
 /** @internal What `processInfo` shows as a task's initial call. */
 export function labelOf(fn: (...args: any[]) => unknown): string {
-  return fn.name ? `Task ${fn.name}` : 'Task';
+  const name = nameOf(fn, '');
+  return name === '' ? 'Task' : `Task ${name}`;
 }

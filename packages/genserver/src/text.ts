@@ -1,0 +1,46 @@
+/**
+ * @internal Text from values of any kind for names, labels and error messages, read
+ * without ever throwing: whatever a user's class or value does (a `name` getter that
+ * throws, a revoked proxy), the message is still written. Values beyond names go
+ * through core's `formatReason`, actorkit's one total formatter.
+ */
+import { formatReason } from '@actorkit/core';
+
+/**
+ * The `name` of a class or function, as an own data property (a getter is not run);
+ * `fallback` when it has none, it is empty, or it cannot be read.
+ *
+ * @example
+ * nameOf(Counter, 'GenServer'); // 'Counter'
+ * nameOf(class {}, 'GenServer'); // 'GenServer'
+ */
+export function nameOf(value: unknown, fallback: string): string {
+  if (typeof value !== 'function') return fallback;
+  try {
+    const name = Object.getOwnPropertyDescriptor(value, 'name')?.value;
+    return typeof name === 'string' && name !== '' ? name : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The name of the class an object was made by (see {@link nameOf}). */
+export function classNameOf(value: object, fallback: string): string {
+  try {
+    const prototype = Object.getPrototypeOf(value) as object | null;
+    if (prototype === null) return fallback;
+    return nameOf(Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value, fallback);
+  } catch {
+    return fallback;
+  }
+}
+
+/** `value` as text for a message: a string as it is, anything else through `formatReason`. */
+export function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : formatReason(value);
+}
+
+/** `text` cut to `max` characters, ending in `...` when it was longer. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
