@@ -1,6 +1,43 @@
-/**
- * @actorkit/jobs: durable background jobs. A queue is a supervised process tree; jobs
- * live in a store (SQLite embedded by default) and survive crashes, `kill -9` and
- * reboots. See the README for the guarantees.
- */
-export const VERSION = '0.1.0';
+export {
+  describeCause,
+  FencedError,
+  JobNotFoundError,
+  JobsError,
+  JobTimeoutError,
+  LeaseLostError,
+  StaleAttemptError,
+  StoreUnavailableError,
+  UnknownWorkerError,
+  UnsupportedCapabilityError,
+} from './errors.js';
+export {
+  type AttemptError,
+  type AttemptErrorKind,
+  type AttemptRef,
+  type ClaimedJob,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_UNIQUE_STATES,
+  type Enqueued,
+  FINAL_STATES,
+  JOB_STATES,
+  type Job,
+  type JobState,
+  type NewJob,
+  type UniqueOptions,
+  WAITING_STATES,
+} from './job.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export {
+  type ClaimRequest,
+  type JobQuery,
+  type NodeInfo,
+  type NodeRef,
+  type Outcome,
+  type QueueCounts,
+  type RescueResult,
+  type RetryFilter,
+  requireCapabilities,
+  type SettleResult,
+  type Store,
+  type StoreCapabilities,
+} from './store.js';

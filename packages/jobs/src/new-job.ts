@@ -1,0 +1,75 @@
+/** @internal Validation of a `NewJob` before it reaches a store. */
+import { InvalidArgumentError } from '@actorkit/core';
+import { JOB_STATES, type NewJob } from './job.js';
+import { checkOptions, integer, number, text } from './options.js';
+
+const JOB_CHECKS = {
+  queue: text,
+  worker: text,
+  args: () => undefined,
+  priority: integer(0),
+  maxAttempts: integer(1),
+  runAt: number(Number.NEGATIVE_INFINITY),
+  key: text,
+  unique: () => undefined,
+};
+
+/** Checks `job` and returns it; throws `InvalidArgumentError` saying what is wrong. */
+export function validateNewJob<J extends NewJob>(job: J, where: string): J {
+  checkOptions(job, JOB_CHECKS, where);
+  if (job.queue === undefined)
+    throw new InvalidArgumentError(`${where}.queue`, 'a queue name', undefined);
+  if (job.worker === undefined)
+    throw new InvalidArgumentError(`${where}.worker`, 'a worker name', undefined);
+  assertJsonData(job.args, `${where}.args`);
+  if (job.unique !== undefined) {
+    if (job.key === undefined) {
+      throw new InvalidArgumentError(`${where}.unique`, 'given only with a key', job.unique);
+    }
+    checkOptions(
+      job.unique,
+      {
+        period: number(0, true),
+        states: (states) =>
+          Array.isArray(states) && states.length > 0 && states.every((s) => JOB_STATES.includes(s))
+            ? undefined
+            : `a non-empty array of job states (${JOB_STATES.join(', ')})`,
+      },
+      `${where}.unique`,
+    );
+  }
+  return job;
+}
+
+/**
+ * Throws `InvalidArgumentError` unless `value` is plain JSON data (null, booleans, finite
+ * numbers, strings, arrays and plain objects of them): what a store keeps must read back
+ * the same in another process, so a Date, a Map, undefined or a function is refused here
+ * rather than silently changed.
+ */
+export function assertJsonData(value: unknown, where: string, depth = 0): void {
+  if (depth > 64) throw new InvalidArgumentError(where, 'JSON data nested at most 64 deep', value);
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return;
+    throw new InvalidArgumentError(where, 'JSON data (a finite number)', value);
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) assertJsonData(value[i], `${where}[${i}]`, depth + 1);
+    return;
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      for (const [key, item] of Object.entries(value)) {
+        assertJsonData(item, `${where}.${key}`, depth + 1);
+      }
+      return;
+    }
+  }
+  throw new InvalidArgumentError(
+    where,
+    'JSON data: null, a boolean, a finite number, a string, or arrays and plain objects of them',
+    value,
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * @internal The SQLite schema of `SqliteStore`: one jobs table, one table of node leases,
+ * and a meta table with the schema version. Table names carry an `actorkit_` prefix so
+ * they can live in an application's own database beside its tables.
+ */
+import type Database from 'better-sqlite3';
+import type { AttemptError, ClaimedJob, Job, JobState } from './job.js';
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = 1;
+
+/** The states a job waits in, as SQL: the claim's filter and the waiting index's predicate must read the same. */
+export const WAITING_SQL = `state IN ('scheduled', 'available', 'retryable')`;
+/** The final states, as SQL. */
+export const FINAL_SQL = `state IN ('completed', 'discarded', 'cancelled')`;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS actorkit_jobs_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS actorkit_jobs (
+    id INTEGER PRIMARY KEY,
+    queue TEXT NOT NULL,
+    worker TEXT NOT NULL,
+    args TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('scheduled', 'available', 'executing', 'retryable',
+      'completed', 'discarded', 'cancelled')),
+    priority INTEGER NOT NULL DEFAULT 0,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    token INTEGER NOT NULL DEFAULT 0,
+    key TEXT,
+    inserted_at REAL NOT NULL,
+    run_at REAL NOT NULL,
+    attempted_at REAL,
+    finished_at REAL,
+    node TEXT,
+    errors TEXT NOT NULL DEFAULT '[]'
+  );
+  CREATE INDEX IF NOT EXISTS actorkit_jobs_waiting
+    ON actorkit_jobs (queue, priority, run_at, id) WHERE ${WAITING_SQL};
+  CREATE INDEX IF NOT EXISTS actorkit_jobs_executing
+    ON actorkit_jobs (node) WHERE state = 'executing';
+  CREATE INDEX IF NOT EXISTS actorkit_jobs_key
+    ON actorkit_jobs (key, inserted_at) WHERE key IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS actorkit_jobs_finished
+    ON actorkit_jobs (finished_at) WHERE ${FINAL_SQL};
+  CREATE INDEX IF NOT EXISTS actorkit_jobs_state ON actorkit_jobs (state, queue);
+  CREATE TABLE IF NOT EXISTS actorkit_job_nodes (
+    name TEXT PRIMARY KEY,
+    incarnation TEXT NOT NULL UNIQUE,
+    started_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL,
+    lease_until REAL NOT NULL
+  );
+`;
+
+/**
+ * Creates the tables if they are missing, in one immediate transaction (so two processes
+ * opening a fresh file at once do not race), and checks the schema version: a database
+ * written by a newer release is refused rather than misread.
+ */
+export function migrate(db: Database.Database, where: string): void {
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    const row = db.prepare(`SELECT value FROM actorkit_jobs_meta WHERE key = 'version'`).get() as
+      | { value: string }
+      | undefined;
+    if (row === undefined) {
+      db.prepare(`INSERT INTO actorkit_jobs_meta (key, value) VALUES ('version', ?)`).run(
+        String(SCHEMA_VERSION),
+      );
+    } else if (Number(row.value) > SCHEMA_VERSION) {
+      throw new Error(
+        `${where} holds jobs schema version ${row.value}, newer than this release's ${SCHEMA_VERSION}; upgrade @actorkit/jobs.`,
+      );
+    }
+  }).immediate();
+}
+
+/** @internal A jobs row as SQLite returns it. */
+export interface JobRow {
+  id: number;
+  queue: string;
+  worker: string;
+  args: string;
+  state: JobState;
+  priority: number;
+  attempt: number;
+  max_attempts: number;
+  token: number;
+  key: string | null;
+  inserted_at: number;
+  run_at: number;
+  attempted_at: number | null;
+  finished_at: number | null;
+  node: string | null;
+  errors: string;
+}
+
+/** @internal */
+export function toJob(row: JobRow): Job {
+  return {
+    id: String(row.id),
+    queue: row.queue,
+    worker: row.worker,
+    args: JSON.parse(row.args),
+    state: row.state,
+    priority: row.priority,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    key: row.key,
+    insertedAt: row.inserted_at,
+    runAt: row.run_at,
+    attemptedAt: row.attempted_at,
+    finishedAt: row.finished_at,
+    node: row.node,
+    errors: row.errors === '[]' ? [] : (JSON.parse(row.errors) as AttemptError[]),
+  };
+}
+
+/** @internal */
+export function toClaimed(row: JobRow): ClaimedJob {
+  const job = toJob(row) as ClaimedJob;
+  job.token = row.token;
+  return job;
+}

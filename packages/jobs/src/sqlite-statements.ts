@@ -1,0 +1,88 @@
+/** @internal The statements of `SqliteStore`, prepared once per connection. */
+import type Database from 'better-sqlite3';
+import { FINAL_SQL, WAITING_SQL } from './sqlite-schema.js';
+
+const OWNED = `WHERE id = ? AND token = ? AND state = 'executing'`;
+
+const SQL = {
+  insert: `INSERT INTO actorkit_jobs
+      (queue, worker, args, state, priority, max_attempts, key, inserted_at, run_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  findKey: `SELECT * FROM actorkit_jobs WHERE key = ?
+      AND state IN (SELECT value FROM json_each(?)) AND inserted_at > ? ORDER BY id LIMIT 1`,
+  claim: `UPDATE actorkit_jobs
+      SET state = 'executing', attempt = attempt + 1, token = token + 1, node = ?, attempted_at = ?
+      WHERE id IN (SELECT id FROM actorkit_jobs WHERE queue = ? AND ${WAITING_SQL} AND run_at <= ?
+        ORDER BY priority, run_at, id LIMIT ?)
+      RETURNING *`,
+  complete: `UPDATE actorkit_jobs
+      SET state = 'completed', finished_at = ?, node = NULL ${OWNED}`,
+  retry: `UPDATE actorkit_jobs
+      SET state = 'retryable', run_at = ?, node = NULL, errors = json_insert(errors, '$[#]', json(?))
+      ${OWNED}`,
+  discard: `UPDATE actorkit_jobs
+      SET state = 'discarded', finished_at = ?, node = NULL,
+        errors = CASE WHEN ? IS NULL THEN errors ELSE json_insert(errors, '$[#]', json(?)) END
+      ${OWNED}`,
+  giveBack: `UPDATE actorkit_jobs
+      SET state = ?, run_at = ?, attempt = attempt - 1, node = NULL ${OWNED}`,
+  register: `INSERT INTO actorkit_job_nodes
+      (name, incarnation, started_at, heartbeat_at, lease_until) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET incarnation = excluded.incarnation,
+        started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at,
+        lease_until = excluded.lease_until`,
+  heartbeat: `UPDATE actorkit_job_nodes SET heartbeat_at = ?, lease_until = ?
+      WHERE name = ? AND incarnation = ?`,
+  unregister: `DELETE FROM actorkit_job_nodes WHERE name = ? AND incarnation = ?`,
+  nodeOf: `SELECT incarnation FROM actorkit_job_nodes WHERE name = ?`,
+  nodes: `SELECT name, incarnation, started_at AS startedAt,
+      heartbeat_at AS heartbeatAt, lease_until AS leaseUntil FROM actorkit_job_nodes ORDER BY name`,
+  lapse: `DELETE FROM actorkit_job_nodes WHERE lease_until < ? RETURNING name`,
+  rescue: `UPDATE actorkit_jobs
+      SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' END,
+        finished_at = CASE WHEN attempt >= max_attempts THEN ? ELSE NULL END,
+        run_at = ?,
+        errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?,
+          'kind', 'rescued', 'name', 'NodeLost',
+          'message', 'the node running this attempt (' || coalesce(node, 'unknown') ||
+            ') stopped without recording its outcome: its lease lapsed or it restarted',
+          'node', node)),
+        node = NULL
+      WHERE state = 'executing'
+        AND (node IS NULL OR node NOT IN (SELECT incarnation FROM actorkit_job_nodes))
+      RETURNING id, state`,
+  prune: `DELETE FROM actorkit_jobs WHERE id IN (SELECT id FROM actorkit_jobs
+      WHERE ${FINAL_SQL} AND finished_at < ? LIMIT ?)`,
+  retryJob: `UPDATE actorkit_jobs
+      SET state = 'available', run_at = ?, finished_at = NULL,
+        max_attempts = max(max_attempts, attempt + 1)
+      WHERE id = ? AND state NOT IN ('executing', 'available') RETURNING *`,
+  finishJob: `UPDATE actorkit_jobs SET state = ?, finished_at = ?, node = NULL
+      WHERE id = ? AND NOT ${FINAL_SQL} RETURNING *`,
+  retryAll: `UPDATE actorkit_jobs
+      SET state = 'available', run_at = ?, finished_at = NULL,
+        max_attempts = max(max_attempts, attempt + 1)
+      WHERE state IN (SELECT value FROM json_each(?)) AND state NOT IN ('executing', 'available')
+        AND (? IS NULL OR queue = ?) AND (? IS NULL OR worker = ?)`,
+  get: `SELECT * FROM actorkit_jobs WHERE id = ?`,
+  list: `SELECT * FROM actorkit_jobs
+      WHERE (? IS NULL OR state IN (SELECT value FROM json_each(?)))
+        AND (? IS NULL OR queue = ?) AND (? IS NULL OR worker = ?) AND id > ?
+      ORDER BY id LIMIT ?`,
+  counts: `SELECT queue, state, count(*) AS n FROM actorkit_jobs GROUP BY queue, state`,
+  nextRunAt: `SELECT min(run_at) AS at FROM actorkit_jobs
+      WHERE queue = ? AND ${WAITING_SQL}`,
+};
+
+/** @internal */
+export type StatementName = keyof typeof SQL;
+
+/** @internal The statements by name. */
+export type Statements = Record<StatementName, Database.Statement>;
+
+/** @internal */
+export function prepare(db: Database.Database): Statements {
+  return Object.fromEntries(
+    Object.entries(SQL).map(([name, text]) => [name, db.prepare(text)]),
+  ) as Statements;
+}

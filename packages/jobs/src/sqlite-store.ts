@@ -1,0 +1,467 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InvalidArgumentError } from '@actorkit/core';
+import Database from 'better-sqlite3';
+import {
+  JobNotFoundError,
+  LeaseLostError,
+  StaleAttemptError,
+  StoreUnavailableError,
+  UnsupportedCapabilityError,
+} from './errors.js';
+import {
+  type AttemptError,
+  type ClaimedJob,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_UNIQUE_STATES,
+  type Enqueued,
+  type Job,
+  type NewJob,
+} from './job.js';
+import { validateNewJob } from './new-job.js';
+import { checkOptions, clockLike, number, oneOf, text } from './options.js';
+import { type JobRow, migrate, toClaimed, toJob } from './sqlite-schema.js';
+import { prepare, type Statements } from './sqlite-statements.js';
+import type {
+  ClaimRequest,
+  JobQuery,
+  NodeInfo,
+  NodeRef,
+  Outcome,
+  QueueCounts,
+  RescueResult,
+  RetryFilter,
+  SettleResult,
+  Store,
+  StoreCapabilities,
+} from './store.js';
+
+/** Options for `new SqliteStore()`: give `path` or `database`. */
+export interface SqliteStoreOptions {
+  /** A database file (created with its folder), or `':memory:'` for tests. */
+  path?: string;
+  /**
+   * The application's own better-sqlite3 connection: jobs live in its database, and
+   * `insert` enqueues inside its transactions. The store sets WAL mode and `busy_timeout`
+   * on it, and `synchronous` if `durability` is given.
+   */
+  database?: Database.Database;
+  /**
+   * `'process'`: WAL with `synchronous = NORMAL`; a commit survives a crash or `kill -9`
+   * of the application, not a power loss (the last commits may roll back then).
+   * `'machine'`: `synchronous = FULL`; a commit also survives power loss and OS crashes,
+   * at the cost of an fsync per commit. On an application's `database`, the default is
+   * what its `synchronous` setting gives. @default 'process'
+   */
+  durability?: 'process' | 'machine';
+  /** Ms a write waits for another process's write lock before `StoreUnavailableError`. @default 5000 */
+  busyTimeout?: number;
+  /** Where time comes from, in ms; every process sharing the file must agree. @default Date */
+  clock?: { now(): number };
+}
+
+const OPTION_CHECKS = {
+  path: text,
+  database: (value: unknown) =>
+    value instanceof Database ? undefined : 'a better-sqlite3 Database',
+  durability: oneOf(['process', 'machine']),
+  busyTimeout: number(0),
+  clock: clockLike,
+};
+
+/**
+ * The embedded store: jobs in a SQLite database through better-sqlite3, a file shared by
+ * any number of processes on one machine, or `':memory:'` for tests. Every transition is
+ * one immediate transaction (claims are `UPDATE … RETURNING`), the database is in WAL
+ * mode, and writers wait `busyTimeout` for each other.
+ *
+ * Its calls are synchronous underneath (better-sqlite3 blocks for the few microseconds
+ * a statement takes) and return settled promises to fit the `Store` interface; `insert`
+ * is the synchronous enqueue for use inside the application's own transaction.
+ *
+ * @example
+ * const store = new SqliteStore({ path: 'data/jobs.db', durability: 'machine' });
+ *
+ * @example
+ * // Transactional enqueue: the user and its jobs commit together, or neither does.
+ * const db = new Database('data/app.db');
+ * const store = new SqliteStore({ database: db });
+ * db.transaction(() => {
+ *   const { id } = db.prepare('INSERT INTO users (email) VALUES (?) RETURNING id').get(email);
+ *   store.insert([job(CreateCrmContact, { userId: id })]);
+ * }).immediate();
+ *
+ * ## When not to use it
+ * Processes on several machines cannot share a SQLite file (network file systems break
+ * its locking): use a networked store then.
+ */
+export class SqliteStore implements Store {
+  readonly capabilities: StoreCapabilities;
+  readonly description: string;
+  private readonly db: Database.Database;
+  private readonly owned: boolean;
+  private readonly clock: { now(): number };
+  private readonly listeners = new Set<(queue: string) => void>();
+  private readonly sql: Statements;
+
+  constructor(options: SqliteStoreOptions) {
+    checkOptions(options, OPTION_CHECKS, 'SqliteStore options');
+    const { path, database } = options ?? {};
+    if ((path === undefined) === (database === undefined)) {
+      throw new InvalidArgumentError(
+        'SqliteStore options',
+        'an object with exactly one of path (a file or ":memory:") and database',
+        options,
+      );
+    }
+    this.clock = options.clock ?? Date;
+    this.owned = database === undefined;
+    const memory = path === ':memory:' || database?.memory === true;
+    this.description = `SqliteStore(${database === undefined ? path : `database ${database.name}`})`;
+    if (memory && options.durability !== undefined) {
+      throw new UnsupportedCapabilityError(
+        'durability',
+        options.durability,
+        'none (an in-memory database)',
+        this.description,
+      );
+    }
+    if (path !== undefined && !memory) mkdirSync(dirname(path), { recursive: true });
+    this.db = database ?? new Database(path);
+    const durability = memory ? 'none' : this.configure(options);
+    this.capabilities = {
+      durability,
+      sharedAcrossProcesses: !memory,
+      transactionalEnqueue: true,
+    };
+    this.guard('opening the store', () => migrate(this.db, this.description));
+    this.sql = prepare(this.db);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /**
+   * Inserts `jobs` synchronously: inside the caller's open transaction if there is one
+   * (they commit or roll back with it; use `db.transaction(fn).immediate()` so two
+   * processes cannot both miss a key), else in a transaction of its own. Same results
+   * and uniqueness as `enqueue`. Queues using this store object in this process are woken
+   * once the jobs can be claimed.
+   */
+  insert(jobs: readonly NewJob[]): Enqueued[] {
+    const checked = jobs.map((newJob, index) => validateNewJob(newJob, `jobs[${index}]`));
+    const results = this.write('enqueue', () => checked.map((newJob) => this.insertOne(newJob)));
+    this.announce(results);
+    return results;
+  }
+
+  enqueue(jobs: readonly NewJob[]): Promise<Enqueued[]> {
+    return this.promise(() => this.insert(jobs));
+  }
+
+  claim({ queue, node, limit }: ClaimRequest): Promise<ClaimedJob[]> {
+    return this.promise(() =>
+      this.write('claim', () => {
+        this.assertLease(node);
+        const now = this.now();
+        const rows = this.sql.claim.all(node.incarnation, now, queue, now, limit) as JobRow[];
+        // RETURNING gives no order: restore the claim order.
+        rows.sort((a, b) => a.priority - b.priority || a.run_at - b.run_at || a.id - b.id);
+        return rows.map(toClaimed);
+      }),
+    );
+  }
+
+  settle(outcomes: readonly Outcome[]): Promise<SettleResult[]> {
+    return this.promise(() =>
+      this.write('settle', () => {
+        const now = this.now();
+        return outcomes.map((outcome) => this.settleOne(outcome, now));
+      }),
+    );
+  }
+
+  registerNode(node: NodeRef, leaseMs: number): Promise<RescueResult> {
+    return this.promise(() =>
+      this.write('registerNode', () => {
+        const now = this.now();
+        this.sql.register.run(node.name, node.incarnation, now, now, now + leaseMs);
+        return this.rescueNow(now);
+      }),
+    );
+  }
+
+  heartbeat(node: NodeRef, leaseMs: number): Promise<void> {
+    return this.promise(() =>
+      this.write('heartbeat', () => {
+        const now = this.now();
+        const { changes } = this.sql.heartbeat.run(now, now + leaseMs, node.name, node.incarnation);
+        if (changes === 0) throw new LeaseLostError(node.name, this.description);
+      }),
+    );
+  }
+
+  unregisterNode(node: NodeRef): Promise<RescueResult> {
+    return this.promise(() =>
+      this.write('unregisterNode', () => {
+        this.sql.unregister.run(node.name, node.incarnation);
+        return this.rescueNow(this.now());
+      }),
+    );
+  }
+
+  rescue(): Promise<RescueResult> {
+    return this.promise(() => this.write('rescue', () => this.rescueNow(this.now())));
+  }
+
+  nodes(): Promise<NodeInfo[]> {
+    return this.promise(() => this.read('nodes', () => this.sql.nodes.all() as NodeInfo[]));
+  }
+
+  prune(before: number, limit: number): Promise<number> {
+    return this.promise(() => this.write('prune', () => this.sql.prune.run(before, limit).changes));
+  }
+
+  retryJob(id: string): Promise<Job> {
+    return this.manual('retryJob', id, (now) => this.sql.retryJob.get(now, Number(id)));
+  }
+
+  cancelJob(id: string): Promise<Job> {
+    return this.manual('cancelJob', id, (now) =>
+      this.sql.finishJob.get('cancelled', now, Number(id)),
+    );
+  }
+
+  discardJob(id: string): Promise<Job> {
+    return this.manual('discardJob', id, (now) =>
+      this.sql.finishJob.get('discarded', now, Number(id)),
+    );
+  }
+
+  retryAll(filter: RetryFilter = {}): Promise<number> {
+    return this.promise(() =>
+      this.write('retryAll', () => {
+        const states = JSON.stringify(filter.states ?? ['discarded', 'retryable']);
+        const { queue = null, worker = null } = filter;
+        return this.sql.retryAll.run(this.now(), states, queue, queue, worker, worker).changes;
+      }),
+    );
+  }
+
+  get(id: string): Promise<Job | undefined> {
+    return this.promise(() =>
+      this.read('get', () => {
+        const row = this.sql.get.get(Number(id)) as JobRow | undefined;
+        return row === undefined ? undefined : toJob(row);
+      }),
+    );
+  }
+
+  list(query: JobQuery = {}): Promise<Job[]> {
+    return this.promise(() =>
+      this.read('list', () => {
+        const states = query.state === undefined ? null : JSON.stringify([query.state].flat());
+        const { queue = null, worker = null } = query;
+        const after = query.after === undefined ? 0 : Number(query.after);
+        const rows = this.sql.list.all(
+          ...[states, states, queue, queue, worker, worker, after, query.limit ?? 100],
+        ) as JobRow[];
+        return rows.map(toJob);
+      }),
+    );
+  }
+
+  counts(): Promise<QueueCounts[]> {
+    return this.promise(() =>
+      this.read('counts', () => {
+        const byQueue = new Map<string, QueueCounts>();
+        for (const row of this.sql.counts.all() as { queue: string; state: string; n: number }[]) {
+          let entry = byQueue.get(row.queue);
+          if (entry === undefined) {
+            entry = { queue: row.queue, counts: emptyCounts() };
+            byQueue.set(row.queue, entry);
+          }
+          entry.counts[row.state as keyof QueueCounts['counts']] = row.n;
+        }
+        return [...byQueue.values()];
+      }),
+    );
+  }
+
+  nextRunAt(queue: string): Promise<number | undefined> {
+    return this.promise(() =>
+      this.read('nextRunAt', () => {
+        const row = this.sql.nextRunAt.get(queue) as { at: number | null };
+        return row.at ?? undefined;
+      }),
+    );
+  }
+
+  onInsert(listener: (queue: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): Promise<void> {
+    if (this.owned && this.db.open) this.db.close();
+    this.listeners.clear();
+    return Promise.resolve();
+  }
+
+  /** Sets WAL, busy_timeout and synchronous; returns the durability they give. */
+  private configure(options: SqliteStoreOptions): 'process' | 'machine' {
+    const db = this.db;
+    return this.guard('configuring the store', () => {
+      db.pragma(`busy_timeout = ${Math.round(options.busyTimeout ?? 5000)}`);
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      if (options.durability !== undefined || this.owned) {
+        db.pragma(`synchronous = ${options.durability === 'machine' ? 'FULL' : 'NORMAL'}`);
+      }
+      // 2 = FULL, 3 = EXTRA: an fsync per commit.
+      return Number(db.pragma('synchronous', { simple: true })) >= 2 ? 'machine' : 'process';
+    });
+  }
+
+  private insertOne(newJob: NewJob): Enqueued {
+    const now = this.now();
+    if (newJob.key !== undefined) {
+      const period = newJob.unique?.period ?? Number.POSITIVE_INFINITY;
+      const states = JSON.stringify(newJob.unique?.states ?? DEFAULT_UNIQUE_STATES);
+      const since = period === Number.POSITIVE_INFINITY ? -Number.MAX_VALUE : now - period;
+      const existing = this.sql.findKey.get(newJob.key, states, since) as JobRow | undefined;
+      if (existing !== undefined) return { job: toJob(existing), inserted: false };
+    }
+    const runAt = newJob.runAt ?? now;
+    const row = this.sql.insert.get(
+      newJob.queue,
+      newJob.worker,
+      JSON.stringify(newJob.args),
+      runAt > now ? 'scheduled' : 'available',
+      newJob.priority ?? 0,
+      newJob.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      newJob.key ?? null,
+      now,
+      runAt,
+    ) as JobRow;
+    return { job: toJob(row), inserted: true };
+  }
+
+  private settleOne(outcome: Outcome, now: number): SettleResult {
+    const { id, token } = outcome.attempt;
+    const key = Number(id);
+    const sql = this.sql;
+    let changes: number;
+    switch (outcome.kind) {
+      case 'complete':
+        changes = sql.complete.run(now, key, token).changes;
+        break;
+      case 'retry':
+        changes = sql.retry.run(outcome.runAt, errorJson(outcome.error), key, token).changes;
+        break;
+      case 'discard': {
+        const error = outcome.error === undefined ? null : errorJson(outcome.error);
+        changes = sql.discard.run(now, error, error, key, token).changes;
+        break;
+      }
+      case 'snooze':
+        changes = sql.giveBack.run('scheduled', outcome.runAt, key, token).changes;
+        break;
+      case 'requeue':
+        changes = sql.giveBack.run('available', now, key, token).changes;
+        break;
+    }
+    return changes === 1
+      ? { ok: true }
+      : { ok: false, error: new StaleAttemptError(id, token, this.description) };
+  }
+
+  private rescueNow(now: number): RescueResult {
+    const lapsedNodes = (this.sql.lapse.all(now) as { name: string }[]).map((row) => row.name);
+    const rows = this.sql.rescue.all(now, now, now) as { id: number; state: string }[];
+    const rescued: string[] = [];
+    const discarded: string[] = [];
+    for (const row of rows) (row.state === 'discarded' ? discarded : rescued).push(String(row.id));
+    return { lapsedNodes, rescued, discarded };
+  }
+
+  private assertLease(node: NodeRef): void {
+    const row = this.sql.nodeOf.get(node.name) as { incarnation: string } | undefined;
+    if (row?.incarnation !== node.incarnation)
+      throw new LeaseLostError(node.name, this.description);
+  }
+
+  private manual(operation: string, id: string, update: (now: number) => unknown): Promise<Job> {
+    return this.promise(() =>
+      this.write(operation, () => {
+        const row = (update(this.now()) ?? this.sql.get.get(Number(id))) as JobRow | undefined;
+        if (row === undefined) throw new JobNotFoundError(id, this.description);
+        return toJob(row);
+      }),
+    );
+  }
+
+  /** Tells listeners, once the rows can be claimed, which queues got new jobs. */
+  private announce(results: Enqueued[]): void {
+    if (this.listeners.size === 0) return;
+    const queues = new Set(results.filter((r) => r.inserted).map((r) => r.job.queue));
+    if (queues.size === 0) return;
+    const notify = () => {
+      for (const queue of queues) for (const listener of this.listeners) listener(queue);
+    };
+    // Inside the caller's transaction the rows are not committed yet: tell after it.
+    if (this.db.inTransaction) setImmediate(notify);
+    else notify();
+  }
+
+  /** Runs `fn` in an immediate transaction (a savepoint inside the caller's). */
+  private write<T>(operation: string, fn: () => T): T {
+    return this.guard(operation, () => this.db.transaction(fn).immediate());
+  }
+
+  private read<T>(operation: string, fn: () => T): T {
+    return this.guard(operation, fn);
+  }
+
+  /** Turns the driver's errors about the database itself into `StoreUnavailableError`. */
+  private guard<T>(operation: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (isUnavailable(error)) throw new StoreUnavailableError(operation, this.description, error);
+      throw error;
+    }
+  }
+
+  private promise<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    return /^SQLITE_(BUSY|LOCKED|IOERR|READONLY|FULL|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)/.test(code);
+  }
+  return error instanceof TypeError && /database connection is not open/.test(error.message);
+}
+
+function errorJson(error: AttemptError): string {
+  return JSON.stringify(error);
+}
+
+function emptyCounts(): QueueCounts['counts'] {
+  return {
+    scheduled: 0,
+    available: 0,
+    executing: 0,
+    retryable: 0,
+    completed: 0,
+    discarded: 0,
+    cancelled: 0,
+  };
+}
