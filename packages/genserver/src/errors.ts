@@ -1,4 +1,9 @@
 import { ActorkitError, formatReason } from '@actorkit/core';
+import { textOf } from './text.js';
+
+// Every class here writes its message from any value without throwing (a reason whose
+// `toString` throws, a revoked proxy): an error that cannot be built would take the
+// place of the one it reports.
 
 /**
  * A GenServer (or supervisor, or state machine) did not start: its `init` returned
@@ -13,8 +18,8 @@ export class StartError extends ActorkitError {
     super(
       reason === 'ignore' ? 'START_IGNORED' : 'START_FAILED',
       reason === 'ignore'
-        ? `${module} declined to start (init returned ignore()).`
-        : `${module} failed to start: ${formatReason(reason)}. See the reason, or the crash report, for why init failed.`,
+        ? `${textOf(module)} declined to start (init returned ignore()).`
+        : `${textOf(module)} failed to start: ${formatReason(reason)}. See the reason, or the crash report, for why init failed.`,
     );
   }
 
@@ -31,7 +36,7 @@ export class StartError extends ActorkitError {
 /** A child spec, or the options of a supervisor, is malformed. */
 export class ChildSpecError extends ActorkitError {
   constructor(message: string) {
-    super('INVALID_CHILD_SPEC', message);
+    super('INVALID_CHILD_SPEC', textOf(message));
   }
 
   static override is(value: unknown): value is ChildSpecError {
@@ -45,7 +50,7 @@ export class ChildError extends ActorkitError {
     readonly reason: 'not_found' | 'running' | 'restarting' | 'already_present' | 'max_children',
     message: string,
   ) {
-    super(`CHILD_${reason.toUpperCase()}`, message);
+    super(`CHILD_${typeof reason === 'string' ? reason.toUpperCase() : 'ERROR'}`, textOf(message));
   }
 
   static override is(value: unknown): value is ChildError {

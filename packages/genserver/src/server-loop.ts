@@ -1,6 +1,8 @@
 import {
+  ActorkitError,
   Crash,
   Exit,
+  formatReason,
   type Handler,
   type Pid,
   type ProcessContext,
@@ -10,6 +12,7 @@ import {
 import { CastEnvelope, From, IdleTimeout, SystemEnvelope } from './envelopes.js';
 import type { GenServer } from './gen-server.js';
 import { type Action, Ignore, NoReply, Ok, Reply, Stop } from './results.js';
+import { classNameOf, clip } from './text.js';
 
 /** @internal What `start` learns from the new process: it initialized, or chose to ignore. */
 export interface StartAck {
@@ -17,7 +20,12 @@ export interface StartAck {
   ignored(): void;
 }
 
-/** What `GenServer.getStatus` returns: the server, its module, and its state as `formatStatus` shows it. */
+/**
+ * What `GenServer.getStatus` returns: the server, its module, and its state as
+ * `formatStatus` shows it. If `formatStatus` throws, `state` is a string saying so (the
+ * state itself is not shown: `formatStatus` may be there to hide it) and the server
+ * carries on, as OTP shows a placeholder for a `format_status` that crashed.
+ */
 export interface ServerStatus {
   pid: Pid<any>;
   module: string;
@@ -31,6 +39,14 @@ const INFO = 3;
 const CONTINUE = 4;
 type Step = typeof INIT | typeof CALL | typeof CAST | typeof INFO | typeof CONTINUE;
 const CALLBACK_NAMES = ['init', 'handleCall', 'handleCast', 'handleInfo', 'handleContinue'];
+
+/** What a message other than a call is to the loop (see `kindOf`). */
+const SYSTEM = 0;
+const IDLE = 1;
+const CAST_MESSAGE = 2;
+const PARENT_EXIT = 3;
+const OTHER = 4;
+type Kind = typeof SYSTEM | typeof IDLE | typeof CAST_MESSAGE | typeof PARENT_EXIT | typeof OTHER;
 
 /**
  * @internal The generic server loop (OTP's `gen_server` module): a handler process that
@@ -66,24 +82,41 @@ export class ServerLoop implements Handler<unknown> {
 
   handle(message: unknown): void | Promise<void> {
     // Calls first: they are the hot path, and a true `instanceof` is cheaper than a false one.
-    if (message instanceof From) {
+    if (isCall(message)) {
       if (this.idleTimer !== null) this.disarmIdle();
       return this.call(message);
     }
+    const kind = this.kindOf(message);
     // :sys requests leave a pending idle timeout running, as OTP's system messages do.
-    if (message instanceof SystemEnvelope) return this.dispatchSystem(message);
-    if (message instanceof IdleTimeout) {
+    if (kind === SYSTEM) return this.dispatchSystem(message as SystemEnvelope);
+    if (kind === IDLE) {
       if (message !== this.idleToken) return;
       this.idleTimer = this.idleToken = null;
       return this.step(INFO, TIMEOUT, undefined);
     }
     if (this.idleTimer !== null) this.disarmIdle();
-    if (message instanceof CastEnvelope) return this.step(CAST, message.request, undefined);
-    if (message instanceof Exit && message.from.equals(this.ctx.parent)) {
-      return this.terminate(message.reason);
+    if (kind === CAST_MESSAGE) {
+      return this.step(CAST, (message as CastEnvelope).request, undefined);
     }
+    if (kind === PARENT_EXIT) return this.terminate((message as Exit).reason);
     if (this.module.handleInfo === undefined) return this.unhandledInfo(message);
     return this.step(INFO, message, undefined);
+  }
+
+  /**
+   * What `message` is. Looking can throw (`instanceof` on a revoked proxy, a proxy whose
+   * traps throw): such a message is info, for `handleInfo`, and never crashes the loop.
+   */
+  private kindOf(message: unknown): Kind {
+    try {
+      if (message instanceof SystemEnvelope) return SYSTEM;
+      if (message instanceof IdleTimeout) return IDLE;
+      if (message instanceof CastEnvelope) return CAST_MESSAGE;
+      if (message instanceof Exit && message.from.equals(this.ctx.parent)) return PARENT_EXIT;
+    } catch {
+      // Not one of ours, whatever it is.
+    }
+    return OTHER;
   }
 
   /** Casts arrive as the bare request, tagged `CastEnvelope` (see `cast`). */
@@ -220,17 +253,8 @@ export class ServerLoop implements Handler<unknown> {
       case 'getState':
         envelope.from?.resolve(this.state);
         return;
-      case 'replaceState': {
-        let state: unknown;
-        try {
-          state = (envelope.payload as (state: unknown) => unknown)(this.state);
-        } catch (error) {
-          return this.crash(error);
-        }
-        this.state = state;
-        envelope.from?.resolve(state);
-        return;
-      }
+      case 'replaceState':
+        return this.replaceState(envelope);
       case 'getStatus':
         envelope.from?.resolve(this.status());
         return;
@@ -239,9 +263,33 @@ export class ServerLoop implements Handler<unknown> {
     }
   }
 
+  /**
+   * `:sys.replace_state`: an update that throws leaves the state as it was and rejects
+   * the caller, as OTP's `callback_failed`; the server carries on.
+   */
+  private replaceState(envelope: SystemEnvelope): void {
+    let state: unknown;
+    try {
+      state = (envelope.payload as (state: unknown) => unknown)(this.state);
+    } catch (error) {
+      envelope.from?.fail(replaceStateFailed(this.module, error));
+      return;
+    }
+    this.state = state;
+    envelope.from?.resolve(state);
+  }
+
+  /** The status a system request reads: it never throws, so it never kills the server. */
   private status(): ServerStatus {
     const module = this.module;
-    const state = module.formatStatus === undefined ? this.state : module.formatStatus(this.state);
+    let state = this.state;
+    if (module.formatStatus !== undefined) {
+      try {
+        state = module.formatStatus(this.state);
+      } catch (error) {
+        state = `${moduleName(module)}.formatStatus threw ${clip(formatReason(error), 200)}; the state is not shown.`;
+      }
+    }
     return { pid: this.ctx.self, module: moduleName(module), state };
   }
 
@@ -314,6 +362,24 @@ export class ServerLoop implements Handler<unknown> {
   }
 }
 
+/** True for a call: a `From`. Never throws (`instanceof` does, for a revoked proxy). */
+function isCall(message: unknown): message is From<any> {
+  try {
+    return message instanceof From;
+  } catch {
+    return false;
+  }
+}
+
+function replaceStateFailed(module: object, error: unknown): ActorkitError {
+  const failure = new ActorkitError(
+    'REPLACE_STATE_FAILED',
+    `GenServer.replaceState: the update function threw ${clip(formatReason(error), 200)}; ${moduleName(module)} keeps its state as it was. The error is the \`cause\`.`,
+  );
+  Object.defineProperty(failure, 'cause', { value: error, configurable: true, writable: true });
+  return failure;
+}
+
 function then(value: unknown, next: () => void): void | Promise<void> {
   if (isPromise(value)) return value.then(next);
   next();
@@ -328,7 +394,7 @@ function isPromise(value: unknown): value is Promise<unknown> {
 }
 
 function moduleName(module: object): string {
-  return module.constructor.name;
+  return classNameOf(module, 'GenServer');
 }
 
 function badReturn(module: object, callback: string, value: unknown, expected: string): Error {
@@ -341,25 +407,25 @@ function missing(module: object, what: string, callback: string, fix: string): E
   return new Error(`${moduleName(module)} ${what} but does not implement ${callback}. ${fix}`);
 }
 
+/** A callback's wrong return value, in words; never throws, whatever it is. */
 function describe(value: unknown): string {
   if (value === undefined || value === null) return String(value);
-  if (Array.isArray(value))
+  let isArray = false;
+  try {
+    isArray = Array.isArray(value);
+  } catch {
+    // A revoked proxy: neither an array nor anything else readable.
+  }
+  if (isArray) {
     return `an array ${preview(value)} (Elixir's tuples are reply(), noreply() and stop() here)`;
+  }
   if (typeof value === 'object') {
-    const name = value.constructor?.name;
-    return name && name !== 'Object'
-      ? `an instance of ${name}`
-      : `a plain object ${preview(value)}`;
+    const name = classNameOf(value, 'Object');
+    return name !== 'Object' ? `an instance of ${name}` : `a plain object ${preview(value)}`;
   }
   return preview(value);
 }
 
 function preview(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return clip(formatReason(value), 80);
 }
