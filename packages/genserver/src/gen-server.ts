@@ -172,7 +172,11 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
    */
   terminate?(reason: unknown, state: State): MaybePromise<void>;
 
-  /** Shapes what `getStatus` shows of the state, e.g. to hide secrets. @default the state as is */
+  /**
+   * Shapes what `getStatus` shows of the state, e.g. to hide secrets. If it throws, the
+   * status shows a placeholder string instead of the state and the server carries on
+   * (OTP does the same for a `format_status` that crashes). @default the state as is
+   */
   formatStatus?(state: State): unknown;
 
   /** @internal */
@@ -276,7 +280,12 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
     return getState(server, timeout) as Promise<StateOf<S>>;
   }
 
-  /** Replaces the state with `update(state)`, as `:sys.replace_state`; resolves with the new state. */
+  /**
+   * Replaces the state with `update(state)`, as `:sys.replace_state`; resolves with the
+   * new state. If `update` throws, the state stays as it was, the server carries on, and
+   * this rejects with an `ActorkitError` of code `REPLACE_STATE_FAILED` whose `cause` is
+   * what was thrown (OTP's `callback_failed`).
+   */
   static replaceState<S>(
     server: ServerTarget<S>,
     update: (state: StateOf<S>) => StateOf<S>,
@@ -287,7 +296,12 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
     >;
   }
 
-  /** The server's module and state as `formatStatus` shows it, as `:sys.get_status`. */
+  /**
+   * The server's module and state as `formatStatus` shows it, as `:sys.get_status`. Like
+   * every system request (`getState`, `replaceState`, `stop`), it waits its turn in the
+   * mailbox but sits beside a bounded mailbox's capacity: it is never dropped, and it
+   * neither takes the place of nor pushes out one of the server's own messages.
+   */
   static getStatus(server: ServerTarget<any>, timeout: number | CallOptions = 5000) {
     return getStatus(server, timeout);
   }
