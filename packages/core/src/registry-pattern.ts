@@ -50,7 +50,8 @@ export type MatchPattern<T> = ValuePattern<T> | MatchGuard<T>;
 
 /**
  * @internal Turns a pattern and an optional guard into one test. A function pattern is
- * used as is; a structural pattern is compared with {@link matchesPattern}.
+ * used as is (what it throws reaches the caller); a structural pattern is compared with
+ * {@link matchesPattern}, and a value it cannot read does not match.
  */
 export function compilePattern<T>(pattern: MatchPattern<T>, guard?: MatchGuard<T>): MatchGuard<T> {
   if (guard !== undefined && typeof guard !== 'function') {
@@ -59,8 +60,18 @@ export function compilePattern<T>(pattern: MatchPattern<T>, guard?: MatchGuard<T
   const test: MatchGuard<T> =
     typeof pattern === 'function'
       ? (pattern as MatchGuard<T>)
-      : (value) => matchesPattern(pattern, value);
+      : (value) => safeMatch(pattern, value);
   return guard === undefined ? test : (value) => test(value) && guard(value);
+}
+
+// A structural pattern only reads the value: one that cannot be read (a revoked proxy, a
+// getter that throws) does not match, rather than breaking every query of its key.
+function safeMatch(pattern: unknown, value: unknown): boolean {
+  try {
+    return matchesPattern(pattern, value);
+  } catch {
+    return false;
+  }
 }
 
 /** @internal True when `value` matches the structural `pattern` (see {@link ValuePattern}). */
