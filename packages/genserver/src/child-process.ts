@@ -1,18 +1,39 @@
-import { type Pid, type ProcessContext, runtimeOf } from '@actorkit/core';
-import type { NormalizedSpec } from './child-spec.js';
-import { StartError } from './errors.js';
+import { formatReason, isPid, type Pid, type ProcessContext, runtimeOf } from '@actorkit/core';
+import { describeId, type NormalizedSpec } from './child-spec.js';
+import { ChildSpecError, StartError } from './errors.js';
 
-/** @internal Starts a child from its spec; resolves with its PID, or undefined if it ignored. */
+/**
+ * @internal Starts a child from its spec; resolves with its PID, or undefined if it
+ * ignored. Rejects with what `start` threw, or with `ChildSpecError` when `start`
+ * resolved with something that is not a PID (OTP's `{error, Value}`): the supervisor
+ * never lists a non-PID as a child.
+ */
 export async function startChild(
   spec: NormalizedSpec,
   ctx: ProcessContext<unknown>,
 ): Promise<Pid<any> | undefined> {
+  let pid: unknown;
   try {
-    return await spec.start({ runtime: ctx.runtime, self: ctx.self });
+    pid = await spec.start({ runtime: ctx.runtime, self: ctx.self });
   } catch (error) {
     if (error instanceof StartError && error.ignored) return undefined;
     throw error;
   }
+  if (isPid(pid)) return pid;
+  throw new ChildSpecError(
+    `child spec ${describeId(spec.id)}: start resolved with ${formatReason(pid)}, not a PID. ` +
+      'It must resolve with the PID of the process it started linked to the supervisor ' +
+      "(or reject with StartError 'ignore' to start nothing).",
+  );
+}
+
+/**
+ * @internal Turns whatever a child's start failed with into an `Error` to reject a
+ * caller with, whatever the value (a string, `undefined`, an object without a
+ * prototype): an `Error` as it is, anything else inside a `StartError`.
+ */
+export function startFailure(reason: unknown, id: unknown): Error {
+  return reason instanceof Error ? reason : new StartError(reason, `child ${describeId(id)}`);
 }
 
 /**

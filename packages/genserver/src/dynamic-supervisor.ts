@@ -1,5 +1,13 @@
-import { Exit, isCleanExit, type Name, type Pid, type Runtime, type Via } from '@actorkit/core';
-import { shutdownChild, startChild } from './child-process.js';
+import {
+  Exit,
+  formatReason,
+  isCleanExit,
+  type Name,
+  type Pid,
+  type Runtime,
+  type Via,
+} from '@actorkit/core';
+import { shutdownChild, startChild, startFailure } from './child-process.js';
 import {
   type ChildSpec,
   type ChildSpecLike,
@@ -11,13 +19,30 @@ import { stopServer } from './client.js';
 import type { From } from './envelopes.js';
 import { ChildError, ChildSpecError } from './errors.js';
 import { GenServer } from './gen-server.js';
+import { checkSupervisorOptions } from './options.js';
+import { nextRestartDelay } from './restart-backoff.js';
 import { RestartIntensity } from './restart-intensity.js';
 import { noreply, ok, reply, stop } from './results.js';
+import { Standin } from './standin.js';
 import { startServer } from './start.js';
 import { ask } from './supervisor.js';
-import type { ChildCounts, ChildInfo, Outcome } from './supervisor-server.js';
+import {
+  emitSupervisorReport,
+  exitIsReported,
+  type SupervisorReport,
+  stoppedAsAsked,
+} from './supervisor-report.js';
+import {
+  type ChildCounts,
+  type ChildInfo,
+  type Outcome,
+  validateIntensity,
+} from './supervisor-server.js';
 
-/** Options for `DynamicSupervisor.start`. */
+/**
+ * Options for `DynamicSupervisor.start` (and `TaskSupervisor.start`). Any other key, or a
+ * value of the wrong type, is rejected with `ChildSpecError` naming it.
+ */
 export interface DynamicSupervisorOptions {
   name?: Name | Via;
   /** @default the linked process's runtime, else `defaultRuntime()` */
@@ -41,21 +66,39 @@ type DynamicCall =
   | { type: 'whichChildren' }
   | { type: 'countChildren' };
 
+const OPTION_KEYS = ['name', 'runtime', 'link', 'maxRestarts', 'maxSeconds', 'maxChildren'];
+const CHILD_SPEC_KEYS = ['name', 'maxRestarts', 'maxSeconds', 'maxChildren'];
+
 class RestartNow {
-  constructor(readonly spec: NormalizedSpec) {}
+  constructor(readonly child: DynamicChild) {}
+}
+
+/** A child as the dynamic supervisor tracks it, across its restarts. */
+interface DynamicChild {
+  spec: NormalizedSpec;
+  /** Consecutive restarts, for `backoff`. */
+  attempt: number;
+  /** Clock time of its last start, for `backoff`. */
+  startedAt: number;
+  /** Its registered name, held by a stand-in while it waits out a backoff. */
+  name: Name | undefined;
+  standin: Standin | undefined;
 }
 
 interface DynamicState {
-  children: Map<Pid<any>, NormalizedSpec>;
-  /** Specs whose restart failed and is being retried. */
-  pending: Set<NormalizedSpec>;
+  /** The running children, in start order. */
+  children: Map<Pid<any>, DynamicChild>;
+  /** Children waiting to restart: out a backoff, or retried after a failed restart. */
+  pending: Set<DynamicChild>;
 }
 
 /**
  * A supervisor for children started at run time, as Elixir's `DynamicSupervisor`: one
  * process per user, connection or job. It starts with no children; `startChild` adds
- * them. Children are restarted one for one by their `restart` type, under the same
- * intensity rules as `Supervisor`; on shutdown all children are stopped concurrently.
+ * them. Children are restarted one for one by their `restart` type and `backoff`, under
+ * the same intensity rules as `Supervisor`, and emit the same `report` events
+ * (`SupervisorReport`); on shutdown all children are stopped concurrently. A child
+ * waiting out its backoff is listed by `whichChildren` with the PID `'restarting'`.
  *
  * @example
  * const users = new Registry<string>(runtime, { keys: 'unique' });
@@ -66,10 +109,18 @@ interface DynamicState {
  * For a fixed set of children known at start, use `Supervisor`; for short jobs, `TaskSupervisor`.
  */
 export class DynamicSupervisor {
-  /** Starts an empty dynamic supervisor. */
+  /**
+   * Starts an empty dynamic supervisor. Rejects with `ChildSpecError` for an unknown
+   * option or a value of the wrong type.
+   */
   static start(
     options: DynamicSupervisorOptions = {},
   ): Promise<ServerRef<DynamicSupervisorServer>> {
+    try {
+      validateOptions(options, OPTION_KEYS, 'DynamicSupervisor.start(options)');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return startServer(
       DynamicSupervisorServer,
       options,
@@ -112,7 +163,7 @@ export class DynamicSupervisor {
     return ask(supervisor, { type: 'terminateChild', pid }, options) as Promise<void>;
   }
 
-  /** Every running child, in start order. */
+  /** Every child, running ones in start order, then those waiting to restart (`pid: 'restarting'`). */
   static whichChildren(
     supervisor: DynamicSupervisorRef,
     options?: CallOptions,
@@ -137,12 +188,18 @@ export class DynamicSupervisor {
     return stopServer(supervisor, reason, options ?? Number.POSITIVE_INFINITY);
   }
 
-  /** A child spec to run a dynamic supervisor under a `Supervisor`: `[DynamicSupervisor, options]`. */
+  /**
+   * A child spec to run a dynamic supervisor under a `Supervisor`: `[DynamicSupervisor,
+   * options]`. Its id is the name when it is a string, else `'DynamicSupervisor'`. Throws
+   * `ChildSpecError` for an unknown option or a value of the wrong type.
+   */
   static childSpec(options: Omit<DynamicSupervisorOptions, 'runtime' | 'link'> = {}): ChildSpec {
+    validateOptions(options, CHILD_SPEC_KEYS, 'DynamicSupervisor.childSpec(options)');
     return {
       id: typeof options.name === 'string' ? options.name : 'DynamicSupervisor',
       type: 'supervisor',
-      start: ({ runtime, self }) => DynamicSupervisor.start({ ...options, runtime, link: self }),
+      start: ({ runtime, self, name }) =>
+        DynamicSupervisor.start({ ...options, name: options.name ?? name, runtime, link: self }),
     };
   }
 }
@@ -158,16 +215,8 @@ export class DynamicSupervisorServer extends GenServer<
   private maxChildren = Number.POSITIVE_INFINITY;
 
   init(options: DynamicSupervisorOptions) {
+    validateOptions(options, OPTION_KEYS, 'DynamicSupervisor.start(options)');
     const { maxRestarts = 3, maxSeconds = 5, maxChildren = Number.POSITIVE_INFINITY } = options;
-    if (
-      !(Number.isInteger(maxRestarts) && maxRestarts >= 0) ||
-      !(maxSeconds > 0) ||
-      !(maxChildren >= 0)
-    ) {
-      throw new ChildSpecError(
-        `maxRestarts must be an integer >= 0, maxSeconds > 0 and maxChildren >= 0, got ${maxRestarts}, ${maxSeconds} and ${maxChildren}.`,
-      );
-    }
     this.ctx.trapExit(true);
     this.intensity = new RestartIntensity(this.ctx.runtime.clock, maxRestarts, maxSeconds);
     this.maxChildren = maxChildren;
@@ -179,15 +228,21 @@ export class DynamicSupervisorServer extends GenServer<
   }
 
   override async handleInfo(message: unknown, state: DynamicState) {
-    if (message instanceof RestartNow) return this.restart(message.spec, state);
+    if (message instanceof RestartNow) {
+      // Stale once the supervisor dropped the child (it never does but on shutdown).
+      if (!state.pending.has(message.child)) return noreply(state);
+      return this.restart(message.child, state);
+    }
     if (!(message instanceof Exit)) return noreply(state);
-    const spec = state.children.get(message.from);
-    if (spec === undefined) return noreply(state);
+    const child = state.children.get(message.from);
+    if (child === undefined) return noreply(state);
     state.children.delete(message.from);
-    const restart =
-      spec.restart === 'permanent' ||
-      (spec.restart === 'transient' && !isCleanExit(message.reason));
-    return restart ? this.restart(spec, state) : noreply(state);
+    const { restart } = child.spec;
+    if (exitIsReported(restart, message.reason))
+      this.report('child_terminated', child, message.from, message.reason);
+    if (restart === 'temporary' || (restart === 'transient' && isCleanExit(message.reason)))
+      return noreply(state);
+    return this.scheduleRestart(child, state);
   }
 
   override async terminate(_reason: unknown, state: DynamicState) {
@@ -199,39 +254,20 @@ export class DynamicSupervisorServer extends GenServer<
       case 'startChild':
         return this.add(request.spec, state);
       case 'terminateChild': {
-        const spec = state.children.get(request.pid);
-        if (spec === undefined) {
+        const child = state.children.get(request.pid);
+        if (child === undefined) {
           return {
             error: new ChildError('not_found', `${request.pid} is not a child of this supervisor.`),
           };
         }
         state.children.delete(request.pid);
-        await shutdownChild(this.ctx, request.pid, spec.shutdown);
+        await this.stopChild(request.pid, child);
         return { ok: undefined };
       }
       case 'whichChildren':
-        return {
-          ok: [...state.children].map(
-            ([pid, spec]): ChildInfo => ({
-              id: spec.id,
-              pid,
-              type: spec.type,
-              restart: spec.restart,
-            }),
-          ),
-        };
-      case 'countChildren': {
-        const specs = [...state.children.values()];
-        const supervisors = specs.filter((s) => s.type === 'supervisor').length;
-        return {
-          ok: {
-            specs: specs.length,
-            active: specs.length,
-            supervisors,
-            workers: specs.length - supervisors,
-          },
-        };
-      }
+        return { ok: whichChildren(state) };
+      case 'countChildren':
+        return { ok: countChildren(state) };
     }
   }
 
@@ -244,37 +280,140 @@ export class DynamicSupervisorServer extends GenServer<
         ),
       };
     }
+    let spec: NormalizedSpec;
     try {
-      const spec = normalizeChildSpec(like);
-      const pid = await startChild(spec, this.ctx);
-      if (pid !== undefined) state.children.set(pid, spec);
+      spec = normalizeChildSpec(like);
+    } catch (error) {
+      return { error: startFailure(error, undefined) };
+    }
+    const child: DynamicChild = {
+      spec,
+      attempt: 0,
+      startedAt: 0,
+      name: undefined,
+      standin: undefined,
+    };
+    try {
+      const pid = await this.startOne(child);
+      if (pid !== undefined) state.children.set(pid, child);
       return { ok: pid };
     } catch (error) {
-      return { error: error instanceof Error ? error : new Error(String(error)) };
+      return { error: startFailure(error, spec.id) };
     }
   }
 
-  private async restart(spec: NormalizedSpec, state: DynamicState) {
-    state.pending.delete(spec);
+  /** Starts `child` (again); reports and rethrows a failure. */
+  private async startOne(child: DynamicChild): Promise<Pid<any> | undefined> {
+    let pid: Pid<any> | undefined;
+    try {
+      pid = await startChild(child.spec, this.ctx);
+    } catch (error) {
+      this.report('start_error', child, undefined, error);
+      throw error ?? startFailure(error, child.spec.id);
+    }
+    child.startedAt = this.ctx.runtime.clock.now();
+    child.name = pid && this.ctx.runtime.processInfo(pid)?.registeredName;
+    return pid;
+  }
+
+  private scheduleRestart(child: DynamicChild, state: DynamicState) {
+    const backoff = child.spec.backoff;
+    if (backoff === undefined) return this.restart(child, state);
+    const delay = nextRestartDelay(backoff, child, this.ctx.runtime.clock.now());
+    state.pending.add(child);
+    if (child.name !== undefined)
+      child.standin = Standin.start(this.ctx, child.name, backoff.buffer ?? 0);
+    this.sendAfter(new RestartNow(child), delay);
+    return noreply(state);
+  }
+
+  private async restart(child: DynamicChild, state: DynamicState) {
+    state.pending.delete(child);
     if (!this.intensity.add()) {
+      this.report('shutdown', child, undefined, 'reached_max_restart_intensity');
       await this.shutdownAll(state);
       return stop('shutdown', state);
     }
+    const standin = child.standin;
+    child.standin = undefined;
+    standin?.release();
+    let pid: Pid<any> | undefined;
     try {
-      const pid = await startChild(spec, this.ctx);
-      if (pid !== undefined) state.children.set(pid, spec);
+      pid = await this.startOne(child);
     } catch {
+      standin?.stop();
       // As OTP: try again, each attempt counting toward the intensity.
-      state.pending.add(spec);
-      this.ctx.send(this.self, new RestartNow(spec));
+      state.pending.add(child);
+      this.ctx.send(this.self, new RestartNow(child));
+      return noreply(state);
     }
+    if (pid === undefined) {
+      standin?.stop();
+      return noreply(state);
+    }
+    state.children.set(pid, child);
+    standin?.forward(pid);
+    this.report('child_restarted', child, pid, undefined);
     return noreply(state);
+  }
+
+  private async stopChild(pid: Pid<any>, child: DynamicChild): Promise<void> {
+    const { shutdown, restart } = child.spec;
+    const reason = await shutdownChild(this.ctx, pid, shutdown);
+    if (!stoppedAsAsked(reason, shutdown, restart))
+      this.report('shutdown_error', child, pid, reason);
   }
 
   private async shutdownAll(state: DynamicState): Promise<void> {
     const children = [...state.children];
+    for (const child of state.pending) child.standin?.stop();
     state.children.clear();
     state.pending.clear();
-    await Promise.all(children.map(([pid, spec]) => shutdownChild(this.ctx, pid, spec.shutdown)));
+    await Promise.all(children.map(([pid, child]) => this.stopChild(pid, child)));
+  }
+
+  private report(
+    event: SupervisorReport['event'],
+    child: DynamicChild,
+    pid: Pid<any> | undefined,
+    reason: unknown,
+  ): void {
+    emitSupervisorReport(this.ctx.runtime, this.self, event, child.spec.id, pid, reason);
+  }
+}
+
+function whichChildren(state: DynamicState): ChildInfo[] {
+  const info = (child: DynamicChild, pid: ChildInfo['pid']): ChildInfo => ({
+    id: child.spec.id,
+    pid,
+    type: child.spec.type,
+    restart: child.spec.restart,
+  });
+  return [
+    ...[...state.children].map(([pid, child]) => info(child, pid)),
+    ...[...state.pending].map((child) => info(child, 'restarting')),
+  ];
+}
+
+function countChildren(state: DynamicState): ChildCounts {
+  const all = [...state.children.values(), ...state.pending];
+  const supervisors = all.filter((child) => child.spec.type === 'supervisor').length;
+  return {
+    specs: all.length,
+    active: state.children.size,
+    supervisors,
+    workers: all.length - supervisors,
+  };
+}
+
+/** Validates the options of `start` or `childSpec`; throws `ChildSpecError` naming the key. */
+function validateOptions(options: unknown, known: readonly string[], where: string): void {
+  checkSupervisorOptions(options, known, where);
+  validateIntensity(options as DynamicSupervisorOptions);
+  const { maxChildren = Number.POSITIVE_INFINITY } = options as DynamicSupervisorOptions;
+  if (!(typeof maxChildren === 'number' && maxChildren >= 0 && !Number.isNaN(maxChildren))) {
+    throw new ChildSpecError(
+      `${where}: maxChildren must be a number >= 0 (Infinity for no limit), got ${formatReason(maxChildren)}.`,
+    );
   }
 }

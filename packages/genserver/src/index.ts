@@ -4,6 +4,7 @@ export {
   type ChildModule,
   type ChildSpec,
   type ChildSpecLike,
+  type ChildSpecOverrides,
   childSpec,
   type StartContext,
 } from './child-spec.js';
@@ -65,11 +66,22 @@ export {
 } from './statem.js';
 export {
   Supervisor,
+  type SupervisorChildSpecOptions,
   type SupervisorModule,
   type SupervisorOptions,
   type SupervisorRef,
   type SupervisorSpec,
 } from './supervisor.js';
+export {
+  type ChildRestartedReport,
+  type ChildTerminatedReport,
+  type IntensityShutdownReport,
+  isSupervisorReport,
+  type ShutdownErrorReport,
+  type StartErrorReport,
+  type SupervisorReport,
+  type SupervisorReportBase,
+} from './supervisor-report.js';
 export type {
   ChildCounts,
   ChildInfo,

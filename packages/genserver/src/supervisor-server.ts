@@ -1,17 +1,26 @@
-import { Exit, isCleanExit, type Pid, type ProcessContext } from '@actorkit/core';
-import { shutdownChild, startChild } from './child-process.js';
+import { Exit, formatReason, isCleanExit, type Pid, type ProcessContext } from '@actorkit/core';
+import { shutdownChild, startChild, startFailure } from './child-process.js';
 import {
   type ChildId,
   type ChildSpecLike,
+  describeId,
   type NormalizedSpec,
   normalizeChildSpec,
 } from './child-spec.js';
 import type { From } from './envelopes.js';
 import { ChildError, ChildSpecError } from './errors.js';
 import { GenServer } from './gen-server.js';
+import { isOptionsObject, listKeys, unknownKey } from './options.js';
+import { nextRestartDelay } from './restart-backoff.js';
 import { RestartIntensity } from './restart-intensity.js';
 import { type NoReplyResult, noreply, ok, reply, stop } from './results.js';
 import { Standin } from './standin.js';
+import {
+  emitSupervisorReport,
+  exitIsReported,
+  type SupervisorReport,
+  stoppedAsAsked,
+} from './supervisor-report.js';
 
 /** How a supervisor restarts children when one exits. */
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -91,7 +100,7 @@ export class SupervisorServer extends GenServer<
 
   async init(setup: () => Promise<SupervisorInit> | SupervisorInit) {
     this.ctx.trapExit(true);
-    const { children, flags } = await setup();
+    const { children, flags = {} } = await setup();
     this.strategy = validateFlags(flags);
     this.intensity = new RestartIntensity(
       this.ctx.runtime.clock,
@@ -124,7 +133,8 @@ export class SupervisorServer extends GenServer<
     const record = children.find((r) => r.pid?.equals(message.from));
     if (record === undefined) return noreply(children);
     record.pid = undefined;
-    this.report('child_terminated', record, message.reason);
+    if (exitIsReported(record.spec.restart, message.reason))
+      this.report('child_terminated', record, message.from, message.reason);
     if (!shouldRestart(record.spec.restart, message.reason)) {
       if (record.spec.restart === 'temporary') children.splice(children.indexOf(record), 1);
       return noreply(children);
@@ -145,7 +155,7 @@ export class SupervisorServer extends GenServer<
       return {
         error: new ChildError(
           'not_found',
-          `no child with id ${String(request.id)} in this supervisor.`,
+          `no child with id ${describeId(request.id)} in this supervisor.`,
         ),
       };
     }
@@ -157,7 +167,9 @@ export class SupervisorServer extends GenServer<
       case 'restartChild': {
         if (record.pid !== undefined || record.restarting) return running(record);
         const failure = await this.tryStart(record);
-        return failure === undefined ? { ok: record.pid } : { error: asError(failure) };
+        return failure === undefined
+          ? { ok: record.pid }
+          : { error: startFailure(failure, record.spec.id) };
       }
       case 'deleteChild':
         if (record.pid !== undefined || record.restarting) return running(record);
@@ -171,20 +183,20 @@ export class SupervisorServer extends GenServer<
     try {
       spec = normalizeChildSpec(like);
     } catch (error) {
-      return { error: asError(error) };
+      return { error: startFailure(error, undefined) };
     }
     const existing = children.find((r) => r.spec.id === spec.id);
     if (existing !== undefined) {
       return {
         error: new ChildError(
           existing.pid === undefined ? 'already_present' : 'running',
-          `a child with id ${String(spec.id)} is already ${existing.pid === undefined ? 'present' : `running as ${existing.pid}`}. Use another id, or restartChild/deleteChild.`,
+          `a child with id ${describeId(spec.id)} is already ${existing.pid === undefined ? 'present' : `running as ${existing.pid}`}. Use another id, or restartChild/deleteChild.`,
         ),
       };
     }
     const record = newRecord(spec);
     const failure = await this.tryStart(record);
-    if (failure !== undefined) return { error: asError(failure) };
+    if (failure !== undefined) return { error: startFailure(failure, spec.id) };
     if (record.pid !== undefined || spec.restart !== 'temporary') children.push(record);
     return { ok: record.pid };
   }
@@ -194,8 +206,9 @@ export class SupervisorServer extends GenServer<
     try {
       record.pid = await startChild(record.spec, this.ctx);
     } catch (error) {
-      this.report('start_error', record, error);
-      return error;
+      this.report('start_error', record, undefined, error);
+      // A start that rejected with undefined still failed.
+      return error ?? startFailure(error, record.spec.id);
     }
     record.startedAt = this.ctx.runtime.clock.now();
     record.name = record.pid && this.ctx.runtime.processInfo(record.pid)?.registeredName;
@@ -205,14 +218,11 @@ export class SupervisorServer extends GenServer<
   private scheduleRestart(record: ChildRecord, children: ChildRecord[]) {
     const backoff = record.spec.backoff;
     if (backoff === undefined) return this.restart(record, children);
-    const runtime = this.ctx.runtime;
-    if (runtime.clock.now() - record.startedAt >= backoff.max) record.attempt = 0;
-    const base = Math.min(backoff.max, backoff.initial * 2 ** record.attempt++);
-    const spread = base * (backoff.jitter ?? 0) * (Math.random() * 2 - 1);
+    const delay = nextRestartDelay(backoff, record, this.ctx.runtime.clock.now());
     record.restarting = true;
     if (record.name !== undefined)
       record.standin = Standin.start(this.ctx, record.name, backoff.buffer ?? 0);
-    this.sendAfter(new RestartNow(record), Math.max(0, base + spread));
+    this.sendAfter(new RestartNow(record), delay);
     return noreply(children);
   }
 
@@ -222,7 +232,7 @@ export class SupervisorServer extends GenServer<
   ): Promise<NoReplyResult<ChildRecord[]>> {
     record.restarting = false;
     if (!this.intensity.add()) {
-      this.report('shutdown', record, 'reached_max_restart_intensity');
+      this.report('shutdown', record, undefined, 'reached_max_restart_intensity');
       await this.shutdownAll(children);
       return stop('shutdown', children);
     }
@@ -244,7 +254,7 @@ export class SupervisorServer extends GenServer<
       const failure = await this.tryStart(child);
       if (failure === undefined) {
         if (child.pid !== undefined) standin?.forward(child.pid);
-        this.report('child_restarted', child, undefined);
+        if (child.pid !== undefined) this.report('child_restarted', child, child.pid, undefined);
         continue;
       }
       standin?.stop();
@@ -262,24 +272,23 @@ export class SupervisorServer extends GenServer<
     const pid = record.pid;
     if (pid === undefined) return;
     record.pid = undefined;
-    await shutdownChild(this.ctx as ProcessContext<unknown>, pid, record.spec.shutdown);
+    const { shutdown, restart } = record.spec;
+    const reason = await shutdownChild(this.ctx as ProcessContext<unknown>, pid, shutdown);
+    if (!stoppedAsAsked(reason, shutdown, restart))
+      this.report('shutdown_error', record, pid, reason);
   }
 
   private async shutdownAll(children: ChildRecord[]): Promise<void> {
     for (const record of [...children].reverse()) await this.stopChild(record);
   }
 
-  private report(event: string, record: ChildRecord, reason: unknown): void {
-    const events = this.ctx.runtime.events;
-    if (!events.has('report')) return;
-    events.emit('report', {
-      type: 'supervisor',
-      event,
-      supervisor: this.self,
-      id: record.spec.id,
-      pid: record.pid,
-      reason,
-    });
+  private report(
+    event: SupervisorReport['event'],
+    record: ChildRecord,
+    pid: Pid<any> | undefined,
+    reason: unknown,
+  ): void {
+    emitSupervisorReport(this.ctx.runtime, this.self, event, record.spec.id, pid, reason);
   }
 }
 
@@ -288,12 +297,17 @@ export class SupervisorServer extends GenServer<
  * `Supervisor.start` calls it before spawning, so a bad list fails with that error itself.
  */
 export function normalizeChildren(children: readonly ChildSpecLike[]): NormalizedSpec[] {
+  if (!Array.isArray(children)) {
+    throw new ChildSpecError(
+      `the children must be an array of child specs, got ${formatReason(children)}.`,
+    );
+  }
   const specs: NormalizedSpec[] = [];
   for (const like of children) {
     const spec = normalizeChildSpec(like);
     if (specs.some((other) => other.id === spec.id)) {
       throw new ChildSpecError(
-        `two children have the id ${String(spec.id)}; ids must be unique within a supervisor.`,
+        `two children have the id ${describeId(spec.id)}; ids must be unique within a supervisor.`,
       );
     }
     specs.push(spec);
@@ -342,28 +356,45 @@ function running(record: ChildRecord): Outcome {
   return {
     error: new ChildError(
       record.restarting ? 'restarting' : 'running',
-      `child ${String(record.spec.id)} is ${record.restarting ? 'waiting to restart' : 'running'}; terminate it first.`,
+      `child ${describeId(record.spec.id)} is ${record.restarting ? 'waiting to restart' : 'running'}; terminate it first.`,
     ),
   };
 }
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}
+/** The keys of `SupervisorFlags`. */
+export const FLAG_KEYS = ['strategy', 'maxRestarts', 'maxSeconds'] as const;
 
-/** Validates supervisor flags; throws `ChildSpecError`. Returns the strategy. */
+/** Validates supervisor flags (no other key); throws `ChildSpecError`. Returns the strategy. */
 export function validateFlags(flags: SupervisorFlags): Strategy {
+  if (!isOptionsObject(flags as unknown)) {
+    throw new ChildSpecError(`supervisor flags must be an object, got ${formatReason(flags)}.`);
+  }
+  const unknown = unknownKey(flags, FLAG_KEYS);
+  if (unknown !== undefined) {
+    throw new ChildSpecError(
+      `unknown supervisor flag "${unknown}"; the flags are ${listKeys(FLAG_KEYS)}.`,
+    );
+  }
   const strategy = flags.strategy ?? 'one_for_one';
   if (!['one_for_one', 'one_for_all', 'rest_for_one'].includes(strategy)) {
     throw new ChildSpecError(
-      `strategy must be 'one_for_one', 'one_for_all' or 'rest_for_one', got ${String(strategy)}.`,
+      `strategy must be 'one_for_one', 'one_for_all' or 'rest_for_one', got ${formatReason(strategy)}.`,
     );
   }
-  const { maxRestarts = 3, maxSeconds = 5 } = flags;
-  if (!(Number.isInteger(maxRestarts) && maxRestarts >= 0) || !(maxSeconds > 0)) {
-    throw new ChildSpecError(
-      `maxRestarts must be an integer >= 0 and maxSeconds > 0, got ${maxRestarts} and ${maxSeconds}.`,
-    );
-  }
+  validateIntensity(flags);
   return strategy;
+}
+
+/** Validates `maxRestarts` and `maxSeconds`; throws `ChildSpecError` naming the one that is wrong. */
+export function validateIntensity({ maxRestarts = 3, maxSeconds = 5 }: SupervisorFlags): void {
+  if (!(Number.isInteger(maxRestarts) && maxRestarts >= 0)) {
+    throw new ChildSpecError(
+      `maxRestarts must be an integer >= 0, got ${formatReason(maxRestarts)}.`,
+    );
+  }
+  if (!(Number.isFinite(maxSeconds) && maxSeconds > 0)) {
+    throw new ChildSpecError(
+      `maxSeconds must be a finite number > 0, got ${formatReason(maxSeconds)}.`,
+    );
+  }
 }

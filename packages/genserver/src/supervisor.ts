@@ -1,11 +1,13 @@
 import type { Name, Pid, Runtime, Via } from '@actorkit/core';
 import type { ChildId, ChildSpec, ChildSpecLike } from './child-spec.js';
 import { type CallOptions, call, type ServerRef, stopServer } from './client.js';
+import { checkSupervisorOptions } from './options.js';
 import type { MaybePromise } from './results.js';
 import { startServer } from './start.js';
 import {
   type ChildCounts,
   type ChildInfo,
+  FLAG_KEYS,
   normalizeChildren,
   type Outcome,
   type SupervisorCall,
@@ -15,7 +17,11 @@ import {
   validateFlags,
 } from './supervisor-server.js';
 
-/** Options for `Supervisor.start`/`startLink`: the flags, plus where and under which name. */
+/**
+ * Options for `Supervisor.start`/`startLink`: the flags (for a list of children; a
+ * module-based supervisor's flags come from its `init`), plus where and under which
+ * name. Any other key is rejected with `ChildSpecError`.
+ */
 export interface SupervisorOptions extends SupervisorFlags {
   name?: Name | Via;
   /** @default the linked process's runtime, else `defaultRuntime()` */
@@ -23,6 +29,19 @@ export interface SupervisorOptions extends SupervisorFlags {
   /** The process to link to (the parent). Omit at the top of an application. */
   link?: Pid<any>;
 }
+
+/**
+ * Options for `Supervisor.childSpec(children, options)`: the flags and `name` of the
+ * nested supervisor, and the `id` of the child (default: the name when it is a string,
+ * else `'Supervisor'`). Its runtime and parent come from the supervisor above it.
+ */
+export interface SupervisorChildSpecOptions extends Omit<SupervisorOptions, 'runtime' | 'link'> {
+  id?: ChildId;
+}
+
+const PLACE_KEYS = ['name', 'runtime', 'link'] as const;
+const LIST_OPTION_KEYS = [...FLAG_KEYS, ...PLACE_KEYS];
+const CHILD_SPEC_KEYS = [...FLAG_KEYS, 'name', 'id'];
 
 /** A reference to a running supervisor. */
 export type SupervisorRef = ServerRef<SupervisorServer> | Name | Via;
@@ -77,7 +96,8 @@ export abstract class Supervisor<A = void> {
    * Starts a supervisor with `children` (or a module-based supervisor with its `arg`) and
    * resolves once every child has started. If a child fails to start, the ones already
    * started are stopped and this rejects with `StartError` (reason
-   * `{ shutdown: { failedToStartChild: id, reason } }`).
+   * `{ shutdown: { failedToStartChild: id, reason } }`). A malformed child, an unknown
+   * option or a flag of the wrong type rejects with `ChildSpecError` naming it.
    */
   static start(
     children: readonly ChildSpecLike[],
@@ -93,19 +113,22 @@ export abstract class Supervisor<A = void> {
     argOrOptions?: unknown,
     maybeOptions?: SupervisorOptions,
   ): Promise<ServerRef<SupervisorServer>> {
-    if (typeof what === 'function') {
-      const module = new what();
-      const options = maybeOptions ?? {};
-      return startSupervisor(() => module.init(argOrOptions), options, what.name);
-    }
-    const options = (argOrOptions ?? {}) as SupervisorOptions;
     try {
+      if (typeof what === 'function') {
+        const options = maybeOptions ?? {};
+        checkSupervisorOptions(options, PLACE_KEYS, `Supervisor.start(${what.name}, arg, options)`);
+        const module = new what();
+        return startSupervisor(() => module.init(argOrOptions), options, what.name);
+      }
+      const options = (argOrOptions ?? {}) as SupervisorOptions;
+      checkSupervisorOptions(options, LIST_OPTION_KEYS, 'Supervisor.start(children, options)');
       normalizeChildren(what);
-      validateFlags(options);
+      const flags = flagsOf(options);
+      validateFlags(flags);
+      return startSupervisor(() => Supervisor.init(what, flags), options, 'Supervisor');
     } catch (error) {
       return Promise.reject(error);
     }
-    return startSupervisor(() => Supervisor.init(what, options), options, 'Supervisor');
   }
 
   /** `start` with `options.link` as the parent: what a parent supervisor calls. */
@@ -173,14 +196,70 @@ export abstract class Supervisor<A = void> {
     return stopServer(supervisor, reason, options ?? Number.POSITIVE_INFINITY);
   }
 
-  /** The child spec of a module-based supervisor: `type: 'supervisor'`, never killed before its children stop. */
-  static childSpec<A>(this: SupervisorModule<A>, arg: A): ChildSpec {
+  /**
+   * The child spec of a supervisor nested under another, `type: 'supervisor'` (so never
+   * killed before its own children have stopped), as Elixir's generated `child_spec/1`:
+   * - `App.childSpec(arg)` for a module-based supervisor (what `[App, arg]` calls); its
+   *   id is the class name.
+   * - `Supervisor.childSpec(children, options)` for a list of children with its flags,
+   *   Elixir's `%{id: …, start: {Supervisor, :start_link, [children, opts]}, type: :supervisor}`
+   *   in one line; its id is `options.id`, else the name when it is a string, else
+   *   `'Supervisor'`. `[Supervisor, children]` is the same with default flags.
+   *
+   * Throws `ChildSpecError` for a malformed child, flag or option, at once.
+   *
+   * @example
+   * await Supervisor.start([
+   *   Supervisor.childSpec([[Repo, config.db], [Cache, 1000]], { id: 'storage', strategy: 'rest_for_one' }),
+   *   [Web, config.port],
+   * ]);
+   */
+  static childSpec<A>(this: SupervisorModule<A>, arg: A): ChildSpec;
+  static childSpec(
+    this: typeof Supervisor,
+    children: readonly ChildSpecLike[],
+    options?: SupervisorChildSpecOptions,
+  ): ChildSpec;
+  static childSpec(
+    this: SupervisorModule<unknown> | typeof Supervisor,
+    arg: unknown,
+    options: SupervisorChildSpecOptions = {},
+  ): ChildSpec {
+    if (this === Supervisor) return listChildSpec(arg as readonly ChildSpecLike[], options);
+    const module = this as SupervisorModule<unknown>;
     return {
-      id: this.name,
+      id: module.name,
       type: 'supervisor',
-      start: ({ runtime, self }) => Supervisor.start(this, arg, { runtime, link: self }),
+      start: ({ runtime, self, name }) =>
+        Supervisor.start(module, arg, { runtime, link: self, name }),
     };
   }
+}
+
+function listChildSpec(
+  children: readonly ChildSpecLike[],
+  options: SupervisorChildSpecOptions,
+): ChildSpec {
+  checkSupervisorOptions(options, CHILD_SPEC_KEYS, 'Supervisor.childSpec(children, options)');
+  normalizeChildren(children);
+  const flags = flagsOf(options);
+  validateFlags(flags);
+  const { id, name } = options;
+  return {
+    id: id ?? (typeof name === 'string' ? name : 'Supervisor'),
+    type: 'supervisor',
+    start: ({ runtime, self, name: given }) =>
+      Supervisor.start(children, { ...flags, name: name ?? given, runtime, link: self }),
+  };
+}
+
+/** The flags among `options`, without the keys left undefined. */
+function flagsOf(options: SupervisorFlags): SupervisorFlags {
+  const flags: SupervisorFlags = {};
+  if (options.strategy !== undefined) flags.strategy = options.strategy;
+  if (options.maxRestarts !== undefined) flags.maxRestarts = options.maxRestarts;
+  if (options.maxSeconds !== undefined) flags.maxSeconds = options.maxSeconds;
+  return flags;
 }
 
 function startSupervisor(

@@ -40,7 +40,14 @@ import {
   type Runtime,
   runtimeOf,
 } from '@actorkit/core';
-import type { ChildSpec } from './child-spec.js';
+import {
+  checkOptions,
+  type OptionCheck,
+  type OptionChecks,
+  PID_OPTION,
+  RUNTIME_OPTION,
+} from './check-options.js';
+import type { Backoff, ChildSpec } from './child-spec.js';
 import type { CallOptions, ServerRef } from './client.js';
 import {
   DynamicSupervisor,
@@ -79,8 +86,18 @@ export interface TaskChildOptions extends LookupOptions {
    * @default 'temporary'
    */
   restart?: 'temporary' | 'transient' | 'permanent';
-  /** Ms the task gets to stop when the supervisor shuts it down, or `'brutal_kill'`. @default 5000 */
+  /**
+   * Ms the task gets to stop when the supervisor shuts it down, or `'brutal_kill'`. Only
+   * a task that traps exits (`ctx.trapExit(true)`) uses this time: one that does not
+   * dies at once (see `ChildSpec`, "Shutdown, trapping exits and `ctx.signal`").
+   * @default 5000
+   */
   shutdown?: number | 'brutal_kill';
+  /**
+   * Spaces the reruns of a `transient` or `permanent` task, as for any child (see
+   * `Backoff`). @default none: rerun at once
+   */
+  backoff?: Backoff;
 }
 
 /** Options for `TaskSupervisor.async` and `asyncNolink`. */
@@ -101,9 +118,43 @@ export interface SupervisedStreamOptions extends AsyncStreamOptions {
   shutdown?: number | 'brutal_kill';
 }
 
+const SHUTDOWN_OPTION: OptionCheck = {
+  expected: "a number of ms >= 0 or 'brutal_kill'",
+  accepts: (value) =>
+    value === 'brutal_kill' || (typeof value === 'number' && Number.isFinite(value) && value >= 0),
+};
+const LOOKUP_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION };
+const CHILD_OPTIONS: OptionChecks = {
+  runtime: RUNTIME_OPTION,
+  restart: {
+    expected: "'temporary', 'transient' or 'permanent'",
+    accepts: (value) => value === 'temporary' || value === 'transient' || value === 'permanent',
+  },
+  shutdown: SHUTDOWN_OPTION,
+  // Its contents are checked with the child spec (ChildSpecError naming the field).
+  backoff: {
+    expected: 'a Backoff { initial, max, jitter?, buffer?, random? }',
+    accepts: (value) => typeof value === 'object' && value !== null,
+  },
+};
+const ASYNC_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION, shutdown: SHUTDOWN_OPTION };
+const LINK_OPTIONS: OptionChecks = { ...ASYNC_OPTIONS, link: PID_OPTION };
+// The stream's own options are checked by the stream itself.
+const ANY: OptionCheck = { expected: 'anything', accepts: () => true };
+const STREAM_NOLINK_OPTIONS: OptionChecks = {
+  ...ASYNC_OPTIONS,
+  maxConcurrency: ANY,
+  ordered: ANY,
+  timeout: ANY,
+  onTimeout: ANY,
+};
+const STREAM_OPTIONS: OptionChecks = { ...STREAM_NOLINK_OPTIONS, link: PID_OPTION };
+
 /**
  * The `TaskSupervisor` API (all static). See the module documentation above for the
- * model; each function's doc gives its edge behaviour.
+ * model; each function's doc gives its edge behaviour. Every options object is checked:
+ * an unknown key, or a value of the wrong type, is an `InvalidArgumentError` naming it,
+ * never ignored.
  */
 export class TaskSupervisor {
   /**
@@ -129,9 +180,8 @@ export class TaskSupervisor {
    */
   static childSpec(options: Omit<TaskSupervisorOptions, 'runtime' | 'link'> = {}): ChildSpec {
     return {
+      ...DynamicSupervisor.childSpec(options),
       id: typeof options.name === 'string' ? options.name : 'TaskSupervisor',
-      type: 'supervisor',
-      start: ({ runtime, self }) => TaskSupervisor.start({ ...options, runtime, link: self }),
     };
   }
 
@@ -150,12 +200,14 @@ export class TaskSupervisor {
     options: TaskChildOptions = {},
   ): Promise<Pid<any>> {
     try {
+      checkOptions(options, 'TaskSupervisor.startChild', CHILD_OPTIONS);
       const fn = taskFunction(task);
-      const { restart = 'temporary', shutdown = 5000 } = options;
+      const { restart = 'temporary', shutdown = 5000, backoff } = options;
       const spec: ChildSpec = {
         id: 'Task',
         restart,
         shutdown,
+        backoff,
         start: ({ runtime, self }) =>
           Promise.resolve(
             runtime.spawn(runOnly(fn), {
@@ -185,6 +237,11 @@ export class TaskSupervisor {
     fn: TaskFn<R>,
     options: SupervisedLinkOptions = {},
   ): Promise<Task<R>> {
+    try {
+      checkOptions(options, 'TaskSupervisor.async', LINK_OPTIONS);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return superviseTask(supervisor, fn, options.link, options);
   }
 
@@ -203,6 +260,11 @@ export class TaskSupervisor {
     fn: TaskFn<R>,
     options: SupervisedAsyncOptions = {},
   ): Promise<Task<R>> {
+    try {
+      checkOptions(options, 'TaskSupervisor.asyncNolink', ASYNC_OPTIONS);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return superviseTask(supervisor, fn, undefined, options);
   }
 
@@ -219,8 +281,11 @@ export class TaskSupervisor {
     fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
     options: SupervisedStreamOptions = {},
   ): AsyncGenerator<TaskResult<R>, void, undefined> {
-    const spawn = (taskFn: TaskFn<R>) => superviseTask(supervisor, taskFn, options.link, options);
-    return streamTasks(items, fn, options, spawn, true);
+    checkOptions(options, 'TaskSupervisor.asyncStream', STREAM_OPTIONS);
+    const { shutdown, ...stream } = options;
+    const spawn = (taskFn: TaskFn<R>) =>
+      superviseTask(supervisor, taskFn, options.link, { runtime: options.runtime, shutdown });
+    return streamTasks(items, fn, stream, spawn, true);
   }
 
   /**
@@ -238,8 +303,11 @@ export class TaskSupervisor {
     fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
     options: Omit<SupervisedStreamOptions, 'link'> = {},
   ): AsyncGenerator<TaskResult<R>, void, undefined> {
-    const spawn = (taskFn: TaskFn<R>) => superviseTask(supervisor, taskFn, undefined, options);
-    return streamTasks(items, fn, options, spawn, false);
+    checkOptions(options, 'TaskSupervisor.asyncStreamNolink', STREAM_NOLINK_OPTIONS);
+    const { shutdown, ...stream } = options;
+    const spawn = (taskFn: TaskFn<R>) =>
+      superviseTask(supervisor, taskFn, undefined, { runtime: options.runtime, shutdown });
+    return streamTasks(items, fn, stream, spawn, false);
   }
 
   /** The PIDs of the running tasks, in start order. */
@@ -247,6 +315,7 @@ export class TaskSupervisor {
     supervisor: TaskSupervisorRef,
     options: LookupOptions = {},
   ): Promise<Pid<any>[]> {
+    checkOptions(options, 'TaskSupervisor.children', LOOKUP_OPTIONS);
     const children = await DynamicSupervisor.whichChildren(supervisor, lookup(supervisor, options));
     return children.flatMap((child) => (isPid(child.pid) ? [child.pid] : []));
   }
@@ -256,20 +325,22 @@ export class TaskSupervisor {
    * after its shutdown time); it is not restarted. Rejects with `ChildError`
    * (`not_found`) if `pid` is not one of its tasks.
    */
-  static terminateChild(
+  static async terminateChild(
     supervisor: TaskSupervisorRef,
     pid: Pid<any>,
     options: LookupOptions = {},
   ): Promise<void> {
+    checkOptions(options, 'TaskSupervisor.terminateChild', LOOKUP_OPTIONS);
     return DynamicSupervisor.terminateChild(supervisor, pid, lookup(supervisor, options));
   }
 
   /** Stops the supervisor and all its tasks, and resolves once it has exited. */
-  static stop(
+  static async stop(
     supervisor: TaskSupervisorRef,
     reason: unknown = 'normal',
     options: LookupOptions = {},
   ): Promise<void> {
+    checkOptions(options, 'TaskSupervisor.stop', LOOKUP_OPTIONS);
     return DynamicSupervisor.stop(supervisor, reason, {
       timeout: Number.POSITIVE_INFINITY,
       ...lookup(supervisor, options),

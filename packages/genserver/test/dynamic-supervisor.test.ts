@@ -1,4 +1,4 @@
-import { Crash, NameTakenError, type Pid, Registry, type Runtime, type Via } from '@actorkit/core';
+import { NameTakenError, type Pid, Registry, type Runtime, type Via } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
 import {
   type Call,
@@ -122,16 +122,14 @@ describe('DynamicSupervisor.start()', () => {
     expect(await DynamicSupervisor.countChildren('Jobs', { runtime })).toMatchObject({ active: 1 });
   });
 
-  it('rejects bad options with a ChildSpecError that names them', async () => {
+  it('rejects bad options with a ChildSpecError that names them, before spawning', async () => {
     const { runtime } = virtualRuntime();
     const error = await rejection(DynamicSupervisor.start({ runtime, maxChildren: -1 }));
-    // Started in the new process, so the ChildSpecError arrives inside a StartError.
-    // Bug pinned: after init throws, the server loop ran terminate(reason, undefined), whose
-    // shutdownAll(undefined) threw a TypeError that replaced the ChildSpecError.
-    const inner =
-      error instanceof StartError && error.reason instanceof Crash ? error.reason.error : error;
-    expect(inner).toBeInstanceOf(ChildSpecError);
-    expect((error as Error).message).toMatch(/maxChildren >= 0/);
+    expect(error).toBeInstanceOf(ChildSpecError);
+    expect((error as Error).message).toMatch(
+      /maxChildren must be a number >= 0 \(Infinity for no limit\), got -1/,
+    );
+    expect(runtime.processCount).toBe(0);
   });
 });
 

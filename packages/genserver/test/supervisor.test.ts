@@ -245,7 +245,7 @@ describe('child specs', () => {
     [
       'duplicate ids',
       [worker({ id: 'same', log: [] }), worker({ id: 'same', log: [] })],
-      /two children have the id same; ids must be unique/,
+      /two children have the id "same"; ids must be unique/,
     ],
     [
       'a start that is not a function',
@@ -826,7 +826,7 @@ describe('startChild() and friends', () => {
     const running = await rejection(Supervisor.startChild(sup, worker({ id: 'a', log })));
     expect(running).toBeInstanceOf(ChildError);
     expect(running).toMatchObject({ reason: 'running' });
-    expect((running as Error).message).toMatch(/a child with id a is already running/);
+    expect((running as Error).message).toMatch(/a child with id "a" is already running/);
     await Supervisor.terminateChild(sup, 'a');
     const present = await rejection(Supervisor.startChild(sup, worker({ id: 'a', log })));
     expect(present).toMatchObject({ reason: 'already_present' });
@@ -897,7 +897,7 @@ describe('startChild() and friends', () => {
     const running = await rejection(Supervisor.restartChild(sup, 'a'));
     expect(running).toBeInstanceOf(ChildError);
     expect(running).toMatchObject({ reason: 'running' });
-    expect((running as Error).message).toMatch(/child a is running; terminate it first/);
+    expect((running as Error).message).toMatch(/child "a" is running; terminate it first/);
     const a = await pidOf(sup, 'a');
     await Supervisor.terminateChild(sup, 'a');
     const a2 = await Supervisor.restartChild(sup, 'a');
@@ -933,7 +933,7 @@ describe('startChild() and friends', () => {
       const error = await rejection(request);
       expect(ChildError.is(error)).toBe(true);
       expect(error).toMatchObject({ reason: 'not_found', code: 'CHILD_NOT_FOUND' });
-      expect((error as Error).message).toMatch(/no child with id ghost/);
+      expect((error as Error).message).toMatch(/no child with id "ghost"/);
     }
     expect(runtime.isAlive(sup)).toBe(true);
   });

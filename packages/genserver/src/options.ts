@@ -1,0 +1,58 @@
+import { formatReason, isPid, Runtime } from '@actorkit/core';
+import { isChildName } from './child-name.js';
+import { ChildSpecError } from './errors.js';
+
+/**
+ * @internal Checks of options objects and child specs, shared by the supervisors: an
+ * unknown key is reported, never ignored, so a user who passes `backof` or `backoff`
+ * where it does nothing hears about it.
+ */
+
+/** True for an object that can hold options: not null, not an array, not a function. */
+export function isOptionsObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The first own key of `options` that is not in `known`, if any. */
+export function unknownKey(options: object, known: readonly string[]): string | undefined {
+  for (const key of Object.keys(options)) if (!known.includes(key)) return key;
+  return undefined;
+}
+
+/** Lists `keys` for a message: `a, b or c`. */
+export function listKeys(keys: readonly string[]): string {
+  return keys.length < 2 ? keys.join('') : `${keys.slice(0, -1).join(', ')} or ${keys.at(-1)}`;
+}
+
+/**
+ * @internal Checks the options of a supervisor's `start` or `childSpec`: an object whose
+ * keys are all in `known`, with a valid `name`, `runtime` and `link` where given. Throws
+ * `ChildSpecError` naming the key.
+ */
+export function checkSupervisorOptions(
+  options: unknown,
+  known: readonly string[],
+  where: string,
+): void {
+  if (!isOptionsObject(options)) {
+    throw new ChildSpecError(`${where}: options must be an object, got ${formatReason(options)}.`);
+  }
+  const unknown = unknownKey(options, known);
+  if (unknown !== undefined) {
+    throw new ChildSpecError(
+      `${where}: unknown option "${unknown}"; the options are ${listKeys(known)}.`,
+    );
+  }
+  const { name, runtime, link } = options;
+  if (name !== undefined && !isChildName(name)) {
+    throw new ChildSpecError(
+      `${where}: name must be a string, a symbol or { via, key }, got ${formatReason(name)}.`,
+    );
+  }
+  if (runtime !== undefined && !(runtime instanceof Runtime)) {
+    throw new ChildSpecError(`${where}: runtime must be a Runtime, got ${formatReason(runtime)}.`);
+  }
+  if (link !== undefined && !isPid(link)) {
+    throw new ChildSpecError(`${where}: link must be a PID, got ${formatReason(link)}.`);
+  }
+}
