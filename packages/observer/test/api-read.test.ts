@@ -1,6 +1,7 @@
 import { GenServer } from '@actorkit/genserver';
 import { waitFor } from '@actorkit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startObserver } from '../src/index.js';
 import { enc, Gate, getJson, startApp } from './fixtures.js';
 
 describe('read endpoints', () => {
@@ -165,6 +166,27 @@ describe('read endpoints', () => {
       { what: 'three samples and an event-loop lag' },
     );
     expect(later.totals.eventLoopLagMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('keeps the last historySize samples in the history', async () => {
+    const observer = await startObserver(app.runtime, { historySize: 2, sampleInterval: 50 });
+    try {
+      const first = (await getJson(observer, '/api/node')).body.history;
+      expect(first.length).toBeGreaterThanOrEqual(1);
+      const seen = first.at(-1).at;
+      // Once the oldest sample kept is newer than every one seen before, the ring turned over.
+      const history = await waitFor(
+        async () => {
+          const { history } = (await getJson(observer, '/api/node')).body;
+          return history[0].at > seen && history;
+        },
+        { what: 'the first samples to leave the history' },
+      );
+      expect(history).toHaveLength(2);
+      expect(history[0].at).toBeLessThan(history[1].at);
+    } finally {
+      await observer.close();
+    }
   });
 
   it('GET /api/tree gives the supervision tree with child specs', async () => {

@@ -38,8 +38,17 @@ describe('startObserver() binding and token rules', () => {
     [{ token: 'has a space' }, /without spaces/],
     [{ host: '' }, /`host` to be a non-empty string/],
     [{ sampleInterval: 0 }, /`sampleInterval`/],
+    [{ historySize: 1 }, /`historySize` to be an integer from 2 to 100000, got 1\./],
+    [{ historySize: 100_001 }, /`historySize`/],
+    [{ historySize: 2.5 }, /`historySize`/],
+    [{ historySize: '300' }, /`historySize`/],
+    [{ traceLimit: 0 }, /`traceLimit` to be an integer from 1 to 10000, got 0\./],
+    [{ traceLimit: 10_001 }, /`traceLimit`/],
+    [{ traceLimit: Number.NaN }, /`traceLimit`/],
   ])('rejects the options %j', async (options, message) => {
-    await expect(startObserver(runtime, options as any)).rejects.toThrow(message);
+    const error = await startObserver(runtime, options as any).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObserverOptionsError);
+    expect((error as Error).message).toMatch(message);
   });
 
   it('rejects something that is not a Runtime', async () => {

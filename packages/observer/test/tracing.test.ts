@@ -1,6 +1,8 @@
 import { GenServer } from '@actorkit/genserver';
+import { waitFor } from '@actorkit/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getJson, post, startApp } from './fixtures.js';
+import { startObserver } from '../src/index.js';
+import { getJson, post, startApp, TOKEN } from './fixtures.js';
 
 describe('message tracing', () => {
   let app: Awaited<ReturnType<typeof startApp>>;
@@ -35,6 +37,24 @@ describe('message tracing', () => {
     });
   });
 
+  it('keeps traceLimit messages per traced process unless the request gives a limit', async () => {
+    const observer = await startObserver(app.runtime, { token: TOKEN, traceLimit: 2 });
+    try {
+      const { runtime } = app;
+      const on = await post(observer, '/api/processes/counter/trace', { on: true });
+      expect(on).toMatchObject({ status: 200, body: { tracing: true, limit: 2 } });
+      for (let i = 0; i < 4; i++) GenServer.cast('counter', 'inc', { runtime });
+      await GenServer.call('counter', { type: 'get' }, { runtime });
+      const { body } = await getJson(observer, '/api/processes/counter/trace');
+      expect(body.messages.map((m: any) => [m.kind, m.text])).toEqual([
+        ['call', '{"type":"get"}'],
+        ['cast', 'inc'],
+      ]);
+    } finally {
+      await observer.close();
+    }
+  });
+
   it('shows traced messages on the process page', async () => {
     await post(app.observer, '/api/processes/gate/trace', { on: true });
     GenServer.cast('gate', 'work', { runtime: app.runtime });
@@ -48,10 +68,20 @@ describe('message tracing', () => {
     await post(observer, '/api/processes/counter/trace', { on: true });
     await post(observer, '/api/processes/gate/trace', { on: true });
     const gate = runtime.whereis('gate')!;
-    runtime.exit(runtime.whereis('counter')!, 'kill');
+    const counter = runtime.whereis('counter')!;
+    runtime.exit(counter, 'kill');
     expect(runtime.processInfo(gate)?.traced).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(observer.active).toBe(false);
+    // The supervisor's new counter is another process: the trace did not carry over.
+    const restarted = await waitFor(
+      () => {
+        const pid = runtime.whereis('counter');
+        return pid !== undefined && !pid.equals(counter) && pid;
+      },
+      { what: 'the restarted counter' },
+    );
+    expect(runtime.processInfo(restarted)?.traced).toBe(false);
+    // No dashboard and no request since: the observer goes idle after idleAfter (200 ms).
+    await waitFor(() => !observer.active, { what: 'the observer to go idle' });
     expect(runtime.processInfo(gate)?.traced).toBe(false);
     expect((await getJson(observer, '/api/processes/gate/trace')).body.tracing).toBe(false);
   });
