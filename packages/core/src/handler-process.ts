@@ -3,6 +3,7 @@ import type { MailboxOptions } from './mailbox.js';
 import type { Pid } from './pid.js';
 import { Process } from './process.js';
 import type { Runtime } from './runtime.js';
+import { CLOCK_EVERY, turn } from './scheduler.js';
 
 /**
  * @internal A process whose handler is called once per message, with no promise per
@@ -27,20 +28,30 @@ export class HandlerProcess<M> extends Process<M> {
     this.readsTags = handler.handleTagged !== undefined;
   }
 
+  /**
+   * One turn: `init` on the first, then the messages that were queued when the turn
+   * began, until `budget` reductions are spent (one per message handled, plus what
+   * `turn.charged` counts) or the slice runs out. What arrives meanwhile waits for the
+   * next turn, at the back of the run queue.
+   */
   run(budget: number): number {
     const handler = this.handler;
     if (handler === null) return 0;
     this.idle = false;
     this.status = 'running';
+    const queued = this.length;
     if (!this.started) {
       this.started = true;
-      if (handler.init !== undefined && !this.invoke(() => handler.init!(this))) return 1;
+      if (handler.init !== undefined && !this.invoke(() => handler.init!(this))) {
+        return 1 + turn.charged;
+      }
     }
     let handled = 0;
-    while (this.length > 0) {
-      if (handled === budget) {
+    // `length` too: the process may have taken queued messages out (demonitor with flush).
+    while (handled < queued && this.length > 0) {
+      if (handled + turn.charged >= budget || this.turnOver(handled)) {
         this.runtime.scheduler.schedule(this);
-        return handled;
+        return handled + turn.charged;
       }
       const message = this.shift();
       const tag = this.shiftedTag;
@@ -54,17 +65,25 @@ export class HandlerProcess<M> extends Process<M> {
             : handler.handleTagged!(message, tag, this);
       } catch (error) {
         this.fail(error);
-        return handled;
+        return handled + turn.charged;
       }
-      if (!this.alive) return handled;
+      if (!this.alive) return handled + turn.charged;
       if (isPromiseLike(result)) {
         this.awaitResult(result);
-        return handled;
+        return handled + turn.charged;
       }
     }
-    this.idle = true;
-    this.status = 'waiting';
-    return handled;
+    if (this.length > 0) this.runtime.scheduler.schedule(this);
+    else {
+      this.idle = true;
+      this.status = 'waiting';
+    }
+    return handled + turn.charged;
+  }
+
+  /** True after every `CLOCK_EVERY` messages if the slice is over: a long turn yields. */
+  private turnOver(handled: number): boolean {
+    return (handled & (CLOCK_EVERY - 1)) === 0 && handled > 0 && this.runtime.scheduler.sliceOver();
   }
 
   protected onExit(): void {

@@ -8,7 +8,7 @@ import { demonitor, type MonitorKey, monitor, type Watcher, type WatchNode } fro
 import { Pid } from './pid.js';
 import type { Ref } from './ref.js';
 import type { Runtime } from './runtime.js';
-import type { Runnable } from './scheduler.js';
+import { type Runnable, turn } from './scheduler.js';
 import type { OwnedTimers, TimerEntry, TimerRef } from './timers.js';
 
 /** What a process is doing, as `processInfo` reports it. */
@@ -96,6 +96,7 @@ export abstract class Process<M = unknown>
    */
   deliver(message: unknown, tag?: MessageTag): boolean {
     if (tag !== undefined && !this.readsTags) return this.deliver(new tag(message));
+    turn.charged++;
     if (this.tracer !== null) this.runtime.runCallback(this.tracer, wrap(message, tag));
     const result = this.push(message, false, tag);
     if (result !== PushResult.Queued) return this.overflowed(wrap(message, tag), result);
@@ -116,6 +117,7 @@ export abstract class Process<M = unknown>
 
   /** Delivers an `Exit` or `Down`: the runtime's own signals are never dropped by a full mailbox. */
   deliverSignal(message: unknown): void {
+    turn.charged++;
     if (this.tracer !== null) this.runtime.runCallback(this.tracer, message);
     this.push(message, true);
     if (this.idle && !this.scheduled) this.runtime.scheduler.schedule(this);
@@ -146,6 +148,16 @@ export abstract class Process<M = unknown>
     if (!this.alive) return;
     this.crashed = true;
     this.runtime.terminate(this, new Crash(error));
+  }
+
+  /**
+   * @internal See `Runnable.runFailed`: a throw out of `run` ends the process with it; if
+   * the process had already exited (its exit threw, in an event listener), the error
+   * becomes a `report` of type `'watcher_error'`.
+   */
+  runFailed(error: unknown): void {
+    if (this.alive) this.fail(error);
+    else this.runtime.reportWatcherError(error, this.exitReason);
   }
 
   /**
@@ -201,6 +213,7 @@ export abstract class Process<M = unknown>
 
   link(pid: Pid<any>): void {
     this.assertAlive();
+    turn.charged++;
     link(this.runtime, this, pid);
     this.assertAlive();
   }
@@ -212,6 +225,7 @@ export abstract class Process<M = unknown>
 
   monitor(target: Pid<any>): Ref {
     this.assertAlive();
+    turn.charged++;
     return monitor(this, target);
   }
 

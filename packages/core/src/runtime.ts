@@ -11,7 +11,7 @@ import { notifyDown, watch } from './monitors.js';
 import { assertDest, NameTable } from './names.js';
 import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
 import type { Process, ProcessStatus } from './process.js';
-import { Scheduler, type SchedulerOptions } from './scheduler.js';
+import { Scheduler, type SchedulerOptions, turn } from './scheduler.js';
 import { Telemetry } from './telemetry.js';
 import { type OwnedTimers, type TimerEntry, TimerRef, TimerService } from './timers.js';
 
@@ -165,6 +165,7 @@ export class Runtime {
       : new HandlerProcess(this, id, parent, label, options.mailbox, spawnable);
     this.table.set(id, proc);
     this.stats.spawned++;
+    turn.charged++;
     if (options.trapExit === true) proc.trapsExits = true;
     if (options.behaviour !== undefined) proc.behaviour = options.behaviour;
     if (options.name !== undefined) this.register(options.name, proc.pid);
@@ -219,6 +220,7 @@ export class Runtime {
 
   /** @internal */
   exitFrom(from: Pid<any>, dest: Dest, reason: unknown): void {
+    turn.charged++;
     const proc = dest instanceof PidClass ? dest.proc : this.names.resolve(dest);
     if (proc?.alive) exitSignal(this, proc, from, reason, false);
   }

@@ -1,34 +1,91 @@
 import { performance } from 'node:perf_hooks';
+import { InvalidArgumentError } from './errors.js';
 
 // A resolved promise's `then` queues a microtask at a third of `queueMicrotask`'s cost,
 // which wraps every callback in an async resource. `flush` never throws.
 const resolved = Promise.resolve();
 
+/** Reductions a turn may spend when `SchedulerOptions.budget` is not given. */
+export const DEFAULT_BUDGET = 2000;
+
+/**
+ * @internal Messages a handler process handles between two looks at the clock within one
+ * turn (a power of two): once the slice is over, a turn ends after a multiple of this many
+ * messages, so a process with slow messages and a large budget still lets the event loop in.
+ */
+export const CLOCK_EVERY = 64;
+
+/**
+ * @internal The reductions the running turn has spent on work other than handling its
+ * messages: every message delivered (sent by the process, or by code it called) and
+ * every spawn and exit signal. One counter per thread, as a BEAM scheduler has one: only
+ * one process runs at a time, and the scheduler zeroes it before each turn, so a send to
+ * a process of another runtime is charged to the process that made it. Outside any turn
+ * (a timer firing, a send from plain code) it counts for nobody.
+ */
+export const turn = { charged: 0 };
+
 /** @internal What the scheduler runs: a process with work to do. */
 export interface Runnable {
   scheduled: boolean;
-  /** Handles up to `budget` messages; returns how many it handled. */
+  /**
+   * Runs one turn of at most `budget` reductions; returns the reductions it spent
+   * (messages handled plus `turn.charged`).
+   */
   run(budget: number): number;
+  /**
+   * Called when `run` threw, which the process's own code never makes it do (a throw in a
+   * handler is caught and becomes the exit reason); something around it did, such as a
+   * returned promise whose `then` throws. Must end the process with that reason, or
+   * report the error if it is already gone.
+   */
+  runFailed(error: unknown): void;
 }
 
-/** Scheduler settings, part of `RuntimeOptions`. */
+/**
+ * Scheduler settings, part of `RuntimeOptions`.
+ *
+ * As on the BEAM, processes take turns on one run queue, in FIFO order, and a turn is
+ * measured in reductions, units of work: each message handled costs one, and so does
+ * each message sent and each spawn and exit signal. A turn handles only the messages
+ * that were queued when it began, until its budget is spent or the mailbox has no more
+ * of them; a process with messages left, or with messages that arrived during the turn
+ * (what it sent itself, above all), goes to the back of the queue, behind every other
+ * runnable process. So a process that continues long work by sending itself a message
+ * runs one slice per turn, and a consumer as fast per message as its producer keeps up
+ * with it: its mailbox stays within about one budget.
+ *
+ * Unlike the BEAM, a turn cannot be interrupted in the middle of a message: a handler
+ * that sends 10,000 messages spends 10,000 reductions in one go, and its turn ends after
+ * that message. A body process (an async function with `receive`) takes one message per
+ * turn: its code runs between turns, as a promise continuation.
+ */
 export interface SchedulerOptions {
-  /** Messages a process may handle in one turn before the next process runs. @default 64 */
+  /**
+   * Reductions a process may spend in one turn before the next process runs: a whole
+   * number >= 1. Larger budgets cost less switching; smaller ones interleave processes
+   * more finely. A consumer keeps up with a producer that sends up to about this many
+   * messages per turn. (The BEAM uses 4,000 reductions, and spends several on a send.)
+   * @default 2000
+   */
   budget?: number;
   /**
    * Longest stretch, in ms, the scheduler runs before giving the event loop a turn: about
    * the most a flood of messages delays I/O and timers on the same Node process. Shorter
-   * slices serve I/O sooner and leave the flood a little less throughput. @default 3
+   * slices serve I/O sooner and leave the flood a little less throughput. A turn that is
+   * still handling messages when the slice runs out ends early, after a multiple of 64
+   * messages. A finite number > 0. @default 3
    */
   sliceMs?: number;
 }
 
 /**
  * @internal The run queue. Processes with pending messages wait here in FIFO order; each
- * turn a process handles at most `budget` messages and goes to the back of the queue if
- * it has more. Runs happen in microtasks while the current slice lasts; when `sliceMs`
- * has passed, the scheduler continues from `setImmediate`, so timers and I/O get their
- * turn however many messages are flowing (BEAM's reductions, measured in time).
+ * turn a process spends at most `budget` reductions (see `SchedulerOptions`) and goes to
+ * the back of the queue if it has more to do. Runs happen in microtasks while the current
+ * slice lasts; when `sliceMs` has passed, the scheduler continues from `setImmediate`, so
+ * timers and I/O get their turn however many messages are flowing. A throw out of a
+ * process's run ends that process, never the loop.
  */
 export class Scheduler {
   /**
@@ -41,13 +98,21 @@ export class Scheduler {
   private length = 0;
   private armed = false;
   private armsUnchecked = 0;
-  private sliceStart = Number.NEGATIVE_INFINITY;
+  /** When the current slice began; the first one begins with the scheduler. */
+  private sliceStart = performance.now();
   private readonly budget: number;
   private readonly sliceMs: number;
 
   constructor(options: SchedulerOptions = {}) {
-    this.budget = options.budget ?? 64;
-    this.sliceMs = options.sliceMs ?? 3;
+    const { budget = DEFAULT_BUDGET, sliceMs = 3 } = options;
+    if (!Number.isSafeInteger(budget) || budget < 1) {
+      throw new InvalidArgumentError('budget', 'a whole number >= 1 (reductions per turn)', budget);
+    }
+    if (typeof sliceMs !== 'number' || !(sliceMs > 0) || !Number.isFinite(sliceMs)) {
+      throw new InvalidArgumentError('sliceMs', 'a finite number of ms > 0', sliceMs);
+    }
+    this.budget = budget;
+    this.sliceMs = sliceMs;
   }
 
   get idle(): boolean {
@@ -79,6 +144,11 @@ export class Scheduler {
     this.armsUnchecked = 0;
   }
 
+  /** True when the current slice has run out: a long turn ends early (see `CLOCK_EVERY`). */
+  sliceOver(): boolean {
+    return performance.now() - this.sliceStart >= this.sliceMs;
+  }
+
   /** Forgets every queued process (the runtime is stopping). */
   clear(): void {
     while (this.length > 0) this.take().scheduled = false;
@@ -108,22 +178,39 @@ export class Scheduler {
   };
 
   private flush(): void {
-    const budget = this.budget;
-    let sinceCheck = 0;
-    while (this.length > 0) {
-      const process = this.take();
-      process.scheduled = false;
-      sinceCheck += process.run(budget) + 1;
-      if (sinceCheck >= 32) {
-        sinceCheck = 0;
-        if (performance.now() - this.sliceStart >= this.sliceMs) break;
-      }
-    }
+    // One try around the whole loop, entered again after a throw: none per turn.
+    while (!this.runQueue() && !this.sliceOver()) {}
     this.armed = false;
     this.afterRun?.();
     if (this.length > 0) {
       this.armed = true;
       setImmediate(this.startSlice);
+    }
+  }
+
+  /**
+   * Runs queued processes until the queue is empty or the slice is over; returns false
+   * after a process's run threw (that process has been failed, the rest still wait).
+   */
+  private runQueue(): boolean {
+    const budget = this.budget;
+    let sinceCheck = 0;
+    let process: Runnable | undefined;
+    try {
+      while (this.length > 0) {
+        process = this.take();
+        process.scheduled = false;
+        turn.charged = 0;
+        sinceCheck += process.run(budget) + 1;
+        if (sinceCheck >= 32) {
+          sinceCheck = 0;
+          if (performance.now() - this.sliceStart >= this.sliceMs) break;
+        }
+      }
+      return true;
+    } catch (error) {
+      failRun(process!, error);
+      return false;
     }
   }
 
@@ -142,5 +229,13 @@ export class Scheduler {
     for (let i = 0; i < this.length; i++) ring[i] = old[(this.head + i) & (old.length - 1)];
     this.ring = ring;
     this.head = 0;
+  }
+}
+
+function failRun(process: Runnable, error: unknown): void {
+  try {
+    process.runFailed(error);
+  } catch {
+    // Failing it threw too (an exit listener that throws): the loop must go on all the same.
   }
 }
