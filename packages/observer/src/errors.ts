@@ -27,8 +27,13 @@ export class HttpError extends Error {
     this.name = 'HttpError';
   }
 
+  /** True for an `HttpError`; never throws (`instanceof` does, for a revoked proxy). */
   static is(value: unknown): value is HttpError {
-    return value instanceof HttpError;
+    try {
+      return value instanceof HttpError;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, HttpError } from './errors.js';
+import { errorText } from './serialize.js';
 
 const MAX_BODY = 16 * 1024;
 
@@ -27,12 +28,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** Answers an error: an `HttpError` with its status, anything else as a 500 without details. */
 export function sendError(res: ServerResponse, error: unknown): void {
-  if (error instanceof HttpError) {
+  if (HttpError.is(error)) {
     sendJson(res, error.status, { error: error.message, code: error.code });
     return;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  sendJson(res, 500, { error: `The observer failed to answer: ${message}`, code: 'internal' });
+  sendJson(res, 500, {
+    error: `The observer failed to answer: ${errorText(error)}`,
+    code: 'internal',
+  });
 }
 
 /** Reads a small JSON object body (empty is `{}`); throws a 400/413 `HttpError` otherwise. */

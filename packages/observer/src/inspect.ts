@@ -1,10 +1,10 @@
-import { formatReason, type Pid, type Runtime } from '@actorkit/core';
+import type { Pid, Runtime } from '@actorkit/core';
 import { GenServer } from '@actorkit/genserver';
 import { SYSTEM_BEHAVIOURS } from './behaviour.js';
 import { notFound } from './errors.js';
 import { type ProcessRow, toRow } from './process-table.js';
 import type { Sampler } from './sampler.js';
-import { toJsonSafe } from './serialize.js';
+import { errorText, toJsonSafe } from './serialize.js';
 import type { TracedMessage, Tracer } from './tracer.js';
 
 /** A process's state as `getStatus` shows it (through the module's `formatStatus`). */
@@ -85,9 +85,6 @@ async function readState(runtime: Runtime, pid: Pid<any>, row: ProcessRow): Prom
     const status = await GenServer.getStatus(pid, { timeout: 1000, runtime });
     return { available: true, module: status.module, value: toJsonSafe(status.state) };
   } catch (error) {
-    return {
-      available: false,
-      reason: error instanceof Error ? error.message : formatReason(error),
-    };
+    return { available: false, reason: errorText(error) };
   }
 }

@@ -1,5 +1,5 @@
 import { formatReason, type Report } from '@actorkit/core';
-import { preview } from './serialize.js';
+import { preview, textOf } from './serialize.js';
 
 /** One supervisor event, as the dashboard lists it. */
 export interface SupervisorEvent {
@@ -26,10 +26,21 @@ export class RestartLog {
 
   constructor(private readonly keep = 30) {}
 
-  /** The `report` listener. */
+  /**
+   * The `report` listener. It runs inside the supervisor that emits the report, so it
+   * never throws, whatever the report holds: a throw here would crash that supervisor.
+   */
   readonly onReport = (report: Report): void => {
+    try {
+      this.record(report);
+    } catch {
+      // A report this log cannot read is left out of it.
+    }
+  };
+
+  private record(report: Report): void {
     if (report.type !== 'supervisor') return;
-    const supervisor = String(report.supervisor);
+    const supervisor = textOf(report.supervisor);
     const child = childKey(report.id);
     this.supervisors.add(supervisor);
     if (report.event === 'child_restarted') {
@@ -37,17 +48,17 @@ export class RestartLog {
       this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
       this.sinceLastTake++;
     }
-    this.note(String(report.event), supervisor, report.id, report.pid, report.reason);
-  };
+    this.note(textOf(report.event), supervisor, report.id, report.pid, report.reason);
+  }
 
-  /** Adds an event to the recent list (the observer's own actions go here too). */
+  /** Adds an event to the recent list (the observer's own actions go here too); never throws. */
   note(event: string, supervisor: string, id: unknown, pid: unknown, reason: unknown): void {
     this.recentEvents.push({
       at: Date.now(),
       event,
       supervisor,
       child: childKey(id),
-      pid: pid === undefined || pid === null ? null : String(pid),
+      pid: pid === undefined || pid === null ? null : textOf(pid),
       reason: reason === undefined ? null : preview(formatReason(reason), 200),
     });
     if (this.recentEvents.length > this.keep) this.recentEvents.shift();
@@ -75,7 +86,9 @@ export class RestartLog {
   }
 }
 
-/** A child id as text (ids may be strings, symbols, numbers …). */
+/** A child id as text (ids may be strings, symbols, numbers …, or anything); never throws. */
 export function childKey(id: unknown): string {
-  return typeof id === 'string' ? id : String(id);
+  if (typeof id === 'string') return id;
+  if (typeof id === 'number' || typeof id === 'symbol') return String(id);
+  return textOf(id);
 }

@@ -131,10 +131,15 @@ export class Sampler {
     this.births.set(event.pid, { at: Date.now(), exact: true });
   };
 
+  /** Runs inside whoever emitted the report (a supervisor): it must never throw. */
   private readonly onReport = (report: { type: string; [key: string]: unknown }): void => {
     this.log.onReport(report);
-    // A restart changes the tree: read it again without waiting for the next tick.
-    if (report.type === 'supervisor' && this.clients > 0) this.refreshTree();
+    try {
+      // A restart changes the tree: read it again without waiting for the next tick.
+      if (report.type === 'supervisor' && this.clients > 0) this.refreshTree();
+    } catch {
+      // The next tick reads the tree anyway.
+    }
   };
 
   private tick(): void {

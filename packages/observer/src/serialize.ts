@@ -1,4 +1,4 @@
-import { isPid, isRef } from '@actorkit/core';
+import { formatReason, isPid, isRef } from '@actorkit/core';
 
 /** Limits for {@link toJsonSafe}. */
 export interface SerializeLimits {
@@ -16,7 +16,9 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
  * Turns any value (a GenServer state, a message) into plain JSON without throwing: PIDs
  * and refs print as text, Maps and Sets as `{ $map }`/`{ $set }`, class instances
  * carry `$type`, functions and cycles become markers, and big values are cut at the
- * limits. Getters are never called, so reading a state runs none of its code.
+ * limits. Getters are never called, so reading a state runs none of its code (an
+ * Error's `name` and `message` excepted); what cannot be read at all (a revoked proxy,
+ * a proxy whose traps throw) becomes `'[Unreadable]'`.
  */
 export function toJsonSafe(value: unknown, limits: SerializeLimits = {}): Json {
   const full = {
@@ -33,19 +35,32 @@ function convert(
   depth: number,
   seen: Set<object>,
 ): Json {
+  try {
+    return convertAny(value, limits, depth, seen);
+  } catch {
+    return '[Unreadable]';
+  }
+}
+
+function convertAny(
+  value: unknown,
+  limits: Required<SerializeLimits>,
+  depth: number,
+  seen: Set<object>,
+): Json {
   switch (typeof value) {
     case 'string':
-      return value.length > limits.chars ? `${value.slice(0, limits.chars)}…` : value;
+      return clip(value, limits.chars);
     case 'number':
       return Number.isFinite(value) ? value : String(value);
     case 'boolean':
       return value;
     case 'bigint':
-      return `${value}n`;
+      return bigintText(value, limits.chars);
     case 'symbol':
-      return value.toString();
+      return `Symbol(${clip(value.description ?? '', limits.chars)})`;
     case 'function':
-      return `[Function ${value.name || 'anonymous'}]`;
+      return `[Function ${functionName(value) || 'anonymous'}]`;
     case 'undefined':
       return null;
   }
@@ -57,10 +72,34 @@ function convert(
   seen.add(object);
   try {
     return convertObject(object, limits, depth - 1, seen);
-  } catch {
-    return '[Unreadable]';
   } finally {
     seen.delete(object);
+  }
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** A BigInt as `12n`, or its size when its digits would pass `max` (printing them is slow). */
+function bigintText(value: bigint, max: number): string {
+  const hexDigits = (value < 0n ? -value : value).toString(16).length;
+  if (hexDigits * 1.2 > max) return `[BigInt of about ${Math.round(hexDigits * 1.2)} digits]`;
+  return `${value}n`;
+}
+
+/** A function's own `name`, read without running a getter; '' if it has none. */
+function functionName(fn: Function): string {
+  const name = Object.getOwnPropertyDescriptor(fn, 'name')?.value;
+  return typeof name === 'string' ? clip(name, 200) : '';
+}
+
+/** What `read` returns, or `fallback` if it throws. */
+function attempt<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
   }
 }
 
@@ -73,13 +112,20 @@ function convertObject(
   const each = (v: unknown) => convert(v, limits, depth, seen);
   if (object instanceof Date)
     return Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString();
-  if (object instanceof Error) return { $type: object.name, message: object.message };
+  if (object instanceof Error) {
+    // An Error's name and message are read (getters too): each on its own, as either may throw.
+    return {
+      $type: each(attempt(() => object.name, '[Unreadable]')),
+      message: each(attempt(() => object.message, '[Unreadable]')),
+    };
+  }
   if (Array.isArray(object)) return cut(object, limits.entries).map(each);
   if (object instanceof Map) {
     return { $map: cut([...object.entries()], limits.entries).map(([k, v]) => [each(k), each(v)]) };
   }
   if (object instanceof Set) return { $set: cut([...object], limits.entries).map(each) };
-  if (ArrayBuffer.isView(object)) return `[${object.constructor.name} ${object.byteLength} bytes]`;
+  if (ArrayBuffer.isView(object))
+    return `[${typeName(object) ?? 'View'} ${object.byteLength} bytes]`;
   if (object instanceof Promise) return '[Promise]';
   const out: { [key: string]: Json } = {};
   const type = typeName(object);
@@ -101,8 +147,9 @@ function cut<T>(items: T[], max: number): T[] {
 function typeName(object: object): string | undefined {
   const proto = Object.getPrototypeOf(object);
   if (proto === null || proto === Object.prototype) return undefined;
-  const name = proto.constructor?.name;
-  return typeof name === 'string' && name !== '' ? name : undefined;
+  const maker = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+  const name = typeof maker === 'function' ? functionName(maker) : '';
+  return name !== '' ? name : undefined;
 }
 
 /** A one-line preview of `value`, at most `max` characters, for tables and traces. */
@@ -115,4 +162,24 @@ export function preview(value: unknown, max = 120): string {
     text = '[Unreadable]';
   }
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * What went wrong, as one line, for any thrown value: an Error's message (read as
+ * carefully as `toJsonSafe` reads it), anything else through core's `formatReason`.
+ * Never throws.
+ */
+export function errorText(error: unknown): string {
+  const message = attempt(
+    () => (error instanceof Error ? (error.message as unknown) : undefined),
+    undefined,
+  );
+  if (typeof message === 'string') return message;
+  return attempt(() => formatReason(error), '[Unreadable error]');
+}
+
+/** Any value as a short line of text for a table (an id, a PID, a name); never throws. */
+export function textOf(value: unknown, max = 200): string {
+  if (typeof value === 'string') return clip(value, max);
+  return preview(value, max);
 }

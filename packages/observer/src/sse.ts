@@ -38,8 +38,10 @@ export class SseHub {
   /** Sends one event to one client. */
   send(res: ServerResponse, event: string, data: unknown): void {
     if (res.destroyed || res.writableEnded) return;
+    const frame = frameOf(event, data);
+    if (frame === undefined) return;
     try {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.write(frame);
     } catch {
       res.destroy();
     }
@@ -48,7 +50,8 @@ export class SseHub {
   /** Sends one event to every client. */
   broadcast(event: string, data: unknown): void {
     if (this.clients.size === 0) return;
-    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    const frame = frameOf(event, data);
+    if (frame === undefined) return;
     for (const res of this.clients) {
       try {
         res.write(frame);
@@ -76,5 +79,14 @@ export class SseHub {
   private stopHeartbeat(): void {
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+  }
+}
+
+/** One SSE frame, or undefined for data that cannot be written as JSON (it is skipped). */
+function frameOf(event: string, data: unknown): string | undefined {
+  try {
+    return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  } catch {
+    return undefined;
   }
 }

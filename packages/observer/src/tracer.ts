@@ -75,13 +75,22 @@ export class Tracer {
   }
 
   private record(trace: Trace, message: unknown): void {
-    const entry = describe(message);
+    const entry = describeSafely(message);
     // The observer's own state reads would fill the trace: leave them out.
     if (entry.kind === 'system' && entry.text === 'getStatus') return;
     trace.messages.push(entry);
     if (trace.messages.length > trace.limit) {
       trace.messages.splice(0, trace.messages.length - trace.limit);
     }
+  }
+}
+
+/** `describe`, or an `'[Unreadable]'` entry for a message that cannot be looked at. */
+function describeSafely(message: unknown): TracedMessage {
+  try {
+    return describe(message);
+  } catch {
+    return { at: Date.now(), kind: 'info', text: '[Unreadable]', message: '[Unreadable]' };
   }
 }
 
@@ -103,7 +112,12 @@ function envelopeOf(
   message: unknown,
 ): { kind: TracedMessage['kind']; payload: unknown } | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
-  const name = message.constructor?.name;
+  let name: unknown;
+  try {
+    name = Object.getPrototypeOf(message)?.constructor?.name;
+  } catch {
+    return undefined; // A proxy that cannot be looked at is no envelope.
+  }
   const fields = message as { request?: unknown; kind?: unknown };
   if (name === 'From') return { kind: 'call', payload: fields.request };
   if (name === 'CastEnvelope') return { kind: 'cast', payload: fields.request };

@@ -1,7 +1,8 @@
-import { formatReason, type Pid, type ProcessInfo, type Runtime } from '@actorkit/core';
+import type { Pid, ProcessInfo, Runtime } from '@actorkit/core';
 import { type ChildInfo, Supervisor } from '@actorkit/genserver';
 import { type Behaviour, behaviourOf } from './behaviour.js';
 import { childKey, type RestartLog, type SupervisorEvent } from './restarts.js';
+import { errorText } from './serialize.js';
 
 /** A node of the supervision tree: a supervisor, or one of its children. */
 export interface TreeNode {
@@ -78,7 +79,7 @@ async function readSupervisor(
   try {
     children = await Supervisor.whichChildren(pid, { timeout, runtime });
   } catch (error) {
-    node.error = error instanceof Error ? error.message : formatReason(error);
+    node.error = errorText(error);
     return node;
   }
   node.children = await Promise.all(
