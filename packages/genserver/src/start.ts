@@ -144,10 +144,10 @@ function isAtom(name: Name | Via | undefined): name is Name {
   return typeof name === 'string' || typeof name === 'symbol';
 }
 
-/** Registers through `{ via, key }`, and unregisters when the process exits. */
+/** Registers through `{ via, key, value? }`, and unregisters when the process exits. */
 function registerVia(runtime: Runtime, name: Via, pid: Pid<any>): void {
   try {
-    name.via.registerName(name.key, pid);
+    name.via.registerName(name.key, pid, name.value);
   } catch (error) {
     runtime.exit(pid, 'kill');
     throw error;

@@ -257,6 +257,17 @@ describe('GenServer.start() with a name', () => {
     expect(await GenServer.getState({ via: users, key: 'user:42' }, { runtime })).toBe(0);
   });
 
+  it('stores the value of { via: registry, key, value } with the registration', async () => {
+    const { runtime } = virtualRuntime();
+    const users = new Registry<string, { plan: string }>(runtime, { keys: 'unique' });
+    const name = { via: users, key: 'user:7', value: { plan: 'pro' } };
+    const pid = await GenServer.start(Counter, 7, { runtime, name });
+    expect(users.lookup('user:7')).toEqual([{ pid, value: { plan: 'pro' } }]);
+    expect(await GenServer.call({ via: users, key: 'user:7' }, { type: 'get' }, { runtime })).toBe(
+      7,
+    );
+  });
+
   it('rejects with NameTakenError when the name is held, leaving the holder running', async () => {
     const { runtime } = virtualRuntime();
     const first = await GenServer.start(Counter, 1, { runtime, name: 'counter' });
