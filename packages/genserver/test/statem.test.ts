@@ -5,14 +5,12 @@ import {
   isCrash,
   NoProcError,
   type Pid,
-  Runtime,
-  VirtualClock,
 } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
 import { assign, createMachine, fromCallback, fromPromise, setup } from 'xstate';
 import { GenServer, StartError, Supervisor } from '../src/index.js';
 import { StateMachine } from '../src/statem.js';
-import { exitOf } from './support.js';
+import { exitOf, stopRuntimesAfterEach, trackedRuntime, virtualRuntime } from './support.js';
 
 type OrderEvent =
   | { type: 'add' }
@@ -72,10 +70,11 @@ const connectionMachine = createMachine({
   },
 });
 
+stopRuntimesAfterEach();
+
 describe('the module example', () => {
   it('runs as documented', async () => {
-    const clock = new VirtualClock();
-    const runtime = new Runtime({ clock });
+    const { runtime, clock } = virtualRuntime();
     const door = createMachine({
       id: 'door',
       initial: 'closed',
@@ -94,24 +93,22 @@ describe('the module example', () => {
     await Supervisor.start([StateMachine.childSpec(door, { name: 'front-door' })], { runtime });
     StateMachine.send<typeof door>('front-door', { type: 'open' }, { runtime });
     expect((await StateMachine.getSnapshot('front-door', { runtime })).value).toBe('opened');
-    await runtime.stop();
   });
 });
 
 describe('StateMachine.start()', () => {
   it('resolves with a PID once the machine is in its initial state, with its input', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime, input: { items: 2 } });
     expect(runtime.isAlive(order)).toBe(true);
     const snapshot = await StateMachine.getSnapshot(order);
     expect(snapshot.value).toBe('open');
     expect(snapshot.context).toEqual({ items: 2, paid: 0 });
     expect(runtime.processInfo(order)?.initialCall).toBe('StateMachine(order)');
-    await runtime.stop();
   });
 
   it('registers the process under a name that every function accepts', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     await StateMachine.start(orderMachine, { runtime, name: 'order' });
     StateMachine.send<typeof orderMachine>('order', { type: 'add' }, { runtime });
     const snapshot = await StateMachine.call<typeof orderMachine>(
@@ -120,11 +117,10 @@ describe('StateMachine.start()', () => {
       { runtime },
     );
     expect(snapshot.context.items).toBe(2);
-    await runtime.stop();
   });
 
   it('rejects with StartError carrying a Crash when the machine errors on entry', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const broken = createMachine({
       id: 'broken',
       initial: 'a',
@@ -141,67 +137,60 @@ describe('StateMachine.start()', () => {
     const reason = (error as StartError).reason;
     expect(isCrash(reason) && (reason.error as Error).message).toBe('bad entry');
     expect(runtime.processCount).toBe(0);
-    await runtime.stop();
   });
 
   it('rejects with InvalidArgumentError for something that is not a machine', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     await expect(StateMachine.start({} as never, { runtime })).rejects.toThrow(
       InvalidArgumentError,
     );
-    await runtime.stop();
   });
 });
 
 describe('StateMachine.call()', () => {
   it('replies with the snapshot after the transition', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     const snapshot = await StateMachine.call(order, { type: 'pay', amount: 30 });
     expect(snapshot.value).toBe('paid');
     expect(snapshot.context.paid).toBe(30);
-    await runtime.stop();
   });
 
   it('replies with the unchanged snapshot when no transition is enabled', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     const snapshot = await StateMachine.call(order, { type: 'ship' });
     expect(snapshot.value).toBe('open');
     expect(runtime.isAlive(order)).toBe(true);
-    await runtime.stop();
   });
 
   it('rejects with NoProcError when the machine is not running', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     await StateMachine.stop(order);
     await expect(StateMachine.call(order, { type: 'add' })).rejects.toThrow(NoProcError);
-    await runtime.stop();
   });
 
   it('rejects with InvalidArgumentError for an event without a type', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     await expect(StateMachine.call(order, { kind: 'add' } as never)).rejects.toThrow(
       InvalidArgumentError,
     );
-    await runtime.stop();
   });
 });
 
 describe('StateMachine.send() and plain messages', () => {
   it('feeds a cast to the machine', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     StateMachine.send(order, { type: 'add' });
     StateMachine.send(order, { type: 'add' });
     expect((await StateMachine.getSnapshot(order)).context.items).toBe(2);
-    await runtime.stop();
   });
 
   it('feeds a plain message sent to the PID to the machine, in order with casts', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     runtime.send(order, { type: 'add' });
     StateMachine.send(order, { type: 'pay', amount: 5 });
@@ -209,11 +198,10 @@ describe('StateMachine.send() and plain messages', () => {
     const snapshot = await GenServer.getState(order);
     expect(snapshot.value).toBe('paid');
     expect(snapshot.context).toEqual({ items: 1, paid: 5 });
-    await runtime.stop();
   });
 
   it('reports and drops a plain message that is not an event', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const reports: unknown[] = [];
     runtime.events.on('report', (report) => reports.push(report));
     const order = await StateMachine.start(orderMachine, { runtime });
@@ -222,11 +210,10 @@ describe('StateMachine.send() and plain messages', () => {
     expect(reports).toEqual([
       expect.objectContaining({ type: 'unhandled_info', message: 'hello' }),
     ]);
-    await runtime.stop();
   });
 
   it('is typed by the machine', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     // @ts-expect-error 'refund' is not an event of the order machine
     StateMachine.send(order, { type: 'refund' });
@@ -235,13 +222,12 @@ describe('StateMachine.send() and plain messages', () => {
     const snapshot = await StateMachine.getSnapshot(order);
     const items: number = snapshot.context.items;
     expect(items).toBe(0);
-    await runtime.stop();
   });
 });
 
 describe('errors inside the machine', () => {
   it('crash the process with a Crash carrying the error thrown by an action', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     const exited = exitOf(runtime, order);
     const error = await StateMachine.call(order, { type: 'explode' }).catch((e: unknown) => e);
@@ -249,11 +235,10 @@ describe('errors inside the machine', () => {
     const reason = await exited;
     expect(reason).toBeInstanceOf(Crash);
     expect(((reason as Crash).error as Error).message).toBe('payment gateway exploded');
-    await runtime.stop();
   });
 
   it('crash the process when an invoked actor fails with no onError', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const machine = createMachine({
       id: 'loader',
       initial: 'loading',
@@ -270,11 +255,10 @@ describe('errors inside the machine', () => {
     const loader = await StateMachine.start(machine, { runtime });
     const reason = await exitOf(runtime, loader);
     expect(isCrash(reason) && (reason.error as Error).message).toBe('database down');
-    await runtime.stop();
   });
 
   it('are restarted by a supervisor from the initial state, under a new PID', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const sup = await Supervisor.start(
       [StateMachine.childSpec(orderMachine, { id: 'order', input: { items: 1 } })],
       { runtime },
@@ -303,11 +287,10 @@ describe('errors inside the machine', () => {
     expect((await StateMachine.getSnapshot(second)).value).toBe('paid');
     await Supervisor.stop(sup);
     expect(runtime.processCount).toBe(0);
-    await runtime.stop();
   });
 
   it('restart a [StateMachine, { machine }] child the same way', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const sup = await Supervisor.start([[StateMachine, { machine: orderMachine }]], { runtime });
     const [child] = await Supervisor.whichChildren(sup);
     expect(child!.id).toBe('order');
@@ -315,13 +298,12 @@ describe('errors inside the machine', () => {
     const [restarted] = await Supervisor.whichChildren(sup);
     expect(restarted!.pid).not.toBe(child!.pid);
     expect(runtime.isAlive(restarted!.pid as Pid<any>)).toBe(true);
-    await runtime.stop();
   });
 });
 
 describe('final states', () => {
   it('exit the process normal, after replying with the done snapshot', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     const exited = exitOf(runtime, order);
     await StateMachine.call(order, { type: 'pay', amount: 1 });
@@ -329,11 +311,10 @@ describe('final states', () => {
     expect(snapshot.status).toBe('done');
     expect(snapshot.value).toBe('shipped');
     expect(await exited).toBe('normal');
-    await runtime.stop();
   });
 
   it('exit normal when reached through a cast, as a monitor sees it', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     const watcher = runtime.spawn(async (ctx) => {
       ctx.monitor(order);
@@ -344,11 +325,10 @@ describe('final states', () => {
     const reason = await new Promise((resolve) => runtime.watch(watcher, resolve));
     expect(reason).toBe('normal');
     expect(runtime.isAlive(order)).toBe(false);
-    await runtime.stop();
   });
 
   it('exit normal when an invoked actor moves the machine to its final state', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const machine = createMachine({
       id: 'job',
       initial: 'working',
@@ -359,11 +339,10 @@ describe('final states', () => {
     });
     const job = await StateMachine.start(machine, { runtime });
     expect(await exitOf(runtime, job)).toBe('normal');
-    await runtime.stop();
   });
 
   it('are not restarted for a transient child', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const sup = await Supervisor.start(
       [StateMachine.childSpec(orderMachine, { restart: 'transient' })],
       { runtime },
@@ -372,37 +351,31 @@ describe('final states', () => {
     await StateMachine.call(child!.pid as Pid<any>, { type: 'cancel' });
     const [after] = await Supervisor.whichChildren(sup);
     expect(after).toMatchObject({ id: 'order', pid: undefined, restart: 'transient' });
-    await runtime.stop();
   });
 });
 
 describe('timers', () => {
   it('StateMachine.sendAfter delivers the event on the runtime clock', async () => {
-    const clock = new VirtualClock();
-    const runtime = new Runtime({ clock });
+    const { runtime, clock } = virtualRuntime();
     const conn = await StateMachine.start(connectionMachine, { runtime });
     StateMachine.sendAfter(conn, { type: 'connect' }, 500);
     await clock.advance(499);
     expect((await StateMachine.getSnapshot(conn)).value).toBe('disconnected');
     await clock.advance(1);
     expect((await StateMachine.getSnapshot(conn)).value).toBe('connecting');
-    await runtime.stop();
   });
 
   it("runs xstate's `after` transitions on the process's own timers", async () => {
-    const clock = new VirtualClock();
-    const runtime = new Runtime({ clock });
+    const { runtime, clock } = virtualRuntime();
     const conn = await StateMachine.start(connectionMachine, { runtime });
     await StateMachine.call(conn, { type: 'connect' });
     expect(runtime.processInfo(conn)?.pendingTimers).toBe(1);
     await clock.advance(1000);
     expect((await StateMachine.getSnapshot(conn)).value).toBe('failed');
-    await runtime.stop();
   });
 
   it('cancels an `after` transition when its state is left first', async () => {
-    const clock = new VirtualClock();
-    const runtime = new Runtime({ clock });
+    const { runtime, clock } = virtualRuntime();
     const conn = await StateMachine.start(connectionMachine, { runtime });
     await StateMachine.call(conn, { type: 'connect' });
     await clock.advance(999);
@@ -410,12 +383,10 @@ describe('timers', () => {
     expect(runtime.processInfo(conn)?.pendingTimers).toBe(0);
     await clock.advance(5000);
     expect((await StateMachine.getSnapshot(conn)).value).toBe('connected');
-    await runtime.stop();
   });
 
   it('does not fire a delayed event cancelled after its message was queued', async () => {
-    const clock = new VirtualClock();
-    const runtime = new Runtime({ clock });
+    const { runtime, clock } = virtualRuntime();
     const conn = await StateMachine.start(connectionMachine, { runtime });
     // Due in the same millisecond as the `after` timer, set before it: at t=1000 these
     // three are queued ahead of the timer's message, and 'connected' cancels it too late
@@ -429,7 +400,6 @@ describe('timers', () => {
     expect((await StateMachine.getSnapshot(conn)).value).toBe('connecting');
     await clock.advance(1000);
     expect((await StateMachine.getSnapshot(conn)).value).toBe('failed');
-    await runtime.stop();
   });
 });
 
@@ -443,7 +413,7 @@ describe('the xstate actor', () => {
   }
 
   it('stops when the process is killed', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     let stopped = 0;
     const pid = await StateMachine.start(
       watchedMachine(() => stopped++),
@@ -453,11 +423,10 @@ describe('the xstate actor', () => {
     runtime.exit(pid, 'kill');
     expect(stopped).toBe(1);
     expect(runtime.isAlive(pid)).toBe(false);
-    await runtime.stop();
   });
 
   it('stops when the process is stopped, or shut down by its supervisor', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     let stopped = 0;
     const pid = await StateMachine.start(
       watchedMachine(() => stopped++),
@@ -470,13 +439,12 @@ describe('the xstate actor', () => {
     });
     await Supervisor.stop(sup);
     expect(stopped).toBe(2);
-    await runtime.stop();
   });
 });
 
 describe('introspection', () => {
   it('getStatus shows value, status and context unless formatStatus says otherwise', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const plain = await StateMachine.start(orderMachine, { runtime });
     expect((await GenServer.getStatus(plain)).state).toEqual({
       value: 'open',
@@ -491,11 +459,10 @@ describe('introspection', () => {
       value: 'open',
       context: '<hidden>',
     });
-    await runtime.stop();
   });
 
   it('getPersistedSnapshot resumes a machine where it was', async () => {
-    const runtime = new Runtime();
+    const runtime = trackedRuntime();
     const order = await StateMachine.start(orderMachine, { runtime });
     await StateMachine.call(order, { type: 'add' });
     await StateMachine.call(order, { type: 'pay', amount: 7 });
@@ -507,6 +474,5 @@ describe('introspection', () => {
     const snapshot = await StateMachine.getSnapshot(copy);
     expect(snapshot.value).toBe('paid');
     expect(snapshot.context).toEqual({ items: 1, paid: 7 });
-    await runtime.stop();
   });
 });
