@@ -1,3 +1,4 @@
+export { enqueue, type JobOptions, job } from './enqueue.js';
 export {
   describeCause,
   FencedError,
@@ -26,6 +27,15 @@ export {
   type UniqueOptions,
   WAITING_STATES,
 } from './job.js';
+export { Queue, type QueueOptions, type QueueStartOptions } from './queue.js';
+export { isJobReport, type JobEvent, type JobReport } from './report.js';
+export {
+  type Backoff,
+  backoffDelay,
+  type ErrorDecision,
+  type FailedAttempt,
+  type RetryOptions,
+} from './retry.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export {
   type ClaimRequest,
@@ -41,3 +51,11 @@ export {
   type Store,
   type StoreCapabilities,
 } from './store.js';
+export {
+  type ArgsOf,
+  defineWorker,
+  type JobContext,
+  type Perform,
+  type Worker,
+  type WorkerDefinition,
+} from './worker.js';

@@ -116,6 +116,8 @@ export interface NewJob {
   maxAttempts?: number;
   /** When it may run, in ms on the store's clock. @default now */
   runAt?: number;
+  /** Ms from the insertion until it may run; instead of `runAt`. @default 0 */
+  delay?: number;
   /** A uniqueness key: an enqueue whose key matches a job in `unique.states` returns that job instead. */
   key?: string;
   unique?: UniqueOptions;

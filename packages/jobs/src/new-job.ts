@@ -10,6 +10,7 @@ const JOB_CHECKS = {
   priority: integer(0),
   maxAttempts: integer(1),
   runAt: number(Number.NEGATIVE_INFINITY),
+  delay: number(0),
   key: text,
   unique: () => undefined,
 };

@@ -332,7 +332,7 @@ export class SqliteStore implements Store {
       const existing = this.sql.findKey.get(newJob.key, states, since) as JobRow | undefined;
       if (existing !== undefined) return { job: toJob(existing), inserted: false };
     }
-    const runAt = newJob.runAt ?? now;
+    const runAt = newJob.runAt ?? now + (newJob.delay ?? 0);
     const row = this.sql.insert.get(
       newJob.queue,
       newJob.worker,

@@ -1,0 +1,440 @@
+/**
+ * @internal The producer: the process at the heart of a queue (Oban's producer). It holds
+ * the node's lease (heartbeats), claims up to `concurrency` jobs, runs each attempt as a
+ * linked process it watches, and records each outcome with the attempt's fencing token,
+ * in batches. On shutdown it stops claiming, lets running attempts finish within the
+ * grace period, stops the rest (their `ctx.signal` aborts) and puts them back.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  Crash,
+  type Exit,
+  ExitError,
+  isCrash,
+  type Pid,
+  type ReceiveContext,
+  type TimerRef,
+} from '@actorkit/core';
+import { GenServer, noreply, ok } from '@actorkit/genserver';
+import { attemptError } from './attempt-error.js';
+import {
+  JobTimeoutError,
+  LeaseLostError,
+  StaleAttemptError,
+  StoreUnavailableError,
+  UnknownWorkerError,
+} from './errors.js';
+import type { ClaimedJob } from './job.js';
+import { AttemptContext } from './job-context.js';
+import { report } from './report.js';
+import { backoffDelay, decisionCheck, type ErrorDecision } from './retry.js';
+import type { NodeRef, Outcome, Store } from './store.js';
+import type { Worker } from './worker.js';
+
+/** @internal What a producer is started with (validated `QueueOptions`). */
+export interface ProducerConfig {
+  queue: string;
+  store: Store;
+  workers: ReadonlyMap<string, Worker>;
+  concurrency: number;
+  node: string;
+  pollInterval: number;
+  heartbeatInterval: number;
+  lease: number;
+  shutdownGrace: number;
+}
+
+const FETCH = Symbol('fetch');
+const FLUSH = Symbol('flush');
+const POLL = Symbol('poll');
+const HEARTBEAT = Symbol('heartbeat');
+type Tick = typeof FETCH | typeof FLUSH | typeof POLL | typeof HEARTBEAT;
+
+/** One attempt, from its claim until its outcome is recorded. */
+interface Running {
+  job: ClaimedJob;
+  worker: Worker | undefined;
+  pid: Pid<any> | undefined;
+  startedAt: number;
+  exited: boolean;
+  reason: unknown;
+  /** Why the producer stopped it, if it did. */
+  stopping: 'shutdown' | 'timeout' | 'lost' | undefined;
+  timer: TimerRef | undefined;
+  outcome: Outcome | undefined;
+}
+
+/** The producer's state: mutable, shared with the watch callbacks of its attempts. */
+class ProducerState {
+  node: NodeRef;
+  readonly running = new Map<string, Running>();
+  /** Attempts that ended, waiting for their outcome to be recorded. */
+  readonly finished: Running[] = [];
+  live = 0;
+  fetchQueued = false;
+  flushQueued = false;
+  draining = false;
+  terminating = false;
+  wakeTimer: TimerRef | undefined = undefined;
+  offInsert: () => void = () => {};
+  onIdle: (() => void) | undefined = undefined;
+
+  constructor(readonly config: ProducerConfig) {
+    this.node = newIncarnation(config.node);
+  }
+}
+
+/** @internal */
+export class Producer extends GenServer<ProducerState, never, never, Tick> {
+  async init(config: ProducerConfig) {
+    this.ctx.trapExit(true);
+    const state = new ProducerState(config);
+    await this.register(state);
+    const self = this.self;
+    const runtime = this.ctx.runtime;
+    state.offInsert = config.store.onInsert((queue) => {
+      if (!runtime.isAlive(self)) state.offInsert();
+      else if (queue === config.queue) this.wake(state);
+    });
+    this.sendAfter(HEARTBEAT, config.heartbeatInterval);
+    this.sendAfter(POLL, config.pollInterval);
+    return ok(state, { continue: 'fetch' });
+  }
+
+  override async handleContinue(_arg: unknown, state: ProducerState) {
+    await this.fetch(state);
+    return noreply(state);
+  }
+
+  override async handleInfo(message: Tick | Exit | unknown, state: ProducerState) {
+    switch (message) {
+      case FETCH:
+        state.fetchQueued = false;
+        await this.fetch(state);
+        break;
+      case POLL:
+        this.sendAfter(POLL, state.config.pollInterval);
+        await this.fetch(state);
+        break;
+      case FLUSH:
+        state.flushQueued = false;
+        await this.flush(state);
+        break;
+      case HEARTBEAT:
+        this.sendAfter(HEARTBEAT, state.config.heartbeatInterval);
+        await this.heartbeat(state);
+        break;
+    }
+    // An Exit from an attempt (they are linked so they die with the producer): its
+    // watch has already recorded why it ended.
+    return noreply(state);
+  }
+
+  override async terminate(_reason: unknown, state: ProducerState) {
+    state.terminating = state.draining = true;
+    state.offInsert();
+    const runtime = this.ctx.runtime;
+    if (state.live > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = runtime.callAfter(state.config.shutdownGrace, resolve);
+        state.onIdle = () => {
+          runtime.cancelTimer(timer);
+          resolve();
+        };
+      });
+    }
+    for (const attempt of state.running.values()) {
+      if (attempt.exited || attempt.pid === undefined) continue;
+      attempt.stopping = 'shutdown';
+      runtime.exit(attempt.pid, 'kill');
+    }
+    await this.flush(state);
+    await this.guard(state, () => state.config.store.unregisterNode(state.node));
+  }
+
+  /** Registers this incarnation, rescuing what a previous one left executing. */
+  private async register(state: ProducerState): Promise<void> {
+    const { store, lease, queue } = state.config;
+    const result = await store.registerNode(state.node, lease);
+    const jobIds = [...result.rescued, ...result.discarded];
+    if (jobIds.length > 0) {
+      report(this.ctx.runtime, () => ({ event: 'rescue', queue, node: state.node.name, jobIds }));
+    }
+  }
+
+  private wake(state: ProducerState): void {
+    if (state.fetchQueued || state.terminating) return;
+    state.fetchQueued = true;
+    this.ctx.runtime.send(this.self, FETCH);
+  }
+
+  private queueFlush(state: ProducerState): void {
+    if (state.flushQueued || state.terminating) return;
+    state.flushQueued = true;
+    this.ctx.runtime.send(this.self, FLUSH);
+  }
+
+  /** Claims as many jobs as there are free slots and starts them. */
+  private async fetch(state: ProducerState): Promise<void> {
+    const { store, queue, concurrency } = state.config;
+    const free = concurrency - state.running.size;
+    if (state.draining || free <= 0) return;
+    let jobs: ClaimedJob[] = [];
+    try {
+      jobs = await store.claim({ queue, node: state.node, limit: free });
+    } catch (error) {
+      if (error instanceof LeaseLostError) return this.relinquish(state);
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.storeError(state, error);
+      return;
+    }
+    for (const job of jobs) this.start(state, job);
+    if (jobs.length < free) await this.armWake(state);
+  }
+
+  /** Sets a timer for the next scheduled job when it is due before the next poll. */
+  private async armWake(state: ProducerState): Promise<void> {
+    const { store, queue, pollInterval } = state.config;
+    const at = await this.guard(state, () => store.nextRunAt(queue));
+    if (at === undefined) return;
+    const delay = Math.max(0, at - store.now());
+    if (delay >= pollInterval) return;
+    if (state.wakeTimer !== undefined) this.cancelTimer(state.wakeTimer);
+    state.wakeTimer = this.sendAfter(FETCH, delay);
+    state.fetchQueued = true;
+  }
+
+  private start(state: ProducerState, job: ClaimedJob): void {
+    const runtime = this.ctx.runtime;
+    const worker = state.config.workers.get(job.worker);
+    const attempt: Running = {
+      job,
+      worker,
+      pid: undefined,
+      startedAt: runtime.clock.now(),
+      exited: false,
+      reason: undefined,
+      stopping: undefined,
+      timer: undefined,
+      outcome: undefined,
+    };
+    state.running.set(job.id, attempt);
+    const { queue } = state.config;
+    const node = state.node.name;
+    if (worker === undefined) {
+      const known = [...state.config.workers.keys()];
+      this.ended(state, attempt, new Crash(new UnknownWorkerError(job.worker, queue, known)));
+      return;
+    }
+    const pid = this.ctx.spawnLink(attemptBody(worker, job), {
+      label: `Job ${worker.name}`,
+      behaviour: 'task',
+    });
+    attempt.pid = pid;
+    state.live++;
+    runtime.watch(pid, (reason) => {
+      state.live--;
+      this.ended(state, attempt, reason);
+      if (state.live === 0) state.onIdle?.();
+    });
+    if (worker.timeout !== Number.POSITIVE_INFINITY) {
+      attempt.timer = runtime.callAfter(worker.timeout, () => {
+        if (attempt.exited) return;
+        attempt.stopping = 'timeout';
+        runtime.exit(pid, 'kill');
+      });
+    }
+    report(runtime, () => ({
+      event: 'start',
+      queue,
+      node,
+      jobId: job.id,
+      worker: job.worker,
+      attempt: job.attempt,
+      pid,
+    }));
+  }
+
+  /** Records that an attempt ended; its outcome is written with the next flush. */
+  private ended(state: ProducerState, attempt: Running, reason: unknown): void {
+    attempt.exited = true;
+    attempt.reason = reason;
+    if (attempt.timer !== undefined) this.ctx.runtime.cancelTimer(attempt.timer);
+    if (attempt.stopping === 'lost') return;
+    state.finished.push(attempt);
+    this.queueFlush(state);
+  }
+
+  /** Writes the outcomes of the attempts that ended, in one batch, then claims more. */
+  private async flush(state: ProducerState): Promise<void> {
+    const batch = state.finished.splice(0);
+    if (batch.length > 0) {
+      const outcomes = batch.map((attempt) => (attempt.outcome ??= this.outcomeOf(state, attempt)));
+      let results: Awaited<ReturnType<Store['settle']>>;
+      try {
+        results = await state.config.store.settle(outcomes);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        this.storeError(state, error);
+        state.finished.unshift(...batch);
+        if (!state.terminating) {
+          state.flushQueued = true;
+          this.sendAfter(FLUSH, state.config.pollInterval);
+        }
+        return;
+      }
+      batch.forEach((attempt, i) => {
+        state.running.delete(attempt.job.id);
+        this.reportOutcome(state, attempt, results[i]!);
+      });
+    }
+    await this.fetch(state);
+  }
+
+  private outcomeOf(state: ProducerState, attempt: Running): Outcome {
+    const { job, worker, reason, stopping } = attempt;
+    const ref = { id: job.id, token: job.token };
+    if (stopping === 'shutdown') return { kind: 'requeue', attempt: ref };
+    if (reason === 'normal' && stopping === undefined) return { kind: 'complete', attempt: ref };
+    const store = state.config.store;
+    const error =
+      stopping === 'timeout'
+        ? new JobTimeoutError(job.id, worker!.timeout)
+        : isCrash(reason)
+          ? reason.error
+          : new ExitError(reason, attempt.pid);
+    const kind = isCrash(reason) ? 'error' : 'exit';
+    const entry = attemptError(error, kind, job.attempt, store.now(), state.node.name);
+    const decision = this.decide(attempt, error);
+    if (typeof decision === 'object') {
+      return { kind: 'snooze', attempt: ref, runAt: store.now() + decision.snooze };
+    }
+    if (decision === 'discard' || job.attempt >= job.maxAttempts) {
+      return { kind: 'discard', attempt: ref, error: entry };
+    }
+    // A process that exited without crashing (killed from outside, a linked process's exit)
+    // says nothing against the job: it goes back at once; a crash or timeout waits its backoff.
+    const delay =
+      kind === 'exit' && stopping === undefined
+        ? 0
+        : backoffDelay(worker?.backoff, job.attempt, error);
+    return { kind: 'retry', attempt: ref, runAt: store.now() + delay, error: entry };
+  }
+
+  /** Asks the worker's `onError`; a throw or a wrong answer counts as `'retry'` and is reported. */
+  private decide(attempt: Running, error: unknown): ErrorDecision {
+    const onError = attempt.worker?.onError;
+    if (onError === undefined) return 'retry';
+    try {
+      const { attempt: n, maxAttempts } = attempt.job;
+      const decision = onError(error, { attempt: n, maxAttempts });
+      if (decisionCheck(decision) === undefined) return decision;
+      throw new TypeError(
+        `onError of worker ${attempt.job.worker} returned ${String(decision)}; expected 'retry', 'discard' or { snooze: ms }.`,
+      );
+    } catch (thrown) {
+      this.ctx.runtime.reportWatcherError(thrown, 'onError');
+      return 'retry';
+    }
+  }
+
+  private reportOutcome(
+    state: ProducerState,
+    attempt: Running,
+    result: { ok: true } | { ok: false; error: Error },
+  ): void {
+    const runtime = this.ctx.runtime;
+    const { job, outcome } = attempt;
+    report(runtime, () => {
+      const base = {
+        queue: state.config.queue,
+        node: state.node.name,
+        jobId: job.id,
+        worker: job.worker,
+        attempt: job.attempt,
+        duration: runtime.clock.now() - attempt.startedAt,
+      };
+      if (!result.ok) return { ...base, event: 'fenced', error: result.error };
+      switch (outcome!.kind) {
+        case 'complete':
+          return { ...base, event: 'stop' };
+        case 'requeue':
+          return { ...base, event: 'requeue' };
+        case 'discard':
+          return { ...base, event: 'discard', error: outcome!.error };
+        default:
+          return {
+            ...base,
+            event: 'exception',
+            decision: outcome!.kind,
+            error: 'error' in outcome! ? outcome.error : undefined,
+          };
+      }
+    });
+  }
+
+  /** Sends a heartbeat; a lost lease stops this incarnation's attempts. */
+  private async heartbeat(state: ProducerState): Promise<void> {
+    try {
+      await state.config.store.heartbeat(state.node, state.config.lease);
+    } catch (error) {
+      if (error instanceof LeaseLostError) return this.relinquish(state);
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.storeError(state, error);
+    }
+  }
+
+  /**
+   * The lease is gone and other nodes rescue (or rescued) this node's jobs: stop its
+   * attempts (their outcomes would be refused) and register again as a new incarnation.
+   */
+  private async relinquish(state: ProducerState): Promise<void> {
+    const runtime = this.ctx.runtime;
+    report(runtime, () => ({
+      event: 'lease_lost',
+      queue: state.config.queue,
+      node: state.node.name,
+    }));
+    for (const attempt of [...state.running.values()]) {
+      state.running.delete(attempt.job.id);
+      if (attempt.exited || attempt.pid === undefined) continue;
+      attempt.stopping = 'lost';
+      runtime.exit(attempt.pid, 'kill');
+    }
+    state.finished.length = 0;
+    state.node = newIncarnation(state.config.node);
+    await this.guard(state, () => this.register(state));
+  }
+
+  /** Runs a store call whose failure is not fatal: a `StoreUnavailableError` is reported and gives undefined. */
+  private async guard<T>(state: ProducerState, call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError) && !(error instanceof StaleAttemptError)) {
+        throw error;
+      }
+      this.storeError(state, error);
+      return undefined;
+    }
+  }
+
+  private storeError(state: ProducerState, error: unknown): void {
+    report(this.ctx.runtime, () => ({
+      event: 'store_error',
+      queue: state.config.queue,
+      node: state.node.name,
+      error,
+    }));
+  }
+}
+
+function newIncarnation(name: string): NodeRef {
+  return { name, incarnation: `${name}#${randomUUID()}` };
+}
+
+function attemptBody(worker: Worker, job: ClaimedJob) {
+  return async (ctx: ReceiveContext<any>): Promise<void> => {
+    await worker.perform(job.args, new AttemptContext(ctx, job));
+  };
+}

@@ -1,0 +1,120 @@
+import type { Pid, Runtime, VirtualClock } from '@actorkit/core';
+import { Supervisor } from '@actorkit/genserver';
+import { describe, expect, it } from 'vitest';
+import { enqueue } from '../src/enqueue.js';
+import { Queue, type QueueOptions } from '../src/queue.js';
+import type { SqliteStore } from '../src/sqlite-store.js';
+import { defineWorker, type JobContext } from '../src/worker.js';
+import {
+  deferred,
+  memoryStore,
+  nextReport,
+  stopRuntimesAfterEach,
+  virtualRuntime,
+} from './support.js';
+
+stopRuntimesAfterEach({ timeout: 0 });
+
+let runtime: Runtime;
+let clock: VirtualClock;
+let store: SqliteStore;
+
+function setup(): void {
+  ({ runtime, clock } = virtualRuntime());
+  store = memoryStore(clock);
+}
+
+function start(options: Partial<QueueOptions> & Pick<QueueOptions, 'workers'>): Promise<Pid<any>> {
+  return Queue.start({ store, runtime, node: 'test', ...options });
+}
+
+/** A worker whose first attempt waits forever (until stopped) and whose later attempts complete. */
+function stallOnce(name: string) {
+  const firstSignal = deferred<AbortSignal>();
+  const worker = defineWorker({
+    name,
+    perform: (_args: {}, ctx: JobContext) => {
+      if (ctx.attempt > 1) return;
+      firstSignal.resolve(ctx.signal);
+      return new Promise(() => {});
+    },
+  });
+  return { worker, firstSignal: firstSignal.promise };
+}
+
+describe('rescue by liveness', () => {
+  it('sends the job of a killed attempt back at once, counting the attempt', async () => {
+    setup();
+    const { worker, firstSignal } = stallOnce('stall');
+    await start({ workers: [worker] });
+    const started = nextReport(runtime, (r) => r.event === 'start');
+    const { job } = await enqueue(store, worker, {});
+    const { pid } = await started;
+    await firstSignal;
+    const stopped = nextReport(runtime, (r) => r.event === 'stop');
+    runtime.exit(pid as Pid<any>, 'kill');
+    expect(await stopped).toMatchObject({ jobId: job.id, attempt: 2 });
+    const done = await store.get(job.id);
+    expect(done!.errors).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        kind: 'exit',
+        message: expect.stringMatching(/killed/),
+      }),
+    ]);
+  });
+
+  it("rescues the producer's attempts at once when it crashes and its supervisor restarts it", async () => {
+    setup();
+    const { worker, firstSignal } = stallOnce('stall');
+    const queue = await start({ workers: [worker] });
+    const { job } = await enqueue(store, worker, {});
+    const signal = await firstSignal;
+    const [, producer] = await Supervisor.whichChildren(queue);
+    const rescued = nextReport(runtime, (r) => r.event === 'rescue');
+    const stopped = nextReport(runtime, (r) => r.event === 'stop');
+    runtime.exit(producer!.pid as Pid<any>, 'kill');
+    expect(signal.aborted).toBe(true); // the attempt died with its producer
+    expect((await rescued).jobIds).toEqual([job.id]);
+    expect(await stopped).toMatchObject({ jobId: job.id, attempt: 2 });
+    expect((await store.get(job.id))!.errors[0]).toMatchObject({ kind: 'rescued' });
+  });
+});
+
+describe('rescue by lease', () => {
+  it("rescues a dead node's jobs once its lease lapses, within lease + rescueInterval", async () => {
+    setup();
+    const Echo = defineWorker({ name: 'echo', perform: () => undefined });
+    // Another node claims a job, then dies without a word (its process was killed).
+    const dead = { name: 'dead-node', incarnation: 'dead-node#1' };
+    await store.registerNode(dead, 10_000);
+    const { job } = await enqueue(store, Echo, {});
+    const [claimed] = await store.claim({ queue: 'default', node: dead, limit: 1 });
+    expect(claimed?.id).toBe(job.id);
+    await start({ workers: [Echo], lease: 10_000, heartbeatInterval: 2000, rescueInterval: 5000 });
+    const stopped = nextReport(runtime, (r) => r.event === 'stop');
+    await clock.advance(10_000);
+    expect((await store.get(job.id))!.state).toBe('executing');
+    await clock.advance(5000);
+    expect(await stopped).toMatchObject({ jobId: job.id, attempt: 2 });
+    const [late] = await store.settle([{ kind: 'complete', attempt: claimed! }]);
+    expect(late!.ok).toBe(false);
+  });
+
+  it('stops its attempts and registers again when it finds its lease taken', async () => {
+    setup();
+    const { worker, firstSignal } = stallOnce('stall');
+    await start({ workers: [worker], heartbeatInterval: 2000 });
+    const { job } = await enqueue(store, worker, {});
+    const signal = await firstSignal;
+    const [self] = await store.nodes();
+    // Another process registers the same node name: this incarnation's lease is gone.
+    await store.registerNode({ name: self!.name, incarnation: 'usurper' }, 60_000);
+    const lost = nextReport(runtime, (r) => r.event === 'lease_lost');
+    const stopped = nextReport(runtime, (r) => r.event === 'stop');
+    await clock.advance(2000);
+    await lost;
+    expect(signal.aborted).toBe(true);
+    expect(await stopped).toMatchObject({ jobId: job.id, attempt: 2 });
+  });
+});

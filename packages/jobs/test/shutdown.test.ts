@@ -1,0 +1,87 @@
+import type { Runtime, VirtualClock } from '@actorkit/core';
+import { Supervisor } from '@actorkit/genserver';
+import { describe, expect, it } from 'vitest';
+import { enqueue } from '../src/enqueue.js';
+import { Queue } from '../src/queue.js';
+import type { SqliteStore } from '../src/sqlite-store.js';
+import { defineWorker, type JobContext } from '../src/worker.js';
+import {
+  deferred,
+  memoryStore,
+  recordReports,
+  stopRuntimesAfterEach,
+  virtualRuntime,
+} from './support.js';
+
+stopRuntimesAfterEach({ timeout: 0 });
+
+let runtime: Runtime;
+let clock: VirtualClock;
+let store: SqliteStore;
+
+function setup(): void {
+  ({ runtime, clock } = virtualRuntime());
+  store = memoryStore(clock);
+}
+
+/** Runs for `ms` of the runtime's clock, or until stopped. */
+const Sleep = defineWorker({
+  name: 'sleep',
+  perform: async ({ ms }: { ms: number }, ctx: JobContext) => {
+    await ctx.receive({ timeout: ms });
+  },
+});
+
+describe('graceful shutdown', () => {
+  it('lets attempts finish within the grace period, puts the rest back uncounted, and leaves nothing executing', async () => {
+    setup();
+    const queue = await Queue.start({ store, runtime, workers: [Sleep], shutdownGrace: 1000 });
+    const quick = await enqueue(store, Sleep, { ms: 500 });
+    const slow = await enqueue(store, Sleep, { ms: 60_000 });
+    await clock.settle();
+    expect((await store.list({ state: 'executing' })).length).toBe(2);
+    const reports = recordReports(runtime);
+    const stopped = Supervisor.stop(queue);
+    await clock.advance(1000);
+    await stopped;
+    expect(await store.get(quick.job.id)).toMatchObject({ state: 'completed', attempt: 1 });
+    expect(await store.get(slow.job.id)).toMatchObject({
+      state: 'available',
+      attempt: 0,
+      errors: [],
+    });
+    expect(await store.list({ state: 'executing' })).toEqual([]);
+    expect(await store.nodes()).toEqual([]);
+    expect(reports.map((r) => r.event).sort()).toEqual(['requeue', 'stop']);
+  });
+
+  it("aborts the stopped attempts' ctx.signal", async () => {
+    setup();
+    const aborted = deferred<boolean>();
+    const Watch = defineWorker({
+      name: 'watch',
+      perform: (_args: {}, ctx: JobContext) =>
+        new Promise(() => ctx.signal.addEventListener('abort', () => aborted.resolve(true))),
+    });
+    const queue = await Queue.start({ store, runtime, workers: [Watch], shutdownGrace: 100 });
+    await enqueue(store, Watch, {});
+    await clock.settle();
+    const stopped = Supervisor.stop(queue);
+    await clock.advance(100);
+    await stopped;
+    expect(await aborted.promise).toBe(true);
+  });
+
+  it('claims nothing more once stopping', async () => {
+    setup();
+    const queue = await Queue.start({ store, runtime, workers: [Sleep], shutdownGrace: 1000 });
+    await enqueue(store, Sleep, { ms: 500 });
+    await clock.settle();
+    const stopped = Supervisor.stop(queue);
+    await clock.settle();
+    const late = await enqueue(store, Sleep, { ms: 1 });
+    await clock.advance(1000);
+    await stopped;
+    expect(await store.get(late.job.id)).toMatchObject({ state: 'available', attempt: 0 });
+  });
+});
