@@ -1,5 +1,6 @@
-// The Registry section of packages/core/README.md type-checks and runs as written: each
-// `console.log(…)` annotated `// → text` must print that text, in order.
+// The Registry section of packages/core/README.md type-checks and runs as written, and
+// each statement annotated `expression; // → text` (Elixir's `#=>`) prints that text when
+// the test logs the expression.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,10 +22,15 @@ function sectionCode(title: string): string {
 }
 
 describe('README Registry section', () => {
-  it('type-checks, runs, and prints what its `// →` comments say', async () => {
-    const code = sectionCode('Registry');
-    const expected = [...code.matchAll(/console\.log\(.*\/\/ → (.*)$/gm)].map((m) => m[1]!);
+  it('type-checks, runs, and each `expression; // → text` claim holds', async () => {
+    const claims = /^(.+); \/\/ → (.*)$/gm;
+    const section = sectionCode('Registry');
+    const expected = [...section.matchAll(claims)].map((m) => m[2]!);
     expect(expected.length).toBeGreaterThan(3);
+    const code = section.replace(
+      claims,
+      (_line, expression: string) => `console.log(${expression});`,
+    );
     // Under this package, so the example imports the sources by a relative path.
     const dir = join(packageDir, 'node_modules', '.cache', 'registry-readme');
     mkdirSync(dir, { recursive: true });
