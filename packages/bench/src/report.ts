@@ -69,7 +69,7 @@ export async function reportMeta(options: {
   }
   if (options.columns.some(isBeam)) {
     footnotes.push(
-      '- BEAM: the same workloads as Elixir scripts (packages/bench/beam/*.exs): `spawn` + `receive` for 1–4 and 8, `GenServer` for 5 and 6 (`Process.send_after`), a `Supervisor` for 7; memory is `:erlang.memory(:total)` growth; CPU is `:erlang.statistics(:runtime)`; "+S 1" is one scheduler (one thread running Erlang code, like Node), "all schedulers" one per core.',
+      '- BEAM: the same workloads as Elixir scripts (packages/bench/beam/*.exs): `spawn` + `receive` for 1–4, 8, 9 and 10, `GenServer` for 5 and 6 (`Process.send_after`), a `Supervisor` for 7; memory is `:erlang.memory(:total)` growth; CPU is `:erlang.statistics(:runtime)`; "+S 1" is one scheduler (one thread running Erlang code, like Node), "all schedulers" one per core.',
     );
   }
   return { header, footnotes: footnotes.length > 0 ? ['', ...footnotes] : [] };

@@ -26,6 +26,8 @@ export function formatFigure(value: number, unit: Unit): string {
       return `${(value / 2 ** 20).toFixed(1)} MB`;
     case '%':
       return `${value.toFixed(1)}%`;
+    case 'msgs':
+      return value >= 1e5 ? `${(value / 1e6).toFixed(2)}M msgs` : `${Math.round(value)} msgs`;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The eight workloads of the comparison, as rows of the table, and their sizes. Every
+ * The workloads of the comparison, as rows of the table, and their sizes. Every
  * system runs the same workload with the same sizes; a slow system may run a throughput
  * workload on fewer messages (its `scale`), which the table marks, since a rate does not
  * depend much on the count once the run is long enough to leave the JIT's warm-up behind.
@@ -16,10 +16,12 @@ export type WorkloadId =
   | 'cast'
   | 'timers'
   | 'restarts'
-  | 'fairness';
+  | 'fairness'
+  | 'producer'
+  | 'producers';
 
 /** How a figure reads: throughput is better higher; the others are costs, better lower. */
-export type Unit = '/s' | 'ms' | 'B' | 'MB' | '%';
+export type Unit = '/s' | 'ms' | 'B' | 'MB' | '%' | 'msgs';
 
 export interface Row {
   label: string;
@@ -37,7 +39,7 @@ export const WARM_UP_RUNS = 3;
 
 export interface Workload {
   id: WorkloadId;
-  /** The issue's workload number, 1 to 8. */
+  /** The workload's number in the table: 1 to 8 from the first issue, 9 and 10 the unbounded producers. */
   number: number;
   rows: (sizes: Sizes) => Row[];
   /** Runs `WARM_UP_RUNS` times, uncounted, before the measured runs. @default true */
@@ -65,7 +67,18 @@ export interface Sizes {
   floodSeconds: number;
   /** Ms between two probes (a timer, an HTTP request) in the fairness workload. */
   probeMs: number;
+  /** Messages the self-continuing producers send in all, per run (workloads 9 and 10). */
+  produced: number;
+  /** Workload 10: producers into one consumer, and the batch each sends per turn. */
+  producers: number;
+  producersBatch: number;
 }
+
+/**
+ * Workload 9's batch sizes: a self-continuing producer sends this many messages to its
+ * consumer per turn, then one to itself to go on. One row pair (rate, peak mailbox) each.
+ */
+export const PRODUCER_BATCHES = [1, 100, 1_000];
 
 /** The issue's sizes. */
 export const FULL_SIZES: Sizes = {
@@ -85,6 +98,9 @@ export const FULL_SIZES: Sizes = {
   floodPairs: 100,
   floodSeconds: 3,
   probeMs: 5,
+  produced: 2_000_000,
+  producers: 100,
+  producersBatch: 10,
 };
 
 /** `BENCH_QUICK=1`: every count divided by ten or more, for a smoke run of a minute or two. */
@@ -102,6 +118,7 @@ export const QUICK_SIZES: Sizes = {
   timerSeconds: 3,
   restarts: 2_000,
   floodSeconds: 1,
+  produced: 200_000,
 };
 
 const thousands = (n: number): string =>
@@ -198,6 +215,31 @@ export const WORKLOADS: Workload[] = [
         { label: `${what}: HTTP request p50`, unit: 'ms' },
         { label: `${what}: HTTP request p99`, unit: 'ms' },
         { label: `${what}: flood throughput (msgs/s)`, unit: '/s' },
+      ];
+    },
+  },
+  {
+    id: 'producer',
+    number: 9,
+    scaled: ['produced'],
+    rows: (s) =>
+      PRODUCER_BATCHES.flatMap((batch) => {
+        const what = `9. self-continuing producer → consumer, batch ${thousands(batch)}`;
+        return [
+          { label: `${what}, ${thousands(s.produced)} msgs (msgs/s)`, unit: '/s' as const },
+          { label: `${what}: consumer's peak mailbox`, unit: 'msgs' as const },
+        ];
+      }),
+  },
+  {
+    id: 'producers',
+    number: 10,
+    scaled: ['produced'],
+    rows: (s) => {
+      const what = `10. ${s.producers} self-continuing producers (batch ${s.producersBatch}) → one consumer`;
+      return [
+        { label: `${what}, ${thousands(s.produced)} msgs (msgs/s)`, unit: '/s' },
+        { label: `${what}: consumer's peak mailbox`, unit: 'msgs' },
       ];
     },
   },

@@ -1,7 +1,8 @@
 /**
- * The core benchmark: spawning, one-to-one send, ping-pong, a ring and periodic timers,
- * each measured for actorkit and for a hand-written plain-Node baseline in the same
- * process. The baseline is what a careful programmer would write without a library: a
+ * The core benchmark: spawning, one-to-one send, ping-pong, a ring, unbounded
+ * self-continuing producers into one consumer (the shape that hurts an unfair
+ * scheduler: throughput and the consumer's peak mailbox) and periodic timers, each
+ * measured for actorkit and for a hand-written plain-Node baseline in the same process. The baseline is what a careful programmer would write without a library: a
  * ring-buffer queue per actor, plain function calls, and a minimal run loop that, like
  * actorkit's scheduler, yields to the event loop with `setImmediate` every few ms, so the
  * comparison is fair. Each workload runs once to warm up, then `BENCH_RUNS` times
@@ -48,6 +49,12 @@ const SEND_WINDOW = 2_000;
 const PING_PONGS = 1_000_000;
 const RING_SIZE = 10_000;
 const RING_HOPS = 1_000_000;
+/** Messages the self-continuing producers send in all, for every batch size. */
+const PRODUCED = 2_000_000;
+const PRODUCER_BATCHES = [1, 100, 1_000];
+/** Many producers → one consumer: how many, and the batch each sends per turn. */
+const PRODUCERS = 100;
+const PRODUCERS_BATCH = 10;
 const TICKERS = 100_000;
 const TICK_MS = 1_000;
 const TIMING = { tickMs: TICK_MS, timerSeconds: TIMER_SECONDS };
@@ -329,6 +336,89 @@ async function ringPlain(): Promise<number[]> {
   return [RING_HOPS / ((performance.now() - t0) / 1000)];
 }
 
+/** A producer samples its consumer's mailbox after every this many batches: every ~1,024 messages. */
+const sampleEvery = (batch: number): number => Math.max(1, Math.round(1024 / batch));
+
+/**
+ * Sends `batch` small objects to `consumer` per turn, then a message to itself to go on
+ * (the usual way to do long work in slices), until it has sent `quota`.
+ */
+class Producer implements Handler<'go'> {
+  private sent = 0;
+  private batches = 0;
+
+  constructor(
+    private readonly consumer: Pid<{ n: number }>,
+    private readonly batch: number,
+    private readonly quota: number,
+    private readonly sample: () => void,
+  ) {}
+
+  handle(_go: unknown, ctx: ProcessContext<'go'>): void {
+    const end = Math.min(this.sent + this.batch, this.quota);
+    while (this.sent < end) ctx.send(this.consumer, { n: this.sent++ });
+    if (++this.batches % sampleEvery(this.batch) === 0) this.sample();
+    if (this.sent < this.quota) ctx.send(ctx.self, 'go');
+  }
+}
+
+/**
+ * `producers` self-continuing producers (see `Producer`) send `total` messages in all to
+ * one handler process that only counts them: msgs/s, and the consumer's peak mailbox
+ * (sampled after a producer's batch, about every 1,024 messages). Unbounded: nothing but
+ * the scheduler's fairness keeps the consumer's mailbox from growing.
+ */
+async function produce(producers: number, batch: number, total: number): Promise<number[]> {
+  const runtime = new Runtime();
+  const { done, finished } = signal();
+  let received = 0;
+  let peak = 0;
+  const consumer = runtime.spawn<{ n: number }>({
+    handle() {
+      if (++received === total) done();
+    },
+  });
+  const sample = (): void => {
+    peak = Math.max(peak, runtime.processInfo(consumer)!.mailboxLength);
+  };
+  const pids = Array.from({ length: producers }, () =>
+    runtime.spawn(new Producer(consumer, batch, total / producers, sample)),
+  );
+  const t0 = performance.now();
+  for (const pid of pids) runtime.send(pid, 'go');
+  await finished;
+  const rate = total / ((performance.now() - t0) / 1000);
+  await runtime.stop();
+  return [rate, peak];
+}
+
+async function producePlain(producers: number, batch: number, total: number): Promise<number[]> {
+  const loop = new RunLoop();
+  const { done, finished } = signal();
+  let received = 0;
+  let peak = 0;
+  const consumer = new PlainHandlerActor(loop, () => {
+    if (++received === total) done();
+  });
+  const quota = total / producers;
+  const every = sampleEvery(batch);
+  const spawnProducer = (): PlainHandlerActor => {
+    let sent = 0;
+    let batches = 0;
+    return new PlainHandlerActor(loop, (_go, self) => {
+      const end = Math.min(sent + batch, quota);
+      while (sent < end) consumer.send({ n: sent++ });
+      if (++batches % every === 0) peak = Math.max(peak, consumer.length);
+      if (sent < quota) self.send('go');
+    });
+  };
+  const actors = Array.from({ length: producers }, spawnProducer);
+  const t0 = performance.now();
+  for (const actor of actors) actor.send('go');
+  await finished;
+  return [total / ((performance.now() - t0) / 1000), peak];
+}
+
 class Ticker implements Handler<'tick'> {
   constructor(
     private readonly lateness: Lateness,
@@ -383,7 +473,7 @@ async function periodicTimersPlain(): Promise<number[]> {
 
 // ---------------------------------------------------------------- running and reporting
 
-type Unit = 'ms' | 'B' | 'MB' | '/s' | '%';
+type Unit = 'ms' | 'B' | 'MB' | '/s' | '%' | 'msgs';
 
 interface Workload {
   rows: { label: string; unit: Unit }[];
@@ -430,6 +520,36 @@ const workloads: Workload[] = [
     actorkit: ring,
     baseline: ringPlain,
   },
+  ...PRODUCER_BATCHES.map(
+    (batch): Workload => ({
+      rows: [
+        {
+          label: `self-continuing producer → consumer, batch ${batch}, 2M msgs (msgs/s)`,
+          unit: '/s',
+        },
+        {
+          label: `self-continuing producer → consumer, batch ${batch}: peak mailbox`,
+          unit: 'msgs',
+        },
+      ],
+      actorkit: () => produce(1, batch, PRODUCED),
+      baseline: () => producePlain(1, batch, PRODUCED),
+    }),
+  ),
+  {
+    rows: [
+      {
+        label: `${PRODUCERS} self-continuing producers (batch ${PRODUCERS_BATCH}) → one consumer, 2M msgs (msgs/s)`,
+        unit: '/s',
+      },
+      {
+        label: `${PRODUCERS} self-continuing producers (batch ${PRODUCERS_BATCH}) → one consumer: peak mailbox`,
+        unit: 'msgs',
+      },
+    ],
+    actorkit: () => produce(PRODUCERS, PRODUCERS_BATCH, PRODUCED),
+    baseline: () => producePlain(PRODUCERS, PRODUCERS_BATCH, PRODUCED),
+  },
   {
     rows: [
       { label: '100k periodic 1 s timers: CPU (% of one core)', unit: '%' },
@@ -457,6 +577,8 @@ function format(value: number, unit: Unit): string {
       return `${(value / 2 ** 20).toFixed(1)} MB`;
     case '%':
       return `${value.toFixed(1)}%`;
+    case 'msgs':
+      return value >= 1e5 ? `${(value / 1e6).toFixed(2)}M msgs` : `${Math.round(value)} msgs`;
   }
 }
 

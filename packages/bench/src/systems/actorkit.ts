@@ -17,7 +17,7 @@ import {
 } from '@actorkit/genserver';
 import { collect, fairness, measureTicks, perSecond, Samples, signal, until } from '../measure.js';
 import type { NodeSystem } from '../system.js';
-import type { Sizes } from '../workloads.js';
+import { PRODUCER_BATCHES, type Sizes } from '../workloads.js';
 
 async function spawnIdle(count: number): Promise<number[]> {
   const runtime = new Runtime();
@@ -252,6 +252,56 @@ async function flood(sizes: Sizes): Promise<number[]> {
   return result;
 }
 
+/** A producer samples its consumer's mailbox after every this many batches: every ~1,024 messages. */
+const sampleEvery = (batch: number): number => Math.max(1, Math.round(1024 / batch));
+
+/** Sends `batch` messages to `consumer` per turn, then one to itself to go on, until `quota`. */
+class Producer implements Handler<'go'> {
+  private sent = 0;
+  private batches = 0;
+
+  constructor(
+    private readonly consumer: Pid<{ n: number }>,
+    private readonly batch: number,
+    private readonly quota: number,
+    private readonly sample: () => void,
+  ) {}
+
+  handle(_go: unknown, ctx: ProcessContext<'go'>): void {
+    const end = Math.min(this.sent + this.batch, this.quota);
+    while (this.sent < end) ctx.send(this.consumer, { n: this.sent++ });
+    if (++this.batches % sampleEvery(this.batch) === 0) this.sample();
+    if (this.sent < this.quota) ctx.send(ctx.self, 'go');
+  }
+}
+
+/** Workloads 9 and 10: self-continuing producers into one counting consumer; msgs/s, peak mailbox. */
+async function produce(producers: number, batch: number, total: number): Promise<number[]> {
+  const runtime = new Runtime();
+  const { done, finished } = signal();
+  const quota = Math.ceil(total / producers);
+  const expected = quota * producers;
+  let received = 0;
+  let peak = 0;
+  const consumer = runtime.spawn<{ n: number }>({
+    handle() {
+      if (++received === expected) done();
+    },
+  });
+  const sample = (): void => {
+    peak = Math.max(peak, runtime.processInfo(consumer)!.mailboxLength);
+  };
+  const pids = Array.from({ length: producers }, () =>
+    runtime.spawn(new Producer(consumer, batch, quota, sample)),
+  );
+  const t0 = performance.now();
+  for (const pid of pids) runtime.send(pid, 'go');
+  await finished;
+  const rate = perSecond(expected, t0);
+  await runtime.stop();
+  return [rate, peak];
+}
+
 export const actorkit: NodeSystem = {
   id: 'actorkit',
   title: 'actorkit',
@@ -269,5 +319,11 @@ export const actorkit: NodeSystem = {
     timers,
     restarts,
     fairness: flood,
+    producer: async (s) => {
+      const rows: number[] = [];
+      for (const batch of PRODUCER_BATCHES) rows.push(...(await produce(1, batch, s.produced)));
+      return rows;
+    },
+    producers: (s) => produce(s.producers, s.producersBatch, s.produced),
   },
 };

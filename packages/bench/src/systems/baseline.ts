@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { PlainHandlerActor, RunLoop } from '../../../core/bench/plain-actors.js';
 import { collect, fairness, measureTicks, perSecond, Samples, signal, until } from '../measure.js';
 import type { NodeSystem } from '../system.js';
-import type { Sizes } from '../workloads.js';
+import { PRODUCER_BATCHES, type Sizes } from '../workloads.js';
 
 async function spawnIdle(count: number): Promise<number[]> {
   const loop = new RunLoop();
@@ -188,11 +188,41 @@ async function flood(sizes: Sizes): Promise<number[]> {
   });
 }
 
+/** Workloads 9 and 10: self-continuing producers into one counting consumer; msgs/s, peak mailbox. */
+async function produce(producers: number, batch: number, total: number): Promise<number[]> {
+  const loop = new RunLoop();
+  const { done, finished } = signal();
+  const quota = Math.ceil(total / producers);
+  const expected = quota * producers;
+  let received = 0;
+  let peak = 0;
+  const consumer = new PlainHandlerActor(loop, () => {
+    if (++received === expected) done();
+  });
+  // The producer samples its consumer's mailbox about every 1,024 messages it sends.
+  const every = Math.max(1, Math.round(1024 / batch));
+  const spawnProducer = (): PlainHandlerActor => {
+    let sent = 0;
+    let batches = 0;
+    return new PlainHandlerActor(loop, (_go, self) => {
+      const end = Math.min(sent + batch, quota);
+      while (sent < end) consumer.send({ n: sent++ });
+      if (++batches % every === 0) peak = Math.max(peak, consumer.length);
+      if (sent < quota) self.send('go');
+    });
+  };
+  const actors = Array.from({ length: producers }, spawnProducer);
+  const t0 = performance.now();
+  for (const actor of actors) actor.send('go');
+  await finished;
+  return [perSecond(expected, t0), peak];
+}
+
 export const baseline: NodeSystem = {
   id: 'baseline',
   title: 'plain Node',
   notes: [
-    'ring-buffer mailboxes and a budgeted run loop that yields every 3 ms (as actorkit’s scheduler does by default; shared with core.bench.ts); a call is a message carrying a promise `resolve`; timers are one `setTimeout` each; a restart is a `try`/`catch` in the run loop that puts a fresh actor in the crashed one’s place',
+    'ring-buffer mailboxes and a budgeted run loop (a turn handles the messages queued when it began, up to 2,000) that yields every 3 ms (as actorkit’s scheduler does by default; shared with core.bench.ts); a call is a message carrying a promise `resolve`; timers are one `setTimeout` each; a restart is a `try`/`catch` in the run loop that puts a fresh actor in the crashed one’s place',
   ],
   run: {
     'spawn-small': (s) => spawnIdle(s.spawnSmall),
@@ -205,5 +235,11 @@ export const baseline: NodeSystem = {
     timers,
     restarts,
     fairness: flood,
+    producer: async (s) => {
+      const rows: number[] = [];
+      for (const batch of PRODUCER_BATCHES) rows.push(...(await produce(1, batch, s.produced)));
+      return rows;
+    },
+    producers: (s) => produce(s.producers, s.producersBatch, s.produced),
   },
 };

@@ -20,7 +20,7 @@ import {
 } from 'nact';
 import { collect, fairness, measureTicks, perSecond, Samples, signal } from '../measure.js';
 import type { NodeSystem } from '../system.js';
-import type { Sizes } from '../workloads.js';
+import { PRODUCER_BATCHES, type Sizes } from '../workloads.js';
 
 async function spawnIdle(count: number): Promise<number[]> {
   const system = start();
@@ -221,10 +221,61 @@ const flood = (sizes: Sizes) =>
     }),
   );
 
+/**
+ * Workloads 9 and 10: self-continuing producers into one counting consumer; msgs/s, and
+ * the consumer's peak backlog (messages sent but not yet handled: nact shows no mailbox).
+ */
+const produce = (producers: number, batch: number, total: number) =>
+  inSystem(async (system) => {
+    const { done, finished } = signal();
+    const quota = Math.ceil(total / producers);
+    const expected = quota * producers;
+    const every = Math.max(1, Math.round(1024 / batch));
+    let sent = 0;
+    let received = 0;
+    let peak = 0;
+    const consumer = spawnStateless(
+      system,
+      () => {
+        if (++received === expected) done();
+      },
+      'consumer',
+    );
+    const actors: Ref<'go'>[] = [];
+    for (let p = 0; p < producers; p++) {
+      let mine = 0;
+      let batches = 0;
+      const self: Ref<'go'> = spawnStateless(
+        system,
+        () => {
+          const end = Math.min(mine + batch, quota);
+          for (; mine < end; mine++, sent++) dispatch(consumer, { n: mine });
+          if (++batches % every === 0) peak = Math.max(peak, sent - received);
+          if (mine < quota) dispatch(self, 'go');
+        },
+        `p${p}`,
+      );
+      actors.push(self);
+    }
+    const t0 = performance.now();
+    for (const actor of actors) dispatch(actor, 'go');
+    await finished;
+    return [perSecond(expected, t0), peak];
+  });
+
 export const nactSystem: NodeSystem = {
   id: 'nact',
   title: 'nact 7',
-  scale: { send: 0.1, 'ping-pong': 0.1, ring: 0.1, call: 0.1, cast: 0.1, restarts: 0.5 },
+  scale: {
+    send: 0.1,
+    'ping-pong': 0.1,
+    ring: 0.1,
+    call: 0.1,
+    cast: 0.1,
+    restarts: 0.5,
+    producer: 0.1,
+    producers: 0.1,
+  },
   notes: [
     '`spawnStateless` actors, `dispatch`, `query` for calls, `onCrash: ctx.reset` for restarts; no timer API, so a timer is a `setTimeout` that dispatches; nact handles every message in its own `setImmediate`, so its throughput workloads run on a tenth of the messages (marked †)',
   ],
@@ -239,5 +290,11 @@ export const nactSystem: NodeSystem = {
     timers,
     restarts,
     fairness: flood,
+    producer: async (s) => {
+      const rows: number[] = [];
+      for (const batch of PRODUCER_BATCHES) rows.push(...(await produce(1, batch, s.produced)));
+      return rows;
+    },
+    producers: (s) => produce(s.producers, s.producersBatch, s.produced),
   },
 };

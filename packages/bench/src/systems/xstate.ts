@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { type AnyActorRef, assign, createActor, setup } from 'xstate';
 import { collect, fairness, measureTicks, perSecond, Samples, signal } from '../measure.js';
 import type { NodeSystem } from '../system.js';
-import type { Sizes } from '../workloads.js';
+import { PRODUCER_BATCHES, type Sizes } from '../workloads.js';
 
 const idle = setup({}).createMachine({ id: 'idle', on: { ping: {} } });
 
@@ -185,11 +185,49 @@ async function flood(sizes: Sizes): Promise<number[]> {
   });
 }
 
+/**
+ * Workloads 9 and 10: self-continuing producers into one counting consumer; msgs/s, and
+ * the consumer's peak backlog (messages sent but not yet handled). xstate hands an event
+ * to an idle actor inside `send`, so the consumer never has a backlog, and the producers
+ * run to the end without yielding to the event loop.
+ */
+async function produce(producers: number, batch: number, total: number): Promise<number[]> {
+  const { done, finished } = signal();
+  const quota = Math.ceil(total / producers);
+  const expected = quota * producers;
+  const every = Math.max(1, Math.round(1024 / batch));
+  let sent = 0;
+  let received = 0;
+  let peak = 0;
+  const consumer = createActor(
+    handlerMachine(() => {
+      if (++received === expected) done();
+    }),
+  ).start();
+  const actors: AnyActorRef[] = [];
+  for (let p = 0; p < producers; p++) {
+    let mine = 0;
+    let batches = 0;
+    const machine = handlerMachine((_event, self) => {
+      const end = Math.min(mine + batch, quota);
+      for (; mine < end; mine++, sent++) consumer.send({ type: 'msg', n: mine });
+      if (++batches % every === 0) peak = Math.max(peak, sent - received);
+      if (mine < quota) self.send({ type: 'more' });
+    });
+    actors.push(createActor(machine).start());
+  }
+  const t0 = performance.now();
+  for (const actor of actors) actor.send({ type: 'more' });
+  await finished;
+  for (const actor of [consumer, ...actors]) actor.stop();
+  return [perSecond(expected, t0), peak];
+}
+
 export const xstateSystem: NodeSystem = {
   id: 'xstate',
   title: 'xstate v5',
   runs: { 'spawn-large': 1 },
-  scale: { send: 0.2, 'ping-pong': 0.2, cast: 0.2 },
+  scale: { send: 0.2, 'ping-pong': 0.2, cast: 0.2, producer: 0.2, producers: 0.2 },
   unsupported: {
     restarts: 'no supervisors: an actor that throws stops for good',
   },
@@ -206,5 +244,11 @@ export const xstateSystem: NodeSystem = {
     cast,
     timers,
     fairness: flood,
+    producer: async (s) => {
+      const rows: number[] = [];
+      for (const batch of PRODUCER_BATCHES) rows.push(...(await produce(1, batch, s.produced)));
+      return rows;
+    },
+    producers: (s) => produce(s.producers, s.producersBatch, s.produced),
   },
 };
