@@ -1,11 +1,35 @@
 import type { ProcessBody, ReceiveContext, ReceiveOptions } from './context.js';
 import { ActorkitError, InvalidArgumentError } from './errors.js';
+import { assertOptions } from './internal/options.js';
 import type { MailboxOptions } from './mailbox.js';
 import { TIMEOUT } from './messages.js';
 import type { Pid } from './pid.js';
 import { Process } from './process.js';
 import type { Runtime } from './runtime.js';
 import type { TimerRef } from './timers.js';
+
+const RECEIVE_KEYS = ['timeout'];
+
+/**
+ * False for a thenable (a promise, or anything with a `then` method) and for what
+ * cannot be read at all (a revoked proxy): `receive`'s promise would adopt the one,
+ * running its `then` (and hanging forever if it never calls back), and reject with a
+ * `TypeError` for the other.
+ */
+function receivable(message: object): boolean {
+  try {
+    return typeof (message as { then?: unknown }).then !== 'function';
+  } catch {
+    return false;
+  }
+}
+
+function unreceivable(pid: Pid<any>): ActorkitError {
+  return new ActorkitError(
+    'UNRECEIVABLE_MESSAGE',
+    `${pid} took a message that receive() cannot resolve to: a promise or other thenable (its promise would adopt it), or a value that cannot be read (a revoked proxy). The message is dropped. Wrap such values ({ value }) before sending them to a body process, or use a handler process, which takes messages as they are.`,
+  );
+}
 
 interface PendingReceive {
   match: ((message: unknown) => boolean) | undefined;
@@ -85,6 +109,13 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
       options = match;
       match = undefined;
     }
+    if (options !== undefined) {
+      try {
+        assertOptions(options, 'options', 'receive', RECEIVE_KEYS);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     const timeout = options?.timeout ?? Number.POSITIVE_INFINITY;
     if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
       return Promise.reject(
@@ -150,6 +181,12 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
     this.idle = false;
     this.status = 'running';
     if (pending.timer !== null) this.runtime.cancelTimer(pending.timer, { info: false });
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+      if (!receivable(value)) {
+        pending.reject(unreceivable(this.pid));
+        return;
+      }
+    }
     pending.resolve(value);
   }
 }

@@ -39,7 +39,10 @@ export interface Via {
 /** Where a message can be sent: a PID, a registered name, or a `{ via, key }` name. */
 export type Dest<M = any> = Pid<M> | Name | Via;
 
-/** Options for `receive`. */
+/**
+ * Options for `receive`. An unknown key or a value of the wrong type makes `receive`
+ * reject with `InvalidArgumentError`.
+ */
 export interface ReceiveOptions {
   /**
    * Milliseconds to wait for a matching message before resolving to `TIMEOUT`
@@ -48,7 +51,10 @@ export interface ReceiveOptions {
   timeout?: number;
 }
 
-/** Options for `spawn`, `spawnLink` and `spawnMonitor`. */
+/**
+ * Options for `spawn`, `spawnLink` and `spawnMonitor`. An unknown key or a value of the
+ * wrong type throws `InvalidArgumentError`, and no process is started.
+ */
 export interface SpawnOptions {
   /** Registers the new process under this name before it runs. */
   name?: Name;
@@ -141,7 +147,14 @@ export interface ProcessContext<M = unknown> {
   demonitor(ref: Ref, options?: { flush?: boolean }): boolean;
   /** Turns exit trapping on or off (exit signals become `Exit` messages); returns the old value. */
   trapExit(on: boolean): boolean;
-  /** Exits this process with `reason` (throws `ExitError` to stop the running code). */
+  /**
+   * Exits this process with `reason` (throws `ExitError` to stop the running code).
+   *
+   * A PID or `{ via, key }` as the only argument throws `InvalidArgumentError` instead:
+   * it is nearly always `ctx.exit(target, reason)` with the reason forgotten, which
+   * would end the calling process. To exit with a PID as the reason, wrap it
+   * (`ctx.exit({ pid })`). A string is always taken as a reason, never as a name.
+   */
   exit(reason: unknown): never;
   /** Sends an exit signal with `reason` to `target`; see `Runtime.exit`. */
   exit(target: Dest, reason: unknown): void;
@@ -161,6 +174,12 @@ export interface ReceiveContext<M = unknown> extends ProcessContext<M> {
    * Waits for the first message in the mailbox (selective receive: the first that
    * `match` accepts, leaving the others in order). With a `timeout`, resolves to
    * `TIMEOUT` if none arrives in time. One receive at a time per process.
+   *
+   * A promise cannot resolve to a thenable, so a message that is a promise or has a
+   * `then` method (or cannot be read at all: a revoked proxy) makes `receive` reject
+   * with an `ActorkitError` of code `'UNRECEIVABLE_MESSAGE'` instead, and is dropped:
+   * wrap such values (`{ value }`) before sending them to a body process. A handler
+   * process takes them as they are.
    *
    * @example
    * const reply = await ctx.receive((m): m is Reply => m.ref === ref, { timeout: 5000 });

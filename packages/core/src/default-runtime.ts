@@ -1,4 +1,5 @@
 import type { Dest, Name, Spawnable, SpawnOptions } from './context.js';
+import { markDefaultRuntime } from './internal/live-runtimes.js';
 import type { Pid } from './pid.js';
 import { Runtime } from './runtime.js';
 import type { TimerRef } from './timers.js';
@@ -9,9 +10,18 @@ let current: Runtime | undefined;
  * The shared runtime for applications that need only one (created on first use, and
  * anew after it was stopped). Tests should create their own `new Runtime()` instead,
  * so they stay isolated. The functions below are shortcuts to it.
+ *
+ * A name is looked up in the runtime the call goes to: `send('stats', m)` looks in
+ * this one, even when `stats` was started in a runtime of your own. The `NoProcError`
+ * then says so (in which runtime the name was looked up, and which holds it): send
+ * through that runtime instead (`runtime.send`), or pass it as `{ runtime }` to the
+ * higher layers' calls.
  */
 export function defaultRuntime(): Runtime {
-  if (current === undefined || !current.running) current = new Runtime();
+  if (current === undefined || !current.running) {
+    current = new Runtime();
+    markDefaultRuntime(current);
+  }
   return current;
 }
 

@@ -1,3 +1,5 @@
+import { clip, DESCRIBE_LIMIT, describe, isError, isInstance } from './internal/describe.js';
+
 /**
  * Why a process exited. Erlang's reasons keep their meaning:
  * - `'normal'`: the process finished; non-trapping links ignore it.
@@ -20,25 +22,34 @@ export type ExitReason =
 /**
  * The exit reason of a process that threw or whose promise rejected, like Elixir's
  * `{exception, stacktrace}`. `error` is what was thrown; `stack` its stack, if any.
+ * Whatever was thrown (a getter that throws, a revoked proxy), reading `stack` and
+ * printing a Crash never throw.
  */
 export class Crash {
   constructor(readonly error: unknown) {}
 
   /** The error's stack, read on demand: formatting a stack is costly and most crashes are never logged. */
   get stack(): string | undefined {
-    return this.error instanceof Error ? this.error.stack : undefined;
+    const error = this.error;
+    if (!isError(error)) return undefined;
+    try {
+      const stack = error.stack;
+      return typeof stack === 'string' ? stack : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
+  /** `Name: message` for an Error, `thrown <value>` for anything else; never throws. */
   toString(): string {
-    return this.error instanceof Error
-      ? `${this.error.name}: ${this.error.message}`
-      : `thrown ${describe(this.error)}`;
+    const error = this.error;
+    return isError(error) ? describe(error) : `thrown ${describe(error)}`;
   }
 }
 
-/** True when `reason` is a {@link Crash} (a throw or rejection inside a process). */
+/** True when `reason` is a {@link Crash} (a throw or rejection inside a process). Never throws. */
 export function isCrash(reason: unknown): reason is Crash {
-  return reason instanceof Crash;
+  return isInstance(reason, Crash);
 }
 
 /** True for `'normal'`: the reason linked processes that do not trap exits ignore. */
@@ -49,30 +60,50 @@ export function isNormalExit(reason: unknown): boolean {
 /**
  * True for `'normal'`, `'shutdown'` and `{ shutdown: detail }`: the reasons after
  * which a `transient` child is not restarted and no crash is reported, as in Elixir.
+ * Never throws: a value that cannot be inspected (a revoked proxy, a proxy whose traps
+ * throw) is not a clean exit.
  */
 export function isCleanExit(reason: unknown): boolean {
-  return (
-    reason === 'normal' ||
-    reason === 'shutdown' ||
-    (typeof reason === 'object' &&
-      reason !== null &&
-      !(reason instanceof Crash) &&
-      'shutdown' in reason)
-  );
-}
-
-/** Renders an exit reason for logs and error messages. */
-export function formatReason(reason: unknown): string {
-  return reason instanceof Crash ? `crash (${reason})` : describe(reason);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString();
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (reason === 'normal' || reason === 'shutdown') return true;
+  if (typeof reason !== 'object' || reason === null) return false;
   try {
-    return JSON.stringify(value) ?? String(value);
+    return !(reason instanceof Crash) && 'shutdown' in reason;
   } catch {
-    return String(value);
+    return false;
   }
+}
+
+/**
+ * Renders an exit reason, or any other value, as text for logs and error messages:
+ * `crash (Error: boom)` for a {@link Crash}, a string as it is, anything else much as
+ * `JSON.stringify` would, saying plainly what JSON cannot (`12n`, `Symbol(x)`,
+ * `[Circular]`, `[Function name]`, `Map(2) {…}`; a PID as `#PID<0.4.0>`).
+ *
+ * It never throws, whatever the value: an object whose `toString` and `toJSON` throw,
+ * one without a prototype, with cycles or holding a BigInt, a revoked proxy, an Error
+ * whose `message` getter throws. This is actorkit's one formatter for values in
+ * messages, logs and reports: higher layers use it too. Getters are not run (shown as
+ * `[Getter]`), except an error's `name` and `message`; what cannot be read prints as
+ * `[unprintable object]`. The text is cut at `maxLength` characters (then ends in
+ * `…`), and nested objects past the third level or the twentieth entry are elided, so
+ * a huge reason gives a short line.
+ *
+ * @param maxLength the longest text returned, before the closing `…`. @default 1000
+ *
+ * @example
+ * formatReason('shutdown'); // 'shutdown'
+ * formatReason({ shutdown: 'bye' }); // '{"shutdown":"bye"}'
+ * formatReason(new Crash(new Error('boom'))); // 'crash (Error: boom)'
+ */
+export function formatReason(reason: unknown, maxLength = DESCRIBE_LIMIT): string {
+  if (typeof reason === 'string') return clip(reason, maxLength);
+  if (!isCrash(reason)) return describe(reason, maxLength);
+  let text: string;
+  try {
+    text = reason.toString();
+  } catch {
+    // Only something posing as a Crash (a proxy of one) gets here.
+    text = describe(reason, maxLength);
+  }
+  return `crash (${clip(text, maxLength)})`;
 }

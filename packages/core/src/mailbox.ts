@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { assertOptionalNumber, assertOptions } from './internal/options.js';
 import { MessageQueue } from './message-queue.js';
 import { type MessageTag, wrap } from './message-tag.js';
 
@@ -11,12 +12,35 @@ import { type MessageTag, wrap } from './message-tag.js';
  */
 export type OverflowPolicy = 'drop-newest' | 'drop-oldest' | 'reject';
 
-/** Mailbox settings for `spawn`. Unbounded FIFO unless `capacity` is given. */
+/**
+ * Mailbox settings for `spawn`. Unbounded FIFO unless `capacity` is given. An unknown
+ * key, or a value of the wrong type (a capacity of `1.5` or `'3'`), throws
+ * `InvalidArgumentError`.
+ */
 export interface MailboxOptions {
-  /** Maximum queued messages. @default Infinity */
+  /** Maximum queued messages: an integer >= 1, or Infinity. @default Infinity */
   capacity?: number;
   /** What happens when full. @default 'drop-newest' */
   overflow?: OverflowPolicy;
+}
+
+const MAILBOX_KEYS = ['capacity', 'overflow'];
+
+function assertMailboxOptions(options: MailboxOptions): void {
+  assertOptions(options, 'mailbox', 'a mailbox', MAILBOX_KEYS);
+  assertOptionalNumber(options.capacity, 'mailbox.capacity', {
+    min: 1,
+    integer: true,
+    infinite: true,
+  });
+  const overflow = options.overflow;
+  if (overflow !== undefined && !['drop-newest', 'drop-oldest', 'reject'].includes(overflow)) {
+    throw new InvalidArgumentError(
+      'mailbox.overflow',
+      "'drop-newest', 'drop-oldest' or 'reject'",
+      overflow,
+    );
+  }
 }
 
 /** @internal What `Mailbox.push` did with a message. */
@@ -82,18 +106,13 @@ export class Mailbox {
   private readonly bounds: Bounds | null;
 
   constructor(options?: MailboxOptions) {
-    const capacity = options?.capacity ?? Number.POSITIVE_INFINITY;
-    const overflow = options?.overflow ?? 'drop-newest';
-    if (!(capacity >= 1)) {
-      throw new InvalidArgumentError('mailbox.capacity', 'a number >= 1', options?.capacity);
+    if (options === undefined) {
+      this.bounds = null;
+      return;
     }
-    if (!['drop-newest', 'drop-oldest', 'reject'].includes(overflow)) {
-      throw new InvalidArgumentError(
-        'mailbox.overflow',
-        "'drop-newest', 'drop-oldest' or 'reject'",
-        overflow,
-      );
-    }
+    assertMailboxOptions(options);
+    const capacity = options.capacity ?? Number.POSITIVE_INFINITY;
+    const overflow = options.overflow ?? 'drop-newest';
     this.bounds = capacity === Number.POSITIVE_INFINITY ? null : new Bounds(capacity, overflow);
   }
 
@@ -217,6 +236,20 @@ export class Mailbox {
     while (this.length > 0) messages.push(this.removeAt(0));
     this.queue = null;
     return messages;
+  }
+
+  /**
+   * Empties the mailbox at once and returns how many messages it held: nothing is
+   * copied or visited, however long the queue (the garbage collector frees it later).
+   */
+  discard(): number {
+    const count = this.length;
+    this.length = 0;
+    this.single = undefined;
+    this.singleTag = undefined;
+    this.queue = null;
+    if (this.bounds !== null) this.bounds.forced = null;
+    return count;
   }
 
   /** Index of the oldest message that counts against the capacity (not a forced one). */

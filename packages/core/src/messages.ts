@@ -1,3 +1,4 @@
+import { isInstance } from './internal/describe.js';
 import type { Pid } from './pid.js';
 import type { Ref } from './ref.js';
 
@@ -40,14 +41,14 @@ export type SystemMessage = Exit | Down;
 /** What a process with message type `M` can find in its mailbox. */
 export type Inbox<M> = M | SystemMessage;
 
-/** True for an `EXIT` message (see {@link Exit}). */
+/** True for an `EXIT` message (see {@link Exit}). Never throws, whatever the message. */
 export function isExit(message: unknown): message is Exit {
-  return message instanceof Exit;
+  return isInstance(message, Exit);
 }
 
-/** True for a `DOWN` message (see {@link Down}). */
+/** True for a `DOWN` message (see {@link Down}). Never throws, whatever the message. */
 export function isDown(message: unknown): message is Down {
-  return message instanceof Down;
+  return isInstance(message, Down);
 }
 
 /** What `receive` resolves to when its timeout passes first (Erlang's `after`). */

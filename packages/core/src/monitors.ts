@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
-import { Down } from './messages.js';
+import { Down, isDown } from './messages.js';
 import { isPid, type Pid } from './pid.js';
 import type { Process } from './process.js';
 import { Ref } from './ref.js';
@@ -31,7 +31,7 @@ export function demonitor(proc: Process<any>, ref: Ref, flush: boolean): boolean
     proc.monitors!.delete(ref);
     target.monitoredBy?.delete(ref);
   }
-  if (flush) proc.removeAll((m) => m instanceof Down && m.ref === ref);
+  if (flush) proc.removeAll((m) => isDown(m) && m.ref === ref);
   return target !== undefined;
 }
 

@@ -1,7 +1,9 @@
 import type { Name, Via } from './context.js';
 import { ActorkitError, InvalidArgumentError, NameTakenError, NoProcError } from './errors.js';
+import { describe } from './internal/describe.js';
 import { isPid, type Pid } from './pid.js';
 import type { Process } from './process.js';
+import type { Runtime } from './runtime.js';
 
 /**
  * @internal A runtime's registered names (Erlang's `register/2` table) and the lookup of
@@ -9,6 +11,9 @@ import type { Process } from './process.js';
  */
 export class NameTable {
   private readonly byName = new Map<Name, Process<any>>();
+
+  /** `runtime` is named in the `NoProcError` of a failed lookup. */
+  constructor(private readonly runtime: Runtime) {}
 
   register(name: Name, pid: Pid<any>): void {
     this.assertFree(name);
@@ -20,7 +25,7 @@ export class NameTable {
     if (proc.registeredName !== undefined) {
       throw new ActorkitError(
         'ALREADY_REGISTERED',
-        `${pid} is already registered as ${String(proc.registeredName)}; a process has at most one name. Unregister it first.`,
+        `${pid} is already registered as ${describe(proc.registeredName)}; a process has at most one name. Unregister it first.`,
       );
     }
     proc.registeredName = name;
@@ -56,13 +61,15 @@ export class NameTable {
     return proc?.alive ? proc : undefined;
   }
 
-  /** Like `lookup`, but a name nobody holds is a `NoProcError`, as Erlang's send to an unregistered name. */
+  /**
+   * Like `lookup`, but a name nobody holds is a `NoProcError`, as Erlang's send to an
+   * unregistered name. The error names this runtime, and another that holds the name.
+   */
   resolve(dest: Name | Via): Process<any> {
     const proc = this.lookup(dest);
     if (proc === undefined) {
-      throw new NoProcError(
-        typeof dest === 'object' ? `{ via, key: ${String(dest.key)} }` : String(dest),
-      );
+      const target = typeof dest === 'object' ? `{ via, key: ${describe(dest.key)} }` : dest;
+      throw new NoProcError(target, undefined, { runtime: this.runtime });
     }
     return proc;
   }
@@ -83,7 +90,11 @@ export function assertDest(dest: unknown): asserts dest is Pid<any> | Name | Via
 }
 
 function assertVia(dest: unknown): asserts dest is Via {
-  if (typeof (dest as Via | null)?.via?.whereisName === 'function') return;
+  try {
+    if (typeof (dest as Via | null)?.via?.whereisName === 'function') return;
+  } catch {
+    // A getter that throws, or a revoked proxy: no `{ via, key }` either.
+  }
   throw new InvalidArgumentError(
     'dest',
     'a Pid, a registered name (string or symbol) or { via: registry, key }',

@@ -1,5 +1,13 @@
-import type { Dest, Handler, Name, ProcessContext, Spawnable, SpawnOptions } from './context.js';
-import { ExitError, MailboxFullError } from './errors.js';
+import type {
+  Dest,
+  Handler,
+  Name,
+  ProcessContext,
+  Spawnable,
+  SpawnOptions,
+  Via,
+} from './context.js';
+import { ExitError, InvalidArgumentError, MailboxFullError } from './errors.js';
 import { Crash } from './exit-reason.js';
 import { link, unlink } from './links.js';
 import { Mailbox, type MailboxOptions, PushResult } from './mailbox.js';
@@ -245,11 +253,12 @@ export abstract class Process<M = unknown>
   exit(target: Dest, reason: unknown): void;
   exit(...args: [unknown] | [Dest, unknown]): void {
     this.assertAlive();
-    if (args.length === 1) {
+    if (args.length < 2) {
+      assertExitReason(args);
       this.runtime.terminate(this, args[0]);
       throw this.exitError();
     }
-    this.runtime.exitFrom(this.pid, args[0], args[1]);
+    this.runtime.exitFrom(this.pid, args[0] as Dest, args[1]);
     this.assertAlive();
   }
 
@@ -270,5 +279,38 @@ export abstract class Process<M = unknown>
   register(name: Name): void {
     this.assertAlive();
     this.runtime.register(name, this.pid);
+  }
+}
+
+/**
+ * `ctx.exit(reason)` with a PID or `{ via, key }` as its one argument is almost surely
+ * `ctx.exit(target, reason)` missing its reason: it would end the calling process with
+ * the PID as reason. Say so instead. A registered name cannot be told from a reason
+ * (both are strings): a string is always a reason.
+ */
+function assertExitReason(args: unknown[]): void {
+  if (args.length === 0) {
+    throw new InvalidArgumentError(
+      'reason',
+      "an exit reason: ctx.exit(reason) ends this process (e.g. 'normal' or 'shutdown')",
+      undefined,
+    );
+  }
+  if (looksLikeTarget(args[0])) {
+    throw new InvalidArgumentError(
+      'reason',
+      'an exit reason, not a process: ctx.exit(reason) ends the calling process. To send an exit signal to another process, call ctx.exit(target, reason); to exit with a PID as the reason, wrap it ({ pid })',
+      args[0],
+    );
+  }
+}
+
+function looksLikeTarget(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return value instanceof Pid || typeof (value as Via).via?.whereisName === 'function';
+  } catch {
+    // A revoked proxy: a strange reason, but no process.
+    return false;
   }
 }

@@ -5,6 +5,13 @@ import { Deadlines } from './deadlines.js';
 import { InvalidArgumentError, NoProcError, RuntimeStoppedError } from './errors.js';
 import { isCrash } from './exit-reason.js';
 import { HandlerProcess } from './handler-process.js';
+import { trackRuntime } from './internal/live-runtimes.js';
+import {
+  assertOptionalBoolean,
+  assertOptionalNumber,
+  assertOptionalString,
+  assertOptions,
+} from './internal/options.js';
 import { exitSignal, link, propagateExit } from './links.js';
 import { type MessageTag, wrap } from './message-tag.js';
 import { notifyDown, watch } from './monitors.js';
@@ -15,11 +22,14 @@ import { Scheduler, type SchedulerOptions, turn } from './scheduler.js';
 import { Telemetry } from './telemetry.js';
 import { type OwnedTimers, type TimerEntry, TimerRef, TimerService } from './timers.js';
 
-/** Options for `new Runtime()`. */
+/**
+ * Options for `new Runtime()`. An unknown key or a value of the wrong type throws
+ * `InvalidArgumentError`.
+ */
 export interface RuntimeOptions extends SchedulerOptions {
   /** Where time comes from. @default a `RealClock`; pass a `VirtualClock` in tests */
   clock?: Clock;
-  /** The node number printed in PIDs (`#PID<node.id.0>`). @default 0 for the first runtime, then 1, 2, … */
+  /** The node number printed in PIDs (`#PID<node.id.0>`): an integer >= 0. @default 0 for the first runtime, then 1, 2, … */
   node?: number;
 }
 
@@ -60,9 +70,12 @@ export interface RuntimeStats {
   mailboxDrops: number;
 }
 
-/** Options for `runtime.stop()`. */
+/**
+ * Options for `runtime.stop()`. An unknown key or a value of the wrong type makes
+ * `stop` reject with `InvalidArgumentError`.
+ */
 export interface StopOptions {
-  /** Ms to wait for processes to shut down before killing the rest. @default 5000 */
+  /** Ms to wait for processes to shut down before killing the rest: >= 0, or Infinity. @default 5000 */
   timeout?: number;
 }
 
@@ -108,7 +121,7 @@ export class Runtime {
   /** @internal Call timeouts: see `Deadlines`. */
   readonly deadlines: Deadlines;
   private readonly table = new Map<number, Process<any>>();
-  private readonly names = new NameTable();
+  private readonly names = new NameTable(this);
   private nextId = 1;
   private readonly dying: Process<any>[] = [];
   private draining = false;
@@ -116,6 +129,7 @@ export class Runtime {
   private stopping: Promise<void> | undefined;
 
   constructor(options: RuntimeOptions = {}) {
+    assertRuntimeOptions(options);
     this.node = options.node ?? nextNode++;
     this.clock = options.clock ?? new RealClock();
     this.scheduler = new Scheduler(options);
@@ -131,6 +145,7 @@ export class Runtime {
     this.scheduler.afterRun = () => this.stampPending();
     this.initPid = new PidClass(this.node, 0, 0, null);
     this.clock.attach?.(() => this.scheduler.idle);
+    trackRuntime(this);
   }
 
   /**
@@ -156,6 +171,7 @@ export class Runtime {
         spawnable,
       );
     }
+    assertSpawnOptions(options);
     if (options.name !== undefined) this.names.assertFree(options.name);
     const parent = options.parent ?? options.link ?? this.initPid;
     const label = options.label ?? labelOf(spawnable);
@@ -408,6 +424,12 @@ export class Runtime {
    * reverse start order); whatever is still alive after `timeout` ms is killed.
    */
   stop(options: StopOptions = {}): Promise<void> {
+    try {
+      assertOptions(options, 'options', 'stop', STOP_KEYS);
+      assertOptionalNumber(options.timeout, 'options.timeout', { min: 0, infinite: true });
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.stopping ??= this.shutdown(options.timeout ?? 5000);
     return this.stopping;
   }
@@ -426,7 +448,14 @@ export class Runtime {
     try {
       // A queue, not recursion: an exit cascading down a long chain of links stays flat.
       for (let next = this.dying.shift(); next !== undefined; next = this.dying.shift()) {
-        this.cleanUp(next, next.exitReason);
+        try {
+          this.cleanUp(next, next.exitReason);
+        } catch (error) {
+          // Nothing in the clean-up should throw, whatever the reason; if something does,
+          // the process is still gone from `processes()` and the exit still returns.
+          this.table.delete(next.pid.id);
+          this.reportWatcherError(error, next.exitReason);
+        }
       }
     } finally {
       this.draining = false;
@@ -476,10 +505,11 @@ export class Runtime {
     notifyDown(this, proc, reason);
     proc.finish(reason);
     this.stats.exited++;
+    // Without a listener, a mailbox of millions is forgotten at once, not copied.
     if (this.events.has('deadLetter')) {
       for (const message of proc.drain()) this.deadLetter(proc.pid, message, 'exited');
     } else {
-      this.stats.deadLetters += proc.drain().length;
+      this.stats.deadLetters += proc.discard();
     }
     this.emitExit(proc, reason);
     this.table.delete(proc.pid.id);
@@ -573,6 +603,8 @@ export class Runtime {
 
 function waitUntil(promise: Promise<void>, ms: number): Promise<void> {
   if (ms <= 0) return Promise.resolve();
+  // setTimeout would take Infinity (or anything past 2^31 - 1 ms) for 1 ms.
+  if (ms > 2 ** 31 - 1) return promise;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);
@@ -584,6 +616,38 @@ function labelOf(spawnable: Spawnable<any>): string {
   if (typeof spawnable === 'function') return spawnable.name || 'anonymous';
   const name = spawnable.constructor?.name;
   return name && name !== 'Object' ? name : 'handler';
+}
+
+const RUNTIME_KEYS = ['clock', 'node', 'budget', 'sliceMs'];
+const STOP_KEYS = ['timeout'];
+
+function assertRuntimeOptions(options: RuntimeOptions): void {
+  assertOptions(options, 'options', 'new Runtime()', RUNTIME_KEYS);
+  const clock = options.clock;
+  if (clock !== undefined && typeof clock?.now !== 'function') {
+    throw new InvalidArgumentError(
+      'options.clock',
+      'a Clock (a RealClock or a VirtualClock)',
+      clock,
+    );
+  }
+  assertOptionalNumber(options.node, 'options.node', { min: 0, integer: true });
+}
+
+const SPAWN_KEYS = ['name', 'link', 'parent', 'trapExit', 'mailbox', 'label', 'behaviour'];
+
+/** Checks what `spawn` cannot check later without leaving a half-made process behind. */
+function assertSpawnOptions(options: SpawnOptions): void {
+  assertOptions(options, 'options', 'spawn', SPAWN_KEYS);
+  if (options.link !== undefined && !isPid(options.link)) {
+    throw new InvalidArgumentError('options.link', 'a Pid', options.link);
+  }
+  if (options.parent !== undefined && !isPid(options.parent)) {
+    throw new InvalidArgumentError('options.parent', 'a Pid', options.parent);
+  }
+  assertOptionalBoolean(options.trapExit, 'options.trapExit');
+  assertOptionalString(options.label, 'options.label');
+  assertOptionalString(options.behaviour, 'options.behaviour');
 }
 
 function assertDelay(ms: number): void {

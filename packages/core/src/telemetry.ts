@@ -45,7 +45,9 @@ export interface MailboxOverflowEvent {
 
 /**
  * A report from a higher layer (supervisors, GenServers) or about a failing callback:
- * `type` says which kind (`'supervisor'`, `'watcher_error'`, …); the rest is its data.
+ * `type` says which kind (`'supervisor'`, `'watcher_error'` for a `watch` callback or
+ * tracer that threw, `'listener_error'` for an event listener that threw, …); the rest
+ * is its data.
  */
 export interface Report {
   type: string;
@@ -66,11 +68,30 @@ export interface RuntimeEvents {
  * The runtime's event emitter (eventemitter3). Emit sites call `has(event)` before
  * building an event object, so events cost one property check when nobody listens.
  *
+ * A listener that throws never reaches the code that emitted: an exiting process, a
+ * send, the scheduler. Its error becomes a `report` of type `'listener_error'` (with
+ * `event` and `error`), and the listeners after it are not called for that event. An
+ * error thrown by a `report` listener itself is dropped.
+ *
  * @example
  * runtime.events.on('crash', (report) => logger.error(report));
  */
 export class Telemetry extends EventEmitter<RuntimeEvents> {
   has(event: keyof RuntimeEvents): boolean {
     return this.listenerCount(event) > 0;
+  }
+
+  override emit<T extends EventEmitter.EventNames<RuntimeEvents>>(
+    event: T,
+    ...args: EventEmitter.EventArgs<RuntimeEvents, T>
+  ): boolean {
+    try {
+      return super.emit(event, ...args);
+    } catch (error) {
+      if (event !== 'report' && this.has('report')) {
+        this.emit('report', { type: 'listener_error', event, error });
+      }
+      return true;
+    }
   }
 }
