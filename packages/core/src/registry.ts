@@ -8,35 +8,17 @@ import {
   RegistryRegister,
   RegistryUnregister,
 } from './registry-listeners.js';
+import {
+  checkRegistryOptions,
+  type MetaKey,
+  metaEntries,
+  metaKey,
+  type RegistryOptions,
+} from './registry-options.js';
 import { ANY, compilePattern, type MatchGuard, type MatchPattern } from './registry-pattern.js';
 import type { Runtime } from './runtime.js';
 
-/** The keys `meta` accepts (Elixir allows atoms and tuples; here, strings and symbols). */
-export type MetaKey = string | symbol;
-
-/** Options for `new Registry()`. */
-export interface RegistryOptions<Meta extends object = Record<MetaKey, unknown>> {
-  /**
-   * `'unique'`: a key maps to at most one process (use it to name processes, e.g. one
-   * per user via `{ via: registry, key }`). `'duplicate'`: many processes may register
-   * the same key, a process even several times (use it for pub/sub and dispatch).
-   */
-  keys: 'unique' | 'duplicate';
-  /**
-   * Registered names of processes told of every registration (a {@link RegistryRegister}
-   * message) and of every process that stops holding a key ({@link RegistryUnregister}).
-   * Each name is looked up when a message goes out, so a listener restarted under the
-   * same name keeps listening; a name nobody holds at that moment makes the message a
-   * dead letter. Unlike Elixir, where a listener must monitor registered processes to
-   * learn of their crashes, a process that exits here is announced too, once per key it
-   * held: the registry learns of each exit synchronously and so can say so for free,
-   * and a listener's picture of the registry stays exact without a monitor per process.
-   * @default []
-   */
-  listeners?: readonly Name[];
-  /** Metadata to start with; see {@link Registry.meta}. @default {} */
-  meta?: Partial<Meta>;
-}
+export type { MetaKey, RegistryOptions } from './registry-options.js';
 
 /** One registration: the process and the value it registered with. Frozen. */
 export interface RegistryEntry<V> {
@@ -56,8 +38,6 @@ interface Owner<K> {
   readonly keys: Map<K, number>;
   cancel: () => boolean;
 }
-
-const OPTION_KEYS = ['keys', 'listeners', 'meta'];
 
 /**
  * A local key → process store, as Elixir's `Registry`: name processes by any key, keep
@@ -111,11 +91,7 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
     if (typeof runtime?.watch !== 'function') {
       throw new InvalidArgumentError('runtime', 'an actorkit Runtime', runtime);
     }
-    checkOptionKeys(options);
-    if (options.keys !== 'unique' && options.keys !== 'duplicate') {
-      throw new InvalidArgumentError('options.keys', "'unique' or 'duplicate'", options.keys);
-    }
-    this.keys = options.keys;
+    this.keys = checkRegistryOptions(options);
     this.listeners = listenerNames(options.listeners);
     for (const [key, value] of metaEntries(options.meta)) this.metadata.set(key, value);
   }
@@ -479,36 +455,4 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
       );
     }
   }
-}
-
-function checkOptionKeys(options: unknown): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidArgumentError('options', "an options object like { keys: 'unique' }", options);
-  }
-  for (const key of Object.keys(options)) {
-    if (OPTION_KEYS.includes(key)) continue;
-    const why =
-      key === 'partitions'
-        ? 'left out: a Registry has no partitions (it lives on one thread and every operation is synchronous)'
-        : `left out: new Registry takes the options ${OPTION_KEYS.join(', ')}`;
-    throw new InvalidArgumentError(
-      `options.${key}`,
-      why,
-      (options as Record<string, unknown>)[key],
-    );
-  }
-}
-
-function metaEntries(meta: unknown): [MetaKey, unknown][] {
-  if (meta === undefined) return [];
-  const proto = typeof meta === 'object' && meta !== null ? Object.getPrototypeOf(meta) : undefined;
-  if (proto !== Object.prototype && proto !== null) {
-    throw new InvalidArgumentError('options.meta', 'a plain object of metadata', meta);
-  }
-  return Reflect.ownKeys(meta as object).map((key) => [key, (meta as any)[key]]);
-}
-
-function metaKey(key: unknown): MetaKey {
-  if (typeof key === 'string' || typeof key === 'symbol') return key;
-  throw new InvalidArgumentError('key', 'a string or a symbol', key);
 }

@@ -1,0 +1,75 @@
+import type { Name } from './context.js';
+import { InvalidArgumentError } from './errors.js';
+
+/** The keys `meta` accepts (Elixir allows atoms and tuples; here, strings and symbols). */
+export type MetaKey = string | symbol;
+
+/** Options for `new Registry()`. */
+export interface RegistryOptions<Meta extends object = Record<MetaKey, unknown>> {
+  /**
+   * `'unique'`: a key maps to at most one process (use it to name processes, e.g. one
+   * per user via `{ via: registry, key }`). `'duplicate'`: many processes may register
+   * the same key, a process even several times (use it for pub/sub and dispatch).
+   */
+  keys: 'unique' | 'duplicate';
+  /**
+   * Registered names of processes told of every registration (a `RegistryRegister`
+   * message) and of every process that stops holding a key (`RegistryUnregister`).
+   * Each name is looked up when a message goes out, so a listener restarted under the
+   * same name keeps listening; a name nobody holds at that moment makes the message a
+   * dead letter. Unlike Elixir, where a listener must monitor registered processes to
+   * learn of their crashes, a process that exits here is announced too, once per key it
+   * held: the registry learns of each exit synchronously and so can say so for free,
+   * and a listener's picture of the registry stays exact without a monitor per process.
+   * @default []
+   */
+  listeners?: readonly Name[];
+  /** Metadata to start with; see `Registry.meta`. @default {} */
+  meta?: Partial<Meta>;
+}
+
+const OPTION_KEYS = ['keys', 'listeners', 'meta'];
+
+/**
+ * @internal Checks `new Registry()`'s options and returns the key kind: an unknown key
+ * (`partitions` included, with why) or a `keys` other than 'unique' or 'duplicate' is an
+ * `InvalidArgumentError`.
+ */
+export function checkRegistryOptions(options: unknown): 'unique' | 'duplicate' {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError('options', "an options object like { keys: 'unique' }", options);
+  }
+  for (const key of Object.keys(options)) {
+    if (OPTION_KEYS.includes(key)) continue;
+    const why =
+      key === 'partitions'
+        ? 'left out: a Registry has no partitions (it lives on one thread and every operation is synchronous)'
+        : `left out: new Registry takes the options ${OPTION_KEYS.join(', ')}`;
+    throw new InvalidArgumentError(
+      `options.${key}`,
+      why,
+      (options as Record<string, unknown>)[key],
+    );
+  }
+  const keys = (options as RegistryOptions).keys;
+  if (keys !== 'unique' && keys !== 'duplicate') {
+    throw new InvalidArgumentError('options.keys', "'unique' or 'duplicate'", keys);
+  }
+  return keys;
+}
+
+/** @internal The entries of the `meta` option; throws unless it is a plain object. */
+export function metaEntries(meta: unknown): [MetaKey, unknown][] {
+  if (meta === undefined) return [];
+  const proto = typeof meta === 'object' && meta !== null ? Object.getPrototypeOf(meta) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
+    throw new InvalidArgumentError('options.meta', 'a plain object of metadata', meta);
+  }
+  return Reflect.ownKeys(meta as object).map((key) => [key, (meta as any)[key]]);
+}
+
+/** @internal `key` if it is a string or a symbol; else throws `InvalidArgumentError`. */
+export function metaKey(key: unknown): MetaKey {
+  if (typeof key === 'string' || typeof key === 'symbol') return key;
+  throw new InvalidArgumentError('key', 'a string or a symbol', key);
+}
