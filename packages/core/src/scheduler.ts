@@ -201,8 +201,9 @@ export class Scheduler {
         process = this.take();
         process.scheduled = false;
         turn.charged = 0;
+        // Reductions and turns: a look at the clock costs about as much as a small message.
         sinceCheck += process.run(budget) + 1;
-        if (sinceCheck >= 32) {
+        if (sinceCheck >= 64) {
           sinceCheck = 0;
           if (performance.now() - this.sliceStart >= this.sliceMs) break;
         }
