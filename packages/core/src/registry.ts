@@ -124,7 +124,8 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
 
   /**
    * Removes every entry of `pid` under `key` (Elixir's `unregister/2`); the listeners
-   * hear of it if there was one. Does nothing for a key `pid` does not hold.
+   * hear of it if there was one (Elixir tells them even when there was none). Does
+   * nothing for a key `pid` does not hold.
    *
    * @example
    * topics.unregister(ctx.self, 'news');
