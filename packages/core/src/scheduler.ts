@@ -18,7 +18,7 @@ export const CLOCK_EVERY = 64;
 /**
  * @internal The reductions the running turn has spent on work other than handling its
  * messages: every message delivered (sent by the process, or by code it called) and
- * every spawn and exit signal. One counter per thread, as a BEAM scheduler has one: only
+ * every spawn, link, monitor and exit signal. One counter per thread, as a BEAM scheduler has one: only
  * one process runs at a time, and the scheduler zeroes it before each turn, so a send to
  * a process of another runtime is charged to the process that made it. Outside any turn
  * (a timer firing, a send from plain code) it counts for nobody.
@@ -47,13 +47,13 @@ export interface Runnable {
  *
  * As on the BEAM, processes take turns on one run queue, in FIFO order, and a turn is
  * measured in reductions, units of work: each message handled costs one, and so does
- * each message sent and each spawn and exit signal. A turn handles only the messages
- * that were queued when it began, until its budget is spent or the mailbox has no more
- * of them; a process with messages left, or with messages that arrived during the turn
+ * each message sent and each spawn, link, monitor and exit signal. A turn handles only
+ * the messages that were queued when it began, until its budget is spent or the mailbox
+ * has no more of them; a process with messages left, or with messages that arrived during the turn
  * (what it sent itself, above all), goes to the back of the queue, behind every other
  * runnable process. So a process that continues long work by sending itself a message
  * runs one slice per turn, and a consumer as fast per message as its producer keeps up
- * with it: its mailbox stays within about one budget.
+ * with it: its mailbox stays within about one batch, for batches up to a budget.
  *
  * Unlike the BEAM, a turn cannot be interrupted in the middle of a message: a handler
  * that sends 10,000 messages spends 10,000 reductions in one go, and its turn ends after
@@ -65,7 +65,8 @@ export interface SchedulerOptions {
    * Reductions a process may spend in one turn before the next process runs: a whole
    * number >= 1. Larger budgets cost less switching; smaller ones interleave processes
    * more finely. A consumer keeps up with a producer that sends up to about this many
-   * messages per turn. (The BEAM uses 4,000 reductions, and spends several on a send.)
+   * messages per turn. (The BEAM's budget is 4,000 reductions, but it counts function
+   * calls too, which JavaScript cannot.)
    * @default 2000
    */
   budget?: number;
