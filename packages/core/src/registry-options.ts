@@ -1,5 +1,6 @@
 import type { Name } from './context.js';
 import { InvalidArgumentError } from './errors.js';
+import { assertOptions } from './internal/options.js';
 
 /** The keys `meta` accepts (Elixir allows atoms and tuples; here, strings and symbols). */
 export type MetaKey = string | symbol;
@@ -36,21 +37,18 @@ const OPTION_KEYS = ['keys', 'listeners', 'meta'];
  * `InvalidArgumentError`.
  */
 export function checkRegistryOptions(options: unknown): 'unique' | 'duplicate' {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (options === undefined) {
     throw new InvalidArgumentError('options', "an options object like { keys: 'unique' }", options);
   }
-  for (const key of Object.keys(options)) {
-    if (OPTION_KEYS.includes(key)) continue;
-    const why =
-      key === 'partitions'
-        ? 'left out: a Registry has no partitions (it lives on one thread and every operation is synchronous)'
-        : `left out: new Registry takes the options ${OPTION_KEYS.join(', ')}`;
+  const partitions = (options as { partitions?: unknown } | null)?.partitions;
+  if (partitions !== undefined) {
     throw new InvalidArgumentError(
-      `options.${key}`,
-      why,
-      (options as Record<string, unknown>)[key],
+      'options.partitions',
+      'absent: a Registry has no partitions (it lives on one thread and every operation is synchronous)',
+      partitions,
     );
   }
+  assertOptions(options, 'options', 'new Registry', OPTION_KEYS);
   const keys = (options as RegistryOptions).keys;
   if (keys !== 'unique' && keys !== 'duplicate') {
     throw new InvalidArgumentError('options.keys', "'unique' or 'duplicate'", keys);
