@@ -236,6 +236,11 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
    * scheduler's run that sent the call (at most a slice, 3 ms, after the call): one clock
    * reading serves every call still waiting then, and a call answered within that run
    * reads no clock at all. It is never early, and exact on a `VirtualClock`.
+   *
+   * `timeout` may be a number of ms or `{ timeout, runtime }`; anything else, an unknown
+   * key or a value of the wrong type rejects with `InvalidArgumentError`. The reply is
+   * resolved as any promise value is (JavaScript differs from Elixir here): a thenable
+   * reply is adopted, and one whose `then` cannot be read rejects the call.
    */
   static call<S, const R extends CallsOf<S>>(
     server: ServerTarget<S>,
