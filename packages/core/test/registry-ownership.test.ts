@@ -1,6 +1,7 @@
 // Invariant 5 (ownership): a process's registry entries die with it, however it ends.
 import { describe, expect, it } from 'vitest';
-import { ANY, isExit, type Pid, Registry, type Runtime } from '../src/index.js';
+import { ANY, isExit, NameTakenError, type Pid, Registry, type Runtime } from '../src/index.js';
+import { echoWorks, hostileValues, watchNode } from './hostile-values.js';
 import { exitOf, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
@@ -141,58 +142,56 @@ describe('Registry entries die with their process', () => {
   });
 });
 
-describe('Registry with values that resist inspection', () => {
-  function hostile(): [string, unknown][] {
-    const revoked = Proxy.revocable({}, {});
-    revoked.revoke();
-    const fail = () => {
-      throw new Error('trap');
-    };
-    const circular = Object.create(null) as Record<string, unknown>;
-    circular.self = circular;
-    return [
-      ['a revoked proxy', revoked.proxy],
-      ['a proxy whose traps throw', new Proxy({}, { get: fail, has: fail, ownKeys: fail })],
-      [
-        'an object with a throwing getter',
-        {
-          get state(): never {
-            throw new Error('getter');
-          },
-        },
-      ],
-      ['a null-prototype circular object', circular],
-    ];
-  }
+describe('Registry with hostile keys and values', () => {
+  const node = watchNode();
 
-  it.each(hostile())('stores %s as a value and skips it in structural matches', (_label, value) => {
-    const { runtime } = virtualRuntime();
-    const registry = new Registry<string, unknown>(runtime, { keys: 'duplicate' });
-    const pid = mortal(runtime);
-    registry.register(pid, 'k', value);
-    registry.register(pid, 'k', { state: 'ok' });
-    expect(registry.countMatch('k', { state: 'ok' })).toBe(1);
-    expect(registry.select({ value: { state: ANY } })).toHaveLength(1);
-    expect(registry.unregisterMatch(pid, 'k', { state: 'ok' })).toBe(1);
-    // toEqual would inspect the value itself: compare by identity.
-    const left = registry.lookup('k');
-    expect(left).toHaveLength(1);
-    expect(left[0]!.pid).toBe(pid);
-    expect(left[0]!.value).toBe(value);
-    runtime.exit(pid, 'kill');
-    expect(registry.count()).toBe(0);
-  });
+  it.each(hostileValues().map((h) => [h.label, h.value]))(
+    'stores %s as a value, skips it in structural matches, and tells listeners',
+    async (_label, value) => {
+      const { runtime, clock } = virtualRuntime();
+      const heard: unknown[] = [];
+      runtime.spawn({ handle: (m) => void heard.push(m) }, { name: 'listener' });
+      const registry = new Registry<string, unknown>(runtime, {
+        keys: 'duplicate',
+        listeners: ['listener'],
+      });
+      const pid = mortal(runtime);
+      registry.register(pid, 'k', value);
+      registry.register(pid, 'k', { state: 'ok' });
+      expect(registry.countMatch('k', { state: 'ok' })).toBe(1);
+      expect(registry.select({ value: { state: ANY } })).toHaveLength(1);
+      expect(registry.unregisterMatch(pid, 'k', { state: 'ok' })).toBe(1);
+      // toEqual would inspect the value itself: compare by identity.
+      const left = registry.lookup('k');
+      expect(left).toHaveLength(1);
+      expect(left[0]!.value).toBe(value);
+      runtime.exit(pid, 'kill');
+      await clock.settle();
+      expect(registry.count()).toBe(0);
+      expect(heard.map((m) => (m as { type: string }).type)).toEqual([
+        'register',
+        'register',
+        'unregister',
+      ]);
+      await echoWorks(runtime);
+      await node.assertQuiet();
+    },
+  );
 
-  it.each(hostile())('uses %s as a key', (_label, key) => {
-    const { runtime } = virtualRuntime();
-    const registry = new Registry<unknown, number>(runtime, { keys: 'unique' });
-    const pid = mortal(runtime);
-    registry.register(pid, key, 1);
-    expect(registry.whereisName(key)).toBe(pid);
-    const selected = registry.select({ value: 1 });
-    expect(selected).toHaveLength(1);
-    expect(selected[0]!.key).toBe(key);
-    runtime.exit(pid, 'kill');
-    expect(registry.whereisName(key)).toBeUndefined();
-  });
+  it.each(hostileValues().map((h) => [h.label, h.value]))(
+    'uses %s as a key, and says who holds it when it is taken',
+    (_label, key) => {
+      const { runtime } = virtualRuntime();
+      const registry = new Registry<unknown, number>(runtime, { keys: 'unique' });
+      const pid = mortal(runtime);
+      registry.register(pid, key, 1);
+      expect(registry.whereisName(key)).toBe(pid);
+      expect(() => registry.register(mortal(runtime), key, 2)).toThrow(NameTakenError);
+      const selected = registry.select({ value: 1 });
+      expect(selected).toHaveLength(1);
+      expect(selected[0]!.key).toBe(key);
+      runtime.exit(pid, 'kill');
+      expect(registry.whereisName(key)).toBeUndefined();
+    },
+  );
 });
