@@ -95,7 +95,8 @@ function noProcMessage(target: unknown, hint: string, lookup: NoProcLookup | und
   if (elsewhere.length === 0) return `${at} (looked up in ${here}). ${describe(hint)}`;
   const there = elsewhere.map(runtimeLabel).join(', ');
   const fix = lookup.fix ?? 'Look it up in that runtime (its `send`, `whereis`, `exit`) instead.';
-  return `${at} in ${here}, where it was looked up, but ${there} has a process registered under that name. ${fix}`;
+  const has = elsewhere.length === 1 ? 'has a process' : 'each have a process';
+  return `${at} in ${here}, where it was looked up, but ${there} ${has} registered under that name. ${fix}`;
 }
 
 /** An operation did not finish within its timeout. */

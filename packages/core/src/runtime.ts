@@ -624,7 +624,7 @@ const STOP_KEYS = ['timeout'];
 function assertRuntimeOptions(options: RuntimeOptions): void {
   assertOptions(options, 'options', 'new Runtime()', RUNTIME_KEYS);
   const clock = options.clock;
-  if (clock !== undefined && typeof clock?.now !== 'function') {
+  if (clock !== undefined && !isClock(clock)) {
     throw new InvalidArgumentError(
       'options.clock',
       'a Clock (a RealClock or a VirtualClock)',
@@ -632,6 +632,14 @@ function assertRuntimeOptions(options: RuntimeOptions): void {
     );
   }
   assertOptionalNumber(options.node, 'options.node', { min: 0, integer: true });
+}
+
+function isClock(clock: Clock): boolean {
+  return (
+    typeof clock?.now === 'function' &&
+    typeof clock.setAlarm === 'function' &&
+    typeof clock.clearAlarm === 'function'
+  );
 }
 
 const SPAWN_KEYS = ['name', 'link', 'parent', 'trapExit', 'mailbox', 'label', 'behaviour'];
