@@ -401,7 +401,8 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
       attempt.stopping = 'lost';
       runtime.exit(attempt.pid, 'kill');
     }
-    state.finished.length = 0;
+    // Outcomes already waiting are still written: the store refuses them as stale
+    // (reported as 'fenced'), which is the record that this attempt lost its job.
     state.node = newIncarnation(state.config.node);
     await this.guard(state, () => this.register(state));
   }

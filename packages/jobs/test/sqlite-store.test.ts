@@ -1,6 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidArgumentError } from '@actorkit/core';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError, UnsupportedCapabilityError } from '../src/errors.js';
 import { SqliteStore } from '../src/sqlite-store.js';
 import { storeContract } from './contract/index.js';
 
@@ -26,3 +30,160 @@ storeContract('SqliteStore in memory', (clock) => {
   const store = new SqliteStore({ path: ':memory:', clock });
   return { store, reopen: () => store, close: () => store.close() };
 });
+
+describe('new SqliteStore()', () => {
+  it('throws InvalidArgumentError for an unknown option, or for neither or both of path and database', () => {
+    expect(() => new SqliteStore({ path: ':memory:', durabilty: 'machine' } as never)).toThrow(
+      /durabilty/,
+    );
+    expect(() => new SqliteStore({})).toThrow(InvalidArgumentError);
+    const db = new Database(':memory:');
+    expect(() => new SqliteStore({ path: ':memory:', database: db })).toThrow(InvalidArgumentError);
+    db.close();
+  });
+
+  it('declares no durability in memory, and refuses one asked of it at configuration', () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    expect(store.capabilities).toEqual({
+      durability: 'none',
+      sharedAcrossProcesses: false,
+      transactionalEnqueue: true,
+    });
+    expect(() => new SqliteStore({ path: ':memory:', durability: 'process' })).toThrow(
+      UnsupportedCapabilityError,
+    );
+  });
+
+  it("sets WAL and synchronous = NORMAL for 'process', FULL for 'machine'", () => {
+    withDirectory((dir) => {
+      for (const [durability, synchronous] of [
+        ['process', 1],
+        ['machine', 2],
+      ] as const) {
+        const db = new Database(join(dir, `${durability}.db`));
+        const store = new SqliteStore({ database: db, durability });
+        expect(store.capabilities.durability).toBe(durability);
+        expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+        expect(db.pragma('synchronous', { simple: true })).toBe(synchronous);
+        expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+        db.close();
+      }
+    });
+  });
+
+  it("keeps an application database's synchronous setting when no durability is given, and says what it gives", () => {
+    withDirectory((dir) => {
+      const db = new Database(join(dir, 'app.db'));
+      db.pragma('synchronous = FULL');
+      expect(new SqliteStore({ database: db }).capabilities.durability).toBe('machine');
+      db.close();
+    });
+  });
+
+  it('keeps jobs across closing and opening the file again', async () => {
+    await withDirectoryAsync(async (dir) => {
+      const path = join(dir, 'jobs.db');
+      const first = new SqliteStore({ path });
+      const [{ job }] = (await first.enqueue([{ queue: 'q', worker: 'w', args: [1, 'two'] }])) as [
+        any,
+      ];
+      await first.close();
+      const second = new SqliteStore({ path });
+      expect(await second.get(job.id)).toEqual(job);
+      await second.close();
+    });
+  });
+});
+
+describe('SqliteStore#insert()', () => {
+  it("commits jobs with the application's rows, in its transaction, or neither", () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)');
+    const store = new SqliteStore({ database: db });
+    const signUp = db.transaction((email: string) => {
+      const { id } = db.prepare('INSERT INTO users (email) VALUES (?) RETURNING id').get(email) as {
+        id: number;
+      };
+      store.insert([
+        { queue: 'setup', worker: 'crm', args: { userId: id } },
+        { queue: 'setup', worker: 'fulfillment', args: { userId: id } },
+      ]);
+      if (email.endsWith('@fail')) throw new Error('rolled back after the enqueue');
+    });
+    signUp.immediate('ada@example.com');
+    expect(() => signUp.immediate('bob@fail')).toThrow(/rolled back/);
+    expect(db.prepare('SELECT email FROM users').all()).toEqual([{ email: 'ada@example.com' }]);
+    const jobs = db.prepare('SELECT worker, args FROM actorkit_jobs ORDER BY id').all();
+    expect(jobs).toEqual([
+      { worker: 'crm', args: '{"userId":1}' },
+      { worker: 'fulfillment', args: '{"userId":1}' },
+    ]);
+    db.close();
+  });
+
+  it('wakes listeners only after the caller’s transaction has committed', async () => {
+    const db = new Database(':memory:');
+    const store = new SqliteStore({ database: db });
+    const seen: number[] = [];
+    store.onInsert(() =>
+      seen.push((db.prepare('SELECT count(*) AS n FROM actorkit_jobs').get() as { n: number }).n),
+    );
+    db.transaction(() => {
+      store.insert([{ queue: 'q', worker: 'w', args: {} }]);
+      expect(seen).toEqual([]);
+    }).immediate();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([1]);
+    db.close();
+  });
+});
+
+describe('SqliteStore errors', () => {
+  it('rejects with StoreUnavailableError when another connection holds the write lock past busyTimeout', async () => {
+    await withDirectoryAsync(async (dir) => {
+      const path = join(dir, 'jobs.db');
+      const store = new SqliteStore({ path, busyTimeout: 0 });
+      const other = new Database(path);
+      other.exec('BEGIN IMMEDIATE');
+      const error = await store.enqueue([{ queue: 'q', worker: 'w', args: {} }]).catch((e) => e);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(error.message).toMatch(/enqueue failed in SqliteStore\(.*jobs\.db\): SQLITE_BUSY/);
+      other.exec('ROLLBACK');
+      expect(await store.list()).toEqual([]);
+      other.close();
+      await store.close();
+    });
+  });
+
+  it('rejects with StoreUnavailableError once closed', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    await store.close();
+    await expect(store.list()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('refuses a database written by a newer release', () => {
+    const db = new Database(':memory:');
+    new SqliteStore({ database: db });
+    db.prepare(`UPDATE actorkit_jobs_meta SET value = '99' WHERE key = 'version'`).run();
+    expect(() => new SqliteStore({ database: db })).toThrow(/schema version 99.*upgrade/);
+    db.close();
+  });
+});
+
+function withDirectory(run: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'actorkit-jobs-'));
+  try {
+    run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function withDirectoryAsync(run: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'actorkit-jobs-'));
+  try {
+    await run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
