@@ -48,7 +48,9 @@ const FETCH = Symbol('fetch');
 const FLUSH = Symbol('flush');
 const POLL = Symbol('poll');
 const HEARTBEAT = Symbol('heartbeat');
-type Tick = typeof FETCH | typeof FLUSH | typeof POLL | typeof HEARTBEAT;
+/** The timer for the next scheduled job: separate from FETCH, so an insert still wakes the queue at once. */
+const DUE = Symbol('due');
+type Tick = typeof FETCH | typeof FLUSH | typeof POLL | typeof HEARTBEAT | typeof DUE;
 
 /** One attempt, from its claim until its outcome is recorded. */
 interface Running {
@@ -114,6 +116,10 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
         break;
       case POLL:
         this.sendAfter(POLL, state.config.pollInterval);
+        await this.fetch(state);
+        break;
+      case DUE:
+        state.wakeTimer = undefined;
         await this.fetch(state);
         break;
       case FLUSH:
@@ -200,8 +206,7 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     const delay = Math.max(0, at - store.now());
     if (delay >= pollInterval) return;
     if (state.wakeTimer !== undefined) this.cancelTimer(state.wakeTimer);
-    state.wakeTimer = this.sendAfter(FETCH, delay);
-    state.fetchQueued = true;
+    state.wakeTimer = this.sendAfter(DUE, delay);
   }
 
   private start(state: ProducerState, job: ClaimedJob): void {

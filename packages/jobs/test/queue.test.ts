@@ -129,6 +129,18 @@ describe('Queue.start()', () => {
     expect((await stopped).jobId).toBe(job.id);
   });
 
+  // Regression: the timer for a scheduled job once held the wake-up flag, so an insert
+  // waited for that timer instead of starting at once.
+  it('starts an inserted job at once while a timer for a scheduled one is pending', async () => {
+    setup();
+    await start({ workers: [Echo], pollInterval: 1000 });
+    await enqueue(store, Echo, { text: 'later' }, { delay: 500 });
+    await clock.settle();
+    const stopped = nextReport(runtime, (r) => r.event === 'stop');
+    const { job } = await enqueue(store, Echo, { text: 'now' });
+    expect((await stopped).jobId).toBe(job.id);
+  });
+
   it('throws InvalidArgumentError for an unknown option, naming it', () => {
     setup();
     expect(() =>
