@@ -31,11 +31,19 @@ export class RegistryRegister<K = unknown, V = unknown> {
 }
 
 /**
- * The message a registry's listeners receive when a process no longer holds any entry
- * under a key: Elixir's `{:unregister, registry, key, pid}`. It follows `unregister`,
- * an `unregisterMatch` that removed the process's last entry under the key, and —
- * unlike Elixir, see `RegistryOptions.listeners` — the exit of the process, once per
- * key it held.
+ * The message a registry's listeners receive when a process unregisters a key: Elixir's
+ * `{:unregister, registry, key, pid}`. It follows every `unregister` (even of a key the
+ * process did not hold, as in Elixir), `unregisterName` of a held key, and an
+ * `unregisterMatch` that left the process no entry under the key. It does not follow
+ * the exit of a registered process: as in Elixir, a listener that wants to know of that
+ * monitors the process, for instance when its `RegistryRegister` arrives.
+ *
+ * @example
+ * handle(message, ctx) {
+ *   if (message instanceof RegistryRegister) ctx.monitor(message.pid);
+ *   else if (message instanceof RegistryUnregister) console.log(`${message.pid} left ${message.key}`);
+ *   else if (isDown(message)) console.log(`${message.pid} exited: ${formatReason(message.reason)}`);
+ * }
  */
 export class RegistryUnregister<K = unknown> {
   constructor(

@@ -15,13 +15,14 @@ export interface RegistryOptions<Meta extends object = Record<MetaKey, unknown>>
   keys: 'unique' | 'duplicate';
   /**
    * Registered names of processes told of every registration (a `RegistryRegister`
-   * message) and of every process that stops holding a key (`RegistryUnregister`).
-   * Each name is looked up when a message goes out, so a listener restarted under the
-   * same name keeps listening; a name nobody holds at that moment makes the message a
-   * dead letter. Unlike Elixir, where a listener must monitor registered processes to
-   * learn of their crashes, a process that exits here is announced too, once per key it
-   * held: the registry learns of each exit synchronously and so can say so for free,
-   * and a listener's picture of the registry stays exact without a monitor per process.
+   * message) and every unregistration (`RegistryUnregister`): exactly where Elixir's
+   * `:listeners` are told, by `register`, `unregister` and `unregisterMatch`. As in
+   * Elixir, they are not told when a registered process exits: a listener that wants to
+   * know monitors the registered process (`ctx.monitor(message.pid)` when its
+   * `RegistryRegister` arrives) and gets a `Down`. Each name is looked up when a message
+   * goes out, so a listener restarted under the same name keeps listening; a name nobody
+   * holds at that moment makes the message a dead letter (where Elixir's `send` to an
+   * unregistered name would raise in the registering process).
    * @default []
    */
   listeners?: readonly Name[];

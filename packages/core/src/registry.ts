@@ -49,6 +49,10 @@ interface Owner<K> {
  * key, value } })` (the value is stored with the registration). A `'duplicate'` registry
  * is a pub/sub: subscribers register under a topic, publishers `dispatch` to them.
  *
+ * Listeners (the `listeners` option) are told of `register`, `unregister` and
+ * `unregisterMatch`, exactly where Elixir tells them, and not of exits: as in Elixir, a
+ * listener that wants to know when a registered process dies monitors it.
+ *
  * @example
  * const users = new Registry<string, { plan: string }>(runtime, { keys: 'unique' });
  * users.register(pid, 'user:42', { plan: 'pro' });
@@ -67,7 +71,6 @@ interface Owner<K> {
  * - Match specs do not exist in JavaScript: `match`, `select` and friends take a
  *   structural {@link ValuePattern} or a function (see {@link MatchPattern}).
  * - `keysOf(pid)` is Elixir's `keys/2` (`keys` is the registry's kind, as the option).
- * - Listeners also hear of registered processes that exit (see `RegistryOptions.listeners`).
  */
 export class Registry<K = unknown, V = unknown, Meta extends object = Record<MetaKey, unknown>>
   implements ViaRegistry
@@ -98,12 +101,12 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
 
   /**
    * Registers `pid` under `key` with `value` (Elixir's `register/3`, for the process
-   * `pid`), and tells the listeners. In a unique registry, throws `NameTakenError` (its
-   * `holder` is the owner, Elixir's `{:error, {:already_registered, pid}}`) if any
-   * process holds `key`, `pid` itself included. In a duplicate registry a process may
-   * register the same key again: each registration is an entry of its own. Throws
-   * `NoProcError` for a dead PID, so nothing is ever registered to a process that
-   * cannot clean up after itself.
+   * `pid`), and tells the listeners if it succeeded. In a unique registry, throws
+   * `NameTakenError` (its `holder` is the owner, Elixir's
+   * `{:error, {:already_registered, pid}}`) if any process holds `key`, `pid` itself
+   * included. In a duplicate registry a process may register the same key again: each
+   * registration is an entry of its own. Throws `NoProcError` for a dead PID, so nothing
+   * is ever registered to a process that cannot clean up after itself.
    *
    * @example
    * topics.register(ctx.self, 'news', { since: Date.now() });
@@ -123,9 +126,9 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
   }
 
   /**
-   * Removes every entry of `pid` under `key` (Elixir's `unregister/2`); the listeners
-   * hear of it if there was one (Elixir tells them even when there was none). Does
-   * nothing for a key `pid` does not hold.
+   * Removes every entry of `pid` under `key` (Elixir's `unregister/2`) and tells the
+   * listeners: as Elixir does, even when `pid` held nothing under `key`, which removes
+   * nothing.
    *
    * @example
    * topics.unregister(ctx.self, 'news');
@@ -133,12 +136,15 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
   unregister(pid: Pid<any>, key: K): void {
     if (!isPid(pid)) throw new InvalidArgumentError('pid', 'a Pid', pid);
     this.removeEntries(pid, key, undefined);
+    if (this.listeners.length > 0) this.notify(new RegistryUnregister(this, key, pid));
   }
 
   /**
    * Removes the entries of `pid` under `key` whose value matches `pattern` (and
    * `guard`), and returns how many it removed (Elixir's `unregister_match/4`). The
-   * listeners hear of it only when that was the last entry of `pid` under `key`.
+   * listeners are told when `pid` has no entry left under `key`: when every one of its
+   * entries there matched, and, as Elixir does, when it had none to begin with. When
+   * some stay (none or only some matched), they are not told.
    *
    * @example
    * topics.register(pid, 'news', 'sport');
@@ -147,7 +153,13 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
    */
   unregisterMatch(pid: Pid<any>, key: K, pattern: MatchPattern<V>, guard?: MatchGuard<V>): number {
     if (!isPid(pid)) throw new InvalidArgumentError('pid', 'a Pid', pid);
-    return this.removeEntries(pid, key, compilePattern(pattern, guard));
+    const test = compilePattern(pattern, guard);
+    const held = this.owners.get(pid)?.keys.get(key) ?? 0;
+    const removed = this.removeEntries(pid, key, test);
+    if (removed === held && this.listeners.length > 0) {
+      this.notify(new RegistryUnregister(this, key, pid));
+    }
+    return removed;
   }
 
   /**
@@ -381,7 +393,10 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
   }
 
   /**
-   * Frees `key`, whoever holds it (Elixir's `unregister_name/1`). Unique registries only.
+   * Frees `key`, whoever holds it (Elixir's `unregister_name/1`), and tells the listeners
+   * as `unregister` does. Elixir's acts for the calling process, and so tells the
+   * listeners even when the key is free; with no calling process to name, this tells
+   * them only when a process held the key. Unique registries only.
    *
    * @example
    * users.unregisterName('user:42');
@@ -414,7 +429,6 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
       owner.cancel();
       this.owners.delete(pid);
     }
-    if (this.listeners.length > 0) this.notify(new RegistryUnregister(this, key, pid));
     return removed;
   }
 
@@ -429,7 +443,10 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
     return owner;
   }
 
-  /** Drops every entry of a process that exited, and tells the listeners, key by key. */
+  /**
+   * Drops every entry of a process that exited. The listeners are not told, as in
+   * Elixir: one that cares about a registered process's exit monitors it.
+   */
   private forget(pid: Pid<any>, owner: Owner<K>): void {
     if (this.owners.get(pid) !== owner) return;
     this.owners.delete(pid);
@@ -440,8 +457,6 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
       else this.entries.set(key, kept);
       this.size -= held;
     }
-    if (this.listeners.length === 0) return;
-    for (const key of owner.keys.keys()) this.notify(new RegistryUnregister(this, key, pid));
   }
 
   private notify(message: RegistryListenerMessage<K, V>): void {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   type DeadLetterEvent,
+  formatReason,
   InvalidArgumentError,
+  isDown,
   NameTakenError,
   type Pid,
   Registry,
@@ -81,7 +83,7 @@ describe('listeners', () => {
     expect(message).toMatchObject({ key: 'hello', pid: a.pid, value: 'world' });
   });
 
-  it('get a RegistryUnregister after unregister, and nothing for a key the process did not hold', async () => {
+  it('get a RegistryUnregister after every unregister, even of a key the process did not hold, as in Elixir', async () => {
     const { runtime, settle } = world();
     const listener = recorder(runtime, 'listener');
     const users = new Registry<string>(runtime, { keys: 'unique', listeners: ['listener'] });
@@ -93,8 +95,27 @@ describe('listeners', () => {
     expect(tuples(listener.inbox)).toEqual([
       ['register', 'world', a.pid, 'value'],
       ['unregister', 'world', a.pid],
+      ['unregister', 'never-held', a.pid],
     ]);
     expect((listener.inbox[1] as RegistryUnregister).registry).toBe(users);
+    expect(users.count()).toBe(0);
+  });
+
+  it('get a RegistryUnregister after unregisterName of a held key, and nothing for a free one', async () => {
+    const { runtime, settle } = world();
+    const listener = recorder(runtime, 'listener');
+    const users = new Registry<string>(runtime, { keys: 'unique', listeners: ['listener'] });
+    const a = recorder(runtime);
+    users.registerName('user:1', a.pid, 'v');
+    users.unregisterName('user:1');
+    users.unregisterName('user:1');
+    users.register(a.pid, 'user:2');
+    await settle();
+    expect(tuples(listener.inbox)).toEqual([
+      ['register', 'user:1', a.pid, 'v'],
+      ['unregister', 'user:1', a.pid],
+      ['register', 'user:2', a.pid, undefined],
+    ]);
   });
 
   it('every listener gets every message, in the order the registry changed', async () => {
@@ -122,7 +143,7 @@ describe('listeners', () => {
     expect(tuples(second.inbox)).toEqual(expected);
   });
 
-  it('hear of unregisterMatch only when it removed the last entry of the process under the key', async () => {
+  it('hear of unregisterMatch when it left the process no entry under the key, as in Elixir', async () => {
     const { runtime, settle } = world();
     const listener = recorder(runtime, 'listener');
     const topics = new Registry<string, string>(runtime, {
@@ -132,15 +153,24 @@ describe('listeners', () => {
     const a = recorder(runtime);
     topics.register(a.pid, 'news', 'sport');
     topics.register(a.pid, 'news', 'weather');
+    topics.register(a.pid, 'news', 'weather');
     await settle();
     listener.inbox.length = 0;
+    // Some removed, some left; then none of several matched: not told.
     expect(topics.unregisterMatch(a.pid, 'news', 'sport')).toBe(1);
+    expect(topics.unregisterMatch(a.pid, 'news', 'nothing like it')).toBe(0);
     await settle();
     expect(listener.inbox).toEqual([]);
-    expect(topics.unregisterMatch(a.pid, 'news', 'nothing like it')).toBe(0);
-    expect(topics.unregisterMatch(a.pid, 'news', 'weather')).toBe(1);
+    // Every remaining entry matched: told once, however many went.
+    expect(topics.unregisterMatch(a.pid, 'news', 'weather')).toBe(2);
+    // Elixir's unregister_match tells the listeners when the process held nothing under
+    // the key (it removed all, zero, of its entries there): so does this.
+    expect(topics.unregisterMatch(a.pid, 'news', 'sport')).toBe(0);
     await settle();
-    expect(tuples(listener.inbox)).toEqual([['unregister', 'news', a.pid]]);
+    expect(tuples(listener.inbox)).toEqual([
+      ['unregister', 'news', a.pid],
+      ['unregister', 'news', a.pid],
+    ]);
   });
 
   it('are not told of updateValue', async () => {
@@ -173,7 +203,7 @@ describe('listeners', () => {
     ['killed', (runtime: Runtime, pid: Pid<any>) => runtime.exit(pid, 'kill')],
     ['crashing', (runtime: Runtime, pid: Pid<any>) => void runtime.send(pid, 'crash')],
     ['exiting normally', (runtime: Runtime, pid: Pid<any>) => void runtime.send(pid, 'finish')],
-  ])('get one RegistryUnregister per key held by a process %s', async (_label, end) => {
+  ])('get nothing when a registered process exits (%s), as in Elixir', async (_label, end) => {
     const { runtime, settle } = world();
     const listener = recorder(runtime, 'listener');
     const topics = new Registry<string, number>(runtime, {
@@ -185,33 +215,66 @@ describe('listeners', () => {
     topics.register(dying, 'news', 1);
     topics.register(dying, 'news', 2);
     topics.register(dying, 'sport', 3);
-    topics.register(other.pid, 'news', 4);
     await settle();
     listener.inbox.length = 0;
     end(runtime, dying);
     await settle();
     expect(runtime.isAlive(dying)).toBe(false);
-    expect(tuples(listener.inbox)).toEqual([
-      ['unregister', 'news', dying],
-      ['unregister', 'sport', dying],
-    ]);
+    expect(topics.keysOf(dying)).toEqual([]);
+    // Messages to one mailbox keep their order: had the exit sent anything, it would
+    // come before this registration.
+    topics.register(other.pid, 'news', 4);
+    await settle();
+    expect(tuples(listener.inbox)).toEqual([['register', 'news', other.pid, 4]]);
     expect(topics.lookup('news')).toEqual([{ pid: other.pid, value: 4 }]);
   });
 
-  it('hear of each key of a GenServer-style via name once, however it is freed', async () => {
-    // A via registration is freed by the registry on exit, and also by whoever started
-    // the process (GenServer calls unregisterName from its own watch): one message.
+  it('learn of a registered process exit by monitoring it, as Elixir documents', async () => {
+    const { runtime, settle } = world();
+    const heard: string[] = [];
+    runtime.spawn(
+      {
+        handle(message, ctx) {
+          if (message instanceof RegistryRegister) {
+            ctx.monitor(message.pid);
+            heard.push(`register ${message.key}`);
+          } else if (isDown(message)) {
+            heard.push(`down ${formatReason(message.reason)}`);
+          } else {
+            heard.push(`unregister ${(message as RegistryUnregister<string>).key}`);
+          }
+        },
+      },
+      { name: 'listener' },
+    );
+    const users = new Registry<string>(runtime, { keys: 'unique', listeners: ['listener'] });
+    const a = recorder(runtime);
+    users.register(a.pid, 'user:1');
+    await settle();
+    runtime.exit(a.pid, 'kill');
+    await settle();
+    expect(heard).toEqual(['register user:1', 'down killed']);
+  });
+
+  it('hear nothing when a via-named process exits, even if its starter frees the name from a watch', async () => {
+    // GenServer frees a { via, key } name from a watch of its own, guarded by whereisName.
+    // The registry's watch, made at registration, runs first and forgets the key, so the
+    // exit is silent, as in Elixir.
     const { runtime, settle } = world();
     const listener = recorder(runtime, 'listener');
     const users = new Registry<string>(runtime, { keys: 'unique', listeners: ['listener'] });
     const a = recorder(runtime);
+    const b = recorder(runtime);
     users.registerName('user:1', a.pid, 'v');
-    runtime.watch(a.pid, () => users.unregisterName('user:1'));
+    runtime.watch(a.pid, () => {
+      if (users.whereisName('user:1')?.equals(a.pid)) users.unregisterName('user:1');
+    });
     runtime.exit(a.pid, 'kill');
+    users.registerName('user:1', b.pid, 'w');
     await settle();
     expect(tuples(listener.inbox)).toEqual([
       ['register', 'user:1', a.pid, 'v'],
-      ['unregister', 'user:1', a.pid],
+      ['register', 'user:1', b.pid, 'w'],
     ]);
   });
 

@@ -168,11 +168,19 @@ describe('Registry with hostile keys and values', () => {
       runtime.exit(pid, 'kill');
       await clock.settle();
       expect(registry.count()).toBe(0);
+      // The exit tells the listener nothing (as in Elixir); the next message it gets is
+      // the next call's.
+      const next = mortal(runtime);
+      registry.register(next, 'k', value);
+      registry.unregister(next, 'k');
+      await clock.settle();
       expect(heard.map((m) => (m as { type: string }).type)).toEqual([
+        'register',
         'register',
         'register',
         'unregister',
       ]);
+      expect((heard[2] as { pid: unknown }).pid).toBe(next);
       await echoWorks(runtime);
       await node.assertQuiet();
     },
