@@ -368,9 +368,16 @@ export class Runtime {
     return isPid(pid) && pid.proc?.alive === true;
   }
 
-  /** Information about a live process (by PID or name), or undefined if there is none. */
-  processInfo(dest: Pid<any> | Name): ProcessInfo | undefined {
-    const proc = dest instanceof PidClass ? this.table.get(dest.id) : this.names.get(dest);
+  /**
+   * Information about a live process, found by PID, registered name or `{ via, key }`
+   * (as `send` finds it), or undefined if there is none. Throws `InvalidArgumentError`
+   * for anything else.
+   *
+   * @example
+   * runtime.processInfo({ via: users, key: 'user:42' })?.mailboxLength; // 0
+   */
+  processInfo(dest: Dest): ProcessInfo | undefined {
+    const proc = dest instanceof PidClass ? this.table.get(dest.id) : this.names.lookup(dest);
     if (proc === undefined || (dest instanceof PidClass && proc.pid !== dest)) return undefined;
     return {
       pid: proc.pid,

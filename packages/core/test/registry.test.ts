@@ -413,6 +413,24 @@ describe('{ via: registry, key }', () => {
     expect(runtime.resolve({ via: users, key: 'user:42' })).toBeUndefined();
   });
 
+  it('finds the process for runtime.processInfo, and undefined for a free key or a dead owner', async () => {
+    const { runtime, settle, users, a } = setup();
+    runtime.send(a.pid, 'queued');
+    const info = runtime.processInfo({ via: users, key: 'user:42' });
+    expect(info?.pid).toBe(a.pid);
+    expect(info?.mailboxLength).toBe(1);
+    expect(runtime.processInfo({ via: users, key: 'user:7' })).toBeUndefined();
+    runtime.exit(a.pid, 'kill');
+    await settle();
+    expect(runtime.processInfo({ via: users, key: 'user:42' })).toBeUndefined();
+  });
+
+  it('runtime.processInfo throws InvalidArgumentError naming `dest` for an object that is no PID or via name', () => {
+    const { runtime } = world();
+    expect(() => runtime.processInfo({ key: 'user:42' } as never)).toThrow(InvalidArgumentError);
+    expect(() => runtime.processInfo({ key: 'user:42' } as never)).toThrow(/`dest`/);
+  });
+
   it('throws NoProcError for a missing key', () => {
     const { runtime, users } = setup();
     expect(() => runtime.send({ via: users, key: 'user:7' }, 'x')).toThrow(NoProcError);
