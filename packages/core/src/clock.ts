@@ -1,5 +1,11 @@
-import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError } from './errors.js';
+
+/**
+ * @internal The longest delay a Node timer keeps: 2^31 − 1 ms, about 24.8 days. Node fires a
+ * longer one after 1 ms instead (with a `TimeoutOverflowWarning`), so an alarm further
+ * out is armed in steps of at most this.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Where a runtime gets its time. Timers (`sendAfter`, receive timeouts) and every
@@ -11,7 +17,11 @@ import { InvalidArgumentError } from './errors.js';
 export interface Clock {
   /** Milliseconds on a monotonic scale (not wall-clock time). */
   now(): number;
-  /** Arms the single alarm at `at` (clock time); replaces any earlier one. */
+  /**
+   * Arms the single alarm at `at` (clock time); replaces any earlier one. A runtime never
+   * asks for one more than 2^31 − 1 ms (~24.8 days, the longest a Node timer waits)
+   * ahead: it reaches a timer due later in steps.
+   */
   setAlarm(at: number, onAlarm: () => void): void;
   /** Disarms the alarm, if any. */
   clearAlarm(): void;
@@ -43,10 +53,17 @@ export interface RealClockOptions {
  * Letting go of the alarm (`holdAlarm(false)`) takes effect on the next turn of the event
  * loop, so that a hold taken again meanwhile (the next call of a sequence of
  * `GenServer.call`s) costs nothing: toggling a Node timer's ref is a native call.
+ *
+ * An alarm more than 2^31 − 1 ms (~24.8 days) ahead, longer than a Node timer waits, is
+ * armed in steps: the Node timer goes off after 2^31 − 1 ms and is armed again for what
+ * is left, so `onAlarm` is never called early.
  */
 export class RealClock implements Clock {
   readonly timerSlackMs: number;
   private handle: NodeJS.Timeout | undefined;
+  /** The alarm a step of a far alarm leads to (see the class doc), or null. */
+  private farAt = 0;
+  private farAlarm: (() => void) | null = null;
   /** Whether the runtime wants the alarm to keep the host process alive. */
   private held = true;
   /** Whether the Node timer is ref'd now (a new one is). */
@@ -67,10 +84,23 @@ export class RealClock implements Clock {
 
   setAlarm(at: number, onAlarm: () => void): void {
     this.clearAlarm();
-    this.handle = setTimeout(onAlarm, Math.max(0, at - performance.now()));
+    const delay = at - performance.now();
+    if (delay > MAX_TIMER_MS) {
+      this.farAt = at;
+      this.farAlarm = onAlarm;
+      this.handle = setTimeout(this.step, MAX_TIMER_MS);
+    } else {
+      this.handle = setTimeout(onAlarm, Math.max(0, delay));
+    }
     this.refed = true;
     if (!this.held) this.unref();
   }
+
+  /** A far alarm's Node timer went off: arms the next step, or the alarm itself. */
+  private readonly step = (): void => {
+    const onAlarm = this.farAlarm;
+    if (onAlarm !== null) this.setAlarm(this.farAt, onAlarm);
+  };
 
   holdAlarm(hold: boolean): void {
     this.held = hold;
@@ -98,6 +128,7 @@ export class RealClock implements Clock {
   clearAlarm(): void {
     if (this.handle !== undefined) clearTimeout(this.handle);
     this.handle = undefined;
+    this.farAlarm = null;
   }
 }
 

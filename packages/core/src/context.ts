@@ -162,7 +162,7 @@ export interface ProcessContext<M = unknown> {
   sendAfter(message: M, ms: number): TimerRef;
   /** Sends `message` to `dest` after `ms` milliseconds; see `Runtime.sendAfter`. */
   sendAfter<T>(dest: Dest<T>, message: T, ms: number): TimerRef;
-  /** Cancels a timer; returns the ms it had left, or false if it already fired. */
+  /** Cancels a timer; returns the whole ms it had left, or false if it already fired. */
   cancelTimer(ref: TimerRef): number | false;
   /** Registers this process under `name`. */
   register(name: Name): void;

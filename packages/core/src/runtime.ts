@@ -312,9 +312,9 @@ export class Runtime {
   }
 
   /**
-   * Cancels a timer; returns the ms it had left, or false if it already fired or was
-   * cancelled. With `{ info: false }` (Erlang's option) it skips reading the clock and
-   * returns whether it cancelled anything.
+   * Cancels a timer; returns the whole ms it had left (see `readTimer`), or false if it
+   * already fired or was cancelled. With `{ info: false }` (Erlang's option) it skips
+   * reading the clock and returns whether it cancelled anything.
    */
   cancelTimer(ref: TimerRef): number | false;
   cancelTimer(ref: TimerRef, options: { info: false }): boolean;
@@ -326,7 +326,12 @@ export class Runtime {
     return left;
   }
 
-  /** The ms left on a timer, or false if it already fired or was cancelled. */
+  /**
+   * The whole ms left on a timer, or false if it already fired or was cancelled. As
+   * Erlang's `erlang:read_timer/1`, an integer: the ms the timer is due in less the
+   * current ms, each rounded up (so a timer just set reports its full delay, and one due
+   * but not yet fired reports 0).
+   */
   readTimer(ref: TimerRef): number | false {
     const entry = this.timerEntry(ref);
     return entry === null ? false : this.timers.remaining(entry);

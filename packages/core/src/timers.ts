@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import { type Clock, MAX_TIMER_MS } from './clock.js';
 import { Ref } from './ref.js';
 
 /**
@@ -218,10 +218,13 @@ export class TimerService {
     if (this.holds > 0 && --this.holds === 0) this.clock.holdAlarm?.(false);
   }
 
-  /** Milliseconds until `entry` fires: all of its delay while it is staged. */
+  /**
+   * Whole ms until `entry` is due, as Erlang's `read_timer`: its due ms less the current
+   * ms, each rounded up, and 0 once due; all of its delay, rounded up, while it is staged.
+   */
   remaining(entry: TimerEntry): number {
-    if (entry.state === STAGED) return entry.due;
-    return Math.max(0, entry.due - this.clock.now());
+    if (entry.state === STAGED) return Math.ceil(entry.due);
+    return Math.max(0, entry.at - Math.ceil(this.clock.now()));
   }
 
   /** Cancels every timer owned by a process that exits. */
@@ -461,9 +464,15 @@ export class TimerService {
     this.freeCount++;
   }
 
+  /**
+   * Sets the clock's alarm for `at`, or sooner: never more than `MAX_TIMER_MS` ahead of
+   * the wheel's position (at most 1 ms past the clock's time), so that no clock is asked
+   * to wait longer than a Node timer can; that alarm finds nothing due and arms again.
+   */
   private arm(at: number): void {
-    this.alarmAt = at;
-    this.clock.setAlarm(this.busy ? at + this.slack : at, this.onAlarm);
+    const alarm = Math.min(this.busy ? at + this.slack : at, this.cursor - 1 + MAX_TIMER_MS);
+    this.alarmAt = Math.min(at, alarm);
+    this.clock.setAlarm(alarm, this.onAlarm);
   }
 }
 

@@ -9,6 +9,8 @@ import { CountingClock, stopRuntimesAfterEach, trackedRuntime } from './support.
 
 stopRuntimesAfterEach({ timeout: 0 });
 
+const DAY = 24 * 60 * 60 * 1000;
+
 /** A virtual clock that also records whether the runtime holds its alarm (as `RealClock` refs its Node timer). */
 class HoldClock extends VirtualClock {
   held = false;
@@ -163,6 +165,27 @@ describe('addDeadline()', () => {
     ]);
     await advanceTo(60_000);
     expect(expired.at(-1)).toEqual(['long', 60_000]);
+  });
+
+  // Issue #12 item 3: a call timeout past Node's longest timer (2^31 − 1 ms) made the node
+  // wake up about 850 times a second until it was due.
+  it("expires a node of 30 days exactly at its deadline, stepping over Node's timer limit", async () => {
+    const { clock, expired, node, add, advanceTo } = world();
+    const alarms: [number, number][] = [];
+    const setAlarm = clock.setAlarm.bind(clock);
+    clock.setAlarm = (at, onAlarm) => {
+      alarms.push([clock.now(), at]);
+      setAlarm(at, onAlarm);
+    };
+    add(node('month'), 30 * DAY);
+    await advanceTo(30 * DAY - 1);
+    expect(expired).toEqual([]);
+    expect(clock.held).toBe(true);
+    await advanceTo(30 * DAY);
+    expect(expired).toEqual([['month', 30 * DAY]]);
+    expect(clock.held).toBe(false);
+    for (const [now, at] of alarms) expect(at - now).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(alarms.length).toBeLessThan(10);
   });
 
   it('expires a node re-added after it expired again, at its new deadline', async () => {

@@ -32,9 +32,53 @@ function recorder(runtime: Runtime) {
   return { pid, seen };
 }
 
-function activeNodeTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+/** The Node timer a `RealClock` holds for its alarm, if any (a private field). */
+function nodeTimer(clock: RealClock): NodeJS.Timeout | undefined {
+  return (clock as unknown as { handle: NodeJS.Timeout | undefined }).handle;
 }
+
+/**
+ * A real clock that records each alarm it is asked for, and the delay of each Node timer
+ * it arms for one (read from `setTimeout`'s arguments while `setAlarm` runs, so no other
+ * code's timers are counted).
+ */
+class ObservedRealClock extends RealClock {
+  alarms: number[] = [];
+  nodeDelays: number[] = [];
+
+  override setAlarm(at: number, onAlarm: () => void): void {
+    this.alarms.push(at);
+    const calls = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      super.setAlarm(at, onAlarm);
+    } finally {
+      for (const call of calls.mock.calls) this.nodeDelays.push(call[1] as number);
+      calls.mockRestore();
+    }
+  }
+}
+
+/** A virtual clock that records `[now, at]` for each alarm the runtime asks for. */
+class AlarmLog extends VirtualClock {
+  alarms: [number, number][] = [];
+
+  override setAlarm(at: number, onAlarm: () => void): void {
+    this.alarms.push([this.now(), at]);
+    super.setAlarm(at, onAlarm);
+  }
+}
+
+/** Warnings Node emits from now until `stop()`; read them after an event-loop turn. */
+function collectWarnings(): { warnings: Error[]; stop: () => void } {
+  const warnings: Error[] = [];
+  const listener = (warning: Error) => void warnings.push(warning);
+  process.on('warning', listener);
+  return { warnings, stop: () => void process.off('warning', listener) };
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+/** The longest delay a Node timer keeps (2^31 − 1 ms, ~24.8 days). */
+const NODE_TIMER_LIMIT = 2 ** 31 - 1;
 
 describe('sendAfter()', () => {
   it('fires earliest first, same-millisecond ties in the order they were set (property)', async () => {
@@ -132,8 +176,10 @@ describe('sendAfter()', () => {
       runtime.callAfter(0, again);
     };
     runtime.callAfter(0, again);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(rounds).toBeGreaterThan(0);
+    // Each `nextTurn` resolves only if the event loop gets a turn between the rounds: were
+    // the timers to hold it, this loop would never end (and the test would time out).
+    while (rounds < 3) await nextTurn();
+    expect(rounds).toBeGreaterThanOrEqual(3);
   });
 
   it('fires nothing before its time and everything at its time', async () => {
@@ -353,6 +399,64 @@ describe('readTimer()', () => {
     const ref = runtime.sendAfter(r.pid, 'x', 100);
     runtime.cancelTimer(ref);
     expect(runtime.readTimer(ref)).toBe(false);
+  });
+
+  // Issue #13: readTimer and cancelTimer returned fractional ms; Erlang's read_timer and
+  // cancel_timer return whole ms (erts: the due ms less the current ms, both rounded up).
+  it('returns whole ms, rounded as Erlang does, on a clock with fractional ms', async () => {
+    const clock = new VirtualClock(0.25);
+    const runtime = trackedRuntime({ clock });
+    const r = recorder(runtime);
+    const ref = runtime.sendAfter(r.pid, 'x', 100); // due at 100.25: its 101st ms
+    const odd = runtime.sendAfter(r.pid, 'y', 10.5);
+    expect([runtime.readTimer(ref), runtime.readTimer(odd)]).toEqual([100, 11]);
+    await clock.settle();
+    const left: unknown[] = [runtime.readTimer(ref)];
+    for (const step of [0.5, 0.5, 98.5, 0.4]) {
+      await clock.advance(step); // to 0.75, 1.25, 99.75, 100.15
+      left.push(runtime.readTimer(ref));
+    }
+    expect(left).toEqual([100, 100, 99, 1, 0]);
+    expect(r.seen.map(([m]) => m)).toEqual(['y']);
+    expect(runtime.cancelTimer(ref)).toBe(0);
+  });
+
+  it('equals the due ms less the current ms, both rounded up, for whole-ms delays (property)', async () => {
+    await fc.assert(
+      // Times in quarter ms: exact in binary, so the model's sums are not rounded.
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 4000 }).map((quarters) => quarters / 4),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.array(
+          fc.integer({ min: 0, max: 12_000 }).map((quarters) => quarters / 4),
+          { maxLength: 6 },
+        ),
+        async (start, delay, steps) => {
+          const clock = new VirtualClock(start);
+          const runtime = new Runtime({ clock });
+          try {
+            const pid = runtime.spawn({ handle() {} });
+            const ref = runtime.sendAfter(pid, 'x', delay);
+            await clock.settle();
+            const due = Math.ceil(start) + delay;
+            for (const step of steps) {
+              await clock.advance(step);
+              const left = runtime.readTimer(ref);
+              if (left === false) {
+                expect(clock.now()).toBeGreaterThanOrEqual(start + delay);
+                return;
+              }
+              expect(left).toBe(Math.max(0, due - Math.ceil(clock.now())));
+            }
+            const left = runtime.cancelTimer(ref);
+            if (left !== false) expect(left).toBe(Math.max(0, due - Math.ceil(clock.now())));
+          } finally {
+            await runtime.stop();
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -611,31 +715,114 @@ describe('timer slack (Clock.timerSlackMs)', () => {
 describe('RealClock.holdAlarm()', () => {
   it('lets go of the Node timer on the next turn, unless the hold is taken again first', async () => {
     const clock = new RealClock();
-    const before = activeNodeTimeouts();
     clock.setAlarm(clock.now() + 60_000, () => {});
-    expect(activeNodeTimeouts()).toBe(before + 1);
+    expect(nodeTimer(clock)?.hasRef()).toBe(true);
     clock.holdAlarm(false);
     clock.holdAlarm(true);
     await nextTurn();
-    expect(activeNodeTimeouts()).toBe(before + 1);
+    expect(nodeTimer(clock)?.hasRef()).toBe(true);
     clock.holdAlarm(false);
-    expect(activeNodeTimeouts()).toBe(before + 1);
+    expect(nodeTimer(clock)?.hasRef()).toBe(true);
     await nextTurn();
-    expect(activeNodeTimeouts()).toBe(before);
+    expect(nodeTimer(clock)?.hasRef()).toBe(false);
     clock.setAlarm(clock.now() + 60_000, () => {}); // a new alarm stays let go of
-    expect(activeNodeTimeouts()).toBe(before);
+    expect(nodeTimer(clock)?.hasRef()).toBe(false);
     clock.holdAlarm(true);
-    expect(activeNodeTimeouts()).toBe(before + 1);
+    expect(nodeTimer(clock)?.hasRef()).toBe(true);
     clock.clearAlarm();
-    expect(activeNodeTimeouts()).toBe(before);
+    expect(nodeTimer(clock)).toBeUndefined();
+  });
+});
+
+// Issue #12 item 3: Node fires a timer longer than 2^31 − 1 ms after 1 ms instead (with a
+// TimeoutOverflowWarning), so a 30-day timer or call timeout made the node wake up
+// about 850 times a second until it was due.
+describe('timers beyond 2^31 − 1 ms (~24.8 days)', () => {
+  it('fire at their time, reached in alarms at most 2^31 − 1 ms apart (virtual clock)', async () => {
+    const clock = new AlarmLog();
+    const runtime = trackedRuntime({ clock });
+    const { pid, seen } = recorder(runtime);
+    const ref = runtime.sendAfter(pid, 'far', 60 * DAY);
+    runtime.sendAfter(pid, 'near', 10);
+    await clock.advance(60 * DAY - 1);
+    expect(seen).toEqual([['near', 10]]);
+    expect(runtime.readTimer(ref)).toBe(1);
+    await clock.advance(1);
+    expect(seen).toEqual([
+      ['near', 10],
+      ['far', 60 * DAY],
+    ]);
+    for (const [now, at] of clock.alarms) expect(at - now).toBeLessThanOrEqual(NODE_TIMER_LIMIT);
+    expect(clock.alarms.length).toBeLessThan(10);
+  });
+
+  it('arm a Node timer no longer than Node keeps, and raise no TimeoutOverflowWarning (real clock)', async () => {
+    const clock = new ObservedRealClock();
+    const runtime = trackedRuntime({ clock });
+    const { pid } = recorder(runtime);
+    const { warnings, stop } = collectWarnings();
+    try {
+      const ref = runtime.sendAfter(pid, 'far', 30 * DAY);
+      await nextTurn(); // timers are placed, and the alarm armed, when the run ends
+      expect(clock.nodeDelays).toHaveLength(1);
+      expect(clock.nodeDelays[0]).toBeLessThanOrEqual(NODE_TIMER_LIMIT);
+      expect(clock.nodeDelays[0]).toBeGreaterThan(NODE_TIMER_LIMIT - 1000);
+      const left = runtime.readTimer(ref) as number;
+      expect(left).toBeLessThanOrEqual(30 * DAY);
+      expect(left).toBeGreaterThan(30 * DAY - 1000);
+      await nextTurn(); // warnings are emitted on the next tick
+      expect(warnings.map((warning) => warning.name)).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      stop();
+    }
+  });
+});
+
+describe('RealClock.setAlarm() beyond 2^31 − 1 ms', () => {
+  it("steps over Node's limit and calls onAlarm once its time has come, never before", () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const clock = new RealClock();
+      const at = clock.now() + 60 * DAY;
+      const fired: number[] = [];
+      clock.setAlarm(at, () => void fired.push(clock.now()));
+      vi.advanceTimersByTime(1000);
+      expect(fired).toEqual([]);
+      vi.advanceTimersByTime(NODE_TIMER_LIMIT);
+      expect(fired).toEqual([]);
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(at - clock.now() - 1);
+      expect(fired).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(fired).toEqual([at]);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('forgets a far alarm that is cleared or replaced', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const clock = new RealClock();
+      const fired: string[] = [];
+      clock.setAlarm(clock.now() + 40 * DAY, () => void fired.push('cleared'));
+      clock.clearAlarm();
+      clock.setAlarm(clock.now() + 40 * DAY, () => void fired.push('replaced'));
+      clock.setAlarm(clock.now() + 50 * DAY, () => void fired.push('kept'));
+      vi.advanceTimersByTime(60 * DAY);
+      expect(fired).toEqual(['kept']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
 describe('sendAfter() at scale (real clock)', () => {
-  it('holds 1,000,000 pending timers on a single Node timer, and cancels them cheaply', async () => {
-    const runtime = trackedRuntime();
+  it('holds 1,000,000 pending timers on one clock alarm, and cancels them all', async () => {
+    const clock = new ObservedRealClock();
+    const runtime = trackedRuntime({ clock });
     const target: Pid<number> = runtime.spawn({ handle() {} });
-    const setTimeoutCalls = vi.spyOn(globalThis, 'setTimeout');
     const refs: TimerRef[] = new Array(1_000_000);
     for (let i = 0; i < refs.length; i++) {
       // Spread over 1000 distinct due times, all far in the future.
@@ -643,20 +830,16 @@ describe('sendAfter() at scale (real clock)', () => {
     }
     // New timers start counting, and arm the alarm, when the scheduler's run ends.
     await nextTurn();
-    expect(setTimeoutCalls).toHaveBeenCalledTimes(1);
-    setTimeoutCalls.mockRestore();
-    const before = activeNodeTimeouts() - 1;
+    expect(clock.nodeDelays).toHaveLength(1);
     expect(runtime.processInfo(target)?.pendingTimers).toBe(1_000_000);
 
-    const started = performance.now();
     let cancelled = 0;
     for (const ref of refs) if (runtime.cancelTimer(ref) !== false) cancelled++;
-    const elapsed = performance.now() - started;
     expect(cancelled).toBe(1_000_000);
-    // O(1) per cancel: a million take well under a second here; a linear scan would take hours.
-    expect(elapsed).toBeLessThan(5000);
     expect(runtime.processInfo(target)?.pendingTimers).toBe(0);
+    expect(nodeTimer(clock)?.hasRef()).toBe(true);
     await nextTurn(); // a RealClock lets go of its Node timer on the next turn
-    expect(activeNodeTimeouts()).toBe(before);
+    expect(nodeTimer(clock)?.hasRef()).not.toBe(true);
+    // (The speed of cancelling is the timers benchmark's business, not this test's.)
   }, 60_000);
 });
