@@ -49,6 +49,7 @@ const SEND_WINDOW = 2_000;
 const PING_PONGS = 1_000_000;
 const RING_SIZE = 10_000;
 const RING_HOPS = 1_000_000;
+const FLOODED = 10_000_000;
 /** Messages the self-continuing producers send in all, for every batch size. */
 const PRODUCED = 2_000_000;
 const PRODUCER_BATCHES = [1, 100, 1_000];
@@ -336,6 +337,35 @@ async function ringPlain(): Promise<number[]> {
   return [RING_HOPS / ((performance.now() - t0) / 1000)];
 }
 
+/**
+ * Kills a process with `FLOODED` messages queued and nobody listening for dead letters:
+ * ms for `runtime.exit` to return (issue #12: it once walked and copied the mailbox,
+ * ~1.9 s for 10M messages, blocking the event loop).
+ */
+async function exitFlooded(): Promise<number[]> {
+  const runtime = new Runtime();
+  let waiting = false;
+  const pid = runtime.spawn(async (ctx: ReceiveContext<number>) => {
+    waiting = true;
+    await ctx.receive(() => false);
+  });
+  await until(() => waiting);
+  for (let i = 0; i < FLOODED; i++) runtime.send(pid, i);
+  const t0 = performance.now();
+  runtime.exit(pid, 'kill');
+  const ms = performance.now() - t0;
+  await runtime.stop();
+  return [ms];
+}
+
+/**
+ * No plain equivalent: a plain actor is stopped by dropping it, which costs nothing to
+ * measure. The row shows actorkit's absolute figure; its ratio is n/a.
+ */
+async function exitFloodedPlain(): Promise<number[]> {
+  return [Number.NaN];
+}
+
 /** A producer samples its consumer's mailbox after every this many batches: every ~1,024 messages. */
 const sampleEvery = (batch: number): number => Math.max(1, Math.round(1024 / batch));
 
@@ -519,6 +549,16 @@ const workloads: Workload[] = [
     rows: [{ label: 'ring of 10k handlers, 1M hops (hops/s)', unit: '/s' }],
     actorkit: ring,
     baseline: ringPlain,
+  },
+  {
+    rows: [
+      {
+        label: 'exit of a process with 10M queued messages, no dead-letter listener',
+        unit: 'ms',
+      },
+    ],
+    actorkit: exitFlooded,
+    baseline: exitFloodedPlain,
   },
   ...PRODUCER_BATCHES.map(
     (batch): Workload => ({
