@@ -218,13 +218,14 @@ export class StateMachineServer<TMachine extends AnyStateMachine> extends GenSer
   }
 
   override handleInfo(message: unknown, state: SnapshotFrom<TMachine>) {
-    if (message instanceof MachineTimer) {
+    if (isInstance(message, MachineTimer)) {
       return this.settle(this.drive(() => message.cancelled || message.fire()));
     }
-    if (message instanceof SnapshotChanged) {
+    if (isInstance(message, SnapshotChanged)) {
       this.changePending = false;
       return this.settle(this.drive(() => {}));
     }
+    // A message that cannot be read (a revoked proxy) is no event: reported, not a crash.
     if (!isEvent(message)) {
       this.ctx.runtime.events.emit('report', {
         type: 'unhandled_info',
@@ -537,8 +538,23 @@ function isDone(snapshot: unknown): boolean {
   return (snapshot as AnySnapshot).status === 'done';
 }
 
+/** True for an object with a string `type`; never throws (a getter or a proxy trap may). */
 function isEvent(value: unknown): value is { type: string } {
-  return typeof value === 'object' && value !== null && typeof (value as any).type === 'string';
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return typeof (value as { type?: unknown }).type === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** `value instanceof type`, false where `instanceof` throws (a revoked proxy). */
+function isInstance<T>(value: unknown, type: abstract new (...args: any[]) => T): value is T {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
 }
 
 function assertEvent<E>(event: E): E {

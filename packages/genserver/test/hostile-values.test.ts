@@ -8,6 +8,7 @@
 import {
   Crash,
   ExitError,
+  InvalidArgumentError,
   isCrash,
   type Pid,
   type Runtime,
@@ -16,6 +17,7 @@ import {
 } from '@actorkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createMachine } from 'xstate';
 import {
   anyOrHostile,
   hostileValues,
@@ -32,6 +34,7 @@ import {
   ok,
   reply,
   StartError,
+  StateMachine,
   Supervisor,
   stop,
   Task,
@@ -257,6 +260,28 @@ async function supervised(runtime: Runtime, clock: VirtualClock, value: unknown)
   expect(runtime.isAlive(tsup)).toBe(true);
 }
 
+const toggle = createMachine({
+  id: 'toggle',
+  initial: 'off',
+  states: { off: { on: { flip: 'on' } }, on: { on: { flip: 'off' } } },
+});
+
+async function stateMachine(runtime: Runtime, clock: VirtualClock, value: unknown) {
+  const started = await settles(clock, StateMachine.start(toggle, { runtime }));
+  const machine = (started as { fulfilled: Pid<any> }).fulfilled;
+  runtime.send(machine, value);
+  try {
+    StateMachine.send(machine, value as never);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+  }
+  const snapshot = await settles(clock, StateMachine.call(machine, { type: 'flip' }));
+  // 'on', unless the value was itself a { type: 'flip' } event.
+  expect(['on', 'off']).toContain((snapshot as { fulfilled: { value: unknown } }).fulfilled.value);
+  // As a call request it is refused (the process crashes, as OTP's would), or answered.
+  await settles(clock, GenServer.call(machine, value));
+}
+
 const scenarios = {
   'a crash reason from handleCall': crashInCall,
   'a stop reason and ctx.exit reason from handleCall': stopFromCall,
@@ -266,6 +291,7 @@ const scenarios = {
   'a message and a cast': messages,
   'a task crash reason and exit signal': tasks,
   'a supervised child crash, stop and start failure': supervised,
+  'a message and an event to a state machine': stateMachine,
 };
 
 describe('hostile values through GenServers, Tasks and supervisors', () => {
