@@ -10,6 +10,12 @@ import type { Pid } from './pid.js';
 import type { Runtime } from './runtime.js';
 
 export type { DeadlineNode } from './deadlines.js';
+/**
+ * `value instanceof type` that returns false instead of throwing (`instanceof` throws
+ * for a revoked proxy and runs a proxy's traps): for telling a protocol's messages
+ * apart when any value may arrive. To print a value, use `formatReason`.
+ */
+export { isInstance } from './internal/describe.js';
 export type { MessageTag } from './message-tag.js';
 export { attachWatch, detachWatch, type WatchNode } from './monitors.js';
 

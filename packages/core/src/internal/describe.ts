@@ -39,8 +39,9 @@ export function clip(value: string, limit = DESCRIBE_LIMIT): string {
 }
 
 /**
- * @internal `value instanceof type`, but false instead of a throw: `instanceof` throws
- * for a revoked proxy, and runs a proxy's `getPrototypeOf` trap.
+ * `value instanceof type`, but false instead of a throw: `instanceof` throws for a
+ * revoked proxy, and runs a proxy's `getPrototypeOf` trap. Exported to actorkit's own
+ * packages through `@actorkit/core/internal`.
  */
 export function isInstance<T>(
   value: unknown,

@@ -1,5 +1,5 @@
-/**
- * @internal The runtimes alive in this Node process, held weakly, so that a name
+/*
+ * Internal: the runtimes alive in this Node process, held weakly, so that a name
  * looked up in the wrong one can say where it is registered (the usual mistake: a
  * name looked up in `defaultRuntime()` when it lives in a runtime of one's own).
  * Nothing here is read unless a lookup by name fails.
