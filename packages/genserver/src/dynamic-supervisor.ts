@@ -1,7 +1,8 @@
 import {
-  Exit,
+  type Exit,
   formatReason,
   isCleanExit,
+  isExit,
   type Name,
   type Pid,
   type Runtime,
@@ -19,7 +20,7 @@ import { stopServer } from './client.js';
 import type { From } from './envelopes.js';
 import { ChildError, ChildSpecError } from './errors.js';
 import { GenServer } from './gen-server.js';
-import { checkSupervisorOptions } from './options.js';
+import { checkSupervisorOptions, isInstance, requestType } from './options.js';
 import { nextRestartDelay } from './restart-backoff.js';
 import { RestartIntensity } from './restart-intensity.js';
 import { noreply, ok, reply, stop } from './results.js';
@@ -35,6 +36,7 @@ import {
 import {
   type ChildCounts,
   type ChildInfo,
+  notACall,
   type Outcome,
   validateIntensity,
 } from './supervisor-server.js';
@@ -68,6 +70,13 @@ type DynamicCall =
 
 const OPTION_KEYS = ['name', 'runtime', 'link', 'maxRestarts', 'maxSeconds', 'maxChildren'];
 const CHILD_SPEC_KEYS = ['name', 'maxRestarts', 'maxSeconds', 'maxChildren'];
+
+const DYNAMIC_CALLS: readonly DynamicCall['type'][] = [
+  'startChild',
+  'terminateChild',
+  'whichChildren',
+  'countChildren',
+];
 
 class RestartNow {
   constructor(readonly child: DynamicChild) {}
@@ -228,12 +237,12 @@ export class DynamicSupervisorServer extends GenServer<
   }
 
   override async handleInfo(message: unknown, state: DynamicState) {
-    if (message instanceof RestartNow) {
+    if (isInstance(message, RestartNow)) {
       // Stale once the supervisor dropped the child (it never does but on shutdown).
       if (!state.pending.has(message.child)) return noreply(state);
       return this.restart(message.child, state);
     }
-    if (!(message instanceof Exit)) return noreply(state);
+    if (!isExit(message)) return noreply(state);
     const child = state.children.get(message.from);
     if (child === undefined) return noreply(state);
     state.children.delete(message.from);
@@ -250,6 +259,9 @@ export class DynamicSupervisorServer extends GenServer<
   }
 
   private async answer(request: DynamicCall, state: DynamicState): Promise<Outcome> {
+    if (!DYNAMIC_CALLS.includes(requestType(request) as DynamicCall['type'])) {
+      return notACall(request);
+    }
     switch (request.type) {
       case 'startChild':
         return this.add(request.spec, state);
@@ -257,7 +269,10 @@ export class DynamicSupervisorServer extends GenServer<
         const child = state.children.get(request.pid);
         if (child === undefined) {
           return {
-            error: new ChildError('not_found', `${request.pid} is not a child of this supervisor.`),
+            error: new ChildError(
+              'not_found',
+              `${formatReason(request.pid)} is not a child of this supervisor.`,
+            ),
           };
         }
         state.children.delete(request.pid);
@@ -359,7 +374,7 @@ export class DynamicSupervisorServer extends GenServer<
 
   private async stopChild(pid: Pid<any>, child: DynamicChild): Promise<void> {
     const { shutdown, restart } = child.spec;
-    const reason = await shutdownChild(this.ctx, pid, shutdown);
+    const { reason } = await shutdownChild(this.ctx, pid, shutdown);
     if (!stoppedAsAsked(reason, shutdown, restart))
       this.report('shutdown_error', child, pid, reason);
   }

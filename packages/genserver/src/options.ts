@@ -3,14 +3,36 @@ import { isChildName } from './child-name.js';
 import { ChildSpecError } from './errors.js';
 
 /**
- * @internal Checks of options objects and child specs, shared by the supervisors: an
- * unknown key is reported, never ignored, so a user who passes `backof` or `backoff`
- * where it does nothing hears about it.
+ * @internal Checks of what users hand the supervisors (options objects, child specs,
+ * requests), none of which throws whatever the value: an unknown key is reported, never
+ * ignored, so a user who passes `backof` or `backoff` where it does nothing hears about
+ * it.
  */
 
 /** True for an object that can hold options: not null, not an array, not a function. */
 export function isOptionsObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `value instanceof type`, false where asking throws (a revoked Proxy, a throwing trap). */
+export function isInstance<T>(
+  value: unknown,
+  type: abstract new (...args: any[]) => T,
+): value is T {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
+}
+
+/** The `type` of a request object, undefined where it has none or reading it throws. */
+export function requestType(request: unknown): unknown {
+  try {
+    return (request as { type?: unknown } | null)?.type;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The first own key of `options` that is not in `known`, if any. */

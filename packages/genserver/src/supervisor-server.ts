@@ -1,4 +1,12 @@
-import { Exit, formatReason, isCleanExit, type Pid, type ProcessContext } from '@actorkit/core';
+import {
+  type Exit,
+  formatReason,
+  InvalidArgumentError,
+  isCleanExit,
+  isExit,
+  type Pid,
+  type ProcessContext,
+} from '@actorkit/core';
 import { shutdownChild, startChild, startFailure } from './child-process.js';
 import {
   type ChildId,
@@ -10,7 +18,7 @@ import {
 import type { From } from './envelopes.js';
 import { ChildError, ChildSpecError } from './errors.js';
 import { GenServer } from './gen-server.js';
-import { isOptionsObject, listKeys, unknownKey } from './options.js';
+import { isInstance, isOptionsObject, listKeys, requestType, unknownKey } from './options.js';
 import { nextRestartDelay } from './restart-backoff.js';
 import { RestartIntensity } from './restart-intensity.js';
 import { type NoReplyResult, noreply, ok, reply, stop } from './results.js';
@@ -112,7 +120,8 @@ export class SupervisorServer extends GenServer<
       const failure = await this.tryStart(record);
       if (failure !== undefined) {
         await this.shutdownAll(records);
-        return stop({ shutdown: { failedToStartChild: record.spec.id, reason: failure } });
+        const reason = { failedToStartChild: record.spec.id, reason: failure.reason };
+        return stop({ shutdown: reason });
       }
     }
     return ok(records);
@@ -123,13 +132,13 @@ export class SupervisorServer extends GenServer<
   }
 
   override async handleInfo(message: Exit | RestartNow | unknown, children: ChildRecord[]) {
-    if (message instanceof RestartNow) {
+    if (isInstance(message, RestartNow)) {
       // Stale once the child was terminated or deleted while it waited.
       if (!children.includes(message.record) || !message.record.restarting)
         return noreply(children);
       return this.restart(message.record, children);
     }
-    if (!(message instanceof Exit)) return noreply(children);
+    if (!isExit(message)) return noreply(children);
     const record = children.find((r) => r.pid?.equals(message.from));
     if (record === undefined) return noreply(children);
     record.pid = undefined;
@@ -147,6 +156,8 @@ export class SupervisorServer extends GenServer<
   }
 
   private async answer(request: SupervisorCall, children: ChildRecord[]): Promise<Outcome> {
+    const type = requestType(request);
+    if (!SUPERVISOR_CALLS.includes(type as SupervisorCall['type'])) return notACall(request);
     if (request.type === 'whichChildren') return { ok: children.map(childInfo) };
     if (request.type === 'countChildren') return { ok: countChildren(children) };
     if (request.type === 'startChild') return this.addChild(request.spec, children);
@@ -169,7 +180,7 @@ export class SupervisorServer extends GenServer<
         const failure = await this.tryStart(record);
         return failure === undefined
           ? { ok: record.pid }
-          : { error: startFailure(failure, record.spec.id) };
+          : { error: startFailure(failure.reason, record.spec.id) };
       }
       case 'deleteChild':
         if (record.pid !== undefined || record.restarting) return running(record);
@@ -196,19 +207,21 @@ export class SupervisorServer extends GenServer<
     }
     const record = newRecord(spec);
     const failure = await this.tryStart(record);
-    if (failure !== undefined) return { error: startFailure(failure, spec.id) };
+    if (failure !== undefined) return { error: startFailure(failure.reason, spec.id) };
     if (record.pid !== undefined || spec.restart !== 'temporary') children.push(record);
     return { ok: record.pid };
   }
 
-  /** Starts a child; returns the failure reason, or undefined on success (or ignore). */
-  private async tryStart(record: ChildRecord): Promise<unknown> {
+  /**
+   * Starts a child; returns its failure (boxed: a reason whose `then` throws would
+   * reject the promise instead), or undefined on success (or ignore).
+   */
+  private async tryStart(record: ChildRecord): Promise<{ reason: unknown } | undefined> {
     try {
       record.pid = await startChild(record.spec, this.ctx);
     } catch (error) {
       this.report('start_error', record, undefined, error);
-      // A start that rejected with undefined still failed.
-      return error ?? startFailure(error, record.spec.id);
+      return { reason: error };
     }
     record.startedAt = this.ctx.runtime.clock.now();
     record.name = record.pid && this.ctx.runtime.processInfo(record.pid)?.registeredName;
@@ -273,7 +286,7 @@ export class SupervisorServer extends GenServer<
     if (pid === undefined) return;
     record.pid = undefined;
     const { shutdown, restart } = record.spec;
-    const reason = await shutdownChild(this.ctx as ProcessContext<unknown>, pid, shutdown);
+    const { reason } = await shutdownChild(this.ctx as ProcessContext<unknown>, pid, shutdown);
     if (!stoppedAsAsked(reason, shutdown, restart))
       this.report('shutdown_error', record, pid, reason);
   }
@@ -357,6 +370,26 @@ function running(record: ChildRecord): Outcome {
     error: new ChildError(
       record.restarting ? 'restarting' : 'running',
       `child ${describeId(record.spec.id)} is ${record.restarting ? 'waiting to restart' : 'running'}; terminate it first.`,
+    ),
+  };
+}
+
+const SUPERVISOR_CALLS: readonly SupervisorCall['type'][] = [
+  'startChild',
+  'terminateChild',
+  'restartChild',
+  'deleteChild',
+  'whichChildren',
+  'countChildren',
+];
+
+/** @internal The answer to a call that is none of a supervisor's (made with `GenServer.call`). */
+export function notACall(request: unknown): Outcome {
+  return {
+    error: new InvalidArgumentError(
+      'request',
+      "a supervisor's call: use the functions of Supervisor, DynamicSupervisor or TaskSupervisor",
+      request,
     ),
   };
 }

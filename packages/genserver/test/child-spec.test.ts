@@ -274,7 +274,7 @@ describe('child spec validation', () => {
     const bigint = await rejection(
       Supervisor.start([{ id: 10n as never, start: async () => 1 as never }], { runtime }),
     );
-    expect((bigint as Error).message).toMatch(/child spec 10: id must be/);
+    expect((bigint as Error).message).toMatch(/child spec 10n: id must be/);
   });
 
   it('a Crash in init still reaches the caller of startChild', async () => {
