@@ -153,7 +153,9 @@ export class DynamicSupervisor {
 
   /**
    * Starts a child from `spec` and resolves with its PID (undefined if it ignored).
-   * Rejects with `ChildError` (`max_children`) when full, or with the start error.
+   * Rejects with `ChildError` (`max_children`) when full, `ChildSpecError` for a malformed
+   * spec or a `start` that resolved with something other than a PID, or what `start`
+   * failed with (a non-Error wrapped in a `StartError`); the supervisor stays up.
    */
   static startChild(
     supervisor: DynamicSupervisorRef,

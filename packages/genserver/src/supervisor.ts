@@ -64,11 +64,24 @@ export type SupervisorModule<A> = new () => Supervisor<A>;
  * More than `maxRestarts` restarts within `maxSeconds` and the supervisor stops all
  * children and exits `'shutdown'`, letting its own supervisor decide (escalation).
  *
+ * A child is a `ChildSpec`, `[Module, arg]`, `[Module, arg, { name, …overrides }]` (a
+ * registered name in one line) or a bare `Module`; a list of children nests as one
+ * child with `Supervisor.childSpec(children, options)`. What the supervisor does is
+ * reported on `runtime.events` (`'report'`, typed `SupervisorReport`: `child_terminated`,
+ * `child_restarted`, `start_error`, `shutdown_error`, `shutdown`).
+ *
  * @example
  * const sup = await Supervisor.start(
  *   [[TaskSupervisor, { name: 'AccountSetupSupervisor' }], [AccountSync, { interval: 1000 }]],
  *   { strategy: 'one_for_one' },
  * );
+ *
+ * Named children, and a nested list of children with its own strategy:
+ *
+ * await Supervisor.start([
+ *   [Counter, 0, { name: 'counter' }],
+ *   Supervisor.childSpec([[Repo, db], [Cache, 1000]], { id: 'storage', strategy: 'rest_for_one' }),
+ * ]);
  *
  * Or module-based, when the children depend on an argument:
  *
@@ -145,7 +158,12 @@ export abstract class Supervisor<A = void> {
     return Supervisor.start(what, argOrOptions, maybeOptions);
   }
 
-  /** Adds and starts a child; resolves with its PID (undefined if it ignored). Rejects with `ChildError` if the id is taken. */
+  /**
+   * Adds and starts a child; resolves with its PID (undefined if it ignored). Rejects with
+   * `ChildError` if the id is taken, `ChildSpecError` for a malformed spec or a `start`
+   * that resolved with something other than a PID, or what `start` failed with (a
+   * non-Error wrapped in a `StartError`); the supervisor stays up and keeps no spec.
+   */
   static startChild(
     supervisor: SupervisorRef,
     spec: ChildSpecLike,

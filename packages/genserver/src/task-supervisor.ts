@@ -10,6 +10,7 @@
  * const app = await Supervisor.start([[TaskSupervisor, { name: 'AccountSetupSupervisor' }]]);
  * await TaskSupervisor.startChild('AccountSetupSupervisor', () => crm.createContact(user), {
  *   restart: 'transient', // retried after a crash, up to the supervisor's intensity
+ *   backoff: { initial: 1000, max: 60_000, jitter: 0.2 }, // spaced retries (opt-in)
  * });
  * const task = await TaskSupervisor.asyncNolink('AccountSetupSupervisor', () => fulfillment.nearestCenter(user));
  * const result = await Task.yield(task); // { ok } | { exit } | undefined, never a crash of the caller
@@ -22,8 +23,14 @@
  * ## When not to use it
  * For a task whose caller waits for it and should fail with it, `Task.async` is enough;
  * for a long-lived process with state, use a `GenServer` under a `DynamicSupervisor`.
- * A TaskSupervisor retries nothing by itself beyond `transient` restarts: it is not a
- * job queue with backoff and persistence.
+ * A TaskSupervisor retries nothing by itself beyond `transient` restarts (spaced by
+ * `backoff` if given): it is not a durable job queue; its tasks die with the node.
+ *
+ * ## Shutdown
+ * A task that does not trap exits dies at once when its supervisor stops (and so on
+ * `runtime.stop()`), whatever its `shutdown` ms; one that traps exits gets `shutdown`
+ * ms to finish (see `ChildSpec`, "Shutdown, trapping exits and `ctx.signal`", and the
+ * README's "Graceful shutdown").
  *
  * ## Differences from Elixir
  * Starting a task is a call to the supervisor, so `async` and `asyncNolink` return a
