@@ -175,14 +175,25 @@ class Ticker extends GenServer<TickState, never, never, 'tick'> {
   }
 }
 
-async function timers(sizes: Sizes): Promise<number[]> {
+/** The spread shape: each tick re-arms for its own phase, a period after it was due. */
+class SpreadTicker extends Ticker {
+  override handleInfo(_tick: unknown, state: TickState) {
+    const now = performance.now();
+    Ticker.lateness.add(now - state.due);
+    state.due += Ticker.tickMs;
+    this.sendAfter('tick', Math.max(0, state.due - now));
+    return noreply(state);
+  }
+}
+
+async function timers(sizes: Sizes, module = Ticker): Promise<number[]> {
   const runtime = new Runtime();
   const lateness = new Samples();
   lateness.recording = false;
   Object.assign(Ticker, { lateness, tickMs: sizes.tickMs, armed: 0 });
   const before = collect();
   const starting: Promise<unknown>[] = [];
-  for (let i = 0; i < sizes.tickers; i++) starting.push(GenServer.start(Ticker, null, { runtime }));
+  for (let i = 0; i < sizes.tickers; i++) starting.push(GenServer.start(module, null, { runtime }));
   await Promise.all(starting);
   const result = await measureTicks(lateness, before, sizes);
   await runtime.stop();
@@ -316,7 +327,8 @@ export const actorkit: NodeSystem = {
     ring,
     call,
     cast,
-    timers,
+    timers: (s) => timers(s),
+    'timers-spread': (s) => timers(s, SpreadTicker),
     restarts,
     fairness: flood,
     producer: async (s) => {

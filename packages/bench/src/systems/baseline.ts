@@ -109,7 +109,8 @@ async function cast(sizes: Sizes): Promise<number[]> {
   return [perSecond(sizes.casts, t0)];
 }
 
-async function timers(sizes: Sizes): Promise<number[]> {
+/** Workload 6: a `setTimeout` per ticker; with `spread`, each re-arms for its own phase. */
+async function timers(sizes: Sizes, spread: boolean): Promise<number[]> {
   const lateness = new Samples();
   lateness.recording = false;
   interface PlainTicker {
@@ -120,8 +121,8 @@ async function timers(sizes: Sizes): Promise<number[]> {
   const tick = (ticker: PlainTicker): void => {
     const now = performance.now();
     lateness.add(now - ticker.due);
-    ticker.due = now + sizes.tickMs;
-    ticker.timer = setTimeout(tick, sizes.tickMs, ticker);
+    ticker.due = spread ? ticker.due + sizes.tickMs : now + sizes.tickMs;
+    ticker.timer = setTimeout(tick, spread ? Math.max(0, ticker.due - now) : sizes.tickMs, ticker);
   };
   const before = collect();
   for (let i = 0; i < sizes.tickers; i++) {
@@ -232,7 +233,8 @@ export const baseline: NodeSystem = {
     ring,
     call,
     cast,
-    timers,
+    timers: (s) => timers(s, false),
+    'timers-spread': (s) => timers(s, true),
     restarts,
     fairness: flood,
     producer: async (s) => {

@@ -136,7 +136,8 @@ const cast = (sizes: Sizes) =>
     return [perSecond(sizes.casts, t0)];
   });
 
-const timers = (sizes: Sizes) =>
+/** Workload 6: a `setTimeout` per ticker; with `spread`, each re-arms for its own phase. */
+const timers = (sizes: Sizes, spread: boolean) =>
   inSystem(async (system) => {
     const lateness = new Samples();
     lateness.recording = false;
@@ -149,8 +150,9 @@ const timers = (sizes: Sizes) =>
         (due: number) => {
           const now = performance.now();
           lateness.add(now - due);
-          handles[i] = setTimeout(() => dispatch(ticker, 'tick'), sizes.tickMs);
-          return now + sizes.tickMs;
+          const next = spread ? due + sizes.tickMs : now + sizes.tickMs;
+          handles[i] = setTimeout(() => dispatch(ticker, 'tick'), Math.max(0, next - now));
+          return next;
         },
         `t${i}`,
         { initialState: performance.now() + first },
@@ -287,7 +289,8 @@ export const nactSystem: NodeSystem = {
     ring,
     call,
     cast,
-    timers,
+    timers: (s) => timers(s, false),
+    'timers-spread': (s) => timers(s, true),
     restarts,
     fairness: flood,
     producer: async (s) => {

@@ -125,17 +125,22 @@ async function cast(sizes: Sizes): Promise<number[]> {
   return [perSecond(sizes.casts, t0)];
 }
 
-async function timers(sizes: Sizes): Promise<number[]> {
+/** Workload 6: `after` transitions; with `spread`, each ticker's delay aims at its own phase. */
+async function timers(sizes: Sizes, spread: boolean): Promise<number[]> {
   const lateness = new Samples();
   lateness.recording = false;
   const ticker = setup({
     types: {} as { context: { due: number; first: number }; input: { first: number } },
-    delays: { first: ({ context }) => context.first, period: sizes.tickMs },
+    delays: {
+      first: ({ context }) => context.first,
+      period: ({ context }) =>
+        spread ? Math.max(0, context.due - performance.now()) : sizes.tickMs,
+    },
     actions: {
       tick: ({ context }) => {
         const now = performance.now();
         lateness.add(now - context.due);
-        context.due = now + sizes.tickMs;
+        context.due = spread ? context.due + sizes.tickMs : now + sizes.tickMs;
       },
     },
   }).createMachine({
@@ -242,7 +247,8 @@ export const xstateSystem: NodeSystem = {
     ring,
     call,
     cast,
-    timers,
+    timers: (s) => timers(s, false),
+    'timers-spread': (s) => timers(s, true),
     fairness: flood,
     producer: async (s) => {
       const rows: number[] = [];
