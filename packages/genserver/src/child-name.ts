@@ -26,7 +26,7 @@ export function registerChildName(runtime: Runtime, pid: Pid<any>, name: Name | 
       return;
     }
     if (name.via.whereisName(name.key)?.equals(pid) === true) return;
-    name.via.registerName(name.key, pid);
+    name.via.registerName(name.key, pid, name.value);
   } catch (error) {
     runtime.exit(pid, 'kill');
     throw error;

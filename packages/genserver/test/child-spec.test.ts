@@ -79,9 +79,10 @@ describe('a registered name for a child', () => {
     const { runtime, clock } = virtualRuntime();
     const users = new Registry<string>(runtime, { keys: 'unique' });
     const sup = await DynamicSupervisor.start({ runtime });
-    const name = { via: users, key: 'alice' };
+    const name = { via: users, key: 'alice', value: 'admin' };
     const pid = await DynamicSupervisor.startChild(sup, childSpec([Counter, 3], { name }));
     expect(users.whereisName('alice')).toBe(pid);
+    expect(users.lookup('alice')).toEqual([{ pid, value: 'admin' }]);
     expect(await GenServer.call(name, { type: 'get' })).toBe(3);
     runtime.exit(pid!, 'kill');
     await clock.settle();
