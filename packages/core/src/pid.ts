@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { isInstance } from './internal/describe.js';
 import type { Process } from './process.js';
 import type { Runtime } from './runtime.js';
 
@@ -35,10 +36,13 @@ export class Pid<M = unknown> {
     this.proc = proc;
   }
 
-  /** True when `other` names the same process (same node, id and serial). */
+  /**
+   * True when `other` names the same process (same node, id and serial). False for
+   * anything that is not a PID, without ever throwing (a revoked proxy).
+   */
   equals(other: unknown): boolean {
     return (
-      other instanceof Pid &&
+      isInstance(other, Pid) &&
       other.node === this.node &&
       other.id === this.id &&
       other.serial === this.serial
@@ -71,9 +75,13 @@ export function comparePids(a: Pid<any>, b: Pid<any>): number {
   return a.node - b.node || a.id - b.id || a.serial - b.serial;
 }
 
-/** True when `value` is a PID. */
+/**
+ * True when `value` is a PID. Total: false, never a throw, for any other value,
+ * including a revoked proxy or a proxy whose `getPrototypeOf` trap throws (on which a
+ * plain `instanceof` throws).
+ */
 export function isPid(value: unknown): value is Pid<any> {
-  return value instanceof Pid;
+  return isInstance(value, Pid);
 }
 
 const PID_TEXT = /^(?:#PID)?<(\d+)\.(\d+)\.(\d+)>$/;

@@ -9,6 +9,7 @@ import {
   type Runtime,
   type VirtualClock,
 } from '../src/index.js';
+import { hostileValues } from './hostile-values.js';
 import { stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 function newRuntime(node?: number): { runtime: Runtime; clock: VirtualClock } {
@@ -44,6 +45,17 @@ describe('Pid', () => {
     expect(isPid(String(pid))).toBe(false);
     expect(isPid({ node: pid.node, id: pid.id, serial: 0 })).toBe(false);
     expect(isPid(null)).toBe(false);
+  });
+
+  // Regression: isPid was a plain instanceof, which throws for a revoked proxy, so a
+  // check meant to reject a bad argument threw a TypeError of its own instead.
+  it('is false, never a throw, for every hostile value (revoked proxies, throwing traps)', () => {
+    const { runtime } = newRuntime();
+    const pid = runtime.spawn(idle());
+    for (const { label, value } of hostileValues()) {
+      expect(isPid(value), label).toBe(false);
+      expect(pid.equals(value), label).toBe(false);
+    }
   });
 
   it('stays the same object for the whole life of its process', async () => {
