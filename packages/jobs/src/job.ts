@@ -75,7 +75,7 @@ export interface Job<Args = unknown> {
   attemptedAt: number | null;
   /** When it reached a final state. */
   finishedAt: number | null;
-  /** The node running it while `executing`. */
+  /** The incarnation id of the node running it while `executing` (`store.nodes()` gives its name). */
   node: string | null;
   /** Every failed attempt, oldest first. */
   errors: AttemptError[];

@@ -5,7 +5,7 @@
  * in batches. On shutdown it stops claiming, lets running attempts finish within the
  * grace period, stops the rest (their `ctx.signal` aborts) and puts them back.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   Crash,
   type Exit,
@@ -28,7 +28,7 @@ import type { ClaimedJob } from './job.js';
 import { AttemptContext } from './job-context.js';
 import { report } from './report.js';
 import { backoffDelay, decisionCheck, type ErrorDecision } from './retry.js';
-import type { NodeRef, Outcome, Store } from './store.js';
+import type { NodeRef, Outcome, SettleResult, Store } from './store.js';
 import type { Worker } from './worker.js';
 
 /** @internal What a producer is started with (validated `QueueOptions`). */
@@ -270,30 +270,47 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     this.queueFlush(state);
   }
 
-  /** Writes the outcomes of the attempts that ended, in one batch, then claims more. */
+  /**
+   * Writes the outcomes of the attempts that ended, in one batch, and claims jobs for the
+   * freed slots in the same transaction (one commit, one fsync at 'machine').
+   */
   private async flush(state: ProducerState): Promise<void> {
     const batch = state.finished.splice(0);
-    if (batch.length > 0) {
-      const outcomes = batch.map((attempt) => (attempt.outcome ??= this.outcomeOf(state, attempt)));
-      let results: Awaited<ReturnType<Store['settle']>>;
-      try {
-        results = await state.config.store.settle(outcomes);
-      } catch (error) {
-        if (!(error instanceof StoreUnavailableError)) throw error;
-        this.storeError(state, error);
-        state.finished.unshift(...batch);
-        if (!state.terminating) {
-          state.flushQueued = true;
-          this.sendAfter(FLUSH, state.config.pollInterval);
-        }
-        return;
+    if (batch.length === 0) return this.fetch(state);
+    const { store, queue, concurrency } = state.config;
+    const outcomes = batch.map((attempt) => (attempt.outcome ??= this.outcomeOf(state, attempt)));
+    const free = concurrency - state.running.size + batch.length;
+    const claiming = !state.draining && free > 0;
+    let settled: SettleResult[];
+    let claimed: ClaimedJob[] = [];
+    let leaseLost = false;
+    try {
+      if (claiming) {
+        ({ settled, claimed, leaseLost } = await store.settleAndClaim(outcomes, {
+          queue,
+          node: state.node,
+          limit: free,
+        }));
+      } else {
+        settled = await store.settle(outcomes);
       }
-      batch.forEach((attempt, i) => {
-        state.running.delete(attempt.job.id);
-        this.reportOutcome(state, attempt, results[i]!);
-      });
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.storeError(state, error);
+      state.finished.unshift(...batch);
+      if (!state.terminating) {
+        state.flushQueued = true;
+        this.sendAfter(FLUSH, state.config.pollInterval);
+      }
+      return;
     }
-    await this.fetch(state);
+    batch.forEach((attempt, i) => {
+      state.running.delete(attempt.job.id);
+      this.reportOutcome(state, attempt, settled[i]!);
+    });
+    if (leaseLost) return this.relinquish(state);
+    for (const job of claimed) this.start(state, job);
+    if (claiming && claimed.length < free) await this.armWake(state);
   }
 
   private outcomeOf(state: ProducerState, attempt: Running): Outcome {
@@ -338,16 +355,15 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
         `onError of worker ${attempt.job.worker} returned ${String(decision)}; expected 'retry', 'discard' or { snooze: ms }.`,
       );
     } catch (thrown) {
-      this.ctx.runtime.reportWatcherError(thrown, 'onError');
+      const events = this.ctx.runtime.events;
+      if (events.has('report')) {
+        events.emit('report', { type: 'watcher_error', error: thrown, reason: 'onError' });
+      }
       return 'retry';
     }
   }
 
-  private reportOutcome(
-    state: ProducerState,
-    attempt: Running,
-    result: { ok: true } | { ok: false; error: Error },
-  ): void {
+  private reportOutcome(state: ProducerState, attempt: Running, result: SettleResult): void {
     const runtime = this.ctx.runtime;
     const { job, outcome } = attempt;
     report(runtime, () => {
@@ -435,8 +451,9 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
   }
 }
 
+/** A new incarnation of node `name`: a short random id, as it is written on every job the node claims. */
 function newIncarnation(name: string): NodeRef {
-  return { name, incarnation: `${name}#${randomUUID()}` };
+  return { name, incarnation: randomBytes(9).toString('base64url') };
 }
 
 function attemptBody(worker: Worker, job: ClaimedJob) {

@@ -7,7 +7,7 @@ const OWNED = `WHERE id = ? AND token = ? AND state = 'executing'`;
 const SQL = {
   insert: `INSERT INTO actorkit_jobs
       (queue, worker, args, state, priority, max_attempts, key, inserted_at, run_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   findKey: `SELECT * FROM actorkit_jobs WHERE key = ?
       AND state IN (SELECT value FROM json_each(?)) AND inserted_at > ? ORDER BY id LIMIT 1`,
   claim: `UPDATE actorkit_jobs
@@ -52,7 +52,9 @@ const SQL = {
         AND (node IS NULL OR node NOT IN (SELECT incarnation FROM actorkit_job_nodes))
       RETURNING id, state`,
   prune: `DELETE FROM actorkit_jobs WHERE id IN (SELECT id FROM actorkit_jobs
-      WHERE ${FINAL_SQL} AND finished_at < ? LIMIT ?)`,
+      WHERE id <= ? AND ${FINAL_SQL} AND finished_at < ? ORDER BY id LIMIT ?)`,
+  idRange: `SELECT min(id) AS low, max(id) AS high FROM actorkit_jobs`,
+  insertedAtOrAfter: `SELECT id, inserted_at AS at FROM actorkit_jobs WHERE id >= ? ORDER BY id LIMIT 1`,
   retryJob: `UPDATE actorkit_jobs
       SET state = 'available', run_at = ?, finished_at = NULL,
         max_attempts = max(max_attempts, attempt + 1)

@@ -176,6 +176,17 @@ export interface Store {
   settle(outcomes: readonly Outcome[]): Promise<SettleResult[]>;
 
   /**
+   * `settle(outcomes)` then `claim(request)`, in one transaction: what a busy queue does
+   * after a batch of attempts ended, for one commit (one fsync at `'machine'`) instead of
+   * two. The outcomes are recorded even when the claim cannot be made: then `claimed` is
+   * empty and `leaseLost` true (the node must register again).
+   */
+  settleAndClaim(
+    outcomes: readonly Outcome[],
+    request: ClaimRequest,
+  ): Promise<{ settled: SettleResult[]; claimed: ClaimedJob[]; leaseLost: boolean }>;
+
+  /**
    * Registers `node` with a lease of `leaseMs`, replacing any earlier incarnation of the
    * same name, whose executing jobs are rescued at once (that process is gone: its name
    * is taken again). Lapsed nodes are rescued too. Resolves with what was rescued.

@@ -187,3 +187,29 @@ async function withDirectoryAsync(run: (dir: string) => Promise<void>): Promise<
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+describe("durability 'machine'", () => {
+  it('claims without an fsync and is back to synchronous = FULL for everything else', async () => {
+    await withDirectoryAsync(async (dir) => {
+      const db = new Database(join(dir, 'jobs.db'));
+      const store = new SqliteStore({ database: db, durability: 'machine' });
+      const node = { name: 'n', incarnation: 'n#1' };
+      await store.registerNode(node, 10_000);
+      await store.enqueue([{ queue: 'q', worker: 'w', args: {} }]);
+      // Record the settings the store writes (the connection is real; this only listens).
+      const writes: string[] = [];
+      const pragma = db.pragma.bind(db);
+      db.pragma = ((source: string, options?: Database.PragmaOptions) => {
+        if (source.includes('=')) writes.push(source);
+        return pragma(source, options);
+      }) as typeof db.pragma;
+      const [job] = await store.claim({ queue: 'q', node, limit: 1 });
+      expect(writes).toEqual(['synchronous = NORMAL', 'synchronous = 2']);
+      await store.settle([{ kind: 'complete', attempt: job! }]);
+      await store.enqueue([{ queue: 'q', worker: 'w', args: {} }]);
+      expect(writes).toHaveLength(2);
+      expect(pragma('synchronous', { simple: true })).toBe(2);
+      db.close();
+    });
+  });
+});

@@ -125,4 +125,38 @@ export function settleContract(setup: () => Promise<Fixture>): void {
       expect(result!.ok).toBe(false);
     });
   });
+
+  describe('settleAndClaim()', () => {
+    it('records the outcomes and claims the next jobs together', async () => {
+      const { store } = await setup();
+      const ref = await node(store);
+      await store.enqueue([newJob(), newJob(), newJob()]);
+      const first = await claimOne(store, ref);
+      const { settled, claimed, leaseLost } = await store.settleAndClaim(
+        [{ kind: 'complete', attempt: first }],
+        { queue: 'default', node: ref, limit: 5 },
+      );
+      expectOk(settled);
+      expect(leaseLost).toBe(false);
+      expect(claimed.map((j) => j.state)).toEqual(['executing', 'executing']);
+      expect((await store.get(first.id))!.state).toBe('completed');
+    });
+
+    it('records the outcomes but claims nothing for a node that lost its lease', async () => {
+      const { store } = await setup();
+      const old = await node(store, 'web-1');
+      await store.enqueue([newJob(), newJob()]);
+      const job = await claimOne(store, old);
+      await node(store, 'web-1'); // a newer incarnation: the old one's job is rescued
+      const result = await store.settleAndClaim([{ kind: 'complete', attempt: job }], {
+        queue: 'default',
+        node: old,
+        limit: 5,
+      });
+      expect(result.leaseLost).toBe(true);
+      expect(result.claimed).toEqual([]);
+      expect(result.settled[0]!.ok).toBe(false); // rescued meanwhile: stale
+      expect((await store.list({ state: 'available' })).length).toBe(2);
+    });
+  });
 }

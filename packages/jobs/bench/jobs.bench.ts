@@ -1,0 +1,188 @@
+/**
+ * The jobs benchmark: end-to-end throughput of durable jobs (enqueue in batches → no-op
+ * perform → complete) at each durability level, beside a hand-written minimal SQLite
+ * queue in the same process (the ceiling for an embedded store), and enqueue→start
+ * latency at a steady 1,000 jobs/s. Each workload runs once to warm up, then `BENCH_RUNS`
+ * times (default 3), alternating the systems; the table shows medians and the ratio.
+ *
+ * Databases are files in the OS temp folder, so 'machine' pays a real fsync per commit.
+ * Run with `pnpm --filter @actorkit/jobs bench`: it builds the packages, then runs this
+ * file against `dist/`. The table goes to stdout and to `bench/results/latest.md`.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Runtime } from '@actorkit/core';
+import { defineWorker, job, Queue, SqliteStore } from '@actorkit/jobs';
+import Database from 'better-sqlite3';
+import { median, perSecond, until } from '../../core/bench/measure.js';
+import { MinimalQueue } from './minimal-queue.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
+const BATCH = 1000;
+const CONCURRENCY = 50;
+const LATENCY_SECONDS = 3;
+
+type Durability = 'process' | 'machine';
+
+async function inTempDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'actorkit-jobs-bench-'));
+  try {
+    return await run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Jobs/s through a queue: enqueue JOBS in batches, run them with a no-op worker, until all are completed. */
+function actorkitThroughput(durability: Durability): Promise<number> {
+  return inTempDir(async (dir) => {
+    const path = join(dir, 'jobs.db');
+    const store = new SqliteStore({ path, durability });
+    const runtime = new Runtime();
+    let performed = 0;
+    const Noop = defineWorker({ name: 'noop', perform: () => void performed++ });
+    await Queue.start({ runtime, store, workers: [Noop], concurrency: CONCURRENCY, node: 'bench' });
+    const completed = new Database(path, { readonly: true }).prepare(
+      `SELECT count(*) AS n FROM actorkit_jobs WHERE state = 'completed'`,
+    );
+    const started = performance.now();
+    for (let i = 0; i < JOBS; i += BATCH) {
+      await store.enqueue(Array.from({ length: BATCH }, (_, n) => job(Noop, { n: i + n })));
+    }
+    await until(() => performed >= JOBS);
+    while ((completed.get() as { n: number }).n < JOBS) await sleep(0);
+    const rate = perSecond(JOBS, started);
+    await runtime.stop();
+    await store.close();
+    return rate;
+  });
+}
+
+/** The same shape through the minimal queue. */
+function minimalThroughput(durability: Durability): Promise<number> {
+  return inTempDir(async (dir) => {
+    const queue = new MinimalQueue(
+      join(dir, 'jobs.db'),
+      durability === 'machine' ? 'FULL' : 'NORMAL',
+    );
+    let performed = 0;
+    const started = performance.now();
+    for (let i = 0; i < JOBS; i += BATCH) {
+      queue.enqueue(Array.from({ length: BATCH }, (_, n) => ({ n: i + n })));
+      await Promise.resolve();
+    }
+    const done = await queue.drain(CONCURRENCY, () => void performed++);
+    if (done !== JOBS || performed !== JOBS)
+      throw new Error(`minimal queue ran ${done} of ${JOBS}`);
+    const rate = perSecond(JOBS, started);
+    queue.close();
+    return rate;
+  });
+}
+
+/** Enqueue→start latency in ms (p50, p99) at a steady 1,000 enqueues a second, one job each. */
+function actorkitLatency(durability: Durability): Promise<{ p50: number; p99: number }> {
+  return inTempDir(async (dir) => {
+    const store = new SqliteStore({ path: join(dir, 'jobs.db'), durability });
+    const runtime = new Runtime();
+    const latencies: number[] = [];
+    const Stamp = defineWorker({
+      name: 'stamp',
+      perform: ({ at }: { at: number }) => void latencies.push(performance.now() - at),
+    });
+    await Queue.start({
+      runtime,
+      store,
+      workers: [Stamp],
+      concurrency: CONCURRENCY,
+      node: 'bench',
+    });
+    const total = LATENCY_SECONDS * 1000;
+    const started = performance.now();
+    for (let i = 0; i < total; i++) {
+      // One job per ms of the schedule: catch up if behind, wait if ahead.
+      const due = started + i;
+      const ahead = due - performance.now();
+      if (ahead > 0) await sleep(ahead);
+      await store.enqueue([job(Stamp, { at: performance.now() })]);
+    }
+    await until(() => latencies.length >= total);
+    await runtime.stop();
+    await store.close();
+    latencies.sort((a, b) => a - b);
+    return {
+      p50: latencies[Math.floor(total * 0.5)]!,
+      p99: latencies[Math.floor(total * 0.99)]!,
+    };
+  });
+}
+
+interface Row {
+  label: string;
+  actorkit: number;
+  baseline: number;
+}
+
+async function throughputRow(durability: Durability): Promise<Row> {
+  await actorkitThroughput(durability);
+  await minimalThroughput(durability);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    // Alternate which goes first, so neither always gets the warmer disk cache.
+    if (run % 2 === 0) {
+      ours.push(await actorkitThroughput(durability));
+      theirs.push(await minimalThroughput(durability));
+    } else {
+      theirs.push(await minimalThroughput(durability));
+      ours.push(await actorkitThroughput(durability));
+    }
+  }
+  return {
+    label: `end to end, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY}, durability '${durability}' (jobs/s)`,
+    actorkit: median(ours),
+    baseline: median(theirs),
+  };
+}
+
+function format(value: number): string {
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  for (const durability of ['process', 'machine'] as const)
+    rows.push(await throughputRow(durability));
+  const latency: string[] = [];
+  for (const durability of ['process', 'machine'] as const) {
+    await actorkitLatency(durability);
+    const runs = [];
+    for (let run = 0; run < RUNS; run++) runs.push(await actorkitLatency(durability));
+    latency.push(
+      `| enqueue→start at 1k jobs/s, durability '${durability}' | p50 ${median(runs.map((r) => r.p50)).toFixed(2)} ms | p99 ${median(runs.map((r) => r.p99)).toFixed(2)} ms |`,
+    );
+  }
+  const table = [
+    '| workload | @actorkit/jobs | minimal SQLite queue | ratio |',
+    '| --- | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${format(r.actorkit)} | ${format(r.baseline)} | ${(r.actorkit / r.baseline).toFixed(2)}x |`,
+    ),
+    '',
+    '| latency (in-process enqueue wakes the queue) | median of runs | |',
+    '| --- | ---: | ---: |',
+    ...latency,
+  ].join('\n');
+  const header = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${RUNS} runs, ${new Date().toISOString()}`;
+  console.log(`${header}\n\n${table}`);
+  const results = new URL('./results/', import.meta.url);
+  mkdirSync(results, { recursive: true });
+  writeFileSync(new URL('latest.md', results), `# @actorkit/jobs bench\n\n${header}\n\n${table}\n`);
+}
+
+await main();

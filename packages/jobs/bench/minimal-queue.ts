@@ -1,0 +1,61 @@
+/**
+ * The baseline: a hand-written minimal SQLite queue, the ceiling for an embedded store.
+ * Batch enqueue in one transaction, one `UPDATE … RETURNING` claim per batch of
+ * `concurrency` jobs, a no-op perform per job, batch completion in one transaction. No
+ * processes, no fencing, no leases, no retries: what a queue costs with nothing but SQLite.
+ */
+import Database from 'better-sqlite3';
+
+export class MinimalQueue {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private readonly claim: Database.Statement;
+  private readonly complete: Database.Statement;
+
+  constructor(path: string, synchronous: 'NORMAL' | 'FULL') {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${synchronous}`);
+    this.db.exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, args TEXT NOT NULL,
+      state TEXT NOT NULL, run_at REAL NOT NULL);
+      CREATE INDEX jobs_available ON jobs (id) WHERE state = 'available';`);
+    this.insert = this.db.prepare(
+      `INSERT INTO jobs (args, state, run_at) VALUES (?, 'available', ?)`,
+    );
+    this.claim = this.db.prepare(`UPDATE jobs SET state = 'executing' WHERE id IN
+      (SELECT id FROM jobs WHERE state = 'available' ORDER BY id LIMIT ?) RETURNING id, args`);
+    this.complete = this.db.prepare(`UPDATE jobs SET state = 'completed' WHERE id = ?`);
+  }
+
+  enqueue(args: readonly unknown[]): void {
+    this.db
+      .transaction(() => {
+        const now = Date.now();
+        for (const item of args) this.insert.run(JSON.stringify(item), now);
+      })
+      .immediate();
+  }
+
+  /** Runs every available job with `perform`, `concurrency` at a time; resolves with how many ran. */
+  async drain(concurrency: number, perform: (args: unknown) => unknown): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const batch = this.db.transaction(() => this.claim.all(concurrency)).immediate() as {
+        id: number;
+        args: string;
+      }[];
+      if (batch.length === 0) return done;
+      await Promise.all(batch.map(async (row) => perform(JSON.parse(row.args))));
+      this.db
+        .transaction(() => {
+          for (const row of batch) this.complete.run(row.id);
+        })
+        .immediate();
+      done += batch.length;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
