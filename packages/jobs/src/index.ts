@@ -1,3 +1,4 @@
+export type { CronEntry } from './cron.js';
 export { enqueue, type JobOptions, job } from './enqueue.js';
 export {
   describeCause,

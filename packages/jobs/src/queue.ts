@@ -3,9 +3,10 @@
  * Put its child spec in your application's supervisor; stopping the supervisor (or the
  * runtime) drains it gracefully.
  *
- * The tree is a `Supervisor` (`rest_for_one`) with two children: the lifeline (rescues
- * the jobs of dead nodes, prunes finished jobs) and the producer (holds this node's lease,
- * claims up to `concurrency` jobs and runs each attempt as a process linked to it). If the
+ * The tree is a `Supervisor` (`rest_for_one`): the lifeline (rescues the jobs of dead
+ * nodes, prunes finished jobs), the producer (holds this node's lease, claims up to
+ * `concurrency` jobs and runs each attempt as a process linked to it) and, with a
+ * `crontab`, the cron process (enqueues recurring jobs). If the
  * producer crashes, its attempts die with it, and its restart registers a new incarnation
  * of the node, which rescues their jobs at once.
  *
@@ -23,6 +24,7 @@
 import { hostname } from 'node:os';
 import { InvalidArgumentError, type Pid, type Runtime } from '@actorkit/core';
 import { type ChildSpec, GenServer, Supervisor } from '@actorkit/genserver';
+import { Cron, type CronConfig, type CronEntry, validateCrontab } from './cron.js';
 import { Lifeline, type LifelineConfig } from './lifeline.js';
 import { checkOptions, integer, number, text } from './options.js';
 import { Producer, type ProducerConfig } from './producer.js';
@@ -66,6 +68,11 @@ export interface QueueOptions {
   retention?: number;
   /** Guarantees the store must give, checked at start (`UnsupportedCapabilityError`). @default none */
   requires?: Partial<StoreCapabilities>;
+  /**
+   * Recurring jobs: each entry's job is enqueued at every slot of its cron expression (to
+   * its worker's queue), once per slot however many nodes run the same crontab. @default []
+   */
+  crontab?: readonly CronEntry[];
 }
 
 /** Options of `Queue.start`: the queue's, plus where to start it. */
@@ -93,6 +100,7 @@ const CHECKS = {
   shutdownGrace: number(0),
   retention: number(0, true),
   requires: () => undefined,
+  crontab: () => undefined,
   runtime: () => undefined,
   link: () => undefined,
 };
@@ -105,45 +113,46 @@ export class Queue {
    * the store cannot give `requires`, here at configuration rather than later.
    */
   static childSpec(options: QueueOptions): ChildSpec {
-    const { producer, lifeline, grace } = configure(options);
+    const config = configure(options);
     return {
-      id: `Queue ${producer.queue}`,
+      id: `Queue ${config.producer.queue}`,
       type: 'supervisor',
-      start: ({ runtime, self }) => startTree(producer, lifeline, grace, runtime, self),
+      start: ({ runtime, self }) => startTree(config, runtime, self),
     };
   }
 
   /** Starts a queue outside a supervision tree (tests, scripts); resolves with its supervisor's PID. Stop it with `Supervisor.stop`. */
   static async start(options: QueueStartOptions): Promise<Pid<any>> {
-    const { producer, lifeline, grace } = configure(options);
-    return startTree(producer, lifeline, grace, options.runtime, options.link);
+    return startTree(configure(options), options.runtime, options.link);
   }
 }
 
 function startTree(
-  producer: ProducerConfig,
-  lifeline: LifelineConfig,
-  grace: number,
+  { producer, lifeline, cron, grace }: ReturnType<typeof configure>,
   runtime: Runtime | undefined,
   link: Pid<any> | undefined,
 ): Promise<Pid<any>> {
-  return Supervisor.start(
-    [
-      {
-        id: 'Lifeline',
-        start: (sup) =>
-          GenServer.startLink(Lifeline, lifeline, { runtime: sup.runtime, link: sup.self }),
-      },
-      {
-        id: 'Producer',
-        // The producer drains its attempts for `grace` ms before it exits: never kill it sooner.
-        shutdown: grace + 1000,
-        start: (sup) =>
-          GenServer.startLink(Producer, producer, { runtime: sup.runtime, link: sup.self }),
-      },
-    ],
-    { strategy: 'rest_for_one', runtime, link },
-  );
+  const children: ChildSpec[] = [
+    {
+      id: 'Lifeline',
+      start: (sup) =>
+        GenServer.startLink(Lifeline, lifeline, { runtime: sup.runtime, link: sup.self }),
+    },
+    {
+      id: 'Producer',
+      // The producer drains its attempts for `grace` ms before it exits: never kill it sooner.
+      shutdown: grace + 1000,
+      start: (sup) =>
+        GenServer.startLink(Producer, producer, { runtime: sup.runtime, link: sup.self }),
+    },
+  ];
+  if (cron.entries.length > 0) {
+    children.push({
+      id: 'Cron',
+      start: (sup) => GenServer.startLink(Cron, cron, { runtime: sup.runtime, link: sup.self }),
+    });
+  }
+  return Supervisor.start(children, { strategy: 'rest_for_one', runtime, link });
 }
 
 function configure(options: QueueOptions) {
@@ -195,5 +204,11 @@ function configure(options: QueueOptions) {
     pruneInterval: 60_000,
     pruneLimit: 10_000,
   };
-  return { producer, lifeline, grace };
+  const cron: CronConfig = {
+    queue,
+    node,
+    store: options.store,
+    entries: validateCrontab(options.crontab ?? []),
+  };
+  return { producer, lifeline, cron, grace };
 }
