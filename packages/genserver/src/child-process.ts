@@ -1,30 +1,33 @@
-import { formatReason, Pid, type ProcessContext, runtimeOf } from '@actorkit/core';
+import { formatReason, type Pid, type ProcessContext, runtimeOf } from '@actorkit/core';
 import { describeId, type NormalizedSpec } from './child-spec.js';
 import { ChildSpecError, StartError } from './errors.js';
 import { isInstance } from './options.js';
+import { readStarted, type Started } from './started-child.js';
 
 /**
- * @internal Starts a child from its spec; resolves with its PID, or undefined if it
- * ignored. Rejects with what `start` threw, or with `ChildSpecError` when `start`
- * resolved with something that is not a PID (OTP's `{error, Value}`): the supervisor
- * never lists a non-PID as a child.
+ * @internal Starts a child from its spec; resolves with its PID and what `startChild`
+ * answers (the PID, or `{ pid, info }`), or undefined if it ignored. Rejects with what
+ * `start` threw, or with `ChildSpecError` when `start` resolved with neither a PID nor
+ * `{ pid, info }` (OTP's `{error, Value}`): the supervisor never lists a non-PID as a
+ * child.
  */
 export async function startChild(
   spec: NormalizedSpec,
   ctx: ProcessContext<unknown>,
-): Promise<Pid<any> | undefined> {
-  let pid: unknown;
+): Promise<Started | undefined> {
+  let value: unknown;
   try {
-    pid = await spec.start({ runtime: ctx.runtime, self: ctx.self });
+    value = await spec.start({ runtime: ctx.runtime, self: ctx.self });
   } catch (error) {
     if (isInstance(error, StartError) && error.ignored) return undefined;
     throw error;
   }
-  if (isInstance(pid, Pid)) return pid;
+  const started = readStarted(value);
+  if (started !== undefined) return started;
   throw new ChildSpecError(
-    `child spec ${describeId(spec.id)}: start resolved with ${formatReason(pid)}, not a PID. ` +
-      'It must resolve with the PID of the process it started linked to the supervisor ' +
-      "(or reject with StartError 'ignore' to start nothing).",
+    `child spec ${describeId(spec.id)}: start resolved with ${formatReason(value)}, not a PID. ` +
+      'It must resolve with the PID of the process it started linked to the supervisor, ' +
+      "or { pid, info } to hand info to the caller of startChild (or reject with StartError 'ignore' to start nothing).",
   );
 }
 

@@ -1,7 +1,8 @@
-import { formatReason, isPid, type Name, type Pid, type Runtime, type Via } from '@actorkit/core';
+import { formatReason, type Name, type Pid, type Runtime, type Via } from '@actorkit/core';
 import { isChildName, registerChildName } from './child-name.js';
 import { ChildSpecError } from './errors.js';
 import { isOptionsObject, listKeys, unknownKey } from './options.js';
+import { type ChildStart, readStarted } from './started-child.js';
 import { nameOf } from './text.js';
 
 /** A child's id within its supervisor. */
@@ -85,15 +86,17 @@ export interface Backoff {
  * give it at least the longest grace period. The package README has a complete example
  * that drains in-flight work.
  */
-export interface ChildSpec {
+export interface ChildSpec<R extends ChildStart = Pid<any>> {
   id: ChildId;
   /**
-   * Starts the child linked to the supervisor and resolves with its PID (rejects with a
-   * `StartError` with reason `'ignore'` to not start it). Anything else it resolves with
-   * is a start failure, as OTP's `{error, Value}`: the supervisor rejects it with
-   * `ChildSpecError` and stays up.
+   * Starts the child linked to the supervisor and resolves with its PID, or with
+   * `{ pid, info }` (`StartedChild`, OTP's `{ok, Pid, Info}`) to hand `info` to the
+   * caller of `startChild`/`restartChild`; `R` is which of the two, and what those
+   * resolve with. Rejects with a `StartError` with reason `'ignore'` to not start it.
+   * Anything else it resolves with is a start failure, as OTP's `{error, Value}`: the
+   * supervisor rejects it with `ChildSpecError` and stays up.
    */
-  start: (supervisor: StartContext) => Promise<Pid<any>>;
+  start: (supervisor: StartContext) => Promise<R>;
   /** @default 'permanent' */
   restart?: 'permanent' | 'transient' | 'temporary';
   /**
@@ -112,7 +115,7 @@ export interface ChildSpec {
  * What `childSpec(spec, overrides)` and `[Module, arg, overrides]` can set: any key of
  * the spec, and `name`.
  */
-export interface ChildSpecOverrides extends Partial<ChildSpec> {
+export interface ChildSpecOverrides<R extends ChildStart = Pid<any>> extends Partial<ChildSpec<R>> {
   /**
    * Registers the child under this name, again at each restart: a string or symbol, or
    * `{ via: registry, key }`. A name held by another process fails the start with
@@ -121,10 +124,13 @@ export interface ChildSpecOverrides extends Partial<ChildSpec> {
   name?: Name | Via;
 }
 
-/** A module that provides its own child spec (every GenServer does). */
-export interface ChildModule<A = any> {
+/**
+ * A module that provides its own child spec (every GenServer does); `R` is what its
+ * spec's `start` resolves with (see `ChildSpec`).
+ */
+export interface ChildModule<A = any, R extends ChildStart = Pid<any>> {
   readonly name: string;
-  childSpec(arg: A): ChildSpec;
+  childSpec(arg: A): ChildSpec<R>;
 }
 
 /**
@@ -133,14 +139,20 @@ export interface ChildModule<A = any> {
  * `[Counter, 0, { name: 'counter' }]` registers it), or a bare `Module` (its
  * `childSpec(undefined)`).
  */
-export type ChildSpecLike =
-  | ChildSpec
-  | readonly [ChildModule, unknown]
-  | readonly [ChildModule, unknown, ChildSpecOverrides]
-  | ChildModule;
+export type ChildSpecLike<R extends ChildStart = Pid<any>> =
+  | ChildSpec<R>
+  | readonly [ChildModule<any, R>, unknown]
+  | readonly [ChildModule<any, R>, unknown, ChildSpecOverrides<R>]
+  | ChildModule<any, R>;
+
+/**
+ * Any child, whatever its `start` resolves with: what a supervisor's list of children
+ * holds.
+ */
+export type AnyChildSpecLike = ChildSpecLike<ChildStart>;
 
 /** A child spec with every default filled in. */
-export type NormalizedSpec = Required<Omit<ChildSpec, 'backoff'>> & {
+export type NormalizedSpec = Required<Omit<ChildSpec<ChildStart>, 'backoff'>> & {
   backoff: Backoff | undefined;
 };
 
@@ -157,12 +169,15 @@ const BACKOFF_KEYS = ['initial', 'max', 'jitter', 'buffer', 'random'] as const;
  * childSpec([Worker, 1], { id: 'worker-1', restart: 'transient' })
  * childSpec([Counter, 0], { name: 'counter' }) // GenServer.call('counter', …) reaches it
  */
-export function childSpec(spec: ChildSpecLike, overrides: ChildSpecOverrides = {}): ChildSpec {
-  return applyOverrides(toSpec(spec), overrides);
+export function childSpec<R extends ChildStart = Pid<any>>(
+  spec: ChildSpecLike<R>,
+  overrides: ChildSpecOverrides<R> = {},
+): ChildSpec<R> {
+  return applyOverrides(toSpec(spec), overrides) as ChildSpec<R>;
 }
 
 /** @internal Validates a child and fills in defaults; throws `ChildSpecError` saying what is wrong. */
-export function normalizeChildSpec(like: ChildSpecLike): NormalizedSpec {
+export function normalizeChildSpec(like: AnyChildSpecLike): NormalizedSpec {
   const spec = toSpec(like);
   const where = `child spec ${describeId(spec.id)}`;
   const unknown = unknownKey(spec, SPEC_KEYS);
@@ -207,27 +222,32 @@ export function normalizeChildSpec(like: ChildSpecLike): NormalizedSpec {
   return { id: spec.id, start: spec.start, restart, shutdown, type, backoff: spec.backoff };
 }
 
-function toSpec(like: ChildSpecLike): ChildSpec {
+function toSpec(like: AnyChildSpecLike): ChildSpec<ChildStart> {
   if (Array.isArray(like)) {
     if (like.length !== 2 && like.length !== 3) {
       throw new ChildSpecError(
         `a child tuple is [Module, arg] or [Module, arg, overrides], got an array of ${like.length}.`,
       );
     }
-    const [module, arg, overrides] = like as readonly [ChildModule, unknown, ChildSpecOverrides?];
+    const [module, arg, overrides] = like as readonly [
+      ChildModule<any, ChildStart>,
+      unknown,
+      ChildSpecOverrides<ChildStart>?,
+    ];
     const spec = specFromModule(module, arg);
     return overrides === undefined ? spec : applyOverrides(spec, overrides);
   }
-  if (typeof like === 'function') return specFromModule(like as ChildModule, undefined);
+  if (typeof like === 'function')
+    return specFromModule(like as ChildModule<any, ChildStart>, undefined);
   if (!isOptionsObject(like)) {
     throw new ChildSpecError(
       `a child must be a child spec { id, start }, [Module, arg] or Module, got ${formatReason(like)}.`,
     );
   }
-  return like as ChildSpec;
+  return like as ChildSpec<ChildStart>;
 }
 
-function specFromModule(module: ChildModule, arg: unknown): ChildSpec {
+function specFromModule(module: ChildModule<any, ChildStart>, arg: unknown): ChildSpec<ChildStart> {
   const label = moduleLabel(module);
   if (typeof module?.childSpec !== 'function') {
     throw new ChildSpecError(
@@ -243,7 +263,10 @@ function specFromModule(module: ChildModule, arg: unknown): ChildSpec {
   return spec;
 }
 
-function applyOverrides(spec: ChildSpec, overrides: ChildSpecOverrides): ChildSpec {
+function applyOverrides(
+  spec: ChildSpec<ChildStart>,
+  overrides: ChildSpecOverrides<ChildStart>,
+): ChildSpec<ChildStart> {
   const where = `the overrides of child spec ${describeId(spec.id)}`;
   if (!isOptionsObject(overrides)) {
     throw new ChildSpecError(`${where} must be an object, got ${formatReason(overrides)}.`);
@@ -255,7 +278,7 @@ function applyOverrides(spec: ChildSpec, overrides: ChildSpecOverrides): ChildSp
     );
   }
   const { name, ...rest } = overrides;
-  const merged: ChildSpec = { ...spec, ...rest };
+  const merged: ChildSpec<ChildStart> = { ...spec, ...rest };
   if (name === undefined) return merged;
   if (!isChildName(name)) {
     throw new ChildSpecError(
@@ -266,12 +289,16 @@ function applyOverrides(spec: ChildSpec, overrides: ChildSpecOverrides): ChildSp
 }
 
 /** Wraps `start` so the child it starts ends up registered under `name`. */
-function startNamed(start: ChildSpec['start'], name: Name | Via): ChildSpec['start'] {
+function startNamed(
+  start: ChildSpec<ChildStart>['start'],
+  name: Name | Via,
+): ChildSpec<ChildStart>['start'] {
   if (typeof start !== 'function') return start;
   return async (context) => {
-    const pid = await start({ ...context, name });
-    if (isPid(pid)) registerChildName(context.runtime, pid, name);
-    return pid;
+    const result = await start({ ...context, name });
+    const started = readStarted(result);
+    if (started !== undefined) registerChildName(context.runtime, started.pid, name);
+    return result;
   };
 }
 

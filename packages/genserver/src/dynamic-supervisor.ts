@@ -10,6 +10,7 @@ import {
 } from '@actorkit/core';
 import { shutdownChild, startChild, startFailure } from './child-process.js';
 import {
+  type AnyChildSpecLike,
   type ChildSpec,
   type ChildSpecLike,
   type NormalizedSpec,
@@ -26,6 +27,7 @@ import { RestartIntensity } from './restart-intensity.js';
 import { noreply, ok, reply, stop } from './results.js';
 import { Standin } from './standin.js';
 import { startServer } from './start.js';
+import type { ChildStart, Started } from './started-child.js';
 import { ask } from './supervisor.js';
 import {
   emitSupervisorReport,
@@ -38,6 +40,8 @@ import {
   type ChildInfo,
   notACall,
   type Outcome,
+  type RestartCount,
+  restartCount,
   validateIntensity,
 } from './supervisor-server.js';
 
@@ -59,14 +63,27 @@ export interface DynamicSupervisorOptions {
   maxChildren?: number;
 }
 
+/**
+ * What `DynamicSupervisor.getFlags` returns: its options with their defaults filled in,
+ * as Elixir's `DynamicSupervisor.init/1` flags. The strategy is always `'one_for_one'`.
+ */
+export interface DynamicSupervisorFlags {
+  strategy: 'one_for_one';
+  maxRestarts: number;
+  maxSeconds: number;
+  maxChildren: number;
+}
+
 /** A reference to a running dynamic supervisor. */
 export type DynamicSupervisorRef = ServerRef<DynamicSupervisorServer> | Name | Via;
 
 type DynamicCall =
-  | { type: 'startChild'; spec: ChildSpecLike }
+  | { type: 'startChild'; spec: AnyChildSpecLike }
   | { type: 'terminateChild'; pid: Pid<any> }
   | { type: 'whichChildren' }
-  | { type: 'countChildren' };
+  | { type: 'countChildren' }
+  | { type: 'getFlags' }
+  | { type: 'restartCount' };
 
 const OPTION_KEYS = ['name', 'runtime', 'link', 'maxRestarts', 'maxSeconds', 'maxChildren'];
 const CHILD_SPEC_KEYS = ['name', 'maxRestarts', 'maxSeconds', 'maxChildren'];
@@ -76,6 +93,8 @@ const DYNAMIC_CALLS: readonly DynamicCall['type'][] = [
   'terminateChild',
   'whichChildren',
   'countChildren',
+  'getFlags',
+  'restartCount',
 ];
 
 class RestartNow {
@@ -92,6 +111,8 @@ interface DynamicChild {
   /** Its registered name, held by a stand-in while it waits out a backoff. */
   name: Name | undefined;
   standin: Standin | undefined;
+  /** Restarts of this child by the supervisor (`ChildInfo.restarts`). */
+  restarts: number;
 }
 
 interface DynamicState {
@@ -152,17 +173,23 @@ export class DynamicSupervisor {
   }
 
   /**
-   * Starts a child from `spec` and resolves with its PID (undefined if it ignored).
+   * Starts a child from `spec` and resolves with what its `start` resolved with: its PID,
+   * or `{ pid, info }` when the start hands back info (`StartedChild`, Elixir's
+   * `{:ok, pid, info}`); the type follows the spec's. Resolves undefined when the child
+   * ignored (nothing is kept). Ids need not be unique: children are told apart by PID.
    * Rejects with `ChildError` (`max_children`) when full, `ChildSpecError` for a malformed
-   * spec or a `start` that resolved with something other than a PID, or what `start`
-   * failed with (a non-Error wrapped in a `StartError`); the supervisor stays up.
+   * spec or a `start` that resolved with neither a PID nor `{ pid, info }`, or what
+   * `start` failed with (a non-Error wrapped in a `StartError`); the supervisor stays up.
+   *
+   * @example
+   * const pid = await DynamicSupervisor.startChild(sup, [AccountSync, { userId }]);
    */
-  static startChild(
+  static startChild<R extends ChildStart = Pid<any>>(
     supervisor: DynamicSupervisorRef,
-    spec: ChildSpecLike,
+    spec: ChildSpecLike<R>,
     options?: CallOptions,
-  ): Promise<Pid<any> | undefined> {
-    return ask(supervisor, { type: 'startChild', spec }, options) as Promise<Pid<any> | undefined>;
+  ): Promise<R | undefined> {
+    return ask(supervisor, { type: 'startChild', spec }, options) as Promise<R | undefined>;
   }
 
   /** Stops the child `pid`; rejects with `ChildError` (`not_found`) if it is not a child. */
@@ -182,12 +209,42 @@ export class DynamicSupervisor {
     return ask(supervisor, { type: 'whichChildren' }, options) as Promise<ChildInfo[]>;
   }
 
-  /** Counts of children by type. */
+  /**
+   * Counts of the children, as Elixir's `DynamicSupervisor.count_children`: `specs`
+   * (every child, running or waiting to restart), `active` (running now), `supervisors`
+   * and `workers` (by type).
+   */
   static countChildren(
     supervisor: DynamicSupervisorRef,
     options?: CallOptions,
   ): Promise<ChildCounts> {
     return ask(supervisor, { type: 'countChildren' }, options) as Promise<ChildCounts>;
+  }
+
+  /**
+   * The supervisor's flags with their defaults filled in: `strategy` (`'one_for_one'`),
+   * `maxRestarts`, `maxSeconds` and `maxChildren`.
+   *
+   * @example
+   * await DynamicSupervisor.getFlags(sup); // { strategy: 'one_for_one', maxRestarts: 3, maxSeconds: 5, maxChildren: Infinity }
+   */
+  static getFlags(
+    supervisor: DynamicSupervisorRef,
+    options?: CallOptions,
+  ): Promise<DynamicSupervisorFlags> {
+    return ask(supervisor, { type: 'getFlags' }, options) as Promise<DynamicSupervisorFlags>;
+  }
+
+  /**
+   * The restarts the supervisor has made since it started (`total`) and within the last
+   * `maxSeconds` (`recent`), as `Supervisor.restartCount`; `whichChildren` gives each
+   * child's own count (`restarts`).
+   */
+  static restartCount(
+    supervisor: DynamicSupervisorRef,
+    options?: CallOptions,
+  ): Promise<RestartCount> {
+    return ask(supervisor, { type: 'restartCount' }, options) as Promise<RestartCount>;
   }
 
   /** Stops the supervisor and all its children. */
@@ -285,10 +342,14 @@ export class DynamicSupervisorServer extends GenServer<
         return { ok: whichChildren(state) };
       case 'countChildren':
         return { ok: countChildren(state) };
+      case 'getFlags':
+        return { ok: this.flags() };
+      case 'restartCount':
+        return { ok: restartCount(this.intensity) };
     }
   }
 
-  private async add(like: ChildSpecLike, state: DynamicState): Promise<Outcome> {
+  private async add(like: AnyChildSpecLike, state: DynamicState): Promise<Outcome> {
     if (state.children.size + state.pending.size >= this.maxChildren) {
       return {
         error: new ChildError(
@@ -309,28 +370,34 @@ export class DynamicSupervisorServer extends GenServer<
       startedAt: 0,
       name: undefined,
       standin: undefined,
+      restarts: 0,
     };
     try {
-      const pid = await this.startOne(child);
-      if (pid !== undefined) state.children.set(pid, child);
-      return { ok: pid };
+      const started = await this.startOne(child);
+      if (started !== undefined) state.children.set(started.pid, child);
+      return { ok: started?.result };
     } catch (error) {
       return { error: startFailure(error, spec.id) };
     }
   }
 
-  /** Starts `child` (again); reports and rethrows a failure. */
-  private async startOne(child: DynamicChild): Promise<Pid<any> | undefined> {
-    let pid: Pid<any> | undefined;
+  /** Starts `child` (again); reports and rethrows a failure. Undefined when it ignored. */
+  private async startOne(child: DynamicChild): Promise<Started | undefined> {
+    let started: Started | undefined;
     try {
-      pid = await startChild(child.spec, this.ctx);
+      started = await startChild(child.spec, this.ctx);
     } catch (error) {
       this.report('start_error', child, undefined, error);
       throw error ?? startFailure(error, child.spec.id);
     }
     child.startedAt = this.ctx.runtime.clock.now();
-    child.name = pid && this.ctx.runtime.processInfo(pid)?.registeredName;
-    return pid;
+    child.name = started && this.ctx.runtime.processInfo(started.pid)?.registeredName;
+    return started;
+  }
+
+  private flags(): DynamicSupervisorFlags {
+    const { maxRestarts, maxSeconds } = this.intensity;
+    return { strategy: 'one_for_one', maxRestarts, maxSeconds, maxChildren: this.maxChildren };
   }
 
   private scheduleRestart(child: DynamicChild, state: DynamicState) {
@@ -356,7 +423,7 @@ export class DynamicSupervisorServer extends GenServer<
     standin?.release();
     let pid: Pid<any> | undefined;
     try {
-      pid = await this.startOne(child);
+      pid = (await this.startOne(child))?.pid;
     } catch {
       standin?.stop();
       // As OTP: try again, each attempt counting toward the intensity.
@@ -369,6 +436,7 @@ export class DynamicSupervisorServer extends GenServer<
       return noreply(state);
     }
     state.children.set(pid, child);
+    child.restarts++;
     standin?.forward(pid);
     this.report('child_restarted', child, pid, undefined);
     return noreply(state);
@@ -405,6 +473,7 @@ function whichChildren(state: DynamicState): ChildInfo[] {
     pid,
     type: child.spec.type,
     restart: child.spec.restart,
+    restarts: child.restarts,
   });
   return [
     ...[...state.children].map(([pid, child]) => info(child, pid)),

@@ -1,4 +1,5 @@
 export {
+  type AnyChildSpecLike,
   type Backoff,
   type ChildId,
   type ChildModule,
@@ -17,11 +18,18 @@ export {
 } from './client.js';
 export {
   DynamicSupervisor,
+  type DynamicSupervisorFlags,
   type DynamicSupervisorOptions,
   type DynamicSupervisorRef,
 } from './dynamic-supervisor.js';
 export { From } from './envelopes.js';
-export { ChildError, ChildSpecError, StartError } from './errors.js';
+export {
+  AlreadyPresentError,
+  AlreadyStartedError,
+  ChildError,
+  ChildSpecError,
+  StartError,
+} from './errors.js';
 export {
   type AnyServer,
   type Call,
@@ -54,6 +62,7 @@ export {
   stop,
 } from './results.js';
 export type { ServerStatus } from './server-loop.js';
+export type { ChildStart, StartedChild } from './started-child.js';
 export {
   type MachineEvent,
   type MachineSnapshot,
@@ -85,6 +94,7 @@ export {
 export type {
   ChildCounts,
   ChildInfo,
+  RestartCount,
   Strategy,
   SupervisorFlags,
 } from './supervisor-server.js';

@@ -9,20 +9,21 @@ import {
 } from '@actorkit/core';
 import { shutdownChild, startChild, startFailure } from './child-process.js';
 import {
+  type AnyChildSpecLike,
   type ChildId,
-  type ChildSpecLike,
   describeId,
   type NormalizedSpec,
   normalizeChildSpec,
 } from './child-spec.js';
 import type { From } from './envelopes.js';
-import { ChildError, ChildSpecError } from './errors.js';
+import { AlreadyPresentError, AlreadyStartedError, ChildError, ChildSpecError } from './errors.js';
 import { GenServer } from './gen-server.js';
 import { isInstance, isOptionsObject, listKeys, requestType, unknownKey } from './options.js';
 import { nextRestartDelay } from './restart-backoff.js';
 import { RestartIntensity } from './restart-intensity.js';
 import { type NoReplyResult, noreply, ok, reply, stop } from './results.js';
 import { Standin } from './standin.js';
+import type { Started } from './started-child.js';
 import {
   emitSupervisorReport,
   exitIsReported,
@@ -43,20 +44,54 @@ export interface SupervisorFlags {
   maxSeconds?: number;
 }
 
-/** One line of `whichChildren`: a child's id, its PID (or `'restarting'`, or undefined when not running), and its type. */
+/**
+ * One line of `whichChildren`: a child's id, its PID (or `'restarting'`, or undefined
+ * when not running), its type and restart type, and how often it was restarted.
+ */
 export interface ChildInfo {
   id: ChildId;
   pid: Pid<any> | 'restarting' | undefined;
   type: 'worker' | 'supervisor';
   restart: NormalizedSpec['restart'];
+  /**
+   * How many times the supervisor started this child again after it (or, under
+   * `one_for_all` or `rest_for_one`, a sibling) exited: one per `child_restarted`
+   * report, counted by the supervisor itself since the child was added, so a reader
+   * that arrives late (an observer) still sees the restarts before it. `restartChild`
+   * is not counted: it is a start asked for, not a restart. Beyond OTP, whose
+   * `which_children` has no count.
+   */
+  restarts: number;
 }
 
-/** What `countChildren` returns. */
+/** What `countChildren` returns, as OTP's `count_children`. */
 export interface ChildCounts {
+  /** Every child the supervisor keeps a spec of, running or not. */
   specs: number;
+  /** Children running now (not those stopped, ignored or waiting out a backoff). */
   active: number;
+  /** Children of type `'supervisor'`, running or not. */
   supervisors: number;
+  /** Children of type `'worker'`, running or not. */
   workers: number;
+}
+
+/**
+ * What `restartCount` returns: the restarts a supervisor has made, kept by the
+ * supervisor itself (OTP keeps them in its state, where `sys:get_state` shows them).
+ */
+export interface RestartCount {
+  /**
+   * Restarts since the supervisor started, each as the restart intensity counts it:
+   * one per child exit that led to a restart (a `one_for_all` restart of every child is
+   * one), and one per retry after a restart failed to start the child.
+   */
+  total: number;
+  /**
+   * Those within the last `maxSeconds`: what the restart intensity weighs against
+   * `maxRestarts` (one more than `maxRestarts` and the supervisor gives up).
+   */
+  recent: number;
 }
 
 /** A child as the supervisor tracks it (internal; exported for types). */
@@ -68,22 +103,26 @@ export interface ChildRecord {
   standin: Standin | undefined;
   attempt: number;
   startedAt: number;
+  /** Restarts of this child by the supervisor (`ChildInfo.restarts`). */
+  restarts: number;
 }
 
 /** What a supervisor's init gets (internal to the package; exported for types). */
 export interface SupervisorInit {
-  children: readonly ChildSpecLike[];
+  children: readonly AnyChildSpecLike[];
   flags: SupervisorFlags;
 }
 
 /** Calls a supervisor answers (internal protocol; use the `Supervisor` functions). */
 export type SupervisorCall =
-  | { type: 'startChild'; spec: ChildSpecLike }
+  | { type: 'startChild'; spec: AnyChildSpecLike }
   | { type: 'terminateChild'; id: ChildId }
   | { type: 'restartChild'; id: ChildId }
   | { type: 'deleteChild'; id: ChildId }
   | { type: 'whichChildren' }
-  | { type: 'countChildren' };
+  | { type: 'countChildren' }
+  | { type: 'getFlags' }
+  | { type: 'restartCount' };
 
 /** The answer to a supervisor call: a value, or the error to throw at the caller (internal protocol). */
 export type Outcome = { ok: unknown } | { error: Error };
@@ -117,10 +156,10 @@ export class SupervisorServer extends GenServer<
     );
     const records = normalizeChildren(children).map(newRecord);
     for (const record of records) {
-      const failure = await this.tryStart(record);
-      if (failure !== undefined) {
+      const started = await this.tryStart(record);
+      if ('failure' in started) {
         await this.shutdownAll(records);
-        const reason = { failedToStartChild: record.spec.id, reason: failure.reason };
+        const reason = { failedToStartChild: record.spec.id, reason: started.failure };
         return stop({ shutdown: reason });
       }
     }
@@ -160,6 +199,8 @@ export class SupervisorServer extends GenServer<
     if (!SUPERVISOR_CALLS.includes(type as SupervisorCall['type'])) return notACall(request);
     if (request.type === 'whichChildren') return { ok: children.map(childInfo) };
     if (request.type === 'countChildren') return { ok: countChildren(children) };
+    if (request.type === 'getFlags') return { ok: this.flags() };
+    if (request.type === 'restartCount') return { ok: restartCount(this.intensity) };
     if (request.type === 'startChild') return this.addChild(request.spec, children);
     const record = children.find((r) => r.spec.id === request.id);
     if (record === undefined) {
@@ -177,10 +218,10 @@ export class SupervisorServer extends GenServer<
         return { ok: undefined };
       case 'restartChild': {
         if (record.pid !== undefined || record.restarting) return running(record);
-        const failure = await this.tryStart(record);
-        return failure === undefined
-          ? { ok: record.pid }
-          : { error: startFailure(failure.reason, record.spec.id) };
+        const started = await this.tryStart(record);
+        return 'failure' in started
+          ? { error: startFailure(started.failure, record.spec.id) }
+          : { ok: started.result };
       }
       case 'deleteChild':
         if (record.pid !== undefined || record.restarting) return running(record);
@@ -189,7 +230,7 @@ export class SupervisorServer extends GenServer<
     }
   }
 
-  private async addChild(like: ChildSpecLike, children: ChildRecord[]): Promise<Outcome> {
+  private async addChild(like: AnyChildSpecLike, children: ChildRecord[]): Promise<Outcome> {
     let spec: NormalizedSpec;
     try {
       spec = normalizeChildSpec(like);
@@ -198,34 +239,42 @@ export class SupervisorServer extends GenServer<
     }
     const existing = children.find((r) => r.spec.id === spec.id);
     if (existing !== undefined) {
-      return {
-        error: new ChildError(
-          existing.pid === undefined ? 'already_present' : 'running',
-          `a child with id ${describeId(spec.id)} is already ${existing.pid === undefined ? 'present' : `running as ${existing.pid}`}. Use another id, or restartChild/deleteChild.`,
-        ),
-      };
+      // As OTP: a child waiting to restart has no PID yet, so it is only present.
+      const error =
+        existing.pid === undefined
+          ? new AlreadyPresentError(spec.id)
+          : new AlreadyStartedError(spec.id, existing.pid);
+      return { error };
     }
     const record = newRecord(spec);
-    const failure = await this.tryStart(record);
-    if (failure !== undefined) return { error: startFailure(failure.reason, spec.id) };
+    const started = await this.tryStart(record);
+    if ('failure' in started) return { error: startFailure(started.failure, spec.id) };
     if (record.pid !== undefined || spec.restart !== 'temporary') children.push(record);
-    return { ok: record.pid };
+    return { ok: started.result };
   }
 
   /**
    * Starts a child; returns its failure (boxed: a reason whose `then` throws would
-   * reject the promise instead), or undefined on success (or ignore).
+   * reject the promise instead), or what `startChild` answers: the PID, `{ pid, info }`,
+   * or undefined when the child ignored.
    */
-  private async tryStart(record: ChildRecord): Promise<{ reason: unknown } | undefined> {
+  private async tryStart(record: ChildRecord): Promise<{ failure: unknown } | { result: unknown }> {
+    let started: Started | undefined;
     try {
-      record.pid = await startChild(record.spec, this.ctx);
+      started = await startChild(record.spec, this.ctx);
     } catch (error) {
       this.report('start_error', record, undefined, error);
-      return { reason: error };
+      return { failure: error };
     }
+    record.pid = started?.pid;
     record.startedAt = this.ctx.runtime.clock.now();
     record.name = record.pid && this.ctx.runtime.processInfo(record.pid)?.registeredName;
-    return undefined;
+    return { result: started?.result };
+  }
+
+  private flags(): Required<SupervisorFlags> {
+    const { maxRestarts, maxSeconds } = this.intensity;
+    return { strategy: this.strategy, maxRestarts, maxSeconds };
   }
 
   private scheduleRestart(record: ChildRecord, children: ChildRecord[]) {
@@ -264,10 +313,13 @@ export class SupervisorServer extends GenServer<
       const standin = child.standin;
       child.standin = undefined;
       standin?.release();
-      const failure = await this.tryStart(child);
-      if (failure === undefined) {
-        if (child.pid !== undefined) standin?.forward(child.pid);
-        if (child.pid !== undefined) this.report('child_restarted', child, child.pid, undefined);
+      const started = await this.tryStart(child);
+      if (!('failure' in started)) {
+        if (child.pid !== undefined) {
+          child.restarts++;
+          standin?.forward(child.pid);
+          this.report('child_restarted', child, child.pid, undefined);
+        }
         continue;
       }
       standin?.stop();
@@ -309,7 +361,7 @@ export class SupervisorServer extends GenServer<
  * Validates a supervisor's children (specs and unique ids); throws `ChildSpecError`.
  * `Supervisor.start` calls it before spawning, so a bad list fails with that error itself.
  */
-export function normalizeChildren(children: readonly ChildSpecLike[]): NormalizedSpec[] {
+export function normalizeChildren(children: readonly AnyChildSpecLike[]): NormalizedSpec[] {
   if (!Array.isArray(children)) {
     throw new ChildSpecError(
       `the children must be an array of child specs, got ${formatReason(children)}.`,
@@ -337,6 +389,7 @@ function newRecord(spec: NormalizedSpec): ChildRecord {
     standin: undefined,
     attempt: 0,
     startedAt: 0,
+    restarts: 0,
   };
 }
 
@@ -352,6 +405,7 @@ function childInfo(record: ChildRecord): ChildInfo {
     pid: record.restarting ? 'restarting' : record.pid,
     type: record.spec.type,
     restart: record.spec.restart,
+    restarts: record.restarts,
   };
 }
 
@@ -363,6 +417,11 @@ function countChildren(children: ChildRecord[]): ChildCounts {
     supervisors,
     workers: children.length - supervisors,
   };
+}
+
+/** @internal What `restartCount` answers, from a supervisor's restart intensity. */
+export function restartCount(intensity: RestartIntensity): RestartCount {
+  return { total: intensity.total, recent: intensity.recent() };
 }
 
 function running(record: ChildRecord): Outcome {
@@ -381,6 +440,8 @@ const SUPERVISOR_CALLS: readonly SupervisorCall['type'][] = [
   'deleteChild',
   'whichChildren',
   'countChildren',
+  'getFlags',
+  'restartCount',
 ];
 
 /** @internal The answer to a call that is none of a supervisor's (made with `GenServer.call`). */

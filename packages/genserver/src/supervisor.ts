@@ -1,15 +1,17 @@
 import type { Name, Pid, Runtime, Via } from '@actorkit/core';
-import type { ChildId, ChildSpec, ChildSpecLike } from './child-spec.js';
+import type { AnyChildSpecLike, ChildId, ChildSpec, ChildSpecLike } from './child-spec.js';
 import { type CallOptions, call, type ServerRef, stopServer } from './client.js';
 import { checkSupervisorOptions } from './options.js';
 import type { MaybePromise } from './results.js';
 import { startServer } from './start.js';
+import type { ChildStart } from './started-child.js';
 import {
   type ChildCounts,
   type ChildInfo,
   FLAG_KEYS,
   normalizeChildren,
   type Outcome,
+  type RestartCount,
   type SupervisorCall,
   type SupervisorFlags,
   type SupervisorInit,
@@ -101,7 +103,7 @@ export abstract class Supervisor<A = void> {
   abstract init(arg: A): MaybePromise<SupervisorSpec>;
 
   /** Builds what a module-based supervisor's `init` returns. */
-  static init(children: readonly ChildSpecLike[], flags: SupervisorFlags = {}): SupervisorSpec {
+  static init(children: readonly AnyChildSpecLike[], flags: SupervisorFlags = {}): SupervisorSpec {
     return { children, flags };
   }
 
@@ -113,7 +115,7 @@ export abstract class Supervisor<A = void> {
    * option or a flag of the wrong type rejects with `ChildSpecError` naming it.
    */
   static start(
-    children: readonly ChildSpecLike[],
+    children: readonly AnyChildSpecLike[],
     options?: SupervisorOptions,
   ): Promise<ServerRef<SupervisorServer>>;
   static start<A>(
@@ -122,7 +124,7 @@ export abstract class Supervisor<A = void> {
     options?: SupervisorOptions,
   ): Promise<ServerRef<SupervisorServer>>;
   static start(
-    what: readonly ChildSpecLike[] | SupervisorModule<any>,
+    what: readonly AnyChildSpecLike[] | SupervisorModule<any>,
     argOrOptions?: unknown,
     maybeOptions?: SupervisorOptions,
   ): Promise<ServerRef<SupervisorServer>> {
@@ -146,7 +148,7 @@ export abstract class Supervisor<A = void> {
 
   /** `start` with `options.link` as the parent: what a parent supervisor calls. */
   static startLink(
-    children: readonly ChildSpecLike[],
+    children: readonly AnyChildSpecLike[],
     options?: SupervisorOptions,
   ): Promise<ServerRef<SupervisorServer>>;
   static startLink<A>(
@@ -159,20 +161,41 @@ export abstract class Supervisor<A = void> {
   }
 
   /**
-   * Adds and starts a child; resolves with its PID (undefined if it ignored). Rejects with
-   * `ChildError` if the id is taken, `ChildSpecError` for a malformed spec or a `start`
-   * that resolved with something other than a PID, or what `start` failed with (a
-   * non-Error wrapped in a `StartError`); the supervisor stays up and keeps no spec.
+   * Adds `spec` to the supervisor and starts its child, as OTP's `start_child`. Resolves
+   * with what the child's `start` resolved with: its PID, or `{ pid, info }` when the
+   * start hands back info (`StartedChild`, OTP's `{ok, Pid, Info}`); the type follows the
+   * spec's. Resolves undefined when the child ignored (`StartError` `'ignore'`): its spec
+   * is kept, except a temporary child's, and `restartChild` can start it later.
+   *
+   * Rejects, and the supervisor stays up:
+   * - `AlreadyStartedError` (`error.pid` is the running child) when a child with that id
+   *   is running, `AlreadyPresentError` when its spec is kept but it is not running
+   *   (terminated, ignored, exited without restart, or waiting out a backoff); the
+   *   new spec is discarded. Both are `ChildError`s (`reason` `'already_started'`,
+   *   `'already_present'`).
+   * - `ChildSpecError` for a malformed spec, or a `start` that resolved with neither a
+   *   PID nor `{ pid, info }`; what `start` failed with otherwise (a non-Error wrapped in
+   *   a `StartError`). No spec is kept.
+   *
+   * @example
+   * const pid = await Supervisor.startChild(sup, [Worker, 1]);
+   * const { pid: listener, info } = (await Supervisor.startChild(sup, listenerSpec))!; // a start returning { pid, info }
    */
-  static startChild(
+  static startChild<R extends ChildStart = Pid<any>>(
     supervisor: SupervisorRef,
-    spec: ChildSpecLike,
+    spec: ChildSpecLike<R>,
     options?: CallOptions,
-  ): Promise<Pid<any> | undefined> {
-    return ask(supervisor, { type: 'startChild', spec }, options) as Promise<Pid<any> | undefined>;
+  ): Promise<R | undefined> {
+    return ask(supervisor, { type: 'startChild', spec }, options) as Promise<R | undefined>;
   }
 
-  /** Stops a child by id (its spec is kept, except a temporary child's). Rejects with `ChildError` if unknown. */
+  /**
+   * Stops a child by id, as OTP's `terminate_child`: `'shutdown'`, then a kill after its
+   * `shutdown` ms (see `ChildSpec`). It is not restarted; its spec is kept, so
+   * `restartChild` can start it again, except a temporary child's, which is removed.
+   * Resolves at once for a child that is not running. Rejects with `ChildError`
+   * (`'not_found'`) for an unknown id.
+   */
   static terminateChild(
     supervisor: SupervisorRef,
     id: ChildId,
@@ -181,16 +204,34 @@ export abstract class Supervisor<A = void> {
     return ask(supervisor, { type: 'terminateChild', id }, options) as Promise<void>;
   }
 
-  /** Starts again a child that was terminated; rejects with `ChildError` if it is running or unknown. */
-  static restartChild(
+  /**
+   * Starts again the kept spec of a child that is not running (terminated, ignored, or a
+   * transient child that exited cleanly), as OTP's `restart_child`. Resolves with what its
+   * `start` resolved with, as `startChild` does, or undefined when it ignored. Give `R`
+   * (`StartedChild<Info>`) for a child whose start hands back info: the supervisor
+   * names the child by id only, so the type cannot follow its spec.
+   *
+   * Rejects with `ChildError`: `'running'` when it runs, `'restarting'` while it waits out
+   * a backoff, `'not_found'` for an id without a spec (a temporary child's is removed as
+   * it stops); or with what its start failed with (the spec stays).
+   *
+   * @example
+   * await Supervisor.terminateChild(sup, 'cache');
+   * const pid = await Supervisor.restartChild(sup, 'cache');
+   */
+  static restartChild<R extends ChildStart = Pid<any>>(
     supervisor: SupervisorRef,
     id: ChildId,
     options?: CallOptions,
-  ): Promise<Pid<any> | undefined> {
-    return ask(supervisor, { type: 'restartChild', id }, options) as Promise<Pid<any> | undefined>;
+  ): Promise<R | undefined> {
+    return ask(supervisor, { type: 'restartChild', id }, options) as Promise<R | undefined>;
   }
 
-  /** Removes a terminated child's spec; rejects with `ChildError` if it is running or unknown. */
+  /**
+   * Removes the spec of a child that is not running, as OTP's `delete_child`, freeing its
+   * id. Rejects with `ChildError`: `'running'` when it runs (`terminateChild` it first),
+   * `'restarting'` while it waits out a backoff, `'not_found'` for an unknown id.
+   */
   static deleteChild(supervisor: SupervisorRef, id: ChildId, options?: CallOptions): Promise<void> {
     return ask(supervisor, { type: 'deleteChild', id }, options) as Promise<void>;
   }
@@ -200,9 +241,45 @@ export abstract class Supervisor<A = void> {
     return ask(supervisor, { type: 'whichChildren' }, options) as Promise<ChildInfo[]>;
   }
 
-  /** Counts of specs, running children, supervisors and workers. */
+  /**
+   * Counts of the supervisor's children, as OTP's `count_children`: `specs` (every kept
+   * spec), `active` (running now), `supervisors` and `workers` (by type, running or not).
+   *
+   * @example
+   * await Supervisor.countChildren(sup); // { specs: 3, active: 2, supervisors: 1, workers: 2 }
+   */
   static countChildren(supervisor: SupervisorRef, options?: CallOptions): Promise<ChildCounts> {
     return ask(supervisor, { type: 'countChildren' }, options) as Promise<ChildCounts>;
+  }
+
+  /**
+   * The supervisor's flags with their defaults filled in: `strategy`, `maxRestarts` and
+   * `maxSeconds` (OTP's strategy, intensity and period), whether they came from the
+   * options or from a module's `init`.
+   *
+   * @example
+   * await Supervisor.getFlags(sup); // { strategy: 'one_for_one', maxRestarts: 3, maxSeconds: 5 }
+   */
+  static getFlags(
+    supervisor: SupervisorRef,
+    options?: CallOptions,
+  ): Promise<Required<SupervisorFlags>> {
+    return ask(supervisor, { type: 'getFlags' }, options) as Promise<Required<SupervisorFlags>>;
+  }
+
+  /**
+   * The restarts the supervisor has made since it started (`total`), and those within
+   * the last `maxSeconds` (`recent`, what the restart intensity weighs). The supervisor
+   * counts them itself, so a reader that arrives late (an observer) still sees the
+   * restarts before it; `whichChildren` gives each child's own count (`restarts`).
+   *
+   * @example
+   * const { total, recent } = await Supervisor.restartCount(sup);
+   * const { maxRestarts } = await Supervisor.getFlags(sup);
+   * if (recent === maxRestarts) console.warn('one more crash and the supervisor gives up');
+   */
+  static restartCount(supervisor: SupervisorRef, options?: CallOptions): Promise<RestartCount> {
+    return ask(supervisor, { type: 'restartCount' }, options) as Promise<RestartCount>;
   }
 
   /** Stops the supervisor (children first, in reverse start order) and resolves once it exited. */
@@ -235,7 +312,7 @@ export abstract class Supervisor<A = void> {
   static childSpec<A>(this: SupervisorModule<A>, arg: A): ChildSpec;
   static childSpec(
     this: typeof Supervisor,
-    children: readonly ChildSpecLike[],
+    children: readonly AnyChildSpecLike[],
     options?: SupervisorChildSpecOptions,
   ): ChildSpec;
   static childSpec(
@@ -243,7 +320,7 @@ export abstract class Supervisor<A = void> {
     arg: unknown,
     options: SupervisorChildSpecOptions = {},
   ): ChildSpec {
-    if (this === Supervisor) return listChildSpec(arg as readonly ChildSpecLike[], options);
+    if (this === Supervisor) return listChildSpec(arg as readonly AnyChildSpecLike[], options);
     const module = this as SupervisorModule<unknown>;
     return {
       id: module.name,
@@ -255,7 +332,7 @@ export abstract class Supervisor<A = void> {
 }
 
 function listChildSpec(
-  children: readonly ChildSpecLike[],
+  children: readonly AnyChildSpecLike[],
   options: SupervisorChildSpecOptions,
 ): ChildSpec {
   checkSupervisorOptions(options, CHILD_SPEC_KEYS, 'Supervisor.childSpec(children, options)');
@@ -313,4 +390,4 @@ export async function ask(
   return outcome.ok;
 }
 
-export type { ChildCounts, ChildInfo, SupervisorCall, SupervisorFlags };
+export type { ChildCounts, ChildInfo, RestartCount, SupervisorCall, SupervisorFlags };

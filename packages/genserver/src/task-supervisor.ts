@@ -58,10 +58,12 @@ import type { Backoff, ChildSpec } from './child-spec.js';
 import type { CallOptions, ServerRef } from './client.js';
 import {
   DynamicSupervisor,
+  type DynamicSupervisorFlags,
   type DynamicSupervisorOptions,
   type DynamicSupervisorRef,
   type DynamicSupervisorServer,
 } from './dynamic-supervisor.js';
+import type { ChildCounts, RestartCount } from './supervisor-server.js';
 import {
   type AsyncStreamOptions,
   labelOf,
@@ -322,6 +324,48 @@ export class TaskSupervisor {
     checkOptions(options, 'TaskSupervisor.children', LOOKUP_OPTIONS);
     const children = await DynamicSupervisor.whichChildren(supervisor, lookup(supervisor, options));
     return children.flatMap((child) => (isPid(child.pid) ? [child.pid] : []));
+  }
+
+  /**
+   * Counts of the supervisor's tasks, as `DynamicSupervisor.countChildren` (Elixir has
+   * no `Task.Supervisor.count_children`: its task supervisors answer
+   * `DynamicSupervisor.count_children`): `specs` (running, or waiting to run again),
+   * `active` (running now), `workers` (every task is one) and `supervisors` (0).
+   *
+   * @example
+   * const { active } = await TaskSupervisor.countChildren(sup);
+   */
+  static async countChildren(
+    supervisor: TaskSupervisorRef,
+    options: LookupOptions = {},
+  ): Promise<ChildCounts> {
+    checkOptions(options, 'TaskSupervisor.countChildren', LOOKUP_OPTIONS);
+    return DynamicSupervisor.countChildren(supervisor, lookup(supervisor, options));
+  }
+
+  /**
+   * The supervisor's flags with their defaults filled in: `strategy` (`'one_for_one'`),
+   * `maxRestarts`, `maxSeconds` and `maxChildren`, as `DynamicSupervisor.getFlags`.
+   */
+  static async getFlags(
+    supervisor: TaskSupervisorRef,
+    options: LookupOptions = {},
+  ): Promise<DynamicSupervisorFlags> {
+    checkOptions(options, 'TaskSupervisor.getFlags', LOOKUP_OPTIONS);
+    return DynamicSupervisor.getFlags(supervisor, lookup(supervisor, options));
+  }
+
+  /**
+   * How many times the supervisor ran a `transient` or `permanent` task again, since it
+   * started (`total`) and within the last `maxSeconds` (`recent`), as
+   * `Supervisor.restartCount`.
+   */
+  static async restartCount(
+    supervisor: TaskSupervisorRef,
+    options: LookupOptions = {},
+  ): Promise<RestartCount> {
+    checkOptions(options, 'TaskSupervisor.restartCount', LOOKUP_OPTIONS);
+    return DynamicSupervisor.restartCount(supervisor, lookup(supervisor, options));
   }
 
   /**

@@ -149,9 +149,9 @@ describe('DynamicSupervisor.startChild()', () => {
     const which = await DynamicSupervisor.whichChildren(sup);
     // Ids need not be unique: children are told apart by PID.
     expect(which).toEqual([
-      { id: 'a', pid: a, type: 'worker', restart: 'permanent' },
-      { id: 'Worker', pid: b, type: 'worker', restart: 'permanent' },
-      { id: 'a', pid: c, type: 'worker', restart: 'permanent' },
+      { id: 'a', pid: a, type: 'worker', restart: 'permanent', restarts: 0 },
+      { id: 'Worker', pid: b, type: 'worker', restart: 'permanent', restarts: 0 },
+      { id: 'a', pid: c, type: 'worker', restart: 'permanent', restarts: 0 },
     ]);
     expect(await GenServer.call(b!, { type: 'ping' })).toBe('b');
   });

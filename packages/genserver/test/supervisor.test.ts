@@ -849,13 +849,13 @@ describe('startChild() and friends', () => {
     expect(runtime.isAlive(await pidOf(sup, 'b'))).toBe(true);
   });
 
-  it("startChild rejects a taken id with ChildError 'running', or 'already_present' once stopped", async () => {
+  it("startChild rejects a taken id with ChildError 'already_started', or 'already_present' once stopped", async () => {
     const { runtime } = virtualRuntime();
     const log: string[] = [];
     const sup = await Supervisor.start([worker({ id: 'a', log })], { runtime });
     const running = await rejection(Supervisor.startChild(sup, worker({ id: 'a', log })));
     expect(running).toBeInstanceOf(ChildError);
-    expect(running).toMatchObject({ reason: 'running' });
+    expect(running).toMatchObject({ reason: 'already_started', pid: await pidOf(sup, 'a') });
     expect((running as Error).message).toMatch(/a child with id "a" is already running/);
     await Supervisor.terminateChild(sup, 'a');
     const present = await rejection(Supervisor.startChild(sup, worker({ id: 'a', log })));
