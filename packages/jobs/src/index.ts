@@ -45,6 +45,7 @@ export {
   type NodeRef,
   type Outcome,
   type QueueCounts,
+  type RateLimit,
   type RescueResult,
   type RetryFilter,
   requireCapabilities,

@@ -28,7 +28,7 @@ import type { ClaimedJob } from './job.js';
 import { AttemptContext } from './job-context.js';
 import { report } from './report.js';
 import { backoffDelay, decisionCheck, type ErrorDecision } from './retry.js';
-import type { NodeRef, Outcome, SettleResult, Store } from './store.js';
+import type { ClaimRequest, NodeRef, Outcome, RateLimit, SettleResult, Store } from './store.js';
 import type { Worker } from './worker.js';
 
 /** @internal What a producer is started with (validated `QueueOptions`). */
@@ -42,6 +42,7 @@ export interface ProducerConfig {
   heartbeatInterval: number;
   lease: number;
   shutdownGrace: number;
+  rateLimit: RateLimit | undefined;
 }
 
 const FETCH = Symbol('fetch');
@@ -182,12 +183,12 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
 
   /** Claims as many jobs as there are free slots and starts them. */
   private async fetch(state: ProducerState): Promise<void> {
-    const { store, queue, concurrency } = state.config;
+    const { store, concurrency } = state.config;
     const free = concurrency - state.running.size;
     if (state.draining || free <= 0) return;
     let jobs: ClaimedJob[] = [];
     try {
-      jobs = await store.claim({ queue, node: state.node, limit: free });
+      jobs = await store.claim(claimRequest(state, free));
     } catch (error) {
       if (error instanceof LeaseLostError) return this.relinquish(state);
       if (!(error instanceof StoreUnavailableError)) throw error;
@@ -198,12 +199,19 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     if (jobs.length < free) await this.armWake(state);
   }
 
-  /** Sets a timer for the next scheduled job when it is due before the next poll. */
+  /**
+   * Sets a timer for the next scheduled job when it is due before the next poll; for a job
+   * already due but held back by the rate limit, for the next window.
+   */
   private async armWake(state: ProducerState): Promise<void> {
-    const { store, queue, pollInterval } = state.config;
-    const at = await this.guard(state, () => store.nextRunAt(queue));
+    const { store, queue, pollInterval, rateLimit } = state.config;
+    let at = await this.guard(state, () => store.nextRunAt(queue));
     if (at === undefined) return;
-    const delay = Math.max(0, at - store.now());
+    const now = store.now();
+    if (at <= now && rateLimit !== undefined) {
+      at = (Math.floor(now / rateLimit.interval) + 1) * rateLimit.interval;
+    }
+    const delay = Math.max(0, at - now);
     if (delay >= pollInterval) return;
     if (state.wakeTimer !== undefined) this.cancelTimer(state.wakeTimer);
     state.wakeTimer = this.sendAfter(DUE, delay);
@@ -277,7 +285,7 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
   private async flush(state: ProducerState): Promise<void> {
     const batch = state.finished.splice(0);
     if (batch.length === 0) return this.fetch(state);
-    const { store, queue, concurrency } = state.config;
+    const { store, concurrency } = state.config;
     const outcomes = batch.map((attempt) => (attempt.outcome ??= this.outcomeOf(state, attempt)));
     const free = concurrency - state.running.size + batch.length;
     const claiming = !state.draining && free > 0;
@@ -286,11 +294,10 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     let leaseLost = false;
     try {
       if (claiming) {
-        ({ settled, claimed, leaseLost } = await store.settleAndClaim(outcomes, {
-          queue,
-          node: state.node,
-          limit: free,
-        }));
+        ({ settled, claimed, leaseLost } = await store.settleAndClaim(
+          outcomes,
+          claimRequest(state, free),
+        ));
       } else {
         settled = await store.settle(outcomes);
       }
@@ -454,6 +461,13 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
 /** A new incarnation of node `name`: a short random id, as it is written on every job the node claims. */
 function newIncarnation(name: string): NodeRef {
   return { name, incarnation: randomBytes(9).toString('base64url') };
+}
+
+function claimRequest(state: ProducerState, limit: number): ClaimRequest {
+  const { queue, rateLimit } = state.config;
+  return rateLimit === undefined
+    ? { queue, node: state.node, limit }
+    : { queue, node: state.node, limit, rateLimit };
 }
 
 function attemptBody(worker: Worker, job: ClaimedJob) {

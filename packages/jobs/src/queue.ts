@@ -28,7 +28,12 @@ import { Cron, type CronConfig, type CronEntry, validateCrontab } from './cron.j
 import { Lifeline, type LifelineConfig } from './lifeline.js';
 import { checkOptions, integer, number, text } from './options.js';
 import { Producer, type ProducerConfig } from './producer.js';
-import { requireCapabilities, type Store, type StoreCapabilities } from './store.js';
+import {
+  type RateLimit,
+  requireCapabilities,
+  type Store,
+  type StoreCapabilities,
+} from './store.js';
 import type { Worker } from './worker.js';
 
 /** Options of `Queue.childSpec` and `Queue.start`. */
@@ -73,6 +78,12 @@ export interface QueueOptions {
    * its worker's queue), once per slot however many nodes run the same crontab. @default []
    */
   crontab?: readonly CronEntry[];
+  /**
+   * At most `limit` attempts started per `interval` ms, counted across every process that
+   * shares the store (fixed windows of the store's clock). Give every node of the queue
+   * the same limit. @default none
+   */
+  rateLimit?: RateLimit;
 }
 
 /** Options of `Queue.start`: the queue's, plus where to start it. */
@@ -101,6 +112,17 @@ const CHECKS = {
   retention: number(0, true),
   requires: () => undefined,
   crontab: () => undefined,
+  rateLimit: (value: unknown) => {
+    try {
+      checkOptions(value, { limit: integer(1), interval: number(1) }, 'rateLimit');
+    } catch {
+      return 'a rate limit { limit: an integer >= 1, interval: ms >= 1 }';
+    }
+    const { limit, interval } = value as Partial<RateLimit>;
+    return limit === undefined || interval === undefined
+      ? 'a rate limit { limit, interval }'
+      : undefined;
+  },
   runtime: () => undefined,
   link: () => undefined,
 };
@@ -194,6 +216,7 @@ function configure(options: QueueOptions) {
     heartbeatInterval,
     lease,
     shutdownGrace: grace,
+    rateLimit: options.rateLimit,
   };
   const lifeline: LifelineConfig = {
     queue,

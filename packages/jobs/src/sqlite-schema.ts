@@ -1,6 +1,6 @@
 /**
  * @internal The SQLite schema of `SqliteStore`: one jobs table, one table of node leases,
- * and a meta table with the schema version. The jobs table has only partial indexes, each
+ * the rate-limit window of each rate-limited queue, and a meta table with the schema version. The jobs table has only partial indexes, each
  * touched only when a job enters or leaves its states: every index entry a job's life
  * writes costs throughput (`counts` and `list` by state scan instead; pruning walks the
  * primary key up to the last job inserted before its cutoff, as ids grow with time). Table names carry an `actorkit_` prefix so
@@ -47,6 +47,11 @@ const SCHEMA = `
     ON actorkit_jobs (node) WHERE state = 'executing';
   CREATE INDEX IF NOT EXISTS actorkit_jobs_key
     ON actorkit_jobs (key, inserted_at) WHERE key IS NOT NULL;
+  CREATE TABLE IF NOT EXISTS actorkit_job_rates (
+    queue TEXT PRIMARY KEY,
+    window_start REAL NOT NULL,
+    used INTEGER NOT NULL
+  );
   CREATE TABLE IF NOT EXISTS actorkit_job_nodes (
     name TEXT PRIMARY KEY,
     incarnation TEXT NOT NULL UNIQUE,

@@ -67,6 +67,9 @@ const SQL = {
       WHERE state IN (SELECT value FROM json_each(?)) AND state NOT IN ('executing', 'available')
         AND (? IS NULL OR queue = ?) AND (? IS NULL OR worker = ?)`,
   get: `SELECT * FROM actorkit_jobs WHERE id = ?`,
+  rateOf: `SELECT window_start AS windowStart, used FROM actorkit_job_rates WHERE queue = ?`,
+  useRate: `INSERT INTO actorkit_job_rates (queue, window_start, used) VALUES (?, ?, ?)
+      ON CONFLICT (queue) DO UPDATE SET window_start = excluded.window_start, used = excluded.used`,
   list: `SELECT * FROM actorkit_jobs
       WHERE (? IS NULL OR state IN (SELECT value FROM json_each(?)))
         AND (? IS NULL OR queue = ?) AND (? IS NULL OR worker = ?) AND id > ?

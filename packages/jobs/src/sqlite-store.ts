@@ -403,9 +403,22 @@ export class SqliteStore implements Store {
       : { ok: false, error: new StaleAttemptError(id, token, this.description) };
   }
 
-  private claimNow({ queue, node, limit }: ClaimRequest): ClaimedJob[] {
+  private claimNow({ queue, node, limit, rateLimit }: ClaimRequest): ClaimedJob[] {
     const now = this.now();
-    const rows = this.sql.claim.all(node.incarnation, now, queue, now, limit) as JobRow[];
+    let allowed = limit;
+    let window = 0;
+    let used = 0;
+    if (rateLimit !== undefined) {
+      window = Math.floor(now / rateLimit.interval) * rateLimit.interval;
+      const rate = this.sql.rateOf.get(queue) as { windowStart: number; used: number } | undefined;
+      used = rate?.windowStart === window ? rate.used : 0;
+      allowed = Math.min(limit, rateLimit.limit - used);
+      if (allowed <= 0) return [];
+    }
+    const rows = this.sql.claim.all(node.incarnation, now, queue, now, allowed) as JobRow[];
+    if (rateLimit !== undefined && rows.length > 0) {
+      this.sql.useRate.run(queue, window, used + rows.length);
+    }
     // RETURNING gives no order: restore the claim order.
     rows.sort((a, b) => a.priority - b.priority || a.run_at - b.run_at || a.id - b.id);
     return rows.map(toClaimed);

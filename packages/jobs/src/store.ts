@@ -75,12 +75,24 @@ export interface NodeRef {
   incarnation: string;
 }
 
+/**
+ * A queue's rate limit: at most `limit` attempts started per `interval` ms, counted in
+ * fixed windows of the store's clock (`floor(now / interval)`), across every node that
+ * claims from the store. Give every node of a queue the same limit.
+ */
+export interface RateLimit {
+  limit: number;
+  interval: number;
+}
+
 /** What `claim` takes. */
 export interface ClaimRequest {
   queue: string;
   node: NodeRef;
   /** Most jobs to claim. */
   limit: number;
+  /** Claims no more than the queue's rate limit leaves in the current window. @default none */
+  rateLimit?: RateLimit;
 }
 
 /**

@@ -177,6 +177,33 @@ describe('Queue.start()', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('starts no more than `limit` attempts per interval, however many nodes run the queue', async () => {
+    setup();
+    const started: number[] = [];
+    const Note = defineWorker({ name: 'note', perform: () => void started.push(clock.now()) });
+    const rateLimit = { limit: 3, interval: 1000 };
+    await start({ workers: [Note], rateLimit, node: 'a', pollInterval: 5000 });
+    await start({ workers: [Note], rateLimit, node: 'b', pollInterval: 5000 });
+    await store.enqueue(
+      Array.from({ length: 8 }, () => ({ queue: 'default', worker: 'note', args: {} })),
+    );
+    await clock.settle();
+    expect(started).toEqual([0, 0, 0]);
+    await clock.advance(1000);
+    expect(started.slice(3)).toEqual([1000, 1000, 1000]);
+    await clock.advance(1000);
+    expect(started.slice(6)).toEqual([2000, 2000]);
+  });
+
+  it('refuses a rate limit without its limit or interval', () => {
+    setup();
+    expect(() =>
+      Queue.childSpec({ store, workers: [Echo], rateLimit: { limit: 5 } } as never),
+    ).toThrow(InvalidArgumentError);
+  });
+});
+
 describe('retries', () => {
   it('retries a failing job after its backoff, keeping each error and stack, until it succeeds', async () => {
     setup();

@@ -90,5 +90,24 @@ export function claimContract(setup: () => Promise<Fixture>): void {
         LeaseLostError,
       );
     });
+
+    it('claims no more than the rate limit leaves in the window, across handles', async () => {
+      const { store, reopen, clock } = await setup();
+      const other = reopen();
+      const a = await node(store, 'a');
+      const b = await node(other, 'b');
+      await store.enqueue(Array.from({ length: 10 }, () => newJob()));
+      const rateLimit = { limit: 3, interval: 1000 };
+      // Start on a window's first ms, so the test does not straddle two windows.
+      await clock.advance(1000 - (clock.now() % 1000));
+      const fromA = await store.claim({ queue: 'default', node: a, limit: 2, rateLimit });
+      const fromB = await other.claim({ queue: 'default', node: b, limit: 5, rateLimit });
+      expect([fromA.length, fromB.length]).toEqual([2, 1]);
+      expect(await store.claim({ queue: 'default', node: a, limit: 5, rateLimit })).toEqual([]);
+      await clock.advance(999);
+      expect(await other.claim({ queue: 'default', node: b, limit: 5, rateLimit })).toEqual([]);
+      await clock.advance(1);
+      expect(await other.claim({ queue: 'default', node: b, limit: 5, rateLimit })).toHaveLength(3);
+    });
   });
 }
