@@ -167,3 +167,38 @@ describe('two processes on one database', () => {
     expect(zombie.jobIds('stop')).not.toContain(blocked!.job.id);
   }, 60_000);
 });
+
+describe('transactional enqueue', () => {
+  it('leaves a user with both its jobs or neither, whenever the process is killed', async () => {
+    await freshDatabase().close();
+    let users = 0;
+    for (let kill = 0; kill < 5; kill++) {
+      const writer = child({ MODE: 'signup' });
+      await writer.waitFor((e) => e.event === 'ready');
+      await pause(20 + Math.random() * 80);
+      await writer.kill();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      users = (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+      const perUser = db
+        .prepare(
+          `SELECT u.id, count(j.id) AS jobs FROM users u
+           LEFT JOIN actorkit_jobs j ON json_extract(j.args, '$.userId') = u.id
+           GROUP BY u.id HAVING jobs != 2`,
+        )
+        .all();
+      const orphans = db
+        .prepare(
+          `SELECT count(*) AS n FROM actorkit_jobs j
+           WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = json_extract(j.args, '$.userId'))`,
+        )
+        .get() as { n: number };
+      expect(perUser).toEqual([]);
+      expect(orphans.n).toBe(0);
+    } finally {
+      db.close();
+    }
+    expect(users).toBeGreaterThan(0);
+  }, 60_000);
+});

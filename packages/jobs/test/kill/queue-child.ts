@@ -5,7 +5,7 @@
  * It reports on stdout, one JSON object per line: ready, rescue, fenced, lease_lost,
  * stop, blocking, drained.
  *
- * Env: DB (the file), NODE_NAME, CONCURRENCY, LEASE, HEARTBEAT, RESCUE, DRAIN, BLOCK_MS (a
+ * Env: DB (the file), MODE ('signup': insert users with their jobs in a loop), NODE_NAME, CONCURRENCY, LEASE, HEARTBEAT, RESCUE, DRAIN, BLOCK_MS (a
  * job with args.block blocks this process's event loop until another node completed it,
  * or that long: a zombie).
  */
@@ -55,6 +55,26 @@ const Touch = defineWorker({
     recordEffect(ctx.job.id, ctx.attempt);
   },
 });
+
+if (env.MODE === 'signup') {
+  // Sign-ups as the account-setup API makes them: the user and its two setup jobs in one
+  // transaction, in a loop until this process is killed.
+  db.exec('CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)');
+  const signUp = db.transaction((email: string) => {
+    const { id } = db.prepare('INSERT INTO users (email) VALUES (?) RETURNING id').get(email) as {
+      id: number;
+    };
+    store.insert([
+      { queue: 'setup', worker: 'crm', args: { userId: id } },
+      { queue: 'setup', worker: 'fulfillment', args: { userId: id } },
+    ]);
+  });
+  say({ event: 'ready', pid: process.pid });
+  for (let n = 0; ; n++) {
+    signUp.immediate(`user-${process.pid}-${n}@example.com`);
+    if (n % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 const runtime = new Runtime();
 runtime.events.on('report', (report: unknown) => {
