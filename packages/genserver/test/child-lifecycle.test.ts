@@ -76,7 +76,9 @@ describe('Supervisor.startChild() with an id it has', () => {
     [
       'a transient child after it exited normal',
       't',
-      async (sup, runtime) => runtime.send((await pidOf(sup, 't')) as Pid<any>, 'normal'),
+      async (sup, runtime) => {
+        runtime.send((await pidOf(sup, 't')) as Pid<any>, 'normal');
+      },
     ],
   ])('rejects with AlreadyPresentError for %s', async (_label, id, stop) => {
     const { runtime, clock } = virtualRuntime();
@@ -291,7 +293,7 @@ describe('a supervisor child by id (property)', () => {
           const sup = await Supervisor.start([], { runtime, maxRestarts: 1000 });
           const model = new Map<string, { state: State; restart: Restart }>();
           for (const op of ops) {
-            const entry = model.get(op.id) ?? { state: 'absent' as State, restart: op.restart };
+            const entry = model.get(op.id) ?? { state: 'absent' as State, restart: 'permanent' };
             const before = await pidOf(sup, op.id);
             let outcome: unknown = 'ok';
             if (op.op === 'exit') {
@@ -306,8 +308,9 @@ describe('a supervisor child by id (property)', () => {
               if (AlreadyStartedError.is(error)) expect(error.pid).toBe(before);
             }
             expect(outcome).toBe(expected(op, entry.state));
+            // The restart type of a child is that of the spec that started it.
             const restart =
-              entry.state === 'absent' ? (op.restart ?? entry.restart) : entry.restart;
+              op.op === 'start' && entry.state === 'absent' ? op.restart : entry.restart;
             model.set(op.id, { state: next(op, entry.state, restart), restart });
             await expectListed(sup, runtime, model);
           }
