@@ -47,11 +47,14 @@ export class HandlerProcess<M> extends Process<M> {
       }
     }
     let handled = 0;
+    // The next look at the clock, for a turn that goes on past its slice's end.
+    let look = CLOCK_EVERY;
     // `length` too: the process may have taken queued messages out (demonitor with flush).
     while (handled < queued && this.length > 0) {
-      if (handled + turn.charged >= budget || this.turnOver(handled)) {
-        this.runtime.scheduler.schedule(this);
-        return handled + turn.charged;
+      if (handled + turn.charged >= budget) return this.yieldTurn(handled);
+      if (handled === look) {
+        look += CLOCK_EVERY;
+        if (this.runtime.scheduler.sliceOver()) return this.yieldTurn(handled);
       }
       const message = this.shift();
       const tag = this.shiftedTag;
@@ -81,9 +84,10 @@ export class HandlerProcess<M> extends Process<M> {
     return handled + turn.charged;
   }
 
-  /** True after every `CLOCK_EVERY` messages if the slice is over: a long turn yields. */
-  private turnOver(handled: number): boolean {
-    return (handled & (CLOCK_EVERY - 1)) === 0 && handled > 0 && this.runtime.scheduler.sliceOver();
+  /** Ends the turn with messages left: back to the end of the run queue. */
+  private yieldTurn(handled: number): number {
+    this.runtime.scheduler.schedule(this);
+    return handled + turn.charged;
   }
 
   protected onExit(): void {

@@ -10,7 +10,7 @@ export const DEFAULT_BUDGET = 2000;
 
 /**
  * @internal Messages a handler process handles between two looks at the clock within one
- * turn (a power of two): once the slice is over, a turn ends after a multiple of this many
+ * turn: once the slice is over, a turn ends after a multiple of this many
  * messages, so a process with slow messages and a large budget still lets the event loop in.
  */
 export const CLOCK_EVERY = 64;
