@@ -72,6 +72,8 @@ describe('packages/genserver/README.md', () => {
       { cwd, timeout: 30_000 },
     );
     expect(stdout).toContain('first id 1');
+    expect(stdout).toContain('counter starts at 42');
+    expect(stdout).toContain('same counter true');
     expect(stdout).toContain('shipped ["order-1"]');
   }, 90_000);
 });
