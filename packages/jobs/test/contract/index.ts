@@ -10,6 +10,7 @@ import { claimContract } from './claim-contract.js';
 import { enqueueContract } from './enqueue-contract.js';
 import { fixtures, type StoreFactory } from './fixture.js';
 import { leaseContract } from './lease-contract.js';
+import { modelContract } from './model-contract.js';
 import { settleContract } from './settle-contract.js';
 
 export type { StoreFactory, StoreHandles } from './fixture.js';
@@ -23,5 +24,6 @@ export function storeContract(name: string, factory: StoreFactory): void {
     settleContract(setup);
     leaseContract(setup);
     adminContract(setup);
+    modelContract(setup);
   });
 }
