@@ -8,6 +8,7 @@ import type { DeadlineNode } from './deadlines.js';
 import type { MessageTag } from './message-tag.js';
 import type { Pid } from './pid.js';
 import type { Runtime } from './runtime.js';
+import { turn } from './scheduler.js';
 
 export type { DeadlineNode } from './deadlines.js';
 /**
@@ -54,4 +55,16 @@ export function addDeadline(runtime: Runtime, node: DeadlineNode, ms: number): v
 
 export function removeDeadline(runtime: Runtime, node: DeadlineNode): void {
   runtime.deadlines.remove(node);
+}
+
+/**
+ * True when `pid` is the process whose turn is running now: the code asking runs
+ * synchronously inside that process's handler (or its body's first step), or inside
+ * something the handler called. For telling that a process is about to wait on itself
+ * (a GenServer calling itself from a callback). Code that runs after an `await` runs
+ * outside any turn: for it this is false, whatever process it belongs to.
+ */
+export function isRunning(pid: Pid<any>): boolean {
+  const current = turn.current;
+  return current !== null && pid.proc === current;
 }

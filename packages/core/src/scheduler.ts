@@ -22,8 +22,12 @@ export const CLOCK_EVERY = 64;
  * one process runs at a time, and the scheduler zeroes it before each turn, so a send to
  * a process of another runtime is charged to the process that made it. Outside any turn
  * (a timer firing, a send from plain code) it counts for nobody.
+ *
+ * `current` is the process whose turn is running, null between turns: what code that
+ * runs synchronously inside a turn (a handler, and whatever it calls) can ask to learn
+ * which process it runs in. Code after an `await` runs outside any turn, so it reads null.
  */
-export const turn = { charged: 0 };
+export const turn: { charged: number; current: Runnable | null } = { charged: 0, current: null };
 
 /** @internal What the scheduler runs: a process with work to do. */
 export interface Runnable {
@@ -202,6 +206,7 @@ export class Scheduler {
         process = this.take();
         process.scheduled = false;
         turn.charged = 0;
+        turn.current = process;
         // Reductions and turns: a look at the clock costs about as much as a small message.
         sinceCheck += process.run(budget) + 1;
         if (sinceCheck >= 64) {
@@ -209,8 +214,10 @@ export class Scheduler {
           if (performance.now() - this.sliceStart >= this.sliceMs) break;
         }
       }
+      turn.current = null;
       return true;
     } catch (error) {
+      turn.current = null;
       failRun(process!, error);
       return false;
     }
