@@ -1,9 +1,11 @@
-import type { Runtime, VirtualClock } from '@actorkit/core';
-import { Supervisor } from '@actorkit/genserver';
+import { Crash, Runtime, type VirtualClock } from '@actorkit/core';
+import { StartError, Supervisor } from '@actorkit/genserver';
 import { describe, expect, it } from 'vitest';
 import { enqueue } from '../src/enqueue.js';
+import { StoreUnavailableError } from '../src/errors.js';
 import { Queue } from '../src/queue.js';
-import type { SqliteStore } from '../src/sqlite-store.js';
+import { isJobReport } from '../src/report.js';
+import { SqliteStore } from '../src/sqlite-store.js';
 import { defineWorker, type JobContext } from '../src/worker.js';
 import {
   deferred,
@@ -83,5 +85,47 @@ describe('graceful shutdown', () => {
     await clock.advance(1000);
     await stopped;
     expect(await store.get(late.job.id)).toMatchObject({ state: 'available', attempt: 0 });
+  });
+});
+
+describe('runtime.stop()', () => {
+  it('drains the queue too: the quick attempt completes, the slow one goes back, nothing is left executing', async () => {
+    // A real clock, in short deliberate intervals: runtime.stop() counts its timeout in real time.
+    const real = new Runtime();
+    const realStore = new SqliteStore({ path: ':memory:' });
+    const Nap = defineWorker({
+      name: 'nap',
+      perform: async ({ ms }: { ms: number }, ctx: JobContext) => {
+        await ctx.receive({ timeout: ms });
+      },
+    });
+    await Queue.start({ store: realStore, runtime: real, workers: [Nap], shutdownGrace: 200 });
+    let starts = 0;
+    const bothStarted = new Promise<void>((resolve) =>
+      real.events.on('report', (r) => {
+        if (isJobReport(r) && r.event === 'start' && ++starts === 2) resolve();
+      }),
+    );
+    const quick = await enqueue(realStore, Nap, { ms: 20 });
+    const slow = await enqueue(realStore, Nap, { ms: 60_000 });
+    await bothStarted;
+    await real.stop({ timeout: 5000 });
+    expect((await realStore.get(quick.job.id))!.state).toBe('completed');
+    expect(await realStore.get(slow.job.id)).toMatchObject({ state: 'available', attempt: 0 });
+    expect(await realStore.nodes()).toEqual([]);
+  });
+});
+
+describe('Queue.start() on an unavailable store', () => {
+  it('fails to start, saying the store is unavailable', async () => {
+    setup();
+    await store.close();
+    const error = await Queue.start({ store, runtime, workers: [Sleep] }).catch((e) => e);
+    // The supervisor could not start its producer, whose init could not register the node.
+    expect(error).toBeInstanceOf(StartError);
+    const producerFailure = error.reason.shutdown.reason;
+    expect(producerFailure).toBeInstanceOf(StartError);
+    expect(producerFailure.reason).toBeInstanceOf(Crash);
+    expect(producerFailure.reason.error).toBeInstanceOf(StoreUnavailableError);
   });
 });
