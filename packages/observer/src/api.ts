@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Runtime } from '@actorkit/core';
 import { ChildError, type ChildInfo, Supervisor } from '@actorkit/genserver';
+import { authorize, type PresentedToken, sessionCookie, tokenMatches } from './auth.js';
 import { behaviourOf } from './behaviour.js';
 import { dashboardHtml } from './dashboard/page.js';
 import { badRequest, HttpError, notFound } from './errors.js';
-import { readJsonBody, requireToken, sendJson } from './http.js';
+import { readJsonBody, sendJson } from './http.js';
 import { inspectProcess } from './inspect.js';
 import type { ResolvedOptions } from './options.js';
 import { parseTableQuery, queryTable } from './process-table.js';
@@ -21,6 +22,8 @@ export interface ApiContext {
   sampler: Sampler;
   tracer: Tracer;
   hub: SseHub;
+  /** The port the observer listens on (names its session cookie). */
+  port: number;
 }
 
 interface Request {
@@ -28,7 +31,7 @@ interface Request {
   res: ServerResponse;
   url: URL;
   segments: string[];
-  token: string | undefined;
+  token: PresentedToken | undefined;
 }
 
 /** The endpoints, for `GET /api` and for 404 messages. */
@@ -51,6 +54,10 @@ export async function route(ctx: ApiContext, r: Request): Promise<void> {
   if (first === undefined || first === 'index.html') return page(ctx, r, method);
   if (first !== 'api')
     throw notFound('unknown_route', `No page at ${r.url.pathname}; the dashboard is at /.`);
+  // Every read needs the token (actions check it themselves, more strictly).
+  if (method === 'GET' || method === 'HEAD') {
+    authorize(r.req, r.token, ctx.options.token, 'Reading this observer', false);
+  }
   if (second === undefined)
     return only(method, 'GET', () => sendJson(r.res, 200, { endpoints: ENDPOINTS }));
   if (second === 'events' && target === undefined) return only(method, 'GET', () => events(ctx, r));
@@ -85,16 +92,41 @@ async function only(
   await handle();
 }
 
+/**
+ * The dashboard shell, the one thing served without the token: it holds no data (the
+ * script reads everything through the API). Opened with `?token=…`, it checks the token,
+ * sets the session cookie and redirects to the bare URL, so the token leaves the address
+ * bar and the history.
+ */
 function page(ctx: ApiContext, r: Request, method: string): Promise<void> {
   return only(method, 'GET', () => {
+    const given = r.url.searchParams.get('token');
+    if (given !== null) {
+      if (!tokenMatches(given, ctx.options.token)) {
+        throw new HttpError(
+          403,
+          'bad_token',
+          "The token in this URL does not match the observer's: open the URL the observer printed (observer.dashboardUrl).",
+        );
+      }
+      r.res.writeHead(303, {
+        location: '/',
+        'set-cookie': sessionCookie(ctx.options.token, ctx.port),
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      });
+      r.res.end();
+      return;
+    }
     r.res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       'content-security-policy':
         "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
       'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
     });
-    r.res.end(dashboardHtml(ctx.runtime.node));
+    r.res.end(dashboardHtml());
   });
 }
 
@@ -181,7 +213,7 @@ async function processes(
   }
   if (action === 'kill') {
     return only(method, 'POST', () => {
-      requireToken(r.token, ctx.options.token, 'Killing a process');
+      authorize(r.req, r.token, ctx.options.token, 'Killing a process', true);
       ctx.runtime.exit(pid, 'kill');
       sendJson(r.res, 200, { ok: true, pid: String(pid), sent: 'kill' });
     });
@@ -197,7 +229,7 @@ async function trace(
   r: Request,
   pid: ReturnType<typeof findProcess>,
 ): Promise<void> {
-  requireToken(r.token, ctx.options.token, 'Switching tracing');
+  authorize(r.req, r.token, ctx.options.token, 'Switching tracing', true);
   const body = await readJsonBody(r.req);
   if (typeof body.on !== 'boolean') {
     throw badRequest(
@@ -223,7 +255,7 @@ async function restartChild(
   target: string,
   idText: string,
 ): Promise<void> {
-  requireToken(r.token, ctx.options.token, 'Restarting a child');
+  authorize(r.req, r.token, ctx.options.token, 'Restarting a child', true);
   const supervisor = findProcess(ctx.runtime, target);
   const info = ctx.runtime.processInfo(supervisor);
   const behaviour = info === undefined ? undefined : behaviourOf(info);

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, HttpError } from './errors.js';
 import { errorText } from './serialize.js';
@@ -64,39 +63,4 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
     throw badRequest('malformed_json', 'Expected a JSON object body, like {"on": true}.');
   }
   return value as Record<string, unknown>;
-}
-
-/** The token a request carries: `Authorization: Bearer …`, `x-observer-token`, or (for reads) `?token=`. */
-export function tokenOf(req: IncomingMessage, url: URL, allowQuery: boolean): string | undefined {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
-  const header = req.headers['x-observer-token'];
-  if (typeof header === 'string') return header;
-  return allowQuery ? (url.searchParams.get('token') ?? undefined) : undefined;
-}
-
-/** Compares tokens in constant time. */
-export function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Throws 401 unless the request carries `token`. */
-export function requireToken(given: string | undefined, token: string, what: string): void {
-  if (given === undefined) {
-    throw new HttpError(
-      401,
-      'token_required',
-      `${what} needs the observer's token: send it as "Authorization: Bearer <token>".`,
-    );
-  }
-  if (!tokenMatches(given, token)) {
-    throw new HttpError(
-      403,
-      'bad_token',
-      `${what} was refused: the token does not match the observer's.`,
-    );
-  }
 }

@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Runtime } from '@actorkit/core';
 import { type ApiContext, publicSample, route } from './api.js';
+import { presentedToken } from './auth.js';
 import { badRequest, HttpError, ObserverOptionsError } from './errors.js';
-import { requireToken, sendError, tokenOf } from './http.js';
+import { sendError } from './http.js';
 import { isLoopback, type ObserverOptions, resolveOptions } from './options.js';
 import { Sampler } from './sampler.js';
 import { SseHub } from './sse.js';
@@ -13,11 +14,14 @@ import { Tracer } from './tracer.js';
 export interface Observer {
   /** The base URL, e.g. `http://127.0.0.1:4000`. */
   readonly url: string;
-  /** The dashboard URL with the token, to open in a browser (`/?token=…`). */
+  /**
+   * The dashboard URL with the token, to open in a browser (`/?token=…`): the page
+   * trades it for an HttpOnly session cookie and drops it from the address bar.
+   */
   readonly dashboardUrl: string;
   readonly host: string;
   readonly port: number;
-  /** The token actions need (the one passed, or a random one on loopback). */
+  /** The token every read and action needs (the one passed, or a random one). */
   readonly token: string;
   /** True while sampling: a dashboard is connected or an API request came in lately. */
   readonly active: boolean;
@@ -35,7 +39,9 @@ export interface Observer {
  * `events`) and genserver's `whichChildren`/`getStatus`, and only while a dashboard is
  * connected or shortly after an API request: otherwise it holds no listener and no
  * timer, and the runtime pays nothing. It binds to 127.0.0.1 by default; another host
- * needs a `token`, and every action needs the token whatever the host.
+ * needs a `token`. Every read and every action needs the token, whatever the host (a
+ * state holds what the node holds: keys, passwords, personal data); only the bare page
+ * shell is served without it.
  *
  * @example
  * const observer = await startObserver(runtime, { port: 4000 });
@@ -71,12 +77,13 @@ export async function startObserver(
     if (event.type === 'sample') hub.broadcast('sample', publicSample(event.sample));
     else hub.broadcast('tree', event.tree);
   });
-  const ctx: ApiContext = { runtime, options: resolved, sampler, tracer, hub };
+  const ctx: ApiContext = { runtime, options: resolved, sampler, tracer, hub, port: 0 };
   const server = createServer((req, res) => {
     handle(ctx, req, res).catch((error: unknown) => sendError(res, error));
   });
   server.on('clientError', (_error, socket) => socket.destroy());
   const port = await listen(server, resolved.port, resolved.host);
+  ctx.port = port;
   const urlHost =
     resolved.host.includes(':') && !resolved.host.startsWith('[')
       ? `[${resolved.host}]`
@@ -113,10 +120,7 @@ async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
       .split('/')
       .filter((s) => s !== '')
       .map(decodeSegment);
-    const isRead = req.method === 'GET' || req.method === 'HEAD';
-    const token = tokenOf(req, url, isRead);
-    // Off loopback, what the node holds (states, messages) is for token holders only.
-    if (!ctx.options.loopback) requireToken(token, ctx.options.token, 'Reading this observer');
+    const token = presentedToken(req, url, ctx.port);
     await route(ctx, { req, res, url, segments, token });
   } catch (error) {
     sendError(res, error);

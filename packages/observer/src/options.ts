@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { Registry } from '@actorkit/core';
 import { ObserverOptionsError } from './errors.js';
 
 /** Options for `startObserver`. */
@@ -12,8 +13,9 @@ export interface ObserverOptions {
    */
   host?: string;
   /**
-   * The secret every action (kill, restart, trace) must carry, as `Authorization: Bearer
-   * <token>`. On a non-loopback host every request needs it. At least 8 characters.
+   * The secret every read and action must carry (`Authorization: Bearer <token>`, the
+   * dashboard's cookie, or `?token=` for reads): only the bare page shell is served
+   * without it. At least 8 characters, no spaces. Required off loopback.
    * @default a random token on loopback hosts (read it from `observer.token`)
    */
   token?: string;
@@ -24,10 +26,29 @@ export interface ObserverOptions {
   /** Messages kept per traced process. @default 50 */
   traceLimit?: number;
   /**
-   * Ms an API request keeps sampling (and traces) alive after it, with no dashboard
-   * open. After that the observer reads nothing and listens to nothing. @default 10000
+   * Ms an API request keeps the observer's listeners (supervisor reports, event-loop
+   * delay) and its traces alive, with no dashboard open. It takes no sample meanwhile:
+   * a request reads the node once, when it asks. After that the observer reads nothing
+   * and listens to nothing. @default 10000
    */
   idleAfter?: number;
+  /**
+   * Event streams (open dashboards) served at once; one more gets a 503 with
+   * `code: 'too_many_streams'`. @default 8
+   */
+  maxStreams?: number;
+  /**
+   * Ms a dashboard may leave its stream unread (its socket full) before it is dropped.
+   * Meanwhile it is sent no new sample: only the latest waits for it. @default 30000
+   */
+  streamStallTimeout?: number;
+  /**
+   * Unique-key `Registry`s whose keys name processes (`{ via: registry, key }`): the
+   * table, the tree and the API show a process's key as its name, and a name in a URL
+   * or a filter finds it. Core keeps no list of registries, so the observer knows only
+   * those given here. @default []
+   */
+  registries?: readonly Registry<any, any, any>[];
 }
 
 /** The options with every default applied. */
@@ -40,7 +61,23 @@ export interface ResolvedOptions {
   historySize: number;
   traceLimit: number;
   idleAfter: number;
+  maxStreams: number;
+  streamStallTimeout: number;
+  registries: readonly Registry<any, any, any>[];
 }
+
+const KEYS = new Set([
+  'port',
+  'host',
+  'token',
+  'sampleInterval',
+  'historySize',
+  'traceLimit',
+  'idleAfter',
+  'maxStreams',
+  'streamStallTimeout',
+  'registries',
+]);
 
 /** True for 127.0.0.0/8, ::1 and `localhost`. */
 export function isLoopback(host: string): boolean {
@@ -49,10 +86,22 @@ export function isLoopback(host: string): boolean {
   return isIP(bare) === 4 && bare.startsWith('127.');
 }
 
-/** Validates `options` and applies the defaults; throws `ObserverOptionsError`. */
+/**
+ * Validates `options` and applies the defaults; throws `ObserverOptionsError` for an
+ * unknown key (a misspelt option would otherwise do nothing) or a value of the wrong type.
+ */
 export function resolveOptions(options: ObserverOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new ObserverOptionsError(`Expected \`options\` to be an object, got ${String(options)}.`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ObserverOptionsError(
+      `Expected \`options\` to be an object, got ${Array.isArray(options) ? 'an array' : String(options)}.`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!KEYS.has(key)) {
+      throw new ObserverOptionsError(
+        `Unknown option ${JSON.stringify(key.slice(0, 80))} for startObserver; the options are ${[...KEYS].join(', ')}.`,
+      );
+    }
   }
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host.trim() === '') {
@@ -71,7 +120,46 @@ export function resolveOptions(options: ObserverOptions = {}): ResolvedOptions {
     historySize: integer('historySize', options.historySize ?? 300, 2, 100_000),
     traceLimit: integer('traceLimit', options.traceLimit ?? 50, 1, 10_000),
     idleAfter: integer('idleAfter', options.idleAfter ?? 10_000, 0, 3_600_000),
+    maxStreams: integer('maxStreams', options.maxStreams ?? 8, 1, 1000),
+    streamStallTimeout: integer(
+      'streamStallTimeout',
+      options.streamStallTimeout ?? 30_000,
+      50,
+      3_600_000,
+    ),
+    registries: registries(options.registries),
   };
+}
+
+function registries(value: unknown): readonly Registry<any, any, any>[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new ObserverOptionsError(
+      `Expected \`registries\` to be an array of Registry, got ${typeof value}.`,
+    );
+  }
+  value.forEach((registry, i) => {
+    if (!isRegistry(registry)) {
+      throw new ObserverOptionsError(
+        `Expected \`registries[${i}]\` to be a Registry (new Registry(runtime, { keys: 'unique' })), got ${registry === null ? 'null' : typeof registry}.`,
+      );
+    }
+    if (registry.keys !== 'unique') {
+      throw new ObserverOptionsError(
+        `\`registries[${i}]\` is a duplicate-keys Registry: its keys are topics a process subscribes to, not names. Pass unique-key registries only.`,
+      );
+    }
+  });
+  return [...value];
+}
+
+/** `instanceof Registry`, false (never a throw) for a revoked proxy. */
+function isRegistry(value: unknown): value is Registry<any, any, any> {
+  try {
+    return value instanceof Registry;
+  } catch {
+    return false;
+  }
 }
 
 function resolveToken(token: unknown, host: string, loopback: boolean): string {

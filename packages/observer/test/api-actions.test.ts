@@ -1,7 +1,7 @@
 import { GenServer } from '@actorkit/genserver';
 import { waitFor } from '@actorkit/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enc, getJson, post, startApp, TOKEN } from './fixtures.js';
+import { enc, fetchJson, getJson, post, startApp, TOKEN } from './fixtures.js';
 
 describe('actions', () => {
   let app: Awaited<ReturnType<typeof startApp>>;
@@ -41,10 +41,12 @@ describe('actions', () => {
         'not-the-token',
       );
       expect(wrong).toMatchObject({ status: 403, body: { code: 'bad_token' } });
-      const query = await getJson(app.observer, `/api/processes/counter/kill?token=${TOKEN}`, {
+      // An action never takes the token from the URL (logs and history keep URLs).
+      const query = await fetchJson(app.observer, `/api/processes/counter/kill?token=${TOKEN}`, {
         method: 'POST',
       });
-      expect(query.status).toBe(401);
+      expect(query).toMatchObject({ status: 401, body: { code: 'token_required' } });
+      expect(query.body.error).toMatch(/never takes it from the URL/);
       expect(app.runtime.isAlive(pid)).toBe(true);
     });
 

@@ -2,7 +2,7 @@ import { GenServer } from '@actorkit/genserver';
 import { waitFor } from '@actorkit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startObserver } from '../src/index.js';
-import { enc, Gate, getJson, startApp } from './fixtures.js';
+import { enc, Gate, getJson, post, startApp } from './fixtures.js';
 
 describe('read endpoints', () => {
   let app: Awaited<ReturnType<typeof startApp>>;
@@ -18,7 +18,7 @@ describe('read endpoints', () => {
   });
 
   it('GET / serves the dashboard page', async () => {
-    const response = await fetch(app.observer.url + '/');
+    const response = await fetch(`${app.observer.url}/`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
     expect(await response.text()).toContain('actorkit observer');
@@ -214,7 +214,7 @@ describe('read endpoints', () => {
   it('answers 404 for unknown routes and 405 for wrong methods', async () => {
     expect((await getJson(app.observer, '/api/nothing')).body.code).toBe('unknown_route');
     expect((await getJson(app.observer, '/elsewhere')).status).toBe(404);
-    const wrong = await getJson(app.observer, '/api/node', { method: 'POST' });
+    const wrong = await post(app.observer, '/api/node');
     expect(wrong).toMatchObject({ status: 405, body: { code: 'method_not_allowed' } });
     const deleteKill = await getJson(app.observer, '/api/processes/gate/kill', {
       method: 'DELETE',

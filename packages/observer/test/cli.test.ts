@@ -108,6 +108,8 @@ describe('actorkit-observer CLI', () => {
     const { code, output } = await runMain([
       '--url',
       app.observer.url,
+      '--token',
+      TOKEN,
       '--once',
       '--interval',
       '100',
@@ -126,7 +128,7 @@ describe('actorkit-observer CLI', () => {
     const observer = await startObserver(app.runtime, { token: TOKEN, sampleInterval: 50 });
     let closed = false;
     try {
-      const run = runCli(['--url', observer.url, '--interval', '100']);
+      const run = runCli(['--url', observer.url, '--interval', '100'], TOKEN);
       const screens = () => run.output().match(/^actorkit observer {2}/gm)?.length ?? 0;
       // What counter has handled, screen by screen: each screen is a new reading.
       const handled = () =>
@@ -160,14 +162,19 @@ describe('actorkit-observer CLI', () => {
 
   it('reads a loopback observer through localhost too', async () => {
     const url = app.observer.url.replace('127.0.0.1', 'localhost');
-    expect(await runMain(['--url', url, '--once', '--interval', '100'])).toMatchObject({ code: 0 });
+    expect(
+      await runMain(['--url', url, '--token', TOKEN, '--once', '--interval', '100']),
+    ).toMatchObject({ code: 0 });
   });
 
-  describe('against an observer that refuses it', () => {
-    // Off loopback every read needs the token; the CLI still talks to it over 127.0.0.1.
+  describe.each([
+    ['on loopback', '127.0.0.1'],
+    ['off loopback', '0.0.0.0'],
+  ])('against an observer %s that refuses it', (_where, host) => {
+    // Every read needs the token, wherever the observer listens; the CLI reads it over 127.0.0.1.
     let guarded: Observer;
     beforeAll(async () => {
-      guarded = await startObserver(app.runtime, { host: '0.0.0.0', token: 'lan-token-123' });
+      guarded = await startObserver(app.runtime, { host, token: 'lan-token-123' });
     });
     afterAll(() => guarded.close());
     const url = () => `http://127.0.0.1:${guarded.port}`;
@@ -196,7 +203,7 @@ describe('actorkit-observer CLI', () => {
       expect(await run.exited).toEqual({ code: 1, signal: null });
       expect(run.output()).toMatch(
         new RegExp(
-          `^actorkit-observer: ${paths}: HTTP 401: Reading this observer needs the observer's token: send it as "Authorization: Bearer <token>"\\.\\n$`,
+          `^actorkit-observer: ${paths}: HTTP 401: Reading this observer needs the observer's token: open the dashboard URL the observer printed \\(observer\\.dashboardUrl, /\\?token=…\\), or send "Authorization: Bearer <token>"\\.\\n$`,
         ),
       );
     });

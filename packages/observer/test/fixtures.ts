@@ -94,14 +94,25 @@ export async function startApp(options: ObserverOptions = {}): Promise<{
   };
 }
 
-/** Fetches JSON from the observer. */
-export async function getJson(
+/** Fetches JSON from the observer exactly as `init` says: no token unless it carries one. */
+export async function fetchJson(
   observer: Observer,
   path: string,
   init: RequestInit = {},
 ): Promise<{ status: number; body: any }> {
   const response = await fetch(observer.url + path, init);
   return { status: response.status, body: await response.json() };
+}
+
+/** Fetches JSON from the observer with its token (`Authorization: Bearer`), unless `init` sets one. */
+export function getJson(
+  observer: Observer,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: any }> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${observer.token}`);
+  return fetchJson(observer, path, { ...init, headers });
 }
 
 /** POSTs to the observer, with the token unless `token` is given (null: none). */
@@ -113,7 +124,7 @@ export function post(
 ) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
-  return getJson(observer, path, {
+  return fetchJson(observer, path, {
     method: 'POST',
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),

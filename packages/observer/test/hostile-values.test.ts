@@ -74,7 +74,9 @@ class Fragile extends GenServer<{ key: string }, { kind: 'state' }> {
 }
 
 async function getJson(observer: Observer, path: string, init: RequestInit = {}) {
-  const response = await fetch(observer.url + path, init);
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${TOKEN}`);
+  const response = await fetch(observer.url + path, { ...init, headers });
   return { status: response.status, body: (await response.json()) as any };
 }
 

@@ -19,7 +19,10 @@ describe('cost when nobody looks', () => {
     expect(Object.hasOwn(runtime, 'send')).toBe(false);
 
     const controller = new AbortController();
-    const stream = await fetch(`${observer.url}/api/events`, { signal: controller.signal });
+    const stream = await fetch(`${observer.url}/api/events`, {
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${observer.token}` },
+    });
     expect(observer.active).toBe(true);
     expect(listeners(runtime)).toBeGreaterThan(0);
     const reader = stream.body!.getReader();
@@ -32,7 +35,9 @@ describe('cost when nobody looks', () => {
 
   it('an API request wakes it for idleAfter ms only', async () => {
     observer = await startObserver(runtime, { sampleInterval: 50, idleAfter: 150 });
-    await fetch(`${observer.url}/api/node`);
+    await fetch(`${observer.url}/api/node`, {
+      headers: { authorization: `Bearer ${observer.token}` },
+    });
     expect(observer.active).toBe(true);
     await waitFor(() => !observer.active, { what: 'the observer to go to sleep' });
     expect(listeners(runtime)).toBe(0);

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { Runtime } from '@actorkit/core';
+import { Registry, Runtime } from '@actorkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Observer, ObserverOptionsError, startObserver } from '../src/index.js';
 import { getJson } from './fixtures.js';
@@ -45,6 +45,20 @@ describe('startObserver() binding and token rules', () => {
     [{ traceLimit: 0 }, /`traceLimit` to be an integer from 1 to 10000, got 0\./],
     [{ traceLimit: 10_001 }, /`traceLimit`/],
     [{ traceLimit: Number.NaN }, /`traceLimit`/],
+    [
+      { tokn: 'test-token-1234' },
+      /^Unknown option "tokn" for startObserver; the options are port, host, token,/,
+    ],
+    [{ backoff: 10 }, /Unknown option "backoff"/],
+    [[], /Expected `options` to be an object, got an array\./],
+    [{ maxStreams: 0 }, /`maxStreams` to be an integer from 1 to 1000, got 0\./],
+    [{ streamStallTimeout: 10 }, /`streamStallTimeout` to be an integer from 50/],
+    [{ registries: {} }, /`registries` to be an array of Registry, got object\./],
+    [{ registries: [null] }, /`registries\[0\]` to be a Registry .*got null\./],
+    [
+      { registries: [new Registry(new Runtime(), { keys: 'duplicate' })] },
+      /`registries\[0\]` is a duplicate-keys Registry/,
+    ],
   ])('rejects the options %j', async (options, message) => {
     const error = await startObserver(runtime, options as any).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ObserverOptionsError);
@@ -64,7 +78,7 @@ describe('startObserver() binding and token rules', () => {
     );
   });
 
-  it('on a non-loopback host, every request needs the token (header or ?token=)', async () => {
+  it('on a non-loopback host too, every read needs the token (header or ?token=)', async () => {
     observer = await startObserver(runtime, { host: '0.0.0.0', token: 'lan-token-123' });
     const address = lanAddress() ?? '127.0.0.1';
     const base = `http://${address}:${observer.port}`;
@@ -101,7 +115,7 @@ describe('startObserver() binding and token rules', () => {
 
   it('close() ends open event streams and frees the port', async () => {
     observer = await startObserver(runtime);
-    const stream = await fetch(`${observer.url}/api/events`);
+    const stream = await fetch(`${observer.url}/api/events?token=${observer.token}`);
     expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
     expect(observer.active).toBe(true);
     await observer.close();

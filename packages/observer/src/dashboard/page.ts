@@ -1,18 +1,22 @@
 import { script } from './script.js';
 import { style } from './style.js';
 
-/** The whole dashboard as one HTML document (style and script inline: nothing else to serve). */
-export function dashboardHtml(node: number): string {
+/**
+ * The whole dashboard as one HTML document (style and script inline: nothing else to
+ * serve). It is the page shell served without the token, so it holds no data about the
+ * node, not even its number: the script reads everything through the API.
+ */
+export function dashboardHtml(): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>actorkit observer · node ${node}</title>
+<title>actorkit observer</title>
 <style>${style}</style>
 </head>
 <body>
-<header><h1>actorkit observer</h1><span class="node">node ${node}</span><span id="conn">connecting…</span></header>
+<header><h1>actorkit observer</h1><span class="node" id="node"></span><span id="conn">connecting…</span></header>
 <main>
   <div id="cards"></div>
   <div>

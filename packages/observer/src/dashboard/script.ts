@@ -1,17 +1,13 @@
 /**
  * The dashboard's script: plain browser JavaScript, no framework. It listens to
  * `/api/events` (Server-Sent Events) for samples and the tree, sorts and filters the
- * table itself, fetches a process's page on demand, and sends actions with the token
- * as `Authorization: Bearer`. (Written without template literals: it lives in one.)
+ * table itself, fetches a process's page on demand, and sends actions; the session
+ * cookie carries the token. (Written without template literals: it lives in one.)
  */
 export const script = `
 'use strict';
-var params = new URLSearchParams(location.search);
-var token = params.get('token') || sessionStorage.getItem('actorkit-observer-token') || '';
-if (params.get('token')) {
-  sessionStorage.setItem('actorkit-observer-token', token);
-  history.replaceState(null, '', location.pathname);
-}
+// The page never sees the token: opened with ?token=, the server set an HttpOnly cookie
+// and redirected here; fetch and EventSource send that cookie.
 var state = { rows: [], total: 0, history: [], sort: 'mailbox', order: 'desc', filter: '', behaviour: '', selected: null, tree: [] };
 var $ = function (id) { return document.getElementById(id); };
 
@@ -43,8 +39,7 @@ function toast(text, isError) {
 }
 function api(method, path, body) {
   var headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = 'Bearer ' + token;
-  return fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  return fetch(path, { method: method, headers: headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) })
     .then(function (res) {
       return res.json().then(function (data) {
         if (!res.ok) throw new Error(data.error || ('HTTP ' + res.status));
@@ -252,10 +247,20 @@ document.addEventListener('keydown', function (e) { if (e.key === 'Escape') clos
 
 // ---- live updates ----
 function connect() {
-  var source = new EventSource('/api/events' + (token ? '?token=' + encodeURIComponent(token) : ''));
+  var source = new EventSource('/api/events');
   source.addEventListener('open', function () { $('conn').textContent = 'live'; $('conn').className = 'live'; });
-  source.addEventListener('error', function () { $('conn').textContent = 'reconnecting…'; $('conn').className = 'down'; });
-  source.addEventListener('hello', function (e) { state.history = JSON.parse(e.data).history; renderCards(); });
+  source.addEventListener('error', function () {
+    $('conn').textContent = 'reconnecting…'; $('conn').className = 'down';
+    // A refused stream is not retried by the browser: say why.
+    if (source.readyState === EventSource.CLOSED) checkAccess();
+  });
+  source.addEventListener('hello', function (e) {
+    var hello = JSON.parse(e.data);
+    state.history = hello.history;
+    $('node').textContent = 'node ' + hello.node;
+    document.title = 'actorkit observer · node ' + hello.node;
+    renderCards();
+  });
   source.addEventListener('sample', function (e) {
     var data = JSON.parse(e.data);
     state.rows = data.rows;
@@ -267,6 +272,16 @@ function connect() {
     renderTable();
   });
   source.addEventListener('tree', function (e) { state.tree = JSON.parse(e.data); renderTree(); renderEvents(); });
+}
+function checkAccess() {
+  fetch('/api', { credentials: 'same-origin' }).then(function (res) {
+    if (res.status === 401 || res.status === 403) {
+      $('conn').textContent = 'no access'; $('conn').className = 'down';
+      $('cards').innerHTML = '<div class="card denied" id="denied">This dashboard needs this observer’s token: open the URL the observer printed (observer.dashboardUrl, ending in /?token=…).</div>';
+    } else if (res.status === 503) {
+      res.json().then(function (body) { toast(body.error, true); });
+    }
+  }, function () {});
 }
 renderTableHead();
 renderCards();

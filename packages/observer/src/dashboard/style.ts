@@ -13,6 +13,7 @@ main { padding:16px 20px; display:grid; gap:16px; grid-template-columns: minmax(
 #cards { grid-column:1 / -1; display:grid; grid-template-columns:repeat(6, minmax(140px, 1fr)); gap:12px; }
 .card, section { background:var(--panel); border:1px solid var(--line); border-radius:8px; }
 .card { padding:10px 12px; }
+.card.denied { grid-column:1 / -1; color:var(--bad); font-weight:600; }
 .card .label { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
 .card .value { font-size:22px; font-weight:600; font-variant-numeric:tabular-nums; }
 .card svg { width:100%; height:34px; display:block; }
@@ -60,7 +61,8 @@ td.mailbox.busy { color:var(--warn); font-weight:700; }
 #events div { padding:2px 0; border-bottom:1px dotted var(--line); }
 #events .ev-child_restarted { color:var(--ok); }
 #events .ev-child_terminated { color:var(--warn); }
-#events .ev-start_error, #events .ev-shutdown { color:var(--bad); }
+#events .ev-start_error, #events .ev-shutdown, #events .ev-shutdown_error { color:var(--bad); }
+#events .ev-restarted_by_observer { color:var(--accent); }
 #detail { position:fixed; top:0; right:0; bottom:0; width:min(520px, 100vw); background:var(--panel); border-left:1px solid var(--line); box-shadow:-8px 0 24px rgba(0,0,0,.08); overflow:auto; padding:0 0 24px; display:none; }
 #detail.open { display:block; }
 #detail header { background:#fff; color:var(--ink); border-bottom:1px solid var(--line); position:sticky; top:0; }
