@@ -9,8 +9,10 @@ export function attemptError(
   attempt: number,
   at: number,
   node: string,
+  startedAt?: number | null,
 ): AttemptError {
   const entry: AttemptError = { attempt, at, kind, name: 'Error', message: '', node };
+  if (typeof startedAt === 'number') entry.startedAt = startedAt;
   try {
     if (error instanceof Error) {
       entry.name = String(error.name);

@@ -44,6 +44,8 @@ export interface AttemptError {
   attempt: number;
   /** When the attempt ended, in ms on the store's clock. */
   at: number;
+  /** When it started, if known. */
+  startedAt?: number;
   kind: AttemptErrorKind;
   /** The error's name (`TypeError`, …), or the exit reason's kind. */
   name: string;

@@ -333,7 +333,14 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
           ? reason.error
           : new ExitError(reason, attempt.pid);
     const kind = isCrash(reason) ? 'error' : 'exit';
-    const entry = attemptError(error, kind, job.attempt, store.now(), state.node.name);
+    const entry = attemptError(
+      error,
+      kind,
+      job.attempt,
+      store.now(),
+      state.node.name,
+      job.attemptedAt,
+    );
     const decision = this.decide(attempt, error);
     if (typeof decision === 'object') {
       return { kind: 'snooze', attempt: ref, runAt: store.now() + decision.snooze };

@@ -42,7 +42,7 @@ const SQL = {
       SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'available' END,
         finished_at = CASE WHEN attempt >= max_attempts THEN ? ELSE NULL END,
         run_at = ?,
-        errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?,
+        errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?, 'startedAt', attempted_at,
           'kind', 'rescued', 'name', 'NodeLost',
           'message', 'the node running this attempt (' || coalesce(node, 'unknown') ||
             ') stopped without recording its outcome: its lease lapsed or it restarted',

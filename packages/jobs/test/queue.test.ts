@@ -235,6 +235,10 @@ describe('retries', () => {
       [2, 'error', 'failure 2'],
     ]);
     expect(done!.errors[0]!.stack).toContain('failure 1');
+    expect(done!.errors.map((e) => [e.startedAt, e.at])).toEqual([
+      [0, 0],
+      [1000, 1000],
+    ]);
   });
 
   it('discards a job after maxAttempts, with every error', async () => {

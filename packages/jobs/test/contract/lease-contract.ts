@@ -33,7 +33,13 @@ export function leaseContract(setup: () => Promise<Fixture>): void {
       const rescued = await store.get(x!.id);
       expect(rescued).toMatchObject({ state: 'available', attempt: 1, node: null });
       expect(rescued!.errors).toEqual([
-        expect.objectContaining({ attempt: 1, kind: 'rescued', node: ref.incarnation }),
+        expect.objectContaining({
+          attempt: 1,
+          kind: 'rescued',
+          node: ref.incarnation,
+          startedAt: x!.attemptedAt,
+          at: clock.now(),
+        }),
       ]);
       expect(await store.nodes()).toEqual([]);
     });
