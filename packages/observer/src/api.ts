@@ -131,6 +131,11 @@ function page(ctx: ApiContext, r: Request, method: string): Promise<void> {
 }
 
 function events(ctx: ApiContext, r: Request): void {
+  if (r.req.method === 'HEAD') {
+    r.res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+    r.res.end();
+    return;
+  }
   ctx.hub.add(r.res, () => ctx.sampler.release());
   ctx.sampler.acquire();
   const sample = ctx.sampler.current();

@@ -63,7 +63,10 @@ export async function startObserver(
     );
   }
   const resolved = resolveOptions(options);
-  const hub = new SseHub();
+  const hub = new SseHub({
+    maxStreams: resolved.maxStreams,
+    stallTimeout: resolved.streamStallTimeout,
+  });
   const tracer = new Tracer(runtime, resolved.traceLimit);
   // Asleep means nothing left running: traces are dropped with the last client.
   const sampler = new Sampler(
