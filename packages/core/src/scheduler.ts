@@ -18,10 +18,11 @@ export const CLOCK_EVERY = 64;
 /**
  * @internal The reductions the running turn has spent on work other than handling its
  * messages: every message delivered (sent by the process, or by code it called) and
- * every spawn, link, monitor and exit signal. One counter per thread, as a BEAM scheduler has one: only
- * one process runs at a time, and the scheduler zeroes it before each turn, so a send to
- * a process of another runtime is charged to the process that made it. Outside any turn
- * (a timer firing, a send from plain code) it counts for nobody.
+ * every spawn, link, monitor and exit signal. One counter per thread, as a BEAM
+ * scheduler has one: only one process runs at a time, and the scheduler zeroes it
+ * before each turn, so a send to a process of another runtime is charged to the process
+ * that made it. Outside any turn (a timer firing, a send from plain code) it counts for
+ * nobody.
  *
  * `current` is the process whose turn is running, null between turns: what code that
  * runs synchronously inside a turn (a handler, and whatever it calls) can ask to learn
@@ -53,9 +54,9 @@ export interface Runnable {
  * measured in reductions, units of work: each message handled costs one, and so does
  * each message sent and each spawn, link, monitor and exit signal. A turn handles only
  * the messages that were queued when it began, until its budget is spent or the mailbox
- * has no more of them; a process with messages left, or with messages that arrived during the turn
- * (what it sent itself, above all), goes to the back of the queue, behind every other
- * runnable process. So a process that continues long work by sending itself a message
+ * has no more of them; a process with messages left, or with messages that arrived
+ * during the turn (what it sent itself, above all), goes to the back of the queue,
+ * behind every other runnable process. So a process that continues long work by sending itself a message
  * runs one slice per turn, and a consumer as fast per message as its producer keeps up
  * with it: its mailbox stays within about one batch, for batches up to a budget.
  *
