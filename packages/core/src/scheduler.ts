@@ -112,10 +112,14 @@ export class Scheduler {
   constructor(options: SchedulerOptions = {}) {
     const { budget = DEFAULT_BUDGET, sliceMs = 3 } = options;
     if (!Number.isSafeInteger(budget) || budget < 1) {
-      throw new InvalidArgumentError('budget', 'a whole number >= 1 (reductions per turn)', budget);
+      throw new InvalidArgumentError(
+        'options.budget',
+        'a whole number >= 1 (reductions per turn)',
+        budget,
+      );
     }
     if (typeof sliceMs !== 'number' || !(sliceMs > 0) || !Number.isFinite(sliceMs)) {
-      throw new InvalidArgumentError('sliceMs', 'a finite number of ms > 0', sliceMs);
+      throw new InvalidArgumentError('options.sliceMs', 'a finite number of ms > 0', sliceMs);
     }
     this.budget = budget;
     this.sliceMs = sliceMs;

@@ -188,12 +188,12 @@ describe('the budget', () => {
   it('rejects a budget that is not a whole number >= 1, and a slice that is not a number > 0', () => {
     for (const budget of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '64']) {
       expect(() => virtualRuntime({ budget: budget as number })).toThrow(
-        /Expected `budget` to be a whole number >= 1/,
+        /Expected `options.budget` to be a whole number >= 1/,
       );
     }
     for (const sliceMs of [0, -3, Number.NaN, Number.POSITIVE_INFINITY, '3']) {
       expect(() => virtualRuntime({ sliceMs: sliceMs as number })).toThrow(
-        /Expected `sliceMs` to be a finite number of ms > 0/,
+        /Expected `options.sliceMs` to be a finite number of ms > 0/,
       );
     }
   });
