@@ -1,22 +1,26 @@
 /**
  * The jobs benchmark: end-to-end throughput of durable jobs (enqueue in batches → no-op
- * perform → complete) at each durability level, beside a hand-written minimal SQLite
- * queue in the same process (the ceiling for an embedded store), and enqueue→start
- * latency at a steady 1,000 jobs/s. Each workload runs once to warm up, then `BENCH_RUNS`
+ * perform → complete) at each durability level, in one process and in two OS processes
+ * sharing the database, beside a hand-written minimal SQLite queue in the same run (the
+ * ceiling for an embedded store), and enqueue→start latency at a steady 1,000 jobs/s. Each workload runs once to warm up, then `BENCH_RUNS`
  * times (default 3), alternating the systems; the table shows medians and the ratio.
  *
  * Databases are files in the OS temp folder, so 'machine' pays a real fsync per commit.
  * Run with `pnpm --filter @actorkit/jobs bench`: it builds the packages, then runs this
  * file against `dist/`. The table goes to stdout and to `bench/results/latest.md`.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { Runtime } from '@actorkit/core';
 import { defineWorker, job, Queue, SqliteStore } from '@actorkit/jobs';
 import Database from 'better-sqlite3';
+import { build } from 'esbuild';
 import { median, perSecond, until } from '../../core/bench/measure.js';
 import { MinimalQueue } from './minimal-queue.js';
 
@@ -84,6 +88,87 @@ function minimalThroughput(durability: Durability): Promise<number> {
   });
 }
 
+const childScript = fileURLToPath(
+  new URL('../node_modules/.cache/jobs-bench/node-child.mjs', import.meta.url),
+);
+
+/** Bundles the two-process bench's child (`node-child.ts`) into plain JavaScript. */
+async function bundleChild(): Promise<void> {
+  await build({
+    entryPoints: [fileURLToPath(new URL('./node-child.ts', import.meta.url))],
+    outfile: childScript,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['actorkit-source'],
+    external: ['better-sqlite3'],
+    logLevel: 'error',
+  });
+}
+
+/** Starts a child node; resolves its 'ready' and its 'done' time. */
+function startChild(env: Record<string, string>) {
+  const child = spawn(process.execPath, [childScript], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  let onReady!: () => void;
+  let onDone!: (at: number) => void;
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  const done = new Promise<number>((resolve) => {
+    onDone = resolve;
+  });
+  lines.on('line', (line) => {
+    const message = JSON.parse(line) as { event: string; at?: number };
+    if (message.event === 'ready') onReady();
+    if (message.event === 'done') onDone(message.at!);
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return { ready, done, exited };
+}
+
+/**
+ * Jobs/s with two OS processes draining one database (CONCURRENCY each): the parent
+ * enqueues JOBS once both are ready; the time runs until both saw every job completed.
+ */
+function twoProcesses(system: 'actorkit' | 'minimal', durability: Durability): Promise<number> {
+  return inTempDir(async (dir) => {
+    const path = join(dir, 'jobs.db');
+    let enqueue: (from: number) => Promise<unknown> | void;
+    let close: () => Promise<void> | void;
+    if (system === 'actorkit') {
+      const store = new SqliteStore({ path, durability });
+      const Noop = defineWorker({ name: 'noop', perform: () => undefined });
+      enqueue = (from) =>
+        store.enqueue(Array.from({ length: BATCH }, (_, n) => job(Noop, { n: from + n })));
+      close = () => store.close();
+    } else {
+      const queue = new MinimalQueue(path, durability === 'machine' ? 'FULL' : 'NORMAL');
+      enqueue = (from) => queue.enqueue(Array.from({ length: BATCH }, (_, n) => ({ n: from + n })));
+      close = () => queue.close();
+    }
+    const env = {
+      DB: path,
+      SYSTEM: system,
+      DURABILITY: durability,
+      JOBS: String(JOBS),
+      CONCURRENCY: String(CONCURRENCY),
+    };
+    const children = ['a', 'b'].map((name) => startChild({ ...env, NODE_NAME: name }));
+    await Promise.all(children.map((c) => c.ready));
+    const started = performance.timeOrigin + performance.now();
+    for (let i = 0; i < JOBS; i += BATCH) await enqueue(i);
+    const finished = Math.max(...(await Promise.all(children.map((c) => c.done))));
+    await Promise.all(children.map((c) => c.exited));
+    await close();
+    return JOBS / ((finished - started) / 1000);
+  });
+}
+
 /** Enqueue→start latency in ms (p50, p99) at a steady 1,000 enqueues a second, one job each. */
 function actorkitLatency(durability: Durability): Promise<{ p50: number; p99: number }> {
   return inTempDir(async (dir) => {
@@ -127,26 +212,43 @@ interface Row {
   baseline: number;
 }
 
-async function throughputRow(durability: Durability): Promise<Row> {
-  await actorkitThroughput(durability);
-  await minimalThroughput(durability);
-  const ours: number[] = [];
-  const theirs: number[] = [];
+/** Runs both systems once to warm up, then RUNS times, alternating which goes first. */
+async function compare(
+  label: string,
+  ours: () => Promise<number>,
+  theirs: () => Promise<number>,
+): Promise<Row> {
+  await ours();
+  await theirs();
+  const a: number[] = [];
+  const b: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     // Alternate which goes first, so neither always gets the warmer disk cache.
     if (run % 2 === 0) {
-      ours.push(await actorkitThroughput(durability));
-      theirs.push(await minimalThroughput(durability));
+      a.push(await ours());
+      b.push(await theirs());
     } else {
-      theirs.push(await minimalThroughput(durability));
-      ours.push(await actorkitThroughput(durability));
+      b.push(await theirs());
+      a.push(await ours());
     }
   }
-  return {
-    label: `end to end, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY}, durability '${durability}' (jobs/s)`,
-    actorkit: median(ours),
-    baseline: median(theirs),
-  };
+  return { label, actorkit: median(a), baseline: median(b) };
+}
+
+function throughputRow(durability: Durability): Promise<Row> {
+  return compare(
+    `end to end, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY}, durability '${durability}' (jobs/s)`,
+    () => actorkitThroughput(durability),
+    () => minimalThroughput(durability),
+  );
+}
+
+function twoProcessRow(durability: Durability): Promise<Row> {
+  return compare(
+    `2 OS processes on one database, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY} each, durability '${durability}' (jobs/s)`,
+    () => twoProcesses('actorkit', durability),
+    () => twoProcesses('minimal', durability),
+  );
 }
 
 function format(value: number): string {
@@ -157,6 +259,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const durability of ['process', 'machine'] as const)
     rows.push(await throughputRow(durability));
+  await bundleChild();
+  for (const durability of ['process', 'machine'] as const)
+    rows.push(await twoProcessRow(durability));
   const latency: string[] = [];
   for (const durability of ['process', 'machine'] as const) {
     await actorkitLatency(durability);

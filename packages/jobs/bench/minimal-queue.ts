@@ -12,13 +12,17 @@ export class MinimalQueue {
   private readonly claim: Database.Statement;
   private readonly complete: Database.Statement;
 
-  constructor(path: string, synchronous: 'NORMAL' | 'FULL') {
+  /** Opens the queue at `path`; `create` makes its table (once, by the first process). */
+  constructor(path: string, synchronous: 'NORMAL' | 'FULL', create = true) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 10000');
     this.db.pragma(`synchronous = ${synchronous}`);
-    this.db.exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, args TEXT NOT NULL,
-      state TEXT NOT NULL, run_at REAL NOT NULL);
-      CREATE INDEX jobs_available ON jobs (id) WHERE state = 'available';`);
+    if (create) {
+      this.db.exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, args TEXT NOT NULL,
+        state TEXT NOT NULL, run_at REAL NOT NULL);
+        CREATE INDEX jobs_available ON jobs (id) WHERE state = 'available';`);
+    }
     this.insert = this.db.prepare(
       `INSERT INTO jobs (args, state, run_at) VALUES (?, 'available', ?)`,
     );
