@@ -56,9 +56,10 @@ export interface Runnable {
  * the messages that were queued when it began, until its budget is spent or the mailbox
  * has no more of them; a process with messages left, or with messages that arrived
  * during the turn (what it sent itself, above all), goes to the back of the queue,
- * behind every other runnable process. So a process that continues long work by sending itself a message
- * runs one slice per turn, and a consumer as fast per message as its producer keeps up
- * with it: its mailbox stays within about one batch, for batches up to a budget.
+ * behind every other runnable process. So a process that continues long work by
+ * sending itself a message runs one slice per turn, and a consumer as fast per message
+ * as its producer keeps up with it: its mailbox stays within about one batch, for
+ * batches up to a budget.
  *
  * Unlike the BEAM, a turn cannot be interrupted in the middle of a message: a handler
  * that sends 10,000 messages spends 10,000 reductions in one go, and its turn ends after
