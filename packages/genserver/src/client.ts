@@ -2,6 +2,7 @@ import {
   defaultRuntime,
   ExitError,
   InvalidArgumentError,
+  isPid,
   type Name,
   NoProcError,
   Pid,
@@ -9,7 +10,13 @@ import {
   runtimeOf,
   type Via,
 } from '@actorkit/core';
-import { addDeadline, attachWatch, sendSystem, sendTagged } from '@actorkit/core/internal';
+import {
+  addDeadline,
+  attachWatch,
+  isRunning,
+  sendSystem,
+  sendTagged,
+} from '@actorkit/core/internal';
 import {
   checkOptions,
   isTimeout,
@@ -18,6 +25,7 @@ import {
   TIMEOUT_OPTION,
 } from './check-options.js';
 import { CastEnvelope, From, SystemEnvelope } from './envelopes.js';
+import { CallingSelfError } from './errors.js';
 import type { ServerStatus } from './server-loop.js';
 
 declare const serverType: unique symbol;
@@ -69,7 +77,26 @@ const CAST_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION };
 /** @internal The runtime a server reference lives in. */
 export function runtimeFor(server: Pid<any> | Name | Via, options?: CallOptions): Runtime {
   if (options?.runtime !== undefined) return options.runtime;
-  return (server instanceof Pid ? runtimeOf(server) : undefined) ?? defaultRuntime();
+  return (isPid(server) ? runtimeOf(server) : undefined) ?? defaultRuntime();
+}
+
+/** True for what can name a server: a PID, a string or symbol, or `{ via, key }`. Never throws. */
+function isTarget(server: unknown): boolean {
+  if (typeof server === 'string' || typeof server === 'symbol' || isPid(server)) return true;
+  if (typeof server !== 'object' || server === null) return false;
+  try {
+    return typeof (server as Via).via?.whereisName === 'function';
+  } catch {
+    return false;
+  }
+}
+
+function badTarget(server: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    'server',
+    'a PID, a registered name (a string or a symbol) or { via: registry, key }',
+    server,
+  );
 }
 
 /** The timeout `timeoutOrOptions` gives (`fallback` if none); throws on a malformed one. */
@@ -107,29 +134,33 @@ function request<R>(
   let timeout: number;
   let runtime: Runtime;
   let pid: Pid<any> | undefined;
-  if (typeof timeoutOrOptions === 'number' && timeoutOrOptions >= 0 && server instanceof Pid) {
-    // The usual call, a PID with a timeout in ms, has nothing to parse and nothing that
-    // throws: this shortcut saves a few percent of a sequential call.
-    timeout = timeoutOrOptions;
-    runtime = runtimeOf(server) ?? defaultRuntime();
-    pid = runtime.resolve(server);
-  } else {
-    try {
+  try {
+    // `instanceof` throws for a revoked proxy: inside the try, it rejects like any bad target.
+    if (typeof timeoutOrOptions === 'number' && timeoutOrOptions >= 0 && server instanceof Pid) {
+      // The usual call, a PID with a timeout in ms, has nothing to parse: this shortcut
+      // saves a few percent of a sequential call.
+      timeout = timeoutOrOptions;
+      runtime = runtimeOf(server) ?? defaultRuntime();
+      pid = runtime.resolve(server);
+    } else {
       timeout = timeoutOf(timeoutOrOptions, fallbackTimeout, what);
       runtime = runtimeFor(
         server,
         typeof timeoutOrOptions === 'object' ? timeoutOrOptions : undefined,
       );
       pid = runtime.resolve(server);
-    } catch (error) {
-      return Promise.reject(error);
     }
+  } catch (error) {
+    return Promise.reject(isTarget(server) ? error : badTarget(server));
   }
   if (pid === undefined) {
     return Promise.reject(
       new NoProcError(server, `${what} needs a running server: start it first, or check the name.`),
     );
   }
+  // A server's callback waiting on its own server would wait until the timeout (OTP's
+  // calling_self). Seen only while the callback runs in its turn: see CallingSelfError.
+  if (isRunning(pid)) return Promise.reject(new CallingSelfError(pid, what));
   const target = pid;
   return new Promise<R>((resolve, reject) => {
     const from = new From<R>(message, resolve, reject, runtime, target, what, timeout);
@@ -171,6 +202,7 @@ export function cast(
     sendTagged(runtimeFor(server, options), server, req, CastEnvelope);
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw error;
+    if (!isTarget(server)) throw badTarget(server);
     // As in Elixir, a cast to a missing server or a full mailbox is not the caller's problem.
   }
 }

@@ -1,6 +1,6 @@
 import { ActorkitError, formatReason, type Pid } from '@actorkit/core';
 import { isInstance } from '@actorkit/core/internal';
-import { textOf } from './text.js';
+import { describeReturn, textOf } from './text.js';
 
 // Every class here writes its message from any value without throwing (a reason whose
 // `toString` throws, a revoked proxy): an error that cannot be built would take the
@@ -31,6 +31,82 @@ export class StartError extends ActorkitError {
 
   static override is(value: unknown): value is StartError {
     return value instanceof StartError;
+  }
+}
+
+/**
+ * A GenServer (or a state machine) made a request to itself from one of its own
+ * callbacks: `GenServer.call`, `stop`, `getState`, `getStatus` or `replaceState` whose
+ * target, by PID or by name, is the server running the callback. A server handles one
+ * message at a time, so it would wait for its own answer until the timeout (forever for
+ * `stop`, whose timeout is `Infinity`); OTP exits the caller at once with `calling_self`,
+ * and the request rejects at once with this error.
+ *
+ * Detected while the callback runs synchronously, before its first `await` (see the
+ * README's "Differences from Elixir"): after an `await` the code runs outside the
+ * server's turn and nothing tells it from a caller elsewhere, so such a call still waits
+ * until its timeout.
+ *
+ * @example
+ * // In a callback: do the work directly, or send yourself a message instead.
+ * this.ctx.send(this.self, { type: 'refresh' }); // handled by handleInfo, next
+ */
+export class CallingSelfError extends ActorkitError {
+  constructor(
+    /** The server that called itself. */
+    readonly pid: Pid<any>,
+    /** The request, as `'GenServer.call'` or `'GenServer.stop'`. */
+    readonly what: string,
+  ) {
+    super(
+      'CALLING_SELF',
+      `${textOf(what)}: ${formatReason(pid)} made this request to itself from one of its own callbacks, and would wait for its own answer (OTP's calling_self). ${selfFix(what)}`,
+    );
+  }
+
+  static override is(value: unknown): value is CallingSelfError {
+    return isInstance(value, CallingSelfError);
+  }
+}
+
+function selfFix(what: unknown): string {
+  if (what === 'GenServer.stop') {
+    return 'To stop from a callback, return stop(reason, state) (from handleCall, stop(reason, state, reply) answers the caller too).';
+  }
+  return 'Do the work in the callback itself, send the server a message (ctx.send(self, …), handled by handleInfo next), or return { continue: arg } for handleContinue.';
+}
+
+/**
+ * The exit reason of a GenServer whose callback returned something that is not one of
+ * its results (not built with `ok`, `reply`, `noreply`, `stop` or `ignore`): OTP's
+ * `{bad_return_value, Value}`. `value` is what the callback returned. From a handler the
+ * server runs `terminate` with this reason, then exits with it, so callers waiting on it
+ * reject with an `ExitError` whose `reason` is this, and monitors and links see it too;
+ * from `init` the start fails with a `StartError` whose `reason` is this.
+ *
+ * @example
+ * const error = await GenServer.call(server, { type: 'get' }).catch((e) => e);
+ * if (ExitError.is(error) && BadReturnValue.is(error.reason)) console.log(error.reason.value);
+ */
+export class BadReturnValue extends ActorkitError {
+  constructor(
+    /** What the callback returned. */
+    readonly value: unknown,
+    /** The module's name, as `'Counter'`. */
+    readonly module: string,
+    /** The callback that returned it, as `'handleCall'`. */
+    readonly callback: string,
+    /** What it may return, in words. */
+    expected: string,
+  ) {
+    super(
+      'BAD_RETURN_VALUE',
+      `${textOf(module)}.${textOf(callback)} returned ${describeReturn(value)}; expected ${textOf(expected)}, built with the helpers of @actorkit/genserver.`,
+    );
+  }
+
+  static override is(value: unknown): value is BadReturnValue {
+    return isInstance(value, BadReturnValue);
   }
 }
 

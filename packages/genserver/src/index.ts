@@ -26,6 +26,8 @@ export { From } from './envelopes.js';
 export {
   AlreadyPresentError,
   AlreadyStartedError,
+  BadReturnValue,
+  CallingSelfError,
   ChildError,
   ChildSpecError,
   StartError,

@@ -9,15 +9,24 @@ import {
   TIMEOUT,
   type TimerRef,
 } from '@actorkit/core';
+import { isRunning } from '@actorkit/core/internal';
 import { CastEnvelope, From, IdleTimeout, SystemEnvelope } from './envelopes.js';
+import { BadReturnValue } from './errors.js';
 import type { GenServer } from './gen-server.js';
 import { type Action, Ignore, NoReply, Ok, Reply, Stop } from './results.js';
+import { type ExitHost, ServerContext } from './server-context.js';
 import { classNameOf, clip } from './text.js';
 
 /** @internal What `start` learns from the new process: it initialized, or chose to ignore. */
 export interface StartAck {
   started(): void;
   ignored(): void;
+  /**
+   * `init` failed (a stop, ignore, throw, exit or bad return value): called before the
+   * process exits, so a `{ via }` name is unregistered by the server itself, as OTP's
+   * `gen:unregister_name`, and the registry's listeners hear of it.
+   */
+  failed(): void;
 }
 
 /**
@@ -39,6 +48,9 @@ const INFO = 3;
 const CONTINUE = 4;
 type Step = typeof INIT | typeof CALL | typeof CAST | typeof INFO | typeof CONTINUE;
 const CALLBACK_NAMES = ['init', 'handleCall', 'handleCast', 'handleInfo', 'handleContinue'];
+const INIT_RESULTS = 'ok(state), ignore() or stop(reason)';
+/** What `call` holds until `handleCall` returned. */
+const UNSET: unique symbol = Symbol('unset');
 
 /** What a message other than a call is to the loop (see `kindOf`). */
 const SYSTEM = 0;
@@ -53,12 +65,18 @@ type Kind = typeof SYSTEM | typeof IDLE | typeof CAST_MESSAGE | typeof PARENT_EX
  * calls the module's callbacks one message at a time and applies their results. Sync
  * callbacks cost no promise; async ones are awaited before the next message.
  */
-export class ServerLoop implements Handler<unknown> {
+export class ServerLoop implements Handler<unknown>, ExitHost {
   private state: unknown;
   private ctx!: ProcessContext<unknown>;
   private idleTimer: TimerRef | null = null;
   private idleToken: IdleTimeout | null = null;
   private initialized = false;
+  /** True while an async callback's promise is pending: its code is the server's. */
+  private awaiting = false;
+  /** True once `terminate` is under way: an exit from there ends the process at once. */
+  private terminating = false;
+  /** A `ctx.exit(reason)` from a running callback, applied when that callback ends. */
+  pendingExit: { reason: unknown } | null = null;
 
   private arg: unknown;
   private ack: StartAck | null;
@@ -74,7 +92,7 @@ export class ServerLoop implements Handler<unknown> {
 
   init(ctx: ProcessContext<unknown>): void | Promise<void> {
     this.ctx = ctx;
-    this.module.attach(ctx);
+    this.module.attach(new ServerContext(ctx, this));
     const arg = this.arg;
     this.arg = undefined;
     return this.step(INIT, arg, undefined);
@@ -134,16 +152,17 @@ export class ServerLoop implements Handler<unknown> {
   private call(from: From<any>): void | Promise<void> {
     const module = this.module;
     if (module.handleCall === undefined) return this.step(CALL, from.request, from);
-    let result: unknown;
+    let result: unknown = UNSET;
     try {
       result = module.handleCall(from.request, from, this.state);
-      if (result instanceof Reply && result.action === undefined) {
+      if (result instanceof Reply && result.action === undefined && this.pendingExit === null) {
         this.state = result.state;
         from.resolve(result.value);
         return;
       }
     } catch (error) {
-      return this.crash(error);
+      // A result `instanceof` throws for (a revoked proxy) is no crash: a bad return value.
+      return result === UNSET ? this.crash(error) : this.applyResult(CALL, result, from);
     }
     return this.applyResult(CALL, result, from);
   }
@@ -174,9 +193,39 @@ export class ServerLoop implements Handler<unknown> {
     } catch (error) {
       return this.crash(error);
     }
+    this.awaiting = true;
     return result
-      .then((value) => this.apply(kind, value, from))
-      .then(undefined, (error: unknown) => this.crash(error));
+      .then((value) => {
+        this.awaiting = false;
+        return this.apply(kind, value, from);
+      })
+      .then(undefined, (error: unknown) => {
+        this.awaiting = false;
+        return this.crash(error);
+      });
+  }
+
+  /**
+   * @internal See `ExitHost`: `ctx.exit(reason)` from the code of a running callback (in
+   * its turn, or while the loop awaits it) is taken over; the first one decides.
+   */
+  exitFromCallback(reason: unknown): boolean {
+    if (this.terminating) return false;
+    if (!this.awaiting && !isRunning(this.ctx.self)) return false;
+    this.pendingExit = { reason };
+    return true;
+  }
+
+  /**
+   * Ends the server after a callback called `ctx.exit(reason)`: `terminate(reason, state)`
+   * first, as OTP, then the exit; during `init` there is no `terminate`, and the start
+   * fails with `reason`.
+   */
+  private exitAfterCallback(): void | Promise<void> {
+    const { reason } = this.pendingExit!;
+    this.pendingExit = null;
+    if (!this.initialized) return this.initFailed(reason);
+    return this.terminate(reason);
   }
 
   private callback(kind: Step, payload: unknown, from: From<any> | undefined): unknown {
@@ -205,15 +254,34 @@ export class ServerLoop implements Handler<unknown> {
   }
 
   private apply(kind: Step, result: unknown, from: From<any> | undefined): void | Promise<void> {
-    if (kind === INIT) return this.afterInit(result);
-    if (kind === CALL) return this.applyCall(result, from!);
-    return this.applyNoReply(result, CALLBACK_NAMES[kind]!);
+    // The callback caught the ExitError of its own ctx.exit and returned: the exit stands.
+    if (this.pendingExit !== null) return this.exitAfterCallback();
+    try {
+      if (kind === INIT) return this.afterInit(result);
+      if (kind === CALL) return this.applyCall(result, from!);
+      return this.applyNoReply(result, kind);
+    } catch (error) {
+      // `instanceof` threw: the result cannot even be read (a revoked proxy).
+      if (!this.terminating && !readable(result)) return this.badResult(kind, result);
+      throw error;
+    }
   }
 
   /** What a step still does asynchronously (an async `terminate`, say) also ends in `crash`. */
   private settled(pending: void | Promise<void>): void | Promise<void> {
     if (pending === undefined) return;
     return pending.then(undefined, (error: unknown) => this.crash(error));
+  }
+
+  /** The callback of `kind` returned `result`, which is none of its results. */
+  private badResult(kind: Step, result: unknown): void | Promise<void> {
+    const callback = CALLBACK_NAMES[kind]!;
+    if (kind === INIT) {
+      return this.initFailed(badReturn(this.module, callback, result, INIT_RESULTS));
+    }
+    const expected = kind === CALL ? 'reply(), noreply() or stop()' : 'noreply() or stop()';
+    // OTP: terminate({bad_return_value, Value}, State), then exit with that reason.
+    return this.terminate(badReturn(this.module, callback, result, expected));
   }
 
   private afterInit(result: unknown): void | Promise<void> {
@@ -227,14 +295,18 @@ export class ServerLoop implements Handler<unknown> {
     }
     if (result instanceof Ignore) {
       ack.ignored();
-      this.ctx.unlink(this.ctx.parent);
-      this.ctx.exit('normal');
+      return this.initFailed('normal');
     }
-    if (result instanceof Stop) {
-      this.ctx.unlink(this.ctx.parent);
-      this.ctx.exit(result.reason);
-    }
-    throw badReturn(this.module, 'init', result, 'ok(state), ignore() or stop(reason)');
+    if (result instanceof Stop) return this.initFailed(result.reason);
+    // OTP: {bad_return_value, Value} is the start error and the exit reason.
+    return this.badResult(INIT, result);
+  }
+
+  /** `init` did not start the server: unregister a `{ via }` name, then exit with `reason`. */
+  private initFailed(reason: unknown): never {
+    this.ack?.failed();
+    this.ctx.unlink(this.ctx.parent);
+    return this.ctx.exit(reason);
   }
 
   private unhandledInfo(message: unknown): void {
@@ -272,6 +344,8 @@ export class ServerLoop implements Handler<unknown> {
     try {
       state = (envelope.payload as (state: unknown) => unknown)(this.state);
     } catch (error) {
+      // As OTP's sys:replace_state, an exit inside the update is caught with the rest.
+      this.pendingExit = null;
       envelope.from?.fail(replaceStateFailed(this.module, error));
       return;
     }
@@ -287,6 +361,7 @@ export class ServerLoop implements Handler<unknown> {
       try {
         state = module.formatStatus(this.state);
       } catch (error) {
+        this.pendingExit = null;
         state = `${moduleName(module)}.formatStatus threw ${clip(formatReason(error), 200)}; the state is not shown.`;
       }
     }
@@ -299,11 +374,16 @@ export class ServerLoop implements Handler<unknown> {
       from.resolve(result.value);
       return this.applyAction(result.action);
     }
-    if (result instanceof Stop && result.reply !== undefined) from.resolve(result.reply.value);
-    return this.applyNoReply(result, 'handleCall');
+    if (result instanceof Stop && result.reply !== undefined) {
+      // OTP: terminate runs first, and the reply goes even if terminate throws.
+      const { value } = result.reply;
+      this.state = result.state;
+      return this.terminate(result.reason, () => from.resolve(value));
+    }
+    return this.applyNoReply(result, CALL);
   }
 
-  private applyNoReply(result: unknown, callback: string): void | Promise<void> {
+  private applyNoReply(result: unknown, kind: Step): void | Promise<void> {
     if (result instanceof NoReply) {
       this.state = result.state;
       return this.applyAction(result.action);
@@ -312,9 +392,7 @@ export class ServerLoop implements Handler<unknown> {
       this.state = result.state;
       return this.terminate(result.reason);
     }
-    const expected =
-      callback === 'handleCall' ? 'reply(), noreply() or stop()' : 'noreply() or stop()';
-    throw badReturn(this.module, callback, result, expected);
+    return this.badResult(kind, result);
   }
 
   private applyAction(action: Action | undefined): void | Promise<void> {
@@ -326,27 +404,52 @@ export class ServerLoop implements Handler<unknown> {
     return this.step(CONTINUE, action.continue, undefined);
   }
 
-  /** Runs `terminate(reason, state)` if the module has one, then exits with `reason`. */
-  private terminate(reason: unknown): void | Promise<void> {
+  /**
+   * Runs `terminate(reason, state)` if the module has one, then `reply` (a `stop` result's
+   * answer to its caller: after terminate, even if terminate throws), then exits with
+   * `reason`. An exit or a throw inside terminate ends the process with that instead.
+   */
+  private terminate(reason: unknown, reply?: () => void): void | Promise<void> {
+    this.terminating = true;
     const module = this.module;
-    const exit = (): never => this.ctx.exit(reason);
+    const exit = (): never => {
+      reply?.();
+      return this.ctx.exit(reason);
+    };
     if (module.terminate === undefined) return exit();
-    return then(module.terminate(reason, this.state), exit);
+    if (reply === undefined) return then(module.terminate(reason, this.state), exit);
+    const failed = (error: unknown): never => {
+      reply();
+      throw error;
+    };
+    let pending: unknown;
+    try {
+      pending = module.terminate(reason, this.state);
+    } catch (error) {
+      return failed(error);
+    }
+    if (isPromise(pending)) return pending.then(exit, failed);
+    exit();
   }
 
   private crash(error: unknown): void | Promise<void> {
+    if (this.pendingExit !== null) return this.exitAfterCallback();
     const module = this.module;
     const rethrow = (): never => {
       throw error;
     };
-    // As OTP: no terminate before init has succeeded, nor after the process is gone.
+    if (!this.initialized) this.ack?.failed();
+    // As OTP: no terminate before init has succeeded, nor after the process is gone, nor
+    // a second time when terminate itself failed.
     if (
       module.terminate === undefined ||
       !this.initialized ||
+      this.terminating ||
       !this.ctx.runtime.isAlive(this.ctx.self)
     ) {
       return rethrow();
     }
+    this.terminating = true;
     return then(module.terminate(new Crash(error), this.state), rethrow);
   }
 
@@ -385,47 +488,40 @@ function then(value: unknown, next: () => void): void | Promise<void> {
   next();
 }
 
+/** False for a value whose prototype cannot be read (a revoked proxy): `instanceof` throws for it. */
+function readable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return true;
+  try {
+    Object.getPrototypeOf(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True for a thenable; false, never a throw, for what cannot be read (a revoked proxy). */
 function isPromise(value: unknown): value is Promise<unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as Promise<unknown>).then === 'function'
-  );
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    return typeof (value as Promise<unknown>).then === 'function';
+  } catch {
+    return false;
+  }
 }
 
 function moduleName(module: object): string {
   return classNameOf(module, 'GenServer');
 }
 
-function badReturn(module: object, callback: string, value: unknown, expected: string): Error {
-  return new TypeError(
-    `${moduleName(module)}.${callback} returned ${describe(value)}; expected ${expected}, built with the helpers of @actorkit/genserver.`,
-  );
+function badReturn(
+  module: object,
+  callback: string,
+  value: unknown,
+  expected: string,
+): BadReturnValue {
+  return new BadReturnValue(value, moduleName(module), callback, expected);
 }
 
 function missing(module: object, what: string, callback: string, fix: string): Error {
   return new Error(`${moduleName(module)} ${what} but does not implement ${callback}. ${fix}`);
-}
-
-/** A callback's wrong return value, in words; never throws, whatever it is. */
-function describe(value: unknown): string {
-  if (value === undefined || value === null) return String(value);
-  let isArray = false;
-  try {
-    isArray = Array.isArray(value);
-  } catch {
-    // A revoked proxy: neither an array nor anything else readable.
-  }
-  if (isArray) {
-    return `an array ${preview(value)} (Elixir's tuples are reply(), noreply() and stop() here)`;
-  }
-  if (typeof value === 'object') {
-    const name = classNameOf(value, 'Object');
-    return name !== 'Object' ? `an instance of ${name}` : `a plain object ${preview(value)}`;
-  }
-  return preview(value);
-}
-
-function preview(value: unknown): string {
-  return clip(formatReason(value), 80);
 }

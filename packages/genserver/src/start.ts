@@ -108,6 +108,16 @@ export function startServer<S extends AnyServer>(
       ignored: () => {
         ignored = true;
       },
+      // OTP's init_it unregisters the name itself (gen:unregister_name), so a Registry's
+      // listeners hear of it; the registry's own clean-up at the exit tells them nothing.
+      failed: () => {
+        if (name === undefined || isAtom(name)) return;
+        try {
+          unregisterVia(name, pid);
+        } catch {
+          // The watch set at registration tries again at the exit, and reports a throw.
+        }
+      },
     });
     let pid: Pid<any>;
     try {
@@ -152,7 +162,10 @@ function registerVia(runtime: Runtime, name: Via, pid: Pid<any>): void {
     runtime.exit(pid, 'kill');
     throw error;
   }
-  runtime.watch(pid, () => {
-    if (name.via.whereisName(name.key)?.equals(pid)) name.via.unregisterName(name.key);
-  });
+  runtime.watch(pid, () => unregisterVia(name, pid));
+}
+
+/** Unregisters `name` if `pid` still holds it. */
+function unregisterVia(name: Via, pid: Pid<any>): void {
+  if (name.via.whereisName(name.key)?.equals(pid)) name.via.unregisterName(name.key);
 }

@@ -44,3 +44,33 @@ export function textOf(value: unknown): string {
 export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
+
+/**
+ * A callback's wrong return value, in words, for `BadReturnValue`'s message; never
+ * throws, whatever it is. An array gets a hint: Elixir's tuples are helpers here.
+ *
+ * @example
+ * describeReturn(42); // '42'
+ * describeReturn(new Date()); // 'an instance of Date'
+ */
+export function describeReturn(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  let isArray = false;
+  try {
+    isArray = Array.isArray(value);
+  } catch {
+    // A revoked proxy: neither an array nor anything else readable.
+  }
+  if (isArray) {
+    return `an array ${preview(value)} (Elixir's tuples are reply(), noreply() and stop() here)`;
+  }
+  if (typeof value === 'object') {
+    const name = classNameOf(value, 'Object');
+    return name !== 'Object' ? `an instance of ${name}` : `a plain object ${preview(value)}`;
+  }
+  return preview(value);
+}
+
+function preview(value: unknown): string {
+  return clip(formatReason(value), 80);
+}
