@@ -10,9 +10,11 @@ import {
   Crash,
   type Exit,
   ExitError,
+  InvalidArgumentError,
   isCrash,
   type Pid,
   type ReceiveContext,
+  runtimeOf,
   type TimerRef,
 } from '@actorkit/core';
 import { GenServer, noreply, ok } from '@actorkit/genserver';
@@ -91,10 +93,11 @@ class ProducerState {
 export class Producer extends GenServer<ProducerState, never, never, Tick> {
   async init(config: ProducerConfig) {
     this.ctx.trapExit(true);
-    const state = new ProducerState(config);
-    await this.register(state);
     const self = this.self;
     const runtime = this.ctx.runtime;
+    claimNodeName(config, self);
+    const state = new ProducerState(config);
+    await this.register(state);
     state.offInsert = config.store.onInsert((queue) => {
       if (!runtime.isAlive(self)) state.offInsert();
       else if (queue === config.queue) this.wake(state);
@@ -463,6 +466,32 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
       error,
     }));
   }
+}
+
+/** The node names live in this OS process, per store: two live producers must not share one. */
+const liveNodes = new WeakMap<Store, Map<string, Pid<any>>>();
+
+/**
+ * Takes `config.node` for the producer `self` until it exits. Two producers of one process
+ * under one name would take each other's lease in turn, each rescuing the other's jobs:
+ * refused here, with the fix in the message.
+ */
+function claimNodeName(config: ProducerConfig, self: Pid<any>): void {
+  let names = liveNodes.get(config.store);
+  if (names === undefined) liveNodes.set(config.store, (names = new Map()));
+  const holder = names.get(config.node);
+  const runtime = runtimeOf(self)!;
+  if (holder !== undefined && runtime.isAlive(holder)) {
+    throw new InvalidArgumentError(
+      'Queue options.node',
+      `a node name no other running queue of this process uses on ${config.store.description} (${holder} runs ${JSON.stringify(config.node)}); give each queue of the same name its own \`node\``,
+      config.node,
+    );
+  }
+  names.set(config.node, self);
+  runtime.watch(self, () => {
+    if (names.get(config.node) === self) names.delete(config.node);
+  });
 }
 
 /** A new incarnation of node `name`: a short random id, as it is written on every job the node claims. */

@@ -141,6 +141,14 @@ describe('Queue.start()', () => {
     expect((await stopped).jobId).toBe(job.id);
   });
 
+  it('refuses to start a second queue under a node name already running in this process', async () => {
+    setup();
+    await start({ workers: [Echo], node: 'same' });
+    const error = await start({ workers: [Echo], node: 'same' }).catch((e) => e);
+    expect(String(error.message)).toMatch(/node name/);
+    await start({ workers: [Echo], node: 'other' });
+  });
+
   it('throws InvalidArgumentError for an unknown option, naming it', () => {
     setup();
     expect(() =>
