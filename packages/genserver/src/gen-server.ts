@@ -133,8 +133,9 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
 
   /**
    * Runs in the new process before any message. Return `ok(state)` (optionally with
-   * `{ continue: arg }` or `{ timeout: ms }`), `ignore()`, or `stop(reason)`. A throw
-   * is a failed start.
+   * `{ continue: arg }` or `{ timeout: ms }`), `ignore()`, or `stop(reason)`. A throw,
+   * `this.ctx.exit(reason)` or any other return value (a `BadReturnValue`) is a failed
+   * start; a `{ via }` name is unregistered first, so a `Registry`'s listeners hear of it.
    */
   abstract init(arg: any): MaybePromise<InitResult<State>>;
 
@@ -166,9 +167,12 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
   handleContinue?(arg: any, state: State): MaybePromise<NoReplyResult<State>>;
 
   /**
-   * Runs when the server stops: after a `stop` result, `GenServer.stop`, a crash in a
-   * callback, or an exit signal from its parent while trapping exits (supervisor
-   * shutdown). Not run on `kill` or on other exit signals when not trapping.
+   * Runs when the server stops: after a `stop` result (from `handleCall`, before the reply
+   * goes out), `GenServer.stop`, `this.ctx.exit(reason)` in a callback, a crash in a
+   * callback, a callback's bad return value (reason `BadReturnValue`), or an exit signal
+   * from its parent while trapping exits (supervisor shutdown). Not run on `kill`, on
+   * other exit signals when not trapping, nor when `init` fails. The server then exits
+   * with `reason`; a throw (or `ctx.exit`) inside `terminate` makes that the reason instead.
    */
   terminate?(reason: unknown, state: State): MaybePromise<void>;
 
@@ -184,7 +188,13 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
     this.context = context;
   }
 
-  /** The server's process context (links, monitors, trapping exits, AbortSignal). */
+  /**
+   * The server's process context (links, monitors, trapping exits, AbortSignal). Its
+   * `exit(reason)`, called from a callback, ends the server as OTP's does: `terminate`
+   * runs first, with the state from before that callback, then the server exits with
+   * `reason`. Like every `exit`, it throws `ExitError` to stop the callback's code; every
+   * `ctx` call after it throws too, and catching the error does not undo the exit.
+   */
   protected get ctx(): ProcessContext<unknown> {
     if (this.context === undefined) throw new Error('ctx is available from init() on.');
     return this.context;
@@ -230,8 +240,10 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
   /**
    * Sends `request` to `server` and waits for `handleCall`'s reply. Use `cast` when no
    * answer is needed. Rejects with `NoProcError` if the server is not alive, with
-   * `ExitError` (carrying the reason) if it exits before replying, and with
-   * `TimeoutError` after `timeout` ms (default 5000; `Infinity` waits forever). A reply
+   * `ExitError` (carrying the reason) if it exits before replying, with
+   * `CallingSelfError` at once when a server calls itself from its own callback (OTP's
+   * `calling_self`), with `InvalidArgumentError` for a `server` that is no PID or name,
+   * and with `TimeoutError` after `timeout` ms (default 5000; `Infinity` waits forever). A reply
    * that comes after a timeout is dropped. The timeout counts from the end of the
    * scheduler's run that sent the call (at most a slice, 3 ms, after the call): one clock
    * reading serves every call still waiting then, and a call answered within that run
@@ -266,8 +278,10 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
 
   /**
    * Stops `server` with `reason` (default `'normal'`), running `terminate` first, and
-   * resolves once it has exited. Rejects with `NoProcError` if it is not alive and
-   * `TimeoutError` after `timeout` ms (default `Infinity`).
+   * resolves once it has exited. Rejects with `NoProcError` if it is not alive,
+   * `TimeoutError` after `timeout` ms (default `Infinity`), and `CallingSelfError` at once
+   * when called by the server on itself from a callback (return `stop(reason, state)`
+   * there instead).
    */
   static stop(
     server: ServerTarget<any>,
@@ -314,12 +328,14 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
   /**
    * The default child spec of a module: `{ id: module name, start: startLink(module, arg) }`,
    * so a supervisor's children can be written `[Module, arg]`. Override to change the
-   * id, restart or shutdown.
+   * id, restart or shutdown. A name given with the child (`[Module, arg, { name }]`) is
+   * registered by `startLink` before `init` runs, as OTP registers it.
    */
   static childSpec<S extends AnyServer>(this: ServerModule<S>, arg: InitArg<S>): ChildSpec {
     return {
       id: this.name,
-      start: ({ runtime, self }) => GenServer.startLink(this, arg, { runtime, link: self }),
+      start: ({ runtime, self, name }) =>
+        GenServer.startLink(this, arg, { runtime, link: self, name }),
     };
   }
 }

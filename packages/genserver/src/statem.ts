@@ -442,7 +442,9 @@ export const StateMachine = {
     const { id, restart, shutdown, backoff, ...start } = rest;
     return {
       id: id ?? machine?.id,
-      start: ({ runtime, self }) => startMachine(machine, { ...start, runtime }, self),
+      // A name given with the child (`childSpec(spec, { name })`) wins over the option's.
+      start: ({ runtime, self, name }) =>
+        startMachine(machine, { ...start, runtime, name: name ?? start.name }, self),
       ...(restart !== undefined && { restart }),
       ...(shutdown !== undefined && { shutdown }),
       ...(backoff !== undefined && { backoff }),

@@ -125,14 +125,14 @@ describe('a registered name for a child', () => {
     expect(runtime.processCount).toBe(2);
   });
 
-  it('runs the init of a GenServer child before its name is registered (registered by the supervisor)', async () => {
-    // GenServer.childSpec starts the server without the name; the supervisor registers
-    // it once start resolved, before it starts the next child.
+  it('registers the name of a GenServer child before its init runs, as OTP', async () => {
+    // Issue #13: GenServer.childSpec ignored StartContext.name, so the supervisor
+    // registered the name only after init had returned.
     const { runtime } = virtualRuntime();
-    await Supervisor.start([[Counter, 0, { name: 'late' }]], { runtime });
-    const state = (await GenServer.getState('late', { runtime })) as { nameAtInit: unknown };
-    expect(state.nameAtInit).toBeUndefined();
-    expect(await GenServer.call('late', { type: 'name' }, { runtime })).toBe('late');
+    await Supervisor.start([[Counter, 0, { name: 'early' }]], { runtime });
+    const state = (await GenServer.getState('early', { runtime })) as { nameAtInit: unknown };
+    expect(state.nameAtInit).toBe('early');
+    expect(await GenServer.call('early', { type: 'name' }, { runtime })).toBe('early');
   });
 });
 
