@@ -6,21 +6,9 @@
  * grace period, stops the rest (their `ctx.signal` aborts) and puts them back.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  Crash,
-  type Exit,
-  ExitError,
-  InvalidArgumentError,
-  isCrash,
-  type Pid,
-  type ReceiveContext,
-  runtimeOf,
-  type TimerRef,
-} from '@actorkit/core';
+import { Crash, type Exit, type ReceiveContext, type TimerRef } from '@actorkit/core';
 import { GenServer, noreply, ok } from '@actorkit/genserver';
-import { attemptError } from './attempt-error.js';
 import {
-  JobTimeoutError,
   LeaseLostError,
   StaleAttemptError,
   StoreUnavailableError,
@@ -28,8 +16,9 @@ import {
 } from './errors.js';
 import type { ClaimedJob } from './job.js';
 import { AttemptContext } from './job-context.js';
+import { claimNodeName } from './node-names.js';
+import { type EndedAttempt, outcomeOf } from './outcome.js';
 import { report } from './report.js';
-import { backoffDelay, decisionCheck, type ErrorDecision } from './retry.js';
 import type { ClaimRequest, NodeRef, Outcome, RateLimit, SettleResult, Store } from './store.js';
 import type { Worker } from './worker.js';
 
@@ -56,15 +45,9 @@ const DUE = Symbol('due');
 type Tick = typeof FETCH | typeof FLUSH | typeof POLL | typeof HEARTBEAT | typeof DUE;
 
 /** One attempt, from its claim until its outcome is recorded. */
-interface Running {
-  job: ClaimedJob;
-  worker: Worker | undefined;
-  pid: Pid<any> | undefined;
+interface Running extends EndedAttempt {
   startedAt: number;
   exited: boolean;
-  reason: unknown;
-  /** Why the producer stopped it, if it did. */
-  stopping: 'shutdown' | 'timeout' | 'lost' | undefined;
   timer: TimerRef | undefined;
   outcome: Outcome | undefined;
 }
@@ -289,7 +272,15 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     const batch = state.finished.splice(0);
     if (batch.length === 0) return this.fetch(state);
     const { store, concurrency } = state.config;
-    const outcomes = batch.map((attempt) => (attempt.outcome ??= this.outcomeOf(state, attempt)));
+    const outcomes = batch.map(
+      (attempt) =>
+        (attempt.outcome ??= outcomeOf(
+          attempt,
+          state.config.store,
+          state.node.name,
+          this.ctx.runtime,
+        )),
+    );
     const free = concurrency - state.running.size + batch.length;
     const claiming = !state.draining && free > 0;
     let settled: SettleResult[];
@@ -321,63 +312,6 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     if (leaseLost) return this.relinquish(state);
     for (const job of claimed) this.start(state, job);
     if (claiming && claimed.length < free) await this.armWake(state);
-  }
-
-  private outcomeOf(state: ProducerState, attempt: Running): Outcome {
-    const { job, worker, reason, stopping } = attempt;
-    const ref = { id: job.id, token: job.token };
-    if (stopping === 'shutdown') return { kind: 'requeue', attempt: ref };
-    if (reason === 'normal' && stopping === undefined) return { kind: 'complete', attempt: ref };
-    const store = state.config.store;
-    const error =
-      stopping === 'timeout'
-        ? new JobTimeoutError(job.id, worker!.timeout)
-        : isCrash(reason)
-          ? reason.error
-          : new ExitError(reason, attempt.pid);
-    const kind = isCrash(reason) ? 'error' : 'exit';
-    const entry = attemptError(
-      error,
-      kind,
-      job.attempt,
-      store.now(),
-      state.node.name,
-      job.attemptedAt,
-    );
-    const decision = this.decide(attempt, error);
-    if (typeof decision === 'object') {
-      return { kind: 'snooze', attempt: ref, runAt: store.now() + decision.snooze };
-    }
-    if (decision === 'discard' || job.attempt >= job.maxAttempts) {
-      return { kind: 'discard', attempt: ref, error: entry };
-    }
-    // A process that exited without crashing (killed from outside, a linked process's exit)
-    // says nothing against the job: it goes back at once; a crash or timeout waits its backoff.
-    const delay =
-      kind === 'exit' && stopping === undefined
-        ? 0
-        : backoffDelay(worker?.backoff, job.attempt, error);
-    return { kind: 'retry', attempt: ref, runAt: store.now() + delay, error: entry };
-  }
-
-  /** Asks the worker's `onError`; a throw or a wrong answer counts as `'retry'` and is reported. */
-  private decide(attempt: Running, error: unknown): ErrorDecision {
-    const onError = attempt.worker?.onError;
-    if (onError === undefined) return 'retry';
-    try {
-      const { attempt: n, maxAttempts } = attempt.job;
-      const decision = onError(error, { attempt: n, maxAttempts });
-      if (decisionCheck(decision) === undefined) return decision;
-      throw new TypeError(
-        `onError of worker ${attempt.job.worker} returned ${String(decision)}; expected 'retry', 'discard' or { snooze: ms }.`,
-      );
-    } catch (thrown) {
-      const events = this.ctx.runtime.events;
-      if (events.has('report')) {
-        events.emit('report', { type: 'watcher_error', error: thrown, reason: 'onError' });
-      }
-      return 'retry';
-    }
   }
 
   private reportOutcome(state: ProducerState, attempt: Running, result: SettleResult): void {
@@ -466,32 +400,6 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
       error,
     }));
   }
-}
-
-/** The node names live in this OS process, per store: two live producers must not share one. */
-const liveNodes = new WeakMap<Store, Map<string, Pid<any>>>();
-
-/**
- * Takes `config.node` for the producer `self` until it exits. Two producers of one process
- * under one name would take each other's lease in turn, each rescuing the other's jobs:
- * refused here, with the fix in the message.
- */
-function claimNodeName(config: ProducerConfig, self: Pid<any>): void {
-  let names = liveNodes.get(config.store);
-  if (names === undefined) liveNodes.set(config.store, (names = new Map()));
-  const holder = names.get(config.node);
-  const runtime = runtimeOf(self)!;
-  if (holder !== undefined && runtime.isAlive(holder)) {
-    throw new InvalidArgumentError(
-      'Queue options.node',
-      `a node name no other running queue of this process uses on ${config.store.description} (${holder} runs ${JSON.stringify(config.node)}); give each queue of the same name its own \`node\``,
-      config.node,
-    );
-  }
-  names.set(config.node, self);
-  runtime.watch(self, () => {
-    if (names.get(config.node) === self) names.delete(config.node);
-  });
 }
 
 /** A new incarnation of node `name`: a short random id, as it is written on every job the node claims. */
