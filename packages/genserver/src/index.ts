@@ -104,6 +104,7 @@ export {
   type AsyncOptions,
   type AsyncStreamOptions,
   type ShutdownTimeout,
+  type StreamResult,
   Task,
   type TaskFn,
   type TaskLinkOptions,

@@ -6,7 +6,9 @@ import { availableParallelism } from 'node:os';
 import {
   ExitError,
   InvalidArgumentError,
+  type Pid,
   type ReceiveContext,
+  runtimeOf,
   TimeoutError,
   type TimerRef,
 } from '@actorkit/core';
@@ -14,8 +16,8 @@ import {
   type AsyncStreamOptions,
   assertTimeout,
   isExit,
+  type StreamResult,
   type Task,
-  type TaskResult,
   type TaskSpawner,
 } from './task.js';
 /** @internal Validates the arguments of a task stream and returns the (lazy) stream. */
@@ -25,7 +27,7 @@ export function streamTasks<T, R>(
   options: AsyncStreamOptions,
   spawn: TaskSpawner<R>,
   linked: boolean,
-): AsyncGenerator<TaskResult<R>, void, undefined> {
+): AsyncGenerator<StreamResult<R, T>, void, undefined> {
   const source = iteratorOf(items);
   if (typeof fn !== 'function') {
     throw new InvalidArgumentError('fn', 'a function (item, ctx) => result', fn);
@@ -38,7 +40,11 @@ interface StreamSettings {
   ordered: boolean;
   timeout: number;
   onTimeout: 'exit' | 'kill_task';
+  zipInputOnExit: boolean;
+  /** Linked stream (`Task.asyncStream`, `TaskSupervisor.asyncStream`): a crash ends it. */
   linked: boolean;
+  /** The consumer the tasks of a linked stream are linked to, if any. */
+  link: Pid<any> | undefined;
 }
 
 async function* runStream<T, R>(
@@ -46,19 +52,29 @@ async function* runStream<T, R>(
   fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
   settings: StreamSettings,
   spawn: TaskSpawner<R>,
-): AsyncGenerator<TaskResult<R>, void, undefined> {
-  const pool = new StreamPool<R>(settings);
+): AsyncGenerator<StreamResult<R, T>, void, undefined> {
+  const pool = new StreamPool<R, T>(settings);
+  // As Elixir, read once, when the stream starts: a consumer that traps exits gets each
+  // exit as { exit } and no Exit message, so its tasks are not linked to it; they are
+  // killed when it exits instead (Elixir links them to a process that does this).
+  const trapping = settings.linked && trapsExits(settings.link);
+  const owner = trapping ? undefined : settings.link;
+  const unwatch = trapping ? pool.watchConsumer(settings.link!) : undefined;
   let exhausted = false;
   try {
     for (;;) {
       // A ready result goes out before the next item is read: the source is pulled lazily.
-      const result = pool.take();
+      const result = pool.take(trapping);
       if (result !== undefined) {
         yield result;
       } else if (!exhausted && pool.alive < settings.maxConcurrency) {
         const next = await source.next();
         if (next.done === true) exhausted = true;
-        else pool.add(await spawn((ctx) => fn(next.value, ctx)));
+        else {
+          const input = next.value;
+          pool.assertConsumer();
+          pool.add(await spawn((ctx) => fn(input, ctx), owner), input);
+        }
       } else if (exhausted && pool.size === 0) {
         return;
       } else {
@@ -66,13 +82,21 @@ async function* runStream<T, R>(
       }
     }
   } finally {
+    unwatch?.();
     pool.close();
     if (!exhausted) await source.return?.();
   }
 }
 
-interface StreamEntry<R> {
+/** True when `pid` is a live process that traps exits. */
+function trapsExits(pid: Pid<any> | undefined): boolean {
+  if (pid === undefined) return false;
+  return runtimeOf(pid)?.processInfo(pid)?.trapExit === true;
+}
+
+interface StreamEntry<R, T> {
   task: Task<R>;
+  input: T;
   done: boolean;
   timedOut: boolean;
   timer: TimerRef | undefined;
@@ -83,10 +107,12 @@ interface StreamEntry<R> {
  * when a task's process is down, not when its result is yielded, as in Elixir: ordered
  * results that finish early wait here without holding a slot.
  */
-class StreamPool<R> {
+class StreamPool<R, T> {
   alive = 0;
-  private readonly entries: StreamEntry<R>[] = [];
+  private readonly entries: StreamEntry<R, T>[] = [];
   private wake: (() => void) | undefined;
+  /** The trapping consumer's exit, once it exited: the stream ends with it. */
+  private consumerExit: { pid: Pid<any>; reason: unknown } | undefined;
 
   constructor(private readonly settings: StreamSettings) {}
 
@@ -94,8 +120,35 @@ class StreamPool<R> {
     return this.entries.length;
   }
 
-  add(task: Task<R>): void {
-    const entry: StreamEntry<R> = { task, done: false, timedOut: false, timer: undefined };
+  /** Kills every task when `consumer` exits; returns the function that stops watching. */
+  watchConsumer(consumer: Pid<any>): () => void {
+    const runtime = runtimeOf(consumer);
+    if (runtime === undefined) {
+      this.consumerExit = { pid: consumer, reason: 'noproc' };
+      return () => {};
+    }
+    const unwatch = runtime.watch(consumer, (reason) => {
+      this.consumerExit = { pid: consumer, reason };
+      this.close();
+      this.notify();
+    });
+    return () => void unwatch();
+  }
+
+  /** Throws the trapping consumer's exit, if it exited: no task starts after it. */
+  assertConsumer(): void {
+    const exit = this.consumerExit;
+    if (exit !== undefined) throw new ExitError(exit.reason, exit.pid);
+  }
+
+  add(task: Task<R>, input: T): void {
+    const entry: StreamEntry<R, T> = {
+      task,
+      input,
+      done: false,
+      timedOut: false,
+      timer: undefined,
+    };
     const control = task.control;
     this.entries.push(entry);
     this.alive++;
@@ -112,9 +165,13 @@ class StreamPool<R> {
     }
   }
 
-  /** The next outcome to yield, or undefined if none is ready; throws what ends the stream. */
-  take(): TaskResult<R> | undefined {
-    for (const entry of this.entries) if (entry.done) this.assertSurvivable(entry);
+  /**
+   * The next outcome to yield, or undefined if none is ready; throws what ends the
+   * stream. `trapping`: a task's exit is yielded, not thrown (the consumer traps exits).
+   */
+  take(trapping: boolean): StreamResult<R, T> | undefined {
+    this.assertConsumer();
+    for (const entry of this.entries) if (entry.done) this.assertSurvivable(entry, trapping);
     const index = this.settings.ordered
       ? this.entries[0]?.done === true
         ? 0
@@ -123,7 +180,9 @@ class StreamPool<R> {
     if (index === -1) return undefined;
     const [entry] = this.entries.splice(index, 1);
     const outcome = entry!.task.control.take()!;
-    return entry!.timedOut ? { exit: 'timeout' } : outcome;
+    const exit = entry!.timedOut ? { exit: 'timeout' } : outcome;
+    if (!('exit' in exit) || !this.settings.zipInputOnExit) return exit;
+    return { exit: exit.exit, input: entry!.input };
   }
 
   /** Resolves at the next task exit. */
@@ -141,17 +200,21 @@ class StreamPool<R> {
     }
   }
 
-  private finished(entry: StreamEntry<R>, off: () => void): void {
+  private finished(entry: StreamEntry<R, T>, off: () => void): void {
     off();
     entry.done = true;
     this.alive--;
     if (entry.timer !== undefined) entry.task.control.runtime.cancelTimer(entry.timer);
+    this.notify();
+  }
+
+  private notify(): void {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
   }
 
-  private assertSurvivable(entry: StreamEntry<R>): void {
+  private assertSurvivable(entry: StreamEntry<R, T>, trapping: boolean): void {
     const { pid, control } = entry.task;
     if (entry.timedOut && this.settings.onTimeout === 'exit') {
       throw new TimeoutError(
@@ -161,7 +224,13 @@ class StreamPool<R> {
       );
     }
     const outcome = control.outcome;
-    if (this.settings.linked && !entry.timedOut && isExit(outcome) && outcome.exit !== 'normal') {
+    if (
+      this.settings.linked &&
+      !trapping &&
+      !entry.timedOut &&
+      isExit(outcome) &&
+      outcome.exit !== 'normal'
+    ) {
       throw new ExitError(outcome.exit, pid);
     }
   }
@@ -173,6 +242,8 @@ function streamSettings(options: AsyncStreamOptions, linked: boolean): StreamSet
     ordered = true,
     timeout = 5000,
     onTimeout = 'exit',
+    zipInputOnExit = false,
+    link,
   } = options ?? {};
   if (!(Number.isInteger(maxConcurrency) && maxConcurrency >= 1)) {
     throw new InvalidArgumentError('maxConcurrency', 'an integer >= 1', maxConcurrency);
@@ -184,7 +255,10 @@ function streamSettings(options: AsyncStreamOptions, linked: boolean): StreamSet
   if (onTimeout !== 'exit' && onTimeout !== 'kill_task') {
     throw new InvalidArgumentError('onTimeout', "'exit' or 'kill_task'", onTimeout);
   }
-  return { maxConcurrency, ordered, timeout, onTimeout, linked };
+  if (typeof zipInputOnExit !== 'boolean') {
+    throw new InvalidArgumentError('zipInputOnExit', 'true or false', zipInputOnExit);
+  }
+  return { maxConcurrency, ordered, timeout, onTimeout, zipInputOnExit, linked, link };
 }
 
 function iteratorOf<T>(items: Iterable<T> | AsyncIterable<T>): Iterator<T> | AsyncIterator<T> {

@@ -35,6 +35,7 @@ const STREAM_OPTIONS: OptionChecks = {
     expected: "'exit' or 'kill_task'",
     accepts: (value) => value === 'exit' || value === 'kill_task',
   },
+  zipInputOnExit: { expected: 'true or false', accepts: (value) => typeof value === 'boolean' },
 };
 
 /** The function a task runs, in the task's process; what it returns (or resolves to) is the result. */
@@ -42,6 +43,13 @@ export type TaskFn<R> = (ctx: ReceiveContext<any>) => R | PromiseLike<R>;
 
 /** How a task ended: `{ ok: result }`, or `{ exit: reason }` if it exited without a result. */
 export type TaskResult<R> = { ok: R } | { exit: unknown };
+
+/**
+ * What a task stream yields for each item: a {@link TaskResult}, whose `{ exit }` also
+ * carries the item as `input` with `zipInputOnExit: true` (Elixir's
+ * `{:exit, {input, reason}}`).
+ */
+export type StreamResult<R, T = unknown> = { ok: R } | { exit: unknown; input?: T };
 
 /** How long `Task.shutdown` waits for the task to stop before killing it, or `'brutal_kill'`. */
 export type ShutdownTimeout = number | 'brutal_kill';
@@ -86,10 +94,22 @@ export interface AsyncStreamOptions extends AsyncOptions {
    * @default 'exit'
    */
   onTimeout?: 'exit' | 'kill_task';
+  /**
+   * Adds the item to each exit: `{ exit: reason, input: item }` (Elixir's
+   * `{:exit, {input, reason}}`), to tell which item failed or timed out. @default false
+   */
+  zipInputOnExit?: boolean;
 }
 
-/** @internal Starts a task's process; `Task.asyncStream` and `TaskSupervisor` differ only in this. */
-export type TaskSpawner<R> = (fn: TaskFn<R>) => Task<R> | Promise<Task<R>>;
+/**
+ * @internal Starts a task's process, linked to `owner` if given; `Task.asyncStream` and
+ * `TaskSupervisor` differ only in this. A stream passes no owner when its consumer traps
+ * exits (it gets exits as values, and no `Exit` messages).
+ */
+export type TaskSpawner<R> = (
+  fn: TaskFn<R>,
+  owner: Pid<any> | undefined,
+) => Task<R> | Promise<Task<R>>;
 
 /**
  * @internal The state behind a `Task`: its result or exit reason, whether its process is
@@ -407,13 +427,16 @@ export class Task<R = unknown> {
    * lazily) in tasks, at most `maxConcurrency` alive at once, and yields each outcome:
    * `{ ok: result }`, or `{ exit: 'timeout' }` with `onTimeout: 'kill_task'`. In order
    * of the items by default (results that finish early wait), or as they finish with
-   * `ordered: false`.
+   * `ordered: false`. With `zipInputOnExit: true`, each exit carries its item as `input`.
    *
-   * As in Elixir the tasks are linked to the consumer: a task that crashes makes the
-   * iteration throw `ExitError` at once, and a timeout with `onTimeout: 'exit'` makes it
-   * throw `TimeoutError`; the other tasks are shut down. Leaving the loop early (`break`,
-   * `return`, a throw) shuts the remaining tasks down too. For crashes as values, use
-   * `TaskSupervisor.asyncStreamNolink`.
+   * As in Elixir the tasks are linked to the consumer (`link`): a task that crashes makes
+   * the iteration throw `ExitError` at once (and exits a consumer process), and a timeout
+   * with `onTimeout: 'exit'` makes it throw `TimeoutError`; the other tasks are shut
+   * down. A consumer that traps exits when the stream starts gets each exit as
+   * `{ exit: reason }` instead, and no `Exit` message in its mailbox: its tasks are then
+   * not linked to it, and are killed when it exits. Leaving the loop early (`break`,
+   * `return`, a throw) shuts the remaining tasks down too. For crashes as values without
+   * trapping, use `TaskSupervisor.asyncStreamNolink`.
    *
    * @example
    * for await (const r of Task.asyncStream(urls, (url, ctx) => fetch(url, { signal: ctx.signal }).then((res) => res.status), { maxConcurrency: 8, runtime })) {
@@ -424,11 +447,12 @@ export class Task<R = unknown> {
     items: Iterable<T> | AsyncIterable<T>,
     fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
     options: AsyncStreamOptions = {},
-  ): AsyncGenerator<TaskResult<R>, void, undefined> {
+  ): AsyncGenerator<StreamResult<R, T>, void, undefined> {
     checkOptions(options, 'Task.asyncStream', STREAM_OPTIONS);
     const runtime =
       options.runtime ?? (options.link && runtimeOf(options.link)) ?? defaultRuntime();
-    const spawn = (taskFn: TaskFn<R>) => Task.async(taskFn, { runtime, link: options.link });
+    const spawn = (taskFn: TaskFn<R>, owner: Pid<any> | undefined) =>
+      Task.async(taskFn, { runtime, link: owner });
     return streamTasks(items, fn, options, spawn, true);
   }
 }
