@@ -8,9 +8,10 @@ import { badRequest, HttpError, notFound } from './errors.js';
 import { readJsonBody, sendJson } from './http.js';
 import { inspectProcess } from './inspect.js';
 import type { ResolvedOptions } from './options.js';
-import { parseTableQuery, queryTable } from './process-table.js';
+import { parseTableQuery } from './process-table.js';
 import { childKey } from './restarts.js';
-import type { Sampler } from './sampler.js';
+import type { Sample, Sampler } from './sampler.js';
+import { textOf } from './serialize.js';
 import type { SseHub } from './sse.js';
 import { findProcess } from './target.js';
 import type { Tracer } from './tracer.js';
@@ -138,9 +139,11 @@ function events(ctx: ApiContext, r: Request): void {
   }
   ctx.hub.add(r.res, () => ctx.sampler.release());
   ctx.sampler.acquire();
-  const sample = ctx.sampler.current();
   ctx.hub.send(r.res, 'hello', { node: ctx.runtime.node, history: ctx.sampler.history.toArray() });
-  ctx.hub.send(r.res, 'sample', publicSample(sample));
+  const sample = ctx.sampler.last();
+  if (sample !== undefined) ctx.hub.send(r.res, 'sample', publicSample(sample));
+  // Without a sample yet, the first one goes to every client when it is taken.
+  else ctx.sampler.current().catch(() => {});
   const tree = ctx.sampler.lastTree();
   if (tree !== undefined) ctx.hub.send(r.res, 'tree', tree);
   else
@@ -150,20 +153,20 @@ function events(ctx: ApiContext, r: Request): void {
     );
 }
 
-/** What a `sample` SSE event and `GET /api/node` carry. */
-export function publicSample(sample: ReturnType<Sampler['current']>) {
-  return { totals: sample.totals, rows: sample.rows.slice(0, 2000), total: sample.rows.length };
+/** What a `sample` SSE event carries: the node totals and its busiest processes. */
+export function publicSample(sample: Sample) {
+  return { totals: sample.totals, rows: sample.rows, total: sample.totals.processes };
 }
 
-function node(ctx: ApiContext, r: Request): void {
-  const sample = ctx.sampler.current();
+async function node(ctx: ApiContext, r: Request): Promise<void> {
+  const sample = await ctx.sampler.current();
   sendJson(r.res, 200, {
     node: ctx.runtime.node,
     running: ctx.runtime.running,
     totals: sample.totals,
     history: ctx.sampler.history.toArray(),
     stats: ctx.runtime.stats,
-    registered: ctx.runtime.registered().map(String),
+    registered: ctx.runtime.registered().map((name) => textOf(name)),
     recentEvents: ctx.sampler.log.recent(),
   });
 }
@@ -181,21 +184,15 @@ async function processes(
   rest: string[] = [],
 ): Promise<void> {
   if (target === undefined) {
-    return only(method, 'GET', () => {
+    return only(method, 'GET', async () => {
       const query = parseTableQuery(r.url.searchParams);
-      const sample = ctx.sampler.current();
-      const rows = queryTable(sample.rows, query);
-      sendJson(r.res, 200, {
-        node: ctx.runtime.node,
-        at: sample.totals.at,
-        total: sample.rows.length,
-        rows,
-      });
+      const { rows, total, at } = await ctx.sampler.query(query);
+      sendJson(r.res, 200, { node: ctx.runtime.node, at, total, rows });
     });
   }
   if (rest.length > 0)
     throw notFound('unknown_action', `Unknown process action ${r.url.pathname}.`);
-  const pid = findProcess(ctx.runtime, target);
+  const pid = findProcess(ctx.runtime, target, ctx.options.registries);
   if (action === undefined) {
     return only(method, 'GET', async () => {
       const withState = r.url.searchParams.get('state') !== '0';
@@ -261,7 +258,7 @@ async function restartChild(
   idText: string,
 ): Promise<void> {
   authorize(r.req, r.token, ctx.options.token, 'Restarting a child', true);
-  const supervisor = findProcess(ctx.runtime, target);
+  const supervisor = findProcess(ctx.runtime, target, ctx.options.registries);
   const info = ctx.runtime.processInfo(supervisor);
   const behaviour = info === undefined ? undefined : behaviourOf(info);
   if (behaviour === 'dynamic_supervisor') {

@@ -2,12 +2,16 @@ import type { Pid, Runtime } from '@actorkit/core';
 import { GenServer } from '@actorkit/genserver';
 import { SYSTEM_BEHAVIOURS } from './behaviour.js';
 import { notFound } from './errors.js';
-import { type ProcessRow, toRow } from './process-table.js';
+import type { ProcessRow } from './process-table.js';
 import type { Sampler } from './sampler.js';
 import { errorText, toJsonSafe } from './serialize.js';
 import type { TracedMessage, Tracer } from './tracer.js';
 
-/** A process's state as `getStatus` shows it (through the module's `formatStatus`). */
+/**
+ * A process's state as `getStatus` shows it (through the module's `formatStatus`).
+ * `module` is the process's initial call, as the table and tree show it
+ * (`StateMachine(breaker)`, not the server class behind it).
+ */
 export type StateView =
   | { available: true; module: string; value: unknown }
   | { available: false; reason: string };
@@ -35,7 +39,9 @@ export async function inspectProcess(
   tracer: Tracer,
   withState: boolean,
 ): Promise<ProcessDetails> {
-  const row = rowOf(runtime, pid, sampler);
+  const first = runtime.processInfo(pid);
+  if (first === undefined) throw notFound('unknown_pid', `No live process ${pid}: it has exited.`);
+  const row = sampler.row(first);
   const state = withState
     ? await readState(runtime, pid, row)
     : { available: false as const, reason: 'not requested' };
@@ -56,19 +62,6 @@ export async function inspectProcess(
   };
 }
 
-function rowOf(runtime: Runtime, pid: Pid<any>, sampler: Sampler): ProcessRow {
-  const info = runtime.processInfo(pid);
-  if (info === undefined) throw notFound('unknown_pid', `No live process ${pid}: it has exited.`);
-  const known = sampler.current().rows.find((r) => r.pid === String(pid));
-  const row = toRow(info, sampler.log.supervisors, new Map(), undefined);
-  return {
-    ...row,
-    rate: known?.rate ?? null,
-    uptimeMs: known?.uptimeMs ?? null,
-    uptimeExact: known?.uptimeExact ?? false,
-  };
-}
-
 /**
  * Asks a GenServer-based process for its status. Other processes are never sent a
  * message: their mailbox is theirs. A busy server that does not answer in time is
@@ -83,7 +76,7 @@ async function readState(runtime: Runtime, pid: Pid<any>, row: ProcessRow): Prom
   }
   try {
     const status = await GenServer.getStatus(pid, { timeout: 1000, runtime });
-    return { available: true, module: status.module, value: toJsonSafe(status.state) };
+    return { available: true, module: row.module, value: toJsonSafe(status.state) };
   } catch (error) {
     return { available: false, reason: errorText(error) };
   }

@@ -69,13 +69,13 @@ export async function startObserver(
   });
   const tracer = new Tracer(runtime, resolved.traceLimit);
   // Asleep means nothing left running: traces are dropped with the last client.
-  const sampler = new Sampler(
-    runtime,
-    resolved.sampleInterval,
-    resolved.historySize,
-    resolved.idleAfter,
-    () => tracer.stopAll(),
-  );
+  const sampler = new Sampler(runtime, {
+    interval: resolved.sampleInterval,
+    historySize: resolved.historySize,
+    idleAfter: resolved.idleAfter,
+    registries: resolved.registries,
+    onSleep: () => tracer.stopAll(),
+  });
   sampler.subscribe((event) => {
     if (event.type === 'sample') hub.broadcast('sample', publicSample(event.sample));
     else hub.broadcast('tree', event.tree);

@@ -1,75 +1,105 @@
-import type { Pid, ProcessInfo, Runtime } from '@actorkit/core';
+import type { ProcessInfo, Registry } from '@actorkit/core';
 import { type Behaviour, behaviourOf } from './behaviour.js';
 import { badRequest } from './errors.js';
+import { textOf } from './serialize.js';
 
 /** One row of the process table, as the API and the dashboard show it. */
 export interface ProcessRow {
   pid: string;
+  /**
+   * The process's name: its registered name, else its key in one of the observer's
+   * `registries` (`{ via: registry, key }`), else null.
+   */
   name: string | null;
   behaviour: Behaviour;
-  /** The initial call: a GenServer's module name, a task's function, … */
+  /** The initial call: a GenServer's module name, a task's function, `StateMachine(id)`… */
   module: string;
   status: string;
   mailbox: number;
   handled: number;
-  /** Messages handled per second over the last sample, or null before a second sample. */
+  /** Messages handled per second between the observer's last two looks, or null before a second. */
   rate: number | null;
   links: number;
   monitors: number;
   parent: string;
-  /** Ms since the process started (or since the observer first saw it, when `uptimeExact` is false). */
-  uptimeMs: number | null;
-  uptimeExact: boolean;
+  /** Ms since the process was spawned (`processInfo().startedAt`, on the runtime's clock). */
+  uptimeMs: number;
 }
 
-/** When each process was first seen, and whether that is its real start (a `spawn` event). */
-export interface Births {
-  get(pid: Pid<any>): { at: number; exact: boolean } | undefined;
-}
+/** What naming a process takes: the registries whose keys are names. */
+export type Registries = readonly Registry<any, any, any>[];
 
-/** Reads every live process once; `rates` maps PID text to messages/s. */
-export function readProcesses(
-  runtime: Runtime,
-  supervisors: ReadonlySet<string>,
-  rates: ReadonlyMap<string, number>,
-  births: Births,
-  now = Date.now(),
-): { rows: ProcessRow[]; infos: ProcessInfo[] } {
-  const rows: ProcessRow[] = [];
-  const infos: ProcessInfo[] = [];
-  for (const pid of runtime.processes()) {
-    const info = runtime.processInfo(pid);
-    if (info === undefined) continue;
-    infos.push(info);
-    rows.push(toRow(info, supervisors, rates, births.get(pid), now));
+/**
+ * Every name of a process, registered name first, then its keys in `registries`, as
+ * text; never throws.
+ */
+export function namesOf(info: ProcessInfo, registries: Registries): string[] {
+  const names: string[] = [];
+  if (info.registeredName !== undefined) names.push(textOf(info.registeredName));
+  for (const registry of registries) {
+    try {
+      for (const key of registry.keysOf(info.pid)) names.push(textOf(key));
+    } catch {
+      // A registry that cannot be read names nobody.
+    }
   }
-  return { rows, infos };
+  return names;
 }
 
-/** The table row for one process. */
+/** The table row for one process; `now` is the runtime clock's time. */
 export function toRow(
   info: ProcessInfo,
-  _supervisors: ReadonlySet<string>,
-  rates: ReadonlyMap<string, number>,
-  birth: { at: number; exact: boolean } | undefined,
-  now = Date.now(),
+  rate: number | null,
+  names: readonly string[],
+  now: number,
 ): ProcessRow {
-  const pid = String(info.pid);
   return {
-    pid,
-    name: info.registeredName === undefined ? null : String(info.registeredName),
+    pid: String(info.pid),
+    name: names[0] ?? null,
     behaviour: behaviourOf(info),
     module: info.initialCall,
     status: info.status,
     mailbox: info.mailboxLength,
     handled: info.messagesHandled,
-    rate: rates.get(pid) ?? null,
+    rate,
     links: info.links.length,
     monitors: info.monitors.length + info.monitoredBy.length,
     parent: String(info.parent),
-    uptimeMs: birth === undefined ? null : now - birth.at,
-    uptimeExact: birth?.exact ?? false,
+    uptimeMs: Math.max(0, now - info.startedAt),
   };
+}
+
+/**
+ * What a filter is matched against, lower-cased: the PID, every name, the module, the
+ * behaviour and the status.
+ */
+export function searchText(row: ProcessRow, names: readonly string[]): string {
+  return `${row.pid} ${names.join(' ')} ${row.module} ${row.behaviour} ${row.status}`.toLowerCase();
+}
+
+/**
+ * The order of the dashboard's live table: longest mailbox first, then most messages per
+ * second, then most handled, then oldest PID.
+ */
+export function busiest(a: ProcessRow, b: ProcessRow): number {
+  return (
+    b.mailbox - a.mailbox ||
+    (b.rate ?? -1) - (a.rate ?? -1) ||
+    b.handled - a.handled ||
+    comparePidText(a.pid, b.pid)
+  );
+}
+
+/** True when a process with these numbers ranks before `row` in {@link busiest} order. */
+export function busierThan(
+  mailbox: number,
+  rate: number | null,
+  handled: number,
+  row: ProcessRow,
+): boolean {
+  if (mailbox !== row.mailbox) return mailbox > row.mailbox;
+  if ((rate ?? -1) !== (row.rate ?? -1)) return (rate ?? -1) > (row.rate ?? -1);
+  return handled > row.handled;
 }
 
 const SORT_KEYS = [
@@ -148,21 +178,11 @@ export function parseTableQuery(params: URLSearchParams): TableQuery {
   };
 }
 
-/** Filters, sorts and cuts `rows` by `query`. */
-export function queryTable(rows: ProcessRow[], query: TableQuery): ProcessRow[] {
-  const { filter, behaviour } = query;
-  const kept = rows.filter(
-    (row) =>
-      (behaviour === undefined || row.behaviour === behaviour) &&
-      (filter === '' ||
-        `${row.pid} ${row.name ?? ''} ${row.module} ${row.behaviour} ${row.status}`
-          .toLowerCase()
-          .includes(filter)),
-  );
+/** The order `query` asks for, ties broken by PID. */
+export function rowOrder(query: TableQuery): (a: ProcessRow, b: ProcessRow) => number {
   const sign = query.order === 'asc' ? 1 : -1;
   const key = sortValue(query.sort);
-  kept.sort((a, b) => sign * compare(key(a), key(b)) || comparePidText(a.pid, b.pid));
-  return kept.slice(0, query.limit);
+  return (a, b) => sign * compare(key(a), key(b)) || comparePidText(a.pid, b.pid);
 }
 
 function sortValue(sort: SortKey): (row: ProcessRow) => string | number {
@@ -170,7 +190,7 @@ function sortValue(sort: SortKey): (row: ProcessRow) => string | number {
     case 'pid':
       return (row) => pidNumber(row.pid);
     case 'uptime':
-      return (row) => row.uptimeMs ?? -1;
+      return (row) => row.uptimeMs;
     case 'rate':
       return (row) => row.rate ?? -1;
     case 'name':
@@ -185,8 +205,11 @@ function compare(a: string | number, b: string | number): number {
   return String(a).localeCompare(String(b));
 }
 
+/** The id in `#PID<node.id.serial>`. */
 function pidNumber(text: string): number {
-  return Number(/\.(\d+)\./.exec(text)?.[1] ?? 0);
+  const first = text.indexOf('.');
+  const second = text.indexOf('.', first + 1);
+  return first < 0 || second < 0 ? 0 : Number(text.slice(first + 1, second));
 }
 
 function comparePidText(a: string, b: string): number {

@@ -4,6 +4,11 @@ import { preview, textOf } from './serialize.js';
 /** One supervisor event, as the dashboard lists it. */
 export interface SupervisorEvent {
   at: number;
+  /**
+   * The report's event (`child_terminated`, `child_restarted`, `start_error`,
+   * `shutdown_error`, `shutdown`, or one a later genserver adds), or
+   * `restarted_by_observer` for a restart asked for through the observer.
+   */
   event: string;
   supervisor: string;
   child: string;
@@ -12,17 +17,16 @@ export interface SupervisorEvent {
 }
 
 /**
- * Tallies the `report` events supervisors emit (`child_terminated`, `child_restarted`,
- * `start_error`, `shutdown`), while the observer listens: restart counts per child and
- * the latest events. Counts start when the first client connects; core keeps no
- * restart history of its own.
+ * Keeps the latest `report` events supervisors emit while the observer listens (every
+ * `SupervisorReport`: `child_terminated`, `child_restarted`, `start_error`,
+ * `shutdown_error` and `shutdown`), and counts restarts for the restarts/s chart.
+ * Restart counts per child and per supervisor are not kept here: the supervisors keep
+ * their own (`whichChildren`'s `restarts`, `restartCount`), from before the observer
+ * looked.
  */
 export class RestartLog {
-  private readonly counts = new Map<string, number>();
   private readonly recentEvents: SupervisorEvent[] = [];
   private sinceLastTake = 0;
-  /** PIDs that sent supervisor reports: supervisors, whatever their label. */
-  readonly supervisors = new Set<string>();
 
   constructor(private readonly keep = 30) {}
 
@@ -41,13 +45,7 @@ export class RestartLog {
   private record(report: Report): void {
     if (report.type !== 'supervisor') return;
     const supervisor = textOf(report.supervisor);
-    const child = childKey(report.id);
-    this.supervisors.add(supervisor);
-    if (report.event === 'child_restarted') {
-      const key = `${supervisor} ${child}`;
-      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-      this.sinceLastTake++;
-    }
+    if (report.event === 'child_restarted') this.sinceLastTake++;
     this.note(textOf(report.event), supervisor, report.id, report.pid, report.reason);
   }
 
@@ -64,12 +62,7 @@ export class RestartLog {
     if (this.recentEvents.length > this.keep) this.recentEvents.shift();
   }
 
-  /** Restarts of `child` under `supervisor` seen so far. */
-  count(supervisor: string, child: unknown): number {
-    return this.counts.get(`${supervisor} ${childKey(child)}`) ?? 0;
-  }
-
-  /** Restarts since the previous call. */
+  /** `child_restarted` reports since the previous call. */
   takeRestarts(): number {
     const n = this.sinceLastTake;
     this.sinceLastTake = 0;

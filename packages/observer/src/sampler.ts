@@ -1,76 +1,137 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Pid, ProcessInfo, Runtime, SpawnEvent } from '@actorkit/core';
+import type { Pid, ProcessInfo, Runtime } from '@actorkit/core';
+import { behaviourOf } from './behaviour.js';
 import { History, type NodeTotals } from './history.js';
-import { type ProcessRow, readProcesses } from './process-table.js';
+import {
+  busierThan,
+  busiest,
+  namesOf,
+  type ProcessRow,
+  type Registries,
+  rowOrder,
+  searchText,
+  type TableQuery,
+  toRow,
+} from './process-table.js';
+import { ProcessWalk } from './process-walk.js';
 import { RestartLog } from './restarts.js';
+import { runSliced } from './slices.js';
+import { TopK } from './top-k.js';
 import { readTree, type TreeNode } from './tree.js';
 
-/** One reading of the node: its totals, its process table and the infos behind it. */
+/** One reading of the node: its totals, its busiest processes, and its supervisors. */
 export interface Sample {
   totals: NodeTotals;
+  /** The busiest processes (at most `ROWS`), busiest first. */
   rows: ProcessRow[];
-  infos: ProcessInfo[];
+  /** Every supervisor found, for the tree. */
+  supervisors: ProcessInfo[];
 }
 
 /** What the sampler tells its subscribers (the SSE hub). */
 export type SamplerEvent = { type: 'sample'; sample: Sample } | { type: 'tree'; tree: TreeNode[] };
 
+/** How the sampler works. */
+export interface SamplerOptions {
+  /** Ms between samples while a dashboard is connected. */
+  interval: number;
+  historySize: number;
+  /** Ms an API request keeps the listeners and traces alive. */
+  idleAfter: number;
+  registries: Registries;
+  /** Runs when the sampler goes to sleep (the tracer drops its traces). */
+  onSleep: () => void;
+}
+
+/** Rows a sample carries: the busiest processes, what the dashboard's live table shows. */
+export const ROWS = 500;
+/** The longest the observer holds the event loop at once, in ms. */
+export const SLICE_MS = 2;
 /**
- * Reads the node only while someone looks. `acquire`/`release` count dashboards
- * connected over SSE; `touch` keeps it awake for `idleAfter` ms after an API request.
- * While awake it samples every `interval` ms, listens to `report` and `spawn`
- * events and measures event-loop delay; asleep, it holds no listener, timer or
- * histogram, so the observed runtime pays nothing.
+ * The share of the event loop a dashboard's sampling may take: at 100,000 processes a
+ * sample then takes about 3 s to gather instead of blocking the loop for 150 ms.
+ */
+export const BACKGROUND_SHARE = 0.03;
+/** The share a request's reading may take: someone waits for it. */
+export const REQUEST_SHARE = 0.5;
+
+interface RateEntry {
+  handled: number;
+  at: number;
+  rate: number | null;
+}
+
+/**
+ * Reads the node only while someone looks, a few processes at a time.
+ *
+ * A connected dashboard (`acquire`/`release`) makes it take a sample every `interval`
+ * ms: one walk over every process in slices of at most `SLICE_MS` ms, paced to take
+ * `BACKGROUND_SHARE` of the event loop, so no sample blocks the loop whatever the
+ * process count; with many processes a sample takes longer to gather, not longer to
+ * block. An API request (`touch`) reads once, when it asks, and keeps only the cheap
+ * listeners (supervisor reports, event-loop delay) and the traces alive for `idleAfter`
+ * ms. Asleep, it holds no listener, timer or histogram, so the observed runtime pays
+ * nothing.
  */
 export class Sampler {
   readonly history: History;
   readonly log = new RestartLog();
-  private readonly births = new WeakMap<Pid<any>, { at: number; exact: boolean }>();
   private readonly subscribers = new Set<(event: SamplerEvent) => void>();
+  private readonly walk: ProcessWalk;
+  private rates = new WeakMap<Pid<any>, RateEntry>();
   private clients = 0;
+  private listening = false;
   private leaseUntil = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private ticker: NodeJS.Timeout | undefined;
   private histogram: IntervalHistogram | undefined;
-  private previous: { at: number; handled: Map<string, number> } | undefined;
-  private rates = new Map<string, number>();
   private latest: Sample | undefined;
+  private sweeping: Promise<Sample> | undefined;
+  /** Bumped by `sleep`: walks of an older generation stop. */
+  private generation = 0;
+  private previousAt = 0;
   private tree: TreeNode[] | undefined;
   private treeJson = '';
   private treeReading: Promise<TreeNode[]> | undefined;
   private treeStale = false;
-  private ticks = 0;
+  private lastTreeAt = 0;
 
   constructor(
     private readonly runtime: Runtime,
-    private readonly interval: number,
-    historySize: number,
-    private readonly idleAfter: number,
-    private readonly onSleep: () => void,
+    private readonly options: SamplerOptions,
   ) {
-    this.history = new History(historySize);
+    this.history = new History(options.historySize);
+    this.walk = new ProcessWalk(runtime);
   }
 
+  /** True while listening: a dashboard is connected or an API request came in lately. */
   get awake(): boolean {
-    return this.timer !== undefined;
+    return this.listening;
   }
 
-  /** A dashboard connected. */
+  /** A dashboard connected: sample every `interval` ms until it leaves. */
   acquire(): void {
     this.clients++;
     this.wake();
+    if (this.ticker === undefined) {
+      this.ticker = setInterval(() => this.tick(), this.options.interval);
+      this.ticker.unref();
+    }
   }
 
   /** A dashboard disconnected. */
   release(): void {
     this.clients = Math.max(0, this.clients - 1);
-    if (this.clients === 0)
-      this.leaseUntil = Math.max(this.leaseUntil, Date.now() + Math.min(this.idleAfter, 2000));
+    if (this.clients > 0) return;
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    this.extendLease(Math.min(this.options.idleAfter, 2000));
   }
 
-  /** An API request: stay awake for `idleAfter` ms. */
+  /** An API request: listen (and keep traces) for `idleAfter` ms. Takes no sample by itself. */
   touch(): void {
-    this.leaseUntil = Math.max(this.leaseUntil, Date.now() + this.idleAfter);
     this.wake();
+    this.extendLease(this.options.idleAfter);
   }
 
   subscribe(listener: (event: SamplerEvent) => void): () => void {
@@ -78,18 +139,88 @@ export class Sampler {
     return () => this.subscribers.delete(listener);
   }
 
-  /** The latest sample, taking one now if there is none yet. */
-  current(): Sample {
-    return this.latest ?? this.sample();
+  /** The latest sample, if one was taken since the sampler woke. */
+  last(): Sample | undefined {
+    return this.latest;
+  }
+
+  /**
+   * A sample at most `interval` ms old: the latest, the one being taken (if there is no
+   * latest yet), or a new one read at `REQUEST_SHARE`.
+   */
+  current(): Promise<Sample> {
+    const latest = this.latest;
+    if (latest !== undefined && (this.sweeping !== undefined || this.fresh(latest))) {
+      return Promise.resolve(latest);
+    }
+    return this.sweep(REQUEST_SHARE);
+  }
+
+  /**
+   * The rows `query` asks for, read now from every process (in slices, at
+   * `REQUEST_SHARE`), and how many processes there are.
+   */
+  async query(query: TableQuery): Promise<{ rows: ProcessRow[]; total: number; at: number }> {
+    const next = this.walk.cursor();
+    const top = new TopK<ProcessRow>(query.limit, rowOrder(query));
+    const now = this.runtime.clock.now();
+    const generation = this.generation;
+    let total = 0;
+    await runSliced(
+      () => {
+        const pid = next();
+        if (pid === undefined) return false;
+        const info = this.runtime.processInfo(pid);
+        if (info === undefined) return true;
+        total++;
+        if (query.behaviour !== undefined && behaviourOf(info) !== query.behaviour) return true;
+        const names = namesOf(info, this.options.registries);
+        const row = toRow(info, this.rateOf(info), names, now);
+        if (query.filter === '' || searchText(row, names).includes(query.filter)) top.offer(row);
+        return true;
+      },
+      { sliceMs: SLICE_MS, share: REQUEST_SHARE, cancelled: () => generation !== this.generation },
+    );
+    return { rows: top.sorted(), total, at: Date.now() };
+  }
+
+  /** The table row of one process, read now. */
+  row(info: ProcessInfo): ProcessRow {
+    const names = namesOf(info, this.options.registries);
+    return toRow(info, this.rateOf(info), names, this.runtime.clock.now());
+  }
+
+  /**
+   * Messages per second handled by `info`'s process since the observer last looked at it
+   * (at least half an `interval` ago; a closer look keeps the previous rate). Null the
+   * first time.
+   */
+  rateOf(info: ProcessInfo): number | null {
+    const now = Date.now();
+    const entry = this.rates.get(info.pid);
+    if (entry === undefined) {
+      this.rates.set(info.pid, { handled: info.messagesHandled, at: now, rate: null });
+      return null;
+    }
+    if (now - entry.at >= this.options.interval / 2) {
+      const delta = Math.max(0, info.messagesHandled - entry.handled);
+      entry.rate = round((delta * 1000) / (now - entry.at));
+      entry.handled = info.messagesHandled;
+      entry.at = now;
+    }
+    return entry.rate;
   }
 
   /** The supervision tree, read now (or the reading in progress). */
   readTree(): Promise<TreeNode[]> {
-    this.treeReading ??= readTree(this.runtime, this.current().infos, this.log).finally(() => {
-      this.treeReading = undefined;
-    });
+    this.treeReading ??= this.current()
+      .then((sample) => readTree(this.runtime, sample.supervisors, this.log, this.options))
+      .finally(() => {
+        this.treeReading = undefined;
+      });
     return this.treeReading.then((tree) => {
       this.tree = tree;
+      this.lastTreeAt = Date.now();
       return tree;
     });
   }
@@ -101,35 +232,52 @@ export class Sampler {
 
   /** Goes to sleep at once: used by `observer.close()`. */
   sleep(): void {
-    if (this.timer === undefined) return;
-    clearInterval(this.timer);
-    this.timer = undefined;
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    clearTimeout(this.leaseTimer);
+    this.leaseTimer = undefined;
+    this.clients = 0;
+    if (!this.listening) return;
+    this.listening = false;
+    this.generation++;
     this.runtime.events.off('report', this.onReport);
-    this.runtime.events.off('spawn', this.onSpawn);
     this.histogram?.disable();
     this.histogram = undefined;
-    this.previous = undefined;
-    this.rates = new Map();
+    this.rates = new WeakMap();
+    this.walk.reset();
     this.latest = undefined;
+    this.sweeping = undefined;
+    this.previousAt = 0;
     this.tree = undefined;
     this.treeJson = '';
-    this.onSleep();
+    this.options.onSleep();
   }
 
   private wake(): void {
-    if (this.timer !== undefined) return;
+    if (this.listening) return;
+    this.listening = true;
     this.runtime.events.on('report', this.onReport);
-    this.runtime.events.on('spawn', this.onSpawn);
     this.histogram = monitorEventLoopDelay({ resolution: RESOLUTION });
     this.histogram.enable();
-    this.timer = setInterval(() => this.tick(), this.interval);
-    this.timer.unref();
-    this.sample();
   }
 
-  private readonly onSpawn = (event: SpawnEvent): void => {
-    this.births.set(event.pid, { at: Date.now(), exact: true });
-  };
+  private extendLease(ms: number): void {
+    this.leaseUntil = Math.max(this.leaseUntil, Date.now() + ms);
+    if (this.leaseTimer === undefined) this.armLease();
+  }
+
+  private armLease(): void {
+    this.leaseTimer = setTimeout(
+      () => {
+        this.leaseTimer = undefined;
+        if (this.clients > 0) return;
+        if (Date.now() >= this.leaseUntil) this.sleep();
+        else this.armLease();
+      },
+      Math.max(1, this.leaseUntil - Date.now()),
+    );
+    this.leaseTimer.unref();
+  }
 
   /** Runs inside whoever emitted the report (a supervisor): it must never throw. */
   private readonly onReport = (report: { type: string; [key: string]: unknown }): void => {
@@ -143,17 +291,64 @@ export class Sampler {
   };
 
   private tick(): void {
-    if (this.clients === 0 && Date.now() > this.leaseUntil) {
-      this.sleep();
-      return;
-    }
-    const sample = this.sample();
-    this.emit({ type: 'sample', sample });
-    // whichChildren is a call into each supervisor: read the tree every ~2 s, and at once
-    // on a supervisor report (see onReport).
-    if (this.clients > 0 && ++this.ticks % Math.max(1, Math.round(2000 / this.interval)) === 0) {
-      this.refreshTree();
-    }
+    if (this.sweeping !== undefined) return;
+    this.sweep(BACKGROUND_SHARE).then(
+      () => {
+        // whichChildren is a call into each supervisor: read the tree every ~2 s, and at
+        // once on a supervisor report (see onReport).
+        if (this.clients > 0 && Date.now() - this.lastTreeAt >= 2000) this.refreshTree();
+      },
+      () => {},
+    );
+  }
+
+  private fresh(sample: Sample): boolean {
+    return Date.now() - sample.totals.at < this.options.interval;
+  }
+
+  /** One walk over every process, in slices; the sample it makes goes to the subscribers. */
+  private sweep(share: number): Promise<Sample> {
+    if (this.sweeping !== undefined) return this.sweeping;
+    const generation = this.generation;
+    const next = this.walk.cursor();
+    const top = new TopK<ProcessRow>(ROWS, busiest);
+    const supervisors: ProcessInfo[] = [];
+    const clock = this.runtime.clock.now();
+    let processes = 0;
+    let queued = 0;
+    let messagesPerSec: number | null = null;
+    const step = () => {
+      const pid = next();
+      if (pid === undefined) return false;
+      const info = this.runtime.processInfo(pid);
+      if (info === undefined) return true;
+      processes++;
+      queued += info.mailboxLength;
+      const rate = this.rateOf(info);
+      if (rate !== null) messagesPerSec = (messagesPerSec ?? 0) + rate;
+      const behaviour = behaviourOf(info);
+      if (behaviour === 'supervisor' || behaviour === 'dynamic_supervisor') supervisors.push(info);
+      const bar = top.bar;
+      if (bar === undefined || busierThan(info.mailboxLength, rate, info.messagesHandled, bar)) {
+        top.offer(toRow(info, rate, namesOf(info, this.options.registries), clock));
+      }
+      return true;
+    };
+    const cancelled = () => generation !== this.generation;
+    const sweeping = runSliced(step, { sliceMs: SLICE_MS, share, cancelled }).then((done) => {
+      if (!done || cancelled()) return this.latest ?? emptySample();
+      const totals = this.totals(processes, queued, messagesPerSec);
+      const sample: Sample = { totals, rows: top.sorted(), supervisors };
+      this.history.push(totals);
+      this.latest = sample;
+      this.emit({ type: 'sample', sample });
+      return sample;
+    });
+    this.sweeping = sweeping.finally(() => {
+      if (this.sweeping === tracked) this.sweeping = undefined;
+    });
+    const tracked = this.sweeping;
+    return tracked;
   }
 
   private refreshTree(): void {
@@ -186,51 +381,11 @@ export class Sampler {
     }
   }
 
-  private sample(): Sample {
-    const now = Date.now();
-    for (const pid of this.runtime.processes()) {
-      if (this.births.get(pid) === undefined) this.births.set(pid, { at: now, exact: false });
-    }
-    const { rows, infos } = readProcesses(
-      this.runtime,
-      this.log.supervisors,
-      this.rates,
-      this.births,
-      now,
-    );
-    const messagesPerSec = this.updateRates(rows, now);
-    const seconds = this.previous === undefined ? 0 : (now - this.previous.at) / 1000;
+  private totals(processes: number, queued: number, messagesPerSec: number | null): NodeTotals {
+    const at = Date.now();
+    const seconds = this.previousAt === 0 ? 0 : (at - this.previousAt) / 1000;
+    this.previousAt = at;
     const restarts = this.log.takeRestarts();
-    for (const row of rows) row.rate = this.rates.get(row.pid) ?? null;
-    this.previous = { at: now, handled: new Map(rows.map((r) => [r.pid, r.handled])) };
-    const totals = this.totals(rows, now, messagesPerSec, seconds > 0 ? restarts / seconds : null);
-    this.history.push(totals);
-    this.latest = { totals, rows, infos };
-    return this.latest;
-  }
-
-  /** Per-process and total messages/s since the previous sample. */
-  private updateRates(rows: ProcessRow[], now: number): number | null {
-    const previous = this.previous;
-    if (previous === undefined || now <= previous.at) return null;
-    const seconds = (now - previous.at) / 1000;
-    const rates = new Map<string, number>();
-    let total = 0;
-    for (const row of rows) {
-      const delta = Math.max(0, row.handled - (previous.handled.get(row.pid) ?? 0));
-      total += delta;
-      rates.set(row.pid, round(delta / seconds));
-    }
-    this.rates = rates;
-    return round(total / seconds);
-  }
-
-  private totals(
-    rows: ProcessRow[],
-    at: number,
-    messagesPerSec: number | null,
-    restartsPerSec: number | null,
-  ): NodeTotals {
     const histogram = this.histogram;
     // The histogram records the time between ticks of a RESOLUTION-ms timer: lag is the excess.
     const read = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION);
@@ -240,10 +395,10 @@ export class Sampler {
     const memory = process.memoryUsage();
     return {
       at,
-      processes: rows.length,
-      queued: rows.reduce((sum, row) => sum + row.mailbox, 0),
-      messagesPerSec,
-      restartsPerSec: restartsPerSec === null ? null : round(restartsPerSec),
+      processes,
+      queued,
+      messagesPerSec: messagesPerSec === null ? null : round(messagesPerSec),
+      restartsPerSec: seconds > 0 ? round(restarts / seconds) : null,
       eventLoopLagMs: lag === null ? null : round(lag),
       eventLoopLagMaxMs: lagMax === null ? null : round(lagMax),
       heapUsedBytes: memory.heapUsed,
@@ -253,6 +408,24 @@ export class Sampler {
 }
 
 const RESOLUTION = 10;
+
+function emptySample(): Sample {
+  return {
+    totals: {
+      at: Date.now(),
+      processes: 0,
+      queued: 0,
+      messagesPerSec: null,
+      restartsPerSec: null,
+      eventLoopLagMs: null,
+      eventLoopLagMaxMs: null,
+      heapUsedBytes: 0,
+      heapTotalBytes: 0,
+    },
+    rows: [],
+    supervisors: [],
+  };
+}
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;

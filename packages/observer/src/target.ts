@@ -1,5 +1,6 @@
 import type { Pid, Runtime } from '@actorkit/core';
 import { badRequest, notFound } from './errors.js';
+import type { Registries } from './process-table.js';
 
 const PID_LIKE = /^(?:#PID)?<?[\d.]+>?$/i;
 const PID_EXACT = /^(?:#PID)?<?(\d{1,9})\.(\d{1,12})\.(\d{1,9})>?$/i;
@@ -7,10 +8,11 @@ const NAME = /^[\w.:@$/-]{1,200}$/;
 
 /**
  * Finds the live process a URL segment names: a PID (`#PID<0.42.0>`, `<0.42.0>` or
- * `0.42.0`) or a registered name. Throws a 400 `HttpError` for text that is neither,
- * and a 404 for a PID of no live process or a name nobody holds.
+ * `0.42.0`), a registered name, or a (string) key of one of `registries`. Throws a 400
+ * `HttpError` for text that is none of these, and a 404 for a PID of no live process or
+ * a name nobody holds.
  */
-export function findProcess(runtime: Runtime, text: string): Pid<any> {
+export function findProcess(runtime: Runtime, text: string, registries: Registries = []): Pid<any> {
   if (text === '')
     throw badRequest(
       'missing_pid',
@@ -23,7 +25,7 @@ export function findProcess(runtime: Runtime, text: string): Pid<any> {
       `Expected a PID like #PID<0.42.0> or a registered name (letters, digits and _ . : @ $ / -, at most 200), got ${JSON.stringify(text.slice(0, 80))}.`,
     );
   }
-  const pid = runtime.whereis(text);
+  const pid = runtime.whereis(text) ?? viaName(runtime, text, registries);
   if (pid === undefined) {
     throw notFound(
       'unknown_name',
@@ -53,4 +55,16 @@ function findPid(runtime: Runtime, text: string): Pid<any> {
     throw notFound('unknown_pid', `No live process ${pid}: it never existed or has exited.`);
   }
   return pid;
+}
+
+function viaName(runtime: Runtime, key: string, registries: Registries): Pid<any> | undefined {
+  for (const registry of registries) {
+    try {
+      const pid = registry.whereisName(key);
+      if (pid !== undefined && runtime.isAlive(pid)) return pid;
+    } catch {
+      // A registry that cannot be read names nobody.
+    }
+  }
+  return undefined;
 }

@@ -1,12 +1,20 @@
 import type { Pid, ProcessInfo, Runtime } from '@actorkit/core';
-import { type ChildInfo, Supervisor } from '@actorkit/genserver';
+import {
+  type ChildCounts,
+  type ChildInfo,
+  DynamicSupervisor,
+  type RestartCount,
+  Supervisor,
+} from '@actorkit/genserver';
 import { type Behaviour, behaviourOf } from './behaviour.js';
+import { namesOf, type Registries } from './process-table.js';
 import { childKey, type RestartLog, type SupervisorEvent } from './restarts.js';
 import { errorText } from './serialize.js';
 
 /** A node of the supervision tree: a supervisor, or one of its children. */
 export interface TreeNode {
   pid: string | null;
+  /** Its registered name or its key in one of the observer's `registries`. */
   name: string | null;
   behaviour: Behaviour | null;
   module: string | null;
@@ -17,110 +25,162 @@ export interface TreeNode {
   /** The child type under its supervisor. */
   type: 'worker' | 'supervisor' | null;
   restart: string | null;
-  /** `one_for_one` for dynamic supervisors; null for a `Supervisor` (its flags are not readable). */
+  /** A supervisor's strategy (`getFlags`); null for other processes. */
   strategy: string | null;
-  /** Restarts seen since the observer started listening. */
+  /** A supervisor's restart intensity (`getFlags`): `maxRestarts` within `maxSeconds`. */
+  intensity: { maxRestarts: number; maxSeconds: number } | null;
+  /**
+   * Restarts of this child by its supervisor (`whichChildren`'s `restarts`): counted by
+   * the supervisor since the child was added, so restarts before the observer looked
+   * are in it. 0 for a root.
+   */
   restarts: number;
+  /** A supervisor's own restart count (`restartCount`): since it started, and within `maxSeconds`. */
+  restartCount: RestartCount | null;
+  /** A supervisor's children counts (`countChildren`), as OTP's `count_children`. */
+  counts: ChildCounts | null;
+  /**
+   * Children left out: a supervisor with more than `CHILD_LIMIT` children is not asked
+   * for them (the list would be built in one turn of the supervisor); the process table
+   * lists them.
+   */
+  omitted: number;
   /** `'running'`, `'restarting'` (waiting for a backoff) or `'stopped'`. */
   state: 'running' | 'restarting' | 'stopped';
   children: TreeNode[];
   /** The supervisor's latest child events (supervisors only). */
   recent: SupervisorEvent[];
-  /** Why the children could not be read (a busy or exiting supervisor). */
+  /** Why the supervisor could not be read (a busy or exiting supervisor). */
   error: string | null;
 }
 
+/** Children listed per supervisor; one with more shows its counts only. */
+export const CHILD_LIMIT = 100;
+/** Root supervisors read; the rest are left out of the tree. */
+export const ROOT_LIMIT = 100;
 const MAX_DEPTH = 12;
 
+/** A supervisor's flags do not change while it lives: read once. */
+const flagsRead = new WeakMap<
+  Pid<any>,
+  { strategy: string; maxRestarts: number; maxSeconds: number }
+>();
+
+/** What reading the tree needs besides the runtime. */
+interface TreeContext {
+  runtime: Runtime;
+  log: RestartLog;
+  registries: Registries;
+  timeout: number;
+  seen: Set<string>;
+}
+
 /**
- * Reads the supervision trees of `runtime`: every supervisor whose parent is not a
- * supervisor is a root, and `Supervisor.whichChildren` (answered by dynamic supervisors
- * too) gives each level. Children of type `'supervisor'` are added to `log.supervisors`,
- * so module-based supervisors are recognised from then on.
+ * Reads the supervision trees of `runtime` from its `supervisors` (the processes whose
+ * behaviour is a supervisor's): every supervisor whose parent is not one is a root, and
+ * `Supervisor.whichChildren` (answered by dynamic supervisors too) gives each level.
  */
 export async function readTree(
   runtime: Runtime,
-  infos: ProcessInfo[],
+  supervisors: ProcessInfo[],
   log: RestartLog,
+  options: { registries: Registries },
   timeout = 2000,
 ): Promise<TreeNode[]> {
-  const supervisors = new Set<string>();
-  for (const info of infos) {
-    const behaviour = behaviourOf(info);
-    if (behaviour === 'supervisor' || behaviour === 'dynamic_supervisor')
-      supervisors.add(String(info.pid));
-  }
-  const roots = infos.filter(
-    (i) => supervisors.has(String(i.pid)) && !supervisors.has(String(i.parent)),
-  );
-  const seen = new Set<string>();
+  const pids = new Set(supervisors.map((info) => String(info.pid)));
+  const roots = supervisors.filter((info) => !pids.has(String(info.parent))).slice(0, ROOT_LIMIT);
+  const ctx: TreeContext = {
+    runtime,
+    log,
+    registries: options.registries,
+    timeout,
+    seen: new Set(),
+  };
   return Promise.all(
-    roots.map((root) =>
-      readSupervisor(runtime, root.pid, baseNode(runtime, root.pid, log), log, timeout, 0, seen),
-    ),
+    roots.map((root) => readSupervisor(ctx, root.pid, baseNode(ctx, root.pid), 0)),
   );
 }
 
 async function readSupervisor(
-  runtime: Runtime,
+  ctx: TreeContext,
   pid: Pid<any>,
   node: TreeNode,
-  log: RestartLog,
-  timeout: number,
   depth: number,
-  seen: Set<string>,
 ): Promise<TreeNode> {
   const key = String(pid);
-  node.recent = log.recentFor(key).slice(0, 5);
-  if (node.behaviour === 'dynamic_supervisor') node.strategy = 'one_for_one';
-  if (seen.has(key) || depth > MAX_DEPTH) return node;
-  seen.add(key);
-  let children: ChildInfo[];
+  node.recent = ctx.log.recentFor(key).slice(0, 5);
+  if (ctx.seen.has(key) || depth > MAX_DEPTH) return node;
+  ctx.seen.add(key);
   try {
-    children = await Supervisor.whichChildren(pid, { timeout, runtime });
+    const options = { timeout: ctx.timeout, runtime: ctx.runtime };
+    const dynamic = node.behaviour === 'dynamic_supervisor';
+    const [flags, restartCount, counts] = await Promise.all([
+      flagsOf(pid, dynamic, options),
+      (dynamic ? DynamicSupervisor : Supervisor).restartCount(pid, options),
+      (dynamic ? DynamicSupervisor : Supervisor).countChildren(pid, options),
+    ]);
+    node.strategy = flags.strategy;
+    node.intensity = { maxRestarts: flags.maxRestarts, maxSeconds: flags.maxSeconds };
+    node.restartCount = restartCount;
+    node.counts = counts;
+    if (counts.specs > CHILD_LIMIT) {
+      node.omitted = counts.specs;
+      return node;
+    }
+    const children: ChildInfo[] = await Supervisor.whichChildren(pid, options);
+    node.children = await Promise.all(children.map((child) => readChild(ctx, child, depth)));
   } catch (error) {
     node.error = errorText(error);
-    return node;
   }
-  node.children = await Promise.all(
-    children.map((child) => readChild(runtime, key, child, log, timeout, depth, seen)),
-  );
   return node;
+}
+
+async function flagsOf(
+  pid: Pid<any>,
+  dynamic: boolean,
+  options: { timeout: number; runtime: Runtime },
+): Promise<{ strategy: string; maxRestarts: number; maxSeconds: number }> {
+  const known = flagsRead.get(pid);
+  if (known !== undefined) return known;
+  const flags = dynamic
+    ? await DynamicSupervisor.getFlags(pid, options)
+    : await Supervisor.getFlags(pid, options);
+  const kept = {
+    strategy: flags.strategy,
+    maxRestarts: flags.maxRestarts,
+    maxSeconds: flags.maxSeconds,
+  };
+  flagsRead.set(pid, kept);
+  return kept;
 }
 
 function readChild(
-  runtime: Runtime,
-  supervisor: string,
+  ctx: TreeContext,
   child: ChildInfo,
-  log: RestartLog,
-  timeout: number,
   depth: number,
-  seen: Set<string>,
 ): Promise<TreeNode> | TreeNode {
   const pid = typeof child.pid === 'object' ? child.pid : undefined;
-  if (child.type === 'supervisor' && pid !== undefined) log.supervisors.add(String(pid));
-  const node = pid === undefined ? emptyNode() : baseNode(runtime, pid, log);
+  const node = pid === undefined ? emptyNode() : baseNode(ctx, pid);
   node.id = childKey(child.id);
   node.type = child.type;
   node.restart = child.restart;
-  node.restarts = log.count(supervisor, child.id);
+  node.restarts = child.restarts;
   node.state =
     child.pid === 'restarting' ? 'restarting' : pid === undefined ? 'stopped' : 'running';
-  if (child.type === 'supervisor' && pid !== undefined && runtime.isAlive(pid)) {
-    return readSupervisor(runtime, pid, node, log, timeout, depth + 1, seen);
-  }
+  const isSupervisor = node.behaviour === 'supervisor' || node.behaviour === 'dynamic_supervisor';
+  if (isSupervisor && pid !== undefined) return readSupervisor(ctx, pid, node, depth + 1);
   return node;
 }
 
-function baseNode(runtime: Runtime, pid: Pid<any>, _log: RestartLog): TreeNode {
+function baseNode(ctx: TreeContext, pid: Pid<any>): TreeNode {
   const node = emptyNode();
   node.pid = String(pid);
-  const info = runtime.processInfo(pid);
+  const info = ctx.runtime.processInfo(pid);
   if (info === undefined) {
     node.state = 'stopped';
     return node;
   }
-  node.name = info.registeredName === undefined ? null : String(info.registeredName);
+  node.name = namesOf(info, ctx.registries)[0] ?? null;
   node.behaviour = behaviourOf(info);
   node.module = info.initialCall;
   node.status = info.status;
@@ -140,7 +200,11 @@ function emptyNode(): TreeNode {
     type: null,
     restart: null,
     strategy: null,
+    intensity: null,
     restarts: 0,
+    restartCount: null,
+    counts: null,
+    omitted: 0,
     state: 'running',
     children: [],
     recent: [],

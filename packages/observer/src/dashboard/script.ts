@@ -118,7 +118,7 @@ function renderTable() {
       '<td class="num mailbox' + (r.mailbox > 0 ? ' busy' : '') + '">' + r.mailbox + '</td>' +
       '<td class="num handled">' + fmt(r.handled) + '</td><td class="num rate">' + fmt(r.rate) + '</td>' +
       '<td class="num">' + r.links + '</td><td class="num">' + r.monitors + '</td>' +
-      '<td class="num" title="' + (r.uptimeExact ? 'since spawn' : 'since the observer first saw it') + '">' + (r.uptimeExact ? '' : '≥') + duration(r.uptimeMs) + '</td>' +
+      '<td class="num uptime">' + duration(r.uptimeMs) + '</td>' +
       '<td><button class="danger kill" data-pid="' + esc(r.pid) + '" title="exit(pid, kill)">kill</button></td></tr>';
   }).join('') || '<tr><td colspan="12" class="empty">No process matches.</td></tr>';
 }
