@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { assertOptions } from './internal/options.js';
 
 /**
  * @internal The longest delay a Node timer keeps: 2^31 − 1 ms, about 24.8 days. Node fires a
@@ -6,6 +7,8 @@ import { InvalidArgumentError } from './errors.js';
  * out is armed in steps of at most this.
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const REAL_CLOCK_KEYS = ['timerSlackMs'];
 
 /**
  * Where a runtime gets its time. Timers (`sendAfter`, receive timeouts) and every
@@ -71,6 +74,7 @@ export class RealClock implements Clock {
   private releaseQueued = false;
 
   constructor(options: RealClockOptions = {}) {
+    assertOptions(options, 'options', 'new RealClock', REAL_CLOCK_KEYS);
     const slack = options.timerSlackMs ?? 3;
     if (!Number.isFinite(slack) || slack < 0) {
       throw new InvalidArgumentError('timerSlackMs', 'a finite number >= 0', slack);
@@ -149,7 +153,11 @@ export class VirtualClock implements Clock {
   private onAlarm: (() => void) | undefined;
   private isIdle: () => boolean = () => true;
 
+  /** `start` is the time it reads first, in ms: a finite number. @default 0 */
   constructor(start = 0) {
+    if (typeof start !== 'number' || !Number.isFinite(start)) {
+      throw new InvalidArgumentError('start', 'a finite number of ms', start);
+    }
     this.time = start;
   }
 

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from './errors.js';
 import { clip, DESCRIBE_LIMIT, describe, isError, isInstance } from './internal/describe.js';
 
 /**
@@ -88,7 +89,8 @@ export function isCleanExit(reason: unknown): boolean {
  * `…`), and nested objects past the third level or the twentieth entry are elided, so
  * a huge reason gives a short line.
  *
- * @param maxLength the longest text returned, before the closing `…`. @default 1000
+ * @param maxLength the longest text returned, before the closing `…`: a number >= 0
+ * (`Infinity` for no limit); anything else is an `InvalidArgumentError`. @default 1000
  *
  * @example
  * formatReason('shutdown'); // 'shutdown'
@@ -96,6 +98,9 @@ export function isCleanExit(reason: unknown): boolean {
  * formatReason(new Crash(new Error('boom'))); // 'crash (Error: boom)'
  */
 export function formatReason(reason: unknown, maxLength = DESCRIBE_LIMIT): string {
+  if (typeof maxLength !== 'number' || !(maxLength >= 0)) {
+    throw new InvalidArgumentError('maxLength', 'a number >= 0 (or Infinity)', maxLength);
+  }
   if (typeof reason === 'string') return clip(reason, maxLength);
   if (!isCrash(reason)) return describe(reason, maxLength);
   let text: string;

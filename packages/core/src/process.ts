@@ -9,14 +9,16 @@ import type {
 } from './context.js';
 import { ExitError, InvalidArgumentError, MailboxFullError } from './errors.js';
 import { Crash } from './exit-reason.js';
+import { assertOptionalBoolean, assertOptions } from './internal/options.js';
 import { link, unlink } from './links.js';
 import { Mailbox, type MailboxOptions, PushResult } from './mailbox.js';
 import { type MessageTag, wrap } from './message-tag.js';
 import { demonitor, type MonitorKey, monitor, type Watcher, type WatchNode } from './monitors.js';
-import { Pid } from './pid.js';
+import { isPid, Pid } from './pid.js';
 import type { Ref } from './ref.js';
 import type { Runtime } from './runtime.js';
 import { type Runnable, turn } from './scheduler.js';
+import { childOptions } from './spawn-options.js';
 import type { OwnedTimers, TimerEntry, TimerRef } from './timers.js';
 
 /** What a process is doing, as `processInfo` reports it. */
@@ -196,8 +198,9 @@ export abstract class Process<M = unknown>
 
   send<T>(dest: Dest<T>, message: T): boolean {
     this.assertAlive();
-    // A live PID, the usual destination, skips the runtime's general path.
-    if (dest instanceof Pid) {
+    // A live PID, the usual destination, skips the runtime's general path. isPid, not
+    // instanceof: a revoked proxy goes on to `runtime.send`, which says what was wrong.
+    if (isPid(dest)) {
       const proc = dest.proc;
       if (proc?.alive) return proc.deliver(message);
     }
@@ -206,12 +209,12 @@ export abstract class Process<M = unknown>
 
   spawn<T>(spawnable: Spawnable<T>, options?: SpawnOptions): Pid<T> {
     this.assertAlive();
-    return this.runtime.spawn(spawnable, { parent: this.pid, ...options });
+    return this.runtime.spawn(spawnable, childOptions(options, this.pid, undefined));
   }
 
   spawnLink<T>(spawnable: Spawnable<T>, options?: SpawnOptions): Pid<T> {
     this.assertAlive();
-    return this.runtime.spawn(spawnable, { parent: this.pid, ...options, link: this.pid });
+    return this.runtime.spawn(spawnable, childOptions(options, this.pid, this.pid));
   }
 
   spawnMonitor<T>(spawnable: Spawnable<T>, options?: SpawnOptions): [Pid<T>, Ref] {
@@ -239,6 +242,10 @@ export abstract class Process<M = unknown>
 
   demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
     this.assertAlive();
+    if (options !== undefined) {
+      assertOptions(options, 'options', 'demonitor', DEMONITOR_KEYS);
+      assertOptionalBoolean(options.flush, 'options.flush');
+    }
     return demonitor(this, ref, options?.flush === true);
   }
 
@@ -281,6 +288,8 @@ export abstract class Process<M = unknown>
     this.runtime.register(name, this.pid);
   }
 }
+
+const DEMONITOR_KEYS = ['flush'];
 
 /**
  * `ctx.exit(reason)` with a PID or `{ via, key }` as its one argument is almost surely

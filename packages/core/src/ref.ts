@@ -1,3 +1,5 @@
+import { isInstance } from './internal/describe.js';
+
 let nextRef = 1;
 
 /**
@@ -33,7 +35,10 @@ export function makeRef(): Ref {
   return new Ref();
 }
 
-/** True when `value` is a reference made by `makeRef` (or a monitor or timer ref). */
+/**
+ * True when `value` is a reference made by `makeRef` (or a monitor or timer ref). Never
+ * throws: false for a revoked proxy, on which `instanceof` throws.
+ */
 export function isRef(value: unknown): value is Ref {
-  return value instanceof Ref;
+  return isInstance(value, Ref);
 }

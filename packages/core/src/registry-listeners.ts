@@ -67,9 +67,15 @@ export type RegistryListenerMessage<K = unknown, V = unknown> =
 /** @internal Checks the `listeners` option: a list of registered names. */
 export function listenerNames(listeners: unknown): readonly Name[] {
   if (listeners === undefined) return [];
-  const valid =
-    Array.isArray(listeners) &&
-    listeners.every((name) => typeof name === 'string' || typeof name === 'symbol');
+  let valid: boolean;
+  try {
+    valid =
+      Array.isArray(listeners) &&
+      listeners.every((name) => typeof name === 'string' || typeof name === 'symbol');
+  } catch {
+    // A revoked proxy of an array, or one whose traps throw.
+    valid = false;
+  }
   if (!valid) {
     throw new InvalidArgumentError(
       'options.listeners',
@@ -77,7 +83,7 @@ export function listenerNames(listeners: unknown): readonly Name[] {
       listeners,
     );
   }
-  return Object.freeze([...listeners]);
+  return Object.freeze([...(listeners as Name[])]);
 }
 
 /**

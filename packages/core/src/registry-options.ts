@@ -41,7 +41,7 @@ export function checkRegistryOptions(options: unknown): 'unique' | 'duplicate' {
   if (options === undefined) {
     throw new InvalidArgumentError('options', "an options object like { keys: 'unique' }", options);
   }
-  const partitions = (options as { partitions?: unknown } | null)?.partitions;
+  const partitions = partitionsOf(options);
   if (partitions !== undefined) {
     throw new InvalidArgumentError(
       'options.partitions',
@@ -57,14 +57,31 @@ export function checkRegistryOptions(options: unknown): 'unique' | 'duplicate' {
   return keys;
 }
 
-/** @internal The entries of the `meta` option; throws unless it is a plain object. */
+/** `options.partitions`, read so that it never throws: assertOptions reports what it cannot read. */
+function partitionsOf(options: unknown): unknown {
+  try {
+    return (options as { partitions?: unknown } | null)?.partitions;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * @internal The entries of the `meta` option; throws `InvalidArgumentError` unless it is
+ * a plain object whose entries can be read (not a revoked proxy, no getter that throws).
+ */
 export function metaEntries(meta: unknown): [MetaKey, unknown][] {
   if (meta === undefined) return [];
-  const proto = typeof meta === 'object' && meta !== null ? Object.getPrototypeOf(meta) : undefined;
-  if (proto !== Object.prototype && proto !== null) {
-    throw new InvalidArgumentError('options.meta', 'a plain object of metadata', meta);
+  try {
+    const proto =
+      typeof meta === 'object' && meta !== null ? Object.getPrototypeOf(meta) : undefined;
+    if (proto === Object.prototype || proto === null) {
+      return Reflect.ownKeys(meta as object).map((key) => [key, (meta as any)[key]]);
+    }
+  } catch {
+    // Not readable: no metadata either.
   }
-  return Reflect.ownKeys(meta as object).map((key) => [key, (meta as any)[key]]);
+  throw new InvalidArgumentError('options.meta', 'a plain object of metadata', meta);
 }
 
 /** @internal `key` if it is a string or a symbol; else throws `InvalidArgumentError`. */

@@ -20,6 +20,16 @@ import type { Runtime } from './runtime.js';
 
 export type { MetaKey, RegistryOptions } from './registry-options.js';
 
+/** True when `value` looks like a Runtime; false, never a throw, if it cannot be read. */
+function isRuntime(value: unknown): value is Runtime {
+  try {
+    return typeof (value as Runtime | null)?.watch === 'function';
+  } catch {
+    // A revoked proxy, or a proxy whose traps throw.
+    return false;
+  }
+}
+
 /** One registration: the process and the value it registered with. Frozen. */
 export interface RegistryEntry<V> {
   readonly pid: Pid<any>;
@@ -91,7 +101,7 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
     readonly runtime: Runtime,
     options: RegistryOptions<Meta>,
   ) {
-    if (typeof runtime?.watch !== 'function') {
+    if (!isRuntime(runtime)) {
       throw new InvalidArgumentError('runtime', 'an actorkit Runtime', runtime);
     }
     this.keys = checkRegistryOptions(options);

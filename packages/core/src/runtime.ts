@@ -1,17 +1,13 @@
 import { BodyProcess } from './body-process.js';
 import { type Clock, RealClock } from './clock.js';
-import type { Dest, Name, Spawnable, SpawnOptions, Via } from './context.js';
+import type { Dest, Handler, Name, Spawnable, SpawnOptions, Via } from './context.js';
 import { Deadlines } from './deadlines.js';
 import { InvalidArgumentError, NoProcError, RuntimeStoppedError } from './errors.js';
 import { isCrash } from './exit-reason.js';
 import { HandlerProcess } from './handler-process.js';
+import { isInstance } from './internal/describe.js';
 import { trackRuntime } from './internal/live-runtimes.js';
-import {
-  assertOptionalBoolean,
-  assertOptionalNumber,
-  assertOptionalString,
-  assertOptions,
-} from './internal/options.js';
+import { assertOptionalBoolean, assertOptionalNumber, assertOptions } from './internal/options.js';
 import { exitSignal, link, propagateExit } from './links.js';
 import { type MessageTag, wrap } from './message-tag.js';
 import { notifyDown, watch } from './monitors.js';
@@ -19,6 +15,7 @@ import { assertDest, NameTable } from './names.js';
 import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
 import type { Process, ProcessStatus } from './process.js';
 import { Scheduler, type SchedulerOptions, turn } from './scheduler.js';
+import { assertSpawnOptions } from './spawn-options.js';
 import { Telemetry } from './telemetry.js';
 import { type OwnedTimers, type TimerEntry, TimerRef, TimerService } from './timers.js';
 
@@ -164,7 +161,7 @@ export class Runtime {
   spawn<M>(spawnable: Spawnable<M>, options: SpawnOptions = {}): Pid<M> {
     if (this.state === 'stopped') throw new RuntimeStoppedError('spawn');
     const isBody = typeof spawnable === 'function';
-    if (!isBody && typeof spawnable?.handle !== 'function') {
+    if (!isBody && !isHandler(spawnable)) {
       throw new InvalidArgumentError(
         'spawnable',
         'an async function (ctx) => … or a handler object with a handle(message, ctx) method',
@@ -200,7 +197,8 @@ export class Runtime {
    * As in Erlang, sending to a dead PID is not an error: the message is a dead letter
    * (counted in `stats.deadLetters`, emitted as `deadLetter`) and `send` returns false.
    * Sending to a name nobody holds throws `NoProcError`. A bounded mailbox may drop the
-   * message (returns false) or, with `overflow: 'reject'`, throw `MailboxFullError`.
+   * message (returns false) or, with `overflow: 'reject'`, throw `MailboxFullError`. A
+   * `dest` that is none of these (a revoked proxy included) throws `InvalidArgumentError`.
    */
   send<M>(dest: Dest<M>, message: M): boolean {
     return this.sendTagged(dest, message, undefined);
@@ -213,7 +211,9 @@ export class Runtime {
    * allocating an envelope per message. Without a tag it is `send`.
    */
   sendTagged(dest: Dest, message: unknown, tag: MessageTag | undefined): boolean {
-    if (dest instanceof PidClass) {
+    // isPid, not instanceof: a revoked proxy goes on to the name lookup, which says what
+    // was wrong (InvalidArgumentError) instead of throwing instanceof's TypeError.
+    if (isPid(dest)) {
       const proc = dest.proc;
       if (proc?.alive) return proc.deliver(message, tag);
       this.deadLetter(dest, wrap(message, tag), 'noproc');
@@ -237,7 +237,7 @@ export class Runtime {
   /** @internal */
   exitFrom(from: Pid<any>, dest: Dest, reason: unknown): void {
     turn.charged++;
-    const proc = dest instanceof PidClass ? dest.proc : this.names.resolve(dest);
+    const proc = isPid(dest) ? dest.proc : this.names.resolve(dest);
     if (proc?.alive) exitSignal(this, proc, from, reason, false);
   }
 
@@ -270,8 +270,8 @@ export class Runtime {
    * `{ via, key }` is looked up.
    */
   resolve<M>(dest: Dest<M>): Pid<M> | undefined {
-    if (dest instanceof PidClass) return dest.proc?.alive ? dest : undefined;
-    return this.names.lookup(dest)?.pid as Pid<M> | undefined;
+    if (isPid(dest)) return dest.proc?.alive ? dest : undefined;
+    return this.names.lookup(dest as Name | Via)?.pid as Pid<M> | undefined;
   }
 
   /**
@@ -292,8 +292,9 @@ export class Runtime {
   sendAfter<M>(dest: Dest<M>, message: M, ms: number): TimerRef {
     assertDelay(ms);
     assertDest(dest);
-    const owner = dest instanceof PidClass ? dest.proc : null;
-    if (dest instanceof PidClass && !owner?.alive) return new TimerRef(null, 0);
+    const toPid = isPid(dest);
+    const owner = toPid ? dest.proc : null;
+    if (toPid && !owner?.alive) return new TimerRef(null, 0);
     return this.timers.add(ms, dest, message, null, owner);
   }
 
@@ -314,14 +315,16 @@ export class Runtime {
   /**
    * Cancels a timer; returns the whole ms it had left (see `readTimer`), or false if it
    * already fired or was cancelled. With `{ info: false }` (Erlang's option) it skips
-   * reading the clock and returns whether it cancelled anything.
+   * reading the clock and returns whether it cancelled anything. Anything but a timer ref,
+   * or an unknown option, throws `InvalidArgumentError`.
    */
   cancelTimer(ref: TimerRef): number | false;
   cancelTimer(ref: TimerRef, options: { info: false }): boolean;
   cancelTimer(ref: TimerRef, options?: { info?: boolean }): number | boolean {
     const entry = this.timerEntry(ref);
+    const info = options === undefined || wantsInfo(options);
     if (entry === null) return false;
-    const left = options?.info === false ? true : this.timers.remaining(entry);
+    const left = info ? this.timers.remaining(entry) : true;
     this.timers.cancel(entry);
     return left;
   }
@@ -343,9 +346,13 @@ export class Runtime {
    * `pid` is not alive, `onDown('noproc')` runs before `watch` returns. `onDown` runs
    * synchronously during the exit; an error it throws is emitted as a
    * `report` of type `'watcher_error'`. Returns a function that cancels the watch.
-   * Watching a process twice with the same function watches it once.
+   * Watching a process twice with the same function watches it once. A `pid` that is not
+   * a PID, or an `onDown` that is not a function, throws `InvalidArgumentError`.
    */
   watch(pid: Pid<any>, onDown: (reason: unknown) => void): () => boolean {
+    if (typeof onDown !== 'function') {
+      throw new InvalidArgumentError('onDown', 'a function (reason) => void', onDown);
+    }
     return watch(pid, onDown, (reason) => this.runCallback(onDown, reason));
   }
 
@@ -382,8 +389,9 @@ export class Runtime {
    * runtime.processInfo({ via: users, key: 'user:42' })?.mailboxLength; // 0
    */
   processInfo(dest: Dest): ProcessInfo | undefined {
-    const proc = dest instanceof PidClass ? this.table.get(dest.id) : this.names.lookup(dest);
-    if (proc === undefined || (dest instanceof PidClass && proc.pid !== dest)) return undefined;
+    const toPid = isPid(dest);
+    const proc = toPid ? this.table.get(dest.id) : this.names.lookup(dest);
+    if (proc === undefined || (toPid && proc.pid !== dest)) return undefined;
     return {
       pid: proc.pid,
       kind: proc.kind,
@@ -564,12 +572,7 @@ export class Runtime {
       return;
     }
     // A timer to a PID is owned by that process: no need to go through the PID.
-    const proc =
-      owner !== null
-        ? (owner as Process<any>)
-        : entry.dest instanceof PidClass
-          ? entry.dest.proc
-          : this.names.lookup(entry.dest as Name | Via);
+    const proc = owner !== null ? (owner as Process<any>) : this.timerTarget(entry);
     if (proc?.alive) {
       try {
         proc.deliver(entry.message);
@@ -578,6 +581,22 @@ export class Runtime {
       }
     } else {
       this.deadLetter(entry.dest, entry.message, 'noproc');
+    }
+  }
+
+  /**
+   * The live process a timer to a name is for, if any. Looking `{ via, key }` up runs the
+   * registry's own code, which may throw by now (a proxy revoked since): that is a
+   * `watcher_error` report, never a throw out of the clock's alarm.
+   */
+  private timerTarget(entry: TimerEntry): Process<any> | null | undefined {
+    const dest = entry.dest;
+    if (isPid(dest)) return dest.proc;
+    try {
+      return this.names.lookup(dest as Name | Via);
+    } catch (error) {
+      this.reportWatcherError(error, entry.message);
+      return undefined;
     }
   }
 
@@ -590,7 +609,7 @@ export class Runtime {
   }
 
   private timerEntry(ref: TimerRef): TimerEntry | null {
-    if (!(ref instanceof TimerRef)) {
+    if (!isInstance(ref, TimerRef)) {
       throw new InvalidArgumentError('ref', 'a timer ref from sendAfter', ref);
     }
     return this.timers.pendingEntry(ref);
@@ -624,14 +643,37 @@ function waitUntil(promise: Promise<void>, ms: number): Promise<void> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** True when `value` has a `handle` method; false, never a throw, if it cannot be read. */
+function isHandler(value: unknown): value is Handler<any> {
+  try {
+    return typeof (value as Handler<any> | null)?.handle === 'function';
+  } catch {
+    // A revoked proxy, or a `handle` getter that throws.
+    return false;
+  }
+}
+
+/** What `processInfo` shows as the initial call; never throws (a revoked function proxy). */
 function labelOf(spawnable: Spawnable<any>): string {
-  if (typeof spawnable === 'function') return spawnable.name || 'anonymous';
-  const name = spawnable.constructor?.name;
-  return name && name !== 'Object' ? name : 'handler';
+  try {
+    if (typeof spawnable === 'function') return spawnable.name || 'anonymous';
+    const name = spawnable.constructor?.name;
+    return name && name !== 'Object' ? name : 'handler';
+  } catch {
+    return typeof spawnable === 'function' ? 'anonymous' : 'handler';
+  }
 }
 
 const RUNTIME_KEYS = ['clock', 'node', 'budget', 'sliceMs'];
 const STOP_KEYS = ['timeout'];
+const CANCEL_TIMER_KEYS = ['info'];
+
+/** `cancelTimer`'s `info` option, checked. */
+function wantsInfo(options: { info?: boolean }): boolean {
+  assertOptions(options, 'options', 'cancelTimer', CANCEL_TIMER_KEYS);
+  assertOptionalBoolean(options.info, 'options.info');
+  return options.info !== false;
+}
 
 function assertRuntimeOptions(options: RuntimeOptions): void {
   assertOptions(options, 'options', 'new Runtime()', RUNTIME_KEYS);
@@ -652,22 +694,6 @@ function isClock(clock: Clock): boolean {
     typeof clock.setAlarm === 'function' &&
     typeof clock.clearAlarm === 'function'
   );
-}
-
-const SPAWN_KEYS = ['name', 'link', 'parent', 'trapExit', 'mailbox', 'label', 'behaviour'];
-
-/** Checks what `spawn` cannot check later without leaving a half-made process behind. */
-function assertSpawnOptions(options: SpawnOptions): void {
-  assertOptions(options, 'options', 'spawn', SPAWN_KEYS);
-  if (options.link !== undefined && !isPid(options.link)) {
-    throw new InvalidArgumentError('options.link', 'a Pid', options.link);
-  }
-  if (options.parent !== undefined && !isPid(options.parent)) {
-    throw new InvalidArgumentError('options.parent', 'a Pid', options.parent);
-  }
-  assertOptionalBoolean(options.trapExit, 'options.trapExit');
-  assertOptionalString(options.label, 'options.label');
-  assertOptionalString(options.behaviour, 'options.behaviour');
 }
 
 function assertDelay(ms: number): void {

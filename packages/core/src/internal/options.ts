@@ -7,6 +7,11 @@ import { InvalidArgumentError } from '../errors.js';
  * names the key, the options there are, and the value that came. Keys whose value is
  * undefined count as absent only if they are known.
  *
+ * Total, whatever `options` is: an object that cannot be inspected (a revoked proxy, a
+ * proxy whose traps throw) is no options object, and a known key whose getter throws is
+ * an `InvalidArgumentError` naming that key, so the caller may then read every known key
+ * without a try.
+ *
  * @example
  * assertOptions(options, 'options', 'spawn', ['name', 'link']);
  */
@@ -17,17 +22,55 @@ export function assertOptions(
   known: readonly string[],
 ): void {
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  const unknown = unknownKey(options, known);
+  if (unknown === NOT_OPTIONS) {
     throw new InvalidArgumentError(argument, `an options object for ${what}`, options);
   }
-  for (const key in options) {
-    if (!known.includes(key)) {
+  if (unknown !== undefined) {
+    throw new InvalidArgumentError(
+      `${argument}.${unknown}`,
+      `absent: ${what} has no option \`${unknown}\` (its options are ${known.join(', ')})`,
+      peek(options as object, unknown),
+    );
+  }
+  for (const key of known) {
+    try {
+      void (options as Record<string, unknown>)[key];
+    } catch (error) {
       throw new InvalidArgumentError(
         `${argument}.${key}`,
-        `absent: ${what} has no option \`${key}\` (its options are ${known.join(', ')})`,
-        (options as Record<string, unknown>)[key],
+        'a value, not a getter that throws',
+        error,
       );
     }
+  }
+}
+
+const NOT_OPTIONS = Symbol('not options');
+
+/** The first key of `options` not in `known`, or `NOT_OPTIONS` if it is no options object. */
+function unknownKey(
+  options: unknown,
+  known: readonly string[],
+): string | typeof NOT_OPTIONS | undefined {
+  try {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      return NOT_OPTIONS;
+    }
+    for (const key in options) if (!known.includes(key)) return key;
+    return undefined;
+  } catch {
+    // A revoked proxy (`Array.isArray` and `for…in` throw), or a proxy whose traps throw.
+    return NOT_OPTIONS;
+  }
+}
+
+/** `options[key]` for an error message, or undefined if reading it throws. */
+function peek(options: object, key: string): unknown {
+  try {
+    return (options as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
   }
 }
 
