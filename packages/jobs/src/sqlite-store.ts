@@ -20,6 +20,7 @@ import {
 } from './job.js';
 import { validateNewJob } from './new-job.js';
 import { checkOptions, clockLike, number, oneOf, text } from './options.js';
+import { configure, isUnavailable, lastInsertedBefore } from './sqlite-connection.js';
 import { type JobRow, migrate, toClaimed, toJob } from './sqlite-schema.js';
 import { prepare, type Statements } from './sqlite-statements.js';
 import type {
@@ -128,7 +129,9 @@ export class SqliteStore implements Store {
     }
     if (path !== undefined && !memory) mkdirSync(dirname(path), { recursive: true });
     this.db = database ?? new Database(path);
-    const durability = memory ? 'none' : this.configure(options);
+    const durability = memory
+      ? 'none'
+      : this.guard('configuring the store', () => configure(this.db, options, this.owned));
     this.capabilities = {
       durability,
       sharedAcrossProcesses: !memory,
@@ -228,7 +231,7 @@ export class SqliteStore implements Store {
   prune(before: number, limit: number): Promise<number> {
     return this.promise(() =>
       this.write('prune', () => {
-        const bound = this.lastInsertedBefore(before);
+        const bound = lastInsertedBefore(this.sql, before);
         return bound === undefined ? 0 : this.sql.prune.run(bound, before, limit).changes;
       }),
     );
@@ -318,20 +321,6 @@ export class SqliteStore implements Store {
     if (this.owned && this.db.open) this.db.close();
     this.listeners.clear();
     return Promise.resolve();
-  }
-
-  /** Sets WAL, busy_timeout and synchronous; returns the durability they give. */
-  private configure(options: SqliteStoreOptions): 'process' | 'machine' {
-    const db = this.db;
-    return this.guard('configuring the store', () => {
-      db.pragma(`busy_timeout = ${Math.round(options.busyTimeout ?? 5000)}`);
-      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
-      if (options.durability !== undefined || this.owned) {
-        db.pragma(`synchronous = ${options.durability === 'machine' ? 'FULL' : 'NORMAL'}`);
-      }
-      // 2 = FULL, 3 = EXTRA: an fsync per commit.
-      return Number(db.pragma('synchronous', { simple: true })) >= 2 ? 'machine' : 'process';
-    });
   }
 
   private insertOne(newJob: NewJob): Enqueued {
@@ -438,28 +427,6 @@ export class SqliteStore implements Store {
     return { lapsedNodes, rescued, discarded };
   }
 
-  /**
-   * The largest id inserted before `time`, found by bisecting the primary key (ids grow
-   * with insertion time): no job finished before `time` has a larger id, so pruning needs
-   * no index of its own. Undefined when no job is that old.
-   */
-  private lastInsertedBefore(time: number): number | undefined {
-    const range = this.sql.idRange.get() as { low: number | null; high: number | null };
-    if (range.low === null || range.high === null) return undefined;
-    let low = range.low;
-    let high = range.high;
-    const first = this.sql.insertedAtOrAfter.get(low) as { id: number; at: number };
-    if (first.at >= time) return undefined;
-    // Invariant: the job at or after `low` was inserted before `time`.
-    while (low < high) {
-      const middle = Math.ceil((low + high) / 2);
-      const row = this.sql.insertedAtOrAfter.get(middle) as { id: number; at: number };
-      if (row.at < time) low = row.id;
-      else high = middle - 1;
-    }
-    return low;
-  }
-
   private holdsLease(node: NodeRef): boolean {
     const row = this.sql.nodeOf.get(node.name) as { incarnation: string } | undefined;
     return row?.incarnation === node.incarnation;
@@ -534,14 +501,6 @@ export class SqliteStore implements Store {
       return Promise.reject(error);
     }
   }
-}
-
-function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') {
-    return /^SQLITE_(BUSY|LOCKED|IOERR|READONLY|FULL|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)/.test(code);
-  }
-  return error instanceof TypeError && /database connection is not open/.test(error.message);
 }
 
 function errorJson(error: AttemptError): string {

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError } from '@actorkit/core';
+import { InvalidArgumentError, VirtualClock } from '@actorkit/core';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError, UnsupportedCapabilityError } from '../src/errors.js';
 import { SqliteStore } from '../src/sqlite-store.js';
@@ -167,6 +168,50 @@ describe('SqliteStore errors', () => {
     db.prepare(`UPDATE actorkit_jobs_meta SET value = '99' WHERE key = 'version'`).run();
     expect(() => new SqliteStore({ database: db })).toThrow(/schema version 99.*upgrade/);
     db.close();
+  });
+});
+
+describe('SqliteStore#prune()', () => {
+  it('deletes exactly the final jobs finished before the cutoff, however ids and times are spread', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 50 }), finish: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.integer({ min: 0, max: 3000 }),
+        fc.integer({ min: 1, max: 20 }),
+        async (plan, cutoffOffset, limit) => {
+          const clock = new VirtualClock(1000);
+          const store = new SqliteStore({ path: ':memory:', clock });
+          const node = { name: 'n', incarnation: 'n#1' };
+          await store.registerNode(node, 1e12);
+          const finishedAt = new Map<string, number>();
+          for (const { gap, finish } of plan) {
+            await clock.advance(gap);
+            await store.enqueue([{ queue: 'q', worker: 'w', args: {} }]);
+            if (!finish) continue;
+            // Finishes the oldest waiting job: which one it is does not matter, when does.
+            const [claimed] = await store.claim({ queue: 'q', node, limit: 1 });
+            await store.settle([{ kind: 'complete', attempt: claimed! }]);
+            finishedAt.set(claimed!.id, clock.now());
+          }
+          // Holes in the ids, as earlier prunes leave them.
+          await store.prune(1000 + cutoffOffset / 3, 2);
+          const before = new Set((await store.list({ limit: 1000 })).map((j) => j.id));
+          const cutoff = 1000 + cutoffOffset;
+          let deleted = 0;
+          for (let n; (n = await store.prune(cutoff, limit)) > 0; ) deleted += n;
+          const after = new Set((await store.list({ limit: 1000 })).map((j) => j.id));
+          const expected = [...before].filter((id) => (finishedAt.get(id) ?? Infinity) < cutoff);
+          expect(deleted).toBe(expected.length);
+          for (const id of expected) expect(after.has(id)).toBe(false);
+          expect(after.size).toBe(before.size - expected.length);
+          await store.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 
