@@ -197,6 +197,8 @@ export class ServerLoop implements Handler<unknown>, ExitHost {
     return result
       .then((value) => {
         this.awaiting = false;
+        // Killed while the callback ran: its result lands nowhere, and no terminate runs.
+        if (!this.ctx.runtime.isAlive(this.ctx.self)) return;
         return this.apply(kind, value, from);
       })
       .then(undefined, (error: unknown) => {
@@ -210,7 +212,8 @@ export class ServerLoop implements Handler<unknown>, ExitHost {
    * its turn, or while the loop awaits it) is taken over; the first one decides.
    */
   exitFromCallback(reason: unknown): boolean {
-    if (this.terminating) return false;
+    // Once gone (killed while a callback awaited), the plain exit throws the real reason.
+    if (this.terminating || !this.ctx.runtime.isAlive(this.ctx.self)) return false;
     if (!this.awaiting && !isRunning(this.ctx.self)) return false;
     this.pendingExit = { reason };
     return true;
