@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { GenServer } from '@actorkit/genserver';
 import { type ChromiumSession, launchChromium } from '@actorkit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Gate, startApp } from './fixtures.js';
+import { startObserver } from '../src/index.js';
+import { Counter, Gate, startApp } from './fixtures.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
@@ -41,8 +42,15 @@ describe('the dashboard (headless Chromium)', () => {
     expect(await tab.locator(`${gateRow()} td.name`).textContent()).toBe('gate');
     expect(await tab.locator(`${gateRow()} td.module`).textContent()).toBe('Gate');
     await tab.waitForFunction("document.getElementById('conn').textContent === 'live'");
-    // The token left the address bar once read.
-    expect(tab.url()).not.toContain('token=');
+    // The token left the address bar once read: the session cookie carries it.
+    expect(tab.url()).toBe(`${app.observer.url}/`);
+    expect(await tab.locator('#node').textContent()).toBe(`node ${app.runtime.node}`);
+    // Every supervisor's strategy, static ones included (getFlags).
+    const root = `#tree li[data-pid="${app.supervisor}"]`;
+    expect(await tab.locator(`${root} > .row .strategy`).textContent()).toBe('one_for_one');
+    expect(await tab.locator(`${root} > .row .strategy`).getAttribute('title')).toBe(
+      'at most 10 restarts in 5 s',
+    );
   });
 
   it('shows a mailbox length change live, without a reload', async () => {
@@ -94,5 +102,39 @@ describe('the dashboard (headless Chromium)', () => {
     await tab.locator('#events', { hasText: 'child_restarted counter' }).waitFor();
     await tab.locator(`#procs-body tr[data-pid="${after}"]`).waitFor();
     expect(await tab.locator(`#procs-body tr[data-pid="${before}"]`).count()).toBe(0);
+  });
+
+  it('searches every process by name when a sample carries only the busiest', async () => {
+    for (let i = 0; i < 1000; i++) app.runtime.spawn({ handle() {} });
+    // Idle and spawned last: it is not among the 500 busiest a sample carries.
+    const needle = await GenServer.start(Counter, 0, { runtime: app.runtime, name: 'needle' });
+    const total = app.runtime.processCount;
+    await tab.locator('#procs-count', { hasText: `500 busiest of ${total}` }).waitFor();
+    expect(await tab.locator(`#procs-body tr[data-pid="${needle}"]`).count()).toBe(0);
+    await tab.locator('#filter').fill('needl');
+    await tab
+      .locator(`#procs-body tr[data-pid="${needle}"] td.name`, { hasText: 'needle' })
+      .waitFor();
+    expect(await tab.locator('#procs-body tr').count()).toBe(1);
+    await tab.locator('#filter').fill('');
+    await tab.locator('#procs-count', { hasText: `500 busiest of ${total}` }).waitFor();
+    await GenServer.stop(needle, 'normal', { runtime: app.runtime });
+  });
+
+  it('opened without the token, says how to get in and shows nothing of the node', async () => {
+    // Another observer: this browser holds no cookie for its port.
+    const other = await startObserver(app.runtime, { token: 'another-token-1' });
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${other.url}/`);
+      await page.locator('#denied', { hasText: 'needs this observer’s token' }).waitFor();
+      expect(await page.locator('#procs-body tr[data-pid]').count()).toBe(0);
+      expect(await page.locator('#tree li[data-pid]').count()).toBe(0);
+      await page.goto(other.dashboardUrl);
+      await page.locator(`#procs-body tr[data-pid="${app.runtime.whereis('gate')}"]`).waitFor();
+    } finally {
+      await page.close();
+      await other.close();
+    }
   });
 });

@@ -8,7 +8,8 @@ export const script = `
 'use strict';
 // The page never sees the token: opened with ?token=, the server set an HttpOnly cookie
 // and redirected here; fetch and EventSource send that cookie.
-var state = { rows: [], total: 0, history: [], sort: 'mailbox', order: 'desc', filter: '', behaviour: '', selected: null, tree: [] };
+var state = { rows: [], total: 0, history: [], sort: 'mailbox', order: 'desc', filter: '', behaviour: '', selected: null, tree: [],
+  remote: null, querying: false, queryTimer: null };
 var $ = function (id) { return document.getElementById(id); };
 
 function esc(value) {
@@ -107,9 +108,40 @@ function renderTableHead() {
     return '<th data-sort="' + c[0] + '" class="' + cls + '">' + esc(c[1]) + '</th>';
   }).join('') + '<th></th></tr>';
 }
+// A sample carries the busiest processes only. Past them, another order, a filter or a
+// behaviour is asked of the server, which reads every process (in slices).
+function truncated() { return state.total > state.rows.length; }
+function queryKey() { return [state.sort, state.order, state.filter.trim().toLowerCase(), state.behaviour].join('|'); }
+function needsServer() {
+  return truncated() && (state.filter.trim() !== '' || state.behaviour !== '' || state.sort !== 'mailbox' || state.order !== 'desc');
+}
+function queryServer(delay) {
+  clearTimeout(state.queryTimer);
+  state.queryTimer = setTimeout(function () {
+    if (!needsServer() || state.querying) return;
+    var key = queryKey();
+    var q = new URLSearchParams({ sort: state.sort, order: state.order, limit: '500' });
+    if (state.filter.trim()) q.set('filter', state.filter.trim());
+    if (state.behaviour) q.set('behaviour', state.behaviour);
+    state.querying = true;
+    api('GET', '/api/processes?' + q).then(function (data) {
+      state.querying = false;
+      state.remote = { key: key, rows: data.rows, at: Date.now() };
+      renderTable();
+      if (queryKey() !== key) queryServer(0);
+    }, function (e) { state.querying = false; toast(e.message, true); });
+  }, delay);
+}
+function tableRows() {
+  if (!needsServer()) return visibleRows();
+  return state.remote && state.remote.key === queryKey() ? state.remote.rows : [];
+}
 function renderTable() {
-  var rows = visibleRows();
-  $('procs-count').textContent = rows.length + ' of ' + state.total;
+  var rows = tableRows();
+  var server = needsServer();
+  $('procs-count').textContent = server ? (state.remote && state.remote.key === queryKey() ? rows.length + ' shown, of ' + state.total : 'searching ' + state.total + '…')
+    : truncated() ? rows.length + ' busiest of ' + state.total + ' (filter or sort to search them all)'
+    : rows.length + ' of ' + state.total;
   $('procs-body').innerHTML = rows.map(function (r) {
     return '<tr data-pid="' + esc(r.pid) + '"' + (state.selected === r.pid ? ' class="selected"' : '') + '>' +
       '<td class="pid pidtext">' + esc(r.pid) + '</td><td class="name">' + esc(r.name || '') + '</td>' +
@@ -120,7 +152,12 @@ function renderTable() {
       '<td class="num">' + r.links + '</td><td class="num">' + r.monitors + '</td>' +
       '<td class="num uptime">' + duration(r.uptimeMs) + '</td>' +
       '<td><button class="danger kill" data-pid="' + esc(r.pid) + '" title="exit(pid, kill)">kill</button></td></tr>';
-  }).join('') || '<tr><td colspan="12" class="empty">No process matches.</td></tr>';
+  }).join('') || '<tr><td colspan="12" class="empty">' + (server && !(state.remote && state.remote.key === queryKey()) ? 'Searching…' : 'No process matches.') + '</td></tr>';
+}
+function tableChanged() {
+  renderTableHead();
+  renderTable();
+  if (needsServer()) queryServer(250);
 }
 
 // ---- supervision tree ----
@@ -137,10 +174,15 @@ function treeNode(n, parent) {
   html += n.pid ? '<a class="open" data-pid="' + esc(n.pid) + '">' + esc(label) + '</a> <span class="pidtext">' + esc(n.pid) + '</span>'
     : '<b>' + esc(label) + '</b>';
   if (n.behaviour) html += ' <span class="tag b-' + esc(n.behaviour) + '">' + esc(n.behaviour) + '</span>';
-  if (n.strategy) html += ' <span class="meta">' + esc(n.strategy) + '</span>';
+  if (n.strategy) {
+    html += ' <span class="meta strategy"' + (n.intensity ? ' title="at most ' + esc(n.intensity.maxRestarts) + ' restarts in ' + esc(n.intensity.maxSeconds) + ' s"' : '') + '>' + esc(n.strategy) + '</span>';
+  }
   if (n.restart) html += ' <span class="meta">' + esc(n.restart) + '</span>';
   if (n.state !== 'running') html += ' <span class="tag state-' + esc(n.state) + '">' + esc(n.state) + '</span>';
-  if (n.restarts) html += ' <span class="tag restarts" title="restarts seen by the observer">↻ ' + n.restarts + '</span>';
+  if (n.restarts) html += ' <span class="tag restarts" title="restarts of this child by its supervisor">↻ ' + n.restarts + '</span>';
+  if (n.restartCount && n.restartCount.total) {
+    html += ' <span class="meta sup-restarts" title="' + esc(n.restartCount.recent) + ' within its maxSeconds">' + esc(n.restartCount.total) + ' restarts made</span>';
+  }
   if (n.mailbox) html += ' <span class="meta">mailbox ' + n.mailbox + '</span>';
   if (parent && parent.behaviour === 'supervisor' && n.restart !== 'temporary') {
     html += ' <button class="restart" data-sup="' + esc(parent.pid) + '" data-id="' + esc(n.id) + '" title="terminateChild + restartChild">restart</button>';
@@ -148,7 +190,12 @@ function treeNode(n, parent) {
   if (n.pid) html += ' <button class="danger kill" data-pid="' + esc(n.pid) + '" title="exit(pid, kill)">kill</button>';
   if (n.error) html += ' <span class="meta">(' + esc(n.error) + ')</span>';
   html += '</div>';
-  if (n.children && n.children.length) html += '<ul>' + n.children.map(function (c) { return treeNode(c, n); }).join('') + '</ul>';
+  var children = (n.children || []).map(function (c) { return treeNode(c, n); });
+  if (n.omitted) {
+    children.push('<li class="omitted meta">' + fmt(n.omitted) + ' children, not listed (more than 100): the process table shows them' +
+      (n.counts ? ' (' + fmt(n.counts.active) + ' running)' : '') + '</li>');
+  }
+  if (children.length) html += '<ul>' + children.join('') + '</ul>';
   return html + '</li>';
 }
 function renderEvents() {
@@ -237,12 +284,11 @@ document.addEventListener('click', function (event) {
     var key = t.dataset.sort;
     state.order = state.sort === key ? (state.order === 'asc' ? 'desc' : 'asc') : (['pid', 'name', 'behaviour', 'module', 'status'].indexOf(key) >= 0 ? 'asc' : 'desc');
     state.sort = key;
-    renderTableHead();
-    renderTable();
+    tableChanged();
   } else if (t.matches('tr[data-pid]')) openProcess(t.dataset.pid);
 });
-$('filter').addEventListener('input', function (e) { state.filter = e.target.value; renderTable(); });
-$('behaviour').addEventListener('change', function (e) { state.behaviour = e.target.value; renderTable(); });
+$('filter').addEventListener('input', function (e) { state.filter = e.target.value; tableChanged(); });
+$('behaviour').addEventListener('change', function (e) { state.behaviour = e.target.value; tableChanged(); });
 document.addEventListener('keydown', function (e) { if (e.key === 'Escape') closeProcess(); });
 
 // ---- live updates ----
@@ -270,6 +316,8 @@ function connect() {
     if (state.history.length > 600) state.history.shift();
     renderCards();
     renderTable();
+    // A search over every process follows the samples, at most every 2 s.
+    if (needsServer() && !(state.remote && state.remote.key === queryKey() && Date.now() - state.remote.at < 2000)) queryServer(0);
   });
   source.addEventListener('tree', function (e) { state.tree = JSON.parse(e.data); renderTree(); renderEvents(); });
 }
