@@ -126,6 +126,12 @@ export interface StartLinkOptions extends StartOptions {
  * `init`, like every callback, runs in the new process; `start` resolves once it returns.
  * A call is answered through a promise rather than a message to the caller, so calls
  * work from outside any process. `handleInfo` receives `TIMEOUT` for an idle timeout.
+ * JavaScript has no implicit calling process: a call or `stop` to the server itself
+ * from its callback rejects at once with `CallingSelfError` (OTP's `calling_self`) while
+ * the callback runs in its turn, but after an `await` it cannot be told from another
+ * caller's and waits for its timeout. Nor can it preempt: a server killed while an async
+ * callback awaits is gone at once, and the callback's code, when it resumes, throws
+ * `ExitError` at its next `ctx` call; its result is dropped and no `terminate` runs.
  */
 export abstract class GenServer<State = unknown, Calls = never, Casts = never, Info = never> {
   declare readonly [serverTypes]?: { state: State; calls: Calls; casts: Casts; info: Info };
