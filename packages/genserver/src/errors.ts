@@ -30,7 +30,7 @@ export class StartError extends ActorkitError {
   }
 
   static override is(value: unknown): value is StartError {
-    return value instanceof StartError;
+    return isInstance(value, StartError);
   }
 }
 
@@ -117,7 +117,7 @@ export class ChildSpecError extends ActorkitError {
   }
 
   static override is(value: unknown): value is ChildSpecError {
-    return value instanceof ChildSpecError;
+    return isInstance(value, ChildSpecError);
   }
 }
 
@@ -137,7 +137,7 @@ export class ChildError extends ActorkitError {
   }
 
   static override is(value: unknown): value is ChildError {
-    return value instanceof ChildError;
+    return isInstance(value, ChildError);
   }
 }
 
