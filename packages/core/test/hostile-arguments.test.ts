@@ -5,7 +5,6 @@
 // function of core gets each hostile value in each argument position, and must either
 // work or throw (reject, for a promise) an actorkit error that says what was wrong;
 // afterwards the runtime still works and Node saw no unhandled rejection.
-import { types } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   ActorkitError,
@@ -45,6 +44,7 @@ import {
   VirtualClock,
   whereis,
 } from '../src/index.js';
+import { type HostileCall, sweepCall } from './hostile-calls.js';
 import { echoWorks, hostileValues, watchNode } from './hostile-values.js';
 import { stopRuntimesAfterEach, trackedRuntime, virtualRuntime } from './support.js';
 
@@ -73,22 +73,7 @@ function fixture(runtime: Runtime): Fixture {
   return { runtime, pid, timer: runtime.sendAfter(pid, 'tick', 10), unique, duplicate };
 }
 
-/** One public function: good arguments, each replaced in turn by each hostile value. */
-interface Api<C> {
-  /** How the call reads, for the failure list. */
-  name: string;
-  /** Good arguments, one per position. */
-  args: (f: Fixture, ctx: C) => unknown[];
-  call: (f: Fixture, args: unknown[], ctx: C) => unknown;
-  /** It returns a promise: a bad argument must reject it, never throw. */
-  async?: true;
-  /**
-   * Positions of a callback the function calls at once: what the callback throws reaches
-   * the caller, as from `Array#map` (a class throws when called, so does a revoked proxy).
-   */
-  callbacks?: number[];
-}
-
+type Api<C> = HostileCall<Fixture, C>;
 type RuntimeApi = Api<undefined>;
 type ContextApi = Api<ReceiveContext<unknown>>;
 
@@ -473,93 +458,10 @@ const defaultRuntimeApis: RuntimeApi[] = [
   { name: 'whereis(name)', args: () => ['name'], call: (_, [n]) => whereis(n as string) },
 ];
 
-/** Why `outcome` breaks the rule, or undefined if it keeps it. */
-type Verdict = string | undefined;
-
-/** An error that says what was wrong: an actorkit error, or an argument error. */
-function isTyped(error: unknown): boolean {
-  return ActorkitError.is(error) || InvalidArgumentError.is(error);
-}
-
-/** What calling `value` with no arguments throws, if it is a function that throws. */
-function ownThrow(value: unknown): unknown {
-  if (typeof value !== 'function') return undefined;
-  try {
-    (value as () => unknown)();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
-
-function judge(error: unknown, callbackThrow: unknown): Verdict {
-  if (isTyped(error)) return undefined;
-  const same =
-    callbackThrow !== undefined &&
-    (error as Error)?.constructor === (callbackThrow as Error).constructor &&
-    (error as Error).message === (callbackThrow as Error).message;
-  return same ? undefined : `${formatReason(error, 200)}`;
-}
-
-/** Calls `api` and says how it broke the rule, if it did; a promise still pending is fine. */
-async function attempt<C>(
-  api: Api<C>,
-  f: Fixture,
-  args: unknown[],
-  ctx: C,
-  callbackThrow: unknown,
-): Promise<Verdict> {
-  let result: unknown;
-  try {
-    result = api.call(f, args, ctx);
-  } catch (error) {
-    const verdict = judge(error, callbackThrow);
-    if (api.async) return `threw synchronously ${verdict ?? formatReason(error, 200)}`;
-    return verdict === undefined ? undefined : `threw ${verdict}`;
-  }
-  if (!types.isPromise(result)) return undefined;
-  return result.then(
-    () => undefined,
-    (error: unknown) => {
-      const verdict = judge(error, callbackThrow);
-      return verdict === undefined ? undefined : `rejected with ${verdict}`;
-    },
-  );
-}
-
-/** The parameter names in `api.name`'s last parentheses: `'send(dest, message)'` → dest, message. */
-function paramsOf(api: Api<unknown>): string[] {
-  const lists = [...api.name.matchAll(/\(([^()]*)\)/g)];
-  return lists.at(-1)![1]!.split(', ');
-}
-
-/** Every (position, hostile value) of `api`: the failures, one line each. */
-async function sweep<C>(
-  api: Api<C>,
-  makeFixture: () => Fixture,
-  run: (op: (ctx: C) => Promise<Verdict>) => Promise<Verdict | undefined>,
-): Promise<string[]> {
-  const failures: string[] = [];
-  const params = paramsOf(api as Api<unknown>);
-  for (let position = 0; position < params.length; position++) {
-    for (const { label, value } of hostileValues()) {
-      const f = makeFixture();
-      const callbackThrow = api.callbacks?.includes(position) ? ownThrow(value) : undefined;
-      const verdict = await run((ctx) => {
-        const args = api.args(f, ctx);
-        args[position] = value;
-        return attempt(api, f, args, ctx, callbackThrow);
-      });
-      if (verdict !== undefined) failures.push(`${params[position]} = ${label}: ${verdict}`);
-    }
-  }
-  return failures;
-}
-
 /** Sweeps `api` on a fresh runtime, then fires its timers and checks it still works. */
 async function sweepRuntime(api: RuntimeApi): Promise<void> {
   const { runtime, clock } = virtualRuntime();
-  const failures = await sweep(
+  const failures = await sweepCall(
     api,
     () => fixture(runtime),
     (op) => op(undefined),
@@ -587,7 +489,7 @@ describe('ProcessContext methods, given a hostile argument', () => {
     '$name works or throws an actorkit error inside the process',
     async (api) => {
       const { runtime, clock } = virtualRuntime();
-      const failures = await sweep(
+      const failures = await sweepCall(
         api,
         () => fixture(runtime),
         (op) => inProcess(runtime, clock, op),
@@ -603,7 +505,7 @@ describe('ProcessContext methods, given a hostile argument', () => {
 describe('the default runtime functions, given a hostile argument', () => {
   it.each(defaultRuntimeApis)('$name works or throws an actorkit error', async (api) => {
     try {
-      const failures = await sweep(
+      const failures = await sweepCall(
         api,
         () => fixture(defaultRuntime()),
         (op) => op(undefined),
