@@ -22,6 +22,9 @@ export function validateNewJob<J extends NewJob>(job: J, where: string): J {
     throw new InvalidArgumentError(`${where}.queue`, 'a queue name', undefined);
   if (job.worker === undefined)
     throw new InvalidArgumentError(`${where}.worker`, 'a worker name', undefined);
+  if (job.runAt !== undefined && job.delay !== undefined) {
+    throw new InvalidArgumentError(where, 'a job with runAt or delay, not both', job);
+  }
   assertJsonData(job.args, `${where}.args`);
   if (job.unique !== undefined) {
     if (job.key === undefined) {

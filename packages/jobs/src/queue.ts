@@ -123,9 +123,9 @@ const CHECKS = {
       ? 'a rate limit { limit, interval }'
       : undefined;
   },
-  runtime: () => undefined,
-  link: () => undefined,
 };
+
+const START_CHECKS = { ...CHECKS, runtime: () => undefined, link: () => undefined };
 
 /** The `Queue` API (all static). */
 export class Queue {
@@ -145,7 +145,7 @@ export class Queue {
 
   /** Starts a queue outside a supervision tree (tests, scripts); resolves with its supervisor's PID. Stop it with `Supervisor.stop`. */
   static async start(options: QueueStartOptions): Promise<Pid<any>> {
-    return startTree(configure(options), options.runtime, options.link);
+    return startTree(configure(options, START_CHECKS), options.runtime, options.link);
   }
 }
 
@@ -177,8 +177,8 @@ function startTree(
   return Supervisor.start(children, { strategy: 'rest_for_one', runtime, link });
 }
 
-function configure(options: QueueOptions) {
-  checkOptions(options, CHECKS, 'Queue options');
+function configure(options: QueueOptions, checks: typeof START_CHECKS | typeof CHECKS = CHECKS) {
+  checkOptions(options, checks, 'Queue options');
   if (options?.store === undefined || options.workers === undefined) {
     throw new InvalidArgumentError('Queue options', 'an object with a store and workers', options);
   }

@@ -154,6 +154,10 @@ describe('Queue.start()', () => {
     expect(() =>
       Queue.childSpec({ store, workers: [Echo], concurency: 5 } as QueueOptions),
     ).toThrow(/concurency/);
+    // A child spec's runtime and parent are its supervisor's: passing them would do nothing.
+    expect(() => Queue.childSpec({ store, workers: [Echo], runtime } as QueueOptions)).toThrow(
+      /runtime/,
+    );
     expect(() => Queue.childSpec({ store, workers: [Echo], concurrency: 0 })).toThrow(
       InvalidArgumentError,
     );

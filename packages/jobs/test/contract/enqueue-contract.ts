@@ -46,6 +46,13 @@ export function enqueueContract(setup: () => Promise<Fixture>): void {
       }
     });
 
+    it('refuses a job with both runAt and delay', async () => {
+      const { store, clock } = await setup();
+      await expect(store.enqueue([newJob({ runAt: clock.now(), delay: 5 })])).rejects.toThrow(
+        /runAt or delay/,
+      );
+    });
+
     it('refuses unknown job fields, as a misspelt option would do nothing', async () => {
       const { store } = await setup();
       const job = { ...newJob(), maxAttempt: 3 };
