@@ -128,13 +128,21 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     state.offInsert();
     const runtime = this.ctx.runtime;
     if (state.live > 0) {
+      // No message is handled while terminating: keep the lease alive from here, so a
+      // grace period longer than the lease does not get the draining jobs rescued.
+      const { store, heartbeatInterval, lease, shutdownGrace } = state.config;
+      let beat = runtime.callAfter(heartbeatInterval, function renew() {
+        store.heartbeat(state.node, lease).catch(() => {});
+        beat = runtime.callAfter(heartbeatInterval, renew);
+      });
       await new Promise<void>((resolve) => {
-        const timer = runtime.callAfter(state.config.shutdownGrace, resolve);
+        const timer = runtime.callAfter(shutdownGrace, resolve);
         state.onIdle = () => {
           runtime.cancelTimer(timer);
           resolve();
         };
       });
+      runtime.cancelTimer(beat);
     }
     for (const attempt of state.running.values()) {
       if (attempt.exited || attempt.pid === undefined) continue;

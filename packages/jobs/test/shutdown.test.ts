@@ -57,6 +57,28 @@ describe('graceful shutdown', () => {
     expect(reports.map((r) => r.event).sort()).toEqual(['requeue', 'stop']);
   });
 
+  it('keeps its lease through a grace period longer than the lease', async () => {
+    setup();
+    const queue = await Queue.start({
+      store,
+      runtime,
+      workers: [Sleep],
+      shutdownGrace: 30_000,
+      lease: 5000,
+      heartbeatInterval: 1000,
+      rescueInterval: 1000,
+    });
+    const { job } = await enqueue(store, Sleep, { ms: 20_000 });
+    await clock.settle();
+    const stopped = Supervisor.stop(queue);
+    await clock.advance(19_999);
+    // Another node's rescue finds the lease alive: the draining attempt keeps its job.
+    expect((await store.rescue()).rescued).toEqual([]);
+    await clock.advance(1);
+    await stopped;
+    expect(await store.get(job.id)).toMatchObject({ state: 'completed', attempt: 1 });
+  });
+
   it("aborts the stopped attempts' ctx.signal", async () => {
     setup();
     const aborted = deferred<boolean>();
