@@ -149,6 +149,18 @@ describe('Queue.start()', () => {
     await start({ workers: [Echo], node: 'other' });
   });
 
+  it('prunes finished jobs once they are older than the retention', async () => {
+    setup();
+    await start({ workers: [Echo], retention: 30_000 });
+    const stopped = nextReport(runtime, (r) => r.event === 'stop');
+    const { job } = await enqueue(store, Echo, { text: 'old' });
+    await stopped;
+    await clock.advance(59_999);
+    expect(await store.get(job.id)).toBeDefined(); // the pruner looks once a minute
+    await clock.advance(1);
+    expect(await store.get(job.id)).toBeUndefined();
+  });
+
   it('throws InvalidArgumentError for an unknown option, naming it', () => {
     setup();
     expect(() =>
