@@ -13,18 +13,6 @@ import {
   type Via,
 } from '@actorkit/core';
 
-/** @internal What the context asks of the server loop it belongs to. */
-export interface ExitHost {
-  /**
-   * `ctx.exit(reason)` was called: true if the loop takes it over (the call came from a
-   * running callback, whose end the loop waits for to run `terminate`), false if the
-   * process should exit at once.
-   */
-  exitFromCallback(reason: unknown): boolean;
-  /** The exit the loop took over, if any: every later `ctx` call throws it. */
-  readonly pendingExit: { reason: unknown } | null;
-}
-
 /**
  * @internal The `ctx` a GenServer's callbacks see (`this.ctx`): the process's own context,
  * except that `exit(reason)` from inside a callback ends the server as OTP's gen_server
@@ -32,27 +20,37 @@ export interface ExitHost {
  * before that callback), then the process exits with `reason`. As with the plain context,
  * the call throws `ExitError` to stop the running code, and every `ctx` call after it
  * throws too; catching the error does not undo the exit.
+ *
+ * The server loop extends it, so a server costs no extra object for its context; the
+ * loop decides what an exit from a callback does.
  */
-export class ServerContext implements ProcessContext<unknown> {
-  constructor(
-    private readonly process: ProcessContext<unknown>,
-    private readonly host: ExitHost,
-  ) {}
+export abstract class ServerContext implements ProcessContext<unknown> {
+  /** The process's own context, set when the process starts. */
+  protected ctx!: ProcessContext<unknown>;
+
+  /**
+   * `ctx.exit(reason)` was called: true if the loop takes it over (the call came from a
+   * running callback, whose end the loop waits for to run `terminate`), false if the
+   * process should exit at once.
+   */
+  abstract exitFromCallback(reason: unknown): boolean;
+  /** The exit the loop took over, if any: every later `ctx` call throws it. */
+  abstract readonly pendingExit: { reason: unknown } | null;
 
   get self(): Pid<unknown> {
-    return this.process.self;
+    return this.ctx.self;
   }
 
   get runtime(): Runtime {
-    return this.process.runtime;
+    return this.ctx.runtime;
   }
 
   get signal(): AbortSignal {
-    return this.process.signal;
+    return this.ctx.signal;
   }
 
   get parent(): Pid<any> {
-    return this.process.parent;
+    return this.ctx.parent;
   }
 
   send<T>(dest: Dest<T>, message: T): boolean {
@@ -96,7 +94,7 @@ export class ServerContext implements ProcessContext<unknown> {
   exit(...args: [unknown] | [Dest, unknown]): void {
     const process = this.live();
     // A missing reason or a lone target is the plain context's InvalidArgumentError.
-    if (args.length === 1 && !looksLikeTarget(args[0]) && this.host.exitFromCallback(args[0])) {
+    if (args.length === 1 && !looksLikeTarget(args[0]) && this.exitFromCallback(args[0])) {
       throw new ExitError(args[0], process.self);
     }
     (process.exit as (...rest: unknown[]) => void)(...args);
@@ -110,7 +108,7 @@ export class ServerContext implements ProcessContext<unknown> {
   }
 
   cancelTimer(ref: TimerRef): number | false {
-    return this.process.cancelTimer(ref);
+    return this.ctx.cancelTimer(ref);
   }
 
   register(name: Name): void {
@@ -119,9 +117,9 @@ export class ServerContext implements ProcessContext<unknown> {
 
   /** The process's context, unless an exit is under way: then the `ExitError` it ends with. */
   private live(): ProcessContext<unknown> {
-    const pending = this.host.pendingExit;
-    if (pending !== null) throw new ExitError(pending.reason, this.process.self);
-    return this.process;
+    const pending = this.pendingExit;
+    if (pending !== null) throw new ExitError(pending.reason, this.ctx.self);
+    return this.ctx;
   }
 }
 

@@ -14,7 +14,7 @@ import { CastEnvelope, From, IdleTimeout, SystemEnvelope } from './envelopes.js'
 import { BadReturnValue } from './errors.js';
 import type { GenServer } from './gen-server.js';
 import { type Action, Ignore, NoReply, Ok, Reply, Stop } from './results.js';
-import { type ExitHost, ServerContext } from './server-context.js';
+import { ServerContext } from './server-context.js';
 import { classNameOf, clip } from './text.js';
 
 /** @internal What `start` learns from the new process: it initialized, or chose to ignore. */
@@ -49,6 +49,12 @@ const CONTINUE = 4;
 type Step = typeof INIT | typeof CALL | typeof CAST | typeof INFO | typeof CONTINUE;
 const CALLBACK_NAMES = ['init', 'handleCall', 'handleCast', 'handleInfo', 'handleContinue'];
 const INIT_RESULTS = 'ok(state), ignore() or stop(reason)';
+/** `init` returned `ok`: the server runs, and `terminate` runs when it stops. */
+const INITIALIZED = 1;
+/** An async callback's promise is pending: code that calls `ctx.exit` meanwhile is the server's. */
+const AWAITING = 2;
+/** `terminate` is under way: an exit from there ends the process at once. */
+const TERMINATING = 4;
 /** What `call` holds until `handleCall` returned. */
 const UNSET: unique symbol = Symbol('unset');
 
@@ -65,16 +71,12 @@ type Kind = typeof SYSTEM | typeof IDLE | typeof CAST_MESSAGE | typeof PARENT_EX
  * calls the module's callbacks one message at a time and applies their results. Sync
  * callbacks cost no promise; async ones are awaited before the next message.
  */
-export class ServerLoop implements Handler<unknown>, ExitHost {
+export class ServerLoop extends ServerContext implements Handler<unknown> {
   private state: unknown;
-  private ctx!: ProcessContext<unknown>;
   private idleTimer: TimerRef | null = null;
   private idleToken: IdleTimeout | null = null;
-  private initialized = false;
-  /** True while an async callback's promise is pending: its code is the server's. */
-  private awaiting = false;
-  /** True once `terminate` is under way: an exit from there ends the process at once. */
-  private terminating = false;
+  /** `INITIALIZED`, `AWAITING` and `TERMINATING`, in one field: every idle server has it. */
+  private flags = 0;
   /** A `ctx.exit(reason)` from a running callback, applied when that callback ends. */
   pendingExit: { reason: unknown } | null = null;
 
@@ -86,13 +88,14 @@ export class ServerLoop implements Handler<unknown>, ExitHost {
     arg: unknown,
     ack: StartAck,
   ) {
+    super();
     this.arg = arg;
     this.ack = ack;
   }
 
   init(ctx: ProcessContext<unknown>): void | Promise<void> {
     this.ctx = ctx;
-    this.module.attach(new ServerContext(ctx, this));
+    this.module.attach(this);
     const arg = this.arg;
     this.arg = undefined;
     return this.step(INIT, arg, undefined);
@@ -193,28 +196,28 @@ export class ServerLoop implements Handler<unknown>, ExitHost {
     } catch (error) {
       return this.crash(error);
     }
-    this.awaiting = true;
+    this.flags |= AWAITING;
     return result
       .then((value) => {
-        this.awaiting = false;
+        this.flags &= ~AWAITING;
         // Killed while the callback ran: its result lands nowhere, and no terminate runs.
         if (!this.ctx.runtime.isAlive(this.ctx.self)) return;
         return this.apply(kind, value, from);
       })
       .then(undefined, (error: unknown) => {
-        this.awaiting = false;
+        this.flags &= ~AWAITING;
         return this.crash(error);
       });
   }
 
   /**
-   * @internal See `ExitHost`: `ctx.exit(reason)` from the code of a running callback (in
-   * its turn, or while the loop awaits it) is taken over; the first one decides.
+   * @internal See `ServerContext`: `ctx.exit(reason)` from the code of a running callback
+   * (in its turn, or while the loop awaits it) is taken over; the first one decides.
    */
   exitFromCallback(reason: unknown): boolean {
     // Once gone (killed while a callback awaited), the plain exit throws the real reason.
-    if (this.terminating || !this.ctx.runtime.isAlive(this.ctx.self)) return false;
-    if (!this.awaiting && !isRunning(this.ctx.self)) return false;
+    if (this.has(TERMINATING) || !this.ctx.runtime.isAlive(this.ctx.self)) return false;
+    if (!this.has(AWAITING) && !isRunning(this.ctx.self)) return false;
     this.pendingExit = { reason };
     return true;
   }
@@ -227,7 +230,7 @@ export class ServerLoop implements Handler<unknown>, ExitHost {
   private exitAfterCallback(): void | Promise<void> {
     const { reason } = this.pendingExit!;
     this.pendingExit = null;
-    if (!this.initialized) return this.initFailed(reason);
+    if (!this.has(INITIALIZED)) return this.initFailed(reason);
     return this.terminate(reason);
   }
 
@@ -265,7 +268,7 @@ export class ServerLoop implements Handler<unknown>, ExitHost {
       return this.applyNoReply(result, kind);
     } catch (error) {
       // `instanceof` threw: the result cannot even be read (a revoked proxy).
-      if (!this.terminating && !readable(result)) return this.badResult(kind, result);
+      if (!this.has(TERMINATING) && !readable(result)) return this.badResult(kind, result);
       throw error;
     }
   }
@@ -291,7 +294,7 @@ export class ServerLoop implements Handler<unknown>, ExitHost {
     const ack = this.ack!;
     if (result instanceof Ok) {
       this.state = result.state;
-      this.initialized = true;
+      this.flags |= INITIALIZED;
       this.ack = null;
       ack.started();
       return this.applyAction(result.action);
@@ -413,7 +416,7 @@ export class ServerLoop implements Handler<unknown>, ExitHost {
    * `reason`. An exit or a throw inside terminate ends the process with that instead.
    */
   private terminate(reason: unknown, reply?: () => void): void | Promise<void> {
-    this.terminating = true;
+    this.flags |= TERMINATING;
     const module = this.module;
     const exit = (): never => {
       reply?.();
@@ -441,19 +444,23 @@ export class ServerLoop implements Handler<unknown>, ExitHost {
     const rethrow = (): never => {
       throw error;
     };
-    if (!this.initialized) this.ack?.failed();
+    if (!this.has(INITIALIZED)) this.ack?.failed();
     // As OTP: no terminate before init has succeeded, nor after the process is gone, nor
     // a second time when terminate itself failed.
     if (
       module.terminate === undefined ||
-      !this.initialized ||
-      this.terminating ||
+      !this.has(INITIALIZED) ||
+      this.has(TERMINATING) ||
       !this.ctx.runtime.isAlive(this.ctx.self)
     ) {
       return rethrow();
     }
-    this.terminating = true;
+    this.flags |= TERMINATING;
     return then(module.terminate(new Crash(error), this.state), rethrow);
+  }
+
+  private has(flag: number): boolean {
+    return (this.flags & flag) !== 0;
   }
 
   private armIdle(ms: number): void {
