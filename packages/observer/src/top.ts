@@ -6,7 +6,10 @@ export interface TopReading {
   at: number;
   node: number;
   totals: NodeTotals;
+  /** The busiest processes the observer sent (not all of them on a big node). */
   rows: ProcessRow[];
+  /** How many processes the node has. */
+  total: number;
 }
 
 /** How `formatTop` lays the screen out. */
@@ -19,16 +22,17 @@ export interface TopOptions {
 }
 
 /**
- * Computes each process's messages/s between two readings (by PID; a process new in
- * `current` counts from zero) and sorts busiest first: by rate, then mailbox, then
- * messages handled.
+ * Computes each process's messages/s between two readings (by PID; a process missing
+ * from the previous reading keeps the rate the observer measured) and sorts busiest
+ * first: by rate, then mailbox, then messages handled.
  */
 export function busiest(previous: TopReading | undefined, current: TopReading): ProcessRow[] {
   const before = new Map(previous?.rows.map((r) => [r.pid, r.handled]) ?? []);
   const seconds = previous === undefined ? 0 : (current.at - previous.at) / 1000;
   const rows = current.rows.map((row) => {
-    if (seconds <= 0) return row;
-    const delta = Math.max(0, row.handled - (before.get(row.pid) ?? 0));
+    const handled = before.get(row.pid);
+    if (seconds <= 0 || handled === undefined) return row;
+    const delta = Math.max(0, row.handled - handled);
     return { ...row, rate: Math.round((delta / seconds) * 10) / 10 };
   });
   return rows.sort(
@@ -68,7 +72,8 @@ export function formatTop(reading: TopReading, rows: ProcessRow[], options: TopO
       ]),
     );
   }
-  if (rows.length > limit) lines.push(`… ${rows.length - limit} more`);
+  const shown = Math.min(limit, rows.length);
+  if (reading.total > shown) lines.push(`… ${reading.total - shown} more`);
   return lines
     .map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line))
     .join('\n');

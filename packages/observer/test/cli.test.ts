@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Runtime } from '@actorkit/core';
 import { GenServer } from '@actorkit/genserver';
 import { waitFor } from '@actorkit/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +151,32 @@ describe('actorkit-observer CLI', () => {
     }
   });
 
+  it('reads only the busiest processes of a big node, and says how many more there are', async () => {
+    const runtime = new Runtime();
+    for (let i = 0; i < 3000; i++) runtime.spawn({ handle() {} });
+    const observer = await startObserver(runtime, { token: TOKEN });
+    try {
+      const { code, output } = await runMain([
+        '--url',
+        observer.url,
+        '--token',
+        TOKEN,
+        '--once',
+        '--interval',
+        '100',
+        '--limit',
+        '5',
+      ]);
+      expect(code, output).toBe(0);
+      const lines = output.trim().split('\n');
+      expect(lines.slice(4, -1)).toHaveLength(5);
+      expect(lines.at(-1)).toBe('… 2995 more');
+    } finally {
+      await observer.close();
+      await runtime.stop();
+    }
+  });
+
   it('exits 2 with the usage line for bad arguments', async () => {
     const out: string[] = [];
     expect(await main([], (t) => out.push(t))).toBe(2);
@@ -178,7 +205,7 @@ describe('actorkit-observer CLI', () => {
     });
     afterAll(() => guarded.close());
     const url = () => `http://127.0.0.1:${guarded.port}`;
-    const paths = String.raw`\/api\/(node|processes\?sort=pid&limit=10000)`;
+    const paths = String.raw`\/api\/(node|processes\?sort=busiest&limit=100)`;
 
     it('exits 1 with the server message for a wrong token (403)', async () => {
       const { code, output } = await runMain([
