@@ -201,7 +201,7 @@ describe('SqliteStore#prune()', () => {
           const before = new Set((await store.list({ limit: 1000 })).map((j) => j.id));
           const cutoff = 1000 + cutoffOffset;
           let deleted = 0;
-          for (let n; (n = await store.prune(cutoff, limit)) > 0; ) deleted += n;
+          for (let n = 1; n > 0; deleted += n) n = await store.prune(cutoff, limit);
           const after = new Set((await store.list({ limit: 1000 })).map((j) => j.id));
           const expected = [...before].filter((id) => (finishedAt.get(id) ?? Infinity) < cutoff);
           expect(deleted).toBe(expected.length);
