@@ -158,15 +158,20 @@ export function publicSample(sample: Sample) {
   return { totals: sample.totals, rows: sample.rows, total: sample.totals.processes };
 }
 
+/** Registered names listed by `GET /api/node` (the count says how many there are). */
+const NAMES_LISTED = 1000;
+
 async function node(ctx: ApiContext, r: Request): Promise<void> {
   const sample = await ctx.sampler.current();
+  const names = ctx.runtime.registered();
   sendJson(r.res, 200, {
     node: ctx.runtime.node,
     running: ctx.runtime.running,
     totals: sample.totals,
     history: ctx.sampler.history.toArray(),
     stats: ctx.runtime.stats,
-    registered: ctx.runtime.registered().map((name) => textOf(name)),
+    registered: names.slice(0, NAMES_LISTED).map((name) => textOf(name)),
+    registeredCount: names.length,
     recentEvents: ctx.sampler.log.recent(),
   });
 }

@@ -181,6 +181,7 @@ describe('read endpoints', () => {
     expect(body.totals.heapUsedBytes).toBeGreaterThan(0);
     expect(body.history.length).toBeGreaterThan(0);
     expect(body.registered).toEqual(expect.arrayContaining(['app', 'counter', 'gate', 'jobs']));
+    expect(body.registeredCount).toBe(body.registered.length);
     const later = await waitFor(
       async () => {
         const { body } = await getJson(app.observer, '/api/node');
