@@ -6,6 +6,7 @@ import { TIMEOUT } from './messages.js';
 import type { Pid } from './pid.js';
 import { Process } from './process.js';
 import type { Runtime } from './runtime.js';
+import { type Holder, turn } from './scheduler.js';
 import type { TimerRef } from './timers.js';
 
 const RECEIVE_KEYS = ['timeout'];
@@ -22,6 +23,14 @@ function receivable(message: object): boolean {
   } catch {
     return false;
   }
+}
+
+/** `message` as `receive` resolves to it at once, or its rejection if it cannot be (see `receivable`). */
+function resolvedWith(message: unknown, pid: Pid<any>): Promise<unknown> {
+  if ((typeof message === 'object' && message !== null) || typeof message === 'function') {
+    if (!receivable(message)) return Promise.reject(unreceivable(pid));
+  }
+  return Promise.resolve(message);
 }
 
 function unreceivable(pid: Pid<any>): ActorkitError {
@@ -44,15 +53,31 @@ interface PendingReceive {
 
 /**
  * @internal A process that runs an async function and takes messages with `receive`.
- * Each receive goes through the run queue, so even a loop over a full mailbox yields
- * to the event loop between slices.
+ *
+ * Its turns are measured in reductions, as a handler process's are. The scheduler
+ * begins a turn by settling a waiting receive (or by starting the function), then holds
+ * still while the turn goes on in the microtasks that follow (`Scheduler.hold`): each
+ * `receive` that finds a match among the messages queued when the turn began settles at
+ * once, charged one reduction per message it looked at plus what the process did since
+ * its last receive (`turn.charged`). When the budget is spent or no such message
+ * matches, the receive waits through the run queue and the turn ends. So a receive loop
+ * takes up to a budget of messages per turn, and what the process sends itself waits
+ * for its next turn, behind every other runnable process.
  */
-export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
+export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Holder {
   get kind(): 'body' {
     return 'body';
   }
   private pending: PendingReceive | null = null;
   private body: ProcessBody<M> | null;
+  /** Reductions left in the running turn for receives that settle at once; <= 0 outside it. */
+  private credit = 0;
+  /**
+   * How many messages at the front of the mailbox were queued when the running turn
+   * began: only those can be received at once. Messages arrive at the back, so they stay
+   * in front; each that leaves from among them counts down.
+   */
+  private turnQueued = 0;
 
   constructor(
     runtime: Runtime,
@@ -66,11 +91,13 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
     this.body = body;
   }
 
-  run(): number {
-    if (!this.started) {
-      this.start();
-      return 1;
-    }
+  /**
+   * Begins a turn: starts the function on the first, else settles the waiting receive
+   * with its first match (or `TIMEOUT` for `timeout: 0`). The turn goes on after this
+   * returns, while the function receives messages queued now (see the class doc).
+   */
+  run(budget: number): number {
+    if (!this.started) return this.startTurn(budget);
     const pending = this.pending;
     if (pending === null) return 0;
     const index =
@@ -81,16 +108,46 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
         : this.findIndex(pending.match, pending.scanned);
     if (index === -1) {
       pending.scanned = this.length;
-      if (pending.once) this.settle(pending, TIMEOUT);
-      else {
+      if (!pending.once) {
         this.idle = true;
         this.status = 'waiting';
+        return 0;
       }
-      return 0;
+      this.beginTurn(budget - 1);
+      this.settle(pending, TIMEOUT);
+    } else {
+      this.handled++;
+      const message = this.take(index);
+      this.beginTurn(budget - 1);
+      this.settle(pending, message);
     }
-    this.handled++;
-    this.settle(pending, this.removeAt(index));
+    this.runtime.scheduler.hold(this);
     return 1;
+  }
+
+  /** @internal See `Holder.endTurn`: its next receive waits through the run queue. */
+  endTurn(): void {
+    this.credit = 0;
+  }
+
+  /**
+   * The first turn: the function runs until its first await, and on if that was a
+   * receive that settled at once. Starting costs nothing, as a handler's `init`.
+   */
+  private startTurn(budget: number): number {
+    this.beginTurn(budget);
+    this.start();
+    // It received (its credit went down) and its last receive did not wait.
+    if (this.alive && this.pending === null && this.credit < budget) {
+      this.runtime.scheduler.hold(this);
+    }
+    return 1 + turn.charged;
+  }
+
+  /** The messages queued now are this turn's, up to `credit` reductions of them. */
+  private beginTurn(credit: number): void {
+    this.credit = credit;
+    this.turnQueued = this.length;
   }
 
   receive(...args: unknown[]): Promise<any> {
@@ -122,10 +179,68 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
         new InvalidArgumentError('timeout', 'a number >= 0 or Infinity', options?.timeout),
       );
     }
+    // What the process did since its last receive is charged to its turn.
+    const charged = turn.charged;
+    turn.charged = 0;
+    this.credit -= charged;
+    let scanned = 0;
+    if (this.credit > 0) {
+      const limit = this.turnQueued;
+      let index: number;
+      try {
+        index = this.matchQueued(match, limit);
+      } catch (error) {
+        // As a match that throws in the scheduler's run: the process fails with it.
+        this.fail(error);
+        return Promise.reject(this.exitError());
+      }
+      if (index !== -1) return this.receiveAt(index, charged);
+      if (timeout === 0 && limit === this.length) return this.timedOut(limit, charged);
+      scanned = limit;
+    }
+    this.credit = 0;
+    this.runtime.scheduler.release(this, charged);
+    return this.wait(match, scanned, timeout);
+  }
+
+  /**
+   * Index of the first of the first `limit` messages `match` accepts (the first of them
+   * without a `match`), or -1.
+   */
+  private matchQueued(match: ((message: unknown) => boolean) | undefined, limit: number): number {
+    if (match === undefined) return limit > 0 ? 0 : -1;
+    for (let i = 0; i < limit; i++) if (match(this.at(i))) return i;
+    return -1;
+  }
+
+  /** Takes the message at `index` at once, in the running turn. */
+  private receiveAt(index: number, charged: number): Promise<unknown> {
+    const message = this.take(index);
+    this.turnQueued--;
+    this.handled++;
+    // The receive and each message its pattern looked at.
+    this.credit -= index + 1;
+    this.runtime.scheduler.goOn(charged + index + 1);
+    return resolvedWith(message, this.pid);
+  }
+
+  /** `timeout: 0` with no match in the whole mailbox, in the running turn: `TIMEOUT` at once. */
+  private timedOut(scanned: number, charged: number): Promise<unknown> {
+    this.credit -= scanned + 1;
+    this.runtime.scheduler.goOn(charged + scanned + 1);
+    return Promise.resolve(TIMEOUT);
+  }
+
+  /** Waits through the run queue for a match from `scanned` on (all before it failed to match). */
+  private wait(
+    match: ((message: unknown) => boolean) | undefined,
+    scanned: number,
+    timeout: number,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const pending: PendingReceive = {
         match,
-        scanned: 0,
+        scanned,
         once: timeout === 0,
         timer: null,
         resolve,
@@ -135,7 +250,7 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
       if (timeout > 0 && timeout !== Number.POSITIVE_INFINITY) {
         pending.timer = this.runtime.addTimer(timeout, () => this.settle(pending, TIMEOUT), this);
       }
-      if (this.length > 0 || pending.once) {
+      if (this.length > scanned || pending.once) {
         if (!this.scheduled) this.runtime.scheduler.schedule(this);
       } else {
         this.idle = true;
@@ -144,8 +259,30 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
     });
   }
 
+  /** Removes the message at `index`: the oldest is shifted, the cheaper way. */
+  private take(index: number): unknown {
+    // A body process reads no tags: its messages are queued wrapped, so shift's is the message.
+    return index === 0 ? this.shift() : this.removeAt(index);
+  }
+
+  /** Removes every message `match` accepts (`demonitor` with `flush`), keeping the counts right. */
+  override removeAll(match: (message: unknown) => boolean): number {
+    let removed = 0;
+    for (let i = this.findIndex(match, 0); i !== -1; i = this.findIndex(match, i)) {
+      this.removeAt(i);
+      this.leftAt(i);
+      removed++;
+    }
+    return removed;
+  }
+
   protected override onEvicted(index: number): void {
-    // Every message queued behind it moved one place forward, scanned ones included.
+    this.leftAt(index);
+  }
+
+  /** The message at `index` left the mailbox from the middle: the ones behind it moved forward. */
+  private leftAt(index: number): void {
+    if (index < this.turnQueued) this.turnQueued--;
     if (this.pending !== null && index < this.pending.scanned) this.pending.scanned--;
   }
 
@@ -153,6 +290,8 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M> {
     const pending = this.pending;
     this.pending = null;
     this.body = null;
+    this.credit = 0;
+    this.runtime.scheduler.release(this, 0);
     pending?.reject(this.exitError());
   }
 

@@ -21,7 +21,9 @@ export const CLOCK_EVERY = 64;
  * every spawn, link, monitor and exit signal. One counter per thread, as a BEAM
  * scheduler has one: only one process runs at a time, and the scheduler zeroes it
  * before each turn, so a send to a process of another runtime is charged to the process
- * that made it. Outside any turn (a timer firing, a send from plain code) it counts for
+ * that made it. A body process's code runs between the scheduler's runs: each of its
+ * receives takes (and zeroes) what was counted since, which is what it did since its
+ * last receive. Outside any turn (a timer firing, a send from plain code) it counts for
  * nobody.
  *
  * `current` is the process whose turn is running, null between turns: what code that
@@ -29,6 +31,26 @@ export const CLOCK_EVERY = 64;
  * which process it runs in. Code after an `await` runs outside any turn, so it reads null.
  */
 export const turn: { charged: number; current: Runnable | null } = { charged: 0, current: null };
+
+/**
+ * @internal Looks at a holder (see `Scheduler.hold`) that has not gone on with its turn
+ * for this many microtasks in a row before ending the turn: a receive loop that awaits
+ * through a helper (`await next()` where `next` awaits `receive()`) takes two or three
+ * microtasks per message, and keeps its turn.
+ */
+export const HOLD_PATIENCE = 3;
+
+/**
+ * @internal A process whose turn goes on after `run` returned, in the microtasks that
+ * follow: a body process receiving, one after another, messages already in its mailbox.
+ */
+export interface Holder {
+  /**
+   * The scheduler took the turn back (the process stopped receiving, or the slice ran
+   * out): what the process does next is not part of this turn.
+   */
+  endTurn(): void;
+}
 
 /** @internal What the scheduler runs: a process with work to do. */
 export interface Runnable {
@@ -61,10 +83,18 @@ export interface Runnable {
  * as its producer keeps up with it: its mailbox stays within about one batch, for
  * batches up to a budget.
  *
+ * A body process (an async function with `receive`) has the same turns: its code runs as
+ * promise continuations, and the scheduler waits for them. A `receive` that finds a
+ * matching message among those queued when the turn began settles at once, for one
+ * reduction (plus one per message its pattern skipped), so a receive loop takes up to a
+ * budget of messages per turn, in one chain of microtasks. Its turn ends, and it goes
+ * back through the run queue, when the budget is spent, when no such message matches
+ * (what it sent itself waits for its next turn), or when it awaits anything but
+ * `receive`; what it sends in the meantime is charged to its turn.
+ *
  * Unlike the BEAM, a turn cannot be interrupted in the middle of a message: a handler
  * that sends 10,000 messages spends 10,000 reductions in one go, and its turn ends after
- * that message. A body process (an async function with `receive`) takes one message per
- * turn: its code runs between turns, as a promise continuation.
+ * that message (a body's, at its next `receive`).
  */
 export interface SchedulerOptions {
   /**
@@ -81,7 +111,7 @@ export interface SchedulerOptions {
    * the most a flood of messages delays I/O and timers on the same Node process. Shorter
    * slices serve I/O sooner and leave the flood a little less throughput. A turn that is
    * still handling messages when the slice runs out ends early, after a multiple of 64
-   * messages. A finite number > 0. @default 3
+   * messages (a body's, after about 64 reductions). A finite number > 0. @default 3
    */
   sliceMs?: number;
 }
@@ -92,7 +122,9 @@ export interface SchedulerOptions {
  * the back of the queue if it has more to do. Runs happen in microtasks while the current
  * slice lasts; when `sliceMs` has passed, the scheduler continues from `setImmediate`, so
  * timers and I/O get their turn however many messages are flowing. A throw out of a
- * process's run ends that process, never the loop.
+ * process's run ends that process, never the loop. A body process's turn goes on after
+ * its run, in the microtasks that follow (see `hold`): the scheduler runs nothing else
+ * until it ends.
  */
 export class Scheduler {
   /**
@@ -107,6 +139,14 @@ export class Scheduler {
   private armsUnchecked = 0;
   /** When the current slice began; the first one begins with the scheduler. */
   private sliceStart = performance.now();
+  /** Reductions spent since the last look at the clock. */
+  private spent = 0;
+  /** The process whose turn goes on between microtasks (see `hold`), or null. */
+  private holder: Holder | null = null;
+  /** True when the holder went on with its turn since the last look at it. */
+  private progressed = false;
+  /** Looks in a row at a holder that had not gone on (see `HOLD_PATIENCE`). */
+  private idleLooks = 0;
   private readonly budget: number;
   private readonly sliceMs: number;
 
@@ -160,9 +200,41 @@ export class Scheduler {
     return performance.now() - this.sliceStart >= this.sliceMs;
   }
 
+  /**
+   * Called by a process at the end of its `run` when its turn goes on afterwards, in the
+   * microtasks that follow (a body process whose `receive` just settled). Until the turn
+   * ends, the scheduler runs nothing else: it looks at the holder after each microtask
+   * and waits once more while the holder goes on (`goOn`). The turn ends when the holder
+   * `release`s it, when it has not gone on for `HOLD_PATIENCE` looks in a row (it awaits
+   * something else), or when the slice runs out; in the last two cases the scheduler
+   * calls its `endTurn`.
+   */
+  hold(holder: Holder): void {
+    this.holder = holder;
+    this.progressed = false;
+    this.idleLooks = 0;
+  }
+
+  /** The holder went on with its turn (a receive that settled at once), spending `reductions`. */
+  goOn(reductions: number): void {
+    this.progressed = true;
+    this.spent += reductions;
+  }
+
+  /**
+   * `holder` ended its turn by itself (its receive waits, or it exited), after spending
+   * `reductions` more. Nothing happens if it is not the holder.
+   */
+  release(holder: Holder, reductions: number): void {
+    if (this.holder !== holder) return;
+    this.holder = null;
+    this.spent += reductions;
+  }
+
   /** Forgets every queued process (the runtime is stopping). */
   clear(): void {
     while (this.length > 0) this.take().scheduled = false;
+    this.dropHolder();
   }
 
   private arm(): void {
@@ -189,8 +261,15 @@ export class Scheduler {
   };
 
   private flush(): void {
+    if (this.holder !== null && this.awaitHolder()) return;
     // One try around the whole loop, entered again after a throw: none per turn.
     while (!this.runQueue() && !this.sliceOver()) {}
+    if (this.holder !== null) {
+      // A process's turn goes on in the microtasks after this one: look again after it.
+      this.afterRun?.();
+      void resolved.then(this.continueSlice);
+      return;
+    }
     this.armed = false;
     this.afterRun?.();
     if (this.length > 0) {
@@ -200,12 +279,50 @@ export class Scheduler {
   }
 
   /**
-   * Runs queued processes until the queue is empty or the slice is over; returns false
-   * after a process's run threw (that process has been failed, the rest still wait).
+   * Looks at the holder after a microtask of its turn. Returns true when the queue must
+   * not run now: the holder went on (the scheduler looks again after the next microtask),
+   * or its turn used up the slice (the next slice begins from `setImmediate`). Returns
+   * false when its turn is over and the queue runs on.
+   */
+  private awaitHolder(): boolean {
+    if (this.progressed) {
+      this.progressed = false;
+      this.idleLooks = 0;
+      if (this.spent >= 64) {
+        this.spent = 0;
+        if (this.sliceOver()) {
+          this.dropHolder();
+          this.afterRun?.();
+          setImmediate(this.startSlice);
+          return true;
+        }
+      }
+      void resolved.then(this.continueSlice);
+      return true;
+    }
+    if (++this.idleLooks < HOLD_PATIENCE) {
+      void resolved.then(this.continueSlice);
+      return true;
+    }
+    this.dropHolder();
+    return false;
+  }
+
+  /** Ends the holder's turn, if a process holds one. */
+  private dropHolder(): void {
+    const holder = this.holder;
+    if (holder === null) return;
+    this.holder = null;
+    holder.endTurn();
+  }
+
+  /**
+   * Runs queued processes until the queue is empty, the slice is over or a process's
+   * turn goes on after its run (see `hold`); returns false after a process's run threw
+   * (that process has been failed, the rest still wait).
    */
   private runQueue(): boolean {
     const budget = this.budget;
-    let sinceCheck = 0;
     let process: Runnable | undefined;
     try {
       while (this.length > 0) {
@@ -214,13 +331,18 @@ export class Scheduler {
         turn.charged = 0;
         turn.current = process;
         // Reductions and turns: a look at the clock costs about as much as a small message.
-        sinceCheck += process.run(budget) + 1;
-        if (sinceCheck >= 64) {
-          sinceCheck = 0;
-          if (performance.now() - this.sliceStart >= this.sliceMs) break;
+        this.spent += process.run(budget) + 1;
+        if (this.spent >= 64) {
+          this.spent = 0;
+          if (performance.now() - this.sliceStart >= this.sliceMs) {
+            this.dropHolder();
+            break;
+          }
         }
+        if (this.holder !== null) break;
       }
       turn.current = null;
+      turn.charged = 0;
       return true;
     } catch (error) {
       turn.current = null;

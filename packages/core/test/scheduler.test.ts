@@ -234,9 +234,9 @@ describe('scheduler budget', () => {
     expect(log.indexOf('other')).toBe(64);
   });
 
-  it('runs two body processes receiving full mailboxes in alternation, one receive per turn', async () => {
+  it('runs two body processes receiving full mailboxes in turns of `budget` receives', async () => {
     const clock = new VirtualClock();
-    const runtime = trackedRuntime({ clock });
+    const runtime = trackedRuntime({ clock, budget: 10, sliceMs: 1e9 });
     const log: string[] = [];
     const reader = (name: string) => async (ctx: ReceiveContext<number>) => {
       for (;;) log.push(`${name}${await ctx.receive()}`);
@@ -248,7 +248,11 @@ describe('scheduler budget', () => {
       runtime.send(b, i);
     }
     await clock.settle();
-    expect(log).toEqual(Array.from({ length: 100 }, (_, i) => [`a${i}`, `b${i}`]).flat());
+    // Each turn takes ten messages that were queued when it began, at once.
+    const turns = Array.from({ length: 10 }, (_, t) =>
+      ['a', 'b'].flatMap((name) => Array.from({ length: 10 }, (_, i) => `${name}${t * 10 + i}`)),
+    );
+    expect(log).toEqual(turns.flat());
   });
 });
 
