@@ -1,0 +1,312 @@
+/**
+ * `actorkit-jobs`: look at and act on the jobs in a SQLite database file, from a shell,
+ * while the application runs or not (SQLite lets several processes share the file).
+ *
+ *   actorkit-jobs --db data/jobs.db list [--state s[,s]] [--queue q] [--worker w] [--limit n]
+ *   actorkit-jobs --db data/jobs.db show <id>
+ *   actorkit-jobs --db data/jobs.db retry <id> | --all-discarded [--queue q] [--worker w]
+ *   actorkit-jobs --db data/jobs.db cancel <id>
+ *   actorkit-jobs --db data/jobs.db discard <id>
+ *   actorkit-jobs --db data/jobs.db counts
+ *
+ * Every command takes `--json` for output a program reads. `show` prints a job's args
+ * through `--redact <module>`, a module exporting `redact(args, job)`, when given.
+ * Exit codes: 0 done, 1 the command could not be done (no such job, a job in a state the
+ * action does not apply to, the database unavailable), 2 a usage error.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { formatCounts, formatJobDetail, formatJobList, safeJson } from './cli-format.js';
+import { describeCause, JobNotFoundError, JobsError } from './errors.js';
+import { JOB_STATES, type Job, type JobState } from './job.js';
+import { SqliteStore } from './sqlite-store.js';
+
+/** Shows a job's args without its secrets: returns what to print instead of `args`. */
+export type RedactArgs = (args: unknown, job: Job) => unknown;
+
+const USAGE = `usage: actorkit-jobs --db <file> <command> [options] [--json]
+commands:
+  list [--state s[,s…]] [--queue q] [--worker w] [--limit n]   jobs in id order (limit 100)
+  show <id> [--redact <module>]        a job: args, timing, every failed attempt and its stack
+  retry <id>                           make a job available now (one more attempt if it had none)
+  retry --all-discarded [--queue q] [--worker w]   retry every discarded job (of a queue, a worker)
+  cancel <id>                          cancel a job that is not final
+  discard <id>                         discard a job that is not final
+  counts                               jobs per queue and state`;
+
+/** A command line, parsed. */
+export type CliCommand =
+  | { command: 'list'; state?: JobState[]; queue?: string; worker?: string; limit: number }
+  | { command: 'show'; id: string; redact?: string }
+  | { command: 'retry'; id: string }
+  | { command: 'retry-all'; queue?: string; worker?: string }
+  | { command: 'cancel' | 'discard'; id: string }
+  | { command: 'counts' };
+
+/** A command line, parsed: the command, the database file and the output format. */
+export type CliRequest = CliCommand & { db: string; json: boolean };
+
+/** A usage error: the message and the usage; the CLI exits with 2. */
+export class CliUsageError extends Error {
+  constructor(problem: string) {
+    super(`${problem}\n${USAGE}`);
+    this.name = 'CliUsageError';
+  }
+}
+
+/** Parses the command line; throws `CliUsageError` on bad input or `--help`. */
+export function parseCli(argv: readonly string[]): CliRequest {
+  let parsed: ReturnType<typeof parseRaw>;
+  try {
+    parsed = parseRaw(argv);
+  } catch (error) {
+    throw new CliUsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) throw new CliUsageError('actorkit-jobs: jobs in a SQLite database file.');
+  if (values.db === undefined) throw new CliUsageError('--db <file> is required.');
+  const [name, ...rest] = positionals;
+  if (name === undefined) throw new CliUsageError('a command is required.');
+  const command = toCommand(name, rest, values);
+  const allowed = FLAGS_OF[command.command];
+  for (const flag of ['state', 'queue', 'worker', 'limit', 'all-discarded', 'redact'] as const) {
+    if (values[flag] !== undefined && !allowed.includes(flag)) {
+      throw new CliUsageError(`--${flag} does not apply to ${name}.`);
+    }
+  }
+  return { ...command, db: values.db, json: values.json ?? false };
+}
+
+const FLAGS_OF: Record<CliCommand['command'], readonly string[]> = {
+  list: ['state', 'queue', 'worker', 'limit'],
+  show: ['redact'],
+  retry: [],
+  'retry-all': ['queue', 'worker', 'all-discarded'],
+  cancel: [],
+  discard: [],
+  counts: [],
+};
+
+function parseRaw(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      state: { type: 'string' },
+      queue: { type: 'string' },
+      worker: { type: 'string' },
+      limit: { type: 'string' },
+      'all-discarded': { type: 'boolean' },
+      redact: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+type RawValues = ReturnType<typeof parseRaw>['values'];
+
+function toCommand(name: string, rest: readonly string[], values: RawValues): CliCommand {
+  const { queue, worker } = values;
+  switch (name) {
+    case 'list':
+      noArguments(name, rest);
+      return { command: 'list', state: states(values.state), queue, worker, limit: limit(values) };
+    case 'counts':
+      noArguments(name, rest);
+      return { command: 'counts' };
+    case 'retry':
+      if (values['all-discarded']) {
+        noArguments('retry --all-discarded', rest);
+        return { command: 'retry-all', queue, worker };
+      }
+      return { command: 'retry', id: jobId(name, rest) };
+    case 'show':
+      return { command: 'show', id: jobId(name, rest), redact: values.redact };
+    case 'cancel':
+    case 'discard':
+      return { command: name, id: jobId(name, rest) };
+    default:
+      throw new CliUsageError(`unknown command ${JSON.stringify(name)}.`);
+  }
+}
+
+function noArguments(name: string, rest: readonly string[]): void {
+  if (rest.length > 0) throw new CliUsageError(`${name} takes no argument, got ${rest.join(' ')}.`);
+}
+
+function jobId(name: string, rest: readonly string[]): string {
+  if (rest.length !== 1 || !/^[1-9]\d*$/.test(rest[0] ?? '')) {
+    const got = rest.length === 0 ? 'nothing' : rest.join(' ');
+    const also = name === 'retry' ? ' (or --all-discarded)' : '';
+    throw new CliUsageError(`${name} takes one job id${also}, a positive integer; got ${got}.`);
+  }
+  return rest[0] as string;
+}
+
+function states(value: string | undefined): JobState[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((state) => state.trim());
+  for (const state of list) {
+    if (!JOB_STATES.includes(state as JobState)) {
+      throw new CliUsageError(`--state must be among ${JOB_STATES.join(', ')}; got ${state}.`);
+    }
+  }
+  return list as JobState[];
+}
+
+function limit(values: RawValues): number {
+  if (values.limit === undefined) return 100;
+  const n = Number(values.limit);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CliUsageError(`--limit must be an integer >= 1, got ${values.limit}.`);
+  }
+  return n;
+}
+
+/** What `main` writes to and how it shows args; tests and embedding programs pass their own. */
+export interface CliIo {
+  /** Where output goes. @default process.stdout */
+  out?: (text: string) => void;
+  /** Where errors go. @default process.stderr */
+  err?: (text: string) => void;
+  /** Shows args without secrets; `--redact <module>` replaces it. @default args as stored */
+  redact?: RedactArgs;
+}
+
+/** A command that ran but could not do what it was asked (exit code 1). */
+class CliFailure extends Error {}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script); resolves with the exit code:
+ * 0 done, 1 not done (the reason on `err`), 2 a usage error (the usage on `err`).
+ *
+ * @example
+ * process.exitCode = await main(['--db', 'data/jobs.db', 'list', '--state', 'discarded']);
+ */
+export async function main(argv: readonly string[], io: CliIo = {}): Promise<number> {
+  const out = io.out ?? ((text: string) => process.stdout.write(text));
+  const err = io.err ?? ((text: string) => process.stderr.write(text));
+  let request: CliRequest;
+  try {
+    request = parseCli(argv);
+  } catch (error) {
+    err(`${(error as Error).message}\n`);
+    return 2;
+  }
+  let db: Database.Database | undefined;
+  try {
+    const redact =
+      request.command === 'show' ? await redactor(request.redact, io.redact) : undefined;
+    db = openDatabase(request.db);
+    const store = new SqliteStore({ database: db });
+    out(`${await run(store, request, redact)}\n`);
+    return 0;
+  } catch (error) {
+    const known = error instanceof CliFailure || error instanceof JobsError;
+    err(`actorkit-jobs: ${known ? error.message : describeCause(error)}\n`);
+    return 1;
+  } finally {
+    db?.close();
+  }
+}
+
+/** Opens an existing jobs database; refuses a missing file or one without jobs tables (never creates them). */
+function openDatabase(path: string): Database.Database {
+  if (!existsSync(path)) throw new CliFailure(`no database file at ${path}.`);
+  const db = new Database(path, { fileMustExist: true });
+  const table = db
+    .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'actorkit_jobs'`)
+    .get();
+  if (table === undefined) {
+    db.close();
+    throw new CliFailure(`${path} holds no jobs (no actorkit_jobs table): is it the right file?`);
+  }
+  return db;
+}
+
+async function redactor(
+  module: string | undefined,
+  given: RedactArgs | undefined,
+): Promise<RedactArgs> {
+  if (module === undefined) return given ?? ((args) => args);
+  const loaded = (await import(pathToFileURL(resolve(module)).href)) as { redact?: unknown };
+  if (typeof loaded.redact !== 'function') {
+    throw new CliFailure(`--redact ${module} must export a function redact(args, job).`);
+  }
+  return loaded.redact as RedactArgs;
+}
+
+async function run(
+  store: SqliteStore,
+  request: CliRequest,
+  redact: RedactArgs | undefined,
+): Promise<string> {
+  switch (request.command) {
+    case 'list': {
+      const { state, queue, worker, limit } = request;
+      const jobs = await store.list({ state, queue, worker, limit });
+      return request.json ? safeJson(jobs) : formatJobList(jobs);
+    }
+    case 'counts': {
+      const counts = await store.counts();
+      return request.json ? safeJson(counts) : formatCounts(counts);
+    }
+    case 'show': {
+      const job = await store.get(request.id);
+      if (job === undefined) throw new JobNotFoundError(request.id, store.description);
+      const args = (redact ?? ((a) => a))(job.args, job);
+      return request.json ? safeJson({ ...job, args }) : formatJobDetail(job, args);
+    }
+    case 'retry-all': {
+      const { queue, worker } = request;
+      const count = await store.retryAll({ queue, worker, states: ['discarded'] });
+      return request.json ? safeJson({ retried: count }) : `retried ${count} discarded jobs.`;
+    }
+    case 'retry':
+    case 'cancel':
+    case 'discard':
+      return act(store, request.command, request.id, request.json);
+  }
+}
+
+/** The state each action leads to, and the states it applies to. */
+const ACTIONS = {
+  retry: { to: 'available', from: ['scheduled', 'retryable', 'discarded', 'cancelled'] },
+  cancel: { to: 'cancelled', from: ['scheduled', 'available', 'executing', 'retryable'] },
+  discard: { to: 'discarded', from: ['scheduled', 'available', 'executing', 'retryable'] },
+} as const;
+
+async function act(
+  store: SqliteStore,
+  action: keyof typeof ACTIONS,
+  id: string,
+  json: boolean,
+): Promise<string> {
+  const before = await store.get(id);
+  if (before === undefined) throw new JobNotFoundError(id, store.description);
+  const { to, from } = ACTIONS[action];
+  if (!(from as readonly JobState[]).includes(before.state)) {
+    throw new CliFailure(
+      `job ${id} is ${before.state}: ${action} applies to a job that is ${from.join(', ')}.`,
+    );
+  }
+  const method = { retry: 'retryJob', cancel: 'cancelJob', discard: 'discardJob' } as const;
+  const after = await store[method[action]](id);
+  if (after.state !== to) {
+    throw new CliFailure(`job ${id} became ${after.state} meanwhile; nothing was changed.`);
+  }
+  return json ? safeJson(after) : `job ${id}: ${before.state} -> ${after.state}`;
+}
+
+// Run as a script (`tsx src/cli.ts`); the bin imports `main` instead.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
