@@ -121,7 +121,11 @@ export class ChildSpecError extends ActorkitError {
   }
 }
 
-/** A supervisor request named a child it does not have, or one in the wrong state. */
+/**
+ * A supervisor request named a child it does not have, or one in the wrong state; or a
+ * start the supervisor refused (`max_children`: it is full; `draining`: a
+ * `TaskSupervisor.drain` began).
+ */
 export class ChildError extends ActorkitError {
   constructor(
     readonly reason:
@@ -130,7 +134,8 @@ export class ChildError extends ActorkitError {
       | 'restarting'
       | 'already_started'
       | 'already_present'
-      | 'max_children',
+      | 'max_children'
+      | 'draining',
     message: string,
   ) {
     super(`CHILD_${typeof reason === 'string' ? reason.toUpperCase() : 'ERROR'}`, textOf(message));

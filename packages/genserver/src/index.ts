@@ -63,6 +63,15 @@ export {
   Stop,
   stop,
 } from './results.js';
+export {
+  backoffDelay,
+  checkBackoff,
+  type ErrorDecision,
+  type FailedAttempt,
+  isErrorDecision,
+  type RetryBackoff,
+  type RetryOptions,
+} from './retry.js';
 export type { ServerStatus } from './server-loop.js';
 export type { ChildStart, StartedChild } from './started-child.js';
 export {
@@ -111,8 +120,18 @@ export {
   type TaskOptions,
   type TaskResult,
 } from './task.js';
+export type { DrainResult } from './task-drain.js';
+export {
+  type AttemptContext,
+  type AttemptFn,
+  isTaskRetryReport,
+  type TaskRetryOptions,
+  type TaskRetryReport,
+} from './task-retry.js';
 export {
   type LookupOptions,
+  type RetriedAsyncOptions,
+  type RetriedChildOptions,
   type SupervisedAsyncOptions,
   type SupervisedLinkOptions,
   type SupervisedStreamOptions,

@@ -40,6 +40,7 @@
  * `[module, functionName, args]` child is called as `module[functionName](...args, ctx)`.
  */
 import {
+  defaultRuntime,
   InvalidArgumentError,
   isPid,
   type Pid,
@@ -63,6 +64,7 @@ import {
   type DynamicSupervisorRef,
   type DynamicSupervisorServer,
 } from './dynamic-supervisor.js';
+import { RETRY_OPTION_CHECKS, type RetryOptions } from './retry.js';
 import type { ChildCounts, RestartCount } from './supervisor-server.js';
 import {
   type AsyncStreamOptions,
@@ -73,6 +75,20 @@ import {
   type TaskFn,
   type TaskResult,
 } from './task.js';
+import {
+  assertNotDraining,
+  type DrainResult,
+  drainTasks,
+  resolveSupervisor,
+} from './task-drain.js';
+import {
+  type AttemptFn,
+  firstAttempt,
+  type RetryPolicy,
+  retrying,
+  retryPolicy,
+  type TaskRetryOptions,
+} from './task-retry.js';
 import { streamTasks } from './task-stream.js';
 
 /** Options for `TaskSupervisor.start`: those of a `DynamicSupervisor`. */
@@ -104,10 +120,25 @@ export interface TaskChildOptions extends LookupOptions {
   shutdown?: number | 'brutal_kill';
   /**
    * Spaces the reruns of a `transient` or `permanent` task, as for any child (see
-   * `Backoff`). @default none: rerun at once
+   * `Backoff`). With `maxAttempts` (see {@link RetriedChildOptions}), `backoff` spaces
+   * the retries instead. @default none: rerun at once
    */
   backoff?: Backoff;
 }
+
+/**
+ * Options for `TaskSupervisor.startChild` with retries (`maxAttempts` given): each
+ * attempt runs in a fresh process (`ctx.attempt` 1, 2 …), waits `backoff` after a
+ * failure, and `onError` decides per error. Retries never spend the supervisor's restart
+ * intensity; `restart` applies to the task as a whole, once it gave up.
+ */
+export type RetriedChildOptions = Omit<TaskChildOptions, 'backoff'> & TaskRetryOptions;
+
+/**
+ * Options for `TaskSupervisor.asyncNolink` with the retry options: retried when
+ * `maxAttempts` is given (`onError` needs it). Without, `ctx.attempt` is 1.
+ */
+export type RetriedAsyncOptions = SupervisedAsyncOptions & RetryOptions;
 
 /** Options for `TaskSupervisor.async` and `asyncNolink`. */
 export interface SupervisedAsyncOptions extends LookupOptions {
@@ -140,11 +171,15 @@ const CHILD_OPTIONS: OptionChecks = {
     accepts: (value) => value === 'temporary' || value === 'transient' || value === 'permanent',
   },
   shutdown: SHUTDOWN_OPTION,
-  // Checked with the child spec, as any child's: a ChildSpecError naming the field.
+  // Checked with the child spec, as any child's: a ChildSpecError naming the field (or,
+  // with maxAttempts, as a retry backoff).
   backoff: { expected: 'a Backoff', accepts: () => true },
+  maxAttempts: RETRY_OPTION_CHECKS.maxAttempts!,
+  onError: RETRY_OPTION_CHECKS.onError!,
 };
 const ASYNC_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION, shutdown: SHUTDOWN_OPTION };
-const LINK_OPTIONS: OptionChecks = { ...ASYNC_OPTIONS, link: PID_OPTION };
+const RETRIED_ASYNC_OPTIONS: OptionChecks = { ...ASYNC_OPTIONS, ...RETRY_OPTION_CHECKS };
+const LINK_OPTIONS: OptionChecks = { ...RETRIED_ASYNC_OPTIONS, link: PID_OPTION };
 // The stream's own options are checked by the stream itself.
 const ANY: OptionCheck = { expected: 'a stream option', accepts: () => true };
 const STREAM_NOLINK_OPTIONS: OptionChecks = {
@@ -195,28 +230,50 @@ export class TaskSupervisor {
    * Starts `task` (a function `(ctx) => …` or `[module, functionName, args]`) under
    * `supervisor` and resolves with its PID; its result is ignored. With
    * `restart: 'transient'` it runs again after an abnormal exit, within the supervisor's
-   * intensity. Rejects with `ChildError` (`max_children`) when the supervisor is full.
+   * intensity. Rejects with `ChildError` (`max_children`) when the supervisor is full,
+   * and (`draining`) once `drain` was called.
+   *
+   * With `maxAttempts`, the task is retried in memory (see {@link RetriedChildOptions}
+   * and the README's "Retries"): the PID is the task's for its whole life, and it exits
+   * only when an attempt succeeds or it gives up, with the last attempt's reason.
    *
    * @example
    * await TaskSupervisor.startChild(sup, [Mailer, 'sendWelcome', [userId]], { restart: 'transient' });
+   * await TaskSupervisor.startChild(sup, (ctx) => deliver(hook, ctx.attempt), {
+   *   maxAttempts: 5,
+   *   backoff: { initial: 1000, max: 60_000 },
+   * });
    */
   static startChild(
     supervisor: TaskSupervisorRef,
+    task: AttemptFn<unknown> | TaskMfa,
+    options: RetriedChildOptions,
+  ): Promise<Pid<any>>;
+  static startChild(
+    supervisor: TaskSupervisorRef,
     task: TaskFn<unknown> | TaskMfa,
-    options: TaskChildOptions = {},
+    options?: TaskChildOptions,
+  ): Promise<Pid<any>>;
+  static startChild(
+    supervisor: TaskSupervisorRef,
+    task: AttemptFn<unknown> | TaskMfa,
+    options: TaskChildOptions | RetriedChildOptions = {},
   ): Promise<Pid<any>> {
     try {
       checkOptions(options, 'TaskSupervisor.startChild', CHILD_OPTIONS);
-      const fn = taskFunction(task);
-      const { restart = 'temporary', shutdown = 5000, backoff } = options;
+      const policy = retryPolicy(options, 'TaskSupervisor.startChild');
+      const fn = taskFunction(task as TaskFn<unknown> | TaskMfa);
+      const { restart = 'temporary', shutdown = 5000 } = options;
+      const found = lookup(supervisor, options);
+      assertNotDraining(supervisor, found.runtime ?? defaultRuntime());
       const spec: ChildSpec = {
         id: 'Task',
         restart,
         shutdown,
-        backoff,
+        backoff: policy === undefined ? (options as TaskChildOptions).backoff : undefined,
         start: ({ runtime, self }) =>
           Promise.resolve(
-            runtime.spawn(runOnly(fn), {
+            runtime.spawn(runOnly(policy === undefined ? fn : retrying(fn, policy, self)), {
               link: self,
               parent: self,
               label: labelOf(fn),
@@ -224,9 +281,7 @@ export class TaskSupervisor {
             }),
           ),
       };
-      return DynamicSupervisor.startChild(supervisor, spec, lookup(supervisor, options)) as Promise<
-        Pid<any>
-      >;
+      return DynamicSupervisor.startChild(supervisor, spec, found) as Promise<Pid<any>>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -236,19 +291,21 @@ export class TaskSupervisor {
    * Starts `fn` under `supervisor` and resolves with a `Task` for `Task.await`, `yield`
    * or `shutdown`. The task is temporary (never restarted). With `link`, it is also
    * linked to that process, so a crash takes the process down as Elixir's `async` does;
-   * without it, this is `asyncNolink`.
+   * without it, this is `asyncNolink`. With `maxAttempts`, it is retried as `startChild`'s
+   * tasks are, and `Task.await` gets the first successful attempt's result or the last
+   * attempt's exit.
    */
   static async<R>(
     supervisor: TaskSupervisorRef,
-    fn: TaskFn<R>,
-    options: SupervisedLinkOptions = {},
+    fn: AttemptFn<R>,
+    options: SupervisedLinkOptions & RetryOptions = {},
   ): Promise<Task<R>> {
     try {
       checkOptions(options, 'TaskSupervisor.async', LINK_OPTIONS);
     } catch (error) {
       return Promise.reject(error);
     }
-    return superviseTask(supervisor, fn, options.link, options);
+    return superviseTask(supervisor, fn, options.link, options, options);
   }
 
   /**
@@ -263,15 +320,15 @@ export class TaskSupervisor {
    */
   static asyncNolink<R>(
     supervisor: TaskSupervisorRef,
-    fn: TaskFn<R>,
-    options: SupervisedAsyncOptions = {},
+    fn: AttemptFn<R>,
+    options: SupervisedAsyncOptions & RetryOptions = {},
   ): Promise<Task<R>> {
     try {
-      checkOptions(options, 'TaskSupervisor.asyncNolink', ASYNC_OPTIONS);
+      checkOptions(options, 'TaskSupervisor.asyncNolink', RETRIED_ASYNC_OPTIONS);
     } catch (error) {
       return Promise.reject(error);
     }
-    return superviseTask(supervisor, fn, undefined, options);
+    return superviseTask(supervisor, fn, undefined, options, options);
   }
 
   /**
@@ -382,6 +439,34 @@ export class TaskSupervisor {
     return DynamicSupervisor.terminateChild(supervisor, pid, lookup(supervisor, options));
   }
 
+  /**
+   * Graceful shutdown of the supervisor's work: from now on it starts no task (starting
+   * one rejects with `ChildError`, `draining`); retried tasks waiting out a backoff give
+   * up at once, exiting with their last error (reported as `task_retry` `cancelled`), as
+   * does one whose attempt fails during the drain; running tasks get up to `timeout` ms
+   * (default 5000, on the runtime's clock; `Infinity` to wait for them all) to end by
+   * themselves; then those still running are shut down as `terminateChild` does.
+   * Resolves with the counts of the tasks running when it began: `finished`,
+   * `cancelled` and `stopped`.
+   *
+   * The supervisor itself keeps running, empty and refusing new tasks: stop it (or let
+   * its own supervisor) when the drain resolves. Elixir has no drain; its
+   * `Task.Supervisor` stops its children when it stops, which `stop` does here.
+   *
+   * @example
+   * const { finished, cancelled, stopped } = await TaskSupervisor.drain(sup, 10_000);
+   * await TaskSupervisor.stop(sup);
+   */
+  static async drain(
+    supervisor: TaskSupervisorRef,
+    timeout = 5000,
+    options: LookupOptions = {},
+  ): Promise<DrainResult> {
+    checkOptions(options, 'TaskSupervisor.drain', LOOKUP_OPTIONS);
+    const found = lookup(supervisor, options);
+    return drainTasks(supervisor, timeout, found.runtime ?? defaultRuntime(), found);
+  }
+
   /** Stops the supervisor and all its tasks, and resolves once it has exited. */
   static async stop(
     supervisor: TaskSupervisorRef,
@@ -399,14 +484,24 @@ export class TaskSupervisor {
 /** Starts a temporary task child whose result a `Task` collects; the watch is set inside the supervisor's start. */
 async function superviseTask<R>(
   supervisor: TaskSupervisorRef,
-  fn: TaskFn<R>,
+  fn: AttemptFn<R>,
   owner: Pid<any> | undefined,
   options: SupervisedAsyncOptions & { runtime?: Runtime },
+  retry?: RetryOptions,
 ): Promise<Task<R>> {
   if (typeof fn !== 'function') {
     throw new InvalidArgumentError('fn', 'a function (ctx) => result', fn);
   }
-  const control = new TaskControl<R>(fn, owner);
+  const policy: RetryPolicy | undefined = retryPolicy(retry, 'TaskSupervisor.async');
+  const found = lookup(supervisor, options);
+  const runtime = found.runtime ?? defaultRuntime();
+  assertNotDraining(supervisor, runtime);
+  // Without retries, `ctx.attempt` is 1: the one attempt.
+  const body =
+    policy === undefined
+      ? firstAttempt(fn)
+      : retrying(fn, policy, resolveSupervisor(supervisor, runtime));
+  const control = new TaskControl<R>(body, owner);
   const spec: ChildSpec = {
     id: 'Task',
     restart: 'temporary',
@@ -414,7 +509,7 @@ async function superviseTask<R>(
     start: ({ runtime, self }) =>
       Promise.resolve(control.spawn(runtime, { link: self, parent: self })),
   };
-  await DynamicSupervisor.startChild(supervisor, spec, lookup(supervisor, options));
+  await DynamicSupervisor.startChild(supervisor, spec, found);
   return new Task(control);
 }
 
@@ -425,19 +520,30 @@ function lookup(supervisor: TaskSupervisorRef, options: LookupOptions): CallOpti
 
 function taskFunction(task: TaskFn<unknown> | TaskMfa): TaskFn<unknown> {
   if (typeof task === 'function') return task;
-  if (Array.isArray(task) && task.length === 3 && Array.isArray(task[2])) {
-    const [module, functionName, args] = task as TaskMfa;
-    const target = (module as Record<string, unknown> | null)?.[functionName];
-    if (typeof target === 'function') {
-      const named = {
-        [functionName]: (ctx: ReceiveContext<any>) => target.call(module, ...args, ctx),
-      };
-      return named[functionName]!;
-    }
-  }
+  const fn = mfaFunction(task);
+  if (fn !== undefined) return fn;
   throw new InvalidArgumentError(
     'task',
     'a function (ctx) => … or [module, functionName, args] naming a function of module',
     task,
   );
+}
+
+/**
+ * The function `[module, functionName, args]` names, or undefined for anything else,
+ * including what cannot be read (a revoked proxy, a getter that throws).
+ */
+function mfaFunction(task: unknown): TaskFn<unknown> | undefined {
+  try {
+    if (!Array.isArray(task) || task.length !== 3 || !Array.isArray(task[2])) return undefined;
+    const [module, functionName, args] = task as unknown as TaskMfa;
+    const target = (module as Record<string, unknown> | null)?.[functionName];
+    if (typeof target !== 'function') return undefined;
+    const named = {
+      [functionName]: (ctx: ReceiveContext<any>) => target.call(module, ...args, ctx),
+    };
+    return named[functionName]!;
+  } catch {
+    return undefined;
+  }
 }

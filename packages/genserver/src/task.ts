@@ -21,11 +21,14 @@ import {
   RUNTIME_OPTION,
   TIMEOUT_OPTION,
 } from './check-options.js';
+import { RETRY_OPTION_CHECKS } from './retry.js';
+import { type AttemptFn, retrying, retryPolicy, type TaskRetryOptions } from './task-retry.js';
 import { streamTasks } from './task-stream.js';
 import { nameOf } from './text.js';
 
-const TASK_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION };
+const TASK_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION, ...RETRY_OPTION_CHECKS };
 const ASYNC_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION, link: PID_OPTION };
+const RETRIED_ASYNC_OPTIONS: OptionChecks = { ...ASYNC_OPTIONS, ...RETRY_OPTION_CHECKS };
 const STREAM_OPTIONS: OptionChecks = {
   ...ASYNC_OPTIONS,
   maxConcurrency: { expected: 'an integer >= 1', accepts: (value) => Number.isInteger(value) },
@@ -247,12 +250,22 @@ export class Task<R = unknown> {
    *
    * @example
    * Task.start(async () => { await mailer.sendWelcome(user); }, { runtime });
+   *
+   * With `maxAttempts` (and `backoff`, `onError`), failed attempts are retried in fresh
+   * processes, as under `TaskSupervisor.startChild` (see the README's "Retries").
    */
-  static start(fn: TaskFn<unknown>, options: TaskOptions = {}): Pid<any> {
+  static start(fn: AttemptFn<unknown>, options: TaskOptions & TaskRetryOptions): Pid<any>;
+  static start(fn: TaskFn<unknown>, options?: TaskOptions): Pid<any>;
+  static start(
+    fn: AttemptFn<unknown>,
+    options: TaskOptions & Partial<TaskRetryOptions> = {},
+  ): Pid<any> {
     assertFn(fn);
     checkOptions(options, 'Task.start', TASK_OPTIONS);
+    const policy = retryPolicy(options, 'Task.start');
     const runtime = options.runtime ?? defaultRuntime();
-    return runtime.spawn(runOnly(fn), { label: labelOf(fn), behaviour: 'task' });
+    const body = policy === undefined ? (fn as TaskFn<unknown>) : retrying(fn, policy);
+    return runtime.spawn(runOnly(body), { label: labelOf(fn), behaviour: 'task' });
   }
 
   /**
@@ -287,12 +300,25 @@ export class Task<R = unknown> {
    * @example
    * const task = Task.async(() => compute(42), { runtime });
    * const value = await Task.await(task, 1000);
+   *
+   * With `maxAttempts` (and `backoff`, `onError`), failed attempts are retried in fresh
+   * processes (`ctx.attempt` 1, 2 …); `Task.await` gets the first successful attempt's
+   * result, or rejects with `ExitError` carrying the last attempt's reason.
    */
-  static async<R>(fn: TaskFn<R>, options: AsyncOptions = {}): Task<R> {
+  static async<R>(fn: AttemptFn<R>, options: AsyncOptions & TaskRetryOptions): Task<R>;
+  static async<R>(fn: TaskFn<R>, options?: AsyncOptions): Task<R>;
+  static async<R>(
+    fn: AttemptFn<R>,
+    options: AsyncOptions & Partial<TaskRetryOptions> = {},
+  ): Task<R> {
     assertFn(fn);
-    checkOptions(options, 'Task.async', ASYNC_OPTIONS);
+    checkOptions(options, 'Task.async', RETRIED_ASYNC_OPTIONS);
+    const policy = retryPolicy(options, 'Task.async');
     const link = options.link;
-    const control = new TaskControl<R>(fn, link);
+    const control = new TaskControl<R>(
+      policy === undefined ? (fn as TaskFn<R>) : retrying(fn, policy),
+      link,
+    );
     control.spawn(options.runtime ?? (link && runtimeOf(link)) ?? defaultRuntime(), {});
     return new Task(control);
   }
@@ -386,8 +412,7 @@ export class Task<R = unknown> {
    */
   static awaitMany<R>(tasks: readonly Task<R>[], timeout = 5000): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
-      if (!Array.isArray(tasks))
-        throw new InvalidArgumentError('tasks', 'an array of Tasks', tasks);
+      if (!isArray(tasks)) throw new InvalidArgumentError('tasks', 'an array of Tasks', tasks);
       const controls = tasks.map((task) => checkTask(task, timeout));
       const taken = tasks.find((task) => task.control.consumed);
       if (taken !== undefined) throw consumedError(taken);
@@ -503,11 +528,29 @@ export function isExit(outcome: TaskResult<unknown> | undefined): outcome is { e
 }
 
 function checkTask<R>(task: Task<R>, timeout: number): TaskControl<R> {
-  if (!(task instanceof Task)) {
+  if (!isTask(task)) {
     throw new InvalidArgumentError('task', 'a Task from Task.async or TaskSupervisor.async', task);
   }
   assertTimeout(timeout);
   return task.control;
+}
+
+/** `value instanceof Task`, false (never a throw) for a revoked proxy or a throwing trap. */
+function isTask(value: unknown): value is Task<unknown> {
+  try {
+    return value instanceof Task;
+  } catch {
+    return false;
+  }
+}
+
+/** `Array.isArray(value)`, false (never a throw) for a revoked proxy. */
+function isArray(value: unknown): value is readonly unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 /** @internal */
