@@ -40,8 +40,23 @@ function unreceivable(pid: Pid<any>): ActorkitError {
   );
 }
 
+type Match = (message: unknown) => boolean;
+
+/**
+ * The `timeout` of `receive`'s options: Infinity when not given. Throws
+ * `InvalidArgumentError` for an unknown key or a timeout that is not a number >= 0.
+ */
+function timeoutOf(options: unknown): number {
+  assertOptions(options, 'options', 'receive', RECEIVE_KEYS);
+  const timeout = (options as ReceiveOptions).timeout ?? Number.POSITIVE_INFINITY;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw new InvalidArgumentError('timeout', 'a number >= 0 or Infinity', timeout);
+  }
+  return timeout;
+}
+
 interface PendingReceive {
-  match: ((message: unknown) => boolean) | undefined;
+  match: Match | undefined;
   /** Messages before this index were already tested against `match`. */
   scanned: number;
   /** `timeout: 0`: give up after one look at the mailbox. */
@@ -150,34 +165,17 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
     this.turnQueued = this.length;
   }
 
-  receive(...args: unknown[]): Promise<any> {
-    if (!this.alive) return Promise.reject(this.exitError());
-    if (this.pending !== null) {
-      return Promise.reject(
-        new ActorkitError(
-          'RECEIVE_PENDING',
-          `${this.pid} called receive() while another receive() was still waiting. Await each receive before the next.`,
-        ),
-      );
-    }
-    let match = args[0] as ((message: unknown) => boolean) | ReceiveOptions | undefined;
-    let options = args[1] as ReceiveOptions | undefined;
-    if (match !== undefined && typeof match !== 'function') {
-      options = match;
-      match = undefined;
-    }
+  receive(first?: unknown, second?: unknown): Promise<any> {
+    if (!this.alive || this.pending !== null) return Promise.reject(this.refusal());
+    const match = typeof first === 'function' ? (first as Match) : undefined;
+    const options = match === undefined && first !== undefined ? first : second;
+    let timeout = Number.POSITIVE_INFINITY;
     if (options !== undefined) {
       try {
-        assertOptions(options, 'options', 'receive', RECEIVE_KEYS);
+        timeout = timeoutOf(options);
       } catch (error) {
         return Promise.reject(error);
       }
-    }
-    const timeout = options?.timeout ?? Number.POSITIVE_INFINITY;
-    if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-      return Promise.reject(
-        new InvalidArgumentError('timeout', 'a number >= 0 or Infinity', options?.timeout),
-      );
     }
     // What the process did since its last receive is charged to its turn.
     const charged = turn.charged;
@@ -185,29 +183,53 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
     this.credit -= charged;
     let scanned = 0;
     if (this.credit > 0) {
-      const limit = this.turnQueued;
-      let index: number;
-      try {
-        index = this.matchQueued(match, limit);
-      } catch (error) {
-        // As a match that throws in the scheduler's run: the process fails with it.
-        this.fail(error);
-        return Promise.reject(this.exitError());
-      }
-      if (index !== -1) return this.receiveAt(index, charged);
-      if (timeout === 0 && limit === this.length) return this.timedOut(limit, charged);
-      scanned = limit;
+      const now = this.receiveNow(match, timeout, charged);
+      if (now !== null) return now;
+      scanned = this.turnQueued;
     }
     this.credit = 0;
     this.runtime.scheduler.release(this, charged);
     return this.wait(match, scanned, timeout);
   }
 
+  /** Why a receive cannot even begin: the process has exited, or another receive waits. */
+  private refusal(): Error {
+    if (!this.alive) return this.exitError();
+    return new ActorkitError(
+      'RECEIVE_PENDING',
+      `${this.pid} called receive() while another receive() was still waiting. Await each receive before the next.`,
+    );
+  }
+
+  /**
+   * In the running turn: the receive settled at once with the first match among the
+   * messages queued when the turn began (or `TIMEOUT`, for `timeout: 0` when nothing in
+   * the mailbox matches); null when it must wait, and the turn is over.
+   */
+  private receiveNow(
+    match: Match | undefined,
+    timeout: number,
+    charged: number,
+  ): Promise<unknown> | null {
+    const limit = this.turnQueued;
+    let index: number;
+    try {
+      index = this.matchQueued(match, limit);
+    } catch (error) {
+      // As a match that throws in the scheduler's run: the process fails with it.
+      this.fail(error);
+      return Promise.reject(this.exitError());
+    }
+    if (index !== -1) return this.receiveAt(index, charged);
+    if (timeout === 0 && limit === this.length) return this.timedOut(limit, charged);
+    return null;
+  }
+
   /**
    * Index of the first of the first `limit` messages `match` accepts (the first of them
    * without a `match`), or -1.
    */
-  private matchQueued(match: ((message: unknown) => boolean) | undefined, limit: number): number {
+  private matchQueued(match: Match | undefined, limit: number): number {
     if (match === undefined) return limit > 0 ? 0 : -1;
     for (let i = 0; i < limit; i++) if (match(this.at(i))) return i;
     return -1;
@@ -232,11 +254,7 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
   }
 
   /** Waits through the run queue for a match from `scanned` on (all before it failed to match). */
-  private wait(
-    match: ((message: unknown) => boolean) | undefined,
-    scanned: number,
-    timeout: number,
-  ): Promise<unknown> {
+  private wait(match: Match | undefined, scanned: number, timeout: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const pending: PendingReceive = {
         match,
