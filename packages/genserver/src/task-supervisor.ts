@@ -23,8 +23,10 @@
  * ## When not to use it
  * For a task whose caller waits for it and should fail with it, `Task.async` is enough;
  * for a long-lived process with state, use a `GenServer` under a `DynamicSupervisor`.
- * A TaskSupervisor retries nothing by itself beyond `transient` restarts (spaced by
- * `backoff` if given): it is not a durable job queue; its tasks die with the node.
+ * For retries, give `startChild` `maxAttempts` (with `backoff` and `onError`): attempts
+ * in fresh processes that never spend the restart intensity (see `RetriedChildOptions`);
+ * `transient` restarts are for crashes. Retries live in memory: it is not a durable job
+ * queue (that is `@actorkit/jobs`, with the same options); its tasks die with the node.
  *
  * ## Shutdown
  * A task that does not trap exits dies at once when its supervisor stops (and so on
