@@ -1,14 +1,16 @@
 /**
  * The core benchmark: spawning, one-to-one send, ping-pong, a ring, unbounded
- * self-continuing producers into one consumer (the shape that hurts an unfair
- * scheduler: throughput and the consumer's peak mailbox) and periodic timers, each
- * measured for actorkit and for a hand-written plain-Node baseline in the same process. The baseline is what a careful programmer would write without a library: a
- * ring-buffer queue per actor, plain function calls, and a minimal run loop that, like
- * actorkit's scheduler, yields to the event loop with `setImmediate` every few ms, so the
- * comparison is fair. Each workload runs once to warm up, then `BENCH_RUNS` times
- * (default 3), alternating actorkit and baseline; the table shows medians and the ratio
- * actorkit / baseline. Each workload runs in a Node process of its own, so none measures
- * on a heap an earlier one fragmented or with JIT state an earlier one left.
+ * self-continuing producers into one consumer, a handler or a body with a receive loop
+ * (the shape that hurts an unfair scheduler: throughput and the consumer's peak
+ * mailbox) and periodic timers, each measured for actorkit and for a hand-written
+ * plain-Node baseline in the same process. The baseline is what a careful programmer
+ * would write without a library: a ring-buffer queue per actor, plain function calls,
+ * and a minimal run loop that, like actorkit's scheduler, yields to the event loop with
+ * `setImmediate` every few ms, so the comparison is fair. Each workload runs once to
+ * warm up, then `BENCH_RUNS` times (default 3), alternating actorkit and baseline; the
+ * table shows medians and the ratio actorkit / baseline. Each workload runs in a Node
+ * process of its own, so none measures on a heap an earlier one fragmented or with JIT
+ * state an earlier one left.
  *
  * The figures are for the built package, `dist/`, which is what npm users run: this file
  * imports `@actorkit/core` by name, which resolves through the package's `exports` to
@@ -36,7 +38,14 @@ import {
   Runtime,
 } from '@actorkit/core';
 import { collect, measureTicks, median, Samples, signal, until } from './measure.js';
-import { type PlainBodyActor, PlainHandlerActor, RunLoop, spawnPlainBody } from './plain-actors.js';
+import {
+  type PlainBodyActor,
+  PlainHandlerActor,
+  type PlainTurnBodyActor,
+  RunLoop,
+  spawnPlainBody,
+  spawnPlainTurnBody,
+} from './plain-actors.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const TIMER_SECONDS = Number(process.env.BENCH_TIMER_SECONDS ?? 10);
@@ -56,6 +65,8 @@ const PRODUCER_BATCHES = [1, 100, 1_000];
 /** Many producers → one consumer: how many, and the batch each sends per turn. */
 const PRODUCERS = 100;
 const PRODUCERS_BATCH = 10;
+/** The batch of the body producer → body consumer workload. */
+const BODY_PRODUCER_BATCH = 100;
 const TICKERS = 100_000;
 const TICK_MS = 1_000;
 const TIMING = { tickMs: TICK_MS, timerSeconds: TIMER_SECONDS };
@@ -404,27 +415,74 @@ class Producer implements Handler<'go'> {
   }
 }
 
+/** What the producers and the consumer are: handler processes, or bodies with a receive loop. */
+interface Shape {
+  producer: 'handler' | 'body';
+  consumer: 'handler' | 'body';
+}
+
+const HANDLERS: Shape = { producer: 'handler', consumer: 'handler' };
+const HANDLER_INTO_BODY: Shape = { producer: 'handler', consumer: 'body' };
+const BODIES: Shape = { producer: 'body', consumer: 'body' };
+
+/** A body that does what `Producer` does: waits for 'go', sends a batch, sends itself 'go'. */
+function bodyProducer(
+  consumer: Pid<{ n: number }>,
+  batch: number,
+  quota: number,
+  sample: () => void,
+): (ctx: ReceiveContext<'go'>) => Promise<void> {
+  return async (ctx) => {
+    let sent = 0;
+    let batches = 0;
+    while (sent < quota) {
+      await ctx.receive();
+      const end = Math.min(sent + batch, quota);
+      while (sent < end) ctx.send(consumer, { n: sent++ });
+      if (++batches % sampleEvery(batch) === 0) sample();
+      if (sent < quota) ctx.send(ctx.self, 'go');
+    }
+  };
+}
+
 /**
  * `producers` self-continuing producers (see `Producer`) send `total` messages in all to
- * one handler process that only counts them: msgs/s, and the consumer's peak mailbox
- * (sampled after a producer's batch, about every 1,024 messages). Unbounded: nothing but
- * the scheduler's fairness keeps the consumer's mailbox from growing.
+ * one process that only counts them (a handler, or a body whose receive loop counts):
+ * msgs/s, and the consumer's peak mailbox (sampled after a producer's batch, about every
+ * 1,024 messages). Unbounded: nothing but the scheduler's fairness keeps the consumer's
+ * mailbox from growing.
  */
-async function produce(producers: number, batch: number, total: number): Promise<number[]> {
+async function produce(
+  producers: number,
+  batch: number,
+  total: number,
+  shape: Shape = HANDLERS,
+): Promise<number[]> {
   const runtime = new Runtime();
   const { done, finished } = signal();
   let received = 0;
   let peak = 0;
-  const consumer = runtime.spawn<{ n: number }>({
-    handle() {
-      if (++received === total) done();
-    },
-  });
+  const consumer =
+    shape.consumer === 'handler'
+      ? runtime.spawn<{ n: number }>({
+          handle() {
+            if (++received === total) done();
+          },
+        })
+      : runtime.spawn<{ n: number }>(async (ctx) => {
+          for (;;) {
+            await ctx.receive();
+            if (++received === total) done();
+          }
+        });
   const sample = (): void => {
     peak = Math.max(peak, runtime.processInfo(consumer)!.mailboxLength);
   };
+  const quota = total / producers;
   const pids = Array.from({ length: producers }, () =>
-    runtime.spawn(new Producer(consumer, batch, total / producers, sample)),
+    shape.producer === 'handler'
+      ? runtime.spawn(new Producer(consumer, batch, quota, sample))
+      : runtime.spawn(bodyProducer(consumer, batch, quota, sample)),
   );
   const t0 = performance.now();
   for (const pid of pids) runtime.send(pid, 'go');
@@ -434,23 +492,48 @@ async function produce(producers: number, batch: number, total: number): Promise
   return [rate, peak];
 }
 
-async function producePlain(producers: number, batch: number, total: number): Promise<number[]> {
+async function producePlain(
+  producers: number,
+  batch: number,
+  total: number,
+  shape: Shape = HANDLERS,
+): Promise<number[]> {
   const loop = new RunLoop();
   const { done, finished } = signal();
   let received = 0;
   let peak = 0;
-  const consumer = new PlainHandlerActor(loop, () => {
-    if (++received === total) done();
-  });
+  const consumer =
+    shape.consumer === 'handler'
+      ? new PlainHandlerActor(loop, () => {
+          if (++received === total) done();
+        })
+      : spawnPlainTurnBody(loop, async (self) => {
+          for (;;) {
+            await self.receive();
+            if (++received === total) done();
+          }
+        });
   const quota = total / producers;
   const every = sampleEvery(batch);
-  const spawnProducer = (): PlainHandlerActor => {
+  const spawnProducer = (): PlainHandlerActor | PlainTurnBodyActor => {
     let sent = 0;
     let batches = 0;
-    return new PlainHandlerActor(loop, (_go, self) => {
+    const sendBatch = (): void => {
       const end = Math.min(sent + batch, quota);
       while (sent < end) consumer.send({ n: sent++ });
       if (++batches % every === 0) peak = Math.max(peak, consumer.length);
+    };
+    if (shape.producer === 'body') {
+      return spawnPlainTurnBody(loop, async (self) => {
+        while (sent < quota) {
+          await self.receive();
+          sendBatch();
+          if (sent < quota) self.send('go');
+        }
+      });
+    }
+    return new PlainHandlerActor(loop, (_go, self) => {
+      sendBatch();
       if (sent < quota) self.send('go');
     });
   };
@@ -617,6 +700,50 @@ const workloads: Workload[] = [
     ],
     actorkit: () => produce(PRODUCERS, PRODUCERS_BATCH, PRODUCED),
     baseline: () => producePlain(PRODUCERS, PRODUCERS_BATCH, PRODUCED),
+  },
+  ...PRODUCER_BATCHES.map(
+    (batch): Workload => ({
+      rows: [
+        {
+          label: `self-continuing producer → body consumer (receive loop), batch ${batch}, 2M msgs (msgs/s)`,
+          unit: '/s',
+        },
+        {
+          label: `self-continuing producer → body consumer (receive loop), batch ${batch}: peak mailbox`,
+          unit: 'msgs',
+        },
+      ],
+      actorkit: () => produce(1, batch, PRODUCED, HANDLER_INTO_BODY),
+      baseline: () => producePlain(1, batch, PRODUCED, HANDLER_INTO_BODY),
+    }),
+  ),
+  {
+    rows: [
+      {
+        label: `self-continuing body producer → body consumer, both receive loops, batch ${BODY_PRODUCER_BATCH}, 2M msgs (msgs/s)`,
+        unit: '/s',
+      },
+      {
+        label: `self-continuing body producer → body consumer, both receive loops, batch ${BODY_PRODUCER_BATCH}: peak mailbox`,
+        unit: 'msgs',
+      },
+    ],
+    actorkit: () => produce(1, BODY_PRODUCER_BATCH, PRODUCED, BODIES),
+    baseline: () => producePlain(1, BODY_PRODUCER_BATCH, PRODUCED, BODIES),
+  },
+  {
+    rows: [
+      {
+        label: `${PRODUCERS} self-continuing producers (batch ${PRODUCERS_BATCH}) → one body consumer (receive loop), 2M msgs (msgs/s)`,
+        unit: '/s',
+      },
+      {
+        label: `${PRODUCERS} self-continuing producers (batch ${PRODUCERS_BATCH}) → one body consumer (receive loop): peak mailbox`,
+        unit: 'msgs',
+      },
+    ],
+    actorkit: () => produce(PRODUCERS, PRODUCERS_BATCH, PRODUCED, HANDLER_INTO_BODY),
+    baseline: () => producePlain(PRODUCERS, PRODUCERS_BATCH, PRODUCED, HANDLER_INTO_BODY),
   },
   ...(['bunched', 'spread'] as const).map(
     (shape): Workload => ({

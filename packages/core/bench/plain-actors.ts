@@ -7,6 +7,12 @@
  * waits for its next turn, so a self-continuing producer cannot outrun its consumer), and
  * yields to the event loop with `setImmediate` every `SLICE_MS`, so the comparison is
  * fair. Unlike actorkit's reductions, a send costs nothing against the budget.
+ *
+ * Two body actors (async functions awaiting `receive()`): `PlainBodyActor` takes one
+ * message per turn (all ping-pong needs), and `PlainTurnBodyActor` has actorkit's turns
+ * for bodies, for the producer → body consumer shapes: a `receive()` that finds a
+ * message queued when the turn began settles at once, up to `BUDGET` per turn, and the
+ * run loop waits for those microtasks before it runs the next actor.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -23,6 +29,14 @@ export class RunLoop {
   private length = 0;
   private armed = false;
   private sliceStart = Number.NEGATIVE_INFINITY;
+  /** The body actor whose turn goes on in the microtasks after its run, or null. */
+  private holder: PlainTurnBodyActor | null = null;
+  /** True when the holder took another message since the last look at it. */
+  private wentOn = false;
+  /** Looks in a row at a holder that took nothing (it awaits something else). */
+  private idleLooks = 0;
+  /** Turns and holder looks since the clock was last read. */
+  private sinceClock = 0;
   /** Called with an actor whose handler threw, and the error (a supervisor's hook). */
   onCrash: (actor: PlainActor, error: unknown) => void = (_actor, error) => {
     throw error;
@@ -43,8 +57,26 @@ export class RunLoop {
     this.flush();
   };
 
+  /** `actor` took a message at the start of its turn, which goes on in the next microtasks. */
+  hold(actor: PlainTurnBodyActor): void {
+    this.holder = actor;
+    this.wentOn = false;
+    this.idleLooks = 0;
+  }
+
+  /** The holder took another message at once. */
+  goOn(): void {
+    this.wentOn = true;
+  }
+
+  /** `actor`'s receive waits: its turn is over. */
+  release(actor: PlainTurnBodyActor): void {
+    if (this.holder === actor) this.holder = null;
+  }
+
   private readonly flush = (): void => {
-    for (let turns = 1; this.length > 0; turns++) {
+    if (this.holder !== null && this.awaitHolder()) return;
+    while (this.length > 0) {
       const actor = this.queue[this.head]!;
       this.queue[this.head] = undefined;
       this.head = (this.head + 1) & (this.queue.length - 1);
@@ -54,11 +86,48 @@ export class RunLoop {
       } catch (error) {
         this.onCrash(actor, error);
       }
-      if ((turns & 31) === 0 && performance.now() - this.sliceStart >= SLICE_MS) break;
+      if ((++this.sinceClock & 31) === 0 && this.sliceOver()) {
+        this.endHold();
+        break;
+      }
+      if (this.holder !== null) {
+        void resolved.then(this.flush);
+        return;
+      }
     }
     this.armed = this.length > 0;
     if (this.armed) setImmediate(this.startSlice);
   };
+
+  /** True while the holder's turn goes on: the loop looks again after the next microtask. */
+  private awaitHolder(): boolean {
+    if (this.wentOn) {
+      this.wentOn = false;
+      this.idleLooks = 0;
+      if ((++this.sinceClock & 31) !== 0 || !this.sliceOver()) {
+        void resolved.then(this.flush);
+        return true;
+      }
+      this.endHold();
+      setImmediate(this.startSlice);
+      return true;
+    }
+    if (++this.idleLooks < 3) {
+      void resolved.then(this.flush);
+      return true;
+    }
+    this.endHold();
+    return false;
+  }
+
+  private endHold(): void {
+    if (this.holder !== null) this.holder.credit = 0;
+    this.holder = null;
+  }
+
+  private sliceOver(): boolean {
+    return performance.now() - this.sliceStart >= SLICE_MS;
+  }
 
   private grow(): void {
     const old = this.queue;
@@ -174,6 +243,56 @@ export function spawnPlainBody(
 ): PlainBodyActor {
   const actor = new PlainBodyActor(loop);
   // Until the body first calls receive(), messages only queue.
+  actor.idle = false;
+  queueMicrotask(() => void body(actor));
+  return actor;
+}
+
+/**
+ * A plain actor running an async function that awaits `receive()`, in turns: the run
+ * loop settles a waiting receive, and the turn goes on while each next `receive()` finds
+ * a message that was queued when it began (settled at once), up to `BUDGET` messages;
+ * the loop runs nothing else meanwhile. What arrives during the turn waits for the next.
+ */
+export class PlainTurnBodyActor extends PlainActor {
+  /** Messages the running turn may still take at once; 0 outside it. */
+  credit = 0;
+  private waiter: ((message: unknown) => void) | null = null;
+  /** Messages at the front of the buffer that were queued when the turn began. */
+  private turnQueued = 0;
+
+  receive(): Promise<unknown> {
+    if (this.credit > 0 && this.turnQueued > 0) {
+      this.credit--;
+      this.turnQueued--;
+      this.loop.goOn();
+      return Promise.resolve(this.shift());
+    }
+    this.credit = 0;
+    this.loop.release(this);
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+      if (this.length > 0) this.loop.schedule(this);
+      else this.idle = true;
+    });
+  }
+
+  run(): void {
+    const waiter = this.waiter;
+    if (waiter === null || this.length === 0) return;
+    this.waiter = null;
+    waiter(this.shift());
+    this.credit = BUDGET - 1;
+    this.turnQueued = this.length;
+    this.loop.hold(this);
+  }
+}
+
+export function spawnPlainTurnBody(
+  loop: RunLoop,
+  body: (self: PlainTurnBodyActor) => Promise<unknown>,
+): PlainTurnBodyActor {
+  const actor = new PlainTurnBodyActor(loop);
   actor.idle = false;
   queueMicrotask(() => void body(actor));
   return actor;
