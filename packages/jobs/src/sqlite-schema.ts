@@ -125,9 +125,37 @@ export function toJob(row: JobRow): Job {
   };
 }
 
-/** @internal */
-export function toClaimed(row: JobRow): ClaimedJob {
-  const job = toJob(row) as ClaimedJob;
-  job.token = row.token;
-  return job;
+/**
+ * @internal The columns a claim returns, in the order `toClaimed` reads them. The claim
+ * sets the others: the queue asked for, `state` executing, `node` and `attempted_at`.
+ */
+export const CLAIMED_COLUMNS =
+  'id, worker, args, priority, attempt, max_attempts, token, key, inserted_at, run_at, finished_at, errors';
+
+/** @internal A claimed row (`CLAIMED_COLUMNS`, raw) as the job it is, for `node` at `now`. */
+export function toClaimed(
+  row: readonly unknown[],
+  queue: string,
+  node: string,
+  now: number,
+): ClaimedJob {
+  const errors = row[11] as string;
+  return {
+    id: String(row[0]),
+    queue,
+    worker: row[1] as string,
+    args: JSON.parse(row[2] as string),
+    state: 'executing',
+    priority: row[3] as number,
+    attempt: row[4] as number,
+    maxAttempts: row[5] as number,
+    key: row[7] as string | null,
+    insertedAt: row[8] as number,
+    runAt: row[9] as number,
+    attemptedAt: now,
+    finishedAt: row[10] as number | null,
+    node,
+    errors: errors === '[]' ? [] : (JSON.parse(errors) as AttemptError[]),
+    token: row[6] as number,
+  };
 }

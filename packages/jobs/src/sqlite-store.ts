@@ -404,13 +404,13 @@ export class SqliteStore implements Store {
       allowed = Math.min(limit, rateLimit.limit - used);
       if (allowed <= 0) return [];
     }
-    const rows = this.sql.claim.all(node.incarnation, now, queue, now, allowed) as JobRow[];
+    const rows = this.sql.claim.all(node.incarnation, now, queue, now, allowed) as ClaimedRow[];
     if (rateLimit !== undefined && rows.length > 0) {
       this.sql.useRate.run(queue, window, used + rows.length);
     }
-    // RETURNING gives no order: restore the claim order.
-    rows.sort((a, b) => a.priority - b.priority || a.run_at - b.run_at || a.id - b.id);
-    return rows.map(toClaimed);
+    // RETURNING gives no order: restore the claim order (priority, run_at, id).
+    rows.sort((a, b) => a[3] - b[3] || a[9] - b[9] || a[0] - b[0]);
+    return rows.map((row) => toClaimed(row, queue, node.incarnation, now));
   }
 
   private settleNow(outcomes: readonly Outcome[]): SettleResult[] {
@@ -502,6 +502,9 @@ export class SqliteStore implements Store {
     }
   }
 }
+
+/** A claim's row: `CLAIMED_COLUMNS` in order; the sort reads id (0), priority (3), run_at (9). */
+type ClaimedRow = [number, string, string, number, ...unknown[]] & { 9: number };
 
 function errorJson(error: AttemptError): string {
   return JSON.stringify(error);

@@ -21,6 +21,35 @@ export function claimContract(setup: () => Promise<Fixture>): void {
       expect(rest.map((j) => j.args)).toEqual(['p0-now-b', 'p1-late']);
     });
 
+    it('returns each claimed job as the store now keeps it, with its token', async () => {
+      const { store, clock } = await setup();
+      const ref = await node(store);
+      await store.enqueue([
+        newJob({ args: { n: 1 }, priority: 2, maxAttempts: 4, key: 'k1' }),
+        newJob({ args: [1, 'two'], runAt: clock.now() - 5 }),
+      ]);
+      // A second attempt: the job carries its first attempt's error and a new token.
+      const [retried] = await store.claim({ queue: 'default', node: ref, limit: 1 });
+      const error = {
+        attempt: 1,
+        at: clock.now(),
+        kind: 'error' as const,
+        name: 'E',
+        message: 'm',
+      };
+      await store.settle([{ kind: 'retry', attempt: retried!, runAt: clock.now(), error }]);
+      const claimed = await store.claim({ queue: 'default', node: ref, limit: 2 });
+      expect(claimed).toHaveLength(2);
+      for (const job of claimed) {
+        const { token, ...kept } = job;
+        expect(kept).toEqual(await store.get(job.id));
+        expect(token).toBeGreaterThan(0);
+      }
+      const again = claimed.find((job) => job.id === retried!.id);
+      expect(again).toMatchObject({ attempt: 2, errors: [error] });
+      expect(again!.token).not.toBe(retried!.token);
+    });
+
     it('claims only from its queue', async () => {
       const { store } = await setup();
       const ref = await node(store);
