@@ -173,7 +173,13 @@ export interface ReceiveContext<M = unknown> extends ProcessContext<M> {
   /**
    * Waits for the first message in the mailbox (selective receive: the first that
    * `match` accepts, leaving the others in order). With a `timeout`, resolves to
-   * `TIMEOUT` if none arrives in time. One receive at a time per process.
+   * `TIMEOUT` if none arrives in time; with `timeout: 0`, if none is in the mailbox
+   * when it looks. One receive at a time per process.
+   *
+   * A receive that finds its match among the messages queued when the process's turn
+   * began resolves at once, in the same turn: a receive loop takes up to a budget of
+   * messages per turn (see `SchedulerOptions`). Otherwise it waits for a later turn,
+   * behind every other runnable process: so does a message the process sent itself.
    *
    * A promise cannot resolve to a thenable, so a message that is a promise or has a
    * `then` method (or cannot be read at all: a revoked proxy) makes `receive` reject
