@@ -1,4 +1,12 @@
-import { formatReason, type Name, type Pid, type Runtime, type Via } from '@actorkit/core';
+import {
+  ActorkitError,
+  formatReason,
+  InvalidArgumentError,
+  type Name,
+  type Pid,
+  type Runtime,
+  type Via,
+} from '@actorkit/core';
 import { isChildName, registerChildName } from './child-name.js';
 import { ChildSpecError } from './errors.js';
 import { isOptionsObject, listKeys, unknownKey } from './options.js';
@@ -176,8 +184,30 @@ export function childSpec<R extends ChildStart = Pid<any>>(
   return applyOverrides(toSpec(spec), overrides) as ChildSpec<R>;
 }
 
-/** @internal Validates a child and fills in defaults; throws `ChildSpecError` saying what is wrong. */
+/**
+ * @internal Validates a child and fills in defaults; throws `ChildSpecError` saying what
+ * is wrong, whatever `like` is: a spec that cannot be read (a revoked proxy, a proxy
+ * whose traps throw, a getter or a module's `childSpec` that throws) is a
+ * `ChildSpecError` too, with what was thrown as its `cause`.
+ */
 export function normalizeChildSpec(like: AnyChildSpecLike): NormalizedSpec {
+  try {
+    return checkChildSpec(like);
+  } catch (error) {
+    if (ActorkitError.is(error) || InvalidArgumentError.is(error)) throw error;
+    const unreadable = new ChildSpecError(
+      `a child spec could not be read (${formatReason(error)}); give { id, start }, [Module, arg] or Module.`,
+    );
+    Object.defineProperty(unreadable, 'cause', {
+      value: error,
+      configurable: true,
+      writable: true,
+    });
+    throw unreadable;
+  }
+}
+
+function checkChildSpec(like: AnyChildSpecLike): NormalizedSpec {
   const spec = toSpec(like);
   const where = `child spec ${describeId(spec.id)}`;
   const unknown = unknownKey(spec, SPEC_KEYS);

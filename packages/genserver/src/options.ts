@@ -9,9 +9,17 @@ import { ChildSpecError } from './errors.js';
  * it.
  */
 
-/** True for an object that can hold options: not null, not an array, not a function. */
+/**
+ * True for an object that can hold options: not null, not an array, not a function.
+ * False, never a throw, for a revoked proxy (on which `Array.isArray` throws).
+ */
 export function isOptionsObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 /** `value instanceof type`, false where asking throws (a revoked Proxy, a throwing trap). */
@@ -41,6 +49,21 @@ export function unknownKey(options: object, known: readonly string[]): string | 
   return undefined;
 }
 
+/**
+ * True when the keys of `options` and the values of its `known` keys can be read: not so
+ * for a proxy whose traps throw, or a getter that throws. Checked first, so that the
+ * checks after it may read them freely.
+ */
+function readable(options: object, known: readonly string[]): boolean {
+  try {
+    Object.keys(options);
+    for (const key of known) void (options as Record<string, unknown>)[key];
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Lists `keys` for a message: `a, b or c`. */
 export function listKeys(keys: readonly string[]): string {
   return keys.length < 2 ? keys.join('') : `${keys.slice(0, -1).join(', ')} or ${keys.at(-1)}`;
@@ -59,6 +82,11 @@ export function checkSupervisorOptions(
   if (!isOptionsObject(options)) {
     throw new ChildSpecError(`${where}: options must be an object, got ${formatReason(options)}.`);
   }
+  if (!readable(options, known)) {
+    throw new ChildSpecError(
+      `${where}: options must be an object whose keys and values can be read, got ${formatReason(options)}.`,
+    );
+  }
   const unknown = unknownKey(options, known);
   if (unknown !== undefined) {
     throw new ChildSpecError(
@@ -71,7 +99,7 @@ export function checkSupervisorOptions(
       `${where}: name must be a string, a symbol or { via, key }, got ${formatReason(name)}.`,
     );
   }
-  if (runtime !== undefined && !(runtime instanceof Runtime)) {
+  if (runtime !== undefined && !isInstance(runtime, Runtime)) {
     throw new ChildSpecError(`${where}: runtime must be a Runtime, got ${formatReason(runtime)}.`);
   }
   if (link !== undefined && !isPid(link)) {

@@ -84,7 +84,7 @@ export function startServer<S extends AnyServer>(
   options: StartOptions,
   link: Pid<any> | undefined,
 ): Promise<ServerRef<S>> {
-  if (typeof module !== 'function') {
+  if (typeof module !== 'function' || !readable(module)) {
     return Promise.reject(
       new InvalidArgumentError('module', 'a GenServer class (class X extends GenServer)', module),
     );
@@ -168,4 +168,14 @@ function registerVia(runtime: Runtime, name: Via, pid: Pid<any>): void {
 /** Unregisters `name` if `pid` still holds it. */
 function unregisterVia(name: Via, pid: Pid<any>): void {
   if (name.via.whereisName(name.key)?.equals(pid)) name.via.unregisterName(name.key);
+}
+
+/** False for a function nothing can be asked of (a revoked proxy): `new` would throw a TypeError. */
+function readable(module: Function): boolean {
+  try {
+    void module.prototype;
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -362,7 +362,7 @@ export class SupervisorServer extends GenServer<
  * `Supervisor.start` calls it before spawning, so a bad list fails with that error itself.
  */
 export function normalizeChildren(children: readonly AnyChildSpecLike[]): NormalizedSpec[] {
-  if (!Array.isArray(children)) {
+  if (!isArray(children)) {
     throw new ChildSpecError(
       `the children must be an array of child specs, got ${formatReason(children)}.`,
     );
@@ -378,6 +378,15 @@ export function normalizeChildren(children: readonly AnyChildSpecLike[]): Normal
     specs.push(spec);
   }
   return specs;
+}
+
+/** `Array.isArray(value)`, false (never a throw) for a revoked proxy. */
+function isArray(value: unknown): value is readonly unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 function newRecord(spec: NormalizedSpec): ChildRecord {

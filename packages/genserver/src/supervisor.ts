@@ -1,6 +1,13 @@
-import type { Name, Pid, Runtime, Via } from '@actorkit/core';
+import { formatReason, type Name, type Pid, type Runtime, type Via } from '@actorkit/core';
+import {
+  checkOptions,
+  type OptionChecks,
+  RUNTIME_OPTION,
+  TIMEOUT_OPTION,
+} from './check-options.js';
 import type { AnyChildSpecLike, ChildId, ChildSpec, ChildSpecLike } from './child-spec.js';
 import { type CallOptions, call, type ServerRef, stopServer } from './client.js';
+import { ChildSpecError } from './errors.js';
 import { checkSupervisorOptions } from './options.js';
 import type { MaybePromise } from './results.js';
 import { startServer } from './start.js';
@@ -18,6 +25,7 @@ import {
   SupervisorServer,
   validateFlags,
 } from './supervisor-server.js';
+import { nameOf } from './text.js';
 
 /**
  * Options for `Supervisor.start`/`startLink`: the flags (for a list of children; a
@@ -130,10 +138,12 @@ export abstract class Supervisor<A = void> {
   ): Promise<ServerRef<SupervisorServer>> {
     try {
       if (typeof what === 'function') {
+        // Read without a throw: a revoked proxy of a class has no name, and fails below.
+        const name = nameOf(what, 'Supervisor');
         const options = maybeOptions ?? {};
-        checkSupervisorOptions(options, PLACE_KEYS, `Supervisor.start(${what.name}, arg, options)`);
-        const module = new what();
-        return startSupervisor(() => module.init(argOrOptions), options, what.name);
+        checkSupervisorOptions(options, PLACE_KEYS, `Supervisor.start(${name}, arg, options)`);
+        const module = construct(what);
+        return startSupervisor(() => module.init(argOrOptions), options, name);
       }
       const options = (argOrOptions ?? {}) as SupervisorOptions;
       checkSupervisorOptions(options, LIST_OPTION_KEYS, 'Supervisor.start(children, options)');
@@ -376,15 +386,32 @@ function startSupervisor(
   );
 }
 
+/** `new module()`; a module that cannot even be asked (a revoked proxy) is a ChildSpecError. */
+function construct<A>(module: SupervisorModule<A>): Supervisor<A> {
+  try {
+    void module.prototype;
+  } catch {
+    throw new ChildSpecError(
+      `Supervisor.start: the module must be a Supervisor class, got ${formatReason(module)}.`,
+    );
+  }
+  return new module();
+}
+
+const ASK_OPTIONS: OptionChecks = { timeout: TIMEOUT_OPTION, runtime: RUNTIME_OPTION };
+
 /** @internal Calls a supervisor and turns an error outcome into a rejection. */
 export async function ask(
   supervisor: SupervisorRef | Pid<any>,
   request: unknown,
   options?: CallOptions,
 ): Promise<unknown> {
+  // Checked, then read key by key: a spread would throw for a revoked proxy, run getters,
+  // and copy a huge string or array into an object of as many keys.
+  checkOptions(options, 'a supervisor request', ASK_OPTIONS);
   const outcome = (await call(supervisor, request, {
-    timeout: Number.POSITIVE_INFINITY,
-    ...options,
+    timeout: options?.timeout ?? Number.POSITIVE_INFINITY,
+    runtime: options?.runtime,
   })) as Outcome;
   if ('error' in outcome) throw outcome.error;
   return outcome.ok;

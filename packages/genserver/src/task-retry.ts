@@ -33,6 +33,7 @@ import {
   type RetryOptions,
 } from './retry.js';
 import { labelOf, type TaskFn } from './task.js';
+import { nameOf } from './text.js';
 
 /** The context of one attempt of a retried task: the attempt's process context, plus its number. */
 export interface AttemptContext extends ReceiveContext<any> {
@@ -119,7 +120,8 @@ export function retryPolicy(
 /** @internal `fn` as a task without retries: its ctx says attempt 1. */
 export function firstAttempt<R>(fn: AttemptFn<R>): TaskFn<R> {
   const run = (ctx: ReceiveContext<any>) => fn(new AttemptProcessContext(ctx, 1));
-  Object.defineProperty(run, 'name', { value: fn.name });
+  // nameOf, not fn.name: reading a revoked proxy's name throws.
+  Object.defineProperty(run, 'name', { value: nameOf(fn, '') });
   return run;
 }
 
@@ -154,7 +156,8 @@ export function retrying<R>(
   supervisor?: Pid<any>,
 ): TaskFn<R> {
   const run = (ctx: ReceiveContext<any>) => new RetryRun(ctx, fn, policy, supervisor).run();
-  Object.defineProperty(run, 'name', { value: fn.name });
+  // nameOf, not fn.name: reading a revoked proxy's name throws.
+  Object.defineProperty(run, 'name', { value: nameOf(fn, '') });
   return run;
 }
 
