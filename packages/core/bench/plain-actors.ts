@@ -112,7 +112,7 @@ export class RunLoop {
       setImmediate(this.startSlice);
       return true;
     }
-    if (++this.idleLooks < 3) {
+    if (++this.idleLooks < 8) {
       void resolved.then(this.flush);
       return true;
     }

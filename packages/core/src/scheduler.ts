@@ -34,11 +34,13 @@ export const turn: { charged: number; current: Runnable | null } = { charged: 0,
 
 /**
  * @internal Looks at a holder (see `Scheduler.hold`) that has not gone on with its turn
- * for this many microtasks in a row before ending the turn: a receive loop that awaits
- * through a helper (`await next()` where `next` awaits `receive()`) takes two or three
- * microtasks per message, and keeps its turn.
+ * for this many microtasks in a row before ending the turn. A receive loop that awaits
+ * through helpers takes a few microtasks per message (two for `await next()` where
+ * `next` awaits `receive()`, more through an async generator) and keeps its turn; a body
+ * that awaits a call, a timer or I/O gives the turn back after this many cheap looks
+ * (well under a microsecond).
  */
-export const HOLD_PATIENCE = 3;
+export const HOLD_PATIENCE = 8;
 
 /**
  * @internal A process whose turn goes on after `run` returned, in the microtasks that

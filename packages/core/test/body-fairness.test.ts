@@ -208,12 +208,25 @@ describe('a body process’s turn', () => {
     expect(log).toEqual(['busy 0', 'probe', 'busy 1', 'busy 2', 'busy 3', 'busy 4']);
   });
 
-  it('keeps the turn through an async helper around receive', async () => {
+  it.each([
+    [
+      'an async helper',
+      async function* (ctx: ReceiveContext<number>) {
+        const next = async (): Promise<unknown> => await ctx.receive();
+        for (;;) yield await next();
+      },
+    ],
+    [
+      'an async generator',
+      async function* (ctx: ReceiveContext<number>) {
+        for (;;) yield await ctx.receive();
+      },
+    ],
+  ])('keeps the turn through %s around receive', async (_name, messages) => {
     const { runtime, clock } = virtualRuntime({ sliceMs: UNSLICED });
     const log: string[] = [];
     const busy = runtime.spawn<number>(async (ctx) => {
-      const next = async (): Promise<unknown> => await ctx.receive();
-      for (;;) log.push(`busy ${await next()}`);
+      for await (const message of messages(ctx)) log.push(`busy ${message}`);
     });
     const probe = runtime.spawn<string>({ handle: (m) => void log.push(m as string) });
     for (let i = 0; i < 5; i++) runtime.send(busy, i);
