@@ -23,7 +23,11 @@ export interface Observer {
   readonly port: number;
   /** The token every read and action needs (the one passed, or a random one). */
   readonly token: string;
-  /** True while sampling: a dashboard is connected or an API request came in lately. */
+  /**
+   * True while the observer listens (supervisor reports, event-loop delay, traces): a
+   * dashboard is open, or an API request came in within `idleAfter` ms. It samples only
+   * while a dashboard is open.
+   */
   readonly active: boolean;
   /** Stops serving, closes every connection, and drops every listener and trace. */
   close(): Promise<void>;

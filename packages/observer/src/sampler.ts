@@ -1,5 +1,5 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Pid, ProcessInfo, Runtime } from '@actorkit/core';
+import type { ProcessInfo, Runtime } from '@actorkit/core';
 import { behaviourOf } from './behaviour.js';
 import { History, type NodeTotals } from './history.js';
 import {
@@ -14,6 +14,7 @@ import {
   toRow,
 } from './process-table.js';
 import { ProcessWalk } from './process-walk.js';
+import { RateRecorder, RateTable } from './rates.js';
 import { RestartLog } from './restarts.js';
 import { runSliced } from './slices.js';
 import { TopK } from './top-k.js';
@@ -55,12 +56,6 @@ export const BACKGROUND_SHARE = 0.03;
 /** The share a request's reading may take: someone waits for it. */
 export const REQUEST_SHARE = 0.5;
 
-interface RateEntry {
-  handled: number;
-  at: number;
-  rate: number | null;
-}
-
 /**
  * Reads the node only while someone looks, a few processes at a time.
  *
@@ -78,7 +73,7 @@ export class Sampler {
   readonly log = new RestartLog();
   private readonly subscribers = new Set<(event: SamplerEvent) => void>();
   private readonly walk: ProcessWalk;
-  private rates = new WeakMap<Pid<any>, RateEntry>();
+  private rates = new RateTable();
   private clients = 0;
   private listening = false;
   private leaseUntil = 0;
@@ -162,53 +157,36 @@ export class Sampler {
    */
   async query(query: TableQuery): Promise<{ rows: ProcessRow[]; total: number; at: number }> {
     const next = this.walk.cursor();
+    const recorder = this.recorder();
     const top = new TopK<ProcessRow>(query.limit, rowOrder(query));
-    const now = this.runtime.clock.now();
+    const clock = this.runtime.clock.now();
     const generation = this.generation;
     let total = 0;
-    await runSliced(
+    let now = Date.now();
+    const done = await runSliced(
       () => {
         const pid = next();
         if (pid === undefined) return false;
         const info = this.runtime.processInfo(pid);
         if (info === undefined) return true;
-        total++;
+        if ((total++ & 255) === 0) now = Date.now();
+        const rate = recorder.rate(info, now);
         if (query.behaviour !== undefined && behaviourOf(info) !== query.behaviour) return true;
         const names = namesOf(info, this.options.registries);
-        const row = toRow(info, this.rateOf(info), names, now);
+        const row = toRow(info, rate, names, clock);
         if (query.filter === '' || searchText(row, names).includes(query.filter)) top.offer(row);
         return true;
       },
       { sliceMs: SLICE_MS, share: REQUEST_SHARE, cancelled: () => generation !== this.generation },
     );
+    if (done) this.commit(recorder);
     return { rows: top.sorted(), total, at: Date.now() };
   }
 
-  /** The table row of one process, read now. */
+  /** The table row of one process, read now, with its rate at the last walk. */
   row(info: ProcessInfo): ProcessRow {
     const names = namesOf(info, this.options.registries);
-    return toRow(info, this.rateOf(info), names, this.runtime.clock.now());
-  }
-
-  /**
-   * Messages per second handled by `info`'s process since the observer last looked at it
-   * (at least half an `interval` ago; a closer look keeps the previous rate). Null the
-   * first time.
-   */
-  rateOf(info: ProcessInfo): number | null {
-    const now = Date.now();
-    const entry = this.rates.get(info.pid);
-    if (entry === undefined) {
-      this.rates.set(info.pid, { handled: info.messagesHandled, at: now, rate: null });
-      return null;
-    }
-    if (now - entry.at >= this.options.interval / 2) {
-      const delta = Math.max(0, info.messagesHandled - entry.handled);
-      entry.rate = round((delta * 1000) / (now - entry.at));
-      entry.handled = info.messagesHandled;
-      entry.at = now;
-    }
-    return entry.rate;
+    return toRow(info, this.rates.rateOf(info.pid.id), names, this.runtime.clock.now());
   }
 
   /** The supervision tree, read now (or the reading in progress). */
@@ -243,7 +221,7 @@ export class Sampler {
     this.runtime.events.off('report', this.onReport);
     this.histogram?.disable();
     this.histogram = undefined;
-    this.rates = new WeakMap();
+    this.rates = new RateTable();
     this.walk.reset();
     this.latest = undefined;
     this.sweeping = undefined;
@@ -302,6 +280,17 @@ export class Sampler {
     );
   }
 
+  /** A recorder of rates for a walk starting now, against the latest table. */
+  private recorder(): RateRecorder {
+    return new RateRecorder(this.rates, this.options.interval / 2, Date.now());
+  }
+
+  /** Keeps a finished walk's rates, unless a walk that started later got there first. */
+  private commit(recorder: RateRecorder): void {
+    const table = recorder.table();
+    if (table.startedAt >= this.rates.startedAt) this.rates = table;
+  }
+
   private fresh(sample: Sample): boolean {
     return Date.now() - sample.totals.at < this.options.interval;
   }
@@ -311,20 +300,23 @@ export class Sampler {
     if (this.sweeping !== undefined) return this.sweeping;
     const generation = this.generation;
     const next = this.walk.cursor();
+    const recorder = this.recorder();
     const top = new TopK<ProcessRow>(ROWS, busiest);
     const supervisors: ProcessInfo[] = [];
     const clock = this.runtime.clock.now();
     let processes = 0;
     let queued = 0;
     let messagesPerSec: number | null = null;
+    let now = Date.now();
     const step = () => {
       const pid = next();
       if (pid === undefined) return false;
       const info = this.runtime.processInfo(pid);
       if (info === undefined) return true;
-      processes++;
+      // The wall clock, read every 256 processes (a few hundred µs apart at most).
+      if ((processes++ & 255) === 0) now = Date.now();
       queued += info.mailboxLength;
-      const rate = this.rateOf(info);
+      const rate = recorder.rate(info, now);
       if (rate !== null) messagesPerSec = (messagesPerSec ?? 0) + rate;
       const behaviour = behaviourOf(info);
       if (behaviour === 'supervisor' || behaviour === 'dynamic_supervisor') supervisors.push(info);
@@ -337,6 +329,7 @@ export class Sampler {
     const cancelled = () => generation !== this.generation;
     const sweeping = runSliced(step, { sliceMs: SLICE_MS, share, cancelled }).then((done) => {
       if (!done || cancelled()) return this.latest ?? emptySample();
+      this.commit(recorder);
       const totals = this.totals(processes, queued, messagesPerSec);
       const sample: Sample = { totals, rows: top.sorted(), supervisors };
       this.history.push(totals);
