@@ -35,10 +35,12 @@ export interface Clock {
    */
   holdAlarm?(hold: boolean): void;
   /**
-   * How many ms late the runtime may let its alarm go off after one that fired many
-   * timers at once (64 or more), so that a busy timer queue wakes the event loop once
-   * every few ms instead of every ms, each wake-up serving more timers. A timer is never
-   * early. @default 0
+   * The most ms a timer may go off late while the runtime's timers fall due at 2 or more
+   * per ms: each may then wait a sixteenth of its delay, up to this, so that one wake-up
+   * of the event loop serves several ms of timers instead of one (a wake-up costs as much
+   * as dozens of timer deliveries). A 1 s periodic tick may wait all of it, a 20 ms
+   * receive timeout at most 1 ms; with fewer timers every alarm is on time. A timer is
+   * never early. @default 0
    */
   readonly timerSlackMs?: number;
   /** @internal Called by a runtime that adopts this clock. */
@@ -47,7 +49,7 @@ export interface Clock {
 
 /** Options for {@link RealClock}. */
 export interface RealClockOptions {
-  /** See `Clock.timerSlackMs`; 0 makes every alarm as prompt as Node allows. @default 3 */
+  /** See `Clock.timerSlackMs`; 0 makes every alarm as prompt as Node allows. @default 8 */
   timerSlackMs?: number;
 }
 
@@ -75,7 +77,7 @@ export class RealClock implements Clock {
 
   constructor(options: RealClockOptions = {}) {
     assertOptions(options, 'options', 'new RealClock', REAL_CLOCK_KEYS);
-    const slack = options.timerSlackMs ?? 3;
+    const slack = options.timerSlackMs ?? 8;
     if (!Number.isFinite(slack) || slack < 0) {
       throw new InvalidArgumentError('timerSlackMs', 'a finite number >= 0', slack);
     }

@@ -286,8 +286,9 @@ export class Runtime {
    * Unlike Erlang, where the timer starts at the call, a timer set while processes run
    * starts counting when that run of the scheduler ends (at most a slice, 3 ms by
    * default, later): one clock reading then serves every timer the run set. A timer is
-   * never early; on a `VirtualClock` it is exact. When the last alarm fired many timers
-   * at once, the next may go off up to `clock.timerSlackMs` late (see `RealClock`).
+   * never early; on a `VirtualClock` it is exact. While the runtime's timers fall due
+   * at 2 or more per ms, a timer may go off late by a sixteenth of its delay, at most
+   * `clock.timerSlackMs` (8 ms on a `RealClock`), so that one wake-up serves many.
    */
   sendAfter<M>(dest: Dest<M>, message: M, ms: number): TimerRef {
     assertDelay(ms);

@@ -29,33 +29,34 @@ const IN_OVERFLOW = 2;
 const STAGED = 3;
 
 /**
- * @internal One timer: a message to deliver, or a callback to run. Entries are pooled
- * and linked into lists in place (a wheel slot, the owner's timers), so a periodic
- * timer re-armed every tick allocates nothing that outlives the tick.
+ * @internal One timer: a message to deliver, or a callback to run. Entries are pooled,
+ * and sit in arrays by index (a wheel slot, the staged timers, the far-timer heap), so a
+ * periodic timer re-armed every tick allocates nothing that outlives the tick.
  */
 export class TimerEntry {
-  /** Due time rounded up to a whole ms: its wheel slot. */
-  at = 0;
-  /** Exact due time; the delay itself while the timer is staged. */
-  due = 0;
-  /** Insertion order, for ties among far timers. */
-  seq = 0;
-  generation = 0;
-  state = FREE;
-  dest: unknown = undefined;
-  message: unknown = undefined;
-  callback: (() => void) | null = null;
+  // The fields firing touches come first: V8 lays them out in this order, so they share
+  // cache lines (with 100k periodic timers, each is out of cache by its next tick). No
+  // field holds a fractional number, which V8 would keep in an object of its own.
   owner: OwnedTimers | null = null;
-  prevOwned: TimerEntry | null = null;
-  nextOwned: TimerEntry | null = null;
-  prev: TimerEntry | null = null;
-  next: TimerEntry | null = null;
-  /** Position in the far-timer heap, or -1. */
-  heapIndex = -1;
-  /** The wheel slot holding it (OVERDUE for timers already due when set). */
-  slot = 0;
+  state = FREE;
+  generation = 0;
   /** A weak timer does not keep the host process alive (see `TimerService.hold`). */
   weak = false;
+  /** The wheel slot holding it (OVERDUE for timers already due when set). */
+  slot = 0;
+  message: unknown = undefined;
+  callback: (() => void) | null = null;
+  prevOwned: TimerEntry | null = null;
+  nextOwned: TimerEntry | null = null;
+  /** The next entry in the pool of free ones. */
+  nextFree: TimerEntry | null = null;
+  dest: unknown = undefined;
+  /** Its index in its slot, in the staged timers or in the far-timer heap. */
+  index = -1;
+  /** The ms it is due in (its due time rounded up): its wheel slot. */
+  at = 0;
+  /** Order among far timers due in the same ms. */
+  seq = 0;
 }
 
 /**
@@ -74,8 +75,14 @@ const WHEEL_MASK = WHEEL_SIZE - 1;
 /** An extra slot for timers due at a millisecond the wheel has already passed. */
 const OVERDUE = WHEEL_SIZE;
 const POOL_LIMIT = 65_536;
-/** An alarm that fired at least this many timers marks the queue busy (see `Clock.timerSlackMs`). */
-const BUSY_ALARM = 64;
+/**
+ * Timers per ms of wheel time an alarm must fire to mark the queue busy, so that the next
+ * alarm may go off late (see `TimerService`): timers falling due at that rate or more
+ * would otherwise wake the event loop every ms or two.
+ */
+const BUSY_PER_MS = 2;
+/** The fraction of its delay a timer may go off late while the queue is busy: 1/16. */
+const TOLERANCE_SHIFT = 4;
 
 /** @internal What the timer queue needs from the scheduler. */
 export interface TimerWaker {
@@ -87,22 +94,41 @@ export interface TimerWaker {
 
 /**
  * @internal The runtime's timer queue: a timing wheel of 1 ms slots covering the next
- * 4 s, plus a heap for timers further out that move into the wheel as it turns (call
- * timeouts of 5 s live there: cancelling removes them at once, so a million calls per
- * second leave nothing behind). A million pending timers cost a million small pooled
- * objects and one clock alarm, never a million Node timers. Timers due in the same
- * millisecond fire in the order they were set.
+ * 4 s, plus a heap for timers further out that move into the wheel as it turns. A million
+ * pending timers cost a million small pooled objects and one clock alarm, never a million
+ * Node timers. Timers due in the same millisecond fire in the order they were set.
+ *
+ * A slot is an array of entries, filled in order; cancelling a timer empties its place. So
+ * setting, cancelling and firing a timer each write one array element, and firing a
+ * slot reads its entries without chasing pointers from one to the next.
  *
  * A new timer is staged, not placed: the scheduler's run that set it ends with
  * `placeStaged`, which reads the clock once for every timer set in the run (a clock read
  * costs about as much as the rest of a periodic tick). A timer therefore counts from the
  * end of that run: never early, at most a slice late, and exact on a `VirtualClock`.
+ *
+ * While timers fall due at `BUSY_PER_MS` or more per ms, each may go off late by a
+ * sixteenth of its delay, at most the clock's `timerSlackMs`, so that one wake-up of the
+ * event loop fires several ms of timers (a wake-up costs as much as dozens of timer
+ * ticks): the alarm goes off when the first timer reaches that limit, and fires every
+ * timer due by then. A 1 s periodic tick may wait the whole slack; a 20 ms receive
+ * timeout at most 1 ms. A timer is never early.
  */
 export class TimerService {
-  private readonly heads: (TimerEntry | null)[] = new Array(WHEEL_SIZE + 1).fill(null);
-  private readonly tails: (TimerEntry | null)[] = new Array(WHEEL_SIZE + 1).fill(null);
+  /** Each slot's entries in the order set; `null` where one was cancelled or fired. */
+  private readonly slots: (TimerEntry | null)[][] = [];
+  /** How many places of each slot's array are in use (pending or emptied). */
+  private readonly filled = new Int32Array(WHEEL_SIZE + 1);
+  /** Pending timers in each slot. */
+  private readonly live = new Int32Array(WHEEL_SIZE + 1);
+  /** The least ms any timer in each slot may go off late (see the class doc). */
+  private readonly tolerance: Float64Array;
+  /** The first place of the overdue slot not yet fired. */
+  private overdueHead = 0;
   /** The next slot (ms) to process; every earlier one has fired. */
   private cursor: number;
+  /** The ms the last alarm fired up to. */
+  private lastEnd: number;
   private inWheel = 0;
   private overdue = 0;
   /** Set while a slot fires: timers set meanwhile for that millisecond are overdue. */
@@ -117,11 +143,14 @@ export class TimerService {
   pending = 0;
   /** Pending timers that are not weak, plus `hold` calls not yet released. */
   private holds = 0;
-  private stagedHead: TimerEntry | null = null;
-  private stagedTail: TimerEntry | null = null;
+  private readonly staged: (TimerEntry | null)[] = [];
+  /** Each staged timer's delay, at its index in `staged`. */
+  private stagedDelays = new Float64Array(1024);
+  private stagedCount = 0;
+  private stagedLive = 0;
   /** Timers the running alarm has fired so far. */
   private firedThisAlarm = 0;
-  /** Set when the last alarm fired many timers: the next may go off `slack` ms late. */
+  /** Set when the last alarm fired many timers: timers may go off late (see the class doc). */
   private busy = false;
   private readonly slack: number;
   /** What `warm` read, kept so that the compiler cannot drop the reads. */
@@ -132,13 +161,16 @@ export class TimerService {
     private readonly waker: TimerWaker,
     private readonly deliver: (entry: TimerEntry, owner: OwnedTimers | null) => void,
   ) {
+    for (let slot = 0; slot <= OVERDUE; slot++) this.slots.push([]);
     this.cursor = Math.floor(clock.now());
+    this.lastEnd = this.cursor;
     this.slack = clock.timerSlackMs ?? 0;
+    this.tolerance = new Float64Array(WHEEL_SIZE + 1).fill(this.slack);
   }
 
   /** True when timers wait for `placeStaged`. */
   get hasStaged(): boolean {
-    return this.stagedHead !== null;
+    return this.stagedLive > 0;
   }
 
   /**
@@ -169,12 +201,16 @@ export class TimerService {
 
   /** Places every staged timer: each is due its delay after `now`. */
   placeStaged(now: number): void {
-    for (let entry = this.stagedHead; entry !== null; entry = this.stagedHead) {
-      this.stagedHead = entry.next;
-      entry.prev = entry.next = null;
-      this.place(entry, now);
+    const staged = this.staged;
+    const delays = this.stagedDelays;
+    const count = this.stagedCount;
+    this.stagedCount = this.stagedLive = 0;
+    for (let i = 0; i < count; i++) {
+      const entry = staged[i]!;
+      if (entry === null) continue;
+      staged[i] = null;
+      this.place(entry, delays[i]!, now);
     }
-    this.stagedTail = null;
   }
 
   /** The entry `ref` names, if it is still pending. */
@@ -187,21 +223,13 @@ export class TimerService {
 
   /** Cancels a pending timer; false when it already fired or was cancelled. */
   cancel(entry: TimerEntry): boolean {
-    if (entry.state === IN_WHEEL) {
-      this.unlinkWheel(entry);
-      this.retire(entry);
-      this.recycle(entry);
-    } else if (entry.state === IN_OVERFLOW) {
-      removeHeap(this.overflow, entry);
-      this.retire(entry);
-      this.recycle(entry);
-    } else if (entry.state === STAGED) {
-      this.unlinkStaged(entry);
-      this.retire(entry);
-      this.recycle(entry);
-    } else {
-      return false;
-    }
+    const state = entry.state;
+    if (state === IN_WHEEL) this.unlinkSlot(entry);
+    else if (state === IN_OVERFLOW) removeHeap(this.overflow, entry);
+    else if (state === STAGED) this.unlinkStaged(entry);
+    else return false;
+    this.retire(entry);
+    this.recycle(entry);
     return true;
   }
 
@@ -223,7 +251,7 @@ export class TimerService {
    * ms, each rounded up, and 0 once due; all of its delay, rounded up, while it is staged.
    */
   remaining(entry: TimerEntry): number {
-    if (entry.state === STAGED) return Math.ceil(entry.due);
+    if (entry.state === STAGED) return Math.ceil(this.stagedDelays[entry.index]!);
     return Math.max(0, entry.at - Math.ceil(this.clock.now()));
   }
 
@@ -238,19 +266,23 @@ export class TimerService {
   clear(close = false): void {
     if (close) this.closed = true;
     for (let slot = 0; slot <= OVERDUE; slot++) {
-      for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!) {
-        this.unlinkWheel(entry);
-        this.retire(entry);
+      const entries = this.slots[slot]!;
+      for (let i = 0; i < this.filled[slot]!; i++) {
+        const entry = entries[i]!;
+        entries[i] = null;
+        if (entry !== null) this.retire(entry);
       }
+      this.live[slot] = 0;
+      this.empty(slot);
     }
-    for (const entry of this.overflow.splice(0)) {
-      entry.heapIndex = -1;
-      this.retire(entry);
+    this.overdueHead = this.inWheel = this.overdue = 0;
+    for (const entry of this.overflow.splice(0)) this.retire(entry);
+    for (let i = 0; i < this.stagedCount; i++) {
+      const entry = this.staged[i]!;
+      this.staged[i] = null;
+      if (entry !== null) this.retire(entry);
     }
-    for (let entry = this.stagedHead; entry !== null; entry = this.stagedHead) {
-      this.unlinkStaged(entry);
-      this.retire(entry);
-    }
+    this.stagedCount = this.stagedLive = 0;
     this.pending = 0;
     if (close) this.holds = 0;
     this.alarmAt = Number.POSITIVE_INFINITY;
@@ -265,34 +297,48 @@ export class TimerService {
     this.fireOverdue();
     while (this.cursor <= end) {
       if (this.inWheel === 0) {
+        // Nothing in the wheel: jump to the first far timer, or past `end`, and look again
+        // (a far timer moved in for a later ms must wait for it).
         const far = this.overflow[0];
         this.cursor = far === undefined || far.at > end ? end + 1 : Math.max(this.cursor, far.at);
         this.migrate();
-        if (this.inWheel === 0) continue;
+        continue;
       }
-      this.fireSlot(this.cursor & WHEEL_MASK);
+      const slot = this.cursor & WHEEL_MASK;
+      if (this.live[slot] !== 0) this.fireSlot(slot);
       this.cursor++;
-      this.fireOverdue();
+      if (this.overdue !== 0) this.fireOverdue();
       this.migrate();
     }
-    this.busy = this.firedThisAlarm >= BUSY_ALARM;
+    this.busy = this.firedThisAlarm >= BUSY_PER_MS * Math.max(1, end - this.lastEnd);
+    this.lastEnd = end;
     if (this.pending === 0) {
       this.clear();
       return;
     }
-    const next = this.nextDue();
+    // An alarm that went off early (a Node timer can, by up to a ms) has fired what was
+    // due; the rest keep their own limits, all at or after the one it was set for.
+    const next = this.nextAlarm();
     if (next !== undefined) this.arm(next);
   };
 
   /** Fires a slot's timers in order; timers set meanwhile for the same ms wait as overdue. */
   private fireSlot(slot: number): void {
-    this.warm(this.heads[slot]!);
+    const entries = this.slots[slot]!;
+    const count = this.filled[slot]!;
+    this.warm(entries, 0, count);
     this.firing = true;
     try {
-      for (let entry = this.heads[slot]!; entry !== null; entry = this.heads[slot]!)
+      for (let i = 0; i < count; i++) {
+        const entry = entries[i]!;
+        if (entry === null) continue;
+        entries[i] = null;
         this.fire(entry);
+      }
     } finally {
       this.firing = false;
+      // A callback that threw leaves the rest of the slot pending: keep their places.
+      if (this.live[slot] === 0) this.empty(slot);
     }
   }
 
@@ -302,9 +348,15 @@ export class TimerService {
    * 0 ms timers cannot hold the event loop.
    */
   private fireOverdue(): void {
-    for (let left = this.overdue; left > 0 && this.heads[OVERDUE] !== null; left--) {
-      this.fire(this.heads[OVERDUE]!);
+    const entries = this.slots[OVERDUE]!;
+    const count = this.filled[OVERDUE]!;
+    while (this.overdueHead < count) {
+      const entry = entries[this.overdueHead]!;
+      entries[this.overdueHead++] = null;
+      if (entry !== null) this.fire(entry);
     }
+    // Timers are placed only between alarms, so none arrived meanwhile: start afresh.
+    if (this.live[OVERDUE] === 0) this.filled[OVERDUE] = this.overdueHead = 0;
   }
 
   /**
@@ -313,10 +365,14 @@ export class TimerService {
    * on one another, so the CPU overlaps their misses, and firing then finds the owners
    * in cache instead of missing on each in turn.
    */
-  private warm(head: TimerEntry | null): void {
+  private warm(entries: (TimerEntry | null)[], from: number, to: number): void {
     let sum = 0;
-    for (let entry = head; entry !== null; entry = entry.next) {
+    for (let i = from; i < to; i++) {
+      const entry = entries[i];
+      if (entry == null) continue;
+      // Its owner, and the entry's later fields, which may sit on another cache line.
       if (entry.owner !== null) sum += entry.owner.warm();
+      if (entry.nextFree !== null) sum++;
     }
     this.warmth = sum;
   }
@@ -324,18 +380,36 @@ export class TimerService {
   private fire(entry: TimerEntry): void {
     this.firedThisAlarm++;
     const owner = entry.owner;
-    this.unlinkWheel(entry);
+    const slot = entry.slot;
+    this.live[slot]!--;
+    if (slot === OVERDUE) this.overdue--;
+    else this.inWheel--;
     this.retire(entry);
     this.deliver(entry, owner);
     this.recycle(entry);
   }
 
-  private nextDue(): number | undefined {
-    if (this.overdue > 0) return this.heads[OVERDUE]!.at;
-    if (this.inWheel > 0) {
-      for (let ms = this.cursor; ; ms++) if (this.heads[ms & WHEEL_MASK] !== null) return ms;
+  /**
+   * When the alarm should go off: when the first timer is due or, while the queue is busy,
+   * when the first timer has waited all it may (see the class doc).
+   */
+  private nextAlarm(): number | undefined {
+    if (this.overdue > 0) {
+      const entries = this.slots[OVERDUE]!;
+      for (let i = this.overdueHead; ; i++) if (entries[i] != null) return entries[i]!.at;
     }
-    return this.overflow[0]?.at;
+    if (this.inWheel > 0) {
+      let alarm = Number.POSITIVE_INFINITY;
+      // Every slot holds timers due in its ms, so none after `alarm` can lower it.
+      for (let ms = this.cursor; ms < alarm; ms++) {
+        const slot = ms & WHEEL_MASK;
+        if (this.live[slot] !== 0)
+          alarm = Math.min(alarm, this.busy ? ms + this.tolerance[slot]! : ms);
+      }
+      return alarm;
+    }
+    const far = this.overflow[0];
+    return far === undefined ? undefined : this.busy ? far.at + this.slack : far.at;
   }
 
   /** Moves far timers that now fall within the wheel's span into it. */
@@ -344,75 +418,81 @@ export class TimerService {
     while (overflow.length > 0 && overflow[0]!.at - this.cursor < WHEEL_SIZE) {
       const entry = overflow[0]!;
       removeHeap(overflow, entry);
-      this.toSlot(entry, entry.at & WHEEL_MASK);
+      this.toSlot(entry, entry.at & WHEEL_MASK, this.slack);
     }
   }
 
   private stage(entry: TimerEntry, delay: number): void {
+    const index = this.stagedCount++;
+    if (index === this.stagedDelays.length) this.growStaged();
     entry.state = STAGED;
-    entry.due = delay;
-    entry.prev = this.stagedTail;
-    entry.next = null;
-    if (this.stagedTail === null) {
-      this.stagedHead = entry;
-      this.waker.wake();
-    } else {
-      this.stagedTail.next = entry;
-    }
-    this.stagedTail = entry;
+    entry.index = index;
+    this.staged[index] = entry;
+    this.stagedDelays[index] = delay;
+    if (this.stagedLive++ === 0) this.waker.wake();
+  }
+
+  private growStaged(): void {
+    const delays = new Float64Array(this.stagedDelays.length * 2);
+    delays.set(this.stagedDelays);
+    this.stagedDelays = delays;
   }
 
   private unlinkStaged(entry: TimerEntry): void {
-    const { prev, next } = entry;
-    if (prev === null) this.stagedHead = next;
-    else prev.next = next;
-    if (next === null) this.stagedTail = prev;
-    else next.prev = prev;
-    entry.prev = entry.next = null;
+    this.staged[entry.index] = null;
+    if (--this.stagedLive === 0) this.stagedCount = 0;
   }
 
-  /** Puts a staged timer in the wheel or the far-timer heap, due its delay after `now`. */
-  private place(entry: TimerEntry, now: number): void {
-    const due = now + entry.due;
-    entry.due = due;
+  /** Puts a staged timer in the wheel or the far-timer heap, due `delay` ms after `now`. */
+  private place(entry: TimerEntry, delay: number, now: number): void {
     if (this.inWheel === 0 && this.overdue === 0 && this.overflow.length === 0) {
       this.cursor = Math.max(this.cursor, Math.floor(now));
     }
-    const at = Math.ceil(due);
+    const at = Math.ceil(now + delay);
     entry.at = at;
-    entry.seq = this.seq++;
-    if (at < (this.firing ? this.cursor + 1 : this.cursor)) this.toSlot(entry, OVERDUE);
-    else if (at - this.cursor < WHEEL_SIZE) this.toSlot(entry, at & WHEEL_MASK);
-    else this.toOverflow(entry);
-    if (at < this.alarmAt) this.arm(at);
+    let tolerance = 0;
+    if (at < (this.firing ? this.cursor + 1 : this.cursor)) {
+      this.toSlot(entry, OVERDUE, 0);
+    } else if (at - this.cursor < WHEEL_SIZE) {
+      tolerance = Math.min(this.slack, Math.floor(delay / (1 << TOLERANCE_SHIFT)));
+      this.toSlot(entry, at & WHEEL_MASK, tolerance);
+    } else {
+      tolerance = this.slack;
+      this.toOverflow(entry);
+    }
+    const latest = this.busy ? at + tolerance : at;
+    if (latest < this.alarmAt) this.arm(latest);
   }
 
-  private toSlot(entry: TimerEntry, slot: number): void {
-    const tail = this.tails[slot]!;
+  private toSlot(entry: TimerEntry, slot: number, tolerance: number): void {
+    if (tolerance < this.tolerance[slot]!) this.tolerance[slot] = tolerance;
+    const index = this.filled[slot]!;
+    this.slots[slot]![index] = entry;
+    this.filled[slot] = index + 1;
+    this.live[slot]!++;
     entry.state = IN_WHEEL;
     entry.slot = slot;
-    entry.prev = tail;
-    entry.next = null;
-    if (tail === null) this.heads[slot] = entry;
-    else tail.next = entry;
-    this.tails[slot] = entry;
+    entry.index = index;
     if (slot === OVERDUE) this.overdue++;
     else this.inWheel++;
   }
 
+  /** Forgets the places and the tolerance of a slot whose timers are all gone. */
+  private empty(slot: number): void {
+    this.filled[slot] = 0;
+    this.tolerance[slot] = this.slack;
+  }
+
   private toOverflow(entry: TimerEntry): void {
     entry.state = IN_OVERFLOW;
+    entry.seq = this.seq++;
     pushHeap(this.overflow, entry);
   }
 
-  private unlinkWheel(entry: TimerEntry): void {
+  private unlinkSlot(entry: TimerEntry): void {
     const slot = entry.slot;
-    const { prev, next } = entry;
-    if (prev === null) this.heads[slot] = next;
-    else prev.next = next;
-    if (next === null) this.tails[slot] = prev;
-    else next.prev = prev;
-    entry.prev = entry.next = null;
+    this.slots[slot]![entry.index] = null;
+    if (--this.live[slot]! === 0 && !(this.firing || slot === OVERDUE)) this.empty(slot);
     if (slot === OVERDUE) this.overdue--;
     else this.inWheel--;
   }
@@ -448,18 +528,17 @@ export class TimerService {
   private allocate(): TimerEntry {
     const entry = this.free;
     if (entry === null) return new TimerEntry();
-    this.free = entry.next;
-    entry.next = null;
+    this.free = entry.nextFree;
+    entry.nextFree = null;
     this.freeCount--;
     return entry;
   }
 
   private recycle(entry: TimerEntry): void {
-    entry.state = FREE;
     entry.dest = entry.message = undefined;
     entry.callback = null;
     if (this.freeCount >= POOL_LIMIT) return;
-    entry.next = this.free;
+    entry.nextFree = this.free;
     this.free = entry;
     this.freeCount++;
   }
@@ -470,9 +549,8 @@ export class TimerService {
    * to wait longer than a Node timer can; that alarm finds nothing due and arms again.
    */
   private arm(at: number): void {
-    const alarm = Math.min(this.busy ? at + this.slack : at, this.cursor - 1 + MAX_TIMER_MS);
-    this.alarmAt = Math.min(at, alarm);
-    this.clock.setAlarm(alarm, this.onAlarm);
+    this.alarmAt = Math.min(at, this.cursor - 1 + MAX_TIMER_MS);
+    this.clock.setAlarm(this.alarmAt, this.onAlarm);
   }
 }
 
@@ -481,21 +559,21 @@ function before(a: TimerEntry, b: TimerEntry): boolean {
 }
 
 function pushHeap(heap: TimerEntry[], entry: TimerEntry): void {
-  entry.heapIndex = heap.length;
+  entry.index = heap.length;
   heap.push(entry);
-  siftUp(heap, entry.heapIndex);
+  siftUp(heap, entry.index);
 }
 
 /** Removes `entry` from wherever it is in the heap. */
 function removeHeap(heap: TimerEntry[], entry: TimerEntry): void {
-  const index = entry.heapIndex;
+  const index = entry.index;
   const last = heap.pop()!;
-  entry.heapIndex = -1;
+  entry.index = -1;
   if (last === entry) return;
   heap[index] = last;
-  last.heapIndex = index;
+  last.index = index;
   siftUp(heap, index);
-  siftDown(heap, last.heapIndex);
+  siftDown(heap, last.index);
 }
 
 function siftUp(heap: TimerEntry[], index: number): void {
@@ -506,11 +584,11 @@ function siftUp(heap: TimerEntry[], index: number): void {
     const above = heap[parent]!;
     if (!before(entry, above)) break;
     heap[i] = above;
-    above.heapIndex = i;
+    above.index = i;
     i = parent;
   }
   heap[i] = entry;
-  entry.heapIndex = i;
+  entry.index = i;
 }
 
 function siftDown(heap: TimerEntry[], index: number): void {
@@ -524,9 +602,9 @@ function siftDown(heap: TimerEntry[], index: number): void {
     const below = heap[child]!;
     if (!before(below, entry)) break;
     heap[i] = below;
-    below.heapIndex = i;
+    below.index = i;
     i = child;
   }
   heap[i] = entry;
-  entry.heapIndex = i;
+  entry.index = i;
 }
