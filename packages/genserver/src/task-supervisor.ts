@@ -72,10 +72,10 @@ import {
   type AsyncStreamOptions,
   labelOf,
   runOnly,
+  type StreamResult,
   Task,
   TaskControl,
   type TaskFn,
-  type TaskResult,
 } from './task.js';
 import {
   assertNotDraining,
@@ -190,6 +190,7 @@ const STREAM_NOLINK_OPTIONS: OptionChecks = {
   ordered: ANY,
   timeout: ANY,
   onTimeout: ANY,
+  zipInputOnExit: ANY,
 };
 const STREAM_OPTIONS: OptionChecks = { ...STREAM_NOLINK_OPTIONS, link: PID_OPTION };
 
@@ -335,27 +336,38 @@ export class TaskSupervisor {
 
   /**
    * `Task.asyncStream` with each task started under `supervisor`: bounded concurrency,
-   * ordered or not, per-task timeout. A crashing task makes the iteration throw
-   * `ExitError`, as Elixir's `Task.Supervisor.async_stream` (linked) would exit the
-   * caller; use `asyncStreamNolink` to get crashes as `{ exit: reason }`. A full
-   * supervisor (`maxChildren`) makes the iteration throw `ChildError`.
+   * ordered or not, per-task timeout, `zipInputOnExit`. As Elixir's
+   * `Task.Supervisor.async_stream`, the tasks are linked to the consumer (`link`): a
+   * crashing task makes the iteration throw `ExitError` (and exits a consumer process).
+   * A consumer that traps exits when the stream starts gets each exit as
+   * `{ exit: reason }` instead, and no `Exit` message: its tasks are then not linked to
+   * it, and are killed when it exits. Use `asyncStreamNolink` to get crashes as values
+   * without trapping. A full supervisor (`maxChildren`) makes the iteration throw
+   * `ChildError`.
+   *
+   * @example
+   * for await (const r of TaskSupervisor.asyncStream(sup, ids, (id) => fetchBalance(id), { link: ctx.self })) {
+   *   if ('ok' in r) total += r.ok;
+   * }
    */
   static asyncStream<T, R>(
     supervisor: TaskSupervisorRef,
     items: Iterable<T> | AsyncIterable<T>,
     fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
     options: SupervisedStreamOptions = {},
-  ): AsyncGenerator<TaskResult<R>, void, undefined> {
+  ): AsyncGenerator<StreamResult<R, T>, void, undefined> {
     checkOptions(options, 'TaskSupervisor.asyncStream', STREAM_OPTIONS);
     const { shutdown, ...stream } = options;
-    const spawn = (taskFn: TaskFn<R>) =>
-      superviseTask(supervisor, taskFn, options.link, { runtime: options.runtime, shutdown });
+    // The stream picks the owner: `link`, or nobody when the consumer traps exits.
+    const spawn = (taskFn: TaskFn<R>, owner: Pid<any> | undefined) =>
+      superviseTask(supervisor, taskFn, owner, { runtime: options.runtime, shutdown });
     return streamTasks(items, fn, stream, spawn, true);
   }
 
   /**
    * Like `asyncStream`, but tasks are linked to nobody: a crash is yielded as
-   * `{ exit: reason }` in its place, and the iteration goes on.
+   * `{ exit: reason }` in its place (with `input: item` when `zipInputOnExit`), and the
+   * iteration goes on, whether or not the consumer traps exits.
    *
    * @example
    * for await (const r of TaskSupervisor.asyncStreamNolink(sup, ids, (id) => fetchBalance(id), { maxConcurrency: 4 })) {
@@ -367,9 +379,10 @@ export class TaskSupervisor {
     items: Iterable<T> | AsyncIterable<T>,
     fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
     options: Omit<SupervisedStreamOptions, 'link'> = {},
-  ): AsyncGenerator<TaskResult<R>, void, undefined> {
+  ): AsyncGenerator<StreamResult<R, T>, void, undefined> {
     checkOptions(options, 'TaskSupervisor.asyncStreamNolink', STREAM_NOLINK_OPTIONS);
     const { shutdown, ...stream } = options;
+    // Linked to nobody, whatever the stream passes.
     const spawn = (taskFn: TaskFn<R>) =>
       superviseTask(supervisor, taskFn, undefined, { runtime: options.runtime, shutdown });
     return streamTasks(items, fn, stream, spawn, false);
