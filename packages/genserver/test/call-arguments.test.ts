@@ -4,7 +4,18 @@
 // left `undefined`, as a number or as an options key, means the default, everywhere.
 import { InvalidArgumentError, TimeoutError } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
-import { type Call, GenServer, noreply, ok, StartError, StateMachine, Task } from '../src/index.js';
+import {
+  type Call,
+  DynamicSupervisor,
+  GenServer,
+  noreply,
+  ok,
+  type StartContext,
+  StartError,
+  StateMachine,
+  Supervisor,
+  Task,
+} from '../src/index.js';
 import { deferred, rejection, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
@@ -149,5 +160,43 @@ describe('a timeout left undefined', () => {
     await clock.advance(1);
     expect(awaited.error).toBeInstanceOf(TimeoutError);
     expect(yielded).toBeUndefined();
+  });
+
+  // Regression (fixed by 078d759, untested until now): a supervisor request built
+  // { timeout: Infinity, ...options }, so { timeout: undefined }
+  // overrode Infinity and call's 5000 ms default applied.
+  it("is a supervisor request's Infinity default: it waits for a slow shutdown", async () => {
+    const { runtime, clock } = virtualRuntime();
+    const gate = deferred();
+    class SlowStop extends GenServer<number> {
+      init() {
+        this.ctx.trapExit(true);
+        return ok(0);
+      }
+      override async terminate() {
+        await gate.promise;
+      }
+    }
+    const child = (id: string) => ({
+      id,
+      shutdown: 'infinity' as const,
+      start: ({ runtime, self }: StartContext) =>
+        GenServer.startLink(SlowStop, null, { runtime, link: self }),
+    });
+    const sup = await Supervisor.start([child('a')], { runtime });
+    const dyn = await DynamicSupervisor.start({ runtime });
+    const pid = await DynamicSupervisor.startChild(dyn, child('b'));
+    const requests = [
+      track(Supervisor.terminateChild(sup, 'a', { timeout: undefined })),
+      track(DynamicSupervisor.terminateChild(dyn, pid!, { timeout: undefined, runtime })),
+    ];
+    await clock.advance(3_600_000);
+    expect(requests.map((r) => r.settled)).toEqual([false, false]);
+    gate.resolve();
+    await clock.settle();
+    expect(requests).toEqual([
+      { settled: true, error: undefined },
+      { settled: true, error: undefined },
+    ]);
   });
 });
