@@ -63,6 +63,13 @@ export function removeDeadline(runtime: Runtime, node: DeadlineNode): void {
  * something the handler called. For telling that a process is about to wait on itself
  * (a GenServer calling itself from a callback). Code that runs after an `await` runs
  * outside any turn: for it this is false, whatever process it belongs to.
+ *
+ * That includes a body process's turn held across receives (see `Scheduler.hold`): its
+ * code after each `await ctx.receive()` runs in microtasks the scheduler cannot bracket,
+ * and other code's microtasks (another process's handler resumed after an await, plain
+ * promise callbacks) run between them. Naming the body as running for the held turn
+ * would make that other code pass for the body's, so `turn.current` stays null and a
+ * body is seen as running only in its first step, before its first await.
  */
 export function isRunning(pid: Pid<any>): boolean {
   const current = turn.current;
