@@ -182,7 +182,8 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
     turn.charged = 0;
     this.credit -= charged;
     let scanned = 0;
-    if (this.credit > 0) {
+    // Nothing queued when the turn began is left (a reply awaited, say): wait at once.
+    if (this.credit > 0 && (this.turnQueued > 0 || timeout === 0)) {
       const now = this.receiveNow(match, timeout, charged);
       if (now !== null) return now;
       scanned = this.turnQueued;
