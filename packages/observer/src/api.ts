@@ -173,6 +173,8 @@ async function node(ctx: ApiContext, r: Request): Promise<void> {
     registered: names.slice(0, NAMES_LISTED).map((name) => textOf(name)),
     registeredCount: names.length,
     recentEvents: ctx.sampler.log.recent(),
+    // What watching costs: the longest the observer held the event loop in one step.
+    observer: { longestSliceMs: Math.round(ctx.sampler.slices.longestSliceMs * 100) / 100 },
   });
 }
 

@@ -71,6 +71,8 @@ export const REQUEST_SHARE = 0.5;
 export class Sampler {
   readonly history: History;
   readonly log = new RestartLog();
+  /** The longest the observer held the event loop in one slice of a walk, in ms. */
+  readonly slices = { longestSliceMs: 0 };
   private readonly subscribers = new Set<(event: SamplerEvent) => void>();
   private readonly walk: ProcessWalk;
   private rates = new RateTable();
@@ -177,7 +179,12 @@ export class Sampler {
         if (query.filter === '' || searchText(row, names).includes(query.filter)) top.offer(row);
         return true;
       },
-      { sliceMs: SLICE_MS, share: REQUEST_SHARE, cancelled: () => generation !== this.generation },
+      {
+        sliceMs: SLICE_MS,
+        share: REQUEST_SHARE,
+        cancelled: () => generation !== this.generation,
+        stats: this.slices,
+      },
     );
     if (done) this.commit(recorder);
     return { rows: top.sorted(), total, at: Date.now() };
@@ -327,7 +334,8 @@ export class Sampler {
       return true;
     };
     const cancelled = () => generation !== this.generation;
-    const sweeping = runSliced(step, { sliceMs: SLICE_MS, share, cancelled }).then((done) => {
+    const options = { sliceMs: SLICE_MS, share, cancelled, stats: this.slices };
+    const sweeping = runSliced(step, options).then((done) => {
       if (!done || cancelled()) return this.latest ?? emptySample();
       this.commit(recorder);
       const totals = this.totals(processes, queued, messagesPerSec);

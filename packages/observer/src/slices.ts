@@ -15,6 +15,8 @@ export interface SliceOptions {
   cancelled?: () => boolean;
   /** The clock slices are measured with, in ms. @default performance.now */
   now?: () => number;
+  /** Where the longest slice so far is kept, in ms (what the observer reports of itself). */
+  stats?: { longestSliceMs: number };
 }
 
 /**
@@ -34,10 +36,16 @@ export async function runSliced(step: () => boolean, options: SliceOptions): Pro
     if (options.cancelled?.() === true) return false;
     const started = now();
     let elapsed = 0;
-    do {
-      if (!step()) return true;
-      elapsed = now() - started;
-    } while (elapsed < options.sliceMs);
+    try {
+      do {
+        if (!step()) return true;
+        elapsed = now() - started;
+      } while (elapsed < options.sliceMs);
+    } finally {
+      if (options.stats !== undefined && elapsed > options.stats.longestSliceMs) {
+        options.stats.longestSliceMs = elapsed;
+      }
+    }
     await pause(options.share >= 1 ? 0 : elapsed * (1 / options.share - 1));
   }
 }

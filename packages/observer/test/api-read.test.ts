@@ -182,6 +182,7 @@ describe('read endpoints', () => {
     expect(body.history.length).toBeGreaterThan(0);
     expect(body.registered).toEqual(expect.arrayContaining(['app', 'counter', 'gate', 'jobs']));
     expect(body.registeredCount).toBe(body.registered.length);
+    expect(body.observer.longestSliceMs).toBeGreaterThanOrEqual(0);
     const later = await waitFor(
       async () => {
         const { body } = await getJson(app.observer, '/api/node');

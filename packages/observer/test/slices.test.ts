@@ -70,6 +70,21 @@ describe('runSliced()', () => {
     expect(timers).toBeGreaterThan(0);
   });
 
+  it('keeps the longest slice in stats', async () => {
+    const clock = steppedClock(0.75);
+    const stats = { longestSliceMs: 0 };
+    let n = 0;
+    // Slices of three steps (2.25 ms), then one of one step.
+    await runSliced(
+      () => {
+        clock.tick();
+        return ++n < 7;
+      },
+      { sliceMs: 2, share: 1, now: clock.now, stats },
+    );
+    expect(stats.longestSliceMs).toBe(2.25);
+  });
+
   it('stops between slices once cancelled, and resolves false', async () => {
     const clock = steppedClock(1);
     let n = 0;
