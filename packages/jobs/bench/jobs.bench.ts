@@ -2,12 +2,16 @@
  * The jobs benchmark: end-to-end throughput of durable jobs (enqueue in batches → no-op
  * perform → complete) at each durability level, in one process and in two OS processes
  * sharing the database, beside a hand-written minimal SQLite queue in the same run (the
- * ceiling for an embedded store), and enqueue→start latency at a steady 1,000 jobs/s. Each workload runs once to warm up, then `BENCH_RUNS`
- * times (default 3), alternating the systems; the table shows medians and the ratio.
+ * ceiling for an embedded store) and BullMQ on a private `redis-server` (without
+ * persistence against 'process', with AOF everysec against 'machine'), and enqueue→start
+ * latency at a steady 1,000 jobs/s. Each workload runs once to warm up, then `BENCH_RUNS`
+ * times (default 3), rotating which system goes first; the table shows medians and ratios.
  *
  * Databases are files in the OS temp folder, so 'machine' pays a real fsync per commit.
- * Run with `pnpm --filter @actorkit/jobs bench`: it builds the packages, then runs this
- * file against `dist/`. The table goes to stdout and to `bench/results/latest.md`.
+ * Without `redis-server` on the PATH (Debian: `apt-get install redis-server`) the BullMQ
+ * columns say so and the rest runs. Run with `pnpm --filter @actorkit/jobs bench`: it builds
+ * the packages, then runs this file against `dist/`. The table goes to stdout and to
+ * `bench/results/latest.md`.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +26,9 @@ import { defineWorker, job, Queue, SqliteStore } from '@actorkit/jobs';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { median, perSecond, until } from '../../core/bench/measure.js';
+import { bullmqLatency, bullmqThroughput } from './bullmq.js';
 import { MinimalQueue } from './minimal-queue.js';
+import { type RedisServer, redisServerInstalled, startRedis } from './redis-server.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
@@ -208,50 +214,99 @@ function actorkitLatency(durability: Durability): Promise<{ p50: number; p99: nu
 interface Row {
   label: string;
   actorkit: number;
-  baseline: number;
+  minimal: number;
+  /** BullMQ's median, or why there is none. */
+  bullmq: number | string;
 }
 
-/** Runs both systems once to warm up, then RUNS times, alternating which goes first. */
-async function compare(
-  label: string,
-  ours: () => Promise<number>,
-  theirs: () => Promise<number>,
-): Promise<Row> {
-  await ours();
-  await theirs();
-  const a: number[] = [];
-  const b: number[] = [];
+/**
+ * Runs each system once to warm up, then RUNS times, rotating which goes first so none
+ * always gets the warmer disk cache; resolves with each system's median.
+ */
+async function compare(systems: (() => Promise<number>)[]): Promise<number[]> {
+  for (const system of systems) await system();
+  const results: number[][] = systems.map(() => []);
   for (let run = 0; run < RUNS; run++) {
-    // Alternate which goes first, so neither always gets the warmer disk cache.
-    if (run % 2 === 0) {
-      a.push(await ours());
-      b.push(await theirs());
-    } else {
-      b.push(await theirs());
-      a.push(await ours());
+    for (let k = 0; k < systems.length; k++) {
+      const which = (run + k) % systems.length;
+      results[which]!.push(await systems[which]!());
     }
   }
-  return { label, actorkit: median(a), baseline: median(b) };
+  return results.map(median);
+}
+
+const NO_REDIS = 'not run: no redis-server on the PATH';
+
+/** Runs `body` with a private redis-server (AOF at 'machine'), stopped afterwards whatever happens; undefined without one. */
+async function withRedis<T>(
+  durability: Durability,
+  body: (redis: RedisServer | undefined) => Promise<T>,
+): Promise<T> {
+  if (!redisServerInstalled()) return body(undefined);
+  const redis = await startRedis(durability === 'machine');
+  try {
+    return await body(redis);
+  } finally {
+    await redis.stop();
+  }
 }
 
 function throughputRow(durability: Durability): Promise<Row> {
-  return compare(
-    `end to end, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY}, durability '${durability}' (jobs/s)`,
-    () => actorkitThroughput(durability),
-    () => minimalThroughput(durability),
-  );
+  return withRedis(durability, async (redis) => {
+    const systems = [() => actorkitThroughput(durability), () => minimalThroughput(durability)];
+    if (redis) systems.push(() => bullmqThroughput(redis, JOBS, BATCH, CONCURRENCY));
+    const [actorkit, minimal, bullmq] = await compare(systems);
+    return {
+      label: `end to end, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY}, durability '${durability}' (jobs/s)`,
+      actorkit: actorkit!,
+      minimal: minimal!,
+      bullmq: bullmq ?? NO_REDIS,
+    };
+  });
 }
 
-function twoProcessRow(durability: Durability): Promise<Row> {
-  return compare(
-    `2 OS processes on one database, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY} each, durability '${durability}' (jobs/s)`,
+async function twoProcessRow(durability: Durability): Promise<Row> {
+  const [actorkit, minimal] = await compare([
     () => twoProcesses('actorkit', durability),
     () => twoProcesses('minimal', durability),
-  );
+  ]);
+  return {
+    label: `2 OS processes on one database, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY} each, durability '${durability}' (jobs/s)`,
+    actorkit: actorkit!,
+    minimal: minimal!,
+    bullmq: 'not measured (one process only)',
+  };
+}
+
+type Latency = { p50: number; p99: number };
+
+/** Median p50 and p99 over RUNS runs, after one to warm up. */
+async function latencyOf(measure: () => Promise<Latency>): Promise<Latency> {
+  await measure();
+  const runs: Latency[] = [];
+  for (let run = 0; run < RUNS; run++) runs.push(await measure());
+  return { p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) };
+}
+
+function latencyRow(durability: Durability): Promise<string> {
+  return withRedis(durability, async (redis) => {
+    const ours = await latencyOf(() => actorkitLatency(durability));
+    const theirs = redis
+      ? await latencyOf(() => bullmqLatency(redis, LATENCY_SECONDS, CONCURRENCY))
+      : undefined;
+    const show = (l: Latency) => `p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms`;
+    return `| enqueue→start at 1k jobs/s, durability '${durability}' | ${show(ours)} | ${theirs ? show(theirs) : NO_REDIS} |`;
+  });
 }
 
 function format(value: number): string {
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+}
+
+function tableRow(r: Row): string {
+  const bullmq = typeof r.bullmq === 'number' ? format(r.bullmq) : r.bullmq;
+  const vsBullmq = typeof r.bullmq === 'number' ? `${(r.actorkit / r.bullmq).toFixed(2)}x` : '';
+  return `| ${r.label} | ${format(r.actorkit)} | ${format(r.minimal)} | ${(r.actorkit / r.minimal).toFixed(2)}x | ${bullmq} | ${vsBullmq} |`;
 }
 
 async function main(): Promise<void> {
@@ -262,23 +317,14 @@ async function main(): Promise<void> {
   for (const durability of ['process', 'machine'] as const)
     rows.push(await twoProcessRow(durability));
   const latency: string[] = [];
-  for (const durability of ['process', 'machine'] as const) {
-    await actorkitLatency(durability);
-    const runs = [];
-    for (let run = 0; run < RUNS; run++) runs.push(await actorkitLatency(durability));
-    latency.push(
-      `| enqueue→start at 1k jobs/s, durability '${durability}' | p50 ${median(runs.map((r) => r.p50)).toFixed(2)} ms | p99 ${median(runs.map((r) => r.p99)).toFixed(2)} ms |`,
-    );
-  }
+  for (const durability of ['process', 'machine'] as const)
+    latency.push(await latencyRow(durability));
   const table = [
-    '| workload | @actorkit/jobs | minimal SQLite queue | ratio |',
-    '| --- | ---: | ---: | ---: |',
-    ...rows.map(
-      (r) =>
-        `| ${r.label} | ${format(r.actorkit)} | ${format(r.baseline)} | ${(r.actorkit / r.baseline).toFixed(2)}x |`,
-    ),
+    "| workload | @actorkit/jobs | minimal SQLite queue | ratio | BullMQ (Redis: no persistence at 'process', AOF everysec at 'machine') | ratio |",
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(tableRow),
     '',
-    '| latency (in-process enqueue wakes the queue) | median of runs | |',
+    '| latency (in-process enqueue wakes the queue), median of runs | @actorkit/jobs | BullMQ |',
     '| --- | ---: | ---: |',
     ...latency,
   ].join('\n');
