@@ -75,6 +75,12 @@ const WHEEL_MASK = WHEEL_SIZE - 1;
 /** An extra slot for timers due at a millisecond the wheel has already passed. */
 const OVERDUE = WHEEL_SIZE;
 const POOL_LIMIT = 65_536;
+/** The places for staged timers kept after a run that staged more. */
+const STAGED_KEPT = 4096;
+/** The slot arrays kept for reuse, at most: a slot gives its array back when it empties. */
+const SPARE_LIMIT = 1024;
+/** What an empty slot holds: a slot takes an array when its first timer is placed. */
+const NO_ENTRIES: (TimerEntry | null)[] = [];
 /**
  * Timers per ms of wheel time an alarm must fire to mark the queue busy, so that the next
  * alarm may go off late (see `TimerService`): timers falling due at that rate or more
@@ -100,7 +106,9 @@ export interface TimerWaker {
  *
  * A slot is an array of entries, filled in order; cancelling a timer empties its place. So
  * setting, cancelling and firing a timer each write one array element, and firing a
- * slot reads its entries without chasing pointers from one to the next.
+ * slot reads its entries without chasing pointers from one to the next. A slot that
+ * empties passes its array on to the next slot to fill, so the arrays hold about as many
+ * places as there are pending timers, however the timers bunch.
  *
  * A new timer is staged, not placed: the scheduler's run that set it ends with
  * `placeStaged`, which reads the clock once for every timer set in the run (a clock read
@@ -116,7 +124,9 @@ export interface TimerWaker {
  */
 export class TimerService {
   /** Each slot's entries in the order set; `null` where one was cancelled or fired. */
-  private readonly slots: (TimerEntry | null)[][] = [];
+  private readonly slots: (TimerEntry | null)[][] = new Array(WHEEL_SIZE + 1).fill(NO_ENTRIES);
+  /** Arrays of emptied slots, all `null`, for the next slots to fill. */
+  private readonly spare: (TimerEntry | null)[][] = [];
   /** How many places of each slot's array are in use (pending or emptied). */
   private readonly filled = new Int32Array(WHEEL_SIZE + 1);
   /** Pending timers in each slot. */
@@ -143,9 +153,9 @@ export class TimerService {
   pending = 0;
   /** Pending timers that are not weak, plus `hold` calls not yet released. */
   private holds = 0;
-  private readonly staged: (TimerEntry | null)[] = [];
+  private staged: (TimerEntry | null)[] = [];
   /** Each staged timer's delay, at its index in `staged`. */
-  private stagedDelays = new Float64Array(1024);
+  private stagedDelays = new Float64Array(STAGED_KEPT);
   private stagedCount = 0;
   private stagedLive = 0;
   /** Timers the running alarm has fired so far. */
@@ -161,7 +171,7 @@ export class TimerService {
     private readonly waker: TimerWaker,
     private readonly deliver: (entry: TimerEntry, owner: OwnedTimers | null) => void,
   ) {
-    for (let slot = 0; slot <= OVERDUE; slot++) this.slots.push([]);
+    this.slots[OVERDUE] = [];
     this.cursor = Math.floor(clock.now());
     this.lastEnd = this.cursor;
     this.slack = clock.timerSlackMs ?? 0;
@@ -210,6 +220,11 @@ export class TimerService {
       if (entry === null) continue;
       staged[i] = null;
       this.place(entry, delays[i]!, now);
+    }
+    // A burst (100k timers armed in one run) leaves no arrays of that size behind.
+    if (count > STAGED_KEPT) {
+      this.staged = [];
+      this.stagedDelays = new Float64Array(STAGED_KEPT);
     }
   }
 
@@ -466,8 +481,10 @@ export class TimerService {
 
   private toSlot(entry: TimerEntry, slot: number, tolerance: number): void {
     if (tolerance < this.tolerance[slot]!) this.tolerance[slot] = tolerance;
+    let entries = this.slots[slot]!;
+    if (entries === NO_ENTRIES) entries = this.slots[slot] = this.spare.pop() ?? [];
     const index = this.filled[slot]!;
-    this.slots[slot]![index] = entry;
+    entries[index] = entry;
     this.filled[slot] = index + 1;
     this.live[slot]!++;
     entry.state = IN_WHEEL;
@@ -481,6 +498,10 @@ export class TimerService {
   private empty(slot: number): void {
     this.filled[slot] = 0;
     this.tolerance[slot] = this.slack;
+    const entries = this.slots[slot]!;
+    if (slot === OVERDUE || entries === NO_ENTRIES) return;
+    this.slots[slot] = NO_ENTRIES;
+    if (this.spare.length < SPARE_LIMIT) this.spare.push(entries);
   }
 
   private toOverflow(entry: TimerEntry): void {

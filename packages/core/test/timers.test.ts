@@ -684,6 +684,25 @@ describe('timers set during a run', () => {
   });
 });
 
+describe("the timer wheel's memory", () => {
+  // With timers that bunch (each ms of timers re-armed for one ms), every slot a bunch
+  // passed through used to keep an array as long as the bunch: tens of MB for 100k timers.
+  it('keeps about as many places as there are pending timers, however they bunch', async () => {
+    const { runtime, clock } = virtualRuntime();
+    const { pid } = recorder(runtime);
+    for (let round = 0; round < 200; round++) {
+      for (let i = 0; i < 500; i++) runtime.sendAfter(pid, i, 7 + (round % 3));
+      await clock.advance(9);
+    }
+    const wheel = runtime.timers as unknown as {
+      slots: unknown[][];
+      spare: unknown[][];
+    };
+    const places = [...wheel.slots, ...wheel.spare].reduce((sum, a) => sum + a.length, 0);
+    expect(places).toBeLessThan(4 * 500);
+  });
+});
+
 describe('firing a millisecond of timers', () => {
   it('reads every owner of the due timers before delivering to any (cache warming)', async () => {
     const { runtime, clock } = virtualRuntime();
