@@ -1,4 +1,5 @@
 import { type Clock, MAX_TIMER_MS } from './clock.js';
+import { pushHeap, removeHeap } from './internal/timer-heap.js';
 import { Ref } from './ref.js';
 
 /**
@@ -573,59 +574,4 @@ export class TimerService {
     this.alarmAt = Math.min(at, this.cursor - 1 + MAX_TIMER_MS);
     this.clock.setAlarm(this.alarmAt, this.onAlarm);
   }
-}
-
-function before(a: TimerEntry, b: TimerEntry): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
-function pushHeap(heap: TimerEntry[], entry: TimerEntry): void {
-  entry.index = heap.length;
-  heap.push(entry);
-  siftUp(heap, entry.index);
-}
-
-/** Removes `entry` from wherever it is in the heap. */
-function removeHeap(heap: TimerEntry[], entry: TimerEntry): void {
-  const index = entry.index;
-  const last = heap.pop()!;
-  entry.index = -1;
-  if (last === entry) return;
-  heap[index] = last;
-  last.index = index;
-  siftUp(heap, index);
-  siftDown(heap, last.index);
-}
-
-function siftUp(heap: TimerEntry[], index: number): void {
-  const entry = heap[index]!;
-  let i = index;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    const above = heap[parent]!;
-    if (!before(entry, above)) break;
-    heap[i] = above;
-    above.index = i;
-    i = parent;
-  }
-  heap[i] = entry;
-  entry.index = i;
-}
-
-function siftDown(heap: TimerEntry[], index: number): void {
-  const entry = heap[index]!;
-  let i = index;
-  for (;;) {
-    const left = 2 * i + 1;
-    if (left >= heap.length) break;
-    const right = left + 1;
-    const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
-    const below = heap[child]!;
-    if (!before(below, entry)) break;
-    heap[i] = below;
-    below.index = i;
-    i = child;
-  }
-  heap[i] = entry;
-  entry.index = i;
 }
