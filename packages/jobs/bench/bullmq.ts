@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { perSecond, until } from '../../core/bench/measure.js';
+import { perSecond, signal } from '../../core/bench/measure.js';
 import type { RedisServer } from './redis-server.js';
 
 let runs = 0;
@@ -39,9 +39,14 @@ export function bullmqThroughput(
   concurrency: number,
 ): Promise<number> {
   return withQueue(redis, async (queue, name, connection) => {
+    // Resolved by the event, not polled: a polling loop would spin while this process
+    // waits on Redis, taking CPU from the server on a small machine.
+    const { done, finished } = signal();
     let completed = 0;
     const worker = new Worker(name, async () => undefined, { connection, concurrency });
-    worker.on('completed', () => void completed++);
+    worker.on('completed', () => {
+      if (++completed === jobs) done();
+    });
     await worker.waitUntilReady();
     try {
       const started = performance.now();
@@ -50,7 +55,7 @@ export function bullmqThroughput(
           Array.from({ length: batch }, (_, n) => ({ name: 'noop', data: { n: i + n } })),
         );
       }
-      await until(() => completed >= jobs);
+      await finished;
       return perSecond(jobs, started);
     } finally {
       await worker.close();
@@ -65,15 +70,18 @@ export function bullmqLatency(
   concurrency: number,
 ): Promise<{ p50: number; p99: number }> {
   return withQueue(redis, async (queue, name, connection) => {
+    const total = seconds * 1000;
     const latencies: number[] = [];
+    const { done, finished } = signal();
     const worker = new Worker<{ at: number }>(
       name,
-      async (job) => void latencies.push(performance.now() - job.data.at),
+      async (job) => {
+        if (latencies.push(performance.now() - job.data.at) === total) done();
+      },
       { connection, concurrency },
     );
     await worker.waitUntilReady();
     try {
-      const total = seconds * 1000;
       const started = performance.now();
       for (let i = 0; i < total; i++) {
         // One job per ms of the schedule: catch up if behind, wait if ahead.
@@ -81,7 +89,7 @@ export function bullmqLatency(
         if (ahead > 0) await sleep(ahead);
         await queue.add('stamp', { at: performance.now() });
       }
-      await until(() => latencies.length >= total);
+      await finished;
       latencies.sort((a, b) => a - b);
       return {
         p50: latencies[Math.floor(total * 0.5)]!,
