@@ -158,6 +158,8 @@ export function publicSample(sample: Sample) {
   return { totals: sample.totals, rows: sample.rows, total: sample.totals.processes };
 }
 
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
 /** Registered names listed by `GET /api/node` (the count says how many there are). */
 const NAMES_LISTED = 1000;
 
@@ -173,8 +175,8 @@ async function node(ctx: ApiContext, r: Request): Promise<void> {
     registered: names.slice(0, NAMES_LISTED).map((name) => textOf(name)),
     registeredCount: names.length,
     recentEvents: ctx.sampler.log.recent(),
-    // What watching costs: the longest the observer held the event loop in one step.
-    observer: { longestSliceMs: Math.round(ctx.sampler.slices.longestSliceMs * 100) / 100 },
+    // What watching costs: the slices of its walks, by the wall clock.
+    observer: { ...ctx.sampler.slices, longestSliceMs: round2(ctx.sampler.slices.longestSliceMs) },
   });
 }
 

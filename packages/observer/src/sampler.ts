@@ -16,7 +16,7 @@ import {
 import { ProcessWalk } from './process-walk.js';
 import { RateRecorder, RateTable } from './rates.js';
 import { RestartLog } from './restarts.js';
-import { runSliced } from './slices.js';
+import { runSliced, type SliceStats } from './slices.js';
 import { TopK } from './top-k.js';
 import { readTree, type TreeNode } from './tree.js';
 
@@ -71,8 +71,8 @@ export const REQUEST_SHARE = 0.5;
 export class Sampler {
   readonly history: History;
   readonly log = new RestartLog();
-  /** The longest the observer held the event loop in one slice of a walk, in ms. */
-  readonly slices = { longestSliceMs: 0 };
+  /** How long the slices of its walks took (what the observer reports of itself). */
+  readonly slices: SliceStats = { slices: 0, longestSliceMs: 0, slicesOver10Ms: 0 };
   private readonly subscribers = new Set<(event: SamplerEvent) => void>();
   private readonly walk: ProcessWalk;
   private rates = new RateTable();

@@ -1,5 +1,17 @@
 import { performance } from 'node:perf_hooks';
 
+/**
+ * What slices took, measured by the wall clock: a slice is at most `sliceMs` of work plus
+ * one step, so a longer one was stretched by something else in the thread (a garbage
+ * collection, the operating system running another process).
+ */
+export interface SliceStats {
+  slices: number;
+  longestSliceMs: number;
+  /** Slices that took longer than 10 ms. */
+  slicesOver10Ms: number;
+}
+
 /** How work is cut into slices. */
 export interface SliceOptions {
   /** The longest a slice runs before it yields to the event loop, in ms. */
@@ -15,8 +27,8 @@ export interface SliceOptions {
   cancelled?: () => boolean;
   /** The clock slices are measured with, in ms. @default performance.now */
   now?: () => number;
-  /** Where the longest slice so far is kept, in ms (what the observer reports of itself). */
-  stats?: { longestSliceMs: number };
+  /** Where slices are counted (what the observer reports of itself). */
+  stats?: SliceStats;
 }
 
 /**
@@ -42,8 +54,11 @@ export async function runSliced(step: () => boolean, options: SliceOptions): Pro
         elapsed = now() - started;
       } while (elapsed < options.sliceMs);
     } finally {
-      if (options.stats !== undefined && elapsed > options.stats.longestSliceMs) {
-        options.stats.longestSliceMs = elapsed;
+      const stats = options.stats;
+      if (stats !== undefined) {
+        stats.slices++;
+        if (elapsed > stats.longestSliceMs) stats.longestSliceMs = elapsed;
+        if (elapsed > 10) stats.slicesOver10Ms++;
       }
     }
     await pause(options.share >= 1 ? 0 : elapsed * (1 / options.share - 1));

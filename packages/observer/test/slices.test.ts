@@ -70,9 +70,9 @@ describe('runSliced()', () => {
     expect(timers).toBeGreaterThan(0);
   });
 
-  it('keeps the longest slice in stats', async () => {
+  it('counts slices, the longest and those over 10 ms, in stats', async () => {
     const clock = steppedClock(0.75);
-    const stats = { longestSliceMs: 0 };
+    const stats = { slices: 0, longestSliceMs: 0, slicesOver10Ms: 0 };
     let n = 0;
     // Slices of three steps (2.25 ms), then one of one step.
     await runSliced(
@@ -82,7 +82,18 @@ describe('runSliced()', () => {
       },
       { sliceMs: 2, share: 1, now: clock.now, stats },
     );
-    expect(stats.longestSliceMs).toBe(2.25);
+    expect(stats).toEqual({ slices: 3, longestSliceMs: 2.25, slicesOver10Ms: 0 });
+    let m = 0;
+    // A step stretched by something else in the thread (here 12 ms of clock).
+    await runSliced(
+      () => {
+        clock.tick();
+        if (m === 1) for (let i = 0; i < 16; i++) clock.tick();
+        return ++m < 3;
+      },
+      { sliceMs: 2, share: 1, now: clock.now, stats },
+    );
+    expect(stats).toEqual({ slices: 5, longestSliceMs: 13.5, slicesOver10Ms: 1 });
   });
 
   it('stops between slices once cancelled, and resolves false', async () => {
