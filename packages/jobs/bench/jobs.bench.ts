@@ -310,6 +310,11 @@ function tableRow(r: Row): string {
 }
 
 async function main(): Promise<void> {
+  if (!redisServerInstalled()) {
+    console.warn(
+      'No redis-server on the PATH: the BullMQ columns are skipped (Debian: apt-get install redis-server).',
+    );
+  }
   const rows: Row[] = [];
   for (const durability of ['process', 'machine'] as const)
     rows.push(await throughputRow(durability));
