@@ -136,7 +136,6 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
       this.beginTurn(budget - 1);
       this.settle(pending, message);
     }
-    this.runtime.scheduler.hold(this);
     return 1;
   }
 
@@ -150,7 +149,8 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
    * receive that settled at once. Starting costs nothing, as a handler's `init`.
    */
   private startTurn(budget: number): number {
-    this.beginTurn(budget);
+    this.credit = budget;
+    this.turnQueued = this.length;
     this.start();
     // It received (its credit went down) and its last receive did not wait.
     if (this.alive && this.pending === null && this.credit < budget) {
@@ -159,10 +159,14 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
     return 1 + turn.charged;
   }
 
-  /** The messages queued now are this turn's, up to `credit` reductions of them. */
+  /**
+   * The messages queued now are this turn's, up to `credit` reductions of them; the turn
+   * goes on after `run` returns, so the scheduler holds still for it.
+   */
   private beginTurn(credit: number): void {
     this.credit = credit;
     this.turnQueued = this.length;
+    this.runtime.scheduler.hold(this);
   }
 
   receive(first?: unknown, second?: unknown): Promise<any> {
@@ -180,14 +184,14 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
     // What the process did since its last receive is charged to its turn.
     const charged = turn.charged;
     turn.charged = 0;
-    this.credit -= charged;
     let scanned = 0;
     // Nothing queued when the turn began is left (a reply awaited, say): wait at once.
-    if (this.credit > 0 && (this.turnQueued > 0 || timeout === 0)) {
+    if ((this.turnQueued > 0 || timeout === 0) && (this.credit -= charged) > 0) {
       const now = this.receiveNow(match, timeout, charged);
       if (now !== null) return now;
       scanned = this.turnQueued;
     }
+    // The receive waits: the turn, if one was running, is over.
     this.credit = 0;
     this.runtime.scheduler.release(this, charged);
     return this.wait(match, scanned, timeout);
