@@ -703,6 +703,44 @@ describe("the timer wheel's memory", () => {
   });
 });
 
+describe('firing many timers in one alarm', () => {
+  it('lets the processes a chunk of timers woke run before the next chunk fires', async () => {
+    const { runtime, clock } = virtualRuntime();
+    const pids: Pid<'tick'>[] = [];
+    let lastWaitingWhenFirstRan: number | undefined;
+    let handled = 0;
+    for (let i = 0; i < 1000; i++) {
+      pids.push(
+        runtime.spawn<'tick'>({
+          handle() {
+            handled++;
+            if (i === 0) lastWaitingWhenFirstRan = runtime.processInfo(pids[999]!)?.mailboxLength;
+          },
+        }),
+      );
+    }
+    for (const pid of pids) runtime.sendAfter(pid, 'tick', 10);
+    await clock.advance(10);
+    expect(handled).toBe(1000);
+    expect(lastWaitingWhenFirstRan).toBe(0); // its tick had not been delivered yet
+  });
+
+  it('lets a process that keeps setting 0 ms timers to itself share the event loop', async () => {
+    const runtime = trackedRuntime();
+    let rounds = 0;
+    runtime.spawn<'again'>({
+      init: (ctx) => void ctx.sendAfter('again', 0),
+      handle(_message, ctx) {
+        rounds++;
+        ctx.sendAfter('again', 0);
+      },
+    });
+    // As above: the loop ends only if the event loop gets turns between the rounds.
+    while (rounds < 3) await nextTurn();
+    expect(rounds).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('firing a millisecond of timers', () => {
   it('reads every owner of the due timers before delivering to any (cache warming)', async () => {
     const { runtime, clock } = virtualRuntime();
