@@ -4,4 +4,14 @@ export {
   chromiumPath,
   launchChromium,
 } from './chromium.js';
+export {
+  type CheckAndRunOptions,
+  checkAndRun,
+  type LoggedClaims,
+  logClaims,
+  type ReadmeProgramOptions,
+  readmeProgram,
+  type TypeCheckOptions,
+  typeCheck,
+} from './readme-program.js';
 export { type Truthy, type WaitForOptions, WaitForTimeoutError, waitFor } from './wait-for.js';
