@@ -1,4 +1,4 @@
-/** @internal The `ctx` an attempt of a retried task gets: the attempt's process context, plus its number. */
+// The `ctx` an attempt of a retried task gets: the attempt's process context, plus its number.
 import type {
   Dest,
   Name,
@@ -13,8 +13,17 @@ import type {
 import type { AttemptContext } from './task-retry.js';
 
 /**
- * @internal Delegates every context call to the attempt's process (whose context is the
- * process object itself, so it cannot be extended or wrapped by prototype).
+ * An {@link AttemptContext}: the context of the process running one attempt, plus the
+ * attempt's number. Every call goes to that process's own context (which is the process
+ * object itself, so it cannot be extended or wrapped by prototype), so `ctx.signal`,
+ * `ctx.receive` and `ctx.exit` behave exactly as in the attempt's process. Retried tasks
+ * build one per attempt; a library that runs its own attempts (as `@actorkit/jobs` does)
+ * extends it to add what its callers need, such as the job.
+ *
+ * @example
+ * runtime.spawn(async (ctx) => {
+ *   await perform(new AttemptProcessContext(ctx, 1));
+ * });
  */
 export class AttemptProcessContext implements AttemptContext {
   constructor(

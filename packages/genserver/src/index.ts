@@ -1,3 +1,4 @@
+export { AttemptProcessContext } from './attempt-context.js';
 export {
   type AnyChildSpecLike,
   type Backoff,

@@ -1,87 +1,18 @@
 /** @internal The `ctx` a worker's `perform` gets: the attempt process's context, plus the job. */
-import type {
-  Dest,
-  Name,
-  Pid,
-  ReceiveContext,
-  Ref,
-  Runtime,
-  Spawnable,
-  SpawnOptions,
-  TimerRef,
-} from '@actorkit/core';
+import type { ReceiveContext } from '@actorkit/core';
+import { AttemptProcessContext } from '@actorkit/genserver';
 import type { Job } from './job.js';
 import type { JobContext } from './worker.js';
 
 /**
- * @internal Delegates every context call to the attempt's process (whose context is the
- * process object itself, so it cannot be extended or wrapped by prototype).
+ * @internal A retried task's attempt context (every call goes to the attempt's process),
+ * plus the job it runs; its `attempt` is the job's.
  */
-export class AttemptContext<Args> implements JobContext<Args> {
+export class AttemptContext<Args> extends AttemptProcessContext implements JobContext<Args> {
   constructor(
-    private readonly ctx: ReceiveContext<any>,
+    ctx: ReceiveContext<any>,
     readonly job: Job<Args>,
-  ) {}
-
-  get attempt(): number {
-    return this.job.attempt;
-  }
-  get self(): Pid<any> {
-    return this.ctx.self;
-  }
-  get runtime(): Runtime {
-    return this.ctx.runtime;
-  }
-  get signal(): AbortSignal {
-    return this.ctx.signal;
-  }
-  get parent(): Pid<any> {
-    return this.ctx.parent;
-  }
-  send<T>(dest: Dest<T>, message: T): boolean {
-    return this.ctx.send(dest, message);
-  }
-  spawn<T>(spawnable: Spawnable<T>, options?: SpawnOptions): Pid<T> {
-    return this.ctx.spawn(spawnable, options);
-  }
-  spawnLink<T>(spawnable: Spawnable<T>, options?: SpawnOptions): Pid<T> {
-    return this.ctx.spawnLink(spawnable, options);
-  }
-  spawnMonitor<T>(spawnable: Spawnable<T>, options?: SpawnOptions): [Pid<T>, Ref] {
-    return this.ctx.spawnMonitor(spawnable, options);
-  }
-  link(pid: Pid<any>): void {
-    this.ctx.link(pid);
-  }
-  unlink(pid: Pid<any>): void {
-    this.ctx.unlink(pid);
-  }
-  monitor(target: Pid<any>): Ref {
-    return this.ctx.monitor(target);
-  }
-  demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
-    return this.ctx.demonitor(ref, options);
-  }
-  trapExit(on: boolean): boolean {
-    return this.ctx.trapExit(on);
-  }
-  exit(reason: unknown): never;
-  exit(target: Dest, reason: unknown): void;
-  exit(...args: [unknown] | [Dest, unknown]): void {
-    (this.ctx.exit as (...a: unknown[]) => void)(...args);
-  }
-  sendAfter(message: any, ms: number): TimerRef;
-  sendAfter<T>(dest: Dest<T>, message: T, ms: number): TimerRef;
-  sendAfter(...args: unknown[]): TimerRef {
-    return (this.ctx.sendAfter as (...a: unknown[]) => TimerRef)(...args);
-  }
-  cancelTimer(ref: TimerRef): number | false {
-    return this.ctx.cancelTimer(ref);
-  }
-  register(name: Name): void {
-    this.ctx.register(name);
-  }
-  receive(...args: unknown[]): Promise<any> {
-    return (this.ctx.receive as (...a: unknown[]) => Promise<unknown>)(...args);
+  ) {
+    super(ctx, job.attempt);
   }
 }
