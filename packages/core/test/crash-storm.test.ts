@@ -1,56 +1,14 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isCrash, isDown, type Pid, type Runtime } from '../src/index.js';
+import { echoWorks, watchNode } from './hostile-values.js';
 import { deferred, stopRuntimes, virtualRuntime } from './support.js';
 
-let unhandled: unknown[] = [];
-let uncaught: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-const onUncaught = (error: unknown) => void uncaught.push(error);
-
-beforeEach(() => {
-  unhandled = [];
-  uncaught = [];
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUncaught);
-});
-
-afterEach(async () => {
-  await stopRuntimes();
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUncaught);
-});
+const node = watchNode();
+afterEach(() => stopRuntimes());
 
 /** Resolves once every PID in `pids` has exited, with their reasons in order. */
 function allExited(runtime: Runtime, pids: Pid<any>[]): Promise<unknown[]> {
   return Promise.all(pids.map((pid) => new Promise((resolve) => runtime.watch(pid, resolve))));
-}
-
-/**
- * Gives Node the turns it needs to report an unhandled rejection (it checks after the
- * microtask queue drains) or an uncaught exception thrown from a later callback.
- */
-async function letNodeReport(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    await delay(1);
-  }
-}
-
-/** Proves the runtime still works: a fresh process answers a message. */
-async function echoWorks(runtime: Runtime): Promise<void> {
-  const reply = deferred<unknown>();
-  const echo = runtime.spawn<{ from: Pid<string>; text: string }>({
-    handle(m, ctx) {
-      const { from, text } = m as { from: Pid<string>; text: string };
-      ctx.send(from, text.toUpperCase());
-    },
-  });
-  runtime.spawn<string>(async (ctx) => {
-    ctx.send(echo, { from: ctx.self, text: 'still alive' });
-    reply.resolve(await ctx.receive());
-  });
-  expect(await reply.promise).toBe('STILL ALIVE');
 }
 
 describe('crash storm', () => {
@@ -172,10 +130,7 @@ describe('crash storm', () => {
     const reasons = [...(await crashed), ...(await killed)];
     expect(await downs.promise).toBe(N);
     await clock.settle();
-    await letNodeReport();
-
-    expect(unhandled).toEqual([]);
-    expect(uncaught).toEqual([]);
+    await node.assertQuiet();
     expect(reasons.filter((r) => isCrash(r))).toHaveLength(pids.length);
     expect(reasons.filter((r) => r === 'killed')).toHaveLength(victims.length);
     expect(runtime.isAlive(watcher)).toBe(false);
@@ -204,9 +159,7 @@ describe('crash storm', () => {
     gate.resolve();
     await exited;
     await clock.settle();
-    await letNodeReport();
-    expect(unhandled).toEqual([]);
-    expect(uncaught).toEqual([]);
+    await node.assertQuiet();
     expect(runtime.stats.crashed).toBe(0);
     await echoWorks(runtime);
   });
@@ -224,9 +177,7 @@ describe('crash storm', () => {
       });
     }
     await clock.settle();
-    await letNodeReport();
-    expect(unhandled).toEqual([]);
-    expect(uncaught).toEqual([]);
+    await node.assertQuiet();
     expect(reports).toHaveLength(500);
     expect(new Set(reports)).toEqual(new Set(['watcher_error']));
     await echoWorks(runtime);
@@ -258,9 +209,7 @@ describe('link chain exit cascade', () => {
     );
     const all = await reasons;
     await clock.settle();
-    await letNodeReport();
-    expect(unhandled).toEqual([]);
-    expect(uncaught).toEqual([]);
+    await node.assertQuiet();
     expect(runtime.isAlive(tail)).toBe(false);
     expect(runtime.processCount).toBe(0);
     expect(all).toHaveLength(LENGTH);
@@ -278,9 +227,7 @@ describe('link chain exit cascade', () => {
     const reasons = allExited(runtime, chain);
     runtime.exit(chain[0]!, 'kill');
     const all = await reasons;
-    await letNodeReport();
-    expect(unhandled).toEqual([]);
-    expect(uncaught).toEqual([]);
+    await node.assertQuiet();
     expect(new Set(all)).toEqual(new Set(['killed']));
     expect(runtime.processCount).toBe(0);
   });
