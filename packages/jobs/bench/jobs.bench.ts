@@ -24,8 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { Runtime } from '@actorkit/core';
 import { defineWorker, job, Queue, SqliteStore } from '@actorkit/jobs';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
 import { median, perSecond, until } from '../../core/bench/measure.js';
+import { bundleForNode } from '../test/bundle.js';
 import { bullmqLatency, bullmqThroughput } from './bullmq.js';
 import { MinimalQueue } from './minimal-queue.js';
 import { type RedisServer, redisServerInstalled, startRedis } from './redis-server.js';
@@ -100,17 +100,7 @@ const childScript = fileURLToPath(
 
 /** Bundles the two-process bench's child (`node-child.ts`) into plain JavaScript. */
 async function bundleChild(): Promise<void> {
-  await build({
-    entryPoints: [fileURLToPath(new URL('./node-child.ts', import.meta.url))],
-    outfile: childScript,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['actorkit-source'],
-    external: ['better-sqlite3'],
-    logLevel: 'error',
-  });
+  await bundleForNode(fileURLToPath(new URL('./node-child.ts', import.meta.url)), childScript);
 }
 
 /** Starts a child node; `ready` resolves once it runs. */

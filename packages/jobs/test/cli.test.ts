@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptError } from '../src/attempt-error.js';
 import type { Job, NewJob } from '../src/job.js';
 import { SqliteStore } from '../src/sqlite-store.js';
+import { bundleForNode } from './bundle.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -80,17 +80,7 @@ async function attempt(
 }
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [fileURLToPath(new URL('../src/cli.ts', import.meta.url))],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['actorkit-source'],
-    external: ['better-sqlite3'],
-    logLevel: 'error',
-  });
+  await bundleForNode(fileURLToPath(new URL('../src/cli.ts', import.meta.url)), bundle);
   dir = mkdtempSync(join(tmpdir(), 'actorkit-jobs-cli-'));
   path = join(dir, 'jobs.db');
   store = new SqliteStore({ path, clock });

@@ -1,20 +1,11 @@
-import { InvalidArgumentError, type Runtime, type VirtualClock } from '@actorkit/core';
+import { InvalidArgumentError } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
 import { Queue } from '../src/queue.js';
-import type { SqliteStore } from '../src/sqlite-store.js';
 import { defineWorker } from '../src/worker.js';
-import { memoryStore, stopRuntimesAfterEach, virtualRuntime } from './support.js';
+import { clock, runtime, setup, store } from './queue-fixture.js';
+import { stopRuntimesAfterEach } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
-
-let runtime: Runtime;
-let clock: VirtualClock;
-let store: SqliteStore;
-
-function setup(): void {
-  ({ runtime, clock } = virtualRuntime());
-  store = memoryStore(clock);
-}
 
 const Report = defineWorker({ name: 'report', perform: (_args: { kind: string }) => undefined });
 

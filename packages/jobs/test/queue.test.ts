@@ -1,34 +1,14 @@
-import { InvalidArgumentError, type Pid, type Runtime, type VirtualClock } from '@actorkit/core';
+import { InvalidArgumentError } from '@actorkit/core';
 import { Supervisor } from '@actorkit/genserver';
 import { describe, expect, it } from 'vitest';
 import { enqueue } from '../src/enqueue.js';
 import { UnknownWorkerError, UnsupportedCapabilityError } from '../src/errors.js';
 import { Queue, type QueueOptions } from '../src/queue.js';
-import type { SqliteStore } from '../src/sqlite-store.js';
 import { defineWorker, type JobContext } from '../src/worker.js';
-import {
-  deferred,
-  memoryStore,
-  nextReport,
-  recordReports,
-  stopRuntimesAfterEach,
-  virtualRuntime,
-} from './support.js';
+import { clock, runtime, setup, start, store } from './queue-fixture.js';
+import { deferred, nextReport, recordReports, stopRuntimesAfterEach } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
-
-let runtime: Runtime;
-let clock: VirtualClock;
-let store: SqliteStore;
-
-function setup(): void {
-  ({ runtime, clock } = virtualRuntime());
-  store = memoryStore(clock);
-}
-
-function start(options: Partial<QueueOptions> & Pick<QueueOptions, 'workers'>): Promise<Pid<any>> {
-  return Queue.start({ store, runtime, node: 'test', ...options });
-}
 
 const Echo = defineWorker({
   name: 'echo',

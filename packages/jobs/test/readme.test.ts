@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { readmeProgram, typeCheck } from '@actorkit/test-support';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { bundleForNode } from './bundle.js';
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('../', import.meta.url));
@@ -23,17 +23,7 @@ describe('README.md', () => {
     writeFileSync(source, program);
     await typeCheck(source, { cwd: packageDir, conditions: ['actorkit-source'] });
     const bundle = join(artifacts, 'readme.mjs');
-    await build({
-      entryPoints: [source],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['actorkit-source'],
-      external: ['better-sqlite3'],
-      logLevel: 'error',
-    });
+    await bundleForNode(source, bundle);
     // Run where 'data/jobs.db' may be created: a fresh folder.
     const cwd = mkdtempSync(join(tmpdir(), 'actorkit-jobs-readme-'));
     try {

@@ -1,32 +1,12 @@
-import type { Pid, Runtime, VirtualClock } from '@actorkit/core';
+import type { Pid } from '@actorkit/core';
 import { Supervisor } from '@actorkit/genserver';
 import { describe, expect, it } from 'vitest';
 import { enqueue } from '../src/enqueue.js';
-import { Queue, type QueueOptions } from '../src/queue.js';
-import type { SqliteStore } from '../src/sqlite-store.js';
 import { defineWorker, type JobContext } from '../src/worker.js';
-import {
-  deferred,
-  memoryStore,
-  nextReport,
-  stopRuntimesAfterEach,
-  virtualRuntime,
-} from './support.js';
+import { clock, runtime, setup, start, store } from './queue-fixture.js';
+import { deferred, nextReport, stopRuntimesAfterEach } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
-
-let runtime: Runtime;
-let clock: VirtualClock;
-let store: SqliteStore;
-
-function setup(): void {
-  ({ runtime, clock } = virtualRuntime());
-  store = memoryStore(clock);
-}
-
-function start(options: Partial<QueueOptions> & Pick<QueueOptions, 'workers'>): Promise<Pid<any>> {
-  return Queue.start({ store, runtime, node: 'test', ...options });
-}
 
 /** A worker whose first attempt waits forever (until stopped) and whose later attempts complete. */
 function stallOnce(name: string) {

@@ -1,4 +1,4 @@
-import { Crash, Runtime, type VirtualClock } from '@actorkit/core';
+import { Crash, Runtime } from '@actorkit/core';
 import { StartError, Supervisor } from '@actorkit/genserver';
 import { describe, expect, it } from 'vitest';
 import { enqueue } from '../src/enqueue.js';
@@ -7,24 +7,10 @@ import { Queue } from '../src/queue.js';
 import { isJobReport } from '../src/report.js';
 import { SqliteStore } from '../src/sqlite-store.js';
 import { defineWorker, type JobContext } from '../src/worker.js';
-import {
-  deferred,
-  memoryStore,
-  recordReports,
-  stopRuntimesAfterEach,
-  virtualRuntime,
-} from './support.js';
+import { clock, runtime, setup, store } from './queue-fixture.js';
+import { deferred, recordReports, stopRuntimesAfterEach } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
-
-let runtime: Runtime;
-let clock: VirtualClock;
-let store: SqliteStore;
-
-function setup(): void {
-  ({ runtime, clock } = virtualRuntime());
-  store = memoryStore(clock);
-}
 
 /** Runs for `ms` of the runtime's clock, or until stopped. */
 const Sleep = defineWorker({

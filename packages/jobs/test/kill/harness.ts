@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForNode } from '../bundle.js';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const childScript = `${artifacts}queue-child.mjs`;
@@ -17,17 +17,7 @@ let bundled: Promise<void> | undefined;
 export function bundleChild(): Promise<void> {
   bundled ??= (async () => {
     mkdirSync(artifacts, { recursive: true });
-    await build({
-      entryPoints: [fileURLToPath(new URL('./queue-child.ts', import.meta.url))],
-      outfile: childScript,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['actorkit-source'],
-      external: ['better-sqlite3'],
-      logLevel: 'error',
-    });
+    await bundleForNode(fileURLToPath(new URL('./queue-child.ts', import.meta.url)), childScript);
   })();
   return bundled;
 }
