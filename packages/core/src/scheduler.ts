@@ -92,7 +92,8 @@ export interface Runnable {
  * budget of messages per turn, in one chain of microtasks. Its turn ends, and it goes
  * back through the run queue, when the budget is spent, when no such message matches
  * (what it sent itself waits for its next turn), or when it awaits anything but
- * `receive`; what it sends in the meantime is charged to its turn.
+ * `receive` for more than a few microtasks (a call, a timer, I/O); what it sends in the
+ * meantime is charged to its turn.
  *
  * Unlike the BEAM, a turn cannot be interrupted in the middle of a message: a handler
  * that sends 10,000 messages spends 10,000 reductions in one go, and its turn ends after
