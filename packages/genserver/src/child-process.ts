@@ -1,7 +1,7 @@
 import { formatReason, type Pid, type ProcessContext, runtimeOf } from '@actorkit/core';
+import { isInstance } from '@actorkit/core/internal';
 import { describeId, type NormalizedSpec } from './child-spec.js';
 import { ChildSpecError, StartError } from './errors.js';
-import { isInstance } from './options.js';
 import { readStarted, type Started } from './started-child.js';
 
 /**

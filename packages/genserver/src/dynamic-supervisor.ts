@@ -8,6 +8,7 @@ import {
   type Runtime,
   type Via,
 } from '@actorkit/core';
+import { isInstance } from '@actorkit/core/internal';
 import { shutdownChild, startChild, startFailure } from './child-process.js';
 import {
   type AnyChildSpecLike,
@@ -21,7 +22,7 @@ import { stopServer } from './client.js';
 import type { From } from './envelopes.js';
 import { ChildError, ChildSpecError } from './errors.js';
 import { GenServer } from './gen-server.js';
-import { checkSupervisorOptions, isInstance, requestType } from './options.js';
+import { checkSupervisorOptions, requestType } from './options.js';
 import { nextRestartDelay } from './restart-backoff.js';
 import { RestartIntensity } from './restart-intensity.js';
 import { noreply, ok, reply, stop } from './results.js';

@@ -1,4 +1,5 @@
 import { formatReason, isPid, Runtime } from '@actorkit/core';
+import { isInstance } from '@actorkit/core/internal';
 import { isChildName } from './child-name.js';
 import { ChildSpecError } from './errors.js';
 
@@ -17,18 +18,6 @@ export function isOptionsObject(value: unknown): value is Record<string, unknown
   if (typeof value !== 'object' || value === null) return false;
   try {
     return !Array.isArray(value);
-  } catch {
-    return false;
-  }
-}
-
-/** `value instanceof type`, false where asking throws (a revoked Proxy, a throwing trap). */
-export function isInstance<T>(
-  value: unknown,
-  type: abstract new (...args: any[]) => T,
-): value is T {
-  try {
-    return value instanceof type;
   } catch {
     return false;
   }

@@ -7,6 +7,7 @@ import {
   type Pid,
   type ProcessContext,
 } from '@actorkit/core';
+import { isInstance } from '@actorkit/core/internal';
 import { shutdownChild, startChild, startFailure } from './child-process.js';
 import {
   type AnyChildSpecLike,
@@ -18,7 +19,7 @@ import {
 import type { From } from './envelopes.js';
 import { AlreadyPresentError, AlreadyStartedError, ChildError, ChildSpecError } from './errors.js';
 import { GenServer } from './gen-server.js';
-import { isInstance, isOptionsObject, listKeys, requestType, unknownKey } from './options.js';
+import { isOptionsObject, listKeys, requestType, unknownKey } from './options.js';
 import { nextRestartDelay } from './restart-backoff.js';
 import { RestartIntensity } from './restart-intensity.js';
 import { type NoReplyResult, noreply, ok, reply, stop } from './results.js';
