@@ -3,27 +3,13 @@
 // trap exits with the task's reason. Issue #13: the stream threw at the first exit even
 // for a trapping consumer, and left the Exit in its mailbox. zipInputOnExit (Elixir's
 // :zip_input_on_exit) adds the item to each exit.
-import {
-  Crash,
-  ExitError,
-  InvalidArgumentError,
-  type ReceiveContext,
-  TIMEOUT,
-} from '@actorkit/core';
+import { Crash, ExitError, InvalidArgumentError, TIMEOUT } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
-import { type AsyncStreamOptions, type StreamResult, Task } from '../src/index.js';
-import { collect, exitOf, sleep, stopRuntimesAfterEach, virtualRuntime } from './support.js';
+import { type AsyncStreamOptions, Task } from '../src/index.js';
+import { boom, consumeStream, work } from './stream-consumer.js';
+import { collect, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
-
-const boom = new Error('two failed');
-
-/** 2 throws, 3 takes `3 * 10` ms, the others answer at once. */
-async function work(n: number, ctx: ReceiveContext<any>): Promise<number> {
-  if (n === 2) throw boom;
-  if (n === 3) await sleep(ctx, 30);
-  return n * 10;
-}
 
 /**
  * A consumer process that iterates a stream over `items` (trapping exits if `trap`), then
@@ -35,25 +21,10 @@ function consume(
   options: Omit<AsyncStreamOptions, 'link' | 'runtime'> = {},
 ) {
   const { runtime, clock } = virtualRuntime();
-  const got: StreamResult<number, number>[] = [];
-  const report: { thrown?: unknown; leftover?: unknown } = {};
-  const consumer = runtime.spawn(async (ctx) => {
-    ctx.trapExit(trap);
-    try {
-      for await (const result of Task.asyncStream(items, work, {
-        runtime,
-        link: ctx.self,
-        maxConcurrency: 4,
-        ...options,
-      })) {
-        got.push(result);
-      }
-    } catch (error) {
-      report.thrown = error;
-    }
-    report.leftover = await ctx.receive({ timeout: 0 });
-  });
-  return { runtime, clock, consumer, got, report, exited: exitOf(runtime, consumer) };
+  const consumer = consumeStream(runtime, trap, (ctx) =>
+    Task.asyncStream(items, work, { runtime, link: ctx.self, maxConcurrency: 4, ...options }),
+  );
+  return { runtime, clock, ...consumer };
 }
 
 describe('Task.asyncStream() with a consumer that traps exits', () => {

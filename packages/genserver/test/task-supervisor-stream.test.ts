@@ -4,27 +4,13 @@
 // (737e755), but TaskSupervisor's spawner ignored the owner the stream passed and linked
 // every task to `link`, so a trapping consumer found an Exit in its mailbox for each
 // crash; and zipInputOnExit was rejected as an unknown key.
-import {
-  Crash,
-  ExitError,
-  InvalidArgumentError,
-  type ReceiveContext,
-  TIMEOUT,
-} from '@actorkit/core';
+import { Crash, ExitError, InvalidArgumentError, TIMEOUT } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
 import { type StreamResult, type SupervisedStreamOptions, TaskSupervisor } from '../src/index.js';
-import { collect, exitOf, sleep, stopRuntimesAfterEach, virtualRuntime } from './support.js';
+import { boom, consumeStream, work } from './stream-consumer.js';
+import { collect, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
-
-const boom = new Error('two failed');
-
-/** 2 throws, 3 takes `3 * 10` ms, the others answer at once. */
-async function work(n: number, ctx: ReceiveContext<any>): Promise<number> {
-  if (n === 2) throw boom;
-  if (n === 3) await sleep(ctx, 30);
-  return n * 10;
-}
 
 type StreamOptions = Omit<SupervisedStreamOptions, 'link' | 'runtime'>;
 
@@ -41,22 +27,13 @@ async function consume(
   const { runtime, clock } = virtualRuntime();
   const sup = await TaskSupervisor.start({ runtime });
   const { nolink = false, ...streamOptions } = options;
-  const got: StreamResult<number, number>[] = [];
-  const report: { thrown?: unknown; leftover?: unknown } = {};
-  const consumer = runtime.spawn(async (ctx) => {
-    ctx.trapExit(trap);
+  const consumer = consumeStream(runtime, trap, (ctx) => {
     const common = { runtime, maxConcurrency: 4, ...streamOptions };
-    const stream = nolink
+    return nolink
       ? TaskSupervisor.asyncStreamNolink(sup, items, work, common)
       : TaskSupervisor.asyncStream(sup, items, work, { ...common, link: ctx.self });
-    try {
-      for await (const result of stream) got.push(result);
-    } catch (error) {
-      report.thrown = error;
-    }
-    report.leftover = await ctx.receive({ timeout: 0 });
   });
-  return { runtime, clock, sup, consumer, got, report, exited: exitOf(runtime, consumer) };
+  return { runtime, clock, sup, ...consumer };
 }
 
 function shape(results: StreamResult<number, number>[]): unknown[] {
