@@ -42,6 +42,18 @@ async function pidOf(sup: SupervisorRef, id: string): Promise<Pid<any> | 'restar
   return (await Supervisor.whichChildren(sup)).find((c) => c.id === id)?.pid;
 }
 
+/** A supervisor whose permanent child 'b' crashed and is waiting out a 1 s backoff (no PID yet). */
+async function childInBackoff() {
+  const { runtime, clock } = virtualRuntime();
+  const sup = await Supervisor.start(
+    [{ ...child('b', 'permanent'), backoff: { initial: 1000, max: 1000 } }],
+    { runtime },
+  );
+  runtime.send((await pidOf(sup, 'b')) as Pid<any>, 'boom');
+  await clock.settle();
+  return { runtime, clock, sup };
+}
+
 stopRuntimesAfterEach();
 
 describe('Supervisor.startChild() with an id it has', () => {
@@ -110,13 +122,7 @@ describe('Supervisor.startChild() with an id it has', () => {
   });
 
   it('rejects with AlreadyPresentError for a child waiting out its backoff (it has no PID yet)', async () => {
-    const { runtime, clock } = virtualRuntime();
-    const sup = await Supervisor.start(
-      [{ ...child('b', 'permanent'), backoff: { initial: 1000, max: 1000 } }],
-      { runtime },
-    );
-    runtime.send((await pidOf(sup, 'b')) as Pid<any>, 'boom');
-    await clock.settle();
+    const { sup } = await childInBackoff();
     expect(await pidOf(sup, 'b')).toBe('restarting');
     const error = await rejection(Supervisor.startChild(sup, child('b', 'permanent')));
     expect(error).toBeInstanceOf(AlreadyPresentError);
@@ -147,13 +153,7 @@ describe('Supervisor.startChild() with an id it has', () => {
 
 describe('Supervisor.restartChild() and deleteChild()', () => {
   it("reject a child waiting out its backoff with ChildError 'restarting'", async () => {
-    const { runtime, clock } = virtualRuntime();
-    const sup = await Supervisor.start(
-      [{ ...child('b', 'permanent'), backoff: { initial: 1000, max: 1000 } }],
-      { runtime },
-    );
-    runtime.send((await pidOf(sup, 'b')) as Pid<any>, 'boom');
-    await clock.settle();
+    const { runtime, clock, sup } = await childInBackoff();
     for (const request of [Supervisor.restartChild(sup, 'b'), Supervisor.deleteChild(sup, 'b')]) {
       const error = await rejection(request);
       expect(error).toBeInstanceOf(ChildError);
