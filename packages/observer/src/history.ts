@@ -2,10 +2,16 @@
 export interface NodeTotals {
   /** Ms since the epoch. */
   at: number;
+  /**
+   * When the walk over every process that gave `queued` and `messagesPerSec` (and the
+   * busiest rows) ended: `at` itself on a small node; on a big one, walks take longer
+   * than the sample interval and the samples between them carry the last walk's figures.
+   */
+  walkedAt: number;
   processes: number;
-  /** Messages waiting in all mailboxes. */
+  /** Messages waiting in all mailboxes (at `walkedAt`). */
   queued: number;
-  /** Messages handled per second since the previous sample (null for the first). */
+  /** Messages handled per second, summed over the processes' rates (at `walkedAt`; null before a second walk). */
   messagesPerSec: number | null;
   /** Supervisor restarts per second since the previous sample (null for the first). */
   restartsPerSec: number | null;

@@ -41,8 +41,8 @@ export interface TreeNode {
   counts: ChildCounts | null;
   /**
    * Children left out: a supervisor with more than `CHILD_LIMIT` children is not asked
-   * for them (the list would be built in one turn of the supervisor); the process table
-   * lists them.
+   * for them (the list would be built in one turn of the supervisor), nor one read once
+   * the tree lists `TREE_LIMIT` children; the process table lists them.
    */
   omitted: number;
   /** `'running'`, `'restarting'` (waiting for a backoff) or `'stopped'`. */
@@ -58,6 +58,11 @@ export interface TreeNode {
 export const CHILD_LIMIT = 100;
 /** Root supervisors read; the rest are left out of the tree. */
 export const ROOT_LIMIT = 100;
+/**
+ * Children listed in the whole tree: past it, supervisors show their counts only, so a
+ * tree of many supervisors stays small to send and to compare.
+ */
+export const TREE_LIMIT = 2000;
 const MAX_DEPTH = 12;
 
 /** A supervisor's flags do not change while it lives: read once. */
@@ -73,6 +78,8 @@ interface TreeContext {
   registries: Registries;
   timeout: number;
   seen: Set<string>;
+  /** Children that may still be listed (`TREE_LIMIT` at the start). */
+  budget: number;
 }
 
 /**
@@ -95,6 +102,7 @@ export async function readTree(
     registries: options.registries,
     timeout,
     seen: new Set(),
+    budget: TREE_LIMIT,
   };
   return Promise.all(
     roots.map((root) => readSupervisor(ctx, root.pid, baseNode(ctx, root.pid), 0)),
@@ -123,10 +131,11 @@ async function readSupervisor(
     node.intensity = { maxRestarts: flags.maxRestarts, maxSeconds: flags.maxSeconds };
     node.restartCount = restartCount;
     node.counts = counts;
-    if (counts.specs > CHILD_LIMIT) {
+    if (counts.specs > CHILD_LIMIT || counts.specs > ctx.budget) {
       node.omitted = counts.specs;
       return node;
     }
+    ctx.budget -= counts.specs;
     const children: ChildInfo[] = await Supervisor.whichChildren(pid, options);
     node.children = await Promise.all(children.map((child) => readChild(ctx, child, depth)));
   } catch (error) {

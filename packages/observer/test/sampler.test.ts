@@ -4,7 +4,7 @@
 import { type Pid, Runtime } from '@actorkit/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startObserver } from '../src/index.js';
-import { ROWS, Sampler } from '../src/sampler.js';
+import { ROWS, type Sample, Sampler } from '../src/sampler.js';
 import { getJson } from './fixtures.js';
 
 let runtime: Runtime;
@@ -63,6 +63,44 @@ describe('Sampler.current()', () => {
       [String(busy[2]), 5],
       [String(busy[1]), 3],
     ]);
+    sampler.sleep();
+  });
+});
+
+describe('Sampler samples between walks', () => {
+  it('carry the process count read now and the last walk figures, while a walk outlasts the interval', async () => {
+    runtime = new Runtime();
+    for (let i = 0; i < 50_000; i++) runtime.spawn({ handle() {} });
+    stuck(runtime, 4);
+    const sampler = new Sampler(runtime, { ...options, interval: 50 });
+    const walked = await sampler.current();
+    expect(walked.totals.walkedAt).toBe(walked.totals.at);
+    const samples: Sample[] = [];
+    let seen: (() => void) | undefined;
+    sampler.subscribe((event) => {
+      if (event.type !== 'sample') return;
+      samples.push(event.sample);
+      seen?.();
+    });
+    const next = (test: (s: Sample) => boolean) =>
+      new Promise<Sample>((resolve) => {
+        seen = () => {
+          const found = samples.find(test);
+          if (found !== undefined) resolve(found);
+        };
+      });
+    // A dashboard: the first tick starts a walk of 50,001 processes at 2% of the loop,
+    // which takes longer than the 50 ms interval; the ticks after it send samples between.
+    sampler.acquire();
+    const between = await next((s) => s.totals.walkedAt === walked.totals.walkedAt);
+    expect(between.totals.at).toBeGreaterThan(walked.totals.walkedAt);
+    expect(between.totals).toMatchObject({ processes: 50_001, queued: 4 });
+    expect(between.rows).toBe(walked.rows);
+    for (let i = 0; i < 10; i++) runtime.spawn({ handle() {} });
+    const later = await next(
+      (s) => s.totals.walkedAt === walked.totals.walkedAt && s.totals.processes === 50_011,
+    );
+    expect(later.totals.queued).toBe(4);
     sampler.sleep();
   });
 });

@@ -7,7 +7,7 @@ import { DynamicSupervisor, GenServer, Supervisor } from '@actorkit/genserver';
 import { waitFor } from '@actorkit/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Observer, startObserver } from '../src/index.js';
-import { CHILD_LIMIT } from '../src/tree.js';
+import { CHILD_LIMIT, TREE_LIMIT } from '../src/tree.js';
 import { Counter, getJson, startApp } from './fixtures.js';
 
 let runtime: Runtime | undefined;
@@ -122,5 +122,24 @@ describe('GET /api/tree', () => {
       counts: { specs: CHILD_LIMIT + 1, active: CHILD_LIMIT + 1 },
       children: [],
     });
+  });
+
+  it(`lists at most ${TREE_LIMIT} children in the whole tree, and counts the others`, async () => {
+    runtime = new Runtime();
+    const perSupervisor = CHILD_LIMIT;
+    const supervisors = Math.ceil(TREE_LIMIT / perSupervisor) + 2;
+    for (let s = 0; s < supervisors; s++) {
+      const sup = await DynamicSupervisor.start({ runtime });
+      for (let i = 0; i < perSupervisor; i++) {
+        await DynamicSupervisor.startChild(sup, counterChild(`c${i}`), { runtime });
+      }
+    }
+    observer = await startObserver(runtime);
+    const { tree } = (await getJson(observer, '/api/tree')).body;
+    expect(tree).toHaveLength(supervisors);
+    const listed = tree.reduce((n: number, root: any) => n + root.children.length, 0);
+    const omitted = tree.reduce((n: number, root: any) => n + root.omitted, 0);
+    expect(listed).toBe(TREE_LIMIT);
+    expect(listed + omitted).toBe(supervisors * perSupervisor);
   });
 });
