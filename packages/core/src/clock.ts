@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError } from './errors.js';
 import { assertOptions } from './internal/options.js';
 
@@ -90,7 +91,7 @@ export class RealClock implements Clock {
 
   setAlarm(at: number, onAlarm: () => void): void {
     this.clearAlarm();
-    const delay = at - performance.now();
+    const delay = at - this.now();
     if (delay > MAX_TIMER_MS) {
       this.farAt = at;
       this.farAlarm = onAlarm;
