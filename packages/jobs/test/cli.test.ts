@@ -26,7 +26,8 @@ const bundle = fileURLToPath(new URL('../test-artifacts/cli.mjs', import.meta.ur
  * seconds on a loaded machine), or another `script`.
  */
 function runCli(args: readonly string[], script = bundle): Promise<Run> {
-  const child = spawn(process.execPath, [script, ...args], {
+  // The workspace's sources, not dist/: a fresh clone runs the tests before any build.
+  const child = spawn(process.execPath, ['--conditions=actorkit-source', script, ...args], {
     cwd: packageDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
