@@ -27,10 +27,14 @@ const bundle = fileURLToPath(new URL('../test-artifacts/cli.mjs', import.meta.ur
  */
 function runCli(args: readonly string[], script = bundle): Promise<Run> {
   // The workspace's sources, not dist/: a fresh clone runs the tests before any build.
-  const child = spawn(process.execPath, ['--conditions=actorkit-source', script, ...args], {
-    cwd: packageDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=actorkit-source', '--import', 'tsx', script, ...args],
+    {
+      cwd: packageDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
