@@ -41,7 +41,9 @@ export class DeadlineQueue {
  * Adding a node reads no clock: the scheduler's run stamps every node still pending at
  * its end, with one clock reading (see `stamp`). A call answered within the run that
  * made it, the usual case, never reads the clock. A deadline therefore counts from the
- * end of that run: never early, at most a slice late, and exact on a `VirtualClock`.
+ * end of that run: never early, at most a slice late (plus the timer queue's slack while
+ * it is busy, see `TimerService`), and exact on a `VirtualClock`. A timeout longer than a
+ * Node timer can wait (2^31 − 1 ms) is reached in steps, as every timer is.
  */
 export class Deadlines {
   private readonly queues = new Map<number, DeadlineQueue>();
