@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts'],
-          exclude: ['packages/*/test/pack.test.ts'],
+          exclude: ['packages/*/test/pack.test.ts', 'packages/jobs/test/rabbitmq/**'],
           testTimeout: 20_000,
         },
       },
@@ -32,6 +32,18 @@ export default defineConfig({
           fileParallelism: false,
           sequence: { groupOrder: 1 },
           testTimeout: 20_000,
+        },
+      },
+      {
+        // The RabbitMQ store's tests, against one private broker for the run (started by
+        // the global setup), so the other projects never wait for it.
+        ...shared,
+        test: {
+          name: 'rabbitmq',
+          include: ['packages/jobs/test/rabbitmq/**/*.test.ts'],
+          globalSetup: ['packages/jobs/test/rabbitmq/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

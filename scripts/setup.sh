@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the workspace on a fresh Debian machine with Node 20 and npm:
 # installs pnpm, then the dependencies. With --browser, also Debian's chromium for the
-# browser tests. Run it as `npm run setup` (or `npm run setup:test`).
+# browser tests; with --broker, Debian's rabbitmq-server for the RabbitMQ store's tests.
+# Run it as `npm run setup` (or `npm run setup:test`, which asks for both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,9 @@ fi
 
 pnpm install
 
-if [ "${1:-}" = "--browser" ]; then
-  bash scripts/install-chromium.sh
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --browser) bash scripts/install-chromium.sh ;;
+    --broker) bash scripts/install-rabbitmq.sh ;;
+  esac
+done

@@ -1,0 +1,22 @@
+/**
+ * The vitest global setup of the `rabbitmq` project: one private broker for the whole
+ * run (see `broker.ts`), its URL provided to the tests as `inject('rabbitmqUrl')`, stopped
+ * when the run ends. Tests that take a broker away start their own instead.
+ */
+import type { TestProject } from 'vitest/node';
+import { startBroker } from './broker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    rabbitmqUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const broker = await startBroker();
+  console.log(
+    `rabbitmq: private broker at ${broker.url}, started in ${Math.round(broker.startMs)} ms`,
+  );
+  project.provide('rabbitmqUrl', broker.url);
+  return () => broker.close();
+}
