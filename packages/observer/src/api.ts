@@ -15,6 +15,7 @@ import { textOf } from './serialize.js';
 import type { SseHub } from './sse.js';
 import { findProcess } from './target.js';
 import type { Tracer } from './tracer.js';
+import { serveViews } from './view-routes.js';
 
 /** What the routes work with. */
 export interface ApiContext {
@@ -46,6 +47,9 @@ export const ENDPOINTS = [
   'POST /api/supervisors/:pid/children/:id/restart',
   'GET /api/tree',
   'GET /api/events (Server-Sent Events)',
+  'GET /api/views',
+  'GET /api/views/:id/page?at=',
+  "GET|POST /api/views/:id/… (the view's routes)",
 ];
 
 /** Routes one request. Throws `HttpError` for anything it refuses. */
@@ -62,6 +66,10 @@ export async function route(ctx: ApiContext, r: Request): Promise<void> {
   if (second === undefined)
     return only(method, 'GET', () => sendJson(r.res, 200, { endpoints: ENDPOINTS }));
   if (second === 'events' && target === undefined) return only(method, 'GET', () => events(ctx, r));
+  if (second === 'views') {
+    const viewCtx = { runtime: ctx.runtime, views: ctx.options.views, token: ctx.options.token };
+    return serveViews(viewCtx, r, method, r.segments.slice(2));
+  }
   ctx.sampler.touch();
   if (second === 'node' && target === undefined) return only(method, 'GET', () => node(ctx, r));
   if (second === 'tree' && target === undefined) return only(method, 'GET', () => tree(ctx, r));

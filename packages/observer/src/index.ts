@@ -9,3 +9,5 @@ export type { SupervisorEvent } from './restarts.js';
 export { preview, type SerializeLimits, toJsonSafe } from './serialize.js';
 export type { TracedMessage } from './tracer.js';
 export type { TreeNode } from './tree.js';
+export type { ObserverView, ViewRequest, ViewRoute } from './view.js';
+export type { ViewAction, ViewBlock, ViewCell, ViewPage, ViewTone } from './view-page.js';

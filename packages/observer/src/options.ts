@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Registry } from '@actorkit/core';
 import { ObserverOptionsError } from './errors.js';
+import { type ObserverView, type ResolvedView, resolveViews } from './view.js';
 
 /** Options for `startObserver`. */
 export interface ObserverOptions {
@@ -49,6 +50,11 @@ export interface ObserverOptions {
    * those given here. @default []
    */
   registries?: readonly Registry<any, any, any>[];
+  /**
+   * Extra views (a tab in the dashboard, JSON routes under `/api/views/<id>/`), such as
+   * `jobsView(store)` of `@actorkit/jobs`: see {@link ObserverView}. @default []
+   */
+  views?: readonly ObserverView[];
 }
 
 /** The options with every default applied. */
@@ -64,6 +70,7 @@ export interface ResolvedOptions {
   maxStreams: number;
   streamStallTimeout: number;
   registries: readonly Registry<any, any, any>[];
+  views: readonly ResolvedView[];
 }
 
 const KEYS = new Set([
@@ -77,6 +84,7 @@ const KEYS = new Set([
   'maxStreams',
   'streamStallTimeout',
   'registries',
+  'views',
 ]);
 
 /** True for 127.0.0.0/8, ::1 and `localhost`. */
@@ -128,6 +136,7 @@ export function resolveOptions(options: ObserverOptions = {}): ResolvedOptions {
       3_600_000,
     ),
     registries: registries(options.registries),
+    views: resolveViews(options.views),
   };
 }
 

@@ -1,5 +1,6 @@
 import { script } from './script.js';
 import { style } from './style.js';
+import { viewsScript } from './views-script.js';
 
 /**
  * The whole dashboard as one HTML document (style and script inline: nothing else to
@@ -16,8 +17,8 @@ export function dashboardHtml(): string {
 <style>${style}</style>
 </head>
 <body>
-<header><h1>actorkit observer</h1><span class="node" id="node"></span><span id="conn">connecting…</span></header>
-<main>
+<header><h1>actorkit observer</h1><span class="node" id="node"></span><nav id="tabs"></nav><span id="conn">connecting…</span></header>
+<main id="node-main">
   <div id="cards"></div>
   <div>
     <section><h2>Supervision tree</h2><div id="tree"></div></section>
@@ -36,9 +37,10 @@ export function dashboardHtml(): string {
     <div class="table-wrap"><table id="procs"><thead id="procs-head"></thead><tbody id="procs-body"></tbody></table></div>
   </section>
 </main>
+<div id="view" hidden><div id="view-page"></div></div>
 <aside id="detail"><header><h1 id="detail-title"></h1><button id="detail-close" style="margin-left:auto">close</button></header><div class="body" id="detail-body"></div></aside>
 <div id="toast"></div>
-<script>${script}</script>
+<script>${script}${viewsScript}</script>
 </body>
 </html>`;
 }

@@ -81,5 +81,31 @@ pre { background:#f8f9fa; border:1px solid var(--line); border-radius:6px; paddi
 #toast.show { display:block; }
 #toast.error { background:var(--bad); }
 .empty { color:var(--muted); padding:10px 14px; }
+#tabs { display:flex; gap:4px; }
+#tabs .tab { color:#aab3c5; text-decoration:none; padding:3px 10px; border-radius:6px; }
+#tabs .tab:hover { color:#fff; }
+#tabs .tab.active { background:#343b4d; color:#fff; }
+[hidden] { display:none !important; }
+#view { padding:16px 20px; display:grid; gap:16px; }
+#view-page { display:grid; gap:16px; }
+.view-title { font-size:16px; margin:0; overflow-wrap:anywhere; }
+.vblock > :not(h2) { margin:10px 14px; }
+.vblock > .table-wrap { margin:0; }
+.vcards { display:flex; gap:12px; flex-wrap:wrap; }
+.vcards .card { min-width:120px; }
+.vtable td { white-space:normal; overflow-wrap:anywhere; max-width:480px; }
+.vfacts { display:grid; grid-template-columns:150px 1fr; gap:4px 10px; }
+.vfacts dt { color:var(--muted); }
+.vfacts dd { margin:0; overflow-wrap:anywhere; }
+.vactions { display:flex; gap:8px; flex-wrap:wrap; }
+.vchart { width:100%; height:80px; display:block; background:#f8f9fa; border-radius:6px; }
+.vchart polyline { fill:none; stroke-width:1.5; vector-effect:non-scaling-stroke; }
+.vchart .s0, .legend.s0 b { stroke:var(--ok); color:var(--ok); }
+.vchart .s1, .legend.s1 b { stroke:var(--bad); color:var(--bad); }
+.vchart .s2, .legend.s2 b { stroke:var(--accent); color:var(--accent); }
+.vchart .s3, .legend.s3 b { stroke:var(--warn); color:var(--warn); }
+.tone-ok { color:var(--ok); } .tone-warn { color:var(--warn); } .tone-bad { color:var(--bad); } .tone-muted { color:var(--muted); }
+a.vlink { color:var(--accent); }
+.vblock pre { white-space:pre-wrap; overflow-wrap:anywhere; }
 @media (max-width: 1000px) { main { grid-template-columns:1fr; } #cards { grid-template-columns:repeat(3, 1fr); } }
 `;
