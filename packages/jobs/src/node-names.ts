@@ -31,3 +31,11 @@ export function claimNodeName(config: { store: Store; node: string }, self: Pid<
     if (names.get(config.node) === self) names.delete(config.node);
   });
 }
+
+/**
+ * @internal The producers of this OS process running on `store`, by node name: how the
+ * Jobs view finds the PIDs of the attempts running here.
+ */
+export function liveProducers(store: Store): ReadonlyMap<string, Pid<any>> {
+  return liveNodes.get(store) ?? new Map();
+}
