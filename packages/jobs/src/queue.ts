@@ -183,6 +183,11 @@ function configure(options: QueueOptions, checks: typeof START_CHECKS | typeof C
     throw new InvalidArgumentError('Queue options', 'an object with a store and workers', options);
   }
   if (options.requires !== undefined) requireCapabilities(options.store, options.requires);
+  // What the options need of the store, refused here rather than at the first claim or slot.
+  if (options.rateLimit !== undefined) requireCapabilities(options.store, { rateLimits: true });
+  if ((options.crontab?.length ?? 0) > 0) {
+    requireCapabilities(options.store, { uniqueness: true });
+  }
   const queue = options.queue ?? 'default';
   const workers = new Map<string, Worker>();
   for (const worker of options.workers) {

@@ -31,11 +31,72 @@ import type {
  * - `sharedAcrossProcesses`: several OS processes may use the same store at once.
  * - `transactionalEnqueue`: jobs can be inserted inside the application's own database
  *   transaction, committed or rolled back with its rows.
+ *
+ * The optional flags below are what a store built on a message broker (RabbitMQ) cannot
+ * give; absent means `true` (the SQLite store gives them all). A store without one
+ * rejects the calls that need it with `UnsupportedCapabilityError` at once, and a queue
+ * configured to need it is refused at configuration:
+ * - `query`: `get`, `list` and `counts` see every job, in any state.
+ * - `manualControl`: `retryJob`, `cancelJob`, `discardJob` and `retryAll` act on any job.
+ * - `uniqueness`: an enqueue with a `key` finds an existing job (so do cron slots).
+ * - `priorities`: `priority` orders claims.
+ * - `claimOrder`: claims go by priority, then `runAt`, then insertion (else roughly FIFO).
+ * - `rateLimits`: a claim honours a `rateLimit` shared across processes.
+ * - `atomicBatches`: an enqueue of several jobs inserts all or none (else each job is
+ *   enqueued or not on its own, and a rejection says which were).
+ * - `leases`: nodes hold leases on the store's clock, and a lapsed node's jobs are
+ *   rescued by `rescue` (else the store learns a node died some other way, as a broker
+ *   from its closed connection, and `rescue` has nothing to do).
  */
 export interface StoreCapabilities {
   durability: 'none' | 'process' | 'machine';
   sharedAcrossProcesses: boolean;
   transactionalEnqueue: boolean;
+  /** @default true */
+  query?: boolean;
+  /** @default true */
+  manualControl?: boolean;
+  /** @default true */
+  uniqueness?: boolean;
+  /** @default true */
+  priorities?: boolean;
+  /** @default true */
+  claimOrder?: boolean;
+  /** @default true */
+  rateLimits?: boolean;
+  /** @default true */
+  atomicBatches?: boolean;
+  /** @default true */
+  leases?: boolean;
+}
+
+/** The optional capability flags of {@link StoreCapabilities}: absent means `true`. */
+export const OPTIONAL_CAPABILITIES = [
+  'query',
+  'manualControl',
+  'uniqueness',
+  'priorities',
+  'claimOrder',
+  'rateLimits',
+  'atomicBatches',
+  'leases',
+] as const;
+
+/** One of the optional capability flags. */
+export type OptionalCapability = (typeof OPTIONAL_CAPABILITIES)[number];
+
+/**
+ * Whether `capabilities` has `name`: its value, or `true` for an optional flag a store
+ * leaves out.
+ *
+ * @example
+ * if (hasCapability(store.capabilities, 'query')) console.table(await store.list());
+ */
+export function hasCapability(
+  capabilities: StoreCapabilities,
+  name: 'sharedAcrossProcesses' | 'transactionalEnqueue' | OptionalCapability,
+): boolean {
+  return capabilities[name] ?? true;
 }
 
 const DURABILITY_ORDER = ['none', 'process', 'machine'] as const;
@@ -60,8 +121,12 @@ export function requireCapabilities(store: Store, required: Partial<StoreCapabil
       store.description,
     );
   }
-  for (const name of ['sharedAcrossProcesses', 'transactionalEnqueue'] as const) {
-    if (required[name] === true && !has[name]) {
+  for (const name of [
+    'sharedAcrossProcesses',
+    'transactionalEnqueue',
+    ...OPTIONAL_CAPABILITIES,
+  ] as const) {
+    if (required[name] === true && !hasCapability(has, name)) {
       throw new UnsupportedCapabilityError(name, true, false, store.description);
     }
   }

@@ -60,7 +60,7 @@ process.on('exit', () => {
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const dir = mkdtempSync(join(tmpdir(), 'actorkit-rabbitmq-'));
   const [port, distPort, epmdPort] = await freePorts(3);
-  const epmd = await startEpmd(epmdPort);
+  const epmd = await startEpmd(epmdPort!);
   const env = brokerEnv(dir, port!, distPort!, epmdPort!, options);
   const startTimeout = options.startTimeout ?? 120_000;
   let child: ChildProcess | undefined;
