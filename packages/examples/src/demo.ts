@@ -77,7 +77,7 @@ async function accountSetup(
     crmUrl: urls.crm,
     fulfillmentUrl: urls.fulfillment,
   });
-  const api = await startUsersApi(repo, (user) => setup.setUpUserAccount(user));
+  const api = await startUsersApi(setup.handlers());
   let supervisor = setup.taskSupervisor();
   let slowest = 0;
   const names = new Map<number, string>();

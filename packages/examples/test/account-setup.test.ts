@@ -29,7 +29,7 @@ async function setUp(
     fulfillmentUrl: fulfillment.url,
     ...options,
   });
-  const api = await startUsersApi(repo, (user) => setup.setUpUserAccount(user));
+  const api = await startUsersApi(setup.handlers());
   cleanups.push(async () => {
     await runtime.stop();
     await api.close();

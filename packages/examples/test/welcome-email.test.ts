@@ -53,8 +53,8 @@ describe('UserService.createUser()', () => {
     expect(result.error).toBeInstanceOf(ValidationError);
     expect((result.error as ValidationError).fields).toEqual({
       email: 'must be an email address like ada@example.com',
-      name: 'is required',
-      address: 'is required',
+      name: 'must not be blank',
+      address: 'must be a string',
     });
     expect(repo.listUsers()).toEqual([]);
     // No email task was started for it; and a valid user's email, created after it, is

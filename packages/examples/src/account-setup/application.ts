@@ -1,7 +1,8 @@
 import type { Pid, ProcessContext, Runtime } from '@actorkit/core';
 import { GenServer, Supervisor, serverName, TaskSupervisor } from '@actorkit/genserver';
-import type { SetupStep, User } from '../db/repo.js';
+import type { NewUser, SetupStep, User } from '../db/repo.js';
 import { ServiceError } from '../services/http-client.js';
+import { ApplicationDownError, type UsersApiHandlers } from './api.js';
 import { type SetupReport, SetupTracker } from './setup-tracker.js';
 import { type SetupDeps, steps } from './steps.js';
 
@@ -56,6 +57,40 @@ export class AccountSetup {
       { runtime, name: names.application, strategy: 'one_for_one' },
     );
     return new AccountSetup(runtime, supervisor, options);
+  }
+
+  /**
+   * The users API's handlers for this variant (see `startUsersApi`): `signUp` inserts
+   * the user and starts its setup, reads go to the repo.
+   *
+   * @example
+   * const api = await startUsersApi(setup.handlers());
+   */
+  handlers(): UsersApiHandlers {
+    const { repo } = this.options;
+    return {
+      signUp: (user) => this.signUp(user),
+      getUser: (id) => repo.getUser(id),
+      listSetupFailures: () => repo.listSetupFailures(),
+    };
+  }
+
+  /**
+   * Inserts `user` and starts its setup (`setUpUserAccount`); resolves with the row once
+   * both tasks are started. Throws `ApplicationDownError`, inserting nothing, when the
+   * application supervisor is gone (it went past its own restart intensity, or was
+   * stopped): no task could run, so accepting the user would lose its setup. Throws
+   * `RepoError` when the email is taken.
+   */
+  async signUp(user: NewUser): Promise<User> {
+    if (!this.runtime.isAlive(this.supervisor)) {
+      throw new ApplicationDownError(
+        `${names.application} is down (it exceeded its restart intensity or was stopped), so no account can be set up: nothing was saved. Try again once it is restarted.`,
+      );
+    }
+    const row = this.options.repo.insertUser(user);
+    await this.setUpUserAccount(row);
+    return row;
   }
 
   /**
