@@ -28,6 +28,12 @@ export {
   type UniqueOptions,
   WAITING_STATES,
 } from './job.js';
+export {
+  type JobsViewOptions,
+  jobsView,
+  type RedactArgs,
+  redactSecrets,
+} from './observer-view.js';
 export { Queue, type QueueOptions, type QueueStartOptions } from './queue.js';
 export { isJobReport, type JobEvent, type JobReport } from './report.js';
 export {
