@@ -58,14 +58,15 @@ export class AppProcess {
   private stderr = '';
 
   private constructor(options: AppProcessOptions) {
-    const args = ['--db', options.path, '--crm', options.crmUrl];
+    const args = ['--db', options.path, '--crm', options.crmUrl, '--stop-on-stdin-end'];
     args.push('--fulfillment', options.fulfillmentUrl, '--port', String(options.port ?? 0));
     if (options.observerPort !== undefined) args.push('--observer', String(options.observerPort));
     if (options.maxAttempts !== undefined) args.push('--max-attempts', String(options.maxAttempts));
     this.child = spawn(
       process.execPath,
       ['--conditions=actorkit-source', '--import', 'tsx', main, ...args],
-      { cwd: examples, stdio: ['ignore', 'pipe', 'pipe'] },
+      // Its stdin stays open while this process lives: the child stops when it closes.
+      { cwd: examples, stdio: ['pipe', 'pipe', 'pipe'] },
     );
     this.child.stderr!.on('data', (chunk) => {
       this.stderr += chunk;

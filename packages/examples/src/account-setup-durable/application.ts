@@ -1,7 +1,8 @@
 import type { Pid, Runtime } from '@actorkit/core';
 import { Supervisor } from '@actorkit/genserver';
-import { job, Queue, SqliteStore } from '@actorkit/jobs';
+import { job, Queue, SqliteStore, StoreUnavailableError } from '@actorkit/jobs';
 import Database from 'better-sqlite3';
+import { ApplicationDownError, type UsersApiHandlers } from '../account-setup/api.js';
 import { type NewUser, Repo, RepoError, type User } from '../db/repo.js';
 import {
   type DiscardedSetup,
@@ -95,16 +96,30 @@ export class DurableAccountSetup {
 
   /**
    * Inserts the user and its two setup jobs in one transaction and returns the user; the
-   * steps run in the background. Throws `RepoError` (`email_taken`) when the email is
-   * already used, and then inserts nothing. An immediate transaction: another process
-   * writing the same file waits for it (up to 10 s, then `StoreUnavailableError`).
+   * steps run in the background, whether or not the queue is running right now. Throws
+   * `RepoError` (`email_taken`, answered 409) when the email is already used, and
+   * `ApplicationDownError` (503) when the database cannot take the write: another
+   * process held it past the 10 s busy timeout, or the application was stopped. Either
+   * way nothing was inserted.
    */
   signUp(user: NewUser): User {
+    if (!this.db.open) {
+      throw new ApplicationDownError(
+        'The durable account setup was stopped: its database is closed.',
+      );
+    }
     try {
       return this.repo.getUser(this.insertSignUp(user))!;
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new RepoError('email_taken', `A user with email ${user.email} already exists.`);
+      }
+      if (StoreUnavailableError.is(error) || code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new ApplicationDownError(`The database could not take the sign-up: ${why}`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -126,7 +141,7 @@ export class DurableAccountSetup {
       signUp: async (user: NewUser): Promise<User> => this.signUp(user),
       getUser: (id: number): User | undefined => this.getUser(id),
       listSetupFailures: (): Promise<DiscardedSetup[]> => this.listSetupFailures(),
-    };
+    } satisfies UsersApiHandlers;
   }
 
   /** Where the setup stands: users, users set up, jobs by state, discarded steps. */

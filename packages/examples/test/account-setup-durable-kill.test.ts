@@ -1,0 +1,178 @@
+// The durable account setup killed for real: its application runs as a child Node process
+// (src/account-setup-durable/main.ts) on a SQLite file, and is SIGKILLed by its PID while
+// setup steps are in flight or sign-ups are being committed. The CRM and fulfillment
+// services live in this process, so they outlive every kill and see every request.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Job, SqliteStore } from '@actorkit/jobs';
+import { waitFor } from '@actorkit/test-support';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppProcess } from '../src/account-setup-durable/app-process.js';
+import { readSetupStatus } from '../src/account-setup-durable/setup-status.js';
+import { Repo, type User } from '../src/db/repo.js';
+import { type RunningCrm, startCrm } from '../src/services/crm.js';
+import { startFulfillment } from '../src/services/fulfillment.js';
+import type { RunningService } from '../src/services/http-service.js';
+
+let dir = '';
+const apps: AppProcess[] = [];
+const services: RunningService[] = [];
+
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.kill();
+  for (const service of services.splice(0)) await service.close();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+async function world() {
+  dir = mkdtempSync(join(tmpdir(), 'actorkit-durable-kill-'));
+  const flaky = { latency: [20, 80] as const, errorRate: 0.1, dropRate: 0.05 };
+  const crm = await startCrm({ ...flaky, seed: 21 });
+  const fulfillment = await startFulfillment({ ...flaky, seed: 22 });
+  services.push(crm, fulfillment);
+  const path = join(dir, 'app.db');
+  const start = async () => {
+    const app = await AppProcess.start({ path, crmUrl: crm.url, fulfillmentUrl: fulfillment.url });
+    apps.push(app);
+    return app;
+  };
+  return { path, crm, start };
+}
+
+/** `POST /users` on the application; resolves with the status, or `'no answer'` when the process died. */
+async function signUp(api: string, n: number, address = '1 Main St, Boston, MA') {
+  const body = JSON.stringify({ email: `user${n}@example.com`, name: `user ${n}`, address });
+  try {
+    const response = await fetch(`${api}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    return { status: response.status, user: (await response.json()) as User };
+  } catch {
+    return { status: 'no answer' as const };
+  }
+}
+
+/** Jobs this process started and has not reported finished: the steps in flight. */
+function inFlight(app: AppProcess): number {
+  const ended = new Set(
+    ['stop', 'exception', 'discard'].flatMap((t) =>
+      app.jobReports(t).map((r) => `${r.jobId}/${r.attempt}`),
+    ),
+  );
+  return app.jobReports('start').filter((r) => !ended.has(`${r.jobId}/${r.attempt}`)).length;
+}
+
+/** Everything the database says, read from this process once the application is gone. */
+async function readBack(path: string) {
+  const store = new SqliteStore({ path });
+  const repo = Repo.open(path);
+  try {
+    const jobs: Job[] = await store.list({ queue: 'account-setup', limit: 10_000 });
+    return { users: repo.listUsers(), jobs, status: await readSetupStatus(store, repo) };
+  } finally {
+    await store.close();
+    repo.close();
+  }
+}
+
+/** Which users the CRM holds more than one contact for: duplicates a re-run created. */
+function duplicateContacts(crm: RunningCrm): string[] {
+  const seen = new Map<string, number>();
+  for (const contact of crm.contacts.values())
+    seen.set(contact.email, (seen.get(contact.email) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([email]) => email);
+}
+
+describe('the durable account setup under SIGKILL', () => {
+  it('sets every user up exactly once, as the services see it, across kills mid-setup', async () => {
+    const { path, crm, start } = await world();
+    const USERS = 40;
+    const KILLS = 4;
+    let app = await start();
+    const answers = [];
+    for (let n = 0; n < USERS; n++) answers.push(await signUp(app.api, n));
+    answers.push(await signUp(app.api, USERS, '1 Nowhere Rd, Atlantis, ZZ'));
+    expect(answers.map((a) => a.status)).toEqual(Array(USERS + 1).fill(201));
+    const rescued: string[] = [];
+    for (let kill = 0; kill < KILLS; kill++) {
+      // Mid-setup: a step of this process has started and not finished.
+      const current = app;
+      await waitFor(() => inFlight(current) > 0, { timeout: 30_000, what: 'a step in flight' });
+      await app.kill();
+      app = await start();
+      rescued.push(...app.jobReports('rescue').flatMap((r) => r.jobIds ?? []));
+    }
+    const final = app;
+    await waitFor(async () => (await readBack(path)).status.pending === 0, {
+      timeout: 60_000,
+      interval: 100,
+      what: 'every setup job to be completed or discarded',
+    });
+    expect(await app.stop()).toEqual({ code: 0, signal: null });
+    // A restarted application took back the jobs its killed predecessor was running.
+    expect(rescued.length).toBeGreaterThan(0);
+    expect(final.lines.at(-1)).toEqual({ event: 'stopped' });
+
+    const { users, jobs, status } = await readBack(path);
+    expect(users).toHaveLength(USERS + 1);
+    expect(jobs).toHaveLength(2 * (USERS + 1));
+    expect(jobs.filter((j) => j.state !== 'completed' && j.state !== 'discarded')).toEqual([]);
+    // Set up, or discarded with an error per attempt (a kill counts as one, kind 'rescued').
+    const discarded = new Map(status.discarded.map((d) => [`${d.userId}/${d.step}`, d]));
+    for (const user of users) {
+      for (const [step, value] of [
+        ['crm', user.crmId],
+        ['fulfillment', user.fulfillmentCenterId],
+      ] as const) {
+        const failure = discarded.get(`${user.id}/${step}`);
+        if (value !== null) expect(failure, `${user.email} ${step}`).toBeUndefined();
+        else expect(failure?.errors.length, `${user.email} ${step}`).toBeGreaterThan(0);
+      }
+    }
+    expect(discarded.get(`${USERS + 1}/fulfillment`)?.errors.at(-1)?.message).toMatch(/HTTP 422/);
+    // As the CRM sees it: one contact per user whose CRM step completed, none twice.
+    expect(duplicateContacts(crm)).toEqual([]);
+    const withCrm = users.filter((u) => u.crmId !== null);
+    expect(crm.contacts.size).toBe(withCrm.length);
+    for (const user of withCrm) expect(crm.contacts.get(user.crmId!)?.email).toBe(user.email);
+  }, 180_000);
+
+  it('commits a sign-up with its two jobs or not at all, whenever the kill lands', async () => {
+    const { path, start } = await world();
+    const answered: number[] = [];
+    let n = 0;
+    for (let kill = 0; kill < 3; kill++) {
+      const app = await start();
+      // Eight clients signing up as fast as the application answers, until it dies.
+      const clients = Array.from({ length: 8 }, async () => {
+        for (;;) {
+          const answer = await signUp(app.api, n++);
+          if (answer.status === 'no answer') return;
+          if (answer.status === 201) answered.push(answer.user!.id);
+        }
+      });
+      await waitFor(() => answered.length >= 30 * (kill + 1), { what: 'sign-ups before the kill' });
+      await app.kill();
+      await Promise.all(clients);
+    }
+    const { users, jobs } = await readBack(path);
+    const ids = new Set(users.map((u) => u.id));
+    // Every 201 is a committed user; some requests in flight at a kill may have committed too.
+    for (const id of answered) expect(ids.has(id)).toBe(true);
+    const jobsOf = new Map<number, string[]>();
+    for (const j of jobs) {
+      const { userId } = j.args as { userId: number };
+      jobsOf.set(userId, [...(jobsOf.get(userId) ?? []), j.key!].sort());
+    }
+    for (const user of users) {
+      expect(jobsOf.get(user.id), `jobs of user ${user.id}`).toEqual([
+        `crm:${user.id}`,
+        `fulfillment:${user.id}`,
+      ]);
+    }
+    expect([...jobsOf.keys()].filter((id) => !ids.has(id))).toEqual([]);
+  }, 180_000);
+});
