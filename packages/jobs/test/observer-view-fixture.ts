@@ -35,6 +35,8 @@ export interface JobsApp {
   };
   /** Lets the executing job finish. */
   release(): void;
+  /** Makes charge-card succeed from now on (it fails until then). */
+  heal(): void;
   /** Waits until job `id` is in `state`. */
   until(id: string, state: JobState): Promise<void>;
   close(): Promise<void>;
@@ -44,6 +46,7 @@ export interface JobsApp {
 export async function startJobsApp(options: JobsViewOptions = {}): Promise<JobsApp> {
   const runtime = new Runtime();
   const store = new SqliteStore({ path: ':memory:' });
+  let failing = true;
   let release!: () => void;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
@@ -64,6 +67,7 @@ export async function startJobsApp(options: JobsViewOptions = {}): Promise<JobsA
     maxAttempts: 2,
     backoff: () => 0,
     perform: async (_args: { orderId: string }, ctx) => {
+      if (!failing) return;
       throw new Error(`attempt ${ctx.attempt}: card declined <b>by the bank</b>`);
     },
   });
@@ -111,6 +115,9 @@ export async function startJobsApp(options: JobsViewOptions = {}): Promise<JobsA
     observer,
     ids,
     release,
+    heal: () => {
+      failing = false;
+    },
     until,
     close: async () => {
       release();

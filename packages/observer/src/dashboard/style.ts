@@ -93,7 +93,7 @@ pre { background:#f8f9fa; border:1px solid var(--line); border-radius:6px; paddi
 .vblock > .table-wrap { margin:0; }
 .vcards { display:flex; gap:12px; flex-wrap:wrap; }
 .vcards .card { min-width:120px; }
-.vtable td { white-space:normal; overflow-wrap:anywhere; max-width:480px; }
+.vtable td { white-space:pre-line; overflow-wrap:anywhere; max-width:480px; }
 .vfacts { display:grid; grid-template-columns:150px 1fr; gap:4px 10px; }
 .vfacts dt { color:var(--muted); }
 .vfacts dd { margin:0; overflow-wrap:anywhere; }
