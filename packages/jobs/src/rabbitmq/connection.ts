@@ -1,0 +1,305 @@
+/**
+ * @internal One connection to the broker, kept open: it connects when first needed,
+ * reconnects with exponential backoff (and jitter) after any connection or channel error
+ * or a broker restart, and numbers each connection's life (its `generation`), so what was
+ * delivered on an older one is known to be stale: its deliveries went back to the broker
+ * when it closed, and an ack sent for them would be refused. The `onOpen` listeners
+ * (consumers) resume on each new connection.
+ *
+ * Publishing goes through one confirm channel per connection: a publish resolves only
+ * once the broker confirmed it (a quorum queue confirms once a majority wrote it to disk),
+ * is mandatory (a message no queue takes is reported, not dropped), and waits for `drain`
+ * when the socket's buffer is full, for at most `drainTimeout`.
+ */
+import { type ChannelModel, type ConfirmChannel, connect, type Options } from 'amqplib';
+import { BrokerUnavailableError, PublishBackpressureError } from './errors.js';
+
+/** @internal One connection's life: its channel model and publishing channel. */
+export interface Session {
+  readonly generation: number;
+  readonly model: ChannelModel;
+  readonly publisher: ConfirmChannel;
+  /** Declarations made on this connection (names → the declaration under way or done). */
+  readonly declared: Map<string, Promise<unknown>>;
+  /** Message ids the broker returned as unroutable, until their confirm comes. */
+  readonly returned: Set<string>;
+  writable: boolean;
+  readonly drainWaiters: Set<() => void>;
+  closed: boolean;
+}
+
+/** @internal What a connection is configured with. */
+export interface ConnectionConfig {
+  url: string;
+  description: string;
+  heartbeat: number;
+  reconnectDelay: number;
+  maxReconnectDelay: number;
+}
+
+/** @internal A publish that went out, and how to learn whether the broker confirmed it. */
+export interface Published {
+  readonly confirmed: Promise<void>;
+}
+
+/** @internal */
+export class BrokerConnection {
+  /** Bumped when a connection is lost: deliveries of an older generation are stale. */
+  generation = 0;
+  private session: Session | undefined;
+  private connecting = false;
+  private closed = false;
+  private failures = 0;
+  private lastError: unknown = new Error('not connected yet');
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly openWaiters = new Set<(session: Session) => void>();
+  private readonly openListeners = new Set<(session: Session) => void>();
+  private readonly lostListeners = new Set<(generation: number) => void>();
+
+  constructor(private readonly config: ConnectionConfig) {}
+
+  /** The open session, if connected. */
+  get current(): Session | undefined {
+    return this.session;
+  }
+
+  /** Calls `listener` with each new session, from now on (and at once if one is open). */
+  onOpen(listener: (session: Session) => void): () => void {
+    this.openListeners.add(listener);
+    if (this.session !== undefined) listener(this.session);
+    return () => this.openListeners.delete(listener);
+  }
+
+  /** Calls `listener` with the lost generation each time a connection is lost. */
+  onLost(listener: (generation: number) => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
+  /**
+   * Resolves with the open session, connecting if needed; rejects with
+   * `BrokerUnavailableError` if none opens within `timeout` ms.
+   */
+  whenOpen(timeout: number, operation: string): Promise<Session> {
+    if (this.closed) {
+      return Promise.reject(
+        new BrokerUnavailableError(
+          operation,
+          this.config.description,
+          0,
+          new Error('the store was closed'),
+        ),
+      );
+    }
+    if (this.session !== undefined) return Promise.resolve(this.session);
+    this.start();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.openWaiters.delete(waiter);
+        reject(
+          new BrokerUnavailableError(operation, this.config.description, timeout, this.lastError),
+        );
+      }, timeout);
+      const waiter = (session: Session) => {
+        clearTimeout(timer);
+        resolve(session);
+      };
+      this.openWaiters.add(waiter);
+    });
+  }
+
+  /** Starts connecting, unless connected, connecting or closed. */
+  start(): void {
+    if (
+      this.closed ||
+      this.session !== undefined ||
+      this.connecting ||
+      this.retryTimer !== undefined
+    ) {
+      return;
+    }
+    this.connecting = true;
+    this.open().then(
+      (session) => {
+        this.connecting = false;
+        this.failures = 0;
+        this.session = session;
+        for (const listener of this.openListeners) listener(session);
+        for (const waiter of [...this.openWaiters]) {
+          this.openWaiters.delete(waiter);
+          waiter(session);
+        }
+      },
+      (error: unknown) => {
+        this.connecting = false;
+        this.lastError = error;
+        this.scheduleReconnect();
+      },
+    );
+  }
+
+  /** Drops the session (after an error on it) and reconnects. */
+  reset(session: Session, cause: unknown): void {
+    if (session.closed) return;
+    session.closed = true;
+    this.lastError = cause;
+    for (const waiter of session.drainWaiters) waiter();
+    if (this.session === session) {
+      this.session = undefined;
+      this.generation++;
+      for (const listener of this.lostListeners) listener(session.generation);
+    }
+    session.model.close().catch(() => {});
+    this.scheduleReconnect();
+  }
+
+  /** Closes the connection for good. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const session = this.session;
+    if (session === undefined) return;
+    session.closed = true;
+    this.session = undefined;
+    this.generation++;
+    for (const listener of this.lostListeners) listener(session.generation);
+    await session.model.close().catch(() => {});
+  }
+
+  /**
+   * Publishes on `session`'s confirm channel, after waiting (at most `drainTimeout` ms) for
+   * room in its buffer; `confirmed` settles when the broker confirms or refuses it.
+   * Throws `PublishBackpressureError` if no room came, and the channel's error if it is closed.
+   */
+  async publish(
+    session: Session,
+    operation: string,
+    target: { exchange: string; routingKey: string },
+    content: Buffer,
+    options: Options.Publish,
+    drainTimeout: number,
+  ): Promise<Published> {
+    await this.writable(session, operation, drainTimeout);
+    const id = options.messageId!;
+    let confirmed!: Promise<void>;
+    const written = new Promise<void>((resolveWritten, rejectWritten) => {
+      confirmed = new Promise<void>((resolve, reject) => {
+        try {
+          const ok = session.publisher.publish(
+            target.exchange,
+            target.routingKey,
+            content,
+            { ...options, mandatory: true },
+            (error: unknown) => {
+              const returned = session.returned.delete(id);
+              if (error !== null && error !== undefined) reject(error);
+              else if (returned) reject(new UnroutableError(target.routingKey));
+              else resolve();
+            },
+          );
+          if (!ok) session.writable = false;
+          resolveWritten();
+        } catch (error) {
+          rejectWritten(error);
+          reject(error);
+        }
+      });
+    });
+    confirmed.catch(() => {});
+    await written;
+    return { confirmed };
+  }
+
+  private async writable(session: Session, operation: string, drainTimeout: number): Promise<void> {
+    if (session.writable || session.closed) return;
+    const drained = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        session.drainWaiters.delete(done);
+        resolve(false);
+      }, drainTimeout);
+      const done = () => {
+        clearTimeout(timer);
+        session.drainWaiters.delete(done);
+        resolve(true);
+      };
+      session.drainWaiters.add(done);
+    });
+    if (!drained)
+      throw new PublishBackpressureError(operation, this.config.description, drainTimeout, []);
+  }
+
+  private async open(): Promise<Session> {
+    const model = await connect(withHeartbeat(this.config.url, this.config.heartbeat));
+    let session: Session | undefined;
+    const lost = (cause: unknown) => {
+      if (session !== undefined) this.reset(session, cause);
+    };
+    model.on('error', (error: unknown) => void (this.lastError = error));
+    model.on('close', () => lost(this.lastError));
+    model.on(
+      'blocked',
+      (reason: string) => void (this.lastError = new Error(`blocked: ${reason}`)),
+    );
+    let publisher: ConfirmChannel;
+    try {
+      publisher = await model.createConfirmChannel();
+    } catch (error) {
+      await model.close().catch(() => {});
+      throw error;
+    }
+    session = {
+      generation: this.generation,
+      model,
+      publisher,
+      declared: new Map(),
+      returned: new Set(),
+      writable: true,
+      drainWaiters: new Set(),
+      closed: false,
+    };
+    const current = session;
+    publisher.on('error', (error: unknown) => void (this.lastError = error));
+    publisher.on('close', () => lost(new Error('the publishing channel closed')));
+    publisher.on('return', (message: { properties: { messageId?: string } }) => {
+      if (message.properties.messageId !== undefined)
+        current.returned.add(message.properties.messageId);
+    });
+    publisher.on('drain', () => {
+      current.writable = true;
+      for (const waiter of [...current.drainWaiters]) waiter();
+    });
+    return session;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.retryTimer !== undefined) return;
+    const { reconnectDelay, maxReconnectDelay } = this.config;
+    const base = Math.min(maxReconnectDelay, reconnectDelay * 2 ** Math.min(this.failures, 30));
+    this.failures++;
+    const delay = base * (0.8 + 0.2 * Math.random());
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.start();
+    }, delay);
+    this.retryTimer.unref();
+  }
+}
+
+/** @internal A mandatory publish no queue took (the queue was deleted behind the store's back). */
+export class UnroutableError extends Error {
+  constructor(routingKey: string) {
+    super(
+      `no queue took the message routed to ${JSON.stringify(routingKey)} (was the queue deleted?)`,
+    );
+    this.name = 'UnroutableError';
+  }
+}
+
+/** `url` with the AMQP heartbeat (seconds) set, unless the URL sets one itself. */
+function withHeartbeat(url: string, heartbeat: number): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('heartbeat'))
+    parsed.searchParams.set('heartbeat', String(heartbeat));
+  return parsed.toString();
+}

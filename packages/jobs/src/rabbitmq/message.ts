@@ -1,0 +1,133 @@
+/**
+ * @internal A job as a RabbitMQ message. The body is what never changes (id, worker,
+ * args, maxAttempts, insertion time), as JSON; the headers carry what each attempt
+ * changes, so a discarded job reaches the dead-letter queue with its history readable in
+ * any RabbitMQ tool:
+ * - `x-actorkit-attempt`: attempts recorded so far (a retry, discard or failed attempt
+ *   counts; a snooze or a shutdown requeue gives its attempt back);
+ * - `x-actorkit-run-at`: when it may run, ms on the store's clock;
+ * - `x-actorkit-errors`: every failed attempt's error (JSON of `AttemptError[]`).
+ * Messages are persistent, with the job id as `messageId`.
+ */
+import type { ConsumeMessage, Options } from 'amqplib';
+import type { AttemptError, Job } from '../job.js';
+
+/** The headers the store writes. */
+export const HEADER = {
+  attempt: 'x-actorkit-attempt',
+  runAt: 'x-actorkit-run-at',
+  errors: 'x-actorkit-errors',
+} as const;
+
+/** What a message's body holds. */
+interface Body {
+  id: string;
+  worker: string;
+  args: unknown;
+  maxAttempts: number;
+  insertedAt: number;
+}
+
+/** A job read from a message: its fields except state, node and attempt times. */
+export interface MessageJob {
+  id: string;
+  queue: string;
+  worker: string;
+  args: unknown;
+  maxAttempts: number;
+  insertedAt: number;
+  runAt: number;
+  /** Attempts recorded so far. */
+  attempts: number;
+  errors: AttemptError[];
+}
+
+/** The body of a new job's message. */
+export function encodeBody(
+  job: Pick<Job, 'id' | 'worker' | 'args' | 'maxAttempts' | 'insertedAt'>,
+): Buffer {
+  const body: Body = {
+    id: job.id,
+    worker: job.worker,
+    args: job.args,
+    maxAttempts: job.maxAttempts,
+    insertedAt: job.insertedAt,
+  };
+  return Buffer.from(JSON.stringify(body));
+}
+
+/** The publish options of a job's message with this attempt state. */
+export function publishOptions(
+  id: string,
+  runAt: number,
+  attempts: number,
+  errors: readonly AttemptError[],
+): Options.Publish {
+  return {
+    persistent: true,
+    messageId: id,
+    contentType: 'application/json',
+    headers: {
+      [HEADER.attempt]: attempts,
+      [HEADER.runAt]: runAt,
+      [HEADER.errors]: JSON.stringify(errors),
+    },
+  };
+}
+
+/** Reads a delivered message back into a job; throws if it is not one this store wrote. */
+export function decodeMessage(
+  queue: string,
+  message: Pick<ConsumeMessage, 'content' | 'properties'>,
+): MessageJob {
+  const body = JSON.parse(message.content.toString()) as Body;
+  const headers = message.properties.headers ?? {};
+  const attempts = Number(headers[HEADER.attempt] ?? 0);
+  const runAt = Number(headers[HEADER.runAt] ?? body.insertedAt);
+  const errors = JSON.parse(String(headers[HEADER.errors] ?? '[]')) as AttemptError[];
+  if (
+    typeof body?.id !== 'string' ||
+    typeof body.worker !== 'string' ||
+    !Number.isInteger(body.maxAttempts) ||
+    !Number.isFinite(attempts) ||
+    !Number.isFinite(runAt) ||
+    !Array.isArray(errors)
+  ) {
+    throw new Error('not a job message of @actorkit/jobs');
+  }
+  return {
+    id: body.id,
+    queue,
+    worker: body.worker,
+    args: body.args,
+    maxAttempts: body.maxAttempts,
+    insertedAt: body.insertedAt,
+    runAt,
+    attempts,
+    errors,
+  };
+}
+
+/** The job as the store's API shows it. */
+export function toJob(
+  job: MessageJob,
+  fields: Pick<Job, 'state' | 'attempt' | 'attemptedAt' | 'finishedAt' | 'node'>,
+): Job {
+  return {
+    id: job.id,
+    queue: job.queue,
+    worker: job.worker,
+    args: job.args,
+    state: fields.state,
+    priority: 0,
+    attempt: fields.attempt,
+    maxAttempts: job.maxAttempts,
+    key: null,
+    insertedAt: job.insertedAt,
+    runAt: job.runAt,
+    attemptedAt: fields.attemptedAt,
+    finishedAt: fields.finishedAt,
+    node: fields.node,
+    errors: job.errors,
+  };
+}

@@ -1,0 +1,728 @@
+/**
+ * A job store on RabbitMQ, for workers on many machines: each job is a persistent message
+ * in a durable quorum queue, delivered to one consumer at a time, acked only after its
+ * worker resolved. The same `Queue` process tree and workers run on it as on
+ * `SqliteStore`; the queue's producer claims from the deliveries the broker pushed.
+ *
+ * What it guarantees, by default:
+ * - `enqueue` resolves only after the broker's publisher confirm (the quorum queue wrote
+ *   the message to disk on a majority); it rejects with a `StoreUnavailableError` subclass
+ *   (`BrokerUnavailableError`, `PublishNotConfirmedError`, `PublishBackpressureError`)
+ *   when the broker is unreachable for `unavailableTimeout`, refuses the message, does not
+ *   confirm within `confirmTimeout`, or leaves no room in the socket for `drainTimeout`.
+ *   Never a silent loss.
+ * - At least once: a job is acked after its worker resolved; a retry, snooze, discard or
+ *   shutdown requeue is republished (confirmed) before the delivery is acked. If the
+ *   process or its connection dies first, the broker delivers the job again. An ack is
+ *   sent only on the channel that delivered the job: after a reconnect, the old attempts'
+ *   results are refused as stale (`StaleAttemptError`) and their node loses its lease
+ *   (its attempts are stopped), since the broker has given the jobs to a consumer again.
+ * - Retries and scheduled jobs wait in delay levels (TTL queues dead-lettering back to the
+ *   work queue; no plugin): never early, at most `delayResolution` ms late (plus the
+ *   broker's hops).
+ * - Poison jobs: a job returned without an outcome more than `deliveryLimit` times (it
+ *   crashes its worker's process every time) is dead-lettered by the broker; a job the
+ *   worker discards, or that used up `maxAttempts`, goes to the dead-letter queue
+ *   `<prefix>.<queue>.dead` with its attempt history in headers.
+ *
+ * What RabbitMQ cannot give is refused with `UnsupportedCapabilityError` (see
+ * `capabilities`): queries over all jobs (`get`, `list`, `counts`), manual control of
+ * queued jobs, uniqueness keys (so crontabs), priorities, a claim order other than
+ * arrival, rate limits across processes, and atomic batches (each job of a batch is
+ * confirmed on its own; a rejection lists those that were).
+ *
+ * @example
+ * import { RabbitMqStore } from '@actorkit/jobs/rabbitmq';
+ * const store = new RabbitMqStore({ url: 'amqp://user:pass@rabbit.internal:5672' });
+ * await Supervisor.start([Queue.childSpec({ queue: 'mail', store, workers: [SendWelcome], concurrency: 20 })]);
+ * await enqueue(store, SendWelcome, { userId: 42 });
+ *
+ * ## When not to use it
+ * On one machine, `SqliteStore` is simpler, faster, and gives every capability, including
+ * enqueueing inside your own database transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { LeaseLostError, StaleAttemptError, UnsupportedCapabilityError } from '../errors.js';
+import type { AttemptError, ClaimedJob, Enqueued, Job, NewJob } from '../job.js';
+import { validateNewJob } from '../new-job.js';
+import { checkOptions, clockLike, integer, number, text } from '../options.js';
+import type {
+  ClaimRequest,
+  JobQuery,
+  NodeInfo,
+  NodeRef,
+  Outcome,
+  QueueCounts,
+  RescueResult,
+  RetryFilter,
+  SettleResult,
+  Store,
+  StoreCapabilities,
+} from '../store.js';
+import { BrokerConnection, type Session } from './connection.js';
+import { type ConsumerHost, type Delivery, QueueConsumer } from './consumer.js';
+import {
+  BrokerUnavailableError,
+  PublishBackpressureError,
+  PublishNotConfirmedError,
+} from './errors.js';
+import { encodeBody, type MessageJob, publishOptions, toJob } from './message.js';
+import {
+  deadQueueOptions,
+  delayLevel,
+  delayQueueName,
+  delayQueueOptions,
+  queueNames,
+  workQueueOptions,
+} from './topology.js';
+
+/** Options of `new RabbitMqStore()`. */
+export interface RabbitMqStoreOptions {
+  /** The broker: `amqp://user:password@host:5672/vhost` (or `amqps://`). */
+  url: string;
+  /** Prefix of the queue and exchange names the store declares. @default 'actorkit.jobs' */
+  prefix?: string;
+  /** Ms an enqueue waits for a connection while the broker is away, before `BrokerUnavailableError`. @default 5000 */
+  unavailableTimeout?: number;
+  /** Ms an enqueue waits for the broker's confirm before `PublishNotConfirmedError`. @default 10_000 */
+  confirmTimeout?: number;
+  /** Ms a publish waits for room in a full socket buffer before `PublishBackpressureError`. @default 5000 */
+  drainTimeout?: number;
+  /**
+   * Times a job may go back to its queue without an outcome (its consumer's connection
+   * died) before the broker dead-letters it as poison: the quorum queue's
+   * `x-delivery-limit`. Fixed when the queue is first declared. @default 20
+   */
+  deliveryLimit?: number;
+  /** Ms of the shortest delay level: how late a retry or scheduled job may start at most. @default 100 */
+  delayResolution?: number;
+  /** Seconds of AMQP heartbeat: how soon a dead broker or connection is noticed. @default 10 */
+  heartbeat?: number;
+  /** Ms before the first reconnect; it doubles per failure. @default 100 */
+  reconnectDelay?: number;
+  /** The longest wait between reconnects, ms. @default 5000 */
+  maxReconnectDelay?: number;
+  /** Where time comes from for `runAt` and timestamps, in ms. @default Date */
+  clock?: { now(): number };
+}
+
+const OPTION_CHECKS = {
+  url: (value: unknown) =>
+    typeof value === 'string' && /^amqps?:\/\//.test(value)
+      ? undefined
+      : 'an amqp:// or amqps:// URL',
+  prefix: text,
+  unavailableTimeout: number(0),
+  confirmTimeout: number(1),
+  drainTimeout: number(1),
+  deliveryLimit: integer(1),
+  delayResolution: integer(1),
+  heartbeat: integer(0),
+  reconnectDelay: number(1),
+  maxReconnectDelay: number(1),
+  clock: clockLike,
+};
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  // A quorum queue confirms once a majority wrote the message to disk (fsynced).
+  durability: 'machine',
+  sharedAcrossProcesses: true,
+  transactionalEnqueue: false,
+  query: false,
+  manualControl: false,
+  uniqueness: false,
+  priorities: false,
+  claimOrder: false,
+  rateLimits: false,
+  atomicBatches: false,
+  leases: false,
+});
+
+/** One claimed attempt, until its outcome is recorded. */
+interface Attempt {
+  readonly delivery: Delivery;
+  readonly consumer: QueueConsumer;
+  readonly node: string;
+  readonly incarnation: string;
+}
+
+/** A node registered through this store object. */
+interface NodeState {
+  ref: NodeRef;
+  startedAt: number;
+  heartbeatAt: number;
+  leaseUntil: number;
+  /** Its deliveries went back to the broker with a lost connection: it must register again. */
+  lost: boolean;
+  readonly queues: Set<string>;
+}
+
+/** A job store on a RabbitMQ broker; see the module documentation. */
+export class RabbitMqStore implements Store {
+  readonly capabilities = CAPABILITIES;
+  readonly description: string;
+  private readonly config: Required<Omit<RabbitMqStoreOptions, 'clock'>>;
+  private readonly clock: { now(): number };
+  private readonly connection: BrokerConnection;
+  private readonly consumers = new Map<string, QueueConsumer>();
+  private readonly attempts = new Map<number, Attempt>();
+  private readonly nodeStates = new Map<string, NodeState>();
+  private readonly insertListeners = new Set<(queue: string) => void>();
+  private readonly host: ConsumerHost;
+  private nextToken = 1;
+  private closed = false;
+
+  /**
+   * Opens a store on the broker at `options.url`. Connects lazily (at the first enqueue or
+   * claim) and reconnects by itself. Throws `InvalidArgumentError` for bad options.
+   *
+   * @example
+   * const store = new RabbitMqStore({ url: process.env.AMQP_URL!, unavailableTimeout: 2000 });
+   */
+  constructor(options: RabbitMqStoreOptions) {
+    checkOptions(options, OPTION_CHECKS, 'RabbitMqStore options');
+    if (options?.url === undefined) {
+      checkOptions({ url: 'missing' }, OPTION_CHECKS, 'RabbitMqStore options');
+    }
+    this.config = {
+      url: options.url,
+      prefix: options.prefix ?? 'actorkit.jobs',
+      unavailableTimeout: options.unavailableTimeout ?? 5000,
+      confirmTimeout: options.confirmTimeout ?? 10_000,
+      drainTimeout: options.drainTimeout ?? 5000,
+      deliveryLimit: options.deliveryLimit ?? 20,
+      delayResolution: options.delayResolution ?? 100,
+      heartbeat: options.heartbeat ?? 10,
+      reconnectDelay: options.reconnectDelay ?? 100,
+      maxReconnectDelay: options.maxReconnectDelay ?? 5000,
+    };
+    this.clock = options.clock ?? Date;
+    this.description = `RabbitMqStore(${redact(options.url)})`;
+    this.connection = new BrokerConnection({
+      url: this.config.url,
+      description: this.description,
+      heartbeat: this.config.heartbeat,
+      reconnectDelay: this.config.reconnectDelay,
+      maxReconnectDelay: this.config.maxReconnectDelay,
+    });
+    this.connection.onLost((generation) => this.lost(generation));
+    this.host = {
+      connection: this.connection,
+      now: () => this.clock.now(),
+      declare: (session, queue) => this.declare(session, queue),
+      postpone: (delivery) => this.postpone(delivery),
+      delivered: (queue) => {
+        for (const listener of this.insertListeners) listener(queue);
+      },
+    };
+  }
+
+  /** The store's clock, in ms. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** The name of queue `queue`'s dead-letter queue, where discarded and poison jobs go. */
+  deadLetterQueue(queue: string): string {
+    return queueNames(this.config.prefix, queue).dead;
+  }
+
+  /**
+   * Publishes `jobs` and resolves once the broker confirmed each of them. Not atomic: when
+   * it rejects (`PublishNotConfirmedError`, `PublishBackpressureError`), `confirmed` on
+   * the error lists the jobs that were enqueued. Rejects with `BrokerUnavailableError`
+   * (nothing published) when no connection opens within `unavailableTimeout`, and with
+   * `UnsupportedCapabilityError` for a job with a `key` or a `priority` other than 0.
+   */
+  async enqueue(jobs: readonly NewJob[]): Promise<Enqueued[]> {
+    const now = this.clock.now();
+    const prepared = jobs.map((job, i) => this.prepare(job, `jobs[${i}]`, now));
+    if (prepared.length === 0) return [];
+    const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'enqueue');
+    const confirmed: string[] = [];
+    const publishes: Promise<void>[] = [];
+    let failure: unknown;
+    for (const job of prepared) {
+      try {
+        const { confirmed: confirm } = await this.publishJob(session, job, 'enqueue');
+        publishes.push(confirm.then(() => void confirmed.push(job.id)));
+      } catch (error) {
+        failure = error;
+        break;
+      }
+    }
+    const results = await Promise.allSettled(publishes);
+    const unconfirmed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    if (failure !== undefined || unconfirmed.length > 0) {
+      throw this.enqueueFailure(failure, unconfirmed, confirmed);
+    }
+    return prepared.map((job) => ({
+      inserted: true,
+      job: toJob(job, {
+        state: job.runAt > now ? 'scheduled' : 'available',
+        attempt: 0,
+        attemptedAt: null,
+        finishedAt: null,
+        node: null,
+      }),
+    }));
+  }
+
+  /**
+   * Takes up to `limit` jobs the broker has delivered for `queue` and marks them executing
+   * for `node`. The first claim of a queue starts its consumer, with `prefetch = limit`
+   * (the queue's concurrency); jobs arrive asynchronously and wake the queue through
+   * `onInsert`. Rejects with `LeaseLostError` for a node not registered here, or one whose
+   * deliveries went back to the broker with a lost connection.
+   */
+  async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
+    const state = this.nodeState(request.node);
+    if (request.rateLimit !== undefined) {
+      throw this.unsupported('rateLimits', 'a rate limit shared across processes');
+    }
+    state.queues.add(request.queue);
+    const consumer = this.consumer(request.queue, request.limit);
+    const now = this.clock.now();
+    return consumer.take(request.limit).map((delivery) => {
+      const token = this.nextToken++;
+      this.attempts.set(token, {
+        delivery,
+        consumer,
+        node: request.node.name,
+        incarnation: request.node.incarnation,
+      });
+      const job = toJob(delivery.job, {
+        state: 'executing',
+        attempt: delivery.job.attempts + 1,
+        attemptedAt: now,
+        finishedAt: null,
+        node: request.node.incarnation,
+      });
+      return { ...job, token };
+    });
+  }
+
+  /**
+   * Records how attempts ended: `complete` acks the delivery; `retry` and `snooze`
+   * republish the job to its delay level, `discard` to the dead-letter queue, `requeue` to
+   * the work queue (each confirmed), then ack it. An outcome for an attempt whose delivery
+   * went back to the broker (a lost connection) is refused with `StaleAttemptError`.
+   */
+  async settle(outcomes: readonly Outcome[]): Promise<SettleResult[]> {
+    return Promise.all(outcomes.map((outcome) => this.settleOne(outcome)));
+  }
+
+  /** `settle`, then `claim`. */
+  async settleAndClaim(
+    outcomes: readonly Outcome[],
+    request: ClaimRequest,
+  ): Promise<{ settled: SettleResult[]; claimed: ClaimedJob[]; leaseLost: boolean }> {
+    const settled = await this.settle(outcomes);
+    try {
+      return { settled, claimed: await this.claim(request), leaseLost: false };
+    } catch (error) {
+      if (error instanceof LeaseLostError) return { settled, claimed: [], leaseLost: true };
+      throw error;
+    }
+  }
+
+  /**
+   * Registers `node` in this store object. A previous incarnation of the same name gives
+   * its unsettled deliveries back to the broker at once (rescued). Nodes of other processes
+   * are not seen: the broker takes back a dead process's deliveries when its connection
+   * closes (at once on a crash, within `heartbeat` seconds on a lost machine).
+   */
+  async registerNode(node: NodeRef, leaseMs: number): Promise<RescueResult> {
+    const previous = this.nodeStates.get(node.name);
+    const rescued = previous === undefined ? [] : this.giveBack(previous.ref);
+    const now = this.clock.now();
+    this.nodeStates.set(node.name, {
+      ref: node,
+      startedAt: now,
+      heartbeatAt: now,
+      leaseUntil: now + leaseMs,
+      lost: false,
+      queues: new Set(previous?.queues ?? []),
+    });
+    return { lapsedNodes: [], rescued, discarded: [] };
+  }
+
+  /** Extends `node`'s lease; rejects with `LeaseLostError` once its deliveries went back to the broker. */
+  async heartbeat(node: NodeRef, leaseMs: number): Promise<void> {
+    const state = this.nodeState(node);
+    state.heartbeatAt = this.clock.now();
+    state.leaseUntil = state.heartbeatAt + leaseMs;
+  }
+
+  /** Removes `node`, gives its unsettled deliveries back, and stops consuming queues no other node here claims from. */
+  async unregisterNode(node: NodeRef): Promise<RescueResult> {
+    const state = this.nodeStates.get(node.name);
+    if (state === undefined || state.ref.incarnation !== node.incarnation) {
+      return { lapsedNodes: [], rescued: [], discarded: [] };
+    }
+    const rescued = this.giveBack(node);
+    this.nodeStates.delete(node.name);
+    for (const queue of state.queues) {
+      const used = [...this.nodeStates.values()].some((other) => other.queues.has(queue));
+      if (!used) {
+        const consumer = this.consumers.get(queue);
+        this.consumers.delete(queue);
+        await consumer?.stop();
+      }
+    }
+    return { lapsedNodes: [], rescued, discarded: [] };
+  }
+
+  /** Nothing to do: the broker gives a dead consumer's deliveries to another at once. */
+  async rescue(): Promise<RescueResult> {
+    return { lapsedNodes: [], rescued: [], discarded: [] };
+  }
+
+  /** The nodes registered through this store object (other processes' are not known). */
+  async nodes(): Promise<NodeInfo[]> {
+    return [...this.nodeStates.values()].map(({ ref, startedAt, heartbeatAt, leaseUntil }) => ({
+      name: ref.name,
+      incarnation: ref.incarnation,
+      startedAt,
+      heartbeatAt,
+      leaseUntil,
+    }));
+  }
+
+  /** Resolves with 0: completed jobs are acked away, and dead-lettered ones stay in their queue until taken. */
+  async prune(_before: number, _limit: number): Promise<number> {
+    return 0;
+  }
+
+  /** Rejects with `UnsupportedCapabilityError`: a queued message cannot be found by id. */
+  retryJob(_id: string): Promise<Job> {
+    return Promise.reject(
+      this.unsupported('manualControl', 'retryJob (a queued message cannot be found by id)'),
+    );
+  }
+
+  /** Rejects with `UnsupportedCapabilityError`: a queued message cannot be found by id. */
+  cancelJob(_id: string): Promise<Job> {
+    return Promise.reject(
+      this.unsupported('manualControl', 'cancelJob (a queued message cannot be found by id)'),
+    );
+  }
+
+  /** Rejects with `UnsupportedCapabilityError`: a queued message cannot be found by id. */
+  discardJob(_id: string): Promise<Job> {
+    return Promise.reject(
+      this.unsupported('manualControl', 'discardJob (a queued message cannot be found by id)'),
+    );
+  }
+
+  /** Rejects with `UnsupportedCapabilityError`. */
+  retryAll(_filter: RetryFilter): Promise<number> {
+    return Promise.reject(this.unsupported('manualControl', 'retryAll'));
+  }
+
+  /** Rejects with `UnsupportedCapabilityError`: a broker keeps no index of its messages. */
+  get(_id: string): Promise<Job | undefined> {
+    return Promise.reject(
+      this.unsupported('query', 'get (a broker keeps no index of its messages)'),
+    );
+  }
+
+  /** Rejects with `UnsupportedCapabilityError`. */
+  list(_query?: JobQuery): Promise<Job[]> {
+    return Promise.reject(
+      this.unsupported('query', 'list (a broker keeps no index of its messages)'),
+    );
+  }
+
+  /** Rejects with `UnsupportedCapabilityError`. */
+  counts(): Promise<QueueCounts[]> {
+    return Promise.reject(this.unsupported('query', 'counts by job state'));
+  }
+
+  /** Resolves with undefined: delayed jobs come back by themselves (the broker's TTLs), waking the queue. */
+  async nextRunAt(_queue: string): Promise<number | undefined> {
+    return undefined;
+  }
+
+  /** Calls `listener(queue)` when the broker delivered jobs of `queue` that a claim can take. */
+  onInsert(listener: (queue: string) => void): () => void {
+    this.insertListeners.add(listener);
+    return () => this.insertListeners.delete(listener);
+  }
+
+  /** Stops consuming (unsettled deliveries go back to the broker) and closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const consumers = [...this.consumers.values()];
+    this.consumers.clear();
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+    await this.connection.close();
+  }
+
+  /** The error of an enqueue that did not get every job confirmed, listing those that were. */
+  private enqueueFailure(failure: unknown, unconfirmed: unknown[], confirmed: string[]): Error {
+    if (failure instanceof PublishBackpressureError || failure instanceof BrokerUnavailableError) {
+      if (confirmed.length === 0 && unconfirmed.length === 0) return failure;
+    }
+    if (failure instanceof PublishBackpressureError) {
+      return new PublishBackpressureError(
+        'enqueue',
+        this.description,
+        this.config.drainTimeout,
+        confirmed,
+      );
+    }
+    const maybe = unconfirmed.some(
+      (e) => !(e instanceof PublishNotConfirmedError) || e.maybePublished,
+    );
+    const cause =
+      unconfirmed[0] instanceof PublishNotConfirmedError
+        ? unconfirmed[0].cause
+        : (unconfirmed[0] ?? failure);
+    return new PublishNotConfirmedError('enqueue', this.description, maybe, confirmed, cause);
+  }
+
+  private prepare(job: NewJob, where: string, now: number): MessageJob {
+    validateNewJob(job, where);
+    if (job.key !== undefined) {
+      throw this.unsupported(
+        'uniqueness',
+        `a job with a key (${where}.key): the broker cannot find an existing job by key`,
+      );
+    }
+    if ((job.priority ?? 0) !== 0) {
+      throw this.unsupported(
+        'priorities',
+        `a job with priority ${job.priority} (${where}.priority): quorum queues deliver in arrival order`,
+      );
+    }
+    return {
+      id: randomUUID(),
+      queue: job.queue,
+      worker: job.worker,
+      args: job.args,
+      maxAttempts: job.maxAttempts ?? 10,
+      insertedAt: now,
+      runAt: job.runAt ?? now + (job.delay ?? 0),
+      attempts: 0,
+      errors: [],
+    };
+  }
+
+  private nodeState(node: NodeRef): NodeState {
+    const state = this.nodeStates.get(node.name);
+    if (state === undefined || state.ref.incarnation !== node.incarnation || state.lost) {
+      throw new LeaseLostError(node.name, this.description);
+    }
+    return state;
+  }
+
+  private consumer(queue: string, prefetch: number): QueueConsumer {
+    let consumer = this.consumers.get(queue);
+    if (consumer === undefined) {
+      const { work } = queueNames(this.config.prefix, queue);
+      consumer = new QueueConsumer(this.host, queue, work, prefetch);
+      this.consumers.set(queue, consumer);
+    }
+    return consumer;
+  }
+
+  /** Declares queue `queue`'s work queue and dead-letter queue, once per connection. */
+  private declare(session: Session, queue: string): Promise<void> {
+    const names = queueNames(this.config.prefix, queue);
+    return this.once(session, names.work, async () => {
+      const channel = session.publisher;
+      await channel.assertExchange(names.deadExchange, 'direct', { durable: true });
+      await channel.assertQueue(names.dead, deadQueueOptions());
+      await channel.bindQueue(names.dead, names.deadExchange, queue);
+      await channel.assertQueue(
+        names.work,
+        workQueueOptions(names, queue, this.config.deliveryLimit),
+      );
+    });
+  }
+
+  private once(session: Session, name: string, declare: () => Promise<void>): Promise<void> {
+    let declared = session.declared.get(name) as Promise<void> | undefined;
+    if (declared === undefined) {
+      declared = declare();
+      session.declared.set(name, declared);
+      declared.catch(() => session.declared.delete(name));
+    }
+    return declared;
+  }
+
+  /**
+   * Publishes `job` where it belongs now: its work queue if due, else its delay level;
+   * resolves with a promise of the broker's confirm (rejecting with `PublishNotConfirmedError`).
+   */
+  private async publishJob(
+    session: Session,
+    job: MessageJob,
+    operation: string,
+    target: 'work' | 'dead' = 'work',
+  ): Promise<{ confirmed: Promise<void> }> {
+    const { prefix, delayResolution, drainTimeout, confirmTimeout } = this.config;
+    const names = queueNames(prefix, job.queue);
+    await this.declare(session, job.queue);
+    let exchange = '';
+    let routingKey = names.work;
+    if (target === 'dead') {
+      exchange = names.deadExchange;
+      routingKey = job.queue;
+    } else {
+      const level = delayLevel(job.runAt - this.clock.now(), delayResolution);
+      if (level !== undefined) {
+        routingKey = delayQueueName(prefix, job.queue, level);
+        await this.once(session, routingKey, async () => {
+          await session.publisher.assertQueue(routingKey, delayQueueOptions(names, level));
+        });
+      }
+    }
+    const options = publishOptions(job.id, job.runAt, job.attempts, job.errors);
+    const { confirmed } = await this.connection.publish(
+      session,
+      operation,
+      { exchange, routingKey },
+      encodeBody(job),
+      options,
+      drainTimeout,
+    );
+    const checked = withTimeout(confirmed, confirmTimeout).catch((cause: unknown) => {
+      // A nack or an unroutable message was refused; a closed channel or a late confirm may have got through.
+      const refused =
+        cause instanceof Error && (cause.name === 'UnroutableError' || /nack/i.test(cause.message));
+      throw new PublishNotConfirmedError(operation, this.description, !refused, [], cause);
+    });
+    checked.catch(() => {});
+    return { confirmed: checked };
+  }
+
+  private async settleOne(outcome: Outcome): Promise<SettleResult> {
+    const { id, token } = outcome.attempt;
+    const attempt = this.attempts.get(token);
+    if (
+      attempt === undefined ||
+      attempt.delivery.job.id !== id ||
+      !attempt.consumer.isCurrent(attempt.delivery)
+    ) {
+      this.attempts.delete(token);
+      return { ok: false, error: new StaleAttemptError(id, token, this.description) };
+    }
+    const job = attempt.delivery.job;
+    const ran = job.attempts + 1;
+    const republish = republished(outcome, job, ran);
+    if (republish !== undefined) {
+      try {
+        const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'settle');
+        const { confirmed } = await this.publishJob(
+          session,
+          republish.job,
+          'settle',
+          republish.target,
+        );
+        await confirmed;
+      } catch (error) {
+        if (attempt.consumer.isCurrent(attempt.delivery)) throw error;
+        this.attempts.delete(token);
+        return { ok: false, error: new StaleAttemptError(id, token, this.description) };
+      }
+    }
+    this.attempts.delete(token);
+    return attempt.consumer.ack(attempt.delivery)
+      ? { ok: true }
+      : { ok: false, error: new StaleAttemptError(id, token, this.description) };
+  }
+
+  /** A not-yet-due delivery: republish it to its next delay level, then ack it. */
+  private postpone(delivery: Delivery): void {
+    const consumer = this.consumers.get(delivery.job.queue);
+    const session = this.connection.current;
+    if (consumer === undefined || session === undefined) return;
+    this.publishJob(session, delivery.job, 'postpone')
+      .then(({ confirmed }) => confirmed)
+      .then(
+        () => consumer.ack(delivery),
+        // Back to the queue (stale on a lost connection: the broker has it back already).
+        () => consumer.requeue(delivery),
+      );
+  }
+
+  /** Gives the deliveries `node` holds back to the broker; resolves with their job ids. */
+  private giveBack(node: NodeRef): string[] {
+    const ids: string[] = [];
+    for (const [token, attempt] of this.attempts) {
+      if (attempt.node !== node.name || attempt.incarnation !== node.incarnation) continue;
+      this.attempts.delete(token);
+      if (attempt.consumer.requeue(attempt.delivery)) ids.push(attempt.delivery.job.id);
+    }
+    return ids;
+  }
+
+  /** A connection was lost: its deliveries are the broker's again, and the nodes that held some lose their lease. */
+  private lost(generation: number): void {
+    for (const [token, attempt] of this.attempts) {
+      if (attempt.delivery.generation !== generation) continue;
+      this.attempts.delete(token);
+      const state = this.nodeStates.get(attempt.node);
+      if (state?.ref.incarnation === attempt.incarnation) state.lost = true;
+    }
+  }
+
+  private unsupported(capability: string, what: string): UnsupportedCapabilityError {
+    return new UnsupportedCapabilityError(`${capability}: ${what}`, true, false, this.description);
+  }
+}
+
+/** What to republish for an outcome before acking: the job with its new attempt state, and where. */
+function republished(
+  outcome: Outcome,
+  job: MessageJob,
+  ran: number,
+): { job: MessageJob; target: 'work' | 'dead' } | undefined {
+  const errors = (error: AttemptError | undefined) =>
+    error === undefined ? job.errors : [...job.errors, error];
+  switch (outcome.kind) {
+    case 'complete':
+      return undefined;
+    case 'retry':
+      return {
+        job: { ...job, attempts: ran, runAt: outcome.runAt, errors: errors(outcome.error) },
+        target: 'work',
+      };
+    case 'snooze':
+      return { job: { ...job, runAt: outcome.runAt }, target: 'work' };
+    case 'requeue':
+      return { job, target: 'work' };
+    case 'discard':
+      return { job: { ...job, attempts: ran, errors: errors(outcome.error) }, target: 'dead' };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no confirm within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return 'an unparsable URL';
+  }
+}
