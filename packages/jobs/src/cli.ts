@@ -1,33 +1,48 @@
 /**
- * `actorkit-jobs`: look at and act on the jobs in a SQLite database file, from a shell,
- * while the application runs or not (SQLite lets several processes share the file).
+ * `actorkit-jobs`: look at and act on jobs from a shell, in a SQLite database file (while
+ * the application runs or not: SQLite lets several processes share the file), or through
+ * a running observer's Jobs view (`jobsView(store)` of this package, any store).
  *
  *   actorkit-jobs --db data/jobs.db list [--state s[,s]] [--queue q] [--worker w] [--limit n]
- *   actorkit-jobs --db data/jobs.db show <id>
- *   actorkit-jobs --db data/jobs.db retry <id> | --all-discarded [--queue q] [--worker w]
- *   actorkit-jobs --db data/jobs.db cancel <id>
- *   actorkit-jobs --db data/jobs.db discard <id>
- *   actorkit-jobs --db data/jobs.db counts
+ *   actorkit-jobs --url http://127.0.0.1:4000 --token T list …   (the same commands)
+ *   actorkit-jobs … show <id>
+ *   actorkit-jobs … retry <id> | --all-discarded [--queue q] [--worker w]
+ *   actorkit-jobs … cancel <id>
+ *   actorkit-jobs … discard <id>
+ *   actorkit-jobs … counts
  *
- * Every command takes `--json` for output a program reads. `show` prints a job's args
- * through `--redact <module>`, a module exporting `redact(args, job)`, when given.
+ * Every command takes `--json` for output a program reads, and prints the same either way.
+ * `show` prints a job's args through `--redact <module>`, a module exporting
+ * `redact(args, job)`, when given (against an observer, on top of the view's own hook).
  * Exit codes: 0 done, 1 the command could not be done (no such job, a job in a state the
- * action does not apply to, the database unavailable), 2 a usage error.
+ * action does not apply to, the database or the observer unavailable), 2 a usage error.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { JobActionRefusedError } from './cli-actions.js';
+import {
+  type CliBackend,
+  CliFailure,
+  type ObserverTarget,
+  observerBackend,
+  storeBackend,
+} from './cli-backend.js';
 import { formatCounts, formatJobDetail, formatJobList, safeJson } from './cli-format.js';
-import { describeCause, JobNotFoundError, JobsError } from './errors.js';
-import { JOB_STATES, type Job, type JobState } from './job.js';
+import { describeCause, JobsError } from './errors.js';
+import { JOB_STATES, type JobState } from './job.js';
+import type { RedactArgs } from './observer-view-data.js';
 import { SqliteStore } from './sqlite-store.js';
 
-/** Shows a job's args without its secrets: returns what to print instead of `args`. */
-export type RedactArgs = (args: unknown, job: Job) => unknown;
+export type { RedactArgs } from './observer-view-data.js';
 
-const USAGE = `usage: actorkit-jobs --db <file> <command> [options] [--json]
+const USAGE = `usage: actorkit-jobs (--db <file> | --url <observer url> --token <token>) <command> [options] [--json]
+where:
+  --db <file>                          a SQLite jobs database (never created)
+  --url <url> --token <token>          a running observer with the Jobs view (--view <id>, default jobs);
+                                       the token may come from ACTORKIT_OBSERVER_TOKEN
 commands:
   list [--state s[,s…]] [--queue q] [--worker w] [--limit n]   jobs in id order (limit 100)
   show <id> [--redact <module>]        a job: args, timing, every failed attempt and its stack
@@ -46,8 +61,11 @@ export type CliCommand =
   | { command: 'cancel' | 'discard'; id: string }
   | { command: 'counts' };
 
-/** A command line, parsed: the command, the database file and the output format. */
-export type CliRequest = CliCommand & { db: string; json: boolean };
+/** Where the jobs are: a database file, or a running observer. */
+export type CliSource = { db: string } | { observer: ObserverTarget };
+
+/** A command line, parsed: the command, where the jobs are and the output format. */
+export type CliRequest = CliCommand & { source: CliSource; json: boolean };
 
 /** A usage error: the message and the usage; the CLI exits with 2. */
 export class CliUsageError extends Error {
@@ -66,8 +84,10 @@ export function parseCli(argv: readonly string[]): CliRequest {
     throw new CliUsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) throw new CliUsageError('actorkit-jobs: jobs in a SQLite database file.');
-  if (values.db === undefined) throw new CliUsageError('--db <file> is required.');
+  if (values.help) {
+    throw new CliUsageError('actorkit-jobs: jobs in a SQLite database file or a running observer.');
+  }
+  const source = sourceOf(values);
   const [name, ...rest] = positionals;
   if (name === undefined) throw new CliUsageError('a command is required.');
   const command = toCommand(name, rest, values);
@@ -77,7 +97,36 @@ export function parseCli(argv: readonly string[]): CliRequest {
       throw new CliUsageError(`--${flag} does not apply to ${name}.`);
     }
   }
-  return { ...command, db: values.db, json: values.json ?? false };
+  return { ...command, source, json: values.json ?? false };
+}
+
+function sourceOf(values: RawValues): CliSource {
+  const { db, url, view } = values;
+  const token = values.token ?? process.env.ACTORKIT_OBSERVER_TOKEN;
+  if (db !== undefined && url !== undefined) {
+    throw new CliUsageError('--db and --url exclude each other: give one.');
+  }
+  if (db !== undefined) {
+    if (values.token !== undefined || view !== undefined) {
+      throw new CliUsageError(
+        `--${view !== undefined ? 'view' : 'token'} goes with --url, not --db.`,
+      );
+    }
+    return { db };
+  }
+  if (url === undefined)
+    throw new CliUsageError('--db <file> or --url <observer url> is required.');
+  if (!/^https?:\/\/[^/]+/.test(url) || !URL.canParse(url)) {
+    throw new CliUsageError(
+      `--url must be the observer's http URL, like http://127.0.0.1:4000; got ${url}.`,
+    );
+  }
+  if (token === undefined || token === '') {
+    throw new CliUsageError(
+      "--url needs the observer's token: --token <token>, or ACTORKIT_OBSERVER_TOKEN.",
+    );
+  }
+  return { observer: { url, token, view: view ?? 'jobs' } };
 }
 
 const FLAGS_OF: Record<CliCommand['command'], readonly string[]> = {
@@ -97,6 +146,9 @@ function parseRaw(argv: readonly string[]) {
     strict: true,
     options: {
       db: { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      view: { type: 'string' },
       json: { type: 'boolean' },
       state: { type: 'string' },
       queue: { type: 'string' },
@@ -179,15 +231,13 @@ export interface CliIo {
   redact?: RedactArgs;
 }
 
-/** A command that ran but could not do what it was asked (exit code 1). */
-class CliFailure extends Error {}
-
 /**
  * Runs the CLI with `argv` (without `node` and the script); resolves with the exit code:
  * 0 done, 1 not done (the reason on `err`), 2 a usage error (the usage on `err`).
  *
  * @example
  * process.exitCode = await main(['--db', 'data/jobs.db', 'list', '--state', 'discarded']);
+ * process.exitCode = await main(['--url', 'http://127.0.0.1:4000', '--token', token, 'counts']);
  */
 export async function main(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const out = io.out ?? ((text: string) => process.stdout.write(text));
@@ -203,12 +253,20 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
   try {
     const redact =
       request.command === 'show' ? await redactor(request.redact, io.redact) : undefined;
-    db = openDatabase(request.db);
-    const store = new SqliteStore({ database: db });
-    out(`${await run(store, request, redact)}\n`);
+    let backend: CliBackend;
+    if ('db' in request.source) {
+      db = openDatabase(request.source.db);
+      backend = storeBackend(new SqliteStore({ database: db }));
+    } else {
+      backend = observerBackend(request.source.observer);
+    }
+    out(`${await run(backend, request, redact)}\n`);
     return 0;
   } catch (error) {
-    const known = error instanceof CliFailure || error instanceof JobsError;
+    const known =
+      error instanceof CliFailure ||
+      error instanceof JobsError ||
+      error instanceof JobActionRefusedError;
     err(`actorkit-jobs: ${known ? error.message : describeCause(error)}\n`);
     return 1;
   } finally {
@@ -243,65 +301,37 @@ async function redactor(
 }
 
 async function run(
-  store: SqliteStore,
+  backend: CliBackend,
   request: CliRequest,
   redact: RedactArgs | undefined,
 ): Promise<string> {
   switch (request.command) {
     case 'list': {
       const { state, queue, worker, limit } = request;
-      const jobs = await store.list({ state, queue, worker, limit });
+      const jobs = await backend.list({ state, queue, worker, limit });
       return request.json ? safeJson(jobs) : formatJobList(jobs);
     }
     case 'counts': {
-      const counts = await store.counts();
+      const counts = await backend.counts();
       return request.json ? safeJson(counts) : formatCounts(counts);
     }
     case 'show': {
-      const job = await store.get(request.id);
-      if (job === undefined) throw new JobNotFoundError(request.id, store.description);
+      const job = await backend.get(request.id);
       const args = (redact ?? ((a) => a))(job.args, job);
       return request.json ? safeJson({ ...job, args }) : formatJobDetail(job, args);
     }
     case 'retry-all': {
       const { queue, worker } = request;
-      const count = await store.retryAll({ queue, worker, states: ['discarded'] });
+      const count = await backend.retryAll({ queue, worker, states: ['discarded'] });
       return request.json ? safeJson({ retried: count }) : `retried ${count} discarded jobs.`;
     }
     case 'retry':
     case 'cancel':
-    case 'discard':
-      return act(store, request.command, request.id, request.json);
+    case 'discard': {
+      const { before, after } = await backend.act(request.command, request.id);
+      return request.json ? safeJson(after) : `job ${request.id}: ${before} -> ${after.state}`;
+    }
   }
-}
-
-/** The state each action leads to, and the states it applies to. */
-const ACTIONS = {
-  retry: { to: 'available', from: ['scheduled', 'retryable', 'discarded', 'cancelled'] },
-  cancel: { to: 'cancelled', from: ['scheduled', 'available', 'executing', 'retryable'] },
-  discard: { to: 'discarded', from: ['scheduled', 'available', 'executing', 'retryable'] },
-} as const;
-
-async function act(
-  store: SqliteStore,
-  action: keyof typeof ACTIONS,
-  id: string,
-  json: boolean,
-): Promise<string> {
-  const before = await store.get(id);
-  if (before === undefined) throw new JobNotFoundError(id, store.description);
-  const { to, from } = ACTIONS[action];
-  if (!(from as readonly JobState[]).includes(before.state)) {
-    throw new CliFailure(
-      `job ${id} is ${before.state}: ${action} applies to a job that is ${from.join(', ')}.`,
-    );
-  }
-  const method = { retry: 'retryJob', cancel: 'cancelJob', discard: 'discardJob' } as const;
-  const after = await store[method[action]](id);
-  if (after.state !== to) {
-    throw new CliFailure(`job ${id} became ${after.state} meanwhile; nothing was changed.`);
-  }
-  return json ? safeJson(after) : `job ${id}: ${before.state} -> ${after.state}`;
 }
 
 // Run as a script (`tsx src/cli.ts`); the bin imports `main` instead.

@@ -255,7 +255,7 @@ describe('actorkit-jobs counts', () => {
 
 describe('actorkit-jobs usage', () => {
   it.each([
-    [[], /--db <file> is required/],
+    [[], /--db <file> or --url <observer url> is required/],
     [['--db', 'x.db'], /a command is required/],
     [['--db', 'x.db', 'frobnicate'], /unknown command "frobnicate"/],
     [['--db', 'x.db', 'show'], /show takes one job id, a positive integer; got nothing/],
@@ -268,7 +268,9 @@ describe('actorkit-jobs usage', () => {
     const run = await runCli(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
-    expect(run.stderr).toContain('usage: actorkit-jobs --db <file> <command>');
+    expect(run.stderr).toContain(
+      'usage: actorkit-jobs (--db <file> | --url <observer url> --token <token>) <command>',
+    );
     expect(run.stdout).toBe('');
   });
 
@@ -293,6 +295,8 @@ describe('bin/actorkit-jobs.js', () => {
     expect(run.stdout).toMatch(new RegExp(`^job ${ids.available}  available\n`));
     const usage = await runCli(['--help'], 'bin/actorkit-jobs.js');
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/^actorkit-jobs: jobs in a SQLite database file\.\nusage:/);
+    expect(usage.stderr).toMatch(
+      /^actorkit-jobs: jobs in a SQLite database file or a running observer\.\nusage:/,
+    );
   });
 });

@@ -50,6 +50,7 @@ describe('the Jobs view in the dashboard (headless Chromium)', () => {
 
   it("lists the discarded job with each attempt's error, as text", async () => {
     const row = block('discarded').locator('tbody tr').first();
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered line breaks are tested.
     const errors = await row.locator('td').nth(5).innerText();
     expect(errors.split('\n')).toEqual([
       '#1 Error: attempt 1: card declined <b>by the bank</b>',

@@ -1,0 +1,117 @@
+/**
+ * @internal Where the `actorkit-jobs` CLI reads and acts: a store on a database file, or a
+ * running observer's Jobs view over HTTP. Both give the same jobs, so the CLI prints the
+ * same output either way.
+ */
+import { applyJobAction, type JobAction } from './cli-actions.js';
+import { JobNotFoundError } from './errors.js';
+import type { Job, JobState } from './job.js';
+import type { JobQuery, QueueCounts, RetryFilter, Store } from './store.js';
+
+/** What the CLI needs of where the jobs are. */
+export interface CliBackend {
+  list(query: JobQuery): Promise<Job[]>;
+  counts(): Promise<QueueCounts[]>;
+  /** The job, or a rejection saying there is none. */
+  get(id: string): Promise<Job>;
+  /** Applies `action`; rejects (changing nothing) when it does not apply. */
+  act(action: JobAction, id: string): Promise<{ before: JobState; after: Job }>;
+  retryAll(filter: RetryFilter): Promise<number>;
+}
+
+/** The CLI could not do what it was asked (exit code 1); the message says why. */
+export class CliFailure extends Error {}
+
+/** The jobs of `store` (a database file the CLI opened). */
+export function storeBackend(store: Store): CliBackend {
+  return {
+    list: (query) => store.list(query),
+    counts: () => store.counts(),
+    get: async (id) => {
+      const job = await store.get(id);
+      if (job === undefined) throw new JobNotFoundError(id, store.description);
+      return job;
+    },
+    act: async (action, id) => {
+      const { before, after } = await applyJobAction(store, action, id);
+      return { before: before.state, after };
+    },
+    retryAll: (filter) => store.retryAll(filter),
+  };
+}
+
+/** Where a running observer is, and what to present to it. */
+export interface ObserverTarget {
+  /** Its base URL, e.g. `http://127.0.0.1:4000`. */
+  url: string;
+  token: string;
+  /** The Jobs view's id. @default 'jobs' */
+  view: string;
+}
+
+/**
+ * The jobs a running observer's Jobs view serves (`GET`/`POST /api/views/<view>/…`, the
+ * token as `Authorization: Bearer`). Args come as the view's `redact` hook shows them.
+ * An answer other than 2xx rejects with `CliFailure` carrying the observer's message.
+ */
+export function observerBackend(target: ObserverTarget): CliBackend {
+  const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+    request(target, method, path, body);
+  return {
+    list: async (query) => {
+      const q = new URLSearchParams();
+      if (query.state !== undefined) q.set('state', [query.state].flat().join(','));
+      if (query.queue !== undefined) q.set('queue', query.queue);
+      if (query.worker !== undefined) q.set('worker', query.worker);
+      if (query.limit !== undefined) q.set('limit', String(Math.min(query.limit, 1000)));
+      return ((await call('GET', `jobs?${q}`)) as { jobs: Job[] }).jobs;
+    },
+    counts: async () => ((await call('GET', 'counts')) as { counts: QueueCounts[] }).counts,
+    get: async (id) => ((await call('GET', `jobs/${encodeURIComponent(id)}`)) as { job: Job }).job,
+    act: async (action, id) => {
+      const answer = (await call('POST', `jobs/${encodeURIComponent(id)}/${action}`)) as {
+        job: Job;
+        before: JobState;
+      };
+      return { before: answer.before, after: answer.job };
+    },
+    retryAll: async (filter) =>
+      ((await call('POST', 'retry', filter)) as { retried: number }).retried,
+  };
+}
+
+async function request(
+  target: ObserverTarget,
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+): Promise<unknown> {
+  const base = target.url.replace(/\/+$/, '');
+  const url = `${base}/api/views/${encodeURIComponent(target.view)}/${path}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: unknown } }).cause?.code ?? (error as Error).message;
+    throw new CliFailure(`cannot reach the observer at ${base}: ${String(cause)}.`);
+  }
+  let answer: { error?: unknown; code?: unknown } | undefined;
+  try {
+    answer = (await response.json()) as typeof answer;
+  } catch {
+    answer = undefined;
+  }
+  if (response.ok && answer !== undefined) return answer;
+  if (answer?.code === 'unknown_view') {
+    throw new CliFailure(
+      `the observer at ${base} has no view ${JSON.stringify(target.view)}: start it with views: [jobsView(store)] (or pass --view <id>).`,
+    );
+  }
+  const message = typeof answer?.error === 'string' ? answer.error : `HTTP ${response.status}`;
+  throw new CliFailure(message);
+}
