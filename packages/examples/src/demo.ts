@@ -1,7 +1,14 @@
 /**
  * `pnpm demo`: the article's three scenarios end to end against real local services,
- * with live progress and a final summary. Exits by itself: every server, the database
- * and the runtime are closed at the end.
+ * with live progress and a final summary. Account setup runs twice: in memory (the
+ * article's TaskSupervisor, losing work when its restart intensity is exceeded), then
+ * durably on @actorkit/jobs in a child process that the demo kills with SIGKILL
+ * mid-setup and restarts. Exits by itself: every server, process, database and runtime
+ * is closed at the end.
+ *
+ * `pnpm demo --live` (`pnpm demo:live`) runs the same, then keeps the services, the
+ * durable application and the observers running until Ctrl-C, signing up a visitor
+ * every few seconds so the observer's Jobs view has something to show.
  */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,20 +16,25 @@ import { Runtime } from '@actorkit/core';
 import { startObserver } from '@actorkit/observer';
 import { startUsersApi } from './account-setup/api.js';
 import { AccountSetup } from './account-setup/application.js';
+import type { AppProcess } from './account-setup-durable/app-process.js';
+import { type DurableSummary, runDurableSetup } from './account-setup-durable/demo-run.js';
 import type { BalanceFetcher } from './crypto-sync/account-sync.js';
 import { CryptoSync, httpBalanceFetcher } from './crypto-sync/app.js';
 import { Repo } from './db/repo.js';
 import { bar, Progress } from './progress.js';
 import { startBalanceService } from './services/balance-service.js';
-import { startCrm } from './services/crm.js';
+import { type RunningCrm, startCrm } from './services/crm.js';
 import { startFulfillment } from './services/fulfillment.js';
+import type { RunningService } from './services/http-service.js';
 import { startMailSink } from './services/mail-sink.js';
 import { createMailer } from './welcome-email/mailer.js';
 import { logLostEmails, UserService } from './welcome-email/user-service.js';
 
 const progress = new Progress();
+const live = process.argv.includes('--live');
 const signed = (n: number) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(1)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 const signups = [
   ['ada', '12 Pine St, Portland, OR 97201'],
@@ -53,6 +65,7 @@ interface Summary {
     failures: number;
     slowestAnswerMs: number;
   };
+  durable: DurableSummary;
   sync: {
     users: number;
     ticks: number;
@@ -258,6 +271,34 @@ async function welcomeEmail(runtime: Runtime, repo: Repo): Promise<Summary['emai
   return { created, rejected, delivered: mails.length, lost };
 }
 
+/** The durable account setup, with services of its own (fresh CRM contacts to count). */
+async function durableAccountSetup(): Promise<{
+  durable: DurableSummary;
+  app: AppProcess;
+  services: [RunningCrm, RunningService];
+}> {
+  progress.log(
+    '\n── 1b. Deferring work, durably: account setup as jobs (@actorkit/jobs on SQLite, the application in its own process) ──',
+  );
+  const flaky = { latency: [100, 300] as const, errorRate: 0.15, dropRate: 0.05 };
+  const crm = await startCrm({ ...flaky, seed: 21 });
+  const fulfillment = await startFulfillment({ ...flaky, seed: 22 });
+  try {
+    const { summary, app } = await runDurableSetup({
+      progress,
+      path: fileURLToPath(new URL('../data/demo-durable.db', import.meta.url)),
+      crm,
+      fulfillment,
+      signups,
+      observerPort: Number(process.env.JOBS_OBSERVER_PORT ?? 0),
+    });
+    return { durable: summary, app, services: [crm, fulfillment] };
+  } catch (error) {
+    await Promise.all([crm.close(), fulfillment.close()]);
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
   const began = performance.now();
   const dbPath = fileURLToPath(new URL('../data/demo.db', import.meta.url));
@@ -279,27 +320,70 @@ async function main(): Promise<void> {
     `actorkit demo: CRM ${crm.url}, fulfillment ${fulfillment.url}, balances ${balances.url}, SQLite ${dbPath}`,
   );
   progress.log(
-    `observer: ${observer.dashboardUrl} (live tree, processes, mailboxes; terminal view: pnpm --filter @actorkit/observer top --url ${observer.url} --token ${observer.token})`,
+    `observer: ${observer.dashboardUrl} (live tree, processes, mailboxes; terminal view: pnpm --filter @actorkit/observer top --url ${observer.url} --token ${observer.token})${live ? '' : '; pnpm demo:live keeps it open'}`,
   );
+  let durable: Awaited<ReturnType<typeof durableAccountSetup>> | undefined;
   try {
     const setUp = await accountSetup(runtime, repo, { crm: crm.url, fulfillment: fulfillment.url });
+    durable = await durableAccountSetup();
+    if (!live) await durable.app.stop();
     const sync = await cryptoSync(runtime, balances.url);
     const email = await welcomeEmail(runtime, repo);
-    printSummary({ setUp, sync, email }, performance.now() - began);
+    printSummary({ setUp, durable: durable.durable, sync, email }, performance.now() - began);
+    if (live) await keepRunning(durable.app, observer.dashboardUrl);
   } finally {
+    await durable?.app.stop();
     await observer.close();
     await runtime.stop();
-    await Promise.all([crm.close(), fulfillment.close(), balances.close()]);
+    const services = [crm, fulfillment, balances, ...(durable?.services ?? [])];
+    await Promise.all(services.map((service) => service.close()));
     repo.close();
   }
 }
 
+/**
+ * `--live`: keeps the durable application, its observer and the services running until
+ * Ctrl-C (SIGINT) or SIGTERM, signing up a visitor every 3 s (every fifth at an address
+ * no service can place, so the Jobs view shows retries and discarded jobs).
+ */
+async function keepRunning(app: AppProcess, observerUrl: string): Promise<void> {
+  progress.log('');
+  progress.log(`live: the durable application's observer (Jobs view): ${app.ready.dashboard}`);
+  progress.log(`live: this process's observer: ${observerUrl}`);
+  progress.log(`live: users API ${app.api}; a visitor signs up every 3 s. Ctrl-C to stop.`);
+  const stop = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  for (let n = 1; ; n++) {
+    const signal = await Promise.race([stop, sleep(3000).then(() => undefined)]);
+    if (signal !== undefined) {
+      progress.log(`live: ${signal}, stopping…`);
+      await app.stop();
+      progress.log('stopped.');
+      return;
+    }
+    const address = n % 5 === 0 ? '9 Lost Lane, Atlantis, ZZ 00000' : signups[n % 15]![1];
+    const response = await fetch(`${app.api}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `visitor${n}@example.com`, name: `visitor ${n}`, address }),
+    }).catch(() => undefined);
+    progress.log(`live: POST /users visitor ${n} → ${response?.status ?? 'no answer'}`);
+  }
+}
+
 function printSummary(s: Summary, ms: number): void {
+  const d = s.durable;
+  const discarded = d.discarded.map((x) => `${x.name} / ${x.step}`).join(', ') || 'none';
   const lines = [
     '',
     '══ summary ══',
     `account setup   ${s.setUp.completed.length}/${s.setUp.total} users set up, ${s.setUp.retries} retries, AccountSetupSupervisor restarted ${s.setUp.restarts}×, ${s.setUp.failures} failures recorded in setup_failures`,
     `                not set up: ${s.setUp.incomplete.join(', ') || 'none'}; slowest POST /users answer ${s.setUp.slowestAnswerMs} ms`,
+    `durable setup   ${d.setUp.length}/${d.total} users set up, ${plural(d.discarded.length, 'step')} discarded with their errors (${discarded}), ${plural(d.lost.length, 'user')} lost`,
+    `                ${plural(d.kills, 'SIGKILL')} mid-setup, ${plural(d.rescued, 'job')} taken back by the restarts, ${plural(d.retries, 'retry', 'retries')} (a kill counts as one)`,
+    `                CRM: ${d.crm.contacts} contacts for ${d.crm.users} users with a CRM id, ${d.crm.duplicates} duplicated by the re-runs`,
     `crypto sync     ${s.sync.users} users, ${s.sync.ticks} ticks (${s.sync.failures} failed and retried next tick), peak ${s.sync.peak}/${s.sync.max} concurrent requests`,
     `                drift per tick: naive ${signed(s.sync.naiveDrift)} ms, drift-free ${signed(s.sync.driftFreeDrift)} ms`,
     `welcome email   ${s.email.created} users created, ${s.email.rejected} rejected, ${s.email.delivered} emails delivered, ${s.email.lost} lost and logged`,

@@ -1,11 +1,11 @@
-// `pnpm demo` and `pnpm demo:crypto` as a user runs them: the package's scripts, in a
+// `pnpm demo`, `pnpm demo:live` and `pnpm demo:crypto` as a user runs them: the package's scripts, in a
 // child process, against the real local services they start.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@actorkit/test-support';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const examples = fileURLToPath(new URL('..', import.meta.url));
 const scripts: Record<string, string> = JSON.parse(
@@ -57,15 +57,32 @@ function runScript(name: string, guard: number): Run {
   return run;
 }
 
+/** The summary's lines, from its header to the end. */
+function summaryOf(output: string): string[] {
+  const lines = output.trimEnd().split('\n');
+  return lines.slice(lines.indexOf('══ summary ══'));
+}
+
 describe('pnpm demo', () => {
-  it('runs the three scenarios and exits 0 by itself, after its summary', async () => {
-    const run = runScript('demo', 100_000);
-    const { code, signal } = await run.exited;
-    const output = run.output();
-    expect({ code, signal }, output).toEqual({ code: 0, signal: null });
-    const lines = output.trimEnd().split('\n');
-    const summary = lines.slice(lines.indexOf('══ summary ══'));
-    expect(summary, output).toHaveLength(7);
+  // One run (~30 s) for the tests below, each reading its part of the output.
+  let ended: { code: number | null; signal: NodeJS.Signals | null };
+  let output = '';
+  let summary: string[] = [];
+  beforeAll(async () => {
+    const run = runScript('demo', 150_000);
+    ended = await run.exited;
+    output = run.output();
+    summary = summaryOf(output);
+  }, 180_000);
+
+  it('runs the scenarios and exits 0 by itself, after its summary', () => {
+    expect(ended, output).toEqual({ code: 0, signal: null });
+    expect(summary, output).toHaveLength(10);
+    expect(summary[9]).toMatch(/^done in [\d.]+ s$/);
+    expect(output).toMatch(/^observer: http:\/\/127\.0\.0\.1:\d+\/\?token=/m);
+  });
+
+  it('shows the in-memory account setup leaving users not set up, each recorded', () => {
     expect(summary[1]).toMatch(
       /^account setup {3}\d+\/16 users set up, \d+ retries, AccountSetupSupervisor restarted \d+×, \d+ failures recorded in setup_failures$/,
     );
@@ -74,18 +91,103 @@ describe('pnpm demo', () => {
       summary[2]!,
     );
     expect(notSetUp?.[1]?.split(', '), summary[2]).toContain('hedy');
-    expect(summary[3]).toMatch(
+  });
+
+  it('kills the durable application mid-setup by its PID, restarts it, and loses no user', () => {
+    const durable =
+      /^durable setup {3}(\d+)\/16 users set up, \d+ steps? discarded with their errors \((.+)\), 0 users lost$/.exec(
+        summary[3]!,
+      );
+    expect(durable, output).not.toBeNull();
+    // Every user is set up, or has a step discarded and listed with its errors; Hedy's
+    // address is one no service can place.
+    const discarded = durable![2]!.split(', ');
+    expect(discarded).toContain('hedy / fulfillment');
+    const discardedUsers = new Set(discarded.map((d) => d.split(' / ')[0]));
+    expect(Number(durable![1]) + discardedUsers.size).toBe(16);
+    for (const d of discarded) {
+      expect(output).toMatch(
+        new RegExp(`^ {2}discarded: ${d} after \\d+ attempt\\(s\\).*: .+`, 'm'),
+      );
+    }
+    const kills =
+      /^ {16}(\d+) SIGKILLs? mid-setup, \d+ jobs? taken back by the restarts, \d+ retr(y|ies) \(a kill counts as one\)$/.exec(
+        summary[4]!,
+      );
+    expect(Number(kills?.[1]), summary[4]).toBeGreaterThanOrEqual(1);
+    // Each kill is of a real process with steps in flight, and each restart another process.
+    const killed = [
+      ...output.matchAll(/^ {2}✗ kill -9 (\d+) \(SIGKILL by PID\) with [1-9]\d* steps in flight/gm),
+    ].map((m) => m[1]);
+    const restarted = [...output.matchAll(/^ {2}restarted as PID (\d+) /gm)].map((m) => m[1]);
+    expect(killed).toHaveLength(Number(kills![1]));
+    expect(restarted).toHaveLength(killed.length);
+    // p1 killed, restarted as p2; p2 killed, restarted as p3 …: each a new process.
+    expect(killed.slice(1)).toEqual(restarted.slice(0, -1));
+    expect(new Set([killed[0], ...restarted]).size).toBe(killed.length + 1);
+    // As the CRM saw it: one contact per user with a CRM id, none created twice.
+    expect(summary[5]).toMatch(
+      /^ {16}CRM: (\d+) contacts for \1 users with a CRM id, 0 duplicated by the re-runs$/,
+    );
+  });
+
+  it('runs the crypto sync and the welcome email', () => {
+    expect(summary[6]).toMatch(
       /^crypto sync {5}6 users, \d+ ticks \(\d+ failed and retried next tick\), peak [1-3]\/3 concurrent requests$/,
     );
-    expect(summary[4]).toMatch(
+    expect(summary[7]).toMatch(
       /^ {16}drift per tick: naive [+−][\d.]+ ms, drift-free [+−][\d.]+ ms$/,
     );
-    expect(summary[5]).toBe(
+    expect(summary[8]).toBe(
       'welcome email   5 users created, 1 rejected, 4 emails delivered, 1 lost and logged',
     );
-    expect(summary[6]).toMatch(/^done in [\d.]+ s$/);
-    expect(output).toMatch(/^observer: http:\/\/127\.0\.0\.1:\d+\/\?token=/m);
-  }, 120_000);
+  });
+});
+
+describe('pnpm demo:live', () => {
+  it('keeps the durable application and its observer with the Jobs view up until SIGINT, then stops cleanly', async () => {
+    const run = runScript('demo:live', 170_000);
+    const dashboard = await waitFor(
+      () =>
+        /^live: the durable application's observer \(Jobs view\): (http:\S+)/m.exec(
+          run.output(),
+        )?.[1],
+      { timeout: 150_000, interval: 100, what: "the durable application's observer URL" },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nThe output so far:\n${run.output()}`);
+    });
+    const ownObserver = /^live: this process's observer: (http:\S+)/m.exec(run.output())?.[1];
+    const api = /^live: users API (http:\S+);/m.exec(run.output())?.[1];
+    const { origin, searchParams } = new URL(dashboard);
+    const token = searchParams.get('token')!;
+    const page = await fetch(dashboard);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await fetch(ownObserver!)).status).toBe(200);
+    // The Jobs view serves the durable run: 32 setup jobs, settled, and the visitors' to come.
+    const counts = await fetch(`${origin}/api/views/jobs/counts`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(counts.status).toBe(200);
+    const body = (await counts.json()) as {
+      counts: { queue: string; counts: Record<string, number> }[];
+    };
+    const setup = body.counts.find((c) => c.queue === 'account-setup')!.counts;
+    expect(setup.completed! + setup.discarded!).toBeGreaterThanOrEqual(32);
+    expect(setup.discarded).toBeGreaterThanOrEqual(1);
+    // Still running: a visitor signs up while it waits.
+    await waitFor(() => /^live: POST \/users visitor 1 → 201$/m.test(run.output()), {
+      timeout: 20_000,
+      what: 'a visitor signing up',
+    });
+    run.kill('SIGINT');
+    const { code, signal } = await run.exited;
+    expect({ code, signal }, run.output()).toEqual({ code: 0, signal: null });
+    expect(run.output().trimEnd().split('\n').at(-1)).toBe('stopped.');
+    for (const url of [dashboard, ownObserver!, `${api}/users/1`]) {
+      await expect(fetch(url), url).rejects.toThrow();
+    }
+  }, 180_000);
 });
 
 describe('pnpm demo:crypto', () => {

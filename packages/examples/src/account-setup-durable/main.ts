@@ -8,7 +8,8 @@
  * ```
  *
  * It opens the database, starts the queue and serves the users API (`POST /users`,
- * `GET /users/:id`, `GET /setup-failures`), with the observer and its Jobs view if
+ * `GET /users/:id`, `GET /setup-failures`), with the observer and its Jobs view
+ * (`jobsView` of the store: queues, retries, discarded jobs with their errors) if
  * `--observer` gives a port. It prints one JSON object a line on stdout: `ready` (its
  * PID and URLs), then each job report of the setup queue. SIGTERM or SIGINT stops it
  * gracefully (running steps go back to `available`) and it exits 0, and so does the end
@@ -17,7 +18,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Runtime } from '@actorkit/core';
-import { isJobReport } from '@actorkit/jobs';
+import { isJobReport, jobsView } from '@actorkit/jobs';
 import { startObserver } from '@actorkit/observer';
 import { startUsersApi } from '../account-setup/api.js';
 import type { AppLine } from './app-process.js';
@@ -72,7 +73,9 @@ async function main(): Promise<void> {
   const setup = await DurableAccountSetup.start({ runtime, ...setupOptions });
   const api = await startUsersApi(setup.handlers(), { port });
   const observer =
-    observerPort === undefined ? undefined : await startObserver(runtime, { port: observerPort });
+    observerPort === undefined
+      ? undefined
+      : await startObserver(runtime, { port: observerPort, views: [jobsView(setup.store)] });
   say({
     event: 'ready',
     pid: process.pid,
