@@ -83,10 +83,9 @@ export class DurableAccountSetup {
       const { id } = db
         .prepare('INSERT INTO users (email, name, address) VALUES (?, ?, ?) RETURNING id')
         .get(user.email, user.name, user.address) as { id: number };
-      const args = { userId: id };
       store.insert([
-        job(workers.crm, args, { key: `crm:${id}` }),
-        job(workers.fulfillment, args, { key: `fulfillment:${id}` }),
+        job(workers.crm, { userId: id }, { key: `crm:${id}` }),
+        job(workers.fulfillment, { userId: id }, { key: `fulfillment:${id}` }),
       ]);
       return id;
     });
