@@ -22,10 +22,22 @@ export interface AccountSetupOptions extends SetupDeps {
 
 /**
  * Scenario 1 as the article's `YourApp.Application` and `AccountSetupSupervisor`: an
- * application supervisor (one_for_one) over a `SetupTracker` and a `TaskSupervisor`
- * named `AccountSetupSupervisor`. `setUpUserAccount(user)` starts the CRM and the
- * fulfillment task, each `restart: 'transient'`, and returns as soon as they are
- * started.
+ * application supervisor over a `SetupTracker` and a `TaskSupervisor` named
+ * `AccountSetupSupervisor`. `setUpUserAccount(user)` starts the CRM and the fulfillment
+ * task, each `restart: 'transient'`, and returns as soon as they are started.
+ *
+ * The strategy is `rest_for_one` (the article's is one_for_one): the tracker holds the
+ * books of the running tasks, so if it ever crashed, the tasks it no longer knows are
+ * stopped with it (and recorded by its `terminate`) rather than left unaccounted for.
+ * The task supervisor, the last child, is restarted alone, as with one_for_one.
+ *
+ * **Nothing lost silently.** Every step ends with its id stored on the user or a row in
+ * `setup_failures`: a failure is written to the database by whoever sees it (the task
+ * that gives up, `setUpUserAccount` when a task cannot be started), never only told to
+ * a tracker that may be gone; the tracker records the steps whose task supervisor went
+ * down, and on its way down every step still open. Once the application supervisor is
+ * gone (past its own restart intensity), `signUp` refuses with `ApplicationDownError`
+ * (the API's `503`) instead of accepting users nobody will set up.
  *
  * @example
  * const setup = await AccountSetup.start({ runtime, repo, crmUrl, fulfillmentUrl });
@@ -36,27 +48,35 @@ export class AccountSetup {
     readonly runtime: Runtime,
     readonly supervisor: Pid<any>,
     private readonly options: AccountSetupOptions,
+    /** The report of the last tracker that stopped, for `report()` once the application is down. */
+    private readonly last: { report?: SetupReport },
   ) {}
 
   /** Starts the application's supervision tree. */
   static async start(options: AccountSetupOptions): Promise<AccountSetup> {
     const { runtime, repo } = options;
+    const last: { report?: SetupReport } = {};
+    const tracker = {
+      repo,
+      supervisorName: names.tasks,
+      onStop: (r: SetupReport) => (last.report = r),
+    };
     const supervisor = await Supervisor.start(
       [
         {
           id: 'SetupTracker',
           start: ({ runtime, self }) =>
-            GenServer.startLink(
-              SetupTracker,
-              { repo, supervisor: names.tasks },
-              { runtime, link: self, name: names.tracker },
-            ),
+            GenServer.startLink(SetupTracker, tracker, {
+              runtime,
+              link: self,
+              name: names.tracker,
+            }),
         },
         [TaskSupervisor, { name: names.tasks }],
       ],
-      { runtime, name: names.application, strategy: 'one_for_one' },
+      { runtime, name: names.application, strategy: 'rest_for_one' },
     );
-    return new AccountSetup(runtime, supervisor, options);
+    return new AccountSetup(runtime, supervisor, options, last);
   }
 
   /**
@@ -95,32 +115,27 @@ export class AccountSetup {
 
   /**
    * The article's `set_up_user_account/1`: starts the two setup tasks under
-   * `AccountSetupSupervisor` and resolves once both are started (not finished).
+   * `AccountSetupSupervisor` and resolves once both are started (not finished). A step
+   * whose task cannot be started (the supervisor is down or restarting, the tracker is
+   * gone) is recorded in `setup_failures` here and now.
    */
   async setUpUserAccount(user: User): Promise<void> {
-    const { runtime } = this;
-    for (const step of ['crm', 'fulfillment'] as const) {
-      GenServer.cast(names.tracker, { type: 'queued', userId: user.id, step }, { runtime });
-      try {
-        await TaskSupervisor.startChild(names.tasks, this.task(step, user), {
-          restart: 'transient',
-          runtime,
-        });
-      } catch (error) {
-        // The supervisor is down or restarting: record it rather than lose the user.
-        const reason = `could not start: ${error instanceof Error ? error.message : String(error)}`;
-        GenServer.cast(
-          names.tracker,
-          { type: 'giveUp', userId: user.id, step, reason },
-          { runtime },
-        );
-      }
-    }
+    for (const step of ['crm', 'fulfillment'] as const) await this.startStep(step, user);
   }
 
-  /** Every step's status, and which users are completed, incomplete or pending. */
-  report(): Promise<SetupReport> {
-    return GenServer.call(names.tracker, { type: 'report' }, { runtime: this.runtime });
+  /**
+   * Every step's status, and which users are completed, incomplete or pending. Once the
+   * application is down, the last report its tracker made on the way down.
+   */
+  async report(): Promise<SetupReport> {
+    try {
+      return await GenServer.call(names.tracker, { type: 'report' }, { runtime: this.runtime });
+    } catch (error) {
+      if (this.last.report !== undefined && !this.runtime.isAlive(this.supervisor)) {
+        return this.last.report;
+      }
+      throw error;
+    }
   }
 
   /** The current `AccountSetupSupervisor` (a new PID after each restart). */
@@ -133,6 +148,30 @@ export class AccountSetup {
     return Supervisor.stop(this.supervisor, 'shutdown', { runtime: this.runtime });
   }
 
+  private async startStep(step: SetupStep, user: User): Promise<void> {
+    const { runtime } = this;
+    const supervisor = runtime.whereis(names.tasks);
+    try {
+      if (supervisor === undefined) {
+        throw new Error(`${names.tasks} is not running (down or being restarted)`);
+      }
+      // A call, not a cast: if the tracker is gone, this throws and the step is recorded below.
+      await GenServer.call(
+        names.tracker,
+        { type: 'queued', userId: user.id, step, supervisor },
+        { runtime },
+      );
+      await TaskSupervisor.startChild(supervisor, this.task(step, user), {
+        restart: 'transient',
+        runtime,
+      });
+    } catch (error) {
+      const reason = `could not start: ${error instanceof Error ? error.message : String(error)}`;
+      this.options.repo.recordSetupFailure(user.id, step, reason);
+      GenServer.cast(names.tracker, { type: 'giveUp', userId: user.id, step, reason }, { runtime });
+    }
+  }
+
   private task(step: SetupStep, user: User) {
     const { maxAttempts = 5 } = this.options;
     return (ctx: ProcessContext<any>) => runStep(ctx, step, user, this.options, maxAttempts);
@@ -141,7 +180,7 @@ export class AccountSetup {
 
 /**
  * One attempt at a step, inside its task. Success: `done`. A 4xx answer, or the last
- * allowed attempt failing: the task gives up (recorded) and exits normally, so a
+ * allowed attempt failing: the task gives up (recorded in `setup_failures`) and exits normally, so a
  * transient task is not restarted. Any other failure: `error`, then the task crashes
  * and its supervisor restarts it.
  */
@@ -156,7 +195,7 @@ async function runStep(
   const userId = user.id;
   const attempt = await GenServer.call(
     names.tracker,
-    { type: 'begin', userId, step, pid: ctx.self },
+    { type: 'begin', userId, step, pid: ctx.self, supervisor: ctx.parent },
     { runtime },
   );
   try {
@@ -169,6 +208,8 @@ async function runStep(
     const reason = error instanceof Error ? error.message : String(error);
     if ((ServiceError.is(error) && error.permanent) || attempt >= maxAttempts) {
       const why = `gave up after ${attempt} attempt(s): ${reason}`;
+      // Into the database first: the tracker hears of it too, if it is still there.
+      deps.repo.recordSetupFailure(userId, step, why);
       GenServer.cast(names.tracker, { type: 'giveUp', userId, step, reason: why }, { runtime });
       return;
     }

@@ -8,7 +8,12 @@ export interface SetupDeps {
   fulfillmentUrl: string;
 }
 
-/** One setup step: does its work against a service and stores the result on the user row. */
+/**
+ * One setup step: does its work against a service and stores the result on the user row.
+ * A step whose `signal` aborted (its process was killed) stores nothing, even if the
+ * answer came in: the step may already be recorded as abandoned, and a result written
+ * after the process is gone would contradict that record.
+ */
 export type StepWork = (user: User, deps: SetupDeps, signal: AbortSignal) => Promise<void>;
 
 /**
@@ -21,6 +26,7 @@ export const CRM = {
       body: { email: user.email, name: user.name },
       signal,
     });
+    signal.throwIfAborted();
     deps.repo.setCrmId(user.id, contact.id);
   },
 };
@@ -36,6 +42,7 @@ export const Fulfillment = {
       `${deps.fulfillmentUrl}/nearest-center`,
       { body: { address: user.address }, signal },
     );
+    signal.throwIfAborted();
     deps.repo.setFulfillmentCenterId(user.id, centerId);
   },
 };

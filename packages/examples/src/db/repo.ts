@@ -51,6 +51,7 @@ const schema = `
     reason TEXT NOT NULL,
     failed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
   );
+  CREATE INDEX IF NOT EXISTS setup_failures_user_step ON setup_failures (user_id, step);
 `;
 
 const userColumns = `id, email, name, address, crm_id AS crmId,
@@ -114,11 +115,23 @@ export class Repo {
       .run(centerId, userId);
   }
 
-  /** Records that `step` gave up for `userId`, and why. */
-  recordSetupFailure(userId: number, step: SetupStep, reason: string): void {
-    this.db
-      .prepare('INSERT INTO setup_failures (user_id, step, reason) VALUES (?, ?, ?)')
-      .run(userId, step, reason);
+  /**
+   * Records that `step` gave up for `userId`, and why; returns whether a row was added.
+   * Idempotent, so every part that sees a step fail may record it without counting it
+   * twice: nothing is added when the step already has a row (the first reason stands)
+   * or is done after all (its id is stored on the user).
+   */
+  recordSetupFailure(userId: number, step: SetupStep, reason: string): boolean {
+    const { changes } = this.db
+      .prepare(
+        `INSERT INTO setup_failures (user_id, step, reason)
+         SELECT @userId, @step, @reason
+         WHERE NOT EXISTS (SELECT 1 FROM setup_failures WHERE user_id = @userId AND step = @step)
+           AND NOT EXISTS (SELECT 1 FROM users WHERE id = @userId
+             AND (CASE @step WHEN 'crm' THEN crm_id ELSE fulfillment_center_id END) IS NOT NULL)`,
+      )
+      .run({ userId, step, reason });
+    return changes > 0;
   }
 
   /** Every recorded setup failure, oldest first. */
