@@ -222,6 +222,20 @@ export class RabbitMqStore implements Store {
     return this.clock.now();
   }
 
+  /**
+   * Declares queue `queue`'s work queue and dead-letter queue now (otherwise its first
+   * enqueue or claim does): to fail fast at start on a wrong URL, or on a queue of that
+   * name declared with other arguments. Rejects with `BrokerUnavailableError` when no
+   * connection opens within `unavailableTimeout`.
+   *
+   * @example
+   * await store.declareQueue('mail');
+   */
+  async declareQueue(queue: string): Promise<void> {
+    const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'declareQueue');
+    await this.declare(session, queue);
+  }
+
   /** The name of queue `queue`'s dead-letter queue, where discarded and poison jobs go. */
   deadLetterQueue(queue: string): string {
     return queueNames(this.config.prefix, queue).dead;

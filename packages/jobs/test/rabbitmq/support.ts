@@ -1,7 +1,7 @@
 // Helpers of the RabbitMQ store's tests: a store per test on the run's broker, each with
 // its own name prefix (so tests never see each other's queues), closed after the test.
 import { randomUUID } from 'node:crypto';
-import { connect, type GetMessage } from 'amqplib';
+import { type ConsumeMessage, connect, type GetMessage } from 'amqplib';
 import { afterEach, inject } from 'vitest';
 import type { ClaimedJob } from '../../src/job.js';
 import { RabbitMqStore, type RabbitMqStoreOptions } from '../../src/rabbitmq/index.js';
@@ -91,6 +91,25 @@ export async function untilQueueHolds(url: string, name: string, count: number):
       if (messageCount >= count) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Resolves with the next message that arrives in queue `name` (acked, so it leaves the queue). */
+export async function nextMessage(url: string, name: string): Promise<ConsumeMessage> {
+  const connection = await connect(url);
+  try {
+    const channel = await connection.createChannel();
+    return await new Promise<ConsumeMessage>((resolve, reject) => {
+      channel
+        .consume(name, (message) => {
+          if (message === null) return reject(new Error(`consumer of ${name} cancelled`));
+          channel.ack(message);
+          resolve(message);
+        })
+        .catch(reject);
+    });
   } finally {
     await connection.close();
   }
