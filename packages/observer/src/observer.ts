@@ -47,6 +47,10 @@ export interface Observer {
  * state holds what the node holds: keys, passwords, personal data); only the bare page
  * shell is served without it.
  *
+ * Other packages add views (a dashboard tab and JSON routes under `/api/views/<id>/`)
+ * through `options.views`, such as `jobsView(store)` of `@actorkit/jobs`: see
+ * `ObserverView`. Their routes are behind the same token and action checks.
+ *
  * @example
  * const observer = await startObserver(runtime, { port: 4000 });
  * console.log(`observer at ${observer.dashboardUrl}`);
