@@ -9,6 +9,9 @@
  * `pnpm demo --live` (`pnpm demo:live`) runs the same, then keeps the services, the
  * durable application and the observers running until Ctrl-C, signing up a visitor
  * every few seconds so the observer's Jobs view has something to show.
+ *
+ * Ports: `OBSERVER_PORT` (this process's observer) and `JOBS_OBSERVER_PORT` (the durable
+ * application's); a free one each by default.
  */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -55,16 +55,6 @@ async function signUp(api: string, n: number, address = '1 Main St, Boston, MA')
   }
 }
 
-/** Jobs this process started and has not reported finished: the steps in flight. */
-function inFlight(app: AppProcess): number {
-  const ended = new Set(
-    ['stop', 'exception', 'discard'].flatMap((t) =>
-      app.jobReports(t).map((r) => `${r.jobId}/${r.attempt}`),
-    ),
-  );
-  return app.jobReports('start').filter((r) => !ended.has(`${r.jobId}/${r.attempt}`)).length;
-}
-
 /** Everything the database says, read from this process once the application is gone. */
 async function readBack(path: string) {
   const store = new SqliteStore({ path });
@@ -100,7 +90,10 @@ describe('the durable account setup under SIGKILL', () => {
     for (let kill = 0; kill < KILLS; kill++) {
       // Mid-setup: a step of this process has started and not finished.
       const current = app;
-      await waitFor(() => inFlight(current) > 0, { timeout: 30_000, what: 'a step in flight' });
+      await waitFor(() => current.stepsInFlight() > 0, {
+        timeout: 30_000,
+        what: 'a step in flight',
+      });
       await app.kill();
       app = await start();
       rescued.push(...app.jobReports('rescue').flatMap((r) => r.jobIds ?? []));

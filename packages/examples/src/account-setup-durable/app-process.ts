@@ -127,6 +127,20 @@ export class AppProcess {
     );
   }
 
+  /**
+   * The steps this process reported started and not yet ended (completed, failed or
+   * discarded): what a kill now would interrupt. A step that ended in the process but
+   * whose report was not yet read counts as running.
+   */
+  stepsInFlight(): number {
+    const ended = new Set(
+      ['stop', 'exception', 'discard'].flatMap((type) =>
+        this.jobReports(type).map((r) => `${r.jobId}/${r.attempt}`),
+      ),
+    );
+    return this.jobReports('start').filter((r) => !ended.has(`${r.jobId}/${r.attempt}`)).length;
+  }
+
   /** Resolves with the first line `match` accepts, printed already or to come; rejects if the process exits first. */
   waitFor(match: (line: AppLine) => boolean): Promise<AppLine> {
     const found = this.lines.find(match);

@@ -82,7 +82,7 @@ export async function runDurableSetup(
     while (status.pending > 0 && Date.now() < deadline) {
       progress.update(statusLine(status, total, kills));
       // Mid-setup: this process has completed a few steps and has others in flight.
-      const running = inFlight(app);
+      const running = app.stepsInFlight();
       if (kills < wanted && app.jobReports('stop').length >= 3 && running > 0) {
         progress.log(
           `  ✗ kill -9 ${app.pid} (SIGKILL by PID) with ${running} steps in flight, ${status.jobs.completed}/${total} done`,
@@ -137,16 +137,6 @@ async function signUpAll(
     );
     await sleep(40);
   }
-}
-
-/** Steps the process reported started and not yet ended. */
-function inFlight(app: AppProcess): number {
-  const ended = new Set(
-    ['stop', 'exception', 'discard'].flatMap((type) =>
-      app.jobReports(type).map((r) => `${r.jobId}/${r.attempt}`),
-    ),
-  );
-  return app.jobReports('start').filter((r) => !ended.has(`${r.jobId}/${r.attempt}`)).length;
 }
 
 function statusLine(status: SetupStatus, total: number, kills: number): string {

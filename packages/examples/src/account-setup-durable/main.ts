@@ -48,11 +48,20 @@ function options() {
     path: db,
     crmUrl: crm,
     fulfillmentUrl: fulfillment,
-    port: Number(values.port),
-    observerPort: values.observer === undefined ? undefined : Number(values.observer),
+    port: integer('--port', values.port),
+    observerPort:
+      values.observer === undefined ? undefined : integer('--observer', values.observer),
     stopWithParent: values['stop-on-stdin-end'],
-    ...(maxAttempts === undefined ? {} : { maxAttempts: Number(maxAttempts) }),
+    ...(maxAttempts === undefined ? {} : { maxAttempts: integer('--max-attempts', maxAttempts) }),
   };
+}
+
+function integer(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(`Expected ${flag} to be an integer >= 0, got ${JSON.stringify(text)}.`);
+  }
+  return value;
 }
 
 function reportJobs(runtime: Runtime): void {
