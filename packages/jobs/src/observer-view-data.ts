@@ -3,7 +3,7 @@
  * redaction hook, throughput from samples of the store's counts, and the PIDs of the
  * attempts running in this process.
  */
-import type { Pid, Runtime } from '@actorkit/core';
+import { type Pid, type Runtime, runtimeOf } from '@actorkit/core';
 import { GenServer } from '@actorkit/genserver';
 import { describeCause } from './errors.js';
 import type { Job, JobState } from './job.js';
@@ -119,7 +119,7 @@ export class ThroughputHistory {
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /**
- * The PIDs of the attempts running in this process on `store`, by job id: each producer
+ * The PIDs of the attempts running in `runtime` on `store`, by job id: each producer
  * (found by node name) is asked its state through `GenServer.getStatus`, as the observer
  * reads any server. A producer that does not answer within a second is left out; jobs
  * running in other OS processes have no PID here.
@@ -129,8 +129,9 @@ export async function executingPids(
   runtime: Runtime | undefined,
 ): Promise<Map<string, { pid: Pid<any>; incarnation: string }>> {
   const pids = new Map<string, { pid: Pid<any>; incarnation: string }>();
+  // Only the observer's runtime: a PID of another one would not open a process page.
   const producers = [...liveProducers(store).values()].filter(
-    (pid) => runtime === undefined || runtime.isAlive(pid),
+    (pid) => runtime === undefined || (runtimeOf(pid) === runtime && runtime.isAlive(pid)),
   );
   await Promise.all(
     producers.map(async (producer) => {

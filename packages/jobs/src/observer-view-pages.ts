@@ -259,7 +259,7 @@ function jobActions(job: Job): ViewAction[] {
 function pidCell(pids: Pids, job: Job): ViewCell {
   const running = pids.get(job.id);
   if (running === undefined || running.incarnation !== job.node) {
-    return job.state === 'executing' ? { text: 'not in this process', tone: 'muted' } : '–';
+    return job.state === 'executing' ? { text: 'not in this runtime', tone: 'muted' } : '–';
   }
   return { pid: String(running.pid), text: String(running.pid) };
 }

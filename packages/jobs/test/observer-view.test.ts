@@ -1,8 +1,11 @@
-import { InvalidArgumentError } from '@actorkit/core';
+import { InvalidArgumentError, Runtime } from '@actorkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueue } from '../src/enqueue.js';
 import type { Job } from '../src/job.js';
 import { jobsView, redactSecrets } from '../src/observer-view.js';
+import { Queue } from '../src/queue.js';
 import { SqliteStore } from '../src/sqlite-store.js';
+import { defineWorker } from '../src/worker.js';
 import {
   getView,
   HOSTILE_ARGS,
@@ -223,6 +226,46 @@ describe('jobsView({ redact })', () => {
       const failed = (await getView(app.observer, `jobs/${app.ids.discarded}`)).body.job;
       expect(failed.args).toBe('[args hidden: the redact hook failed: no way]');
     } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the Jobs view and other runtimes', () => {
+  // Regression: isAlive() is true for a live PID of any runtime, so a PID of another one was
+  // given, and its link opened no process page.
+  it("gives no PID for an attempt running in another runtime than the observer's", async () => {
+    const app = await startJobsApp();
+    const other = new Runtime();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const Elsewhere = defineWorker({
+      name: 'elsewhere',
+      queue: 'other',
+      perform: async (_args: { n: number }) => gate,
+    });
+    try {
+      await Queue.start({
+        store: app.store,
+        runtime: other,
+        queue: 'other',
+        node: 'other-runtime',
+        workers: [Elsewhere],
+        shutdownGrace: 50,
+      });
+      const { job } = await enqueue(app.store, Elsewhere, { n: 1 });
+      await app.until(job.id, 'executing');
+      expect((await getView(app.observer, `jobs/${job.id}`)).body.pid).toBeNull();
+      const page = (await getView(app.observer, 'page')).body;
+      const rows = page.blocks.find((b: { id?: string }) => b.id === 'executing').rows;
+      const row = rows.find((r: { text: string }[]) => r[0]?.text === job.id);
+      expect(row[5]).toEqual({ text: 'other-runtime/other' });
+      expect(row[6]).toEqual({ text: 'not in this runtime', tone: 'muted' });
+    } finally {
+      release();
+      await other.stop({ timeout: 5000 });
       await app.close();
     }
   });
