@@ -59,12 +59,24 @@ export function observerBackend(target: ObserverTarget): CliBackend {
     request(target, method, path, body);
   return {
     list: async (query) => {
-      const q = new URLSearchParams();
-      if (query.state !== undefined) q.set('state', [query.state].flat().join(','));
-      if (query.queue !== undefined) q.set('queue', query.queue);
-      if (query.worker !== undefined) q.set('worker', query.worker);
-      if (query.limit !== undefined) q.set('limit', String(Math.min(query.limit, 1000)));
-      return ((await call('GET', `jobs?${q}`)) as { jobs: Job[] }).jobs;
+      // The view answers at most 1,000 jobs a request: page on by id up to the limit.
+      const limit = query.limit ?? 100;
+      const jobs: Job[] = [];
+      let after = query.after;
+      while (jobs.length < limit) {
+        const q = new URLSearchParams();
+        if (query.state !== undefined) q.set('state', [query.state].flat().join(','));
+        if (query.queue !== undefined) q.set('queue', query.queue);
+        if (query.worker !== undefined) q.set('worker', query.worker);
+        if (after !== undefined) q.set('after', after);
+        const page = Math.min(limit - jobs.length, 1000);
+        q.set('limit', String(page));
+        const got = ((await call('GET', `jobs?${q}`)) as { jobs: Job[] }).jobs;
+        jobs.push(...got);
+        if (got.length < page) break;
+        after = got.at(-1)?.id;
+      }
+      return jobs;
     },
     counts: async () => ((await call('GET', 'counts')) as { counts: QueueCounts[] }).counts,
     get: async (id) => ((await call('GET', `jobs/${encodeURIComponent(id)}`)) as { job: Job }).job,

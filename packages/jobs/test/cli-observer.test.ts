@@ -149,3 +149,18 @@ describe('actorkit-jobs --url (a running observer)', () => {
     );
   });
 });
+
+describe('actorkit-jobs --url list --limit', () => {
+  it('pages past the 1,000 jobs the view answers at once', async () => {
+    await app.store.enqueue(
+      Array.from({ length: 1100 }, (_, n) => ({ queue: 'bulk', worker: 'none', args: { n } })),
+    );
+    const run = await cli('list', '--queue', 'bulk', '--limit', '1050', '--json');
+    const jobs = JSON.parse(run.stdout) as Job[];
+    expect(jobs).toHaveLength(1050);
+    expect(new Set(jobs.map((job) => job.id)).size).toBe(1050);
+    expect(jobs.map((job) => (job.args as { n: number }).n).slice(998, 1002)).toEqual([
+      998, 999, 1000, 1001,
+    ]);
+  });
+});
