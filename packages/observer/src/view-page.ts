@@ -78,7 +78,7 @@ export interface ViewPage {
   refresh?: number;
 }
 
-/** A cell as the dashboard receives it. */
+/** @internal A cell as the dashboard receives it: `text` always, the rest when valid. */
 export interface NormalCell {
   text: string;
   link?: string[];
@@ -88,6 +88,7 @@ export interface NormalCell {
   actions?: NormalAction[];
 }
 
+/** @internal An action as the dashboard receives it: a JSON body, a path without dot segments. */
 export interface NormalAction {
   label: string;
   post: string[];
