@@ -191,6 +191,45 @@ describe('view routes', () => {
   });
 });
 
+describe('hostile view answers', () => {
+  it('answers what JSON cannot hold, or a page that cannot be read, with a 500; the server goes on', async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const view: ObserverView = {
+      id: 'hostile',
+      title: 'Hostile',
+      routes: [
+        { method: 'GET', path: 'bigint', handle: () => ({ n: 1n }) },
+        { method: 'GET', path: 'cycle', handle: () => cyclic },
+        { method: 'GET', path: 'throws-proxy', handle: () => Promise.reject(revoked.proxy) },
+      ],
+      render: () => revoked.proxy as never,
+    };
+    const app = await startApp({ views: [view] });
+    try {
+      for (const path of ['bigint', 'cycle']) {
+        expect(await getJson(app.observer, `/api/views/hostile/${path}`)).toMatchObject({
+          status: 500,
+          body: { code: 'unserializable' },
+        });
+      }
+      expect(await getJson(app.observer, '/api/views/hostile/throws-proxy')).toMatchObject({
+        status: 500,
+        body: { code: 'view_failed' },
+      });
+      expect(await getJson(app.observer, '/api/views/hostile/page')).toMatchObject({
+        status: 500,
+        body: { code: 'view_failed' },
+      });
+      expect((await getJson(app.observer, '/api/node')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('normalizePage()', () => {
   it('reads any value without throwing: hostile values become text, bad parts are dropped', () => {
     const revoked = Proxy.revocable({}, {});
