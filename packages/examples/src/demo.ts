@@ -384,7 +384,7 @@ function printSummary(s: Summary, ms: number): void {
     '══ summary ══',
     `account setup   ${s.setUp.completed.length}/${s.setUp.total} users set up, ${s.setUp.retries} retries, AccountSetupSupervisor restarted ${s.setUp.restarts}×, ${s.setUp.failures} failures recorded in setup_failures`,
     `                not set up: ${s.setUp.incomplete.join(', ') || 'none'}; slowest POST /users answer ${s.setUp.slowestAnswerMs} ms`,
-    `durable setup   ${d.setUp.length}/${d.total} users set up, ${plural(d.discarded.length, 'step')} discarded with their errors (${discarded}), ${plural(d.lost.length, 'user')} lost`,
+    `durable setup   ${d.setUp.length}/${d.total} users set up, ${plural(d.discarded.length, 'step')} discarded with ${d.discarded.length === 1 ? 'its' : 'their'} errors (${discarded}), ${d.pending.length > 0 ? `${plural(d.pending.length, 'user')} still to set up at the next start, ` : ''}${plural(d.lost.length, 'user')} lost`,
     `                ${plural(d.kills, 'SIGKILL')} mid-setup, ${plural(d.rescued, 'job')} taken back by the restarts, ${plural(d.retries, 'retry', 'retries')} (a kill counts as one)`,
     `                CRM: ${d.crm.contacts} contacts for ${d.crm.users} users with a CRM id, ${d.crm.duplicates} duplicated by the re-runs`,
     `crypto sync     ${s.sync.users} users, ${s.sync.ticks} ticks (${s.sync.failures} failed and retried next tick), peak ${s.sync.peak}/${s.sync.max} concurrent requests`,

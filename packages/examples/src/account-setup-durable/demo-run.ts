@@ -12,7 +12,7 @@ import type { RunningCrm } from '../services/crm.js';
 import type { RunningService } from '../services/http-service.js';
 import { AppProcess } from './app-process.js';
 import { readSetupStatus, type SetupStatus } from './setup-status.js';
-import { SETUP_QUEUE } from './workers.js';
+import { SETUP_QUEUE, type SetupArgs } from './workers.js';
 
 /** What the durable run ends with, for the demo's summary. */
 export interface DurableSummary {
@@ -20,7 +20,9 @@ export interface DurableSummary {
   setUp: string[];
   /** Discarded steps: who, which, after how many attempts, the last error. */
   discarded: { name: string; step: string; attempts: number; killed: number; error: string }[];
-  /** Users neither set up nor with a discarded step once no job is pending: must stay empty. */
+  /** Users with a step still to run (the demo's wait ran out): the next start runs them. */
+  pending: string[];
+  /** Users neither set up, nor with a discarded step, nor with a step to run: must stay empty. */
   lost: string[];
   kills: number;
   /** Jobs a restarted process took back from its killed predecessor. */
@@ -155,6 +157,11 @@ async function summarize(
   const users = repo.listUsers();
   const jobs = await store.list({ queue: SETUP_QUEUE, limit: 1000 });
   const failed = new Set(status.discarded.map((d) => d.userId));
+  const waiting = new Set(
+    jobs
+      .filter((j) => ['scheduled', 'available', 'executing', 'retryable'].includes(j.state))
+      .map((j) => (j.args as SetupArgs).userId),
+  );
   const setUp = users.filter((u) => u.crmId !== null && u.fulfillmentCenterId !== null);
   const emails = new Set([...crm.contacts.values()].map((c) => c.email));
   return {
@@ -167,7 +174,10 @@ async function summarize(
       killed: d.errors.filter((e) => e.kind === 'rescued').length,
       error: d.errors.at(-1)?.message ?? '',
     })),
-    lost: users.filter((u) => !setUp.includes(u) && !failed.has(u.id)).map((u) => u.name),
+    pending: users.filter((u) => !setUp.includes(u) && waiting.has(u.id)).map((u) => u.name),
+    lost: users
+      .filter((u) => !setUp.includes(u) && !failed.has(u.id) && !waiting.has(u.id))
+      .map((u) => u.name),
     ...counts,
     retries: jobs.reduce((n, j) => n + Math.max(0, j.attempt - 1), 0),
     crm: {
