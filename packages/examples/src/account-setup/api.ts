@@ -184,7 +184,9 @@ function sendError(
   }
   if (RepoError.is(error)) return reply.code(409).send({ error: error.message, code: error.code });
   if (ApplicationDownError.is(error)) {
-    const { message, retryAfter } = error;
+    const { message } = error;
+    // Retry-After takes whole seconds.
+    const retryAfter = Math.max(0, Math.ceil(error.retryAfter)) || 0;
     return reply
       .code(503)
       .header('retry-after', String(retryAfter))
@@ -192,9 +194,9 @@ function sendError(
   }
   const status = error.statusCode ?? 500;
   if (status >= 500) {
-    return reply
-      .code(500)
-      .send({ error: 'Internal server error: nothing was signed up; try again.' });
+    // The details stay in the server's log (with Fastify's `logger` on), out of the answer.
+    request.log.error(error);
+    return reply.code(500).send({ error: 'Internal server error: the request failed; try again.' });
   }
   return reply
     .code(status)
