@@ -191,7 +191,7 @@ describe('startUsersApi() POST /users', () => {
 describe('startUsersApi() Origin check', () => {
   it('refuses with 403 a POST whose Origin is another site or null, or that a browser marks cross-site', async () => {
     const { post, repo } = await setUp({ allowedOrigins: ['https://app.example.com'] });
-    const refused = [
+    const refused: Record<string, string>[] = [
       { origin: 'https://evil.example' },
       { origin: 'https://app.example.com.evil.example' },
       { origin: 'null' },
@@ -213,7 +213,11 @@ describe('startUsersApi() Origin check', () => {
 
   it('accepts its own origin, a listed one, and no Origin at all (a non-browser client)', async () => {
     const { api, post } = await setUp({ allowedOrigins: ['https://app.example.com'] });
-    const origins = [{ origin: api.url }, { origin: 'https://app.example.com' }, {}];
+    const origins: Record<string, string>[] = [
+      { origin: api.url },
+      { origin: 'https://app.example.com' },
+      {},
+    ];
     for (const [n, headers] of origins.entries()) {
       const answer = await post({ ...ada, email: `user${n}@example.com` }, headers);
       expect(answer.status).toBe(201);
