@@ -350,16 +350,21 @@ async function main(): Promise<void> {
  * no service can place, so the Jobs view shows retries and discarded jobs).
  */
 async function keepRunning(app: AppProcess, observerUrl: string): Promise<void> {
-  progress.log('');
-  progress.log(`live: the durable application's observer (Jobs view): ${app.ready.dashboard}`);
-  progress.log(`live: this process's observer: ${observerUrl}`);
-  progress.log(`live: users API ${app.api}; a visitor signs up every 3 s. Ctrl-C to stop.`);
   const stop = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  progress.log('');
+  progress.log(`live: the durable application's observer (Jobs view): ${app.ready.dashboard}`);
+  progress.log(`live: this process's observer: ${observerUrl}`);
+  progress.log(`live: users API ${app.api}; a visitor signs up every 3 s. Ctrl-C to stop.`);
   for (let n = 1; ; n++) {
-    const signal = await Promise.race([stop, sleep(3000).then(() => undefined)]);
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, 3000, undefined);
+    });
+    const signal = await Promise.race([stop, tick]);
+    clearTimeout(timer);
     if (signal !== undefined) {
       progress.log(`live: ${signal}, stopping…`);
       await app.stop();
