@@ -1,0 +1,117 @@
+// Scale-out on RabbitMQ with real processes: three worker processes (each a Queue on its
+// own RabbitMqStore) consume one queue on the run's private broker while a producer
+// process enqueues; one worker is SIGKILLed by its PID mid-run. Each job's side effect is
+// a row keyed by job id in a SQLite file the workers share, plus a row per execution.
+import { rmSync } from 'node:fs';
+import { waitFor } from '@actorkit/test-support';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queueNames } from '../../src/rabbitmq/topology.js';
+import { effectCount, effectsDatabase, queueDepth, readEffects } from './processes/effects.js';
+import { bundleChildren, Child } from './processes/harness.js';
+import { brokerUrl, drainQueue, uniquePrefix } from './support.js';
+
+const JOBS = 5000;
+const PREFETCH = 10;
+const children: Child[] = [];
+let dir = '';
+
+beforeAll(() => bundleChildren(), 120_000);
+
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((child) => child.signal('SIGKILL')));
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+function start(script: 'worker' | 'producer', env: Record<string, string>): Child {
+  const child = new Child(script, env);
+  children.push(child);
+  return child;
+}
+
+/** The ids of the attempts `worker` started and never reported completed (acked): in flight when it died. */
+function inFlight(worker: Child): Set<string> {
+  const ids = new Set(worker.all('start').map((e) => e.jobId as string));
+  for (const e of [...worker.all('stop'), ...worker.all('fenced')]) ids.delete(e.jobId as string);
+  return ids;
+}
+
+describe('RabbitMqStore with worker processes', () => {
+  it('completes every job when one of three workers is SIGKILLed mid-run; duplicates stay within its in-flight jobs', async () => {
+    const url = brokerUrl();
+    const prefix = uniquePrefix();
+    const names = queueNames(prefix, 'default');
+    const effects = effectsDatabase();
+    dir = effects.dir;
+    const common = { AMQP_URL: url, PREFIX: prefix, DB: effects.path };
+    const workers = ['w1', 'w2', 'w3'].map((name) =>
+      start('worker', { ...common, NODE_NAME: name, CONCURRENCY: String(PREFETCH), PAUSE: '20' }),
+    );
+    await Promise.all(workers.map((w) => w.waitFor((e) => e.event === 'ready', 'ready')));
+    const producer = start('producer', { ...common, COUNT: String(JOBS), WINDOW: '32' });
+    const [victim, ...survivors] = workers as [Child, Child, Child];
+
+    // Mid-run: the victim has completed some jobs and is busy with more.
+    await waitFor(
+      () =>
+        victim.alive() && victim.all('stop').length >= 300 && inFlight(victim).size >= PREFETCH / 2,
+      { timeout: 90_000, interval: 20, what: 'the victim to complete 300 jobs and run 5 more' },
+    );
+    expect(await victim.signal('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+    const lost = inFlight(victim);
+    const doneAtKill = effectCount(effects.path);
+
+    const done = await producer.waitFor((e) => e.event === 'done', 'done', 120_000);
+    expect(done).toMatchObject({ enqueued: JOBS, failed: {}, pending: 0 });
+    const confirmed = new Map(producer.all('enqueued').map((e) => [e.id as string, e.n as number]));
+    expect(confirmed.size).toBe(JOBS);
+    expect(await producer.exited).toEqual({ code: 0, signal: null });
+
+    await waitFor(() => survivors.every((w) => w.alive()) && effectCount(effects.path) >= JOBS, {
+      timeout: 120_000,
+      interval: 100,
+      what: `the effects of all ${JOBS} jobs`,
+    });
+    // The victim's unacked deliveries went back to the queue at its death, ahead of the
+    // rest: once every effect is made, the queue has nothing ready left.
+    await waitFor(async () => (await queueDepth(url, names.work)).messageCount === 0, {
+      timeout: 60_000,
+      interval: 100,
+      what: 'the work queue to hold no ready message',
+    });
+    await Promise.all(
+      survivors.map(async (w) => {
+        expect(await w.signal('SIGTERM')).toEqual({ code: 0, signal: null });
+        expect(w.all('stopped')).toHaveLength(1);
+      }),
+    );
+
+    // Nothing lost: every confirmed job's effect was made, and the broker holds no job:
+    // none unacked (the consumers are gone), none dead-lettered.
+    const result = readEffects(effects.path);
+    expect(new Map([...result.done].sort())).toEqual(new Map([...confirmed].sort()));
+    expect(await drainQueue(url, names.work)).toEqual([]);
+    expect(await drainQueue(url, names.dead)).toEqual([]);
+
+    // At least once: a job ran twice only if the victim had it in flight (executed,
+    // not yet acked) when it died; at most its prefetch.
+    const duplicates = result.executions - result.done.size;
+    console.log(
+      `scale-out: ${JOBS} jobs, victim killed after ${victim.all('stop').length} completions ` +
+        `(${doneAtKill} effects in all), ${lost.size} attempts in flight at the kill ` +
+        `(prefetch ${PREFETCH}), ${duplicates} duplicate executions; ` +
+        `completions per worker: ${workers.map((w) => w.all('stop').length).join(', ')}`,
+    );
+    expect(lost.size).toBeGreaterThan(0);
+    expect(lost.size).toBeLessThanOrEqual(PREFETCH);
+    expect(duplicates).toBeLessThanOrEqual(lost.size);
+    expect([...result.duplicated.keys()].filter((id) => !lost.has(id))).toEqual([]);
+    expect([...result.duplicated.values()].every((executions) => executions === 2)).toBe(true);
+    expect(doneAtKill).toBeLessThan(JOBS);
+    for (const w of survivors) {
+      expect(w.all('stop').length).toBeGreaterThan(0);
+      expect(w.all('fenced')).toEqual([]);
+      expect(w.all('lease_lost')).toEqual([]);
+    }
+    for (const child of [...workers, producer]) expect(child.all('unhandled')).toEqual([]);
+  }, 240_000);
+});
