@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { Runtime } from '@actorkit/core';
 import { isJobReport, job } from '@actorkit/jobs';
 import { waitFor } from '@actorkit/test-support';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApplicationDownError } from '../src/account-setup/api.js';
 import { DurableAccountSetup } from '../src/account-setup-durable/application.js';
 import { setupWorkers } from '../src/account-setup-durable/workers.js';
 import { RepoError } from '../src/db/repo.js';
@@ -21,15 +23,16 @@ afterEach(async () => {
 
 async function setUp(
   faults: { crm?: FaultOptions; fulfillment?: FaultOptions } = {},
-  options: { maxAttempts?: number } = {},
+  options: { maxAttempts?: number; busyTimeout?: number } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'actorkit-durable-setup-'));
+  const path = join(dir, 'app.db');
   const runtime = new Runtime();
   const crm = await startCrm({ latency: 5, ...faults.crm });
   const fulfillment = await startFulfillment({ latency: 5, ...faults.fulfillment });
   const setup = await DurableAccountSetup.start({
     runtime,
-    path: join(dir, 'app.db'),
+    path,
     crmUrl: crm.url,
     fulfillmentUrl: fulfillment.url,
     backoff: { initial: 5, factor: 1, max: 5, jitter: 0 },
@@ -42,7 +45,7 @@ async function setUp(
     await fulfillment.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { runtime, crm, fulfillment, setup, handlers: setup.handlers() };
+  return { runtime, crm, fulfillment, setup, path, handlers: setup.handlers() };
 }
 
 const ada = { email: 'ada@example.com', name: 'Ada', address: '12 Pine St, Portland, OR 97201' };
@@ -75,6 +78,30 @@ describe('signUp()', () => {
     await expect(handlers.signUp({ ...ada, name: 'Other' })).rejects.toThrow(RepoError);
     expect(setup.repo.listUsers()).toHaveLength(1);
     expect(await setup.store.list({ queue: 'account-setup' })).toHaveLength(2);
+  });
+});
+
+describe('signUp() when the database cannot take it', () => {
+  it('throws ApplicationDownError while another process holds the write lock, and inserts nothing', async () => {
+    const { setup, handlers, path } = await setUp({}, { busyTimeout: 50 });
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(handlers.signUp(ada)).rejects.toThrow(ApplicationDownError);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(setup.repo.listUsers()).toEqual([]);
+    expect(await setup.store.list({ queue: 'account-setup' })).toEqual([]);
+    // Once the lock is gone, the same sign-up goes through.
+    expect(await handlers.signUp(ada)).toMatchObject({ email: ada.email });
+  });
+
+  it('throws ApplicationDownError once the application is stopped', async () => {
+    const { setup, handlers } = await setUp();
+    await setup.stop();
+    await expect(handlers.signUp(ada)).rejects.toThrow(ApplicationDownError);
   });
 });
 

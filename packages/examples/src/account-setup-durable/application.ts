@@ -27,6 +27,11 @@ export interface DurableAccountSetupOptions extends SetupRetry {
    * instead of after the lease. @default 'account-setup'
    */
   node?: string;
+  /**
+   * Ms a sign-up waits for another process's write to the database before it gives up
+   * with `ApplicationDownError`. @default 10000
+   */
+  busyTimeout?: number;
 }
 
 /**
@@ -49,6 +54,8 @@ export interface DurableAccountSetupOptions extends SetupRetry {
  * // answered at once; the CRM and fulfillment steps run as jobs, surviving a kill.
  */
 export class DurableAccountSetup {
+  private stopping: Promise<void> | undefined;
+
   private constructor(
     readonly runtime: Runtime,
     readonly supervisor: Pid<any>,
@@ -65,7 +72,8 @@ export class DurableAccountSetup {
     const { runtime, path, crmUrl, fulfillmentUrl } = options;
     const repo = Repo.open(path);
     const db = new Database(path);
-    const store = new SqliteStore({ database: db, durability: 'process', busyTimeout: 10_000 });
+    const busyTimeout = options.busyTimeout ?? 10_000;
+    const store = new SqliteStore({ database: db, durability: 'process', busyTimeout });
     const workers = setupWorkers({ repo, crmUrl, fulfillmentUrl }, options);
     const queue = Queue.childSpec({
       store,
@@ -98,8 +106,8 @@ export class DurableAccountSetup {
    * steps run in the background, whether or not the queue is running right now. Throws
    * `RepoError` (`email_taken`, answered 409) when the email is already used, and
    * `ApplicationDownError` (503) when the database cannot take the write: another
-   * process held it past the 10 s busy timeout, or the application was stopped. Either
-   * way nothing was inserted.
+   * process held it past `busyTimeout`, or the application was stopped. Either way
+   * nothing was inserted.
    */
   signUp(user: NewUser): User {
     if (!this.db.open) {
@@ -150,12 +158,15 @@ export class DurableAccountSetup {
 
   /**
    * Stops the queue (running steps get its shutdown grace, then go back to `available`
-   * for the next start) and closes the database.
+   * for the next start) and closes the database. Stopping again does nothing.
    */
-  async stop(): Promise<void> {
-    await Supervisor.stop(this.supervisor, 'shutdown', { runtime: this.runtime });
-    await this.store.close();
-    if (this.db.open) this.db.close();
-    this.repo.close();
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Supervisor.stop(this.supervisor, 'shutdown', { runtime: this.runtime });
+      await this.store.close();
+      this.db.close();
+      this.repo.close();
+    })();
+    return this.stopping;
   }
 }
