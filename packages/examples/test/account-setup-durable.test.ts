@@ -131,6 +131,7 @@ describe('setup steps', () => {
     expect(failure).toMatchObject({ userId: user.id, name: 'Hedy', step: 'fulfillment' });
     expect(failure!.attempts).toBe(1);
     expect(failure!.errors[0]!.message).toMatch(/HTTP 422 .*unknown city/);
+    expect(failure!.errors[0]).not.toHaveProperty('stack');
     await waitFor(() => handlers.getUser(user.id)!.crmId, { what: 'the CRM step of Hedy' });
   });
 

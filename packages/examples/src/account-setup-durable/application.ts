@@ -142,12 +142,21 @@ export class DurableAccountSetup {
     return listDiscarded(this.store, this.repo);
   }
 
-  /** What the users API serves: `POST /users`, `GET /users/:id`, `GET /setup-failures`. */
+  /**
+   * What the users API serves: `POST /users`, `GET /users/:id`, `GET /setup-failures`
+   * (the discarded steps with each attempt's error, without stack traces).
+   */
   handlers() {
     return {
       signUp: async (user: NewUser): Promise<User> => this.signUp(user),
       getUser: (id: number): User | undefined => this.getUser(id),
-      listSetupFailures: (): Promise<DiscardedSetup[]> => this.listSetupFailures(),
+      // Over HTTP without the stacks (file paths of this machine); the observer's Jobs
+      // view and `actorkit-jobs show` have them for whoever operates it.
+      listSetupFailures: async (): Promise<DiscardedSetup[]> =>
+        (await this.listSetupFailures()).map((failure) => ({
+          ...failure,
+          errors: failure.errors.map(({ stack: _stack, ...error }) => error),
+        })),
     } satisfies UsersApiHandlers;
   }
 
