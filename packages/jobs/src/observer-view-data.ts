@@ -118,37 +118,70 @@ export class ThroughputHistory {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** An attempt running in this process, as its producer holds it. */
+export interface RunningAttempt {
+  job: Job;
+  pid: Pid<any> | undefined;
+  /** The incarnation of the node (producer) running it. */
+  incarnation: string;
+  /** The node's name. */
+  node: string;
+}
+
 /**
- * The PIDs of the attempts running in `runtime` on `store`, by job id: each producer
- * (found by node name) is asked its state through `GenServer.getStatus`, as the observer
- * reads any server. A producer that does not answer within a second is left out; jobs
- * running in other OS processes have no PID here.
+ * The queues and attempts of the producers in `runtime` on `store`: each producer (found
+ * by node name) is asked its state through `GenServer.getStatus`, as the observer reads
+ * any server. A producer that does not answer within a second is left out; jobs running
+ * in other OS processes are not seen here.
+ */
+export async function runningHere(
+  store: Store,
+  runtime: Runtime | undefined,
+): Promise<{ queues: string[]; attempts: RunningAttempt[] }> {
+  const queues = new Set<string>();
+  const attempts: RunningAttempt[] = [];
+  // Only the observer's runtime: a PID of another one would not open a process page.
+  const producers = [...liveProducers(store).entries()].filter(
+    ([, pid]) => runtime === undefined || (runtimeOf(pid) === runtime && runtime.isAlive(pid)),
+  );
+  await Promise.all(
+    producers.map(async ([node, producer]) => {
+      try {
+        const status = await GenServer.getStatus(producer, 1000);
+        const state = status.state as {
+          config?: { queue?: unknown };
+          node?: { incarnation?: unknown };
+          running?: Map<string, { pid?: Pid<any>; job?: Job & { token?: number } }>;
+        };
+        if (typeof state.config?.queue === 'string') queues.add(state.config.queue);
+        const incarnation = String(state.node?.incarnation ?? '');
+        for (const attempt of state.running?.values() ?? []) {
+          if (attempt.job === undefined) continue;
+          const { token: _token, ...job } = attempt.job;
+          attempts.push({ job, pid: attempt.pid, incarnation, node });
+        }
+      } catch {
+        // A producer stopping or busy past the timeout: its jobs are not shown.
+      }
+    }),
+  );
+  attempts.sort((a, b) => (a.job.id < b.job.id ? -1 : a.job.id > b.job.id ? 1 : 0));
+  return { queues: [...queues], attempts };
+}
+
+/**
+ * The PIDs of the attempts running in `runtime` on `store`, by job id (see
+ * {@link runningHere}); jobs running in other OS processes have no PID here.
  */
 export async function executingPids(
   store: Store,
   runtime: Runtime | undefined,
 ): Promise<Map<string, { pid: Pid<any>; incarnation: string }>> {
   const pids = new Map<string, { pid: Pid<any>; incarnation: string }>();
-  // Only the observer's runtime: a PID of another one would not open a process page.
-  const producers = [...liveProducers(store).values()].filter(
-    (pid) => runtime === undefined || (runtimeOf(pid) === runtime && runtime.isAlive(pid)),
-  );
-  await Promise.all(
-    producers.map(async (producer) => {
-      try {
-        const status = await GenServer.getStatus(producer, 1000);
-        const state = status.state as {
-          node?: { incarnation?: unknown };
-          running?: Map<string, { pid?: Pid<any> }>;
-        };
-        const incarnation = String(state.node?.incarnation ?? '');
-        for (const [id, attempt] of state.running ?? []) {
-          if (attempt.pid !== undefined) pids.set(id, { pid: attempt.pid, incarnation });
-        }
-      } catch {
-        // A producer stopping or busy past the timeout: its jobs show without a PID.
-      }
-    }),
-  );
+  for (const attempt of (await runningHere(store, runtime)).attempts) {
+    if (attempt.pid !== undefined) {
+      pids.set(attempt.job.id, { pid: attempt.pid, incarnation: attempt.incarnation });
+    }
+  }
   return pids;
 }

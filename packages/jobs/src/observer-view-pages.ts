@@ -194,7 +194,19 @@ async function jobPage(view: JobsViewState, r: ViewRequest, id: string): Promise
   const pids = job.state === 'executing' ? await executingPids(store, r.runtime) : new Map();
   const nodes = job.node === null ? [] : await store.nodes();
   const node = nodes.find((n) => n.incarnation === job.node)?.name ?? job.node;
-  const blocks: ViewBlock[] = [
+  return {
+    title: `Job ${job.id} · ${job.worker}`,
+    blocks: jobBlocks(view, job, { pid: pidCell(pids, job), node, actions: jobActions(job) }),
+  };
+}
+
+/** The blocks of a job's page: its facts, actions, args, failed attempts and their stacks. */
+export function jobBlocks(
+  view: JobsViewState,
+  job: Job,
+  shown: { pid: ViewCell; node: string | null; actions: ViewAction[] },
+): ViewBlock[] {
+  return [
     {
       type: 'facts',
       id: 'facts',
@@ -205,15 +217,15 @@ async function jobPage(view: JobsViewState, r: ViewRequest, id: string): Promise
         ['attempt', `${job.attempt} of ${job.maxAttempts}`],
         ['priority', job.priority],
         ['key', job.key ?? '–'],
-        ['node', node ?? '–'],
-        ['PID', pidCell(pids, job)],
+        ['node', shown.node ?? '–'],
+        ['PID', shown.pid],
         ['inserted', formatTime(job.insertedAt)],
         ['run at', formatTime(job.runAt)],
         ['attempted', formatTime(job.attemptedAt)],
         ['finished', formatTime(job.finishedAt)],
       ],
     },
-    { type: 'actions', id: 'actions', actions: jobActions(job) },
+    { type: 'actions', id: 'actions', actions: shown.actions },
     { type: 'code', id: 'args', title: 'Args', text: json(shownArgs(view.redact, job)) },
     {
       type: 'table',
@@ -241,10 +253,10 @@ async function jobPage(view: JobsViewState, r: ViewRequest, id: string): Promise
         }),
       ),
   ];
-  return { title: `Job ${job.id} · ${job.worker}`, blocks };
 }
 
-function jobLink(job: Job): ViewCell {
+/** A cell linking to the job's page. */
+export function jobLink(job: Job): ViewCell {
   return { text: job.id, link: ['job', job.id] };
 }
 
@@ -264,7 +276,8 @@ function pidCell(pids: Pids, job: Job): ViewCell {
   return { pid: String(running.pid), text: String(running.pid) };
 }
 
-function errorLine(e: AttemptError): string {
+/** One failed attempt on a line: `#2 (exit) Error: boom`. */
+export function errorLine(e: AttemptError): string {
   return `#${e.attempt} ${e.kind === 'error' ? '' : `(${e.kind}) `}${e.name}: ${e.message}`;
 }
 
@@ -274,7 +287,8 @@ function totalsOf(counts: readonly QueueCounts[]): Record<JobState, number> {
   return totals;
 }
 
-function toneOf(state: JobState, n: number): 'ok' | 'warn' | 'bad' | 'muted' | undefined {
+/** The colour of a count of jobs in `state`. */
+export function toneOf(state: JobState, n: number): 'ok' | 'warn' | 'bad' | 'muted' | undefined {
   if (n === 0) return 'muted';
   if (state === 'discarded') return 'bad';
   if (state === 'retryable') return 'warn';
@@ -282,7 +296,8 @@ function toneOf(state: JobState, n: number): 'ok' | 'warn' | 'bad' | 'muted' | u
   return undefined;
 }
 
-function listTitle(title: string, shown: number, total: number): string {
+/** `Title (first 50 of 120)`, or `Title (12)`. */
+export function listTitle(title: string, shown: number, total: number): string {
   return shown < total ? `${title} (first ${shown} of ${total})` : `${title} (${total})`;
 }
 

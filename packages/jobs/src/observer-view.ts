@@ -21,9 +21,11 @@
  */
 import { InvalidArgumentError } from '@actorkit/core';
 import type { ObserverView, ViewRequest, ViewRoute } from '@actorkit/observer';
-import { applyJobAction, isJobAction, JobActionRefusedError } from './cli-actions.js';
-import { JobNotFoundError, StoreUnavailableError } from './errors.js';
-import { JOB_STATES, type JobState } from './job.js';
+import { applyJobAction, isJobAction } from './cli-actions.js';
+import { JobNotFoundError } from './errors.js';
+import { type BrokerInspector, isBrokerInspector } from './observer-view-broker.js';
+import { renderBrokerPage } from './observer-view-broker-pages.js';
+import { brokerRoutes } from './observer-view-broker-routes.js';
 import {
   executingPids,
   type RedactArgs,
@@ -31,9 +33,10 @@ import {
   shownJob,
   ThroughputHistory,
 } from './observer-view-data.js';
+import { bodyText, guard, jobQuery, stateList } from './observer-view-http.js';
 import { renderJobsPage } from './observer-view-pages.js';
 import { checkOptions, type OptionCheck } from './options.js';
-import type { Store } from './store.js';
+import { hasCapability, type Store } from './store.js';
 
 export { type RedactArgs, redactSecrets } from './observer-view-data.js';
 
@@ -50,6 +53,14 @@ export interface JobsViewOptions {
   id?: string;
   /** The tab's title. @default 'Jobs' */
   title?: string;
+  /**
+   * For a store that keeps no index of its jobs (`RabbitMqStore`: `capabilities.query` is
+   * false), what its broker can tell: queue depths, consumers and dead letters, which the
+   * view can retry or discard. `rabbitMqInspector(store)` of `@actorkit/jobs/rabbitmq`.
+   * @default none: the view shows the jobs executing in this process, and says that the
+   * rest is not available
+   */
+  broker?: BrokerInspector;
 }
 
 /** What the view's code shares: the store, the hook, and the throughput samples. */
@@ -57,12 +68,16 @@ export interface JobsViewState {
   store: Store;
   redact: RedactArgs;
   history: ThroughputHistory;
+  /** What the broker of a store without queries can tell, if given. */
+  broker: BrokerInspector | undefined;
 }
 
 const CHECKS: Record<string, OptionCheck> = {
   redact: (v) => (typeof v === 'function' ? undefined : 'a function (args, job) => shown'),
   id: (v) => (typeof v === 'string' ? undefined : 'a string'),
   title: (v) => (typeof v === 'string' ? undefined : 'a string'),
+  broker: (v) =>
+    isBrokerInspector(v) ? undefined : 'a broker inspector (rabbitMqInspector(store))',
 };
 
 /**
@@ -94,12 +109,18 @@ export function jobsView(store: Store, options: JobsViewOptions = {}): ObserverV
     store,
     redact: options.redact ?? redactSecrets,
     history: new ThroughputHistory(),
+    broker: options.broker,
   };
+  // A broker counts messages, not jobs by state: its own routes and pages say what it can tell.
+  const queryable = hasCapability(store.capabilities, 'query');
   return {
     id: options.id ?? 'jobs',
     title: options.title ?? 'Jobs',
-    routes: routes(state),
-    render: (request) => guard(request, () => renderJobsPage(state, request)),
+    routes: queryable ? routes(state) : brokerRoutes(state),
+    render: (request) =>
+      guard(request, () =>
+        queryable ? renderJobsPage(state, request) : renderBrokerPage(state, request),
+      ),
   };
 }
 
@@ -159,67 +180,12 @@ async function act(view: JobsViewState, r: ViewRequest) {
 }
 
 async function retryAll(view: JobsViewState, r: ViewRequest) {
-  const { queue, worker, states } = r.body;
-  const text = (v: unknown, name: string) => {
-    if (v === undefined || typeof v === 'string') return v;
-    throw r.error(400, 'bad_body', `Expected \`${name}\` to be a string, got ${typeof v}.`);
-  };
+  const queue = bodyText(r, 'queue');
+  const worker = bodyText(r, 'worker');
+  const { states } = r.body;
   const chosen = states === undefined ? undefined : stateList(r, states, 'states');
-  const retried = await view.store.retryAll({
-    queue: text(queue, 'queue'),
-    worker: text(worker, 'worker'),
-    states: chosen,
-  });
+  const retried = await view.store.retryAll({ queue, worker, states: chosen });
   const which = (chosen ?? ['discarded', 'retryable']).join(' and ');
   const of = [queue && `queue ${queue}`, worker && `worker ${worker}`].filter(Boolean).join(', ');
   return { retried, message: `retried ${retried} ${which} jobs${of ? ` of ${of}` : ''}.` };
-}
-
-function jobQuery(r: ViewRequest) {
-  const q = r.query;
-  const limitText = q.get('limit');
-  const limit = limitText === null ? 100 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw r.error(
-      400,
-      'bad_query',
-      `Expected \`limit\` to be an integer from 1 to 1000, got ${JSON.stringify(limitText)}.`,
-    );
-  }
-  const state = q.get('state');
-  const after = q.get('after');
-  return {
-    state: state === null ? undefined : stateList(r, state.split(','), 'state'),
-    queue: q.get('queue') ?? undefined,
-    worker: q.get('worker') ?? undefined,
-    limit,
-    after: after ?? undefined,
-  };
-}
-
-function stateList(r: ViewRequest, value: unknown, name: string): JobState[] {
-  const list = Array.isArray(value) ? value : [value];
-  for (const s of list) {
-    if (!JOB_STATES.includes(s as JobState)) {
-      throw r.error(
-        400,
-        'bad_state',
-        `Expected \`${name}\` among ${JOB_STATES.join(', ')}, got ${JSON.stringify(s)}.`,
-      );
-    }
-  }
-  return list as JobState[];
-}
-
-/** Runs a route: the store's errors become 404 (no such job), 409 (refused), 503 (store unavailable). */
-async function guard<T>(r: ViewRequest, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof JobNotFoundError) throw r.error(404, 'job_not_found', error.message);
-    if (error instanceof JobActionRefusedError) throw r.error(409, 'not_applicable', error.message);
-    if (error instanceof StoreUnavailableError)
-      throw r.error(503, 'store_unavailable', error.message);
-    throw error;
-  }
 }
