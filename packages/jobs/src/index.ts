@@ -54,6 +54,7 @@ export {
   type RateLimit,
   type RescueResult,
   type RetryFilter,
+  type RetryJobOptions,
   requireCapabilities,
   type SettleResult,
   type Store,

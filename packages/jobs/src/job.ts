@@ -143,3 +143,14 @@ export const DEFAULT_UNIQUE_STATES: readonly JobState[] = [
 
 /** The default attempts of a job. */
 export const DEFAULT_MAX_ATTEMPTS = 10;
+
+/**
+ * @internal The due time a store keeps for a job due at `runAt`, `now` being the store's
+ * time: a time still to come rounded up to a whole ms, one already come as it is. Timers
+ * fire on whole ms (actorkit's, as Erlang's), so a queue cannot wake at 1000.5: with the
+ * due time rounded up, a job starts exactly at its due time on a virtual clock, and never
+ * before it on any clock.
+ */
+export function dueTime(runAt: number, now: number): number {
+  return runAt > now ? Math.ceil(runAt) : runAt;
+}

@@ -6,7 +6,7 @@
 import { ExitError, isCrash, type Pid, type Runtime } from '@actorkit/core';
 import { attemptError } from './attempt-error.js';
 import { JobTimeoutError } from './errors.js';
-import type { ClaimedJob } from './job.js';
+import { type ClaimedJob, dueTime } from './job.js';
 import { backoffDelay, decisionCheck, type ErrorDecision } from './retry.js';
 import type { Outcome, Store } from './store.js';
 import type { Worker } from './worker.js';
@@ -44,7 +44,7 @@ export function outcomeOf(
   const entry = attemptError(error, kind, job.attempt, now, node, job.attemptedAt);
   const decision = decide(attempt, error, runtime);
   if (typeof decision === 'object') {
-    return { kind: 'snooze', attempt: ref, runAt: now + decision.snooze };
+    return { kind: 'snooze', attempt: ref, runAt: dueTime(now + decision.snooze, now) };
   }
   if (decision === 'discard' || job.attempt >= job.maxAttempts) {
     return { kind: 'discard', attempt: ref, error: entry };
@@ -55,7 +55,7 @@ export function outcomeOf(
     kind === 'exit' && stopping === undefined
       ? 0
       : backoffDelay(worker?.backoff, job.attempt, error);
-  return { kind: 'retry', attempt: ref, runAt: now + delay, error: entry };
+  return { kind: 'retry', attempt: ref, runAt: dueTime(now + delay, now), error: entry };
 }
 
 /** Asks the worker's `onError`; a throw or a wrong answer counts as `'retry'` and is reported. */

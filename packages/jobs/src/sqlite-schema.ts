@@ -1,34 +1,51 @@
 /**
  * @internal The SQLite schema of `SqliteStore`: one jobs table, one table of node leases,
- * the rate-limit window of each rate-limited queue, and a meta table with the schema version. The jobs table has only partial indexes, each
- * touched only when a job enters or leaves its states: every index entry a job's life
- * writes costs throughput (`counts` and `list` by state scan instead; pruning walks the
- * primary key up to the last job inserted before its cutoff, as ids grow with time). Table names carry an `actorkit_` prefix so
+ * the rate-limit window of each rate-limited queue, and a meta table with the schema
+ * version. The jobs table has only partial indexes, each touched only when a job enters or
+ * leaves its states: every index entry a job's life writes costs throughput (`counts` and
+ * `list` by state scan instead; pruning walks the primary key up to the last job inserted
+ * before its cutoff, as ids grow with time). Table names carry an `actorkit_` prefix so
  * they can live in an application's own database beside its tables.
+ *
+ * Sets of states are written as `state = 'a' OR state = 'b'`, never `state IN ('a', 'b')`:
+ * SQLite evaluates an IN list of more than two values through a temporary b-tree built at
+ * every execution, and the CHECK constraint and the partial indexes' predicates are
+ * evaluated on every write of a row. That made each insert, claim and completion open two
+ * to six temporary b-trees (a page cache allocated and freed each time; on glibc the freed
+ * memory can go back to the OS and fault in again, several hundred µs a statement).
+ * Version 1 of the schema had the IN lists; opening such a database upgrades it.
  */
 import type Database from 'better-sqlite3';
-import type { AttemptError, ClaimedJob, Job, JobState } from './job.js';
+import {
+  type AttemptError,
+  type ClaimedJob,
+  FINAL_STATES,
+  JOB_STATES,
+  type Job,
+  type JobState,
+  WAITING_STATES,
+} from './job.js';
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** `states` as one SQL condition on `state`, without IN (see the module documentation). */
+function anyOf(states: readonly JobState[]): string {
+  return `(${states.map((state) => `state = '${state}'`).join(' OR ')})`;
+}
 
 /** The states a job waits in, as SQL: the claim's filter and the waiting index's predicate must read the same. */
-export const WAITING_SQL = `state IN ('scheduled', 'available', 'retryable')`;
+export const WAITING_SQL = anyOf(WAITING_STATES);
 /** The final states, as SQL. */
-export const FINAL_SQL = `state IN ('completed', 'discarded', 'cancelled')`;
+export const FINAL_SQL = anyOf(FINAL_STATES);
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS actorkit_jobs_meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-  );
-  CREATE TABLE IF NOT EXISTS actorkit_jobs (
+/** The jobs table's columns, in the order every version of the schema has had them. */
+const JOBS_COLUMNS = `
     id INTEGER PRIMARY KEY,
     queue TEXT NOT NULL,
     worker TEXT NOT NULL,
     args TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('scheduled', 'available', 'executing', 'retryable',
-      'completed', 'discarded', 'cancelled')),
+    state TEXT NOT NULL CHECK ${anyOf(JOB_STATES)},
     priority INTEGER NOT NULL DEFAULT 0,
     attempt INTEGER NOT NULL DEFAULT 0,
     max_attempts INTEGER NOT NULL,
@@ -40,7 +57,14 @@ const SCHEMA = `
     finished_at REAL,
     node TEXT,
     errors TEXT NOT NULL DEFAULT '[]'
+  `;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS actorkit_jobs_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
   );
+  CREATE TABLE IF NOT EXISTS actorkit_jobs (${JOBS_COLUMNS});
   CREATE INDEX IF NOT EXISTS actorkit_jobs_waiting
     ON actorkit_jobs (queue, priority, run_at, id) WHERE ${WAITING_SQL};
   CREATE INDEX IF NOT EXISTS actorkit_jobs_executing
@@ -64,24 +88,50 @@ const SCHEMA = `
 /**
  * Creates the tables if they are missing, in one immediate transaction (so two processes
  * opening a fresh file at once do not race), and checks the schema version: a database
- * written by a newer release is refused rather than misread.
+ * written by a newer release is refused rather than misread, one written by an older
+ * release is upgraded in the same transaction.
  */
 export function migrate(db: Database.Database, where: string): void {
   db.transaction(() => {
-    db.exec(SCHEMA);
-    const row = db.prepare(`SELECT value FROM actorkit_jobs_meta WHERE key = 'version'`).get() as
-      | { value: string }
-      | undefined;
-    if (row === undefined) {
-      db.prepare(`INSERT INTO actorkit_jobs_meta (key, value) VALUES ('version', ?)`).run(
-        String(SCHEMA_VERSION),
-      );
-    } else if (Number(row.value) > SCHEMA_VERSION) {
+    const version = schemaVersion(db);
+    if (version !== undefined && version > SCHEMA_VERSION) {
       throw new Error(
-        `${where} holds jobs schema version ${row.value}, newer than this release's ${SCHEMA_VERSION}; upgrade @actorkit/jobs.`,
+        `${where} holds jobs schema version ${version}, newer than this release's ${SCHEMA_VERSION}; upgrade @actorkit/jobs.`,
       );
     }
+    if (version === 1) upgradeFromVersion1(db);
+    db.exec(SCHEMA);
+    db.prepare(
+      `INSERT INTO actorkit_jobs_meta (key, value) VALUES ('version', ?)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ).run(String(SCHEMA_VERSION));
   }).immediate();
+}
+
+/** The version a database's jobs schema has, or undefined for a database without one. */
+function schemaVersion(db: Database.Database): number | undefined {
+  const meta = db
+    .prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'actorkit_jobs_meta'`)
+    .get();
+  if (meta === undefined) return undefined;
+  const row = db.prepare(`SELECT value FROM actorkit_jobs_meta WHERE key = 'version'`).get() as
+    | { value: string }
+    | undefined;
+  return row === undefined ? undefined : Number(row.value);
+}
+
+/**
+ * Version 1 had `state IN (…)` in the jobs table's CHECK and in the waiting index: SQLite
+ * cannot change a CHECK in place, so the table is copied into one with version 2's (same
+ * columns, same rows and ids), and `SCHEMA` then makes its indexes.
+ */
+function upgradeFromVersion1(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE actorkit_jobs_v2 (${JOBS_COLUMNS});
+    INSERT INTO actorkit_jobs_v2 SELECT * FROM actorkit_jobs ORDER BY id;
+    DROP TABLE actorkit_jobs;
+    ALTER TABLE actorkit_jobs_v2 RENAME TO actorkit_jobs;
+  `);
 }
 
 /** @internal A jobs row as SQLite returns it. */

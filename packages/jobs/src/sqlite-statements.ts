@@ -3,13 +3,23 @@ import type Database from 'better-sqlite3';
 import { CLAIMED_COLUMNS, FINAL_SQL, WAITING_SQL } from './sqlite-schema.js';
 
 const OWNED = `WHERE id = ? AND token = ? AND state = 'executing'`;
+/** The states a manual retry revives without being asked for more. */
+const RETRIABLE_SQL = `(state = 'scheduled' OR state = 'retryable' OR state = 'discarded' OR state = 'cancelled')`;
+
+/** The columns an insert sets, `INSERT_ROW`'s parameters in order. */
+const INSERT_INTO = `INSERT INTO actorkit_jobs
+      (queue, worker, args, state, priority, max_attempts, key, inserted_at, run_at) VALUES `;
+const INSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** @internal Parameters per inserted row. */
+export const INSERT_PARAMETERS = 9;
+/** @internal Rows of the largest multi-row insert: an enqueue of many jobs runs it repeatedly. */
+export const INSERT_CHUNK = 64;
 
 const SQL = {
-  insert: `INSERT INTO actorkit_jobs
-      (queue, worker, args, state, priority, max_attempts, key, inserted_at, run_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insert: INSERT_INTO + INSERT_ROW,
+  // The states come as ',scheduled,available,': no temporary b-tree per keyed insert.
   findKey: `SELECT * FROM actorkit_jobs WHERE key = ?
-      AND state IN (SELECT value FROM json_each(?)) AND inserted_at > ? ORDER BY id LIMIT 1`,
+      AND instr(?, ',' || state || ',') > 0 AND inserted_at > ? ORDER BY id LIMIT 1`,
   claim: `UPDATE actorkit_jobs
       SET state = 'executing', attempt = attempt + 1, token = token + 1, node = ?, attempted_at = ?
       WHERE id IN (SELECT id FROM actorkit_jobs WHERE queue = ? AND ${WAITING_SQL} AND run_at <= ?
@@ -17,6 +27,14 @@ const SQL = {
       RETURNING ${CLAIMED_COLUMNS}`,
   complete: `UPDATE actorkit_jobs
       SET state = 'completed', finished_at = ?, node = NULL ${OWNED}`,
+  // Several completions in one statement: a JSON array of [id, token] pairs; returns the
+  // ids it completed (the others were stale).
+  completeMany: `UPDATE actorkit_jobs
+      SET state = 'completed', finished_at = ?, node = NULL
+      FROM (SELECT value ->> 0 AS id, value ->> 1 AS token FROM json_each(?)) AS done
+      WHERE actorkit_jobs.id = done.id AND actorkit_jobs.token = done.token
+        AND actorkit_jobs.state = 'executing'
+      RETURNING actorkit_jobs.id`,
   retry: `UPDATE actorkit_jobs
       SET state = 'retryable', run_at = ?, node = NULL, errors = json_insert(errors, '$[#]', json(?))
       ${OWNED}`,
@@ -55,17 +73,19 @@ const SQL = {
       WHERE id <= ? AND ${FINAL_SQL} AND finished_at < ? ORDER BY id LIMIT ?)`,
   idRange: `SELECT min(id) AS low, max(id) AS high FROM actorkit_jobs`,
   insertedAtOrAfter: `SELECT id, inserted_at AS at FROM actorkit_jobs WHERE id >= ? ORDER BY id LIMIT 1`,
+  // A completed job only when asked (the last parameter is 1).
   retryJob: `UPDATE actorkit_jobs
       SET state = 'available', run_at = ?, finished_at = NULL,
         max_attempts = max(max_attempts, attempt + 1)
-      WHERE id = ? AND state NOT IN ('executing', 'available') RETURNING *`,
+      WHERE id = ? AND (${RETRIABLE_SQL} OR (state = 'completed' AND ? = 1)) RETURNING *`,
   finishJob: `UPDATE actorkit_jobs SET state = ?, finished_at = ?, node = NULL
       WHERE id = ? AND NOT ${FINAL_SQL} RETURNING *`,
   retryAll: `UPDATE actorkit_jobs
       SET state = 'available', run_at = ?, finished_at = NULL,
         max_attempts = max(max_attempts, attempt + 1)
       WHERE state IN (SELECT value FROM json_each(?)) AND state NOT IN ('executing', 'available')
-        AND (? IS NULL OR queue = ?) AND (? IS NULL OR worker = ?)`,
+        AND (? IS NULL OR queue = ?) AND (? IS NULL OR worker = ?)
+      RETURNING queue`,
   get: `SELECT * FROM actorkit_jobs WHERE id = ?`,
   rateOf: `SELECT window_start AS windowStart, used FROM actorkit_job_rates WHERE queue = ?`,
   useRate: `INSERT INTO actorkit_job_rates (queue, window_start, used) VALUES (?, ?, ?)
@@ -82,16 +102,24 @@ const SQL = {
 /** @internal */
 export type StatementName = keyof typeof SQL;
 
-/** @internal The statements by name. */
-export type Statements = Record<StatementName, Database.Statement>;
+/** @internal The statements by name, and `insertRows(n)`: the insert of `n` rows at once. */
+export type Statements = Record<StatementName, Database.Statement> & {
+  insertRows(rows: number): Database.Statement;
+};
 
 /** @internal */
 export function prepare(db: Database.Database): Statements {
   const statements = Object.fromEntries(
     Object.entries(SQL).map(([name, text]) => [name, db.prepare(text)]),
-  ) as Statements;
+  ) as unknown as Statements;
   // A claim's rows come back as arrays (`CLAIMED_COLUMNS` order): building a keyed object
   // per row in the driver costs more than the rest of the claim.
   statements.claim.raw(true);
+  statements.completeMany.pluck(true);
+  // Multi-row inserts of 1, 2, 4 … INSERT_CHUNK rows, prepared when first needed: any
+  // count is a few of them, and each row costs one call into the driver less.
+  const inserts: Database.Statement[] = [];
+  statements.insertRows = (rows) =>
+    (inserts[rows] ??= db.prepare(INSERT_INTO + Array(rows).fill(INSERT_ROW).join(', ')));
   return statements;
 }

@@ -14,6 +14,7 @@ import {
   type ClaimedJob,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_UNIQUE_STATES,
+  dueTime,
   type Enqueued,
   type Job,
   type NewJob,
@@ -22,7 +23,7 @@ import { validateNewJob } from './new-job.js';
 import { checkOptions, clockLike, number, oneOf, text } from './options.js';
 import { configure, isUnavailable, lastInsertedBefore } from './sqlite-connection.js';
 import { type JobRow, migrate, toClaimed, toJob } from './sqlite-schema.js';
-import { prepare, type Statements } from './sqlite-statements.js';
+import { INSERT_CHUNK, INSERT_PARAMETERS, prepare, type Statements } from './sqlite-statements.js';
 import type {
   ClaimRequest,
   JobQuery,
@@ -32,6 +33,7 @@ import type {
   QueueCounts,
   RescueResult,
   RetryFilter,
+  RetryJobOptions,
   SettleResult,
   Store,
   StoreCapabilities,
@@ -154,8 +156,8 @@ export class SqliteStore implements Store {
    */
   insert(jobs: readonly NewJob[]): Enqueued[] {
     const checked = jobs.map((newJob, index) => validateNewJob(newJob, `jobs[${index}]`));
-    const results = this.write('enqueue', () => checked.map((newJob) => this.insertOne(newJob)));
-    this.announce(results);
+    const results = this.write('enqueue', () => this.insertNow(checked));
+    this.announce(results.filter((r) => r.inserted).map((r) => r.job.queue));
     return results;
   }
 
@@ -237,8 +239,14 @@ export class SqliteStore implements Store {
     );
   }
 
-  retryJob(id: string): Promise<Job> {
-    return this.manual('retryJob', id, (now) => this.sql.retryJob.get(now, Number(id)));
+  retryJob(id: string, options: RetryJobOptions = {}): Promise<Job> {
+    try {
+      checkOptions(options, RETRY_JOB_CHECKS, 'retryJob options');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const completed = options.includeCompleted === true ? 1 : 0;
+    return this.manual('retryJob', id, (now) => this.sql.retryJob.get(now, Number(id), completed));
   }
 
   cancelJob(id: string): Promise<Job> {
@@ -258,7 +266,9 @@ export class SqliteStore implements Store {
       this.write('retryAll', () => {
         const states = JSON.stringify(filter.states ?? ['discarded', 'retryable']);
         const { queue = null, worker = null } = filter;
-        return this.sql.retryAll.run(this.now(), states, queue, queue, worker, worker).changes;
+        const rows = this.sql.retryAll.all(...[this.now(), states, queue, queue, worker, worker]);
+        this.announce((rows as { queue: string }[]).map((row) => row.queue));
+        return rows.length;
       }),
     );
   }
@@ -323,44 +333,66 @@ export class SqliteStore implements Store {
     return Promise.resolve();
   }
 
-  private insertOne(newJob: NewJob): Enqueued {
+  /**
+   * Inserts `jobs` in order, in the open transaction. Jobs without a key go in multi-row
+   * inserts; a keyed job first looks for its key, among the jobs before it too, so those
+   * are inserted first.
+   */
+  private insertNow(jobs: readonly NewJob[]): Enqueued[] {
     const now = this.now();
-    if (newJob.key !== undefined) {
-      const period = newJob.unique?.period ?? Number.POSITIVE_INFINITY;
-      const states = JSON.stringify(newJob.unique?.states ?? DEFAULT_UNIQUE_STATES);
-      const since = period === Number.POSITIVE_INFINITY ? -Number.MAX_VALUE : now - period;
-      const existing = this.sql.findKey.get(newJob.key, states, since) as JobRow | undefined;
-      if (existing !== undefined) return { job: toJob(existing), inserted: false };
+    const results: Enqueued[] = new Array(jobs.length);
+    let unkeyed: number[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      const newJob = jobs[i]!;
+      if (newJob.key === undefined) {
+        unkeyed.push(i);
+        continue;
+      }
+      if (unkeyed.length > 0) this.insertRows(jobs, unkeyed, results, now);
+      unkeyed = [];
+      results[i] = this.existing(newJob, now) ?? this.insertRows(jobs, [i], results, now)[0]!;
     }
-    const runAt = newJob.runAt ?? now + (newJob.delay ?? 0);
-    const args = JSON.stringify(newJob.args);
-    const state = runAt > now ? 'scheduled' : 'available';
-    const priority = newJob.priority ?? 0;
-    const maxAttempts = newJob.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    const key = newJob.key ?? null;
-    const { queue, worker } = newJob;
-    const { lastInsertRowid } = this.sql.insert.run(
-      ...[queue, worker, args, state, priority, maxAttempts, key, now, runAt],
-    );
-    // Built here rather than read back: the row holds exactly these values.
-    const job: Job = {
-      id: String(lastInsertRowid),
-      queue,
-      worker,
-      args: newJob.args,
-      state,
-      priority,
-      attempt: 0,
-      maxAttempts,
-      key,
-      insertedAt: now,
-      runAt,
-      attemptedAt: null,
-      finishedAt: null,
-      node: null,
-      errors: [],
-    };
-    return { job, inserted: true };
+    if (unkeyed.length > 0) this.insertRows(jobs, unkeyed, results, now);
+    return results;
+  }
+
+  /** The job holding `newJob`'s key (per its `unique` options), as an enqueue's result. */
+  private existing(newJob: NewJob, now: number): Enqueued | undefined {
+    const period = newJob.unique?.period ?? Number.POSITIVE_INFINITY;
+    const states = `,${(newJob.unique?.states ?? DEFAULT_UNIQUE_STATES).join(',')},`;
+    const since = period === Number.POSITIVE_INFINITY ? -Number.MAX_VALUE : now - period;
+    const row = this.sql.findKey.get(newJob.key, states, since) as JobRow | undefined;
+    return row === undefined ? undefined : { job: toJob(row), inserted: false };
+  }
+
+  /**
+   * Inserts the jobs at `indexes` of `jobs`, in that order, `INSERT_CHUNK` rows a statement
+   * and then fewer by halves, and stores their results at the same indexes.
+   */
+  private insertRows(
+    jobs: readonly NewJob[],
+    indexes: readonly number[],
+    results: Enqueued[],
+    now: number,
+  ): Enqueued[] {
+    let done = 0;
+    for (let rows = INSERT_CHUNK; done < indexes.length; rows >>= 1) {
+      while (indexes.length - done >= rows) {
+        const chunk = indexes.slice(done, done + rows).map((i) => newRow(jobs[i]!, now));
+        const params = new Array(rows * INSERT_PARAMETERS);
+        chunk.forEach((row, n) => {
+          writeParams(row, params, n * INSERT_PARAMETERS);
+        });
+        const { lastInsertRowid } = this.sql.insertRows(rows).run(params);
+        // The ids of one statement's rows are consecutive (each is the largest so far + 1).
+        const first = Number(lastInsertRowid) - rows + 1;
+        chunk.forEach((row, n) => {
+          results[indexes[done + n]!] = { job: toNewJob(row, first + n), inserted: true };
+        });
+        done += rows;
+      }
+    }
+    return indexes.map((i) => results[i]!);
   }
 
   private settleOne(outcome: Outcome, now: number): SettleResult {
@@ -388,7 +420,7 @@ export class SqliteStore implements Store {
         break;
     }
     return changes === 1
-      ? { ok: true }
+      ? OK
       : { ok: false, error: new StaleAttemptError(id, token, this.description) };
   }
 
@@ -413,9 +445,30 @@ export class SqliteStore implements Store {
     return rows.map((row) => toClaimed(row, queue, node.incarnation, now));
   }
 
+  /** Records `outcomes`; completions, nearly all of them on a busy queue, in one statement. */
   private settleNow(outcomes: readonly Outcome[]): SettleResult[] {
     const now = this.now();
-    return outcomes.map((outcome) => this.settleOne(outcome, now));
+    const results: SettleResult[] = new Array(outcomes.length);
+    const completions: number[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (outcome.kind === 'complete') completions.push(i);
+      else results[i] = this.settleOne(outcome, now);
+    });
+    if (completions.length === 1)
+      results[completions[0]!] = this.settleOne(outcomes[completions[0]!]!, now);
+    if (completions.length < 2) return results;
+    const pairs = completions.map((i) => {
+      const { id, token } = outcomes[i]!.attempt;
+      return [Number(id), token];
+    });
+    const done = new Set(this.sql.completeMany.all(now, JSON.stringify(pairs)) as number[]);
+    for (const i of completions) {
+      const { id, token } = outcomes[i]!.attempt;
+      results[i] = done.has(Number(id))
+        ? OK
+        : { ok: false, error: new StaleAttemptError(id, token, this.description) };
+    }
+    return results;
   }
 
   private rescueNow(now: number): RescueResult {
@@ -436,20 +489,23 @@ export class SqliteStore implements Store {
     if (!this.holdsLease(node)) throw new LeaseLostError(node.name, this.description);
   }
 
+  /** Runs a manual action's `update` (its changed row, or undefined if it changed nothing), resolving with the job. */
   private manual(operation: string, id: string, update: (now: number) => unknown): Promise<Job> {
     return this.promise(() =>
       this.write(operation, () => {
-        const row = (update(this.now()) ?? this.sql.get.get(Number(id))) as JobRow | undefined;
+        const changed = update(this.now()) as JobRow | undefined;
+        const row = changed ?? (this.sql.get.get(Number(id)) as JobRow | undefined);
         if (row === undefined) throw new JobNotFoundError(id, this.description);
+        if (changed?.state === 'available') this.announce([changed.queue]);
         return toJob(row);
       }),
     );
   }
 
-  /** Tells listeners, once the rows can be claimed, which queues got new jobs. */
-  private announce(results: Enqueued[]): void {
+  /** Tells listeners, once the rows can be claimed, which queues have new jobs available. */
+  private announce(names: readonly string[]): void {
     if (this.listeners.size === 0) return;
-    const queues = new Set(results.filter((r) => r.inserted).map((r) => r.job.queue));
+    const queues = new Set(names);
     if (queues.size === 0) return;
     const notify = () => {
       for (const queue of queues) for (const listener of this.listeners) listener(queue);
@@ -501,6 +557,71 @@ export class SqliteStore implements Store {
       return Promise.reject(error);
     }
   }
+}
+
+const OK: SettleResult = Object.freeze({ ok: true });
+
+const RETRY_JOB_CHECKS = {
+  includeCompleted: (value: unknown) => (typeof value === 'boolean' ? undefined : 'a boolean'),
+};
+
+/** A job about to be inserted, with its defaults filled in. */
+interface NewRow {
+  newJob: NewJob;
+  args: string;
+  state: 'scheduled' | 'available';
+  priority: number;
+  maxAttempts: number;
+  now: number;
+  runAt: number;
+}
+
+function newRow(newJob: NewJob, now: number): NewRow {
+  const runAt = dueTime(newJob.runAt ?? now + (newJob.delay ?? 0), now);
+  return {
+    newJob,
+    args: JSON.stringify(newJob.args),
+    state: runAt > now ? 'scheduled' : 'available',
+    priority: newJob.priority ?? 0,
+    maxAttempts: newJob.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    now,
+    runAt,
+  };
+}
+
+/** Writes `row`'s insert parameters (`INSERT_PARAMETERS` of them) into `params` at `at`. */
+function writeParams(row: NewRow, params: unknown[], at: number): void {
+  params[at] = row.newJob.queue;
+  params[at + 1] = row.newJob.worker;
+  params[at + 2] = row.args;
+  params[at + 3] = row.state;
+  params[at + 4] = row.priority;
+  params[at + 5] = row.maxAttempts;
+  params[at + 6] = row.newJob.key ?? null;
+  params[at + 7] = row.now;
+  params[at + 8] = row.runAt;
+}
+
+/** The job `row` became as `id`: built here rather than read back, the row holds exactly these values. */
+function toNewJob(row: NewRow, id: number): Job {
+  const { newJob } = row;
+  return {
+    id: String(id),
+    queue: newJob.queue,
+    worker: newJob.worker,
+    args: newJob.args,
+    state: row.state,
+    priority: row.priority,
+    attempt: 0,
+    maxAttempts: row.maxAttempts,
+    key: newJob.key ?? null,
+    insertedAt: row.now,
+    runAt: row.runAt,
+    attemptedAt: null,
+    finishedAt: null,
+    node: null,
+    errors: [],
+  };
 }
 
 /** A claim's row: `CLAIMED_COLUMNS` in order; the sort reads id (0), priority (3), run_at (9). */

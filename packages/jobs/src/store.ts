@@ -213,12 +213,25 @@ export interface QueueCounts {
   counts: Record<JobState, number>;
 }
 
-/** Which jobs a bulk `retryAll` revives. */
+/**
+ * Which jobs a bulk `retryAll` revives. A job executing or available is never touched;
+ * a completed one only when `states` names `'completed'`.
+ */
 export interface RetryFilter {
   queue?: string;
   worker?: string;
   /** @default ['discarded', 'retryable'] */
   states?: readonly JobState[];
+}
+
+/** Options of `retryJob`. */
+export interface RetryJobOptions {
+  /**
+   * Also run a completed job again. Off by default: its work was done, and running it again
+   * repeats its side effects, so asking for that is a decision of its own (Oban's
+   * `retry_job` revives completed jobs too, without asking). @default false
+   */
+  includeCompleted?: boolean;
 }
 
 /** The store interface; see the module documentation for its promises. */
@@ -289,13 +302,21 @@ export interface Store {
   /** Deletes up to `limit` jobs in a final state that finished before `before`; resolves with how many. */
   prune(before: number, limit: number): Promise<number>;
 
-  /** Makes a job `available` now, whatever its state (except executing or completed), with one more attempt if it had none left. Resolves with the job. */
-  retryJob(id: string): Promise<Job>;
+  /**
+   * Makes a job `available` now, with one more attempt if it had none left: a job that is
+   * scheduled (it runs now), retryable (its backoff is skipped), discarded or cancelled,
+   * and a completed one only with `includeCompleted`. A job executing or available, or
+   * completed without the option, is left as it is. Resolves with the job as it is after
+   * the call (its `state` says whether it was revived); rejects with `JobNotFoundError`
+   * for an unknown id. A queue using this store object in this process starts it at once
+   * (as after an enqueue); queues elsewhere at their next poll.
+   */
+  retryJob(id: string, options?: RetryJobOptions): Promise<Job>;
   /** Makes a job `cancelled` unless it is final; an executing attempt's result is then refused. Resolves with the job. */
   cancelJob(id: string): Promise<Job>;
   /** Makes a job `discarded` unless it is final. Resolves with the job. */
   discardJob(id: string): Promise<Job>;
-  /** `retryJob` for every job matching `filter`; resolves with how many. */
+  /** `retryJob` for every job matching `filter`, waking queues in this process the same way; resolves with how many. */
   retryAll(filter: RetryFilter): Promise<number>;
 
   /** The job with this id, or undefined. */
@@ -308,9 +329,9 @@ export interface Store {
   nextRunAt(queue: string): Promise<number | undefined>;
 
   /**
-   * Calls `listener(queue)` after jobs were inserted through this store object, once
-   * they can be claimed: how a queue in the same process starts them without polling.
-   * Returns a function that removes the listener.
+   * Calls `listener(queue)` after jobs were inserted through this store object, or made
+   * available by `retryJob` or `retryAll`, once they can be claimed: how a queue in the
+   * same process starts them without polling. Returns a function that removes the listener.
    */
   onInsert(listener: (queue: string) => void): () => void;
 

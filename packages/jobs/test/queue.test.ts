@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@actorkit/core';
 import { Supervisor } from '@actorkit/genserver';
 import { describe, expect, it } from 'vitest';
-import { enqueue } from '../src/enqueue.js';
+import { enqueue, job as jobOf } from '../src/enqueue.js';
 import { UnknownWorkerError, UnsupportedCapabilityError } from '../src/errors.js';
 import { Queue, type QueueOptions } from '../src/queue.js';
 import { defineWorker, type JobContext } from '../src/worker.js';
@@ -243,6 +243,79 @@ describe('retries', () => {
       [0, 0],
       [1000, 1000],
     ]);
+  });
+
+  // Regression: a backoff of 1000.5 ms made the job due at 1000.5 and start at 1001 on the
+  // VirtualClock (timers fire on whole ms); due times are now whole ms, rounded up.
+  it('starts a retry with a fractional backoff exactly at its due time, never before', async () => {
+    setup();
+    const starts: number[] = [];
+    const Flaky = defineWorker({
+      name: 'flaky',
+      backoff: () => 1000.5,
+      perform: () => {
+        starts.push(clock.now());
+        if (starts.length === 1) throw new Error('once');
+      },
+    });
+    await start({ workers: [Flaky] });
+    const failed = nextReport(runtime, (r) => r.event === 'exception');
+    const { job } = await enqueue(store, Flaky, {});
+    await failed;
+    const { runAt } = (await store.get(job.id))!;
+    expect(runAt).toBe(1001);
+    await clock.advance(1000.5);
+    expect(starts).toEqual([0]);
+    const stopped = nextReport(runtime, (r) => r.event === 'stop');
+    await clock.advance(0.5);
+    await stopped;
+    expect(starts).toEqual([0, runAt]);
+  });
+
+  it('starts a job retried by hand at once in an idle queue, as an enqueue does', async () => {
+    setup();
+    let calls = 0;
+    const Once = defineWorker({
+      name: 'once',
+      maxAttempts: 1,
+      perform: () => {
+        if (++calls === 1) throw new Error('first');
+      },
+    });
+    await start({ workers: [Once], pollInterval: 60_000 });
+    const discarded = nextReport(runtime, (r) => r.event === 'discard');
+    const { job } = await enqueue(store, Once, {});
+    await discarded;
+    await clock.settle();
+    const stopped = nextReport(runtime, (r) => r.event === 'stop');
+    expect((await store.retryJob(job.id)).state).toBe('available');
+    expect((await stopped).jobId).toBe(job.id); // no clock advance: no poll involved
+    expect(await store.get(job.id)).toMatchObject({ state: 'completed', attempt: 2 });
+  });
+
+  it('starts jobs retried in bulk at once in an idle queue', async () => {
+    setup();
+    const FirstFails = defineWorker({
+      name: 'first-fails',
+      maxAttempts: 1,
+      perform: (_args: {}, ctx: JobContext) => {
+        if (ctx.attempt === 1) throw new Error('first');
+      },
+    });
+    await start({ workers: [FirstFails], pollInterval: 60_000 });
+    const reports = recordReports(runtime);
+    await store.enqueue([jobOf(FirstFails, {}), jobOf(FirstFails, {})]);
+    await clock.settle();
+    const discarded = reports.filter((r) => r.event === 'discard').map((r) => r.jobId);
+    expect(discarded).toHaveLength(2);
+    const done = new Promise<void>((resolve) =>
+      runtime.events.on('report', () => {
+        if (reports.filter((r) => r.event === 'stop').length === 2) resolve();
+      }),
+    );
+    expect(await store.retryAll({ worker: 'first-fails' })).toBe(2);
+    await done; // no clock advance: no poll involved
+    expect(reports.filter((r) => r.event === 'stop').map((r) => r.jobId)).toEqual(discarded);
   });
 
   it('discards a job after maxAttempts, with every error', async () => {

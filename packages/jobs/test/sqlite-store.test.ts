@@ -171,6 +171,63 @@ describe('SqliteStore errors', () => {
   });
 });
 
+// The schema of release 0.1's first version, as it created it: `state IN (…)` in the CHECK
+// and the waiting index.
+const VERSION_1 = `
+  CREATE TABLE actorkit_jobs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  INSERT INTO actorkit_jobs_meta VALUES ('version', '1');
+  CREATE TABLE actorkit_jobs (id INTEGER PRIMARY KEY, queue TEXT NOT NULL, worker TEXT NOT NULL,
+    args TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('scheduled', 'available', 'executing',
+    'retryable', 'completed', 'discarded', 'cancelled')), priority INTEGER NOT NULL DEFAULT 0,
+    attempt INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL,
+    token INTEGER NOT NULL DEFAULT 0, key TEXT, inserted_at REAL NOT NULL, run_at REAL NOT NULL,
+    attempted_at REAL, finished_at REAL, node TEXT, errors TEXT NOT NULL DEFAULT '[]');
+  CREATE INDEX actorkit_jobs_waiting ON actorkit_jobs (queue, priority, run_at, id)
+    WHERE state IN ('scheduled', 'available', 'retryable');
+  CREATE INDEX actorkit_jobs_executing ON actorkit_jobs (node) WHERE state = 'executing';
+  CREATE INDEX actorkit_jobs_key ON actorkit_jobs (key, inserted_at) WHERE key IS NOT NULL;
+  CREATE TABLE actorkit_job_rates (queue TEXT PRIMARY KEY, window_start REAL NOT NULL,
+    used INTEGER NOT NULL);
+  CREATE TABLE actorkit_job_nodes (name TEXT PRIMARY KEY, incarnation TEXT NOT NULL UNIQUE,
+    started_at REAL NOT NULL, heartbeat_at REAL NOT NULL, lease_until REAL NOT NULL);
+  INSERT INTO actorkit_jobs (queue, worker, args, state, max_attempts, key, inserted_at, run_at)
+    VALUES ('mail', 'w', '{"n":1}', 'completed', 10, 'k1', 5, 5),
+      ('mail', 'w', '{"n":2}', 'available', 10, NULL, 6, 6);
+`;
+
+describe('a database of schema version 1', () => {
+  it('is upgraded on opening: same jobs and ids, no IN list left in the schema, claims by the waiting index', async () => {
+    const db = new Database(':memory:');
+    db.exec(VERSION_1);
+    const store = new SqliteStore({ database: db, clock: { now: () => 10 } });
+    expect(db.prepare(`SELECT value FROM actorkit_jobs_meta`).pluck().get()).toBe('2');
+    const schema = db.prepare(`SELECT group_concat(sql, ';') FROM sqlite_schema`).pluck().get();
+    expect(schema).not.toMatch(/ IN \(/);
+    expect((await store.list()).map((j) => [j.id, j.state, j.args, j.key])).toEqual([
+      ['1', 'completed', { n: 1 }, 'k1'],
+      ['2', 'available', { n: 2 }, null],
+    ]);
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT id FROM actorkit_jobs WHERE queue = 'mail' AND (state = 'scheduled' OR state = 'available' OR state = 'retryable') AND run_at <= 10 ORDER BY priority, run_at, id`,
+      )
+      .all() as { detail: string }[];
+    expect(plan.map((row) => row.detail).join()).toMatch(/USING INDEX actorkit_jobs_waiting/);
+    const node = { name: 'n', incarnation: 'n#1' };
+    await store.registerNode(node, 1000);
+    expect((await store.claim({ queue: 'mail', node, limit: 5 })).map((j) => j.id)).toEqual(['2']);
+    expect((await store.enqueue([{ queue: 'mail', worker: 'w', args: {} }]))[0]!.job.id).toBe('3');
+    new SqliteStore({ database: db }); // opening again changes nothing
+    expect(await store.counts()).toEqual([
+      {
+        queue: 'mail',
+        counts: expect.objectContaining({ available: 1, executing: 1, completed: 1 }),
+      },
+    ]);
+    db.close();
+  });
+});
+
 describe('SqliteStore#prune()', () => {
   it('deletes exactly the final jobs finished before the cutoff, however ids and times are spread', async () => {
     await fc.assert(

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
 import { JobNotFoundError } from '../../src/errors.js';
 import { requireCapabilities } from '../../src/store.js';
@@ -15,6 +16,95 @@ export function adminContract(setup: () => Promise<Fixture>): void {
       const retried = await store.retryJob(job.id);
       expect(retried).toMatchObject({ state: 'available', maxAttempts: 2, finishedAt: null });
       expect((await claimOne(store, ref)).attempt).toBe(2);
+    });
+
+    it('leaves a completed job as it is unless includeCompleted asks to run it again', async () => {
+      const { store } = await setup();
+      const ref = await node(store);
+      await store.enqueue([newJob({ maxAttempts: 1 })]);
+      const job = await claimOne(store, ref);
+      expectOk(await store.settle([{ kind: 'complete', attempt: job }]));
+      expect(await store.retryJob(job.id)).toMatchObject({ state: 'completed', attempt: 1 });
+      expect(await store.retryAll({ worker: 'w' })).toBe(0);
+      const again = await store.retryJob(job.id, { includeCompleted: true });
+      expect(again).toMatchObject({ state: 'available', maxAttempts: 2, finishedAt: null });
+      expect((await claimOne(store, ref)).attempt).toBe(2);
+    });
+
+    it('revives completed jobs in bulk only when the states name them', async () => {
+      const { store } = await setup();
+      const ref = await node(store);
+      await store.enqueue([newJob(), newJob()]);
+      const jobs = await store.claim({ queue: 'default', node: ref, limit: 2 });
+      expectOk(await store.settle(jobs.map((attempt) => ({ kind: 'complete' as const, attempt }))));
+      expect(await store.retryAll({ states: ['discarded'] })).toBe(0);
+      expect(await store.retryAll({ states: ['completed'] })).toBe(2);
+      expect((await store.list({ state: 'available' })).map((j) => j.id)).toEqual(
+        jobs.map((j) => j.id),
+      );
+    });
+
+    it('runs a scheduled job now, and leaves an executing or available job as it is', async () => {
+      const { store, clock } = await setup();
+      const ref = await node(store);
+      const [a, b, c] = await store.enqueue([
+        newJob(),
+        newJob(),
+        newJob({ runAt: clock.now() + 60_000 }),
+      ]);
+      const executing = await claimOne(store, ref);
+      expect(executing.id).toBe(a!.job.id);
+      expect(await store.retryJob(a!.job.id)).toMatchObject({ state: 'executing', attempt: 1 });
+      expect(await store.retryJob(b!.job.id)).toMatchObject({ state: 'available', attempt: 0 });
+      expect(await store.retryJob(c!.job.id)).toMatchObject({
+        state: 'available',
+        runAt: clock.now(),
+      });
+      expectOk(await store.settle([{ kind: 'complete', attempt: executing }]));
+    });
+
+    it('refuses retryJob options it does not know, with InvalidArgumentError', async () => {
+      const { store } = await setup();
+      const [{ job }] = (await store.enqueue([newJob()])) as [any];
+      await expect(
+        store.retryJob(job.id, { completed: true } as unknown as { includeCompleted: boolean }),
+      ).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(
+        store.retryJob(job.id, { includeCompleted: 'yes' } as unknown as {
+          includeCompleted: boolean;
+        }),
+      ).rejects.toBeInstanceOf(InvalidArgumentError);
+    });
+
+    it('tells onInsert listeners of the queues whose jobs a retry made available, and of no others', async () => {
+      const { store } = await setup();
+      const ref = await node(store);
+      const seen: string[] = [];
+      store.onInsert((queue) => seen.push(queue));
+      await store.enqueue([
+        newJob({ queue: 'mail', maxAttempts: 1 }),
+        newJob({ queue: 'sms', maxAttempts: 1 }),
+      ]);
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.length = 0;
+      const mail = await claimOne(store, ref, 'mail');
+      const sms = await claimOne(store, ref, 'sms');
+      expectOk(
+        await store.settle([
+          { kind: 'discard', attempt: mail },
+          { kind: 'complete', attempt: sms },
+        ]),
+      );
+      await store.retryJob(sms.id); // completed: left as it is, nobody told
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual([]);
+      await store.retryJob(mail.id);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual(['mail']);
+      await store.discardJob(mail.id);
+      await store.retryAll({ states: ['discarded', 'completed'] });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen.sort()).toEqual(['mail', 'mail', 'sms']);
     });
 
     it('cancels an executing job, so its attempt can no longer record an outcome', async () => {

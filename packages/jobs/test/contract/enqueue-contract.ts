@@ -72,6 +72,45 @@ export function enqueueContract(setup: () => Promise<Fixture>): void {
       expect((await claimOne(store, ref)).id).toBe(job.id);
     });
 
+    // Regression: a fractional due time (a backoff's jitter, a runAt from a computation) made
+    // a queue start the job up to 1 ms after it on the VirtualClock, as timers fire on whole
+    // ms; due times are now kept in whole ms, rounded up, never early.
+    it('keeps a fractional future due time rounded up to the whole ms, and a past one as it is', async () => {
+      const { store, clock } = await setup();
+      const now = clock.now();
+      const [later, delayed, past] = await store.enqueue([
+        newJob({ runAt: now + 1000.25 }),
+        newJob({ delay: 0.5 }),
+        newJob({ runAt: now - 0.5 }),
+      ]);
+      expect([later!.job.runAt, delayed!.job.runAt, past!.job.runAt]).toEqual([
+        now + 1001,
+        now + 1,
+        now - 0.5,
+      ]);
+      expect((await store.get(later!.job.id))!.runAt).toBe(now + 1001);
+      expect(past!.job.state).toBe('available');
+    });
+
+    it('inserts a large batch of keyed and unkeyed jobs in order, each readable as enqueued', async () => {
+      const { store } = await setup();
+      const jobs = Array.from({ length: 203 }, (_, n) =>
+        newJob(n % 50 === 7 ? { key: `k${Math.floor(n / 100)}`, args: { n } } : { args: { n } }),
+      );
+      const results = await store.enqueue(jobs);
+      const ids = results.map((r) => Number(r.job.id));
+      const inserted = results.filter((r) => r.inserted);
+      expect(inserted).toHaveLength(201); // keys k0 at n = 7, 57 and k1 at 107, 157: two repeats
+      expect(inserted.map((r) => Number(r.job.id))).toEqual(
+        [...new Set(ids)].sort((a, b) => a - b),
+      );
+      expect(results[57]!.job.id).toBe(results[7]!.job.id);
+      expect(results[157]!.job.id).toBe(results[107]!.job.id);
+      const stored = await store.list({ limit: 300 });
+      expect(stored.map((j) => j.args)).toEqual(inserted.map((r) => r.job.args));
+      expect(stored).toEqual(inserted.map((r) => r.job));
+    });
+
     it('returns the existing job for a key it already holds, instead of a duplicate', async () => {
       const { store } = await setup();
       const [first] = await store.enqueue([newJob({ key: 'welcome:1', args: { v: 1 } })]);

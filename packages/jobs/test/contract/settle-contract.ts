@@ -117,6 +117,37 @@ export function settleContract(setup: () => Promise<Fixture>): void {
       expect((await store.get(b!.id))!.state).toBe('completed');
     });
 
+    it('records a batch of many completions among other outcomes, refusing only the stale ones', async () => {
+      const { store, clock } = await setup();
+      const ref = await node(store);
+      await store.enqueue(Array.from({ length: 6 }, () => newJob()));
+      const jobs = await store.claim({ queue: 'default', node: ref, limit: 6 });
+      await store.cancelJob(jobs[2]!.id);
+      const error = attemptError(1, clock.now());
+      const results = await store.settle([
+        { kind: 'complete', attempt: jobs[0]! },
+        { kind: 'retry', attempt: jobs[1]!, runAt: clock.now() + 10, error },
+        { kind: 'complete', attempt: jobs[2]! },
+        { kind: 'complete', attempt: { id: jobs[3]!.id, token: jobs[3]!.token + 1 } },
+        { kind: 'complete', attempt: jobs[4]! },
+        { kind: 'complete', attempt: jobs[5]! },
+      ]);
+      expect(results.map((r) => r.ok)).toEqual([true, true, false, false, true, true]);
+      expect(results.filter((r) => !r.ok).map((r) => (r as { error: Error }).error.name)).toEqual([
+        'StaleAttemptError',
+        'StaleAttemptError',
+      ]);
+      const states = await Promise.all(jobs.map(async (j) => (await store.get(j.id))!.state));
+      expect(states).toEqual([
+        'completed',
+        'retryable',
+        'cancelled',
+        'executing',
+        'completed',
+        'completed',
+      ]);
+    });
+
     it('refuses outcomes for a job id that does not exist', async () => {
       const { store } = await setup();
       const [result] = await store.settle([

@@ -1,0 +1,130 @@
+/**
+ * The end-to-end throughput rows alone, for profiling: `@actorkit/jobs` and the minimal
+ * queue alternating in one process at one durability, with jobs/s and CPU per job (user +
+ * system of the process, which on a shared machine is steadier than jobs/s). Run bundled
+ * (`node bench/run-throughput.mjs`) under `--cpu-prof` to see where a job's time goes:
+ *
+ *   DURABILITY=process ROUNDS=5 node --cpu-prof node_modules/.cache/jobs-bench/throughput.mjs
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Runtime } from '@actorkit/core';
+import Database from 'better-sqlite3';
+import { median, until } from '../../core/bench/measure.js';
+import { defineWorker, job, Queue, SqliteStore } from '../src/index.js';
+import { MinimalQueue } from './minimal-queue.js';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const DURABILITY = (process.env.DURABILITY ?? 'process') as 'process' | 'machine';
+const ONLY = process.env.ONLY;
+const BATCH = 1000;
+const CONCURRENCY = 50;
+
+interface Result {
+  rate: number;
+  cpuPerJob: number;
+}
+
+async function measure(run: (dir: string) => Promise<void>): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'actorkit-jobs-throughput-'));
+  try {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await run(dir);
+    const elapsed = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    return { rate: JOBS / (elapsed / 1000), cpuPerJob: (used.user + used.system) / JOBS };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function actorkit(): Promise<Result> {
+  return measure(async (dir) => {
+    const path = join(dir, 'jobs.db');
+    const store = new SqliteStore({ path, durability: DURABILITY });
+    const runtime = new Runtime();
+    let performed = 0;
+    const Noop = defineWorker({ name: 'noop', perform: () => void performed++ });
+    if (process.env.COUNT_BATCHES) countBatches(store);
+    await Queue.start({ runtime, store, workers: [Noop], concurrency: CONCURRENCY, node: 'bench' });
+    const completed = new Database(path, { readonly: true }).prepare(
+      `SELECT count(*) AS n FROM actorkit_jobs WHERE state = 'completed'`,
+    );
+    for (let i = 0; i < JOBS; i += BATCH) {
+      await store.enqueue(Array.from({ length: BATCH }, (_, n) => job(Noop, { n: i + n })));
+    }
+    await until(() => performed >= JOBS);
+    while ((completed.get() as { n: number }).n < JOBS) await sleep(0);
+    await runtime.stop();
+    await store.close();
+  });
+}
+
+/** Counts settle and claim calls and their sizes (COUNT_BATCHES=1): how well outcomes batch. */
+function countBatches(store: SqliteStore): void {
+  const calls = { settleAndClaim: 0, settled: 0, claimed: 0, claim: 0, claimedAlone: 0, settle: 0 };
+  const settleAndClaim = store.settleAndClaim.bind(store);
+  store.settleAndClaim = async (outcomes, request) => {
+    const result = await settleAndClaim(outcomes, request);
+    calls.settleAndClaim++;
+    calls.settled += outcomes.length;
+    calls.claimed += result.claimed.length;
+    return result;
+  };
+  const claim = store.claim.bind(store);
+  store.claim = async (request) => {
+    const result = await claim(request);
+    calls.claim++;
+    calls.claimedAlone += result.length;
+    return result;
+  };
+  const settle = store.settle.bind(store);
+  store.settle = async (outcomes) => {
+    calls.settle++;
+    return settle(outcomes);
+  };
+  process.once('beforeExit', () => console.log(calls));
+}
+
+function minimal(): Promise<Result> {
+  return measure(async (dir) => {
+    const queue = new MinimalQueue(
+      join(dir, 'jobs.db'),
+      DURABILITY === 'machine' ? 'FULL' : 'NORMAL',
+    );
+    for (let i = 0; i < JOBS; i += BATCH) {
+      queue.enqueue(Array.from({ length: BATCH }, (_, n) => ({ n: i + n })));
+      await Promise.resolve();
+    }
+    await queue.drain(CONCURRENCY, () => undefined);
+    queue.close();
+  });
+}
+
+const systems = { actorkit, minimal };
+const names = (ONLY === undefined ? Object.keys(systems) : [ONLY]) as (keyof typeof systems)[];
+const results = new Map<string, Result[]>(names.map((n) => [n, []]));
+for (let round = 0; round <= ROUNDS; round++) {
+  for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+    const result = await systems[name]();
+    if (round > 0) results.get(name)!.push(result); // round 0 warms up
+  }
+}
+for (const [name, runs] of results) {
+  const rate = median(runs.map((r) => r.rate));
+  const cpu = median(runs.map((r) => r.cpuPerJob));
+  console.log(
+    `${name.padEnd(9)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} jobs/s  ${cpu.toFixed(1)} µs CPU/job`,
+  );
+}
+if (names.length === 2) {
+  const [a, m] = names.map((n) => results.get(n)!);
+  console.log(
+    `ratio     ${(median(a!.map((r) => r.rate)) / median(m!.map((r) => r.rate))).toFixed(2)}x jobs/s, ${(median(m!.map((r) => r.cpuPerJob)) / median(a!.map((r) => r.cpuPerJob))).toFixed(2)}x by CPU`,
+  );
+}
