@@ -10,9 +10,10 @@
  */
 import { createInterface } from 'node:readline';
 import { Runtime } from '@actorkit/core';
-import { defineWorker, Queue } from '../src/index.js';
+import { Queue } from '../src/queue.js';
 import { RabbitMqStore } from '../src/rabbitmq/index.js';
 import type { Outcome, SettleResult } from '../src/store.js';
+import { defineWorker } from '../src/worker.js';
 import { RawConsumer } from './rabbitmq-raw.js';
 
 const { SYSTEM, URL: url, QUEUE, PREFIX } = process.env as Record<string, string>;

@@ -36,8 +36,12 @@ import { connect } from 'amqplib';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { median, perSecond, signal, until } from '../../core/bench/measure.js';
-import { defineWorker, job, Queue, SqliteStore } from '../src/index.js';
+// The modules themselves, not the package index: the bench needs neither the observer view nor the CLI.
+import { job } from '../src/enqueue.js';
+import { Queue } from '../src/queue.js';
 import { RabbitMqStore } from '../src/rabbitmq/index.js';
+import { SqliteStore } from '../src/sqlite-store.js';
+import { defineWorker } from '../src/worker.js';
 import { type Broker, rabbitmqInstalled, startBroker } from '../test/rabbitmq/broker.js';
 import { bullmqLatency, bullmqThroughput } from './bullmq.js';
 import {
@@ -53,6 +57,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const ONLY = process.env.BENCH_ONLY;
 const PROFILE = process.env.BENCH_PROFILE;
+const PROFILE_SYSTEM = (process.env.BENCH_PROFILE_SYSTEM ?? 'store') as System;
 const BATCH = 1000;
 const CONCURRENCY = 50;
 const LATENCY_SECONDS = 3;
@@ -532,14 +537,14 @@ async function peersTable(): Promise<string> {
   ].join('\n');
 }
 
-/** One store round with 1 worker, the producer (this process) and the worker under the CPU profiler. */
+/** One round (the store's, or BENCH_PROFILE_SYSTEM=raw) with 1 worker, the producer (this process) and the worker under the CPU profiler. */
 async function profileRound(broker: Broker, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
-  const measured = await endToEnd(broker, 'store', 'quorum', 1, dir);
+  const measured = await endToEnd(broker, PROFILE_SYSTEM, 'quorum', 1, dir);
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(join(dir, 'producer.cpuprofile'), JSON.stringify(profile));
   session.disconnect();
@@ -560,7 +565,7 @@ async function main(): Promise<void> {
   const parts: string[] = [];
   try {
     if (PROFILE !== undefined) {
-      await endToEnd(broker, 'store', 'quorum', 1); // warm the broker up
+      await endToEnd(broker, PROFILE_SYSTEM, 'quorum', 1); // warm the broker up
       return await profileRound(broker, PROFILE);
     }
     if (ONLY === undefined || ONLY === 'throughput') parts.push(await throughputTable(broker));
