@@ -6,7 +6,15 @@
 import { applyJobAction, type JobAction } from './cli-actions.js';
 import { JobNotFoundError } from './errors.js';
 import type { Job, JobState } from './job.js';
+import type { BrokerQueues } from './observer-view-broker.js';
 import type { JobQuery, QueueCounts, RetryFilter, Store } from './store.js';
+
+/** What a Jobs view on a broker answers for `GET broker`: depths per queue, and what it cannot tell. */
+export interface BrokerAnswer extends BrokerQueues {
+  store: string;
+  /** Attempts executing in the observer's process. */
+  executingHere: number;
+}
 
 /** What the CLI needs of where the jobs are. */
 export interface CliBackend {
@@ -14,13 +22,22 @@ export interface CliBackend {
   counts(): Promise<QueueCounts[]>;
   /** The job, or a rejection saying there is none. */
   get(id: string): Promise<Job>;
-  /** Applies `action`; rejects (changing nothing) when it does not apply. */
-  act(action: JobAction, id: string): Promise<{ before: JobState; after: Job }>;
+  /** Applies `action`; rejects (changing nothing) when it does not apply. `message` says what happened, when the view words it. */
+  act(action: JobAction, id: string): Promise<{ before: JobState; after: Job; message?: string }>;
   retryAll(filter: RetryFilter): Promise<number>;
+  /** The queues' depths, where the jobs are on a broker (an observer's Jobs view of a RabbitMQ store). */
+  broker?(): Promise<BrokerAnswer>;
 }
 
-/** The CLI could not do what it was asked (exit code 1); the message says why. */
-export class CliFailure extends Error {}
+/** The CLI could not do what it was asked (exit code 1); the message says why, `code` is the observer's error code. */
+export class CliFailure extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** The jobs of `store` (a database file the CLI opened). */
 export function storeBackend(store: Store): CliBackend {
@@ -84,11 +101,14 @@ export function observerBackend(target: ObserverTarget): CliBackend {
       const answer = (await call('POST', `jobs/${encodeURIComponent(id)}/${action}`)) as {
         job: Job;
         before: JobState;
+        message?: unknown;
       };
-      return { before: answer.before, after: answer.job };
+      const message = typeof answer.message === 'string' ? answer.message : undefined;
+      return { before: answer.before, after: answer.job, message };
     },
     retryAll: async (filter) =>
       ((await call('POST', 'retry', filter)) as { retried: number }).retried,
+    broker: async () => (await call('GET', 'broker')) as BrokerAnswer,
   };
 }
 
@@ -125,5 +145,5 @@ async function request(
     );
   }
   const message = typeof answer?.error === 'string' ? answer.error : `HTTP ${response.status}`;
-  throw new CliFailure(message);
+  throw new CliFailure(message, typeof answer?.code === 'string' ? answer.code : undefined);
 }

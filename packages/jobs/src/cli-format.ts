@@ -3,6 +3,7 @@
  * `counts`, and a detail page for `show` (args, timing, every failed attempt with its
  * stack). Pure functions of their input, so they never touch the store.
  */
+import type { BrokerAnswer } from './cli-backend.js';
 import { JOB_STATES, type Job } from './job.js';
 import type { QueueCounts } from './store.js';
 
@@ -47,6 +48,32 @@ export function formatCounts(counts: readonly QueueCounts[]): string {
     ...JOB_STATES.map((state) => String(entry.counts[state])),
   ]);
   return formatTable(['QUEUE', ...JOB_STATES.map((state) => state.toUpperCase())], rows);
+}
+
+/**
+ * The `counts` of a store on a broker: its queues' depths (`n/a` where the broker cannot
+ * tell), then what it cannot tell and the attempts executing in the observer's process.
+ */
+export function formatBrokerQueues(answer: BrokerAnswer): string {
+  const shown = (n: number | null) => (n === null ? 'n/a' : String(n));
+  const rows = answer.queues.map((q) => [
+    q.queue,
+    String(q.ready),
+    shown(q.unacked),
+    String(q.consumers),
+    shown(q.delayed),
+    String(q.dead),
+  ]);
+  const table =
+    rows.length === 0
+      ? 'no queues of this store on the broker yet.'
+      : formatTable(['QUEUE', 'READY', 'UNACKED', 'CONSUMERS', 'DELAYED', 'DEAD'], rows);
+  return [
+    `${oneLine(answer.store)}: messages per queue (a broker counts no jobs by state)`,
+    table,
+    ...answer.notes.map((note) => `note: ${oneLine(note)}`),
+    `executing in the observer's process: ${answer.executingHere}`,
+  ].join('\n');
 }
 
 /** The `show` page: every field, `args` as given (already redacted), and each failed attempt. */

@@ -11,6 +11,13 @@
  *   actorkit-jobs … discard <id>
  *   actorkit-jobs … counts
  *
+ * Through an observer whose Jobs view shows a RabbitMQ store, the same commands work where a
+ * broker can answer: `list --state executing|discarded` (the attempts in the observer's
+ * process, the dead letters), `show` and `retry` a dead letter (back to its work queue),
+ * `retry --all-discarded`, `discard` (removes a dead letter), `counts` (the messages per
+ * queue: ready, unacked, consumers, delayed, dead); the rest exits with 1 and the view's
+ * "not available on this store: <why>".
+ *
  * Every command takes `--json` for output a program reads, and prints the same either way.
  * `show` prints a job's args through `--redact <module>`, a module exporting
  * `redact(args, job)`, when given (against an observer, on top of the view's own hook).
@@ -30,7 +37,13 @@ import {
   observerBackend,
   storeBackend,
 } from './cli-backend.js';
-import { formatCounts, formatJobDetail, formatJobList, safeJson } from './cli-format.js';
+import {
+  formatBrokerQueues,
+  formatCounts,
+  formatJobDetail,
+  formatJobList,
+  safeJson,
+} from './cli-format.js';
 import { describeCause, JobsError } from './errors.js';
 import { JOB_STATES, type JobState } from './job.js';
 import type { RedactArgs } from './observer-view-data.js';
@@ -41,8 +54,8 @@ export type { RedactArgs } from './observer-view-data.js';
 const USAGE = `usage: actorkit-jobs (--db <file> | --url <observer url> --token <token>) <command> [options] [--json]
 where:
   --db <file>                          a SQLite jobs database (never created)
-  --url <url> --token <token>          a running observer with the Jobs view (--view <id>, default jobs);
-                                       the token may come from ACTORKIT_OBSERVER_TOKEN
+  --url <url> --token <token>          a running observer with the Jobs view, of any store (--view <id>,
+                                       default jobs); the token may come from ACTORKIT_OBSERVER_TOKEN
 commands:
   list [--state s[,s…]] [--queue q] [--worker w] [--limit n]   jobs in id order (limit 100)
   show <id> [--redact <module>]        a job: args, timing, every failed attempt and its stack
@@ -50,7 +63,10 @@ commands:
   retry --all-discarded [--queue q] [--worker w]   retry every discarded job (of a queue, a worker)
   cancel <id>                          cancel a job that is not final
   discard <id>                         discard a job that is not final
-  counts                               jobs per queue and state`;
+  counts                               jobs per queue and state
+on a RabbitMQ store (through --url): list --state executing|discarded (the dead letters), show and
+  retry a dead letter (back to its queue), retry --all-discarded, discard <id> (removes a dead
+  letter), counts (messages per queue); what a broker cannot do is refused, saying why`;
 
 /** A command line, parsed. */
 export type CliCommand =
@@ -90,7 +106,7 @@ export function parseCli(argv: readonly string[]): CliRequest {
   const source = sourceOf(values);
   const [name, ...rest] = positionals;
   if (name === undefined) throw new CliUsageError('a command is required.');
-  const command = toCommand(name, rest, values);
+  const command = toCommand(name, rest, values, 'db' in source);
   const allowed = FLAGS_OF[command.command];
   for (const flag of ['state', 'queue', 'worker', 'limit', 'all-discarded', 'redact'] as const) {
     if (values[flag] !== undefined && !allowed.includes(flag)) {
@@ -163,8 +179,14 @@ function parseRaw(argv: readonly string[]) {
 
 type RawValues = ReturnType<typeof parseRaw>['values'];
 
-function toCommand(name: string, rest: readonly string[], values: RawValues): CliCommand {
+function toCommand(
+  name: string,
+  rest: readonly string[],
+  values: RawValues,
+  sqlite: boolean,
+): CliCommand {
   const { queue, worker } = values;
+  const jobId = (command: string) => idOf(command, rest, sqlite);
   switch (name) {
     case 'list':
       noArguments(name, rest);
@@ -177,12 +199,12 @@ function toCommand(name: string, rest: readonly string[], values: RawValues): Cl
         noArguments('retry --all-discarded', rest);
         return { command: 'retry-all', queue, worker };
       }
-      return { command: 'retry', id: jobId(name, rest) };
+      return { command: 'retry', id: jobId(name) };
     case 'show':
-      return { command: 'show', id: jobId(name, rest), redact: values.redact };
+      return { command: 'show', id: jobId(name), redact: values.redact };
     case 'cancel':
     case 'discard':
-      return { command: name, id: jobId(name, rest) };
+      return { command: name, id: jobId(name) };
     default:
       throw new CliUsageError(`unknown command ${JSON.stringify(name)}.`);
   }
@@ -192,11 +214,14 @@ function noArguments(name: string, rest: readonly string[]): void {
   if (rest.length > 0) throw new CliUsageError(`${name} takes no argument, got ${rest.join(' ')}.`);
 }
 
-function jobId(name: string, rest: readonly string[]): string {
-  if (rest.length !== 1 || !/^[1-9]\d*$/.test(rest[0] ?? '')) {
+/** The job id argument: a positive integer in a SQLite database; through an observer, any store's id (a RabbitMQ job's is a UUID). */
+function idOf(name: string, rest: readonly string[], sqlite: boolean): string {
+  const pattern = sqlite ? /^[1-9]\d*$/ : /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+  if (rest.length !== 1 || !pattern.test(rest[0] ?? '')) {
     const got = rest.length === 0 ? 'nothing' : rest.join(' ');
     const also = name === 'retry' ? ' (or --all-discarded)' : '';
-    throw new CliUsageError(`${name} takes one job id${also}, a positive integer; got ${got}.`);
+    const kind = sqlite ? 'a positive integer' : 'letters, digits, . _ : -';
+    throw new CliUsageError(`${name} takes one job id${also}, ${kind}; got ${got}.`);
   }
   return rest[0] as string;
 }
@@ -311,10 +336,8 @@ async function run(
       const jobs = await backend.list({ state, queue, worker, limit });
       return request.json ? safeJson(jobs) : formatJobList(jobs);
     }
-    case 'counts': {
-      const counts = await backend.counts();
-      return request.json ? safeJson(counts) : formatCounts(counts);
-    }
+    case 'counts':
+      return counts(backend, request.json);
     case 'show': {
       const job = await backend.get(request.id);
       const args = (redact ?? ((a) => a))(job.args, job);
@@ -328,9 +351,25 @@ async function run(
     case 'retry':
     case 'cancel':
     case 'discard': {
-      const { before, after } = await backend.act(request.command, request.id);
-      return request.json ? safeJson(after) : `job ${request.id}: ${before} -> ${after.state}`;
+      const { before, after, message } = await backend.act(request.command, request.id);
+      if (request.json) return safeJson(after);
+      return message ?? `job ${request.id}: ${before} -> ${after.state}`;
     }
+  }
+}
+
+/** Jobs per queue and state; from a store that counts no jobs by state (a broker), its queues' depths instead. */
+async function counts(backend: CliBackend, json: boolean): Promise<string> {
+  try {
+    const counted = await backend.counts();
+    return json ? safeJson(counted) : formatCounts(counted);
+  } catch (error) {
+    const broker = backend.broker;
+    if (!(error instanceof CliFailure && error.code === 'not_available') || broker === undefined) {
+      throw error;
+    }
+    const answer = await broker();
+    return json ? safeJson(answer) : formatBrokerQueues(answer);
   }
 }
 
