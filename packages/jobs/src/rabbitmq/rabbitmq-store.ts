@@ -254,19 +254,25 @@ export class RabbitMqStore implements Store {
     if (prepared.length === 0) return [];
     const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'enqueue');
     const confirmed: string[] = [];
+    // Each confirm is handled as it settles (never left rejected while later publishes wait for room).
+    const unconfirmed: unknown[] = [];
     const publishes: Promise<void>[] = [];
     let failure: unknown;
     for (const job of prepared) {
       try {
         const { confirmed: confirm } = await this.publishJob(session, job, 'enqueue');
-        publishes.push(confirm.then(() => void confirmed.push(job.id)));
+        publishes.push(
+          confirm.then(
+            () => void confirmed.push(job.id),
+            (error: unknown) => void unconfirmed.push(error),
+          ),
+        );
       } catch (error) {
         failure = error;
         break;
       }
     }
-    const results = await Promise.allSettled(publishes);
-    const unconfirmed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    await Promise.all(publishes);
     if (failure !== undefined || unconfirmed.length > 0) {
       throw this.enqueueFailure(failure, unconfirmed, confirmed);
     }

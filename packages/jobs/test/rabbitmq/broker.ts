@@ -49,6 +49,8 @@ export interface BrokerOptions {
   consumerTimeout?: number;
   /** Ms to wait for the broker to accept connections. @default 120_000 */
   startTimeout?: number;
+  /** The level of its log file (in its folder's log/). @default 'warning' */
+  logLevel?: 'debug' | 'info' | 'warning' | 'error';
 }
 
 const running = new Set<ChildProcess>();
@@ -66,6 +68,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let output = '';
+  let watchdog: ChildProcess | undefined;
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
   const broker = {
     url,
@@ -81,6 +84,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       running.add(child);
+      watchdog?.kill('SIGKILL');
+      watchdog = startWatchdog(child, epmd);
       const current = child;
       exited = new Promise<void>((resolve) => current.on('exit', () => resolve()));
       current.stdout!.on('data', (chunk: Buffer) => void (output = (output + chunk).slice(-8000)));
@@ -94,6 +99,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
         await exited;
       }
       if (child !== undefined) running.delete(child);
+      watchdog?.kill('SIGKILL');
+      watchdog = undefined;
     },
     async kill() {
       if (child !== undefined && isRunning(child)) {
@@ -103,6 +110,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
         await untilClosed(port!);
       }
       if (child !== undefined) running.delete(child);
+      watchdog?.kill('SIGKILL');
+      watchdog = undefined;
     },
     async close() {
       await broker.stop();
@@ -139,7 +148,7 @@ function brokerEnv(
       `listeners.tcp.1 = 127.0.0.1:${port}`,
       'loopback_users.guest = true',
       'log.console = false',
-      'log.file.level = warning',
+      `log.file.level = ${options.logLevel ?? 'warning'}`,
       `consumer_timeout = ${options.consumerTimeout ?? 1_800_000}`,
       // A shared 2-core test machine: keep the alarms from stopping publishers.
       'disk_free_limit.absolute = 10MB',
@@ -168,6 +177,18 @@ function brokerEnv(
     ERL_EPMD_ADDRESS: '127.0.0.1',
     ERL_EPMD_PORT: String(epmdPort),
   };
+}
+
+/**
+ * A small process that ends the broker (its process group) and its epmd if this process
+ * dies without stopping them (a test runner that kills its worker, a `timeout`): it
+ * checks every second whether this process is alive. It knows them by their PIDs.
+ */
+function startWatchdog(broker: ChildProcess, epmd: ChildProcess): ChildProcess {
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -KILL -${broker.pid} ${epmd.pid} 2>/dev/null`;
+  const watchdog = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  watchdog.unref();
+  return watchdog;
 }
 
 /** Starts epmd in the foreground on a loopback port, so the broker never starts one of its own. */

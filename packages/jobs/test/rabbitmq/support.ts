@@ -65,6 +65,30 @@ export async function claimN(
   return claimed;
 }
 
+/**
+ * Claims jobs of `queue` and completes each at once, until `count` were done (so a
+ * consumer's prefetch never fills with held jobs); resolves with them, in claim order.
+ */
+export async function completeN(
+  store: Store,
+  ref: NodeRef,
+  count: number,
+  queue = 'default',
+): Promise<ClaimedJob[]> {
+  const done: ClaimedJob[] = [];
+  while (done.length < count) {
+    const claimed = await claimN(store, ref, 1, queue, count - done.length);
+    const more = await store.claim({ queue, node: ref, limit: count - done.length - 1 });
+    const batch = [...claimed, ...more];
+    const settled = await store.settle(
+      batch.map((job) => ({ kind: 'complete' as const, attempt: job })),
+    );
+    if (!settled.every((result) => result.ok)) throw new Error('a completion was refused');
+    done.push(...batch);
+  }
+  return done;
+}
+
 /** Takes every message now in queue `name` with a raw amqplib channel (they are removed). */
 export async function drainQueue(url: string, name: string): Promise<GetMessage[]> {
   const connection = await connect(url);
