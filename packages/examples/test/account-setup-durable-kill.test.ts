@@ -10,7 +10,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type Job, SqliteStore } from '@actorkit/jobs';
 import { waitFor } from '@actorkit/test-support';
-import { afterEach, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppProcess } from '../src/account-setup-durable/app-process.js';
 import { readSetupStatus } from '../src/account-setup-durable/setup-status.js';
 import { Repo, type User } from '../src/db/repo.js';
@@ -19,12 +20,38 @@ import { startFulfillment } from '../src/services/fulfillment.js';
 import type { RunningService } from '../src/services/http-service.js';
 
 const examples = fileURLToPath(new URL('..', import.meta.url));
-const signUpChild = fileURLToPath(new URL('./durable-sign-up-child.ts', import.meta.url));
+const signUpChild = join(
+  examples,
+  'node_modules',
+  '.cache',
+  'actorkit-examples',
+  `sign-up-child-${process.pid}.mjs`,
+);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let dir = '';
 const apps: AppProcess[] = [];
 const loops: ChildProcess[] = [];
 const services: RunningService[] = [];
+
+// The sign-up loop is started 8 times: bundled once, as AppProcess bundles the application.
+beforeAll(async () => {
+  await build({
+    entryPoints: [fileURLToPath(new URL('./durable-sign-up-child.ts', import.meta.url))],
+    outfile: signUpChild,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['actorkit-source'],
+    external: ['better-sqlite3'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+}, 60_000);
+
+afterAll(() => rmSync(signUpChild, { force: true }));
 
 afterEach(async () => {
   for (const app of apps.splice(0)) await app.kill();
@@ -157,19 +184,10 @@ describe('the durable account setup under SIGKILL', () => {
     const KILLS = 8;
     for (let kill = 0; kill < KILLS; kill++) {
       // The application signing users up in a tight loop: most instants are inside a sign-up.
-      const child = spawn(
-        process.execPath,
-        [
-          '--conditions=actorkit-source',
-          '--import',
-          'tsx',
-          signUpChild,
-          path,
-          crm.url,
-          fulfillment.url,
-        ],
-        { cwd: examples, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const child = spawn(process.execPath, [signUpChild, path, crm.url, fulfillment.url], {
+        cwd: examples,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       loops.push(child);
       const exited = new Promise((resolve) => child.on('exit', resolve));
       let stderr = '';

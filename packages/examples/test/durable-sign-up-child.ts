@@ -4,7 +4,7 @@
  * until it is killed, so that a SIGKILL at a random instant most likely lands inside a
  * sign-up. Prints `{"event":"ready"}`, then `{"event":"signed-up","count":n}` every 100.
  *
- * Usage: node --conditions=actorkit-source --import tsx test/durable-sign-up-child.ts <db> <crm url> <fulfillment url>
+ * Usage (the test bundles it first): node <bundle> <db> <crm url> <fulfillment url>
  */
 import { Runtime } from '@actorkit/core';
 import { DurableAccountSetup } from '../src/account-setup-durable/application.js';

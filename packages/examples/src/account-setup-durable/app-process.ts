@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -36,10 +38,46 @@ export interface AppProcessOptions {
 
 const examples = fileURLToPath(new URL('../..', import.meta.url));
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+// In the package's node_modules, so that better-sqlite3 resolves as it does for main.ts.
+const bundle = join(examples, 'node_modules', '.cache', 'actorkit-examples', 'account-setup.mjs');
+let bundled: Promise<void> | undefined;
 
 /**
- * The durable account-setup application (`main.ts`) as a child Node process, from the
- * side of whoever runs it: the demo, the tests. It starts the process, waits for its
+ * Bundles `main.ts` and the workspace sources it imports into one plain JavaScript file,
+ * once per process: a start under tsx costs seconds on a loaded machine, a bundle's a
+ * fraction of that, and the demo and the tests start it again after every kill.
+ * better-sqlite3 stays external (a native module). The bundle is written aside and
+ * renamed into place, so a process starting it meanwhile reads a whole file.
+ */
+function bundleApp(): Promise<void> {
+  bundled ??= (async () => {
+    const { build } = await import('esbuild');
+    mkdirSync(dirname(bundle), { recursive: true });
+    const written = `${bundle}.${process.pid}.tmp`;
+    await build({
+      entryPoints: [main],
+      outfile: written,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      conditions: ['actorkit-source'],
+      external: ['better-sqlite3'],
+      // CommonJS dependencies (Fastify's) call require for Node's own modules.
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+      logLevel: 'error',
+    });
+    renameSync(written, bundle);
+  })();
+  return bundled;
+}
+
+/**
+ * The durable account-setup application (`main.ts`, bundled into plain JavaScript once
+ * per process with esbuild) as a child Node process, from the side of whoever runs it:
+ * the demo, the tests. It starts the process, waits for its
  * `ready` line, keeps every line it prints, and stops it gracefully (SIGTERM) or kills
  * it (SIGKILL by its PID), as an operator or a crash would.
  *
@@ -64,7 +102,7 @@ export class AppProcess {
     if (options.maxAttempts !== undefined) args.push('--max-attempts', String(options.maxAttempts));
     this.child = spawn(
       process.execPath,
-      ['--conditions=actorkit-source', '--import', 'tsx', main, ...args],
+      [bundle, ...args],
       // Its stdin stays open while this process lives: the child stops when it closes.
       { cwd: examples, stdio: ['pipe', 'pipe', 'pipe'] },
     );
@@ -79,6 +117,7 @@ export class AppProcess {
 
   /** Starts the application process and resolves once it serves its API; rejects (and kills it) if it does not. */
   static async start(options: AppProcessOptions): Promise<AppProcess> {
+    await bundleApp();
     const app = new AppProcess(options);
     const timeout = options.startTimeout ?? 60_000;
     let timer: NodeJS.Timeout | undefined;

@@ -108,6 +108,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Nobody reads the reports any more (the parent is gone): stop rather than crash on EPIPE.
+  process.stdout.on('error', shutdown);
   // Started by a parent (the demo, a test): stop when it is gone, rather than outlive it.
   if (stopWithParent) process.stdin.on('end', shutdown).resume();
 }
