@@ -34,6 +34,13 @@ export {
   type RedactArgs,
   redactSecrets,
 } from './observer-view.js';
+export {
+  type BrokerInspector,
+  type BrokerQueue,
+  type BrokerQueues,
+  type DeadLetters,
+  UnknownQueueError,
+} from './observer-view-broker.js';
 export { Queue, type QueueOptions, type QueueStartOptions } from './queue.js';
 export { isJobReport, type JobEvent, type JobReport } from './report.js';
 export {

@@ -94,7 +94,24 @@ const CHECKS: Record<string, OptionCheck> = {
  * | `POST jobs/:id/retry` (`cancel`, `discard`) | `{ job, before, message }`; 409 if it does not apply |
  * | `POST retry` `{ queue?, worker?, states? }` | `{ retried, message }`: bulk retry (discarded and retryable by default) |
  *
+ * On a store that keeps no index of its jobs (`RabbitMqStore`: `capabilities.query` is
+ * false) the view shows what its broker can tell, through `options.broker`: `GET broker`
+ * answers `{ store, queues, notes, executingHere }` (per queue: ready, unacked, consumers,
+ * delayed, dead letters; `null` where the broker cannot tell, with the reason in `notes`);
+ * `GET jobs?state=executing` lists this process's attempts and `state=discarded` the dead
+ * letters; `GET jobs/:id` finds a job among those; `POST jobs/:id/retry` moves a dead letter
+ * back to its work queue and `discard` removes it; `POST retry` retries every dead letter
+ * (of a queue, a worker). Everything else (counts by state, completed or waiting jobs,
+ * cancel) answers 501 `not_available` with `not available on this store: <why>`, and the
+ * page says the same: never an empty list that would read as "none".
+ *
  * Throws `InvalidArgumentError` for an unknown option or a value of the wrong type.
+ *
+ * @example
+ * import { RabbitMqStore, rabbitMqInspector } from '@actorkit/jobs/rabbitmq';
+ * const rabbit = new RabbitMqStore({ url: 'amqp://guest:guest@127.0.0.1:5672' });
+ * const broker = rabbitMqInspector(rabbit, { managementUrl: 'http://127.0.0.1:15672' });
+ * await startObserver(runtime, { views: [jobsView(rabbit, { broker })] });
  */
 export function jobsView(store: Store, options: JobsViewOptions = {}): ObserverView {
   if (typeof (store as Partial<Store> | null)?.counts !== 'function') {
