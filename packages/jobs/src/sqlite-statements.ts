@@ -27,14 +27,6 @@ const SQL = {
       RETURNING ${CLAIMED_COLUMNS}`,
   complete: `UPDATE actorkit_jobs
       SET state = 'completed', finished_at = ?, node = NULL ${OWNED}`,
-  // Several completions in one statement: a JSON array of [id, token] pairs; returns the
-  // ids it completed (the others were stale).
-  completeMany: `UPDATE actorkit_jobs
-      SET state = 'completed', finished_at = ?, node = NULL
-      FROM (SELECT value ->> 0 AS id, value ->> 1 AS token FROM json_each(?)) AS done
-      WHERE actorkit_jobs.id = done.id AND actorkit_jobs.token = done.token
-        AND actorkit_jobs.state = 'executing'
-      RETURNING actorkit_jobs.id`,
   retry: `UPDATE actorkit_jobs
       SET state = 'retryable', run_at = ?, node = NULL, errors = json_insert(errors, '$[#]', json(?))
       ${OWNED}`,
@@ -68,7 +60,7 @@ const SQL = {
         node = NULL
       WHERE state = 'executing'
         AND (node IS NULL OR node NOT IN (SELECT incarnation FROM actorkit_job_nodes))
-      RETURNING id, state`,
+      RETURNING id, state, queue`,
   prune: `DELETE FROM actorkit_jobs WHERE id IN (SELECT id FROM actorkit_jobs
       WHERE id <= ? AND ${FINAL_SQL} AND finished_at < ? ORDER BY id LIMIT ?)`,
   idRange: `SELECT min(id) AS low, max(id) AS high FROM actorkit_jobs`,
@@ -115,7 +107,6 @@ export function prepare(db: Database.Database): Statements {
   // A claim's rows come back as arrays (`CLAIMED_COLUMNS` order): building a keyed object
   // per row in the driver costs more than the rest of the claim.
   statements.claim.raw(true);
-  statements.completeMany.pluck(true);
   // Multi-row inserts of 1, 2, 4 … INSERT_CHUNK rows, prepared when first needed: any
   // count is a few of them, and each row costs one call into the driver less.
   const inserts: Database.Statement[] = [];

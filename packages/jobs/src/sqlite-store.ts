@@ -445,38 +445,23 @@ export class SqliteStore implements Store {
     return rows.map((row) => toClaimed(row, queue, node.incarnation, now));
   }
 
-  /** Records `outcomes`; completions, nearly all of them on a busy queue, in one statement. */
   private settleNow(outcomes: readonly Outcome[]): SettleResult[] {
     const now = this.now();
-    const results: SettleResult[] = new Array(outcomes.length);
-    const completions: number[] = [];
-    outcomes.forEach((outcome, i) => {
-      if (outcome.kind === 'complete') completions.push(i);
-      else results[i] = this.settleOne(outcome, now);
-    });
-    if (completions.length === 1)
-      results[completions[0]!] = this.settleOne(outcomes[completions[0]!]!, now);
-    if (completions.length < 2) return results;
-    const pairs = completions.map((i) => {
-      const { id, token } = outcomes[i]!.attempt;
-      return [Number(id), token];
-    });
-    const done = new Set(this.sql.completeMany.all(now, JSON.stringify(pairs)) as number[]);
-    for (const i of completions) {
-      const { id, token } = outcomes[i]!.attempt;
-      results[i] = done.has(Number(id))
-        ? OK
-        : { ok: false, error: new StaleAttemptError(id, token, this.description) };
-    }
-    return results;
+    return outcomes.map((outcome) => this.settleOne(outcome, now));
   }
 
   private rescueNow(now: number): RescueResult {
     const lapsedNodes = (this.sql.lapse.all(now) as { name: string }[]).map((row) => row.name);
-    const rows = this.sql.rescue.all(now, now, now) as { id: number; state: string }[];
+    const rows = this.sql.rescue.all(now, now, now) as {
+      id: number;
+      state: string;
+      queue: string;
+    }[];
     const rescued: string[] = [];
     const discarded: string[] = [];
     for (const row of rows) (row.state === 'discarded' ? discarded : rescued).push(String(row.id));
+    // Queues in this process start the rescued jobs at once rather than at their next poll.
+    this.announce(rows.filter((row) => row.state === 'available').map((row) => row.queue));
     return { lapsedNodes, rescued, discarded };
   }
 

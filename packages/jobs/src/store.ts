@@ -330,8 +330,9 @@ export interface Store {
 
   /**
    * Calls `listener(queue)` after jobs were inserted through this store object, or made
-   * available by `retryJob` or `retryAll`, once they can be claimed: how a queue in the
-   * same process starts them without polling. Returns a function that removes the listener.
+   * available by `retryJob`, `retryAll` or a rescue, once they can be claimed: how a queue
+   * in the same process starts them without polling. Returns a function that removes the
+   * listener.
    */
   onInsert(listener: (queue: string) => void): () => void;
 

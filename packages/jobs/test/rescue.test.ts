@@ -2,6 +2,7 @@ import type { Pid } from '@actorkit/core';
 import { Supervisor } from '@actorkit/genserver';
 import { describe, expect, it } from 'vitest';
 import { enqueue } from '../src/enqueue.js';
+import { isJobReport } from '../src/report.js';
 import { defineWorker, type JobContext } from '../src/worker.js';
 import { clock, runtime, setup, start, store } from './queue-fixture.js';
 import { deferred, nextReport, stopRuntimesAfterEach } from './support.js';
@@ -79,6 +80,24 @@ describe('rescue by lease', () => {
     expect(await stopped).toMatchObject({ jobId: job.id, attempt: 2 });
     const [late] = await store.settle([{ kind: 'complete', attempt: claimed! }]);
     expect(late!.ok).toBe(false);
+  });
+
+  it('starts the jobs it rescued at once, without waiting for a poll', async () => {
+    setup();
+    const Echo = defineWorker({ name: 'echo', perform: () => undefined });
+    const dead = { name: 'dead-node', incarnation: 'dead-node#1' };
+    await store.registerNode(dead, 1000);
+    const { job } = await enqueue(store, Echo, {});
+    await store.claim({ queue: 'default', node: dead, limit: 1 });
+    await start({ workers: [Echo], pollInterval: 60_000, rescueInterval: 5000 });
+    const started: number[] = [];
+    runtime.events.on('report', (r) => {
+      if (isJobReport(r) && r.event === 'start') started.push(clock.now());
+    });
+    const stopped = nextReport(runtime, (r) => r.event === 'stop');
+    await clock.advance(5000);
+    expect(await stopped).toMatchObject({ jobId: job.id, attempt: 2 });
+    expect(started).toEqual([5000]);
   });
 
   it('stops its attempts and registers again when it finds its lease taken', async () => {

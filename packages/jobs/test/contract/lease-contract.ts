@@ -77,6 +77,21 @@ export function leaseContract(setup: () => Promise<Fixture>): void {
       });
     });
 
+    it('tells onInsert listeners of the queues whose jobs a rescue made available', async () => {
+      const { store, clock } = await setup();
+      const ref = await node(store, 'a', 1000);
+      await store.enqueue([newJob({ queue: 'mail' }), newJob({ queue: 'sms', maxAttempts: 1 })]);
+      await claimOne(store, ref, 'mail');
+      await claimOne(store, ref, 'sms');
+      await new Promise((resolve) => setImmediate(resolve));
+      const seen: string[] = [];
+      store.onInsert((queue) => seen.push(queue));
+      await clock.advance(1001);
+      await store.rescue();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual(['mail']); // the sms job was discarded: nothing to start
+    });
+
     it('rescues the jobs of an earlier incarnation at once when its name registers again', async () => {
       const { store } = await setup();
       const before = await node(store, 'worker-1', 60_000);
