@@ -32,6 +32,7 @@ export function bundleChildren(): Promise<void> {
         target: 'node20',
         conditions: ['actorkit-source'],
         external: ['better-sqlite3', 'amqplib'],
+        keepNames: true, // error classes keep their names (the producer reports them)
         logLevel: 'error',
       });
     }
@@ -48,6 +49,8 @@ export interface ChildEvent {
 /** A running child process and every line it printed. */
 export class Child {
   readonly events: ChildEvent[] = [];
+  /** When each event was read (Date.now()), by index. */
+  readonly times: number[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly process: ChildProcess;
   private readonly listeners = new Set<(event: ChildEvent | undefined) => void>();
@@ -67,6 +70,7 @@ export class Child {
     createInterface({ input: this.process.stdout! }).on('line', (line) => {
       const event = JSON.parse(line) as ChildEvent;
       this.events.push(event);
+      this.times.push(Date.now());
       for (const listener of [...this.listeners]) listener(event);
     });
     // 'close' comes after 'exit' and after stdout ended: every line printed has been read.

@@ -15,8 +15,11 @@
  * Env: AMQP_URL, PREFIX, WINDOW, COUNT, UNAVAILABLE_TIMEOUT, CONFIRM_TIMEOUT.
  */
 import { createInterface } from 'node:readline';
-import { defineWorker, enqueue, StoreUnavailableError } from '../../../src/index.js';
+// Straight from the modules (not src/index.ts): the children need no observer view.
+import { enqueue } from '../../../src/enqueue.js';
+import { StoreUnavailableError } from '../../../src/errors.js';
 import { PublishNotConfirmedError, RabbitMqStore } from '../../../src/rabbitmq/index.js';
+import { defineWorker } from '../../../src/worker.js';
 
 const env = process.env;
 const say = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);

@@ -14,8 +14,11 @@
  */
 import { Runtime } from '@actorkit/core';
 import Database from 'better-sqlite3';
-import { defineWorker, isJobReport, Queue } from '../../../src/index.js';
+// Straight from the modules (not src/index.ts): the children need no observer view.
+import { Queue } from '../../../src/queue.js';
 import { RabbitMqStore } from '../../../src/rabbitmq/index.js';
+import { isJobReport } from '../../../src/report.js';
+import { defineWorker } from '../../../src/worker.js';
 
 const env = process.env;
 const say = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
