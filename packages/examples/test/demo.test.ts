@@ -117,7 +117,9 @@ describe('pnpm demo', () => {
     expect(Number(kills?.[1]), summary[4]).toBeGreaterThanOrEqual(1);
     // Each kill is of a real process with steps in flight, and each restart another process.
     const killed = [
-      ...output.matchAll(/^ {2}✗ kill -9 (\d+) \(SIGKILL by PID\) with [1-9]\d* steps in flight/gm),
+      ...output.matchAll(
+        /^ {2}✗ kill -9 (\d+) \(SIGKILL by PID\) with [1-9]\d* steps? in flight/gm,
+      ),
     ].map((m) => m[1]);
     const restarted = [...output.matchAll(/^ {2}restarted as PID (\d+) /gm)].map((m) => m[1]);
     expect(killed).toHaveLength(Number(kills![1]));

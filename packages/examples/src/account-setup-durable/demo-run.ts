@@ -50,6 +50,7 @@ export interface DurableRunOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /**
  * Runs the durable account setup as described in the module doc and resolves with the
@@ -83,11 +84,13 @@ export async function runDurableSetup(
     let status = await readSetupStatus(store, repo);
     while (status.pending > 0 && Date.now() < deadline) {
       progress.update(statusLine(status, total, kills));
-      // Mid-setup: this process has completed a few steps and has others in flight.
+      // Mid-setup: this process has completed steps (a few before the first kill, one
+      // after a restart, whose work may be only what it took back) and has others in flight.
       const running = app.stepsInFlight();
-      if (kills < wanted && app.jobReports('stop').length >= 3 && running > 0) {
+      const done = app.jobReports('stop').length;
+      if (kills < wanted && done >= (kills === 0 ? 3 : 1) && running > 0) {
         progress.log(
-          `  ✗ kill -9 ${app.pid} (SIGKILL by PID) with ${running} steps in flight, ${status.jobs.completed}/${total} done`,
+          `  ✗ kill -9 ${app.pid} (SIGKILL by PID) with ${plural(running, 'step')} in flight, ${status.jobs.completed}/${total} done`,
         );
         await app.kill();
         kills++;
@@ -96,7 +99,7 @@ export async function runDurableSetup(
         const back = app.jobReports('rescue').flatMap((r) => r.jobIds ?? []).length;
         rescued += back;
         progress.log(
-          `  restarted as PID ${app.pid} in ${((performance.now() - began) / 1000).toFixed(1)} s: it took back the ${back} jobs its predecessor was running, at once`,
+          `  restarted as PID ${app.pid} in ${((performance.now() - began) / 1000).toFixed(1)} s: it took back ${back === 1 ? 'the job' : `the ${back} jobs`} its predecessor was running, at once`,
         );
       }
       await sleep(100);
