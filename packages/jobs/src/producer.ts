@@ -251,6 +251,8 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
         runtime.exit(pid, 'kill');
       });
     }
+    // Checked here as well as in report(): no closure is built per attempt when nobody listens.
+    if (!runtime.events.has('report')) return;
     report(runtime, () => ({
       event: 'start',
       queue,
@@ -324,6 +326,7 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
 
   private reportOutcome(state: ProducerState, attempt: Running, result: SettleResult): void {
     const runtime = this.ctx.runtime;
+    if (!runtime.events.has('report')) return;
     const { job, outcome } = attempt;
     report(runtime, () => {
       const base = {
