@@ -3,7 +3,7 @@
  * → `completed`, or `retryable` (failed, waits for its backoff) → `executing` again …,
  * until `discarded` (gave up: attempts exhausted, or the worker said so) or `cancelled`
  * (by hand). `completed`, `discarded` and `cancelled` are final (a manual retry revives
- * the last two).
+ * the last two, and a completed job only when asked: `retryJob(id, { includeCompleted })`).
  */
 export type JobState =
   | 'scheduled'

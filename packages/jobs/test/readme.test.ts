@@ -32,6 +32,7 @@ describe('README.md', () => {
       expect(stdout).toContain('welcome mail for user 42 (job 1, attempt 1)');
       expect(stdout).toContain('false true');
       expect(stdout).toContain('user 1 and its welcome job committed together');
+      expect(stdout).toContain('completed\navailable\n');
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
