@@ -12,8 +12,8 @@ import type { JobQuery, QueueCounts, RetryFilter, Store } from './store.js';
 /** What a Jobs view on a broker answers for `GET broker`: depths per queue, and what it cannot tell. */
 export interface BrokerAnswer extends BrokerQueues {
   store: string;
-  /** Attempts executing in the observer's process. */
-  executingHere: number;
+  /** Attempts executing in the observer's process (none when the CLI reads the broker itself). */
+  executingHere?: number;
 }
 
 /** What the CLI needs of where the jobs are. */

@@ -72,7 +72,9 @@ export function formatBrokerQueues(answer: BrokerAnswer): string {
     `${oneLine(answer.store)}: messages per queue (a broker counts no jobs by state)`,
     table,
     ...answer.notes.map((note) => `note: ${oneLine(note)}`),
-    `executing in the observer's process: ${answer.executingHere}`,
+    ...(answer.executingHere === undefined
+      ? []
+      : [`executing in the observer's process: ${answer.executingHere}`]),
   ].join('\n');
 }
 

@@ -47,6 +47,7 @@ import {
 import { describeCause, JobsError } from './errors.js';
 import { JOB_STATES, type JobState } from './job.js';
 import type { RedactArgs } from './observer-view-data.js';
+import type { AmqpTarget } from './rabbitmq/cli-backend.js';
 import { SqliteStore } from './sqlite-store.js';
 
 export type { RedactArgs } from './observer-view-data.js';
@@ -56,6 +57,9 @@ where:
   --db <file>                          a SQLite jobs database (never created)
   --url <url> --token <token>          a running observer with the Jobs view, of any store (--view <id>,
                                        default jobs); the token may come from ACTORKIT_OBSERVER_TOKEN
+  --amqp <url> [--prefix p] [--management <url>] [--queues q,q]   a RabbitMQ store's broker, directly
+                                       (prefix actorkit.jobs; the management API for unacked counts,
+                                       delay queues and every queue; else the --queues to look at)
 commands:
   list [--state s[,s…]] [--queue q] [--worker w] [--limit n]   jobs in id order (limit 100)
   show <id> [--redact <module>]        a job: args, timing, every failed attempt and its stack
@@ -64,9 +68,10 @@ commands:
   cancel <id>                          cancel a job that is not final
   discard <id>                         discard a job that is not final
   counts                               jobs per queue and state
-on a RabbitMQ store (through --url): list --state executing|discarded (the dead letters), show and
-  retry a dead letter (back to its queue), retry --all-discarded, discard <id> (removes a dead
-  letter), counts (messages per queue); what a broker cannot do is refused, saying why`;
+on a RabbitMQ store (--url of an observer, or --amqp): list --state discarded (the dead letters;
+  executing too through --url: the observer's attempts), show and retry a dead letter (back to its
+  queue), retry --all-discarded, discard <id> (removes a dead letter), counts (messages per
+  queue); what a broker cannot do is refused, saying why`;
 
 /** A command line, parsed. */
 export type CliCommand =
@@ -77,8 +82,8 @@ export type CliCommand =
   | { command: 'cancel' | 'discard'; id: string }
   | { command: 'counts' };
 
-/** Where the jobs are: a database file, or a running observer. */
-export type CliSource = { db: string } | { observer: ObserverTarget };
+/** Where the jobs are: a database file, a running observer, or a RabbitMQ broker. */
+export type CliSource = { db: string } | { observer: ObserverTarget } | { amqp: AmqpTarget };
 
 /** A command line, parsed: the command, where the jobs are and the output format. */
 export type CliRequest = CliCommand & { source: CliSource; json: boolean };
@@ -117,11 +122,17 @@ export function parseCli(argv: readonly string[]): CliRequest {
 }
 
 function sourceOf(values: RawValues): CliSource {
-  const { db, url, view } = values;
+  const { db, url, view, amqp } = values;
   const token = values.token ?? process.env.ACTORKIT_OBSERVER_TOKEN;
   if (db !== undefined && url !== undefined) {
     throw new CliUsageError('--db and --url exclude each other: give one.');
   }
+  for (const flag of ['prefix', 'management', 'queues'] as const) {
+    if (values[flag] !== undefined && amqp === undefined) {
+      throw new CliUsageError(`--${flag} goes with --amqp.`);
+    }
+  }
+  if (amqp !== undefined) return amqpSource(values, amqp);
   if (db !== undefined) {
     if (values.token !== undefined || view !== undefined) {
       throw new CliUsageError(
@@ -130,8 +141,11 @@ function sourceOf(values: RawValues): CliSource {
     }
     return { db };
   }
-  if (url === undefined)
-    throw new CliUsageError('--db <file> or --url <observer url> is required.');
+  if (url === undefined) {
+    throw new CliUsageError(
+      '--db <file> or --url <observer url> is required (or --amqp <broker url>).',
+    );
+  }
   if (!/^https?:\/\/[^/]+/.test(url) || !URL.canParse(url)) {
     throw new CliUsageError(
       `--url must be the observer's http URL, like http://127.0.0.1:4000; got ${url}.`,
@@ -143,6 +157,29 @@ function sourceOf(values: RawValues): CliSource {
     );
   }
   return { observer: { url, token, view: view ?? 'jobs' } };
+}
+
+function amqpSource(values: RawValues, amqp: string): CliSource {
+  const others = (['db', 'url', 'token', 'view'] as const).filter((f) => values[f] !== undefined);
+  if (others.length > 0) {
+    throw new CliUsageError(`--amqp excludes --${others.join(', --')}: give one source.`);
+  }
+  if (!/^amqps?:\/\/[^/]/.test(amqp) || !URL.canParse(amqp)) {
+    throw new CliUsageError(
+      `--amqp must be the broker's amqp:// or amqps:// URL, like amqp://user:pass@127.0.0.1:5672; got ${amqp}.`,
+    );
+  }
+  const management = values.management;
+  if (management !== undefined && (!/^https?:\/\//.test(management) || !URL.canParse(management))) {
+    throw new CliUsageError(
+      `--management must be the management API's http URL, like http://127.0.0.1:15672; got ${management}.`,
+    );
+  }
+  const queues = (values.queues ?? '')
+    .split(',')
+    .map((q) => q.trim())
+    .filter((q) => q !== '');
+  return { amqp: { url: amqp, prefix: values.prefix, managementUrl: management, queues } };
 }
 
 const FLAGS_OF: Record<CliCommand['command'], readonly string[]> = {
@@ -165,6 +202,10 @@ function parseRaw(argv: readonly string[]) {
       url: { type: 'string' },
       token: { type: 'string' },
       view: { type: 'string' },
+      amqp: { type: 'string' },
+      prefix: { type: 'string' },
+      management: { type: 'string' },
+      queues: { type: 'string' },
       json: { type: 'boolean' },
       state: { type: 'string' },
       queue: { type: 'string' },
@@ -275,6 +316,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
     return 2;
   }
   let db: Database.Database | undefined;
+  let closing: (() => Promise<void>) | undefined;
   try {
     const redact =
       request.command === 'show' ? await redactor(request.redact, io.redact) : undefined;
@@ -282,8 +324,14 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
     if ('db' in request.source) {
       db = openDatabase(request.source.db);
       backend = storeBackend(new SqliteStore({ database: db }));
-    } else {
+    } else if ('observer' in request.source) {
       backend = observerBackend(request.source.observer);
+    } else {
+      // Loaded only for --amqp: the other sources never load amqplib.
+      const { amqpBackend } = await import('./rabbitmq/cli-backend.js');
+      const broker = amqpBackend(request.source.amqp);
+      closing = broker.close;
+      backend = broker;
     }
     out(`${await run(backend, request, redact)}\n`);
     return 0;
@@ -296,6 +344,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
     return 1;
   } finally {
     db?.close();
+    await closing?.();
   }
 }
 

@@ -19,6 +19,8 @@ export const TOKEN = 'rabbit-view-token-1234';
 
 export interface RabbitJobsApp {
   url: string;
+  /** The store's name prefix. */
+  prefix: string;
   runtime: Runtime;
   store: RabbitMqStore;
   observer: Observer;
@@ -44,7 +46,8 @@ export async function startRabbitJobsApp(
   inspectorOptions: RabbitMqInspectorOptions = {},
 ): Promise<RabbitJobsApp> {
   const runtime = new Runtime();
-  const store = new RabbitMqStore({ url, prefix: uniquePrefix(), delayResolution: 20 });
+  const prefix = uniquePrefix();
+  const store = new RabbitMqStore({ url, prefix, delayResolution: 20 });
   const completed = new Set<string>();
   const starts = new Map<string, number[]>();
   runtime.events.on('report', (report) => {
@@ -125,6 +128,7 @@ export async function startRabbitJobsApp(
   };
   return {
     url,
+    prefix,
     runtime,
     store,
     observer,
