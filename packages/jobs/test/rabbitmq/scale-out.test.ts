@@ -36,25 +36,32 @@ function inFlight(worker: Child): Set<string> {
 }
 
 describe('RabbitMqStore with worker processes', () => {
-  it('completes every job when one of three workers is SIGKILLed mid-run; duplicates stay within its in-flight jobs', async () => {
+  it('completes every job when one of three workers is SIGKILLed mid-run; duplicates stay within its unacked deliveries (prefetch)', async () => {
     const url = brokerUrl();
     const prefix = uniquePrefix();
     const names = queueNames(prefix, 'default');
     const effects = effectsDatabase();
     dir = effects.dir;
     const common = { AMQP_URL: url, PREFIX: prefix, DB: effects.path };
+    // The producer first, so a backlog keeps the workers busy (each holds a prefetch of
+    // deliveries) whatever the machine's speed; it goes on publishing while they consume.
+    const producer = start('producer', { ...common, COUNT: String(JOBS), WINDOW: '32' });
+    await waitFor(() => producer.alive() && producer.all('enqueued').length >= 2000, {
+      timeout: 90_000,
+      interval: 20,
+      what: 'a backlog of 2,000 confirmed jobs',
+    });
     const workers = ['w1', 'w2', 'w3'].map((name) =>
       start('worker', { ...common, NODE_NAME: name, CONCURRENCY: String(PREFETCH), PAUSE: '20' }),
     );
     await Promise.all(workers.map((w) => w.waitFor((e) => e.event === 'ready', 'ready')));
-    const producer = start('producer', { ...common, COUNT: String(JOBS), WINDOW: '32' });
     const [victim, ...survivors] = workers as [Child, Child, Child];
 
     // Mid-run: the victim has completed some jobs and is busy with more.
     await waitFor(
       () =>
-        victim.alive() && victim.all('stop').length >= 300 && inFlight(victim).size >= PREFETCH / 2,
-      { timeout: 90_000, interval: 20, what: 'the victim to complete 300 jobs and run 5 more' },
+        victim.alive() && victim.all('stop').length >= 200 && inFlight(victim).size >= PREFETCH / 2,
+      { timeout: 90_000, interval: 20, what: 'the victim to complete 200 jobs and run 5 more' },
     );
     expect(await victim.signal('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
     const lost = inFlight(victim);
@@ -92,19 +99,28 @@ describe('RabbitMqStore with worker processes', () => {
     expect(await drainQueue(url, names.work)).toEqual([]);
     expect(await drainQueue(url, names.dead)).toEqual([]);
 
-    // At least once: a job ran twice only if the victim had it in flight (executed,
-    // not yet acked) when it died; at most its prefetch.
+    // At least once: a job ran twice only if the victim held its delivery unacked when it
+    // died: an attempt in flight (its effect made, not yet completed), or a completion whose
+    // ack had not left the process (an AMQP ack is not confirmed: settle reports it done
+    // once handed to the client library). Acks leave in order, so those are the victim's
+    // last completions; the broker lets a consumer hold at most its prefetch unacked.
     const duplicates = result.executions - result.done.size;
+    const duplicated = [...result.duplicated.keys()];
+    const unflushed = duplicated.filter((id) => !lost.has(id));
+    const stops = victim.all('stop').map((e) => e.jobId as string);
+    const lastStops = new Set(stops.slice(stops.length - (PREFETCH - lost.size)));
     console.log(
-      `scale-out: ${JOBS} jobs, victim killed after ${victim.all('stop').length} completions ` +
+      `scale-out: ${JOBS} jobs, victim killed after ${stops.length} completions ` +
         `(${doneAtKill} effects in all), ${lost.size} attempts in flight at the kill ` +
-        `(prefetch ${PREFETCH}), ${duplicates} duplicate executions; ` +
+        `(prefetch ${PREFETCH}), ${duplicates} duplicate executions ` +
+        `(${duplicated.length - unflushed.length} of attempts in flight, ${unflushed.length} of ` +
+        `completions whose ack had not reached the broker); ` +
         `completions per worker: ${workers.map((w) => w.all('stop').length).join(', ')}`,
     );
     expect(lost.size).toBeGreaterThan(0);
     expect(lost.size).toBeLessThanOrEqual(PREFETCH);
-    expect(duplicates).toBeLessThanOrEqual(lost.size);
-    expect([...result.duplicated.keys()].filter((id) => !lost.has(id))).toEqual([]);
+    expect(duplicates).toBeLessThanOrEqual(PREFETCH);
+    expect(unflushed.filter((id) => !lastStops.has(id))).toEqual([]);
     expect([...result.duplicated.values()].every((executions) => executions === 2)).toBe(true);
     expect(doneAtKill).toBeLessThan(JOBS);
     for (const w of survivors) {
