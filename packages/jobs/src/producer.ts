@@ -159,7 +159,16 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     const result = await store.registerNode(state.node, lease);
     const jobIds = [...result.rescued, ...result.discarded];
     if (jobIds.length > 0) {
-      report(this.ctx.runtime, () => ({ event: 'rescue', queue, node: state.node.name, jobIds }));
+      // As the lifeline reports a rescue: which of the jobs were discarded (their last
+      // attempt ended with the node), and whose lease had lapsed.
+      report(this.ctx.runtime, () => ({
+        event: 'rescue',
+        queue,
+        node: state.node.name,
+        jobIds,
+        lapsedNodes: result.lapsedNodes,
+        discarded: result.discarded,
+      }));
     }
   }
 

@@ -62,6 +62,25 @@ describe('rescue by liveness', () => {
   });
 });
 
+describe('jobs whose attempts all ended with their node', () => {
+  it('discards such a job once it is out of attempts, saying so in its history and in the rescue report', async () => {
+    setup();
+    const { worker, firstSignal } = stallOnce('stall');
+    const queue = await start({ workers: [worker] });
+    const { job } = await enqueue(store, worker, {}, { maxAttempts: 1 });
+    await firstSignal;
+    const [, producer] = await Supervisor.whichChildren(queue);
+    const rescued = nextReport(runtime, (r) => r.event === 'rescue');
+    runtime.exit(producer!.pid as Pid<any>, 'kill');
+    expect(await rescued).toMatchObject({ jobIds: [job.id], discarded: [job.id] });
+    expect(await store.get(job.id)).toMatchObject({
+      state: 'discarded',
+      attempt: 1,
+      errors: [expect.objectContaining({ kind: 'rescued', name: 'NodeLost' })],
+    });
+  });
+});
+
 describe('rescue by lease', () => {
   it("rescues a dead node's jobs once its lease lapses, within lease + rescueInterval", async () => {
     setup();
