@@ -129,9 +129,10 @@ describe('rabbitMqInspector(store) and a poison job', () => {
     };
     const seed = open(options);
     await seed.declareQueue('mail');
-    const [{ job }] = (await seed.enqueue([
+    const [enqueued] = await seed.enqueue([
       { queue: 'mail', worker: 'w', args: 'kills its worker' },
-    ])) as [{ job: Job }];
+    ]);
+    const job = enqueued!.job;
     let dead = false;
     const arrived = new Promise<void>((resolve) => {
       const check = async () => {
