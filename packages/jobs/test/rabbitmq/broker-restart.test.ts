@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { waitFor } from '@actorkit/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RabbitMqStore } from '../../src/rabbitmq/index.js';
 import { queueNames } from '../../src/rabbitmq/topology.js';
 import { type Broker, startBroker } from './broker.js';
 import { effectsDatabase, queueDepth, readEffects } from './processes/effects.js';
@@ -215,4 +216,23 @@ describe('RabbitMqStore across a broker restart, with worker and producer proces
     }
     for (const child of [...workers, producer]) expect(child.all('unhandled')).toEqual([]);
   }, 300_000);
+});
+
+describe('RabbitMqStore connecting to a broker that is up', () => {
+  // Regression (/work/notes/rabbitmq-defects.md, D1): the lazy first connect counted as an
+  // outage, so with unavailableTimeout 0 the first enqueue of every new store (and of every
+  // process) failed with BrokerUnavailableError "not connected yet" while the broker was up.
+  it('enqueues at once on a new store with unavailableTimeout 0: connecting is no outage', async () => {
+    const store = new RabbitMqStore({
+      url: broker.url,
+      prefix: uniquePrefix(),
+      unavailableTimeout: 0,
+    });
+    try {
+      const enqueued = await store.enqueue([{ queue: 'default', worker: 'touch', args: { n: 0 } }]);
+      expect(enqueued).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
 });
