@@ -67,6 +67,22 @@ export class DeadLetterPassBusyError extends StoreUnavailableError {
 const passing = new Map<string, Promise<unknown>>();
 
 /**
+ * Resolves once no pass of this process is under way over `deadLetterQueue`: a pass holds
+ * a batch unacked, so the queue's depth reads low until it ends.
+ */
+export async function passesDone(deadLetterQueue: string): Promise<void> {
+  for (let running = passing.get(deadLetterQueue); running !== undefined; ) {
+    await running.catch(() => {});
+    running = passing.get(deadLetterQueue);
+  }
+}
+
+/** The name of the lock queue a pass over `deadLetterQueue` holds while it runs. */
+export function passLockName(deadLetterQueue: string): string {
+  return `${deadLetterQueue}.pass-lock`;
+}
+
+/**
  * Passes through `target.deadLetterQueue`: `decide(message)` for each message it held at
  * the start, in order, and `retry(message)` for how to republish the ones to retry.
  * Resolves with how many messages the queue held at the start. Rejects (acking nothing of
@@ -111,7 +127,7 @@ async function locked(
 }
 
 function lockName(target: PassTarget): string {
-  return `${target.deadLetterQueue}.pass-lock`;
+  return passLockName(target.deadLetterQueue);
 }
 
 /** Declares the lock queue, exclusive to this connection; waits while another connection has it. */

@@ -43,7 +43,7 @@ import {
   UnknownQueueError,
 } from '../observer-view-broker.js';
 import { checkOptions, integer, number, type OptionCheck } from '../options.js';
-import { type PassDecision, passThrough } from './dead-letter-pass.js';
+import { type PassDecision, passesDone, passLockName, passThrough } from './dead-letter-pass.js';
 import { ManagementApi } from './management.js';
 import { decodeMessage, encodeBody, HEADER, type MessageJob, toJob } from './message.js';
 import type { RabbitMqStore } from './rabbitmq-store.js';
@@ -174,7 +174,7 @@ export class RabbitMqInspector implements BrokerInspector {
     }
     const names = new Set([...this.known, ...this.queuesIn(managed)]);
     const queues = await this.withChannel('queues', (channel) =>
-      sequential([...names].sort(), (queue) => this.queueOf(channel, queue, managed)),
+      sequential([...names].sort(), (queue) => this.queueOf(channel, queue, managed, notes)),
     );
     return { queues: queues.filter((q): q is BrokerQueue => q !== undefined), notes };
   }
@@ -411,11 +411,20 @@ export class RabbitMqInspector implements BrokerInspector {
     channel: Channels,
     queue: string,
     managed: Map<string, number | null> | undefined,
+    notes: string[],
   ): Promise<BrokerQueue | undefined> {
     const names = queueNames(this.settings.prefix, queue);
     const work = await check(channel, names.work);
     if (work === undefined) return undefined; // not declared (yet): no job was ever enqueued
+    // A pass holds a batch of dead letters unacked: count them once this process's passes
+    // ended, and say so when another process's pass is under way.
+    await passesDone(names.dead);
     const dead = await check(channel, names.dead);
+    if (await lockHeld(channel, passLockName(names.dead))) {
+      notes.push(
+        `another process is moving the dead letters of ${queue} through its dead-letter queue: their count reads low until it ends.`,
+      );
+    }
     let delayLevels: BrokerQueue['delayLevels'] = null;
     if (managed !== undefined) {
       delayLevels = [];
@@ -577,6 +586,20 @@ async function check(
     // The broker closed the channel with the error: the next check opens another.
     channels.discard();
     if (/NOT_FOUND|404/.test(String((error as Error).message))) return undefined;
+    throw error;
+  }
+}
+
+/** Whether the exclusive lock queue `name` exists: another connection's pass holds it (405), or this one's. */
+async function lockHeld(channels: Channels, name: string): Promise<boolean> {
+  try {
+    await (await channels.get()).checkQueue(name);
+    return true;
+  } catch (error) {
+    channels.discard();
+    const message = String((error as Error).message);
+    if (/NOT_FOUND|404/.test(message)) return false;
+    if (/RESOURCE_LOCKED|405/.test(message)) return true;
     throw error;
   }
 }
