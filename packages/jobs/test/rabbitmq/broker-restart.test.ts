@@ -181,13 +181,14 @@ describe('RabbitMqStore across a broker restart, with worker and producer proces
     const duplicated = [...result.duplicated.keys()];
     expect(duplicated.filter((id) => !deliveredBefore.has(id))).toEqual([]);
     const ackedBefore = duplicated.filter((id) => !lost.has(id) && !cut.has(id));
-    const msBeforeStop = ackedBefore.map((id) =>
-      Math.max(
-        ...workers.map((w) => {
-          const at = w.events.findLastIndex((e) => e.event === 'stop' && e.jobId === id);
-          return at < 0 ? 0 : stoppedAt - w.times[at]!;
-        }),
-      ),
+    // How long before the stop each of those was reported acked (its last completion then).
+    const msBeforeStop = ackedBefore.flatMap((id) =>
+      workers.flatMap((w, i) => {
+        const at = w.events
+          .slice(0, seenAtStop[i])
+          .findLastIndex((e) => e.event === 'stop' && e.jobId === id);
+        return at < 0 ? [] : [stoppedAt - w.times[at]!];
+      }),
     );
     const duplicates = result.executions - result.done.size;
     const byError = Object.entries(done.failed as Record<string, number>)

@@ -5,7 +5,8 @@
  * process the test signals by its PID. They report on stdout, one JSON object per line.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, renameSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -23,9 +24,12 @@ export function bundleChildren(): Promise<void> {
   bundled ??= (async () => {
     mkdirSync(artifacts, { recursive: true });
     for (const [name, outfile] of Object.entries(scripts)) {
+      // Test files bundle in parallel: write aside, then rename (atomic), so a child never
+      // starts from a file another test file is writing.
+      const aside = `${artifacts}${outfile}.${randomUUID()}.tmp`;
       await build({
         entryPoints: [fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
-        outfile: `${artifacts}${outfile}`,
+        outfile: aside,
         bundle: true,
         platform: 'node',
         format: 'esm',
@@ -35,6 +39,7 @@ export function bundleChildren(): Promise<void> {
         keepNames: true, // error classes keep their names (the producer reports them)
         logLevel: 'error',
       });
+      renameSync(aside, `${artifacts}${outfile}`);
     }
   })();
   return bundled;
