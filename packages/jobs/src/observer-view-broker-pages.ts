@@ -11,9 +11,10 @@
  */
 import type { ViewAction, ViewBlock, ViewCell, ViewPage, ViewRequest } from '@actorkit/observer';
 import { formatTime } from './cli-format.js';
+import { StoreUnavailableError } from './errors.js';
 import type { Job } from './job.js';
 import type { JobsViewState } from './observer-view.js';
-import type { BrokerQueue } from './observer-view-broker.js';
+import type { BrokerInspector, BrokerQueue, BrokerQueues } from './observer-view-broker.js';
 import { findJob, limits } from './observer-view-broker-routes.js';
 import { type RunningAttempt, runningHere } from './observer-view-data.js';
 import { notAvailable } from './observer-view-http.js';
@@ -64,17 +65,32 @@ async function overview(view: JobsViewState, r: ViewRequest): Promise<ViewPage> 
       tone: 'warn',
     });
   } else {
-    const { queues, notes } = await view.broker.queues(here.queues);
-    blocks.push(
-      totalsCards(queues, here.attempts.length),
-      queuesTable(queues),
-      ...delayTable(queues),
-      ...notes.map((note, i): ViewBlock => ({ type: 'text', id: `note-${i}`, text: note })),
-      bulkActions(queues),
-    );
+    blocks.push(...(await brokerBlocks(view.broker, here)));
   }
   blocks.push(executingTable(here.attempts, 'Executing in this process'), notAvailableBlock(view));
   return { title: `Jobs in ${store.description}`, blocks };
+}
+
+/** The queues' blocks; while the broker is unreachable, that instead (the rest of the page still shows). */
+async function brokerBlocks(
+  broker: BrokerInspector,
+  here: { queues: string[]; attempts: RunningAttempt[] },
+): Promise<ViewBlock[]> {
+  let answer: BrokerQueues;
+  try {
+    answer = await broker.queues(here.queues);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    return [{ type: 'text', id: 'broker', text: `Queue depths: ${error.message}`, tone: 'bad' }];
+  }
+  const { queues, notes } = answer;
+  return [
+    totalsCards(queues, here.attempts.length),
+    queuesTable(queues),
+    ...delayTable(queues),
+    ...notes.map((note, i): ViewBlock => ({ type: 'text', id: `note-${i}`, text: note })),
+    bulkActions(queues),
+  ];
 }
 
 function totalsCards(queues: readonly BrokerQueue[], executing: number): ViewBlock {

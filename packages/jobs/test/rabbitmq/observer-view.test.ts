@@ -1,11 +1,16 @@
 // The Jobs view over HTTP against a RabbitMqStore on the real broker: what a broker can
 // tell (depths, consumers, dead letters, this process's attempts with their PIDs), retry
 // from the dead-letter queue then completion, discard, and a typed 501 for what it cannot.
+import { Runtime } from '@actorkit/core';
+import { startObserver } from '@actorkit/observer';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/job.js';
+import { jobsView } from '../../src/observer-view.js';
+import { RabbitMqStore } from '../../src/rabbitmq/index.js';
+import { rabbitMqInspector } from '../../src/rabbitmq/inspect.js';
 import { HEADER } from '../../src/rabbitmq/message.js';
-import { type RabbitJobsApp, startRabbitJobsApp } from './observer-view-fixture.js';
+import { type RabbitJobsApp, startRabbitJobsApp, TOKEN } from './observer-view-fixture.js';
 import { brokerUrl, untilQueueHolds } from './support.js';
 
 let app: RabbitJobsApp;
@@ -225,6 +230,43 @@ describe('jobsView(rabbitMqStore, { broker })', () => {
     expect(job.refresh).toBe(0);
     const completed = await app.get('page?at=state/completed');
     expect([completed.status, completed.body.code]).toEqual([501, 'not_available']);
+  });
+});
+
+describe('jobsView(rabbitMqStore) with the broker unreachable', () => {
+  it('answers 503 store_unavailable naming the store for the depths and the dead letters; the page says so and shows the rest', async () => {
+    const store = new RabbitMqStore({ url: 'amqp://guest:guest@127.0.0.1:9', prefix: 'gone' });
+    const broker = rabbitMqInspector(store, { timeout: 500 });
+    const runtime = new Runtime();
+    const observer = await startObserver(runtime, {
+      token: TOKEN,
+      views: [jobsView(store, { broker })],
+    });
+    try {
+      for (const path of ['broker', 'jobs?state=discarded']) {
+        const res = await fetch(`${observer.url}/api/views/jobs/${path}`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        const body = (await res.json()) as { code: string; error: string };
+        expect([path, res.status, body.code]).toEqual([path, 503, 'store_unavailable']);
+        expect(body.error).toMatch(/in RabbitMqStore\(amqp:\/\/guest:\*\*\*@127\.0\.0\.1:9\)/);
+      }
+      // The page still shows what this process knows, and says the broker is unreachable.
+      const res = await fetch(`${observer.url}/api/views/jobs/page`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const page = (await res.json()) as { blocks: { id?: string; text?: string }[] };
+      expect(res.status).toBe(200);
+      expect(page.blocks.find((b) => b.id === 'broker')?.text).toMatch(
+        /^Queue depths: queues failed in RabbitMqStore\(/,
+      );
+      expect(page.blocks.map((b) => b.id)).toContain('executing');
+    } finally {
+      await observer.close();
+      await runtime.stop();
+      await broker.close();
+      await store.close();
+    }
   });
 });
 
