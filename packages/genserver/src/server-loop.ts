@@ -121,7 +121,7 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
     }
     if (kind === PARENT_EXIT) return this.terminate((message as Exit).reason);
     if (this.module.handleInfo === undefined) return this.unhandledInfo(message);
-    return this.step(INFO, message, undefined);
+    return this.noReplyStep(INFO, message);
   }
 
   /**
@@ -129,6 +129,8 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
    * traps throw): such a message is info, for `handleInfo`, and never crashes the loop.
    */
   private kindOf(message: unknown): Kind {
+    // A timer's tick is most often a string or a symbol: none of ours.
+    if (typeof message !== 'object' || message === null) return OTHER;
     try {
       if (message instanceof SystemEnvelope) return SYSTEM;
       if (message instanceof IdleTimeout) return IDLE;
@@ -144,7 +146,7 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
   handleTagged(message: unknown, tag: unknown): void | Promise<void> {
     if (tag !== CastEnvelope) return this.handle(new (tag as typeof CastEnvelope)(message));
     if (this.idleTimer !== null) this.disarmIdle();
-    return this.step(CAST, message, undefined);
+    return this.noReplyStep(CAST, message);
   }
 
   /**
@@ -168,6 +170,26 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
       return result === UNSET ? this.crash(error) : this.applyResult(CALL, result, from);
     }
     return this.applyResult(CALL, result, from);
+  }
+
+  /**
+   * `step(kind, …)` for a cast or an info, with their commonest result, a plain
+   * `noreply(state)`, applied in place, as `call` does for `reply`: the path of every
+   * periodic tick (a server re-arming its `sendAfter` from `handleInfo`) and every cast.
+   */
+  private noReplyStep(kind: typeof CAST | typeof INFO, payload: unknown): void | Promise<void> {
+    let result: unknown = UNSET;
+    try {
+      result = this.callback(kind, payload, undefined);
+      if (result instanceof NoReply && result.action === undefined && this.pendingExit === null) {
+        this.state = result.state;
+        return;
+      }
+    } catch (error) {
+      // A result `instanceof` throws for (a revoked proxy) is no crash: a bad return value.
+      return result === UNSET ? this.crash(error) : this.applyResult(kind, result, undefined);
+    }
+    return this.applyResult(kind, result, undefined);
   }
 
   /** Runs one callback and applies its (possibly async) result: see `applyResult`. */
