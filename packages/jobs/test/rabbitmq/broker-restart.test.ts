@@ -64,14 +64,15 @@ function unacked(worker: Child): Set<string> {
 
 /**
  * The job ids `worker` reported completed (acked) from its `from`th event until it noticed
- * the lost connection: acks sent while the broker was shutting down, which it may never
- * have applied (AMQP confirms no ack), so their jobs may run again.
+ * the lost connection (or, if it held nothing then, until its `until`th event, read when the
+ * broker was back): acks sent while the broker was shutting down, which it may never have
+ * applied (AMQP confirms no ack), so their jobs may run again.
  */
-function ackedDuringStop(worker: Child, from: number): Set<string> {
+function ackedDuringStop(worker: Child, from: number, until: number): Set<string> {
   const noticed = worker.events.findIndex((e) => e.event === 'lease_lost');
   return new Set(
     worker.events
-      .slice(from, noticed)
+      .slice(from, noticed < 0 ? until : noticed)
       .filter((e) => e.event === 'stop')
       .map((e) => e.jobId as string),
   );
@@ -106,9 +107,9 @@ describe('RabbitMqStore across a broker restart, with worker and producer proces
       { timeout: 90_000, interval: 20, what: '1,500 jobs confirmed and 300 completed' },
     );
     const seenAtStop = workers.map((w) => w.events.length);
+    const confirmedAtStop = producer.all('enqueued').length;
     const stoppedAt = Date.now();
     await broker.stop();
-    const confirmedAtStop = producer.all('enqueued').length;
     // The producer's enqueues fail meanwhile. (A worker's node loses its lease only if it
     // held deliveries when its connection was lost: a worker idle then has nothing to lose.)
     await waitFor(() => producer.alive() && producer.all('failed').length > 0, {
@@ -169,7 +170,9 @@ describe('RabbitMqStore across a broker restart, with worker and producer proces
     // while the broker was stopping, or shortly before and the stopping broker never applied
     // it (AMQP confirms no ack). No job delivered after the restart runs twice.
     const lost = new Set(workers.flatMap((w) => [...unacked(w)]));
-    const cut = new Set(workers.flatMap((w, i) => [...ackedDuringStop(w, seenAtStop[i]!)]));
+    const cut = new Set(
+      workers.flatMap((w, i) => [...ackedDuringStop(w, seenAtStop[i]!, seenAtRestart[i]!)]),
+    );
     const deliveredBefore = new Set(
       workers.flatMap((w, i) =>
         w.events
