@@ -18,7 +18,8 @@ export interface BrokerAnswer extends BrokerQueues {
 
 /** What the CLI needs of where the jobs are. */
 export interface CliBackend {
-  list(query: JobQuery): Promise<Job[]>;
+  /** Jobs matching `query`; `notes` say what the list may leave out (a broker that could not list its queues). */
+  list(query: JobQuery): Promise<{ jobs: Job[]; notes?: string[] }>;
   counts(): Promise<QueueCounts[]>;
   /** The job, or a rejection saying there is none. */
   get(id: string): Promise<Job>;
@@ -42,7 +43,7 @@ export class CliFailure extends Error {
 /** The jobs of `store` (a database file the CLI opened). */
 export function storeBackend(store: Store): CliBackend {
   return {
-    list: (query) => store.list(query),
+    list: async (query) => ({ jobs: await store.list(query) }),
     counts: () => store.counts(),
     get: async (id) => {
       const job = await store.get(id);
@@ -79,6 +80,7 @@ export function observerBackend(target: ObserverTarget): CliBackend {
       // The view answers at most 1,000 jobs a request: page on by id up to the limit.
       const limit = query.limit ?? 100;
       const jobs: Job[] = [];
+      const notes = new Set<string>();
       let after = query.after;
       while (jobs.length < limit) {
         const q = new URLSearchParams();
@@ -88,12 +90,14 @@ export function observerBackend(target: ObserverTarget): CliBackend {
         if (after !== undefined) q.set('after', after);
         const page = Math.min(limit - jobs.length, 1000);
         q.set('limit', String(page));
-        const got = ((await call('GET', `jobs?${q}`)) as { jobs: Job[] }).jobs;
+        const answer = (await call('GET', `jobs?${q}`)) as { jobs: Job[]; notes?: unknown };
+        const got = answer.jobs;
         jobs.push(...got);
+        if (Array.isArray(answer.notes)) for (const note of answer.notes) notes.add(String(note));
         if (got.length < page) break;
         after = got.at(-1)?.id;
       }
-      return jobs;
+      return { jobs, notes: [...notes] };
     },
     counts: async () => ((await call('GET', 'counts')) as { counts: QueueCounts[] }).counts,
     get: async (id) => ((await call('GET', `jobs/${encodeURIComponent(id)}`)) as { job: Job }).job,

@@ -333,7 +333,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
       closing = broker.close;
       backend = broker;
     }
-    out(`${await run(backend, request, redact)}\n`);
+    out(`${await run(backend, request, redact, err)}\n`);
     return 0;
   } catch (error) {
     const known =
@@ -378,11 +378,13 @@ async function run(
   backend: CliBackend,
   request: CliRequest,
   redact: RedactArgs | undefined,
+  err: (text: string) => void,
 ): Promise<string> {
   switch (request.command) {
     case 'list': {
       const { state, queue, worker, limit } = request;
-      const jobs = await backend.list({ state, queue, worker, limit });
+      const { jobs, notes } = await backend.list({ state, queue, worker, limit });
+      for (const note of notes ?? []) err(`actorkit-jobs: note: ${note}\n`);
       return request.json ? safeJson(jobs) : formatJobList(jobs);
     }
     case 'counts':

@@ -15,7 +15,7 @@ import { StoreUnavailableError } from './errors.js';
 import type { Job } from './job.js';
 import type { JobsViewState } from './observer-view.js';
 import type { BrokerInspector, BrokerQueue, BrokerQueues } from './observer-view-broker.js';
-import { findJob, limits } from './observer-view-broker-routes.js';
+import { findJob, limits, partialQueues } from './observer-view-broker-routes.js';
 import { type RunningAttempt, runningHere } from './observer-view-data.js';
 import { notAvailable } from './observer-view-http.js';
 import { errorLine, jobBlocks, jobLink, listTitle } from './observer-view-pages.js';
@@ -229,7 +229,8 @@ async function deadPage(
 ): Promise<ViewPage> {
   if (view.broker === undefined) throw notAvailable(r, limits(view.store.description).noInspector);
   const here = await runningHere(view.store, r.runtime);
-  const queues = only ?? (await view.broker.queues(here.queues)).queues.map((q) => q.queue);
+  const known = only === undefined ? await view.broker.queues(here.queues) : undefined;
+  const queues = only ?? known?.queues.map((q) => q.queue) ?? [];
   const blocks: ViewBlock[] = [
     {
       type: 'text',
@@ -238,6 +239,9 @@ async function deadPage(
       tone: 'muted',
     },
   ];
+  if (known?.complete === false) {
+    blocks.push({ type: 'text', id: 'partial', text: partialQueues(queues), tone: 'warn' });
+  }
   for (const [i, queue] of queues.entries()) {
     const dead = await view.broker.deadLetters(queue, DEAD_ROWS);
     blocks.push(deadTable(`dead-${i}`, `Dead letters of ${queue}`, dead.jobs, dead.total));

@@ -109,14 +109,17 @@ async function listJobs(view: JobsViewState, r: ViewRequest) {
     if (state !== 'executing' && state !== 'discarded') throw notAvailable(r, why.waiting(state));
   }
   const jobs: Job[] = [];
+  const notes: string[] = [];
   const here = await runningHere(view.store, r.runtime);
   if (states.includes('executing')) jobs.push(...here.attempts.map((a) => a.job));
   if (states.includes('discarded')) {
     const broker = inspector(view, r);
-    const queues =
-      query.queue === undefined
-        ? (await broker.queues(here.queues)).queues.map((q) => q.queue)
-        : [query.queue];
+    let queues = query.queue === undefined ? undefined : [query.queue];
+    if (queues === undefined) {
+      const known = await broker.queues(here.queues);
+      queues = known.queues.map((q) => q.queue);
+      if (!known.complete) notes.push(partialQueues(queues));
+    }
     // `after` pages on in the listing's order (dead letters in their queue's order).
     const wanted = query.limit + (query.after === undefined ? 0 : 1_000_000);
     for (const queue of queues) {
@@ -132,7 +135,14 @@ async function listJobs(view: JobsViewState, r: ViewRequest) {
     const at = listed.findIndex((job) => job.id === query.after);
     listed = at < 0 ? [] : listed.slice(at + 1);
   }
-  return { jobs: listed.slice(0, query.limit).map((job) => shownJob(view.redact, job)) };
+  const shown = listed.slice(0, query.limit).map((job) => shownJob(view.redact, job));
+  return notes.length === 0 ? { jobs: shown } : { jobs: shown, notes };
+}
+
+/** The note on dead letters of "every queue" when the broker could not list its queues. */
+export function partialQueues(queues: readonly string[]): string {
+  const which = queues.length === 0 ? 'none is known' : `only ${queues.join(', ')}`;
+  return `dead letters of the queues this process runs or the inspector was given (${which}): without the management API a broker cannot list its queues (pass managementUrl, or queues, to rabbitMqInspector).`;
 }
 
 /** Job `id`: executing in this process, else a dead letter; a 404 saying where it looked. */

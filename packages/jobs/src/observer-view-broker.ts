@@ -38,6 +38,8 @@ export interface BrokerQueue {
 /** What `BrokerInspector.queues` answers: each queue, and what could not be told and why. */
 export interface BrokerQueues {
   queues: BrokerQueue[];
+  /** Whether `queues` is every queue of the store on the broker (the management API listed them), or only those named. */
+  complete: boolean;
   /** Why some figures are `null` (e.g. "unacked: needs the management API"), each a sentence. */
   notes: string[];
 }

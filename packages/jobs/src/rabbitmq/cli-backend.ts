@@ -7,7 +7,7 @@
  */
 import { type BrokerAnswer, type CliBackend, CliFailure } from '../cli-backend.js';
 import type { Job } from '../job.js';
-import { limits } from '../observer-view-broker-routes.js';
+import { limits, partialQueues } from '../observer-view-broker-routes.js';
 import { rabbitMqInspector } from './inspect.js';
 import { RabbitMqStore } from './rabbitmq-store.js';
 
@@ -33,12 +33,17 @@ export function amqpBackend(target: AmqpTarget): CliBackend & { close(): Promise
   const why = limits(store.description);
   const refuse = (reason: string) =>
     new CliFailure(`not available on this store: ${reason}`, 'not_available');
-  const deadLetters = async (queue: string | undefined, limit: number): Promise<Job[]> => {
-    const queues =
-      queue === undefined ? (await broker.queues()).queues.map((q) => q.queue) : [queue];
+  const deadLetters = async (queue: string | undefined, limit: number) => {
+    let queues = queue === undefined ? undefined : [queue];
+    const notes: string[] = [];
+    if (queues === undefined) {
+      const known = await broker.queues();
+      queues = known.queues.map((q) => q.queue);
+      if (!known.complete) notes.push(partialQueues(queues));
+    }
     const jobs: Job[] = [];
     for (const name of queues) jobs.push(...(await broker.deadLetters(name, limit)).jobs);
-    return jobs;
+    return { jobs, notes };
   };
   return {
     list: async (query) => {
@@ -58,10 +63,11 @@ export function amqpBackend(target: AmqpTarget): CliBackend & { close(): Promise
         );
       }
       const limit = query.limit ?? 100;
-      const jobs = (await deadLetters(query.queue, limit)).filter(
+      const { jobs, notes } = await deadLetters(query.queue, limit);
+      const listed = jobs.filter(
         (job) => query.worker === undefined || job.worker === query.worker,
       );
-      return jobs.slice(0, limit);
+      return { jobs: listed.slice(0, limit), notes };
     },
     counts: async () => {
       throw refuse(why.counts);

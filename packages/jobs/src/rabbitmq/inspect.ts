@@ -176,7 +176,11 @@ export class RabbitMqInspector implements BrokerInspector {
     const queues = await this.withChannel('queues', (channel) =>
       sequential([...names].sort(), (queue) => this.queueOf(channel, queue, managed, notes)),
     );
-    return { queues: queues.filter((q): q is BrokerQueue => q !== undefined), notes };
+    return {
+      queues: queues.filter((q): q is BrokerQueue => q !== undefined),
+      complete: managed !== undefined,
+      notes,
+    };
   }
 
   /**

@@ -31,6 +31,9 @@ describe('actorkit-jobs --url (an observer of a RabbitMqStore)', () => {
   it('lists the dead letters and the attempts executing in the observer', async () => {
     const dead = await cli('list', '--state', 'discarded');
     expect(dead.code).toBe(0);
+    expect(dead.stderr).toMatch(
+      /^actorkit-jobs: note: dead letters of the queues this process runs .*\(only mail\)/,
+    );
     const lines = dead.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+STATE\s+QUEUE\s+WORKER\s+ATTEMPT\s+AT\s+LAST ERROR$/);
     const rows = lines.slice(1).map((line) => line.split(/\s+/));
