@@ -78,6 +78,8 @@ function minimalThroughput(durability: Durability): Promise<number> {
     const queue = new MinimalQueue(
       join(dir, 'jobs.db'),
       durability === 'machine' ? 'FULL' : 'NORMAL',
+      true,
+      CONCURRENCY,
     );
     let performed = 0;
     const started = performance.now();
@@ -85,7 +87,7 @@ function minimalThroughput(durability: Durability): Promise<number> {
       queue.enqueue(Array.from({ length: BATCH }, (_, n) => ({ n: i + n })));
       await Promise.resolve();
     }
-    const done = await queue.drain(CONCURRENCY, () => void performed++);
+    const done = await queue.drain(() => void performed++);
     if (done !== JOBS || performed !== JOBS)
       throw new Error(`minimal queue ran ${done} of ${JOBS}`);
     const rate = perSecond(JOBS, started);
@@ -137,7 +139,12 @@ function twoProcesses(system: 'actorkit' | 'minimal', durability: Durability): P
       close = () => store.close();
       table = 'actorkit_jobs';
     } else {
-      const queue = new MinimalQueue(path, durability === 'machine' ? 'FULL' : 'NORMAL');
+      const queue = new MinimalQueue(
+        path,
+        durability === 'machine' ? 'FULL' : 'NORMAL',
+        true,
+        CONCURRENCY,
+      );
       enqueue = (from) => queue.enqueue(Array.from({ length: BATCH }, (_, n) => ({ n: from + n })));
       close = () => queue.close();
       table = 'jobs';

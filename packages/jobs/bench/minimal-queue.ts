@@ -13,7 +13,12 @@ export class MinimalQueue {
   private readonly complete: Database.Statement;
 
   /** Opens the queue at `path`; `create` makes its table (once, by the first process). */
-  constructor(path: string, synchronous: 'NORMAL' | 'FULL', create = true) {
+  constructor(
+    path: string,
+    synchronous: 'NORMAL' | 'FULL',
+    create = true,
+    concurrency = 50,
+  ) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');
@@ -26,8 +31,11 @@ export class MinimalQueue {
     this.insert = this.db.prepare(
       `INSERT INTO jobs (args, state, run_at) VALUES (?, 'available', ?)`,
     );
+    // The limit is written in, not bound: SQLite prepares a statement whose subquery has
+    // `LIMIT ?` again at each execution (the jobs store avoids that too).
     this.claim = this.db.prepare(`UPDATE jobs SET state = 'executing' WHERE id IN
-      (SELECT id FROM jobs WHERE state = 'available' ORDER BY id LIMIT ?) RETURNING id, args`);
+      (SELECT id FROM jobs WHERE state = 'available' ORDER BY id LIMIT ${concurrency})
+      RETURNING id, args`);
     this.complete = this.db.prepare(`UPDATE jobs SET state = 'completed' WHERE id = ?`);
   }
 
@@ -40,11 +48,11 @@ export class MinimalQueue {
       .immediate();
   }
 
-  /** Runs every available job with `perform`, `concurrency` at a time; resolves with how many ran. */
-  async drain(concurrency: number, perform: (args: unknown) => unknown): Promise<number> {
+  /** Runs every available job with `perform`, the queue's `concurrency` at a time; resolves with how many ran. */
+  async drain(perform: (args: unknown) => unknown): Promise<number> {
     let done = 0;
     for (;;) {
-      const batch = this.db.transaction(() => this.claim.all(concurrency)).immediate() as {
+      const batch = this.db.transaction(() => this.claim.all()).immediate() as {
         id: number;
         args: string;
       }[];

@@ -27,9 +27,14 @@ if (SYSTEM === 'actorkit') {
   });
   say({ event: 'ready' });
 } else {
-  const queue = new MinimalQueue(DB!, DURABILITY === 'machine' ? 'FULL' : 'NORMAL', false);
+  const queue = new MinimalQueue(
+    DB!,
+    DURABILITY === 'machine' ? 'FULL' : 'NORMAL',
+    false,
+    CONCURRENCY,
+  );
   say({ event: 'ready' });
   for (;;) {
-    if ((await queue.drain(CONCURRENCY, () => undefined)) === 0) await sleep(20);
+    if ((await queue.drain(() => undefined)) === 0) await sleep(20);
   }
 }

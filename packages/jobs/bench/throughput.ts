@@ -101,7 +101,7 @@ function minimal(): Promise<Result> {
       queue.enqueue(Array.from({ length: BATCH }, (_, n) => ({ n: i + n })));
       await Promise.resolve();
     }
-    await queue.drain(CONCURRENCY, () => undefined);
+    await queue.drain(() => undefined);
     queue.close();
   });
 }

@@ -10,6 +10,21 @@ const RETRIABLE_SQL = `(state = 'scheduled' OR state = 'retryable' OR state = 'd
 const INSERT_INTO = `INSERT INTO actorkit_jobs
       (queue, worker, args, state, priority, max_attempts, key, inserted_at, run_at) VALUES `;
 const INSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/**
+ * A claim of up to `limit` jobs (a number, or `?` for a parameter). SQLite prepares a
+ * statement whose subquery has `LIMIT ?` again at every execution (a few hundred thousand
+ * instructions, as much as the claim itself), so claims use a literal limit.
+ */
+function claimSql(limit: string | number): string {
+  return `UPDATE actorkit_jobs
+      SET state = 'executing', attempt = attempt + 1, token = token + 1, node = ?, attempted_at = ?
+      WHERE id IN (SELECT id FROM actorkit_jobs WHERE queue = ? AND ${WAITING_SQL} AND run_at <= ?
+        ORDER BY priority, run_at, id LIMIT ${limit})
+      RETURNING ${CLAIMED_COLUMNS}`;
+}
+/** @internal Claims of up to this many jobs get a statement with their limit written in; larger ones bind it. */
+export const CLAIM_LIMITS_PREPARED = 256;
+
 /** @internal Parameters per inserted row. */
 export const INSERT_PARAMETERS = 9;
 /** @internal Rows of the largest multi-row insert: an enqueue of many jobs runs it repeatedly. */
@@ -20,11 +35,7 @@ const SQL = {
   // The states come as ',scheduled,available,': no temporary b-tree per keyed insert.
   findKey: `SELECT * FROM actorkit_jobs WHERE key = ?
       AND instr(?, ',' || state || ',') > 0 AND inserted_at > ? ORDER BY id LIMIT 1`,
-  claim: `UPDATE actorkit_jobs
-      SET state = 'executing', attempt = attempt + 1, token = token + 1, node = ?, attempted_at = ?
-      WHERE id IN (SELECT id FROM actorkit_jobs WHERE queue = ? AND ${WAITING_SQL} AND run_at <= ?
-        ORDER BY priority, run_at, id LIMIT ?)
-      RETURNING ${CLAIMED_COLUMNS}`,
+  claim: claimSql('?'),
   complete: `UPDATE actorkit_jobs
       SET state = 'completed', finished_at = ?, node = NULL ${OWNED}`,
   retry: `UPDATE actorkit_jobs
@@ -94,9 +105,14 @@ const SQL = {
 /** @internal */
 export type StatementName = keyof typeof SQL;
 
-/** @internal The statements by name, and `insertRows(n)`: the insert of `n` rows at once. */
+/**
+ * @internal The statements by name; `insertRows(n)`: the insert of `n` rows at once;
+ * `claimUpTo(n)`: the claim of up to `n` jobs, which takes the claim's parameters but the
+ * limit (for `n` above `CLAIM_LIMITS_PREPARED`, `claim`, which takes the limit last).
+ */
 export type Statements = Record<StatementName, Database.Statement> & {
   insertRows(rows: number): Database.Statement;
+  claimUpTo(limit: number): Database.Statement;
 };
 
 /** @internal */
@@ -109,6 +125,8 @@ export function prepare(db: Database.Database): Statements {
   statements.claim.raw(true);
   // Multi-row inserts of 1, 2, 4 … INSERT_CHUNK rows, prepared when first needed: any
   // count is a few of them, and each row costs one call into the driver less.
+  const claims: Database.Statement[] = [];
+  statements.claimUpTo = (limit) => (claims[limit] ??= db.prepare(claimSql(limit)).raw(true));
   const inserts: Database.Statement[] = [];
   statements.insertRows = (rows) =>
     (inserts[rows] ??= db.prepare(INSERT_INTO + Array(rows).fill(INSERT_ROW).join(', ')));

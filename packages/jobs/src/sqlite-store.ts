@@ -23,7 +23,13 @@ import { validateNewJob } from './new-job.js';
 import { checkOptions, clockLike, number, oneOf, text } from './options.js';
 import { configure, isUnavailable, lastInsertedBefore } from './sqlite-connection.js';
 import { type JobRow, migrate, toClaimed, toJob } from './sqlite-schema.js';
-import { INSERT_CHUNK, INSERT_PARAMETERS, prepare, type Statements } from './sqlite-statements.js';
+import {
+  CLAIM_LIMITS_PREPARED,
+  INSERT_CHUNK,
+  INSERT_PARAMETERS,
+  prepare,
+  type Statements,
+} from './sqlite-statements.js';
 import type {
   ClaimRequest,
   JobQuery,
@@ -436,7 +442,11 @@ export class SqliteStore implements Store {
       allowed = Math.min(limit, rateLimit.limit - used);
       if (allowed <= 0) return [];
     }
-    const rows = this.sql.claim.all(node.incarnation, now, queue, now, allowed) as ClaimedRow[];
+    const rows = (
+      allowed <= CLAIM_LIMITS_PREPARED
+        ? this.sql.claimUpTo(allowed).all(node.incarnation, now, queue, now)
+        : this.sql.claim.all(node.incarnation, now, queue, now, allowed)
+    ) as ClaimedRow[];
     if (rateLimit !== undefined && rows.length > 0) {
       this.sql.useRate.run(queue, window, used + rows.length);
     }

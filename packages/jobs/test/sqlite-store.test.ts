@@ -228,6 +228,21 @@ describe('a database of schema version 1', () => {
   });
 });
 
+describe('SqliteStore#claim()', () => {
+  it('claims up to any limit, written into the statement up to 256 and bound above', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    const node = { name: 'n', incarnation: 'n#1' };
+    await store.registerNode(node, 60_000);
+    await store.enqueue(Array.from({ length: 700 }, () => ({ queue: 'q', worker: 'w', args: {} })));
+    const sizes = [];
+    for (const limit of [1, 256, 257, 300]) {
+      sizes.push((await store.claim({ queue: 'q', node, limit })).length);
+    }
+    expect(sizes).toEqual([1, 256, 257, 186]);
+    await store.close();
+  });
+});
+
 describe('SqliteStore#prune()', () => {
   it('deletes exactly the final jobs finished before the cutoff, however ids and times are spread', async () => {
     await fc.assert(
