@@ -81,7 +81,9 @@ function beamPid(broker: Broker): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('beam.smp')) continue;
+      // The broker's VM boots rabbit; its start script runs short-lived VMs of its own.
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmdline.includes('beam.smp') || !cmdline.includes('rabbit\0boot')) continue;
       if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(node)) return Number(entry);
     } catch {
       // a process that ended while we looked
