@@ -189,7 +189,6 @@ export class RabbitMqInspector implements BrokerInspector {
    * or another process's pass holds it past `lockTimeout`.
    */
   async deadLetters(queue: string, limit: number): Promise<DeadLetters> {
-    this.known.add(queue);
     const jobs: Job[] = [];
     let unreadable = 0;
     const { total, duplicatesRemoved } = await this.pass(queue, 'read', (_message, job) => {
@@ -197,6 +196,7 @@ export class RabbitMqInspector implements BrokerInspector {
       else if (jobs.length < limit) jobs.push(job);
       return 'keep';
     });
+    this.known.add(queue);
     return { queue, total, jobs, unreadable, duplicatesRemoved };
   }
 
@@ -270,12 +270,13 @@ export class RabbitMqInspector implements BrokerInspector {
     return dropped;
   }
 
-  /** Closes the inspector's connection. */
+  /** Closes the inspector's connection (dropping its socket if the broker does not answer within `timeout`). */
   async close(): Promise<void> {
     this.closed = true;
     const model = this.model;
     this.model = undefined;
-    await model?.then((m) => m.close()).catch(() => {});
+    const open = await model?.catch(() => undefined);
+    if (open !== undefined) await closeWithin(open, this.options.timeout);
   }
 
   /**
@@ -618,6 +619,23 @@ async function sequential<T, R>(items: readonly T[], run: (item: T) => Promise<R
   const results: R[] = [];
   for (const item of items) results.push(await run(item));
   return results;
+}
+
+/** Closes `model`; a broker that stopped reading would hold the close forever, so its socket is dropped after `timeout` ms. */
+async function closeWithin(model: ChannelModel, timeout: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const answered = await Promise.race([
+    model.close().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeout);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!answered)
+    (model.connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
 }
 
 function connectWithin(url: string, timeout: number): Promise<ChannelModel> {
