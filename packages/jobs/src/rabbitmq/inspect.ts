@@ -535,8 +535,9 @@ function readJob(queue: string, message: ConsumeMessage): MessageJob | undefined
 
 /**
  * A dead letter as a `discarded` job. One the broker dead-lettered as poison (returned
- * without an outcome past the queue's delivery limit: its worker's process died each
- * time) gets that as its last error, since no attempt recorded one.
+ * without an outcome past the queue's delivery limit: its worker's process died, or its
+ * connection was lost, each time) gets that as its last error, since no attempt recorded
+ * one.
  */
 function deadJob(job: MessageJob, message: ConsumeMessage): Job {
   const death = lastDeath(message);
@@ -547,7 +548,7 @@ function deadJob(job: MessageJob, message: ConsumeMessage): Job {
       at: death.at ?? job.runAt,
       kind: 'rescued',
       name: 'DeliveryLimitExceeded',
-      message: `the broker dead-lettered it from ${death.queue} after it was delivered ${death.count} time(s) more than the delivery limit without an outcome (its consumer's connection closed each time: a worker process that died running it)`,
+      message: `the broker dead-lettered it from ${death.queue}: it went back to the queue without an outcome more often than the queue's delivery limit allows (each time the consumer holding it lost its channel: a worker process that died, a lost connection or a broker restart)`,
     } satisfies AttemptError);
   }
   const last = errors.at(-1);
