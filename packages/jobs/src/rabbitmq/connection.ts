@@ -149,7 +149,7 @@ export class BrokerConnection {
       this.generation++;
       for (const listener of this.lostListeners) listener(session.generation);
     }
-    session.model.close().catch(() => {});
+    void closeModel(session.model);
     this.scheduleReconnect();
   }
 
@@ -164,7 +164,7 @@ export class BrokerConnection {
     this.session = undefined;
     this.generation++;
     for (const listener of this.lostListeners) listener(session.generation);
-    await session.model.close().catch(() => {});
+    await closeModel(session.model);
   }
 
   /**
@@ -302,4 +302,38 @@ function withHeartbeat(url: string, heartbeat: number): string {
   if (!parsed.searchParams.has('heartbeat'))
     parsed.searchParams.set('heartbeat', String(heartbeat));
   return parsed.toString();
+}
+
+/** @internal Ms a close waits for the broker's close-ok before giving up on it. */
+export const CLOSE_TIMEOUT = 2000;
+
+/**
+ * Closes `model`, and drops its socket if the broker does not answer within
+ * `CLOSE_TIMEOUT` ms (a broker that stopped reading would otherwise hold the close forever).
+ */
+async function closeModel(model: ChannelModel): Promise<void> {
+  if (!(await settlesWithin(model.close(), CLOSE_TIMEOUT))) {
+    // amqplib exposes no way to abandon a connection: destroy its socket.
+    (model.connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+  }
+}
+
+/**
+ * @internal Whether `promise` settles (either way) within `ms`: for closes that wait on a
+ * broker's answer, which never comes when the connection died meanwhile (amqplib then
+ * leaves a channel's close pending).
+ */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return settled;
 }

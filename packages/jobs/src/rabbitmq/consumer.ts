@@ -7,7 +7,7 @@
  * to a channel that replaced it.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { BrokerConnection, Session } from './connection.js';
+import { type BrokerConnection, CLOSE_TIMEOUT, type Session, settlesWithin } from './connection.js';
 import { decodeMessage, type MessageJob } from './message.js';
 
 /** @internal A message delivered to this process and not yet acked. */
@@ -88,7 +88,7 @@ export class QueueConsumer {
     this.buffer = [];
     const channel = this.channel;
     this.channel = undefined;
-    await channel?.close().catch(() => {});
+    if (channel !== undefined) await settlesWithin(channel.close(), CLOSE_TIMEOUT);
   }
 
   private async start(session: Session): Promise<void> {
