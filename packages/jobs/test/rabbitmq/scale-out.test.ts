@@ -45,7 +45,13 @@ describe('RabbitMqStore with worker processes', () => {
     const common = { AMQP_URL: url, PREFIX: prefix, DB: effects.path };
     // The producer first, so a backlog keeps the workers busy (each holds a prefetch of
     // deliveries) whatever the machine's speed; it goes on publishing while they consume.
-    const producer = start('producer', { ...common, COUNT: String(JOBS), WINDOW: '32' });
+    // Generous bounds: the run's broker is shared with the other test files on 2 cores.
+    const producer = start('producer', {
+      ...common,
+      COUNT: String(JOBS),
+      WINDOW: '32',
+      CONFIRM_TIMEOUT: '30000',
+    });
     await waitFor(() => producer.alive() && producer.all('enqueued').length >= 2000, {
       timeout: 90_000,
       interval: 20,
