@@ -42,6 +42,7 @@
  * enqueueing inside your own database transaction.
  */
 import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError } from '@actorkit/core';
 import { LeaseLostError, StaleAttemptError, UnsupportedCapabilityError } from '../errors.js';
 import type { AttemptError, ClaimedJob, Enqueued, Job, NewJob } from '../job.js';
 import { validateNewJob } from '../new-job.js';
@@ -182,7 +183,11 @@ export class RabbitMqStore implements Store {
   constructor(options: RabbitMqStoreOptions) {
     checkOptions(options, OPTION_CHECKS, 'RabbitMqStore options');
     if (options?.url === undefined) {
-      checkOptions({ url: 'missing' }, OPTION_CHECKS, 'RabbitMqStore options');
+      throw new InvalidArgumentError(
+        'RabbitMqStore options.url',
+        'the broker, an amqp:// or amqps:// URL',
+        undefined,
+      );
     }
     this.config = {
       url: options.url,
