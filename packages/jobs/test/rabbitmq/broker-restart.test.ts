@@ -215,6 +215,10 @@ describe('RabbitMqStore across a broker restart, with worker and producer proces
       workers.map((w, i) => w.events.slice(seenAtRestart[i]).some((e) => e.event === 'stop')),
     ).toEqual([true, true, true]);
     for (const w of workers) {
+      // One stop, at most one lost connection with deliveries held: a second would be the
+      // broker closing a channel after the restart (an ack with an unknown delivery tag, on
+      // a channel that did not deliver it, closes the channel with PRECONDITION_FAILED).
+      expect(w.all('lease_lost').length).toBeLessThanOrEqual(1);
       expect(unacked(w).size).toBeLessThanOrEqual(PREFETCH * w.all('lease_lost').length);
       expect(w.all('stopped')).toHaveLength(1);
     }
