@@ -111,7 +111,12 @@ async function locked(
 ): Promise<number> {
   const lock = await takeLock(model, target);
   try {
-    const { messageCount: total } = await lock.checkQueue(target.deadLetterQueue);
+    // On a channel of its own: a missing queue closes the channel it is checked on.
+    const probe = await model.createChannel();
+    probe.on('error', () => {});
+    const { messageCount: total } = await probe
+      .checkQueue(target.deadLetterQueue)
+      .finally(() => probe.close().catch(() => {}));
     let done = 0;
     while (done < total) {
       const size = Math.min(target.batch, total - done);

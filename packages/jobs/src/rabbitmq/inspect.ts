@@ -292,7 +292,7 @@ export class RabbitMqInspector implements BrokerInspector {
   ): Promise<{ total: number; duplicatesRemoved: number }> {
     const names = queueNames(this.settings.prefix, queue);
     const model = await this.connection('a dead-letter pass');
-    if (kind !== 'all') await this.checkLength(model, queue, names.dead);
+    await this.checkLength(model, queue, names.dead, kind !== 'all');
     const seen = new Set<string>();
     let duplicatesRemoved = 0;
     const decoded = new Map<ConsumeMessage, MessageJob>();
@@ -333,6 +333,7 @@ export class RabbitMqInspector implements BrokerInspector {
     model: ChannelModel,
     queue: string,
     deadLetterQueue: string,
+    bounded: boolean,
   ): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', () => {});
@@ -346,7 +347,7 @@ export class RabbitMqInspector implements BrokerInspector {
         }
         throw error;
       }
-      if (messageCount > this.options.maxPass) {
+      if (bounded && messageCount > this.options.maxPass) {
         throw new StoreUnavailableError(
           `reading ${deadLetterQueue}`,
           this.description,

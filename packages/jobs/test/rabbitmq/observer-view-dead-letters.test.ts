@@ -5,6 +5,7 @@
 import { connect } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/job.js';
+import { UnknownQueueError } from '../../src/observer-view-broker.js';
 import { RabbitMqStore } from '../../src/rabbitmq/index.js';
 import { rabbitMqInspector } from '../../src/rabbitmq/inspect.js';
 import type { RabbitMqStoreOptions } from '../../src/rabbitmq/rabbitmq-store.js';
@@ -116,6 +117,27 @@ describe('rabbitMqInspector(store).deadLetters()', () => {
       expect((await broker.queues(['mail'])).queues[0]).toMatchObject({ dead: 0, ready: 4 });
     } finally {
       await broker.close();
+    }
+  });
+});
+
+describe('rabbitMqInspector(store) and a queue the broker does not have', () => {
+  it('refuses to read or retry its dead letters with UnknownQueueError, and leaves no lock behind', async () => {
+    const store = open();
+    const inserted = await deadLetters(store, 2);
+    const one = rabbitMqInspector(store);
+    const two = rabbitMqInspector(store, { lockTimeout: 0 });
+    try {
+      await expect(one.deadLetters('nowhere', 10)).rejects.toBeInstanceOf(UnknownQueueError);
+      await expect(one.retryDeadLetters({ queue: 'nowhere' })).rejects.toBeInstanceOf(
+        UnknownQueueError,
+      );
+      // Another connection passes through a real queue at once: no lock was left held.
+      expect(ids((await two.deadLetters('mail', 10)).jobs)).toEqual(inserted);
+      expect(ids((await one.deadLetters('mail', 10)).jobs)).toEqual(inserted);
+    } finally {
+      await one.close();
+      await two.close();
     }
   });
 });
