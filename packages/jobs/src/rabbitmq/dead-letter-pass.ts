@@ -126,9 +126,23 @@ async function locked(
     }
     return total;
   } finally {
-    await lock.deleteQueue(lockName(target)).catch(() => {});
-    await lock.close().catch(() => {});
+    await releaseLock(model, lock, lockName(target));
   }
+}
+
+/** Deletes the lock queue (on a new channel if the broker closed the lock's); the broker drops it with the connection anyway. */
+async function releaseLock(model: ChannelModel, lock: Channel, name: string): Promise<void> {
+  const deleted = await lock.deleteQueue(name).then(
+    () => true,
+    () => false,
+  );
+  await lock.close().catch(() => {});
+  if (deleted) return;
+  const channel = await model.createChannel().catch(() => undefined);
+  if (channel === undefined) return;
+  channel.on('error', () => {});
+  await channel.deleteQueue(name).catch(() => {});
+  await channel.close().catch(() => {});
 }
 
 function lockName(target: PassTarget): string {
