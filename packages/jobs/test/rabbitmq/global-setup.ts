@@ -4,7 +4,7 @@
  * when the run ends. Tests that take a broker away start their own instead.
  */
 import type { TestProject } from 'vitest/node';
-import { startBroker } from './broker.js';
+import { rabbitmqInstalled, startBroker } from './broker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,6 +13,11 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (!rabbitmqInstalled()) {
+    throw new Error(
+      "the RabbitMQ store's tests need Debian's rabbitmq-server, which is not installed: run `bash scripts/install-rabbitmq.sh` (or `npm run setup:test`)",
+    );
+  }
   const broker = await startBroker();
   console.log(
     `rabbitmq: private broker at ${broker.url}, started in ${Math.round(broker.startMs)} ms`,
