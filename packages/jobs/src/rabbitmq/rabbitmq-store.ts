@@ -331,7 +331,9 @@ export class RabbitMqStore implements Store {
    * Records how attempts ended: `complete` acks the delivery; `retry` and `snooze`
    * republish the job to its delay level, `discard` to the dead-letter queue, `requeue` to
    * the work queue (each confirmed), then ack it. An outcome for an attempt whose delivery
-   * went back to the broker (a lost connection) is refused with `StaleAttemptError`.
+   * went back to the broker (a lost connection) is refused with `StaleAttemptError`; one
+   * whose republish the broker refused (or did not confirm in time) gives the delivery back
+   * and comes back `{ ok: false }` with that `PublishNotConfirmedError`. Never rejects.
    */
   async settle(outcomes: readonly Outcome[]): Promise<SettleResult[]> {
     return Promise.all(outcomes.map((outcome) => this.settleOne(outcome)));
@@ -649,8 +651,13 @@ export class RabbitMqStore implements Store {
         );
         await confirmed;
       } catch (error) {
-        if (attempt.consumer.isCurrent(attempt.delivery)) throw error;
         this.attempts.delete(token);
+        // The broker refused the republish on a live connection: give the delivery back
+        // rather than hold it (its outcome is not recorded; the job runs again, as after a
+        // lost connection). On a lost connection the broker has it back already.
+        if (attempt.consumer.requeue(attempt.delivery)) {
+          return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+        }
         return { ok: false, error: new StaleAttemptError(id, token, this.description) };
       }
     }
