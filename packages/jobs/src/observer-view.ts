@@ -122,6 +122,14 @@ export function jobsView(store: Store, options: JobsViewOptions = {}): ObserverV
     );
   }
   checkOptions(options, CHECKS, 'jobsView options');
+  const queryable = hasCapability(store.capabilities, 'query');
+  if (queryable && options.broker !== undefined) {
+    throw new InvalidArgumentError(
+      'jobsView options.broker',
+      `absent: a broker inspector is for a store that keeps no index of its jobs (capabilities.query false, as RabbitMqStore), and ${store.description} answers every query itself`,
+      options.broker,
+    );
+  }
   const state: JobsViewState = {
     store,
     redact: options.redact ?? redactSecrets,
@@ -129,7 +137,6 @@ export function jobsView(store: Store, options: JobsViewOptions = {}): ObserverV
     broker: options.broker,
   };
   // A broker counts messages, not jobs by state: its own routes and pages say what it can tell.
-  const queryable = hasCapability(store.capabilities, 'query');
   return {
     id: options.id ?? 'jobs',
     title: options.title ?? 'Jobs',

@@ -10,6 +10,7 @@ import { jobsView } from '../../src/observer-view.js';
 import { RabbitMqStore } from '../../src/rabbitmq/index.js';
 import { rabbitMqInspector } from '../../src/rabbitmq/inspect.js';
 import { HEADER } from '../../src/rabbitmq/message.js';
+import { SqliteStore } from '../../src/sqlite-store.js';
 import { type RabbitJobsApp, startRabbitJobsApp, TOKEN } from './observer-view-fixture.js';
 import { brokerUrl, untilQueueHolds } from './support.js';
 
@@ -236,6 +237,22 @@ describe('jobsView(rabbitMqStore, { broker })', () => {
     expect(job.refresh).toBe(0);
     const completed = await app.get('page?at=state/completed');
     expect([completed.status, completed.body.code]).toEqual([501, 'not_available']);
+  });
+});
+
+describe('jobsView(store, { broker })', () => {
+  it('refuses a broker inspector for a store that answers queries itself, where it would do nothing', async () => {
+    const sqlite = new SqliteStore({ path: ':memory:' });
+    const broker = rabbitMqInspector(app.store);
+    try {
+      expect(() => jobsView(sqlite, { broker })).toThrow(
+        /`jobsView options\.broker` to be absent: a broker inspector is for a store that keeps no index/,
+      );
+      expect(() => jobsView(app.store, { broker: {} as never })).toThrow(/a broker inspector/);
+    } finally {
+      await broker.close();
+      await sqlite.close();
+    }
   });
 });
 
