@@ -132,7 +132,10 @@ describe('two processes on one database', () => {
     expect(result.states).toEqual([{ state: 'completed', n: JOBS }]);
     expect(result.effectIds).toEqual(result.expectedIds);
     const completions = completionsPerJob([a, b]);
-    expect(completions.size).toBeGreaterThan(JOBS - 2);
+    // The killed node records its outcomes a batch per transaction and reports them after
+    // the commit: a kill in between leaves up to a batch (CONCURRENCY) completed without a
+    // 'stop' line. (This assertion once allowed one, and failed now and then with 5.)
+    expect(completions.size).toBeGreaterThanOrEqual(JOBS - CONCURRENCY);
     expect([...completions.values()].every((n) => n === 1)).toBe(true);
     const rescued = b.jobIds('rescue');
     expect(rescued.length).toBeGreaterThan(0);
