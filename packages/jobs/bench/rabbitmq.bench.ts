@@ -18,9 +18,10 @@
  *
  * Run with `pnpm --filter @actorkit/jobs bench:rabbitmq`. Without Debian's
  * `rabbitmq-server` (`bash scripts/install-rabbitmq.sh`) it says so and exits. The tables
- * go to stdout and to `bench/results/rabbitmq-latest.md`. `BENCH_ONLY=throughput`,
- * `latency` or `peers` runs one part; `BENCH_PROFILE=<dir>` runs one store round with the
- * producer and the worker under `--cpu-prof`, writing their profiles to `<dir>`.
+ * go to stdout and, for a whole run, to `bench/results/rabbitmq-latest.md`.
+ * `BENCH_ONLY=throughput`, `latency` or `peers` runs one part (printed only);
+ * `BENCH_PROFILE=<dir>` runs one store round (`BENCH_PROFILE_SYSTEM=raw`: the baseline's)
+ * with the producer and the worker under the CPU profiler, writing their profiles to `<dir>`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -562,9 +563,26 @@ async function main(): Promise<void> {
     );
     return;
   }
+  const parts: string[] = [];
+  if (ONLY !== 'peers') await onBroker(parts);
+  if (PROFILE !== undefined) return;
+  if (ONLY === undefined || ONLY === 'peers') parts.push(await peersTable());
+  const header = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, RabbitMQ 3.10 (private broker), ${RUNS} runs, ${new Date().toISOString()}`;
+  const text = `${header}\n\n${parts.join('\n\n')}`;
+  console.log(text);
+  if (ONLY !== undefined) return;
+  const results = new URL('./results/', import.meta.url);
+  mkdirSync(results, { recursive: true });
+  writeFileSync(
+    new URL('rabbitmq-latest.md', results),
+    `# @actorkit/jobs RabbitMQ bench\n\n${text}\n`,
+  );
+}
+
+/** The parts that need the broker: one private broker for them all, stopped afterwards. */
+async function onBroker(parts: string[]): Promise<void> {
   await bundleChild();
   const broker = await startBroker();
-  const parts: string[] = [];
   try {
     if (PROFILE !== undefined) {
       await endToEnd(broker, PROFILE_SYSTEM, 'quorum', 1); // warm the broker up
@@ -575,16 +593,6 @@ async function main(): Promise<void> {
   } finally {
     await broker.close();
   }
-  if (ONLY === undefined || ONLY === 'peers') parts.push(await peersTable());
-  const header = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, RabbitMQ 3.10 (private broker), ${RUNS} runs, ${new Date().toISOString()}`;
-  const text = `${header}\n\n${parts.join('\n\n')}`;
-  console.log(text);
-  const results = new URL('./results/', import.meta.url);
-  mkdirSync(results, { recursive: true });
-  writeFileSync(
-    new URL('rabbitmq-latest.md', results),
-    `# @actorkit/jobs RabbitMQ bench\n\n${text}\n`,
-  );
 }
 
 await main();
