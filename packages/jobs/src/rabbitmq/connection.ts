@@ -53,6 +53,8 @@ export class BrokerConnection {
   private lastError: unknown = new Error('not connected yet');
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly openWaiters = new Set<(session: Session) => void>();
+  /** Waits for the outcome of a connection attempt before their timeout starts. */
+  private readonly attemptWaiters = new Set<() => void>();
   private readonly openListeners = new Set<(session: Session) => void>();
   private readonly lostListeners = new Set<(generation: number) => void>();
 
@@ -92,19 +94,31 @@ export class BrokerConnection {
       );
     }
     if (this.session !== undefined) return Promise.resolve(this.session);
+    // A first connect under way (none failed since the last session) is no outage: the
+    // timeout counts from its failure, so 0 means "fail once the broker is known away".
+    const firstAttempt = this.failures === 0 && !this.connecting;
     this.start();
+    const pending = this.failures === 0 && (this.connecting || firstAttempt);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.openWaiters.delete(waiter);
-        reject(
-          new BrokerUnavailableError(operation, this.config.description, timeout, this.lastError),
-        );
-      }, timeout);
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => {
+        this.attemptWaiters.delete(arm);
+        if (!this.openWaiters.has(waiter)) return;
+        timer = setTimeout(() => {
+          this.openWaiters.delete(waiter);
+          reject(
+            new BrokerUnavailableError(operation, this.config.description, timeout, this.lastError),
+          );
+        }, timeout);
+      };
       const waiter = (session: Session) => {
         clearTimeout(timer);
+        this.attemptWaiters.delete(arm);
         resolve(session);
       };
       this.openWaiters.add(waiter);
+      if (pending) this.attemptWaiters.add(arm);
+      else arm();
     });
   }
 
@@ -134,6 +148,7 @@ export class BrokerConnection {
         this.connecting = false;
         this.lastError = error;
         this.scheduleReconnect();
+        for (const arm of [...this.attemptWaiters]) arm();
       },
     );
   }
@@ -156,6 +171,7 @@ export class BrokerConnection {
   /** Closes the connection for good. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const arm of [...this.attemptWaiters]) arm();
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const session = this.session;
@@ -230,7 +246,10 @@ export class BrokerConnection {
   }
 
   private async open(): Promise<Session> {
-    const model = await connect(withHeartbeat(this.config.url, this.config.heartbeat));
+    // Bounded: a broker that takes the TCP connection but never answers fails the attempt.
+    const model = await connect(withHeartbeat(this.config.url, this.config.heartbeat), {
+      timeout: CONNECT_TIMEOUT,
+    });
     let session: Session | undefined;
     const lost = (cause: unknown) => {
       if (session !== undefined) this.reset(session, cause);
@@ -303,6 +322,9 @@ function withHeartbeat(url: string, heartbeat: number): string {
     parsed.searchParams.set('heartbeat', String(heartbeat));
   return parsed.toString();
 }
+
+/** Ms a connection attempt (TCP and the AMQP handshake) may take before it counts as failed. */
+const CONNECT_TIMEOUT = 10_000;
 
 /** @internal Ms a close waits for the broker's close-ok before giving up on it. */
 export const CLOSE_TIMEOUT = 2000;
