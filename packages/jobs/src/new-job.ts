@@ -51,29 +51,52 @@ export function validateNewJob<J extends NewJob>(job: J, where: string): J {
  * the same in another process, so a Date, a Map, undefined or a function is refused here
  * rather than silently changed.
  */
-export function assertJsonData(value: unknown, where: string, depth = 0): void {
-  if (depth > 64) throw new InvalidArgumentError(where, 'JSON data nested at most 64 deep', value);
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+export function assertJsonData(value: unknown, where: string): void {
+  const problem = jsonProblem(value, 0);
+  if (problem === undefined) return;
+  const path = problem.path.reverse().join('');
+  throw new InvalidArgumentError(`${where}${path}`, problem.expected, problem.value);
+}
+
+type JsonProblem = { path: string[]; expected: string; value: unknown };
+
+/** `problem`, found under `step` (`[2]`, `.name`) of the value looked at. */
+function within(problem: JsonProblem, step: string): JsonProblem {
+  problem.path.push(step);
+  return problem;
+}
+
+/** What is not JSON data in `value`, with its path (innermost first): built only on failure, as this runs for every job. */
+function jsonProblem(value: unknown, depth: number): JsonProblem | undefined {
+  if (depth > 64) return { path: [], expected: 'JSON data nested at most 64 deep', value };
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') {
-    if (Number.isFinite(value)) return;
-    throw new InvalidArgumentError(where, 'JSON data (a finite number)', value);
+    return Number.isFinite(value)
+      ? undefined
+      : { path: [], expected: 'JSON data (a finite number)', value };
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) assertJsonData(value[i], `${where}[${i}]`, depth + 1);
-    return;
+    for (let i = 0; i < value.length; i++) {
+      const problem = jsonProblem(value[i], depth + 1);
+      if (problem !== undefined) return within(problem, `[${i}]`);
+    }
+    return undefined;
   }
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value);
     if (proto === Object.prototype || proto === null) {
-      for (const [key, item] of Object.entries(value)) {
-        assertJsonData(item, `${where}.${key}`, depth + 1);
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        const problem = jsonProblem((value as Record<string, unknown>)[key], depth + 1);
+        if (problem !== undefined) return within(problem, `.${key}`);
       }
-      return;
+      return undefined;
     }
   }
-  throw new InvalidArgumentError(
-    where,
-    'JSON data: null, a boolean, a finite number, a string, or arrays and plain objects of them',
+  return {
+    path: [],
+    expected:
+      'JSON data: null, a boolean, a finite number, a string, or arrays and plain objects of them',
     value,
-  );
+  };
 }

@@ -69,6 +69,9 @@ describe('enqueue()', () => {
     await expect(
       enqueue(store, SendWelcome, { userId: 1, at: new Date() } as never),
     ).rejects.toThrow(/jobs\[0\]\.args\.at/);
+    await expect(
+      enqueue(store, SendWelcome, { userId: 1, list: [{ ok: 1 }, { n: Number.NaN }] } as never),
+    ).rejects.toThrow(/jobs\[0\]\.args\.list\[1\]\.n.*finite number/);
   });
 
   it('schedules with delay on the store’s clock', async () => {
