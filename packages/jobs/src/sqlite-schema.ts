@@ -177,10 +177,12 @@ export function toJob(row: JobRow): Job {
 
 /**
  * @internal The columns a claim returns, in the order `toClaimed` reads them. The claim
- * sets the others: the queue asked for, `state` executing, `node` and `attempted_at`.
+ * sets the others: the queue asked for, `state` executing, `node` and `attempted_at`;
+ * `finished_at` is null. An empty history comes back as NULL: one string fewer to make per
+ * job (a claim's cost is much in turning its columns into JavaScript values).
  */
-export const CLAIMED_COLUMNS =
-  'id, worker, args, priority, attempt, max_attempts, token, key, inserted_at, run_at, finished_at, errors';
+export const CLAIMED_COLUMNS = `id, worker, args, priority, attempt, max_attempts, token, key,
+  inserted_at, run_at, CASE WHEN errors = '[]' THEN NULL ELSE errors END`;
 
 /** @internal A claimed row (`CLAIMED_COLUMNS`, raw) as the job it is, for `node` at `now`. */
 export function toClaimed(
@@ -189,7 +191,7 @@ export function toClaimed(
   node: string,
   now: number,
 ): ClaimedJob {
-  const errors = row[11] as string;
+  const errors = row[10] as string | null;
   return {
     id: String(row[0]),
     queue,
@@ -203,9 +205,11 @@ export function toClaimed(
     insertedAt: row[8] as number,
     runAt: row[9] as number,
     attemptedAt: now,
-    finishedAt: row[10] as number | null,
+    // A job claimable is waiting, and no waiting job has finished: every statement that
+    // makes a job wait clears finished_at.
+    finishedAt: null,
     node,
-    errors: errors === '[]' ? [] : (JSON.parse(errors) as AttemptError[]),
+    errors: errors === null ? [] : (JSON.parse(errors) as AttemptError[]),
     token: row[6] as number,
   };
 }
