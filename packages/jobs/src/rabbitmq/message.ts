@@ -7,6 +7,9 @@
  *   counts; a snooze or a shutdown requeue gives its attempt back);
  * - `x-actorkit-run-at`: when it may run, ms on the store's clock;
  * - `x-actorkit-errors`: every failed attempt's error (JSON of `AttemptError[]`).
+ * A new job that is due at once has none of them: their absence reads as attempt 0, no
+ * errors and run at insertion, and every header costs the producer, the broker and the
+ * consumer work per message (amqplib encodes and decodes header tables field by field).
  * Messages are persistent, with the job id as `messageId`.
  */
 import type { ConsumeMessage, Options } from 'amqplib';
@@ -56,13 +59,21 @@ export function encodeBody(
   return Buffer.from(JSON.stringify(body));
 }
 
-/** The publish options of a job's message with this attempt state. */
+/**
+ * The publish options of a job's message with this attempt state: without headers when
+ * they would only repeat the defaults `decodeMessage` reads (attempt 0, no errors, run at
+ * `insertedAt`), so a retried, snoozed, scheduled or dead-lettered job keeps its history.
+ */
 export function publishOptions(
   id: string,
   runAt: number,
   attempts: number,
   errors: readonly AttemptError[],
+  insertedAt: number,
 ): Options.Publish {
+  if (attempts === 0 && errors.length === 0 && runAt === insertedAt) {
+    return { persistent: true, messageId: id, contentType: 'application/json' };
+  }
   return {
     persistent: true,
     messageId: id,
@@ -84,7 +95,8 @@ export function decodeMessage(
   const headers = message.properties.headers ?? {};
   const attempts = Number(headers[HEADER.attempt] ?? 0);
   const runAt = Number(headers[HEADER.runAt] ?? body.insertedAt);
-  const errors = JSON.parse(String(headers[HEADER.errors] ?? '[]')) as AttemptError[];
+  const written = headers[HEADER.errors];
+  const errors = (written === undefined ? [] : JSON.parse(String(written))) as AttemptError[];
   if (
     typeof body?.id !== 'string' ||
     typeof body.worker !== 'string' ||

@@ -607,7 +607,7 @@ export class RabbitMqStore implements Store {
         });
       }
     }
-    const options = publishOptions(job.id, job.runAt, job.attempts, job.errors);
+    const options = publishOptions(job.id, job.runAt, job.attempts, job.errors, job.insertedAt);
     const { confirmed } = await this.connection.publish(
       session,
       operation,
