@@ -4,9 +4,17 @@
  * and a buffer of deliveries that `claim` takes from. It resumes on each new connection;
  * what it held on a lost one is dropped (the broker gives it to a consumer again), and
  * an ack or a requeue is sent only on the channel that delivered the message, so none goes
- * to a channel that replaced it.
+ * to a channel that replaced it. Acks are coalesced per channel (`AckCoalescer`): the
+ * completions of one settle go out as one "every delivery up to this tag" ack where they
+ * form a run, never covering a delivery whose job has not settled.
+ *
+ * A channel the broker closes on a live connection (a delivery held past the broker's
+ * `consumer_timeout`, PRECONDITION_FAILED) loses only its own deliveries: the consumer
+ * tells its host (whose attempts on that channel are stale) and opens a new channel on the
+ * same connection, so the publishing channel and the other queues' consumers go on.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
+import { AckCoalescer } from './ack-coalescer.js';
 import { type BrokerConnection, CLOSE_TIMEOUT, type Session, settlesWithin } from './connection.js';
 import { decodeMessage, type MessageJob } from './message.js';
 
@@ -15,6 +23,8 @@ export interface Delivery {
   readonly message: ConsumeMessage;
   readonly job: MessageJob;
   readonly channel: Channel;
+  /** The acks of `channel`'s deliveries. */
+  readonly acks: AckCoalescer<ConsumeMessage>;
   readonly generation: number;
 }
 
@@ -28,13 +38,18 @@ export interface ConsumerHost {
   postpone(delivery: Delivery): void;
   /** Deliveries arrived: wake the queue. */
   delivered(queue: string): void;
+  /** The broker closed `channel` (the connection lives on): what it delivered is stale. */
+  channelLost(channel: Channel, cause: Error): void;
 }
 
 /** @internal */
 export class QueueConsumer {
   private channel: Channel | undefined;
+  private acks: AckCoalescer<ConsumeMessage> | undefined;
   private buffer: Delivery[] = [];
   private stopped = false;
+  /** @internal Channels the broker closed on a live connection (for tests and diagnostics). */
+  channelsLost = 0;
   private readonly offOpen: () => void;
   private readonly offLost: () => void;
 
@@ -46,6 +61,8 @@ export class QueueConsumer {
   ) {
     this.offLost = host.connection.onLost(() => {
       this.channel = undefined;
+      this.acks?.close();
+      this.acks = undefined;
       this.buffer = [];
     });
     this.offOpen = host.connection.onOpen((session) => void this.start(session));
@@ -66,10 +83,13 @@ export class QueueConsumer {
     );
   }
 
-  /** Acks `delivery` if its channel is current; false if it is stale (the broker has it back). */
+  /**
+   * Acks `delivery` if its channel is current (at the end of this microtask, with the other
+   * acks settled by then); false if it is stale (the broker has it back).
+   */
   ack(delivery: Delivery): boolean {
     if (!this.isCurrent(delivery)) return false;
-    delivery.channel.ack(delivery.message);
+    delivery.acks.settle(delivery.message);
     return true;
   }
 
@@ -77,6 +97,7 @@ export class QueueConsumer {
   requeue(delivery: Delivery): boolean {
     if (!this.isCurrent(delivery)) return false;
     delivery.channel.nack(delivery.message, false, true);
+    delivery.acks.release(delivery.message);
     return true;
   }
 
@@ -88,6 +109,10 @@ export class QueueConsumer {
     this.buffer = [];
     const channel = this.channel;
     this.channel = undefined;
+    // The acks settled so far go out before the close gives the rest back.
+    this.acks?.flush();
+    this.acks?.close();
+    this.acks = undefined;
     if (channel !== undefined) await settlesWithin(channel.close(), CLOSE_TIMEOUT);
   }
 
@@ -97,34 +122,63 @@ export class QueueConsumer {
     try {
       await this.host.declare(session, this.queue);
       channel = await session.model.createChannel();
-      channel.on('error', () => {});
+      // amqplib emits 'error' only for a close the broker sent (with its reply code and
+      // text), then 'close'; a closing connection closes its channels without an error.
+      let closedBy: Error | undefined;
+      channel.on('error', (error: Error) => void (closedBy = error));
       const opened = channel;
       channel.on('close', () => {
-        // A channel the broker closed (a consumer ack timeout, a refused ack) loses its
-        // deliveries like a lost connection: start over on a new connection.
-        if (this.channel === opened && !this.stopped) {
-          this.host.connection.reset(
-            session,
-            new Error(`the consumer channel of ${this.workQueue} closed`),
-          );
+        if (this.channel !== opened || this.stopped) return;
+        if (closedBy !== undefined && !session.closed && this.host.connection.current === session) {
+          this.channelClosed(session, opened, closedBy);
+          return;
         }
+        this.host.connection.reset(
+          session,
+          closedBy ?? new Error(`the consumer channel of ${this.workQueue} closed`),
+        );
       });
       await channel.prefetch(this.prefetch);
       if (this.stopped || session.closed) {
         await channel.close().catch(() => {});
         return;
       }
-      this.channel = channel;
-      await channel.consume(this.workQueue, (message) => this.onMessage(session, opened, message), {
-        noAck: false,
+      // Sends only while `opened` is the current channel: a replaced or closed channel's
+      // deliveries went back to the broker with it.
+      const acks = new AckCoalescer<ConsumeMessage>((message, multiple) => {
+        if (this.channel === opened) tryAck(opened, message, multiple);
       });
+      this.channel = channel;
+      this.acks = acks;
+      await channel.consume(
+        this.workQueue,
+        (message) => this.onMessage(session, opened, acks, message),
+        { noAck: false },
+      );
     } catch (error) {
       if (channel !== undefined && this.channel !== channel) await channel.close().catch(() => {});
       this.host.connection.reset(session, error);
     }
   }
 
-  private onMessage(session: Session, channel: Channel, message: ConsumeMessage | null): void {
+  /**
+   * The broker closed this consumer's channel (a delivery held past its consumer timeout):
+   * its deliveries are the broker's again; consume on a new channel of the same connection.
+   */
+  private channelClosed(session: Session, channel: Channel, cause: Error): void {
+    this.channel = undefined;
+    this.buffer = [];
+    this.channelsLost++;
+    this.host.channelLost(channel, new ConsumerChannelClosedError(this.workQueue, cause));
+    void this.start(session);
+  }
+
+  private onMessage(
+    session: Session,
+    channel: Channel,
+    acks: AckCoalescer<ConsumeMessage>,
+    message: ConsumeMessage | null,
+  ): void {
     if (message === null) {
       // The broker cancelled the consumer (its queue was deleted): start over.
       this.host.connection.reset(
@@ -142,7 +196,8 @@ export class QueueConsumer {
       channel.nack(message, false, false);
       return;
     }
-    const delivery: Delivery = { message, job, channel, generation: session.generation };
+    acks.delivered(message);
+    const delivery: Delivery = { message, job, channel, acks, generation: session.generation };
     if (job.runAt > this.host.now()) {
       this.host.postpone(delivery);
       return;
@@ -150,4 +205,37 @@ export class QueueConsumer {
     this.buffer.push(delivery);
     this.host.delivered(this.queue);
   }
+}
+
+/**
+ * @internal Why a consumer channel's deliveries went back to the broker while the
+ * connection lived on: the broker's close (its reply code and text), and what to do when
+ * it is the consumer ack timeout.
+ */
+export class ConsumerChannelClosedError extends Error {
+  /** Whether the broker closed the channel for a delivery held past its `consumer_timeout`. */
+  readonly ackTimeout: boolean;
+
+  constructor(
+    readonly workQueue: string,
+    override readonly cause: Error,
+  ) {
+    const ackTimeout = /acknowledgement .*timed out/i.test(cause.message);
+    super(
+      `the broker closed the consumer channel of ${workQueue} (${cause.message})${
+        ackTimeout
+          ? ": a job ran longer than the broker's consumer_timeout. Give each worker of the queue a timeout below it, or raise consumer_timeout (see the RabbitMQ section of the README)"
+          : ''
+      }`,
+    );
+    this.name = 'ConsumerChannelClosedError';
+    this.ackTimeout = ackTimeout;
+  }
+}
+
+/** Acks on `channel`; amqplib throws once the channel closed, which gave its deliveries back. */
+function tryAck(channel: Channel, message: ConsumeMessage, multiple: boolean): void {
+  try {
+    channel.ack(message, multiple);
+  } catch {}
 }

@@ -155,6 +155,8 @@ interface NodeState {
   leaseUntil: number;
   /** Its deliveries went back to the broker with a lost connection: it must register again. */
   lost: boolean;
+  /** Why, when the broker closed a consumer channel (an ack timeout) rather than the connection. */
+  lostBecause?: Error;
   readonly queues: Set<string>;
 }
 
@@ -219,6 +221,8 @@ export class RabbitMqStore implements Store {
       delivered: (queue) => {
         for (const listener of this.insertListeners) listener(queue);
       },
+      channelLost: (channel, cause) =>
+        this.dropAttempts((attempt) => attempt.delivery.channel === channel, cause),
     };
   }
 
@@ -540,7 +544,11 @@ export class RabbitMqStore implements Store {
   private nodeState(node: NodeRef): NodeState {
     const state = this.nodeStates.get(node.name);
     if (state === undefined || state.ref.incarnation !== node.incarnation || state.lost) {
-      throw new LeaseLostError(node.name, this.description);
+      const error = new LeaseLostError(node.name, this.description);
+      if (state?.ref.incarnation === node.incarnation && state.lostBecause !== undefined) {
+        error.message = `node ${node.name} lost the deliveries it held in ${this.description}: ${state.lostBecause.message}. They go to a consumer again; register the node again.`;
+      }
+      throw error;
     }
     return state;
   }
@@ -694,11 +702,22 @@ export class RabbitMqStore implements Store {
 
   /** A connection was lost: its deliveries are the broker's again, and the nodes that held some lose their lease. */
   private lost(generation: number): void {
+    this.dropAttempts((attempt) => attempt.delivery.generation === generation);
+  }
+
+  /**
+   * Forgets the attempts whose deliveries went back to the broker (their outcomes are
+   * refused as stale); the nodes that held them lose their lease, so their queues stop
+   * those attempts (`ctx.signal` aborts) and register anew.
+   */
+  private dropAttempts(stale: (attempt: Attempt) => boolean, cause?: Error): void {
     for (const [token, attempt] of this.attempts) {
-      if (attempt.delivery.generation !== generation) continue;
+      if (!stale(attempt)) continue;
       this.attempts.delete(token);
       const state = this.nodeStates.get(attempt.node);
-      if (state?.ref.incarnation === attempt.incarnation) state.lost = true;
+      if (state?.ref.incarnation !== attempt.incarnation) continue;
+      state.lost = true;
+      state.lostBecause ??= cause;
     }
   }
 

@@ -47,6 +47,12 @@ export interface Broker {
 export interface BrokerOptions {
   /** Ms a consumer may hold an unacknowledged delivery before the broker closes its channel. @default 1_800_000 (RabbitMQ's) */
   consumerTimeout?: number;
+  /**
+   * Ms between a channel's periodic checks, among them the consumer timeout (RabbitMQ's
+   * `channel_tick_interval`, set in advanced.config): a delivery held past
+   * `consumerTimeout` is noticed at the channel's next check. @default 60_000 (RabbitMQ's)
+   */
+  channelTickInterval?: number;
   /** Ms to wait for the broker to accept connections. @default 120_000 */
   startTimeout?: number;
   /** The level of its log file (in its folder's log/). @default 'warning' */
@@ -157,6 +163,12 @@ function brokerEnv(
     ].join('\n'),
   );
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
+  if (options.channelTickInterval !== undefined) {
+    writeFileSync(
+      join(dir, 'advanced.config'),
+      `[{rabbit, [{channel_tick_interval, ${options.channelTickInterval}}]}].\n`,
+    );
+  }
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
   return {
     PATH: process.env.PATH,
