@@ -12,13 +12,8 @@ export class MinimalQueue {
   private readonly claim: Database.Statement;
   private readonly complete: Database.Statement;
 
-  /** Opens the queue at `path`; `create` makes its table (once, by the first process). */
-  constructor(
-    path: string,
-    synchronous: 'NORMAL' | 'FULL',
-    create = true,
-    concurrency = 50,
-  ) {
+  /** Opens the queue at `path`; `create` makes its table (once, by the first process); a claim takes up to `concurrency` jobs. */
+  constructor(path: string, synchronous: 'NORMAL' | 'FULL', create = true, concurrency = 50) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');
