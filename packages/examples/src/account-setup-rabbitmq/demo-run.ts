@@ -1,0 +1,255 @@
+/**
+ * The run behind `pnpm demo:rabbitmq`: the account setup's API and outbox relay in this
+ * process, two worker processes (`worker-main.ts`) consuming the setup queue of a
+ * RabbitMQ broker, users signed up through the API, one worker SIGKILLed by its PID
+ * while steps are in flight, and a count, from the database and the CRM, of what became
+ * of every user.
+ */
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import type { Runtime } from '@actorkit/core';
+import { startUsersApi, type UsersApi } from '../account-setup/api.js';
+import type { User } from '../db/repo.js';
+import { bar, type Progress } from '../progress.js';
+import type { RunningCrm } from '../services/crm.js';
+import type { RunningService } from '../services/http-service.js';
+import { RabbitAccountSetup } from './application.js';
+import { WorkerProcess } from './worker-process.js';
+
+/** What the run ends with, for the demo's summary. */
+export interface RabbitSummary {
+  total: number;
+  setUp: string[];
+  /** Steps that gave up, with the reason the worker recorded. */
+  discarded: { name: string; step: string; reason: string }[];
+  /** Users neither set up nor with their missing steps recorded as given up: must stay empty. */
+  lost: string[];
+  /** Jobs the relay published (each confirmed by the broker), and rows left in the outbox. */
+  relay: { published: number; pending: number; failures: number };
+  workers: number[];
+  /** The worker killed, the jobs it had in flight, and which of those another worker ran again. */
+  kill: { pid: number; inFlight: number; redelivered: number; by: number[] } | undefined;
+  /** Attempts that failed and were retried, over every worker. */
+  retries: number;
+  /** CRM contacts, users with a CRM id, and contacts sharing an email (duplicates). */
+  crm: { contacts: number; users: number; duplicates: number };
+}
+
+/** Options for {@link runRabbitSetup}. */
+export interface RabbitRunOptions {
+  runtime: Runtime;
+  progress: Progress;
+  /** The broker. */
+  url: string;
+  /** The application's SQLite file; deleted first. */
+  path: string;
+  crm: RunningCrm;
+  fulfillment: RunningService;
+  signups: readonly (readonly [name: string, address: string])[];
+  /** Steps each worker runs at once (its prefetch). @default 4 */
+  concurrency?: number;
+  /** Ms to wait for every user to be set up or given up on. @default 40000 */
+  timeout?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/**
+ * Runs the account setup on RabbitMQ as described in the module doc and resolves with
+ * its summary; every process it started is stopped, and the broker's queues it used
+ * (named `actorkit-demo.<run>.…`) are left empty but for the dead letters.
+ */
+export async function runRabbitSetup(options: RabbitRunOptions): Promise<RabbitSummary> {
+  const { runtime, progress, url, path, crm, fulfillment, signups } = options;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  // A prefix of its own per run: a broker you gave may hold an earlier run's queues.
+  const prefix = `actorkit-demo.${randomUUID().slice(0, 8)}`;
+  const app = await RabbitAccountSetup.start({ runtime, path, url, prefix });
+  const api = await startUsersApi(app.handlers());
+  const workers: WorkerProcess[] = [];
+  try {
+    const started = performance.now();
+    const concurrency = options.concurrency ?? 4;
+    const common = { url, prefix, path, crmUrl: crm.url, fulfillmentUrl: fulfillment.url };
+    workers.push(
+      ...(await Promise.all(
+        ['worker-1', 'worker-2'].map((node) =>
+          WorkerProcess.start({ ...common, node, concurrency }),
+        ),
+      )),
+    );
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    progress.log(
+      `  users API ${api.url} (this process, SQLite ${path}); queues ${prefix}.* on the broker`,
+    );
+    progress.log(
+      `  2 worker processes, PIDs ${workers.map((w) => w.pid).join(' and ')}, ${concurrency} steps at once each, started in ${seconds} s`,
+    );
+    // The workers run the first users' steps while the others sign up: the kill can come
+    // at any point of the run.
+    let signedUp = false;
+    const signing = signUpAll(api, signups, progress).then(() => (signedUp = true));
+    const kill = await killOneMidRun(app, workers, progress, {
+      timeout: options.timeout ?? 40_000,
+      signedUp: () => signedUp,
+    });
+    await signing;
+    const [victim, survivor] = kill.order;
+    await survivor.stop();
+    const relay = await app.relayStats();
+    const redone = new Set(survivor.jobReports('start').map((r) => r.jobId!));
+    const summary = summarize(app, crm, relay, workers, {
+      pid: victim.pid,
+      inFlight: kill.inFlight.length,
+      redelivered: kill.inFlight.filter((id) => redone.has(id)).length,
+      by: [survivor.pid],
+    });
+    for (const d of summary.discarded) {
+      progress.log(`  gave up: ${d.name} / ${d.step}: ${d.reason.slice(0, 110)}`);
+    }
+    return summary;
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await api.close();
+    await app.stop();
+  }
+}
+
+async function signUpAll(
+  api: UsersApi,
+  signups: RabbitRunOptions['signups'],
+  progress: Progress,
+): Promise<void> {
+  for (const [name, address] of signups) {
+    const started = performance.now();
+    const response = await fetch(`${api.url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `${name}@example.com`, name, address }),
+    });
+    await response.arrayBuffer();
+    const ms = (performance.now() - started).toFixed(0);
+    progress.log(
+      `  POST /users ${name.padEnd(9)} → ${response.status} in ${ms} ms (the user and its 2 outbox rows, one transaction)`,
+    );
+    await sleep(40);
+  }
+}
+
+/**
+ * Waits until every user is settled, SIGKILLing one worker by its PID on the way, once it
+ * has completed a few steps and has others in flight. Resolves with the killed worker
+ * first, then the other, and the jobs the killed one had in flight.
+ */
+async function killOneMidRun(
+  app: RabbitAccountSetup,
+  workers: WorkerProcess[],
+  progress: Progress,
+  until: { timeout: number; signedUp: () => boolean },
+): Promise<{ order: [WorkerProcess, WorkerProcess]; inFlight: string[] }> {
+  const deadline = Date.now() + until.timeout;
+  let killed: { victim: WorkerProcess; inFlight: string[] } | undefined;
+  for (;;) {
+    const state = settled(app);
+    progress.update(statusLine(app, state, workers, killed !== undefined));
+    if (killed === undefined) {
+      const victim = workers.find(
+        (w) => w.jobReports('stop').length >= 3 && w.inFlight().length >= 2,
+      );
+      if (victim !== undefined) {
+        await victim.kill();
+        // Every line it printed is read by now: what it had started and not finished.
+        killed = { victim, inFlight: victim.inFlight() };
+        progress.log(
+          `  ✗ kill -9 ${victim.pid} (SIGKILL by PID) with ${plural(killed.inFlight.length, 'step')} in flight, ${victim.jobReports('stop').length} completed`,
+        );
+      }
+    }
+    const quiet = state.open === 0 && app.outbox.count() === 0;
+    if (killed !== undefined && until.signedUp() && quiet) break;
+    if (Date.now() > deadline) break;
+    await sleep(100);
+  }
+  progress.done(statusLine(app, settled(app), workers, killed !== undefined));
+  if (killed === undefined) throw new Error('No worker had steps in flight to kill.');
+  const survivor = workers.find((w) => w !== killed.victim)!;
+  return { order: [killed.victim, survivor], inFlight: killed.inFlight };
+}
+
+/** Users set up, and steps neither done nor recorded as given up. */
+function settled(app: RabbitAccountSetup): { users: User[]; setUp: number; open: number } {
+  const users = app.repo.listUsers();
+  const failed = new Set(app.repo.listSetupFailures().map((f) => `${f.userId}/${f.step}`));
+  let open = 0;
+  for (const u of users) {
+    if (u.crmId === null && !failed.has(`${u.id}/crm`)) open++;
+    if (u.fulfillmentCenterId === null && !failed.has(`${u.id}/fulfillment`)) open++;
+  }
+  const setUp = users.filter((u) => u.crmId !== null && u.fulfillmentCenterId !== null).length;
+  return { users, setUp, open };
+}
+
+function statusLine(
+  app: RabbitAccountSetup,
+  state: ReturnType<typeof settled>,
+  workers: WorkerProcess[],
+  killed: boolean,
+): string {
+  const steps = state.users.length * 2;
+  const done = workers.map((w) => w.jobReports('stop').length).join(' + ');
+  return `  steps ${bar(steps - state.open, steps)}  users set up ${state.setUp}/${state.users.length}, in the outbox ${app.outbox.count()}, completed per worker ${done}; kills ${killed ? 1 : 0}`;
+}
+
+function summarize(
+  app: RabbitAccountSetup,
+  crm: RunningCrm,
+  relay: RabbitSummary['relay'],
+  workers: WorkerProcess[],
+  kill: RabbitSummary['kill'],
+): RabbitSummary {
+  const { users } = settled(app);
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const setUp = users.filter((u) => u.crmId !== null && u.fulfillmentCenterId !== null);
+  // A step recorded as given up that ran again after a kill and succeeded is done.
+  const discarded = app.repo
+    .listSetupFailures()
+    .filter(
+      (f) =>
+        (f.step === 'crm' ? byId.get(f.userId)?.crmId : byId.get(f.userId)?.fulfillmentCenterId) ==
+        null,
+    );
+  const unsettled = new Set(
+    users
+      .filter(
+        (u) =>
+          (u.crmId === null && !discarded.some((f) => f.userId === u.id && f.step === 'crm')) ||
+          (u.fulfillmentCenterId === null &&
+            !discarded.some((f) => f.userId === u.id && f.step === 'fulfillment')),
+      )
+      .map((u) => u.name),
+  );
+  const emails = new Set([...crm.contacts.values()].map((c) => c.email));
+  return {
+    total: users.length,
+    setUp: setUp.map((u) => u.name),
+    discarded: discarded.map((f) => ({
+      name: byId.get(f.userId)?.name ?? `user ${f.userId}`,
+      step: f.step,
+      reason: f.reason,
+    })),
+    lost: [...unsettled],
+    relay: { published: relay.published, pending: relay.pending, failures: relay.failures },
+    workers: workers.map((w) => w.pid),
+    kill,
+    retries: workers.reduce(
+      (n, w) => n + w.jobReports('exception').filter((r) => r.decision === 'retry').length,
+      0,
+    ),
+    crm: {
+      contacts: crm.contacts.size,
+      users: users.filter((u) => u.crmId !== null).length,
+      duplicates: crm.contacts.size - emails.size,
+    },
+  };
+}
