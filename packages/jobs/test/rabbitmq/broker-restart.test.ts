@@ -157,6 +157,8 @@ describe('RabbitMqStore across a broker restart, with worker and producer proces
 
     const result = readEffects(effects.path);
     expect([...confirmed].filter(([id, n]) => result.done.get(id) !== n)).toEqual([]);
+    // …and ran to its end: none was acked before its worker resolved.
+    expect([...confirmed.keys()].filter((id) => !result.finished.has(id))).toEqual([]);
     // A job whose enqueue was rejected as not published never ran; one whose confirm was cut
     // by the stop may have (the error says so: maybePublished).
     const maybe = new Set(failed.filter((e) => e.maybePublished === true).map((e) => e.n));

@@ -102,6 +102,8 @@ describe('RabbitMqStore with worker processes', () => {
     // none unacked (the consumers are gone), none dead-lettered.
     const result = readEffects(effects.path);
     expect(new Map([...result.done].sort())).toEqual(new Map([...confirmed].sort()));
+    // …and ran to its end: none was acked before its worker resolved.
+    expect([...confirmed.keys()].filter((id) => !result.finished.has(id))).toEqual([]);
     expect(await drainQueue(url, names.work)).toEqual([]);
     expect(await drainQueue(url, names.dead)).toEqual([]);
 

@@ -1,7 +1,7 @@
 /**
  * The side effects of the worker processes, as the tests read them: a SQLite file with a
- * row per job id (`effects`, idempotent) and a row per execution (`executions`), and the
- * depth of a queue as the broker tells it.
+ * row per job id (`effects`, idempotent), a row per execution (`executions`), a row per job
+ * whose work ran to its end (`finished`), and the depth of a queue as the broker tells it.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ export function effectsDatabase(): { dir: string; path: string } {
   db.exec(`
     CREATE TABLE effects (job_id TEXT PRIMARY KEY, n INTEGER NOT NULL, pid INTEGER NOT NULL);
     CREATE TABLE executions (job_id TEXT NOT NULL, n INTEGER NOT NULL, pid INTEGER NOT NULL);
+    CREATE TABLE finished (job_id TEXT PRIMARY KEY);
   `);
   db.close();
   return { dir, path };
@@ -27,6 +28,8 @@ export function effectsDatabase(): { dir: string; path: string } {
 export interface Effects {
   /** Job id → n, for each job whose effect was made. */
   done: Map<string, number>;
+  /** The ids of the jobs whose work ran to its end (the worker was about to resolve). */
+  finished: Set<string>;
   /** Executions in all (duplicates included). */
   executions: number;
   /** Job id → executions, for each job executed more than once. */
@@ -47,8 +50,10 @@ export function readEffects(path: string): Effects {
     const duplicated = db
       .prepare('SELECT job_id, count(*) AS c FROM executions GROUP BY job_id HAVING c > 1')
       .all() as { job_id: string; c: number }[];
+    const finished = db.prepare('SELECT job_id FROM finished').all() as { job_id: string }[];
     return {
       done: new Map(rows.map((row) => [row.job_id, row.n])),
+      finished: new Set(finished.map((row) => row.job_id)),
       executions,
       duplicated: new Map(duplicated.map((row) => [row.job_id, row.c])),
     };

@@ -3,7 +3,8 @@
  * `touch` jobs until it is killed, or until SIGTERM stops it gracefully (the queue drains,
  * the store closes, and the process exits by itself). Each job's side effect is a row keyed
  * by job id in a SQLite file all workers share (idempotent: ON CONFLICT DO NOTHING), plus a
- * row per execution (the duplicate count).
+ * row per execution (the duplicate count), and, once the job's work is over, a row in
+ * `finished`.
  *
  * It reports on stdout, one JSON object per line (synchronous on a pipe, so a line printed
  * before a SIGKILL is never lost): ready, start and stop (an attempt began; its completion
@@ -40,6 +41,7 @@ const recordEffect = db.transaction((jobId: string, n: number) => {
   ).run(jobId, n, process.pid);
 });
 
+const finish = db.prepare('INSERT INTO finished (job_id) VALUES (?) ON CONFLICT DO NOTHING');
 const pause = Number(env.PAUSE ?? 2);
 const Touch = defineWorker({
   name: 'touch',
@@ -48,6 +50,9 @@ const Touch = defineWorker({
     // effect, and its job runs again (at least once), so duplicates show up when they may.
     recordEffect(ctx.job.id, n);
     await new Promise((resolve) => setTimeout(resolve, (pause / 2) * (1 + Math.random())));
+    // And a mark that the whole job ran: a job acked before its worker resolved (and lost
+    // with its process) would have its effect but no mark.
+    finish.run(ctx.job.id);
   },
 });
 
