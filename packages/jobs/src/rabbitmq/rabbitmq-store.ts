@@ -17,6 +17,12 @@
  *   sent only on the channel that delivered the job: after a reconnect, the old attempts'
  *   results are refused as stale (`StaleAttemptError`) and their node loses its lease
  *   (its attempts are stopped), since the broker has given the jobs to a consumer again.
+ * - Long jobs: a delivery held past the broker's `consumer_timeout` (30 min by default)
+ *   makes the broker close that queue's consumer channel. Its attempts are then refused as
+ *   stale and their node loses its lease (a `LeaseLostError` naming the ack timeout), the
+ *   jobs are delivered again, and the consumer goes on with a new channel on the same
+ *   connection. Give workers a `timeout` below the broker's `consumer_timeout`, or raise
+ *   it (see the README): AMQP does not tell a client its value.
  * - Retries and scheduled jobs wait in delay levels (TTL queues dead-lettering back to the
  *   work queue; no plugin): never early, at most `delayResolution` ms late (plus the
  *   broker's hops).
