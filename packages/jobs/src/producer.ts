@@ -242,10 +242,7 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
       this.ended(state, attempt, new Crash(new UnknownWorkerError(job.worker, queue, known)));
       return;
     }
-    const pid = this.ctx.spawnLink(attemptBody(worker, job), {
-      label: `Job ${worker.name}`,
-      behaviour: 'task',
-    });
+    const pid = this.ctx.spawnLink(attemptBody(worker, job), spawnOptionsOf(worker));
     attempt.pid = pid;
     state.live++;
     runtime.watch(pid, (reason) => {
@@ -420,6 +417,18 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
       error,
     }));
   }
+}
+
+const SPAWN_OPTIONS = new WeakMap<Worker, { label: string; behaviour: 'task' }>();
+
+/** The spawn options of `worker`'s attempts, made once per worker rather than per attempt (the runtime copies them). */
+function spawnOptionsOf(worker: Worker): { label: string; behaviour: 'task' } {
+  let options = SPAWN_OPTIONS.get(worker);
+  if (options === undefined) {
+    options = Object.freeze({ label: `Job ${worker.name}`, behaviour: 'task' as const });
+    SPAWN_OPTIONS.set(worker, options);
+  }
+  return options;
 }
 
 /** A new incarnation of node `name`: a short random id, as it is written on every job the node claims. */
