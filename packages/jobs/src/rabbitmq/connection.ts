@@ -37,9 +37,26 @@ export interface ConnectionConfig {
   maxReconnectDelay: number;
 }
 
-/** @internal A publish that went out, and how to learn whether the broker confirmed it. */
-export interface Published {
-  readonly confirmed: Promise<void>;
+/** @internal One message of a batch to publish, and where it goes. */
+export interface Outgoing {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly content: Buffer;
+  /** With the job id as `messageId` (it names the message in the results). */
+  readonly options: Options.Publish;
+}
+
+/** @internal How a batch's publishes ended. */
+export interface PublishResults {
+  /** Message ids the broker confirmed, in the order their confirms came. */
+  readonly confirmed: string[];
+  /**
+   * Why each published message that was not confirmed was not: the broker's nack, an
+   * `UnroutableError`, the channel's close, or no confirm within the batch's bound.
+   */
+  readonly unconfirmed: unknown[];
+  /** Why publishing stopped before the last message (no room for `drainTimeout`, a closed channel): the rest was not published. */
+  readonly failure?: unknown;
 }
 
 /** @internal */
@@ -184,47 +201,75 @@ export class BrokerConnection {
   }
 
   /**
-   * Publishes on `session`'s confirm channel, after waiting (at most `drainTimeout` ms) for
-   * room in its buffer; `confirmed` settles when the broker confirms or refuses it.
-   * Throws `PublishBackpressureError` if no room came, and the channel's error if it is closed.
+   * Publishes `messages` on `session`'s confirm channel in one loop, each mandatory, and
+   * resolves once the broker confirmed or refused every one, or `confirmTimeout` ms after
+   * the last went out (one timer for the batch; a confirm later than that counts as not
+   * confirmed). The loop waits for `drain` only when the socket's buffer is full, at most
+   * `drainTimeout` ms, then stops with a `PublishBackpressureError`; a closed channel stops
+   * it with amqplib's error. Never rejects: the results say what happened to each message.
    */
-  async publish(
+  async publishAll(
     session: Session,
     operation: string,
-    target: { exchange: string; routingKey: string },
-    content: Buffer,
-    options: Options.Publish,
+    messages: readonly Outgoing[],
     drainTimeout: number,
-  ): Promise<Published> {
-    await this.writable(session, operation, drainTimeout);
-    const id = options.messageId!;
-    let confirmed!: Promise<void>;
-    const written = new Promise<void>((resolveWritten, rejectWritten) => {
-      confirmed = new Promise<void>((resolve, reject) => {
+    confirmTimeout: number,
+  ): Promise<PublishResults> {
+    const confirmed: string[] = [];
+    const unconfirmed: unknown[] = [];
+    let failure: unknown;
+    let pending = 0;
+    let timedOut = false;
+    let allSettled: (() => void) | undefined;
+    for (const message of messages) {
+      if (!session.writable) {
         try {
-          const ok = session.publisher.publish(
-            target.exchange,
-            target.routingKey,
-            content,
-            { ...options, mandatory: true },
-            (error: unknown) => {
-              const returned = session.returned.delete(id);
-              if (error !== null && error !== undefined) reject(error);
-              else if (returned) reject(new UnroutableError(target.routingKey));
-              else resolve();
-            },
-          );
-          if (!ok) session.writable = false;
-          resolveWritten();
+          await this.writable(session, operation, drainTimeout);
         } catch (error) {
-          rejectWritten(error);
-          reject(error);
+          failure = error;
+          break;
         }
+      }
+      const id = message.options.messageId!;
+      pending++;
+      try {
+        const ok = session.publisher.publish(
+          message.exchange,
+          message.routingKey,
+          message.content,
+          { ...message.options, mandatory: true },
+          (error: unknown) => {
+            if (timedOut) return;
+            const returned = session.returned.delete(id);
+            if (error !== null && error !== undefined) unconfirmed.push(error);
+            else if (returned) unconfirmed.push(new UnroutableError(message.routingKey));
+            else confirmed.push(id);
+            if (--pending === 0) allSettled?.();
+          },
+        );
+        if (!ok) session.writable = false;
+      } catch (error) {
+        // Thrown (a closed channel) before amqplib took the confirm callback.
+        pending--;
+        failure = error;
+        break;
+      }
+    }
+    if (pending > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          timedOut = true;
+          const late = new Error(`no confirm within ${confirmTimeout} ms`);
+          for (; pending > 0; pending--) unconfirmed.push(late);
+          resolve();
+        }, confirmTimeout);
+        allSettled = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
-    });
-    confirmed.catch(() => {});
-    await written;
-    return { confirmed };
+    }
+    return failure === undefined ? { confirmed, unconfirmed } : { confirmed, unconfirmed, failure };
   }
 
   private async writable(session: Session, operation: string, drainTimeout: number): Promise<void> {

@@ -66,7 +66,12 @@ import type {
   Store,
   StoreCapabilities,
 } from '../store.js';
-import { BrokerConnection, type Session } from './connection.js';
+import {
+  BrokerConnection,
+  type Outgoing,
+  type PublishResults,
+  type Session,
+} from './connection.js';
 import { type ConsumerHost, type Delivery, QueueConsumer } from './consumer.js';
 import {
   BrokerUnavailableError,
@@ -268,26 +273,11 @@ export class RabbitMqStore implements Store {
     const prepared = jobs.map((job, i) => this.prepare(job, `jobs[${i}]`, now));
     if (prepared.length === 0) return [];
     const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'enqueue');
-    const confirmed: string[] = [];
-    // Each confirm is handled as it settles (never left rejected while later publishes wait for room).
-    const unconfirmed: unknown[] = [];
-    const publishes: Promise<void>[] = [];
-    let failure: unknown;
-    for (const job of prepared) {
-      try {
-        const { confirmed: confirm } = await this.publishJob(session, job, 'enqueue');
-        publishes.push(
-          confirm.then(
-            () => void confirmed.push(job.id),
-            (error: unknown) => void unconfirmed.push(error),
-          ),
-        );
-      } catch (error) {
-        failure = error;
-        break;
-      }
-    }
-    await Promise.all(publishes);
+    const { confirmed, unconfirmed, failure } = await this.publishJobs(
+      session,
+      prepared,
+      'enqueue',
+    );
     if (failure !== undefined || unconfirmed.length > 0) {
       throw this.enqueueFailure(failure, unconfirmed, confirmed);
     }
@@ -595,49 +585,89 @@ export class RabbitMqStore implements Store {
   }
 
   /**
-   * Publishes `job` where it belongs now: its work queue if due, else its delay level;
-   * resolves with a promise of the broker's confirm (rejecting with `PublishNotConfirmedError`).
+   * Publishes `jobs`, each where it belongs now (its work queue if due, else its delay
+   * level; the dead-letter queue for `target: 'dead'`), in one loop after declaring each
+   * queue they need once, and waits for the broker's confirms: `confirmTimeout` ms at most
+   * for the batch. Never rejects: a declaration's error is the `failure`, and each message
+   * not confirmed is a `PublishNotConfirmedError` in `unconfirmed`.
    */
-  private async publishJob(
+  private async publishJobs(
     session: Session,
-    job: MessageJob,
+    jobs: readonly MessageJob[],
     operation: string,
     target: 'work' | 'dead' = 'work',
-  ): Promise<{ confirmed: Promise<void> }> {
-    const { prefix, delayResolution, drainTimeout, confirmTimeout } = this.config;
-    const names = queueNames(prefix, job.queue);
-    await this.declare(session, job.queue);
-    let exchange = '';
-    let routingKey = names.work;
-    if (target === 'dead') {
-      exchange = names.deadExchange;
-      routingKey = job.queue;
-    } else {
-      const level = delayLevel(job.runAt - this.clock.now(), delayResolution);
-      if (level !== undefined) {
-        routingKey = delayQueueName(prefix, job.queue, level);
-        await this.once(session, routingKey, async () => {
-          await session.publisher.assertQueue(routingKey, delayQueueOptions(names, level));
-        });
-      }
+  ): Promise<PublishResults> {
+    let messages: Outgoing[];
+    try {
+      messages = await this.route(session, jobs, target);
+    } catch (failure) {
+      return { confirmed: [], unconfirmed: [], failure };
     }
-    const options = publishOptions(job.id, job.runAt, job.attempts, job.errors, job.insertedAt);
-    const { confirmed } = await this.connection.publish(
+    const { drainTimeout, confirmTimeout } = this.config;
+    const results = await this.connection.publishAll(
       session,
       operation,
-      { exchange, routingKey },
-      encodeBody(job),
-      options,
+      messages,
       drainTimeout,
+      confirmTimeout,
     );
-    const checked = withTimeout(confirmed, confirmTimeout).catch((cause: unknown) => {
-      // A nack or an unroutable message was refused; a closed channel or a late confirm may have got through.
-      const refused =
-        cause instanceof Error && (cause.name === 'UnroutableError' || /nack/i.test(cause.message));
-      throw new PublishNotConfirmedError(operation, this.description, !refused, [], cause);
+    if (results.unconfirmed.length === 0) return results;
+    return {
+      ...results,
+      unconfirmed: results.unconfirmed.map((cause) => this.notConfirmed(operation, cause)),
+    };
+  }
+
+  /** The messages of `jobs`, each with where it goes now, once the queues they need are declared on `session`. */
+  private async route(
+    session: Session,
+    jobs: readonly MessageJob[],
+    target: 'work' | 'dead',
+  ): Promise<Outgoing[]> {
+    const { prefix, delayResolution } = this.config;
+    const now = this.clock.now();
+    const declarations = new Map<string, Promise<void>>();
+    const messages = jobs.map((job): Outgoing => {
+      const names = queueNames(prefix, job.queue);
+      if (!declarations.has(names.work)) {
+        declarations.set(names.work, this.declare(session, job.queue));
+      }
+      let exchange = '';
+      let routingKey = names.work;
+      if (target === 'dead') {
+        exchange = names.deadExchange;
+        routingKey = job.queue;
+      } else {
+        const level = delayLevel(job.runAt - now, delayResolution);
+        if (level !== undefined) {
+          routingKey = delayQueueName(prefix, job.queue, level);
+          if (!declarations.has(routingKey)) {
+            declarations.set(routingKey, this.declareDelay(session, job.queue, level));
+          }
+        }
+      }
+      const options = publishOptions(job.id, job.runAt, job.attempts, job.errors, job.insertedAt);
+      return { exchange, routingKey, content: encodeBody(job), options };
     });
-    checked.catch(() => {});
-    return { confirmed: checked };
+    await Promise.all(declarations.values());
+    return messages;
+  }
+
+  /** Declares queue `queue`'s delay level of `level` ms (after its work queue), once per connection. */
+  private async declareDelay(session: Session, queue: string, level: number): Promise<void> {
+    const names = queueNames(this.config.prefix, queue);
+    await this.declare(session, queue);
+    const name = delayQueueName(this.config.prefix, queue, level);
+    await this.once(session, name, async () => {
+      await session.publisher.assertQueue(name, delayQueueOptions(names, level));
+    });
+  }
+
+  /** A publish the broker did not confirm: refused (a nack, no queue took it), or maybe taken (a closed channel, a late confirm). */
+  private notConfirmed(operation: string, cause: unknown): PublishNotConfirmedError {
+    const refused =
+      cause instanceof Error && (cause.name === 'UnroutableError' || /nack/i.test(cause.message));
+    return new PublishNotConfirmedError(operation, this.description, !refused, [], cause);
   }
 
   private async settleOne(outcome: Outcome): Promise<SettleResult> {
@@ -657,13 +687,14 @@ export class RabbitMqStore implements Store {
     if (republish !== undefined) {
       try {
         const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'settle');
-        const { confirmed } = await this.publishJob(
+        const { unconfirmed, failure } = await this.publishJobs(
           session,
-          republish.job,
+          [republish.job],
           'settle',
           republish.target,
         );
-        await confirmed;
+        if (failure !== undefined) throw failure;
+        if (unconfirmed.length > 0) throw unconfirmed[0];
       } catch (error) {
         this.attempts.delete(token);
         // The broker refused the republish on a live connection: give the delivery back
@@ -686,13 +717,11 @@ export class RabbitMqStore implements Store {
     const consumer = this.consumers.get(delivery.job.queue);
     const session = this.connection.current;
     if (consumer === undefined || session === undefined) return;
-    this.publishJob(session, delivery.job, 'postpone')
-      .then(({ confirmed }) => confirmed)
-      .then(
-        () => consumer.ack(delivery),
-        // Back to the queue (stale on a lost connection: the broker has it back already).
-        () => consumer.requeue(delivery),
-      );
+    void this.publishJobs(session, [delivery.job], 'postpone').then(({ confirmed }) => {
+      if (confirmed.length === 1) consumer.ack(delivery);
+      // Back to the queue (stale on a lost connection: the broker has it back already).
+      else consumer.requeue(delivery);
+    });
   }
 
   /** Gives the deliveries `node` holds back to the broker; resolves with their job ids. */
@@ -755,22 +784,6 @@ function republished(
     case 'discard':
       return { job: { ...job, attempts: ran, errors: errors(outcome.error) }, target: 'dead' };
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no confirm within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** The URL without its password, for messages. */
