@@ -292,8 +292,12 @@ export class BrokerConnection {
 
   private async open(): Promise<Session> {
     // Bounded: a broker that takes the TCP connection but never answers fails the attempt.
+    // TCP_NODELAY: amqplib leaves Nagle's algorithm on, and a small publish or ack frame
+    // then waits for the broker's delayed TCP ACK of the previous one (enqueue->start p50
+    // ~20 ms against ~5 ms with it off, measured with raw amqplib on one connection).
     const model = await connect(withHeartbeat(this.config.url, this.config.heartbeat), {
       timeout: CONNECT_TIMEOUT,
+      noDelay: true,
     });
     let session: Session | undefined;
     const lost = (cause: unknown) => {
