@@ -18,7 +18,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts'],
-          exclude: ['packages/*/test/pack.test.ts', 'packages/jobs/test/rabbitmq/**'],
+          exclude: [
+            'packages/*/test/pack.test.ts',
+            'packages/jobs/test/rabbitmq/**',
+            'packages/examples/test/demo-rabbitmq.test.ts',
+          ],
           testTimeout: 20_000,
         },
       },
@@ -40,7 +44,10 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'rabbitmq',
-          include: ['packages/jobs/test/rabbitmq/**/*.test.ts'],
+          include: [
+            'packages/jobs/test/rabbitmq/**/*.test.ts',
+            'packages/examples/test/demo-rabbitmq.test.ts',
+          ],
           globalSetup: ['packages/jobs/test/rabbitmq/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

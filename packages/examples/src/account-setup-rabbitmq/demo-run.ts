@@ -1,8 +1,9 @@
 /**
  * The run behind `pnpm demo:rabbitmq`: the account setup's API and outbox relay in this
  * process, two worker processes (`worker-main.ts`) consuming the setup queue of a
- * RabbitMQ broker, users signed up through the API, one worker SIGKILLed by its PID
- * while steps are in flight, and a count, from the database and the CRM, of what became
+ * RabbitMQ broker, users signed up through the API first (their jobs wait in the broker,
+ * confirmed, until the workers start), one worker SIGKILLed by its PID while steps are
+ * in flight, and a count, from the database and the CRM, of what became
  * of every user.
  */
 import { randomUUID } from 'node:crypto';
@@ -69,6 +70,19 @@ export async function runRabbitSetup(options: RabbitRunOptions): Promise<RabbitS
   const api = await startUsersApi(app.handlers());
   const workers: WorkerProcess[] = [];
   try {
+    progress.log(
+      `  users API ${api.url} (this process, SQLite ${path}); queues ${prefix}.* on the broker`,
+    );
+    // The users sign up before any worker runs: their jobs wait in the broker, confirmed,
+    // and each worker starts with a full prefetch, so the kill finds steps in flight.
+    const bundling = WorkerProcess.prepare();
+    await signUpAll(api, signups, progress);
+    await waitForOutbox(app, options.timeout ?? 40_000);
+    const { published } = await app.relayStats();
+    progress.log(
+      `  ${published} setup jobs confirmed by the broker, waiting in its queue; no worker yet`,
+    );
+    await bundling;
     const started = performance.now();
     const concurrency = options.concurrency ?? 4;
     const common = { url, prefix, path, crmUrl: crm.url, fulfillmentUrl: fulfillment.url };
@@ -81,20 +95,9 @@ export async function runRabbitSetup(options: RabbitRunOptions): Promise<RabbitS
     );
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     progress.log(
-      `  users API ${api.url} (this process, SQLite ${path}); queues ${prefix}.* on the broker`,
-    );
-    progress.log(
       `  2 worker processes, PIDs ${workers.map((w) => w.pid).join(' and ')}, ${concurrency} steps at once each, started in ${seconds} s`,
     );
-    // The workers run the first users' steps while the others sign up: the kill can come
-    // at any point of the run.
-    let signedUp = false;
-    const signing = signUpAll(api, signups, progress).then(() => (signedUp = true));
-    const kill = await killOneMidRun(app, workers, progress, {
-      timeout: options.timeout ?? 40_000,
-      signedUp: () => signedUp,
-    });
-    await signing;
+    const kill = await killOneMidRun(app, workers, progress, options.timeout ?? 40_000);
     const [victim, survivor] = kill.order;
     await survivor.stop();
     const relay = await app.relayStats();
@@ -137,6 +140,20 @@ async function signUpAll(
   }
 }
 
+/** Waits until the relay has published every outbox row (rejects after `timeout` ms). */
+async function waitForOutbox(app: RabbitAccountSetup, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (app.outbox.count() > 0) {
+    if (Date.now() > deadline) {
+      const { lastError } = await app.relayStats();
+      throw new Error(
+        `The outbox was not published within ${timeout} ms: ${lastError ?? 'no error'}.`,
+      );
+    }
+    await sleep(50);
+  }
+}
+
 /**
  * Waits until every user is settled, SIGKILLing one worker by its PID on the way, once it
  * has completed a few steps and has others in flight. Resolves with the killed worker
@@ -146,9 +163,9 @@ async function killOneMidRun(
   app: RabbitAccountSetup,
   workers: WorkerProcess[],
   progress: Progress,
-  until: { timeout: number; signedUp: () => boolean },
+  timeout: number,
 ): Promise<{ order: [WorkerProcess, WorkerProcess]; inFlight: string[] }> {
-  const deadline = Date.now() + until.timeout;
+  const deadline = Date.now() + timeout;
   let killed: { victim: WorkerProcess; inFlight: string[] } | undefined;
   for (;;) {
     const state = settled(app);
@@ -167,7 +184,7 @@ async function killOneMidRun(
       }
     }
     const quiet = state.open === 0 && app.outbox.count() === 0;
-    if (killed !== undefined && until.signedUp() && quiet) break;
+    if (killed !== undefined && quiet) break;
     if (Date.now() > deadline) break;
     await sleep(100);
   }

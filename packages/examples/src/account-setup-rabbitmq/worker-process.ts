@@ -113,6 +113,11 @@ export class WorkerProcess {
     );
   }
 
+  /** Bundles the worker's script ahead of the first `start`, which otherwise does it. */
+  static prepare(): Promise<void> {
+    return bundleWorker();
+  }
+
   /** Starts a worker process and resolves once its queue consumes; rejects (and kills it) if it does not. */
   static async start(options: WorkerProcessOptions): Promise<WorkerProcess> {
     await bundleWorker();
