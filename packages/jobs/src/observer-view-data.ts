@@ -60,7 +60,7 @@ export function shownJob(redact: RedactArgs, job: Job): Job {
 /** One sample of the counts. */
 interface Sample {
   at: number;
-  counts: Map<string, Record<JobState, number>>;
+  counts: Map<string, Partial<Record<JobState, number>>>;
 }
 
 /** Completed and failed jobs per second of one queue, between consecutive samples. */

@@ -89,10 +89,10 @@ function queuesTable(counts: readonly QueueCounts[]): ViewBlock {
     columns: ['queue', ...JOB_STATES.map((s) => ({ label: s, numeric: true })), ''],
     rows: counts.map((c) => [
       c.queue,
-      ...JOB_STATES.map((s) => ({ text: c.counts[s], tone: toneOf(s, c.counts[s]) })),
+      ...JOB_STATES.map((s) => ({ text: counted(c, s), tone: toneOf(s, counted(c, s)) })),
       {
         actions:
-          c.counts.discarded + c.counts.retryable > 0
+          counted(c, 'discarded') + counted(c, 'retryable') > 0
             ? [{ label: 'retry failed', post: ['retry'], body: { queue: c.queue } }]
             : [],
       },
@@ -283,8 +283,13 @@ export function errorLine(e: AttemptError): string {
 
 function totalsOf(counts: readonly QueueCounts[]): Record<JobState, number> {
   const totals = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-  for (const c of counts) for (const s of JOB_STATES) totals[s] += c.counts[s];
+  for (const c of counts) for (const s of JOB_STATES) totals[s] += counted(c, s);
   return totals;
+}
+
+/** A count of this page's store, which has `query`: every state is counted. */
+function counted(c: QueueCounts, state: JobState): number {
+  return c.counts[state] ?? 0;
 }
 
 /** The colour of a count of jobs in `state`. */

@@ -207,10 +207,23 @@ export interface JobQuery {
   after?: string;
 }
 
-/** Counts of jobs in one queue by state. */
+/**
+ * Counts of jobs in one queue by state. A store with the `query` capability counts every
+ * state; one without gives the states it can count and leaves the others out (unknown,
+ * never a made-up 0), and may add what it can tell besides (a broker's queue depth).
+ */
 export interface QueueCounts {
   queue: string;
-  counts: Record<JobState, number>;
+  /** Jobs by state: every state from a store with `query`; a state left out is not known. */
+  counts: Partial<Record<JobState, number>>;
+  /**
+   * A broker's messages waiting in the queue, not delivered to any consumer yet: due jobs
+   * no process has taken. Not `available`: jobs a consumer prefetched and has not started
+   * are not in it, nor scheduled ones. Only from a store on a broker.
+   */
+  ready?: number;
+  /** Consumers of the queue on a broker (each a process running it). Only from a store on a broker. */
+  consumers?: number;
 }
 
 /**
@@ -323,7 +336,10 @@ export interface Store {
   get(id: string): Promise<Job | undefined>;
   /** Jobs matching `query`, in id order. */
   list(query?: JobQuery): Promise<Job[]>;
-  /** Counts by state of every queue that has jobs. */
+  /**
+   * Counts by state of every queue that has jobs. A store without `query` counts what it
+   * can and says which queues it covers (see its documentation and {@link QueueCounts}).
+   */
   counts(): Promise<QueueCounts[]>;
   /** The earliest `runAt` of a waiting job of `queue`, if any: when to look again. */
   nextRunAt(queue: string): Promise<number | undefined>;

@@ -32,7 +32,8 @@
  *   `<prefix>.<queue>.dead` with its attempt history in headers.
  *
  * What RabbitMQ cannot give is refused with `UnsupportedCapabilityError` (see
- * `capabilities`): queries over all jobs (`get`, `list`, `counts`), manual control of
+ * `capabilities`): queries over all jobs (`get`, `list`; `counts` gives only what the
+ * broker can count: dead letters, ready messages, consumers), manual control of
  * queued jobs, uniqueness keys (so crontabs), priorities, a claim order other than
  * arrival, rate limits across processes, and atomic batches (each job of a batch is
  * confirmed on its own; a rejection lists those that were).
@@ -79,6 +80,7 @@ import {
   PublishNotConfirmedError,
 } from './errors.js';
 import { encodeBody, type MessageJob, publishOptions, toJob } from './message.js';
+import { QueueChecker } from './queue-checker.js';
 import {
   deadQueueOptions,
   delayLevel,
@@ -182,6 +184,8 @@ export class RabbitMqStore implements Store {
   private readonly attempts = new Map<number, Attempt>();
   private readonly nodeStates = new Map<string, NodeState>();
   private readonly insertListeners = new Set<(queue: string) => void>();
+  /** The job queues this store object declared: what `counts` covers. */
+  private readonly known = new Set<string>();
   private readonly host: ConsumerHost;
   private nextToken = 1;
   private closed = false;
@@ -461,9 +465,53 @@ export class RabbitMqStore implements Store {
     );
   }
 
-  /** Rejects with `UnsupportedCapabilityError`. */
-  counts(): Promise<QueueCounts[]> {
-    return Promise.reject(this.unsupported('query', 'counts by job state'));
+  /**
+   * What the broker can count of each job queue this store object used (enqueued to,
+   * claimed from or declared) and of `queues`, read at once over AMQP (a passive declare
+   * of the work and dead-letter queues); a queue the broker does not have is left out.
+   * - `counts.discarded`: the dead-letter queue's messages (discarded and poison jobs),
+   *   fewer while a dead-letter pass (the Jobs view reading them) holds a batch.
+   * - `ready`: the work queue's messages not delivered to any consumer (due jobs no process
+   *   took; not those a consumer prefetched), and `consumers`: the processes consuming it.
+   *
+   * Every other state is left out, never 0: AMQP cannot count the messages a consumer holds
+   * (executing or prefetched), scheduled jobs and retries wait in delay queues it cannot
+   * list, and completed jobs are acked away. `rabbitMqInspector` with the management API
+   * tells more. Rejects with `BrokerUnavailableError` when no connection opens within
+   * `unavailableTimeout` or it is lost meanwhile, and `InvalidArgumentError` for `queues`
+   * that is not an array of names.
+   *
+   * @example
+   * const [mail] = await store.counts(['mail']);
+   * console.log(mail?.counts.discarded, mail?.ready, mail?.consumers);
+   */
+  async counts(queues: readonly string[] = []): Promise<QueueCounts[]> {
+    if (!Array.isArray(queues) || !queues.every((q) => typeof q === 'string' && q !== '')) {
+      throw new InvalidArgumentError('counts queues', 'an array of queue names', queues);
+    }
+    const names = [...new Set([...this.known, ...queues])];
+    const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'counts');
+    const checker = new QueueChecker(session.model);
+    try {
+      const counted: QueueCounts[] = [];
+      for (const queue of names) {
+        const { work, dead } = queueNames(this.config.prefix, queue);
+        const depth = await checker.check(work);
+        if (depth === undefined) continue;
+        const dlq = await checker.check(dead);
+        counted.push({
+          queue,
+          counts: dlq === undefined ? {} : { discarded: dlq.messageCount },
+          ready: depth.messageCount,
+          consumers: depth.consumerCount,
+        });
+      }
+      return counted;
+    } catch (error) {
+      throw new BrokerUnavailableError('counts', this.description, 0, error);
+    } finally {
+      await checker.close();
+    }
   }
 
   /** Resolves with undefined: delayed jobs come back by themselves (the broker's TTLs), waking the queue. */
@@ -562,6 +610,7 @@ export class RabbitMqStore implements Store {
   /** Declares queue `queue`'s work queue and dead-letter queue, once per connection. */
   private declare(session: Session, queue: string): Promise<void> {
     const names = queueNames(this.config.prefix, queue);
+    this.known.add(queue);
     return this.once(session, names.work, async () => {
       const channel = session.publisher;
       await channel.assertExchange(names.deadExchange, 'direct', { durable: true });

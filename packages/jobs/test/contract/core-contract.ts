@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
 import { LeaseLostError, StaleAttemptError, UnsupportedCapabilityError } from '../../src/errors.js';
-import type { ClaimedJob } from '../../src/job.js';
+import { type ClaimedJob, JOB_STATES, type JobState } from '../../src/job.js';
 import {
   hasCapability,
   type NodeRef,
@@ -212,6 +212,33 @@ export function coreContract(setup: () => Promise<Fixture>): void {
     });
   });
 
+  describe('counts() (core)', () => {
+    it('gives the true number of each state it counts: every state with query, the others left out, never made up', async () => {
+      const { store, clock } = await setup();
+      const ref = await node(store);
+      await store.enqueue([newJob(), newJob(), newJob({ queue: 'mail' })]);
+      const [first] = await claimEventually(store, ref, 1);
+      const error = attemptError(1, clock.now());
+      expectOk(await store.settle([{ kind: 'discard', attempt: first!, error }]));
+      const none = { scheduled: 0, executing: 0, retryable: 0, completed: 0, cancelled: 0 };
+      const truth: Record<string, Record<JobState, number>> = {
+        default: { ...none, available: 1, discarded: 1 },
+        mail: { ...none, available: 1, discarded: 0 },
+      };
+      const counted = new Map((await store.counts()).map((c) => [c.queue, c.counts]));
+      for (const [queue, expected] of Object.entries(truth)) {
+        const counts = counted.get(queue);
+        expect(counts, `the counts of queue ${queue}`).toBeDefined();
+        for (const [state, n] of Object.entries(counts!)) {
+          expect(n, `${queue}: ${state}`).toBe(expected[state as JobState]);
+        }
+        if (hasCapability(store.capabilities, 'query')) {
+          expect(Object.keys(counts!).sort()).toEqual([...JOB_STATES].sort());
+        }
+      }
+    });
+  });
+
   describe('capabilities (core)', () => {
     it('refuses at once, with UnsupportedCapabilityError, each call a missing capability needs', async () => {
       const { store } = await setup();
@@ -228,7 +255,6 @@ export function coreContract(setup: () => Promise<Fixture>): void {
       if (!hasCapability(caps, 'query')) {
         await refused(() => store.get('1'));
         await refused(() => store.list());
-        await refused(() => store.counts());
       }
       if (!hasCapability(caps, 'manualControl')) {
         await refused(() => store.retryJob('1'));

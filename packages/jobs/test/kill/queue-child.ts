@@ -104,10 +104,10 @@ if (env.DRAIN === '1') {
     const left =
       counts === undefined
         ? 0
-        : counts.counts.available +
-          counts.counts.executing +
-          counts.counts.retryable +
-          counts.counts.scheduled;
+        : (['available', 'executing', 'retryable', 'scheduled'] as const).reduce(
+            (sum, state) => sum + (counts.counts[state] ?? 0),
+            0,
+          );
     if (left > 0) return;
     clearInterval(timer);
     await runtime.stop();
