@@ -21,7 +21,7 @@ export default defineConfig({
           exclude: [
             'packages/*/test/pack.test.ts',
             'packages/jobs/test/rabbitmq/**',
-            'packages/examples/test/demo-rabbitmq.test.ts',
+            'packages/examples/test/*rabbitmq*.test.ts',
           ],
           testTimeout: 20_000,
         },
@@ -46,7 +46,7 @@ export default defineConfig({
           name: 'rabbitmq',
           include: [
             'packages/jobs/test/rabbitmq/**/*.test.ts',
-            'packages/examples/test/demo-rabbitmq.test.ts',
+            'packages/examples/test/*rabbitmq*.test.ts',
           ],
           globalSetup: ['packages/jobs/test/rabbitmq/global-setup.ts'],
           testTimeout: 60_000,

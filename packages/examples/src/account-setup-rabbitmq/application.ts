@@ -19,6 +19,11 @@ export interface RabbitAccountSetupOptions {
   prefix?: string;
   /** Ms between the relay's looks at the outbox when no sign-up woke it. @default 250 */
   relayInterval?: number;
+  /**
+   * Ms a publish (and the start's queue declaration) waits for a connection to the broker
+   * before it fails; a failed publish leaves its row for the relay's next pass. @default 5000
+   */
+  unavailableTimeout?: number;
 }
 
 /**
@@ -70,7 +75,13 @@ export class RabbitAccountSetup {
     const db = new Database(path);
     db.pragma('busy_timeout = 10000');
     const outbox = Outbox.open(db);
-    const store = new RabbitMqStore({ url, ...(options.prefix && { prefix: options.prefix }) });
+    const store = new RabbitMqStore({
+      url,
+      ...(options.prefix !== undefined && { prefix: options.prefix }),
+      ...(options.unavailableTimeout !== undefined && {
+        unavailableTimeout: options.unavailableTimeout,
+      }),
+    });
     try {
       // At deploy time, not in the instant before a crash (see the jobs README).
       await store.declareQueue(SETUP_QUEUE);
