@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@actorkit/core';
 import type { Enqueued, NewJob, UniqueOptions } from './job.js';
 import { checkOptions, integer, number, text } from './options.js';
+import { type JobBackoff, jobBackoffCheck } from './retry.js';
 import type { Store } from './store.js';
 import type { Worker } from './worker.js';
 
@@ -12,6 +13,12 @@ export interface JobOptions {
   priority?: number;
   /** @default the worker's maxAttempts */
   maxAttempts?: number;
+  /**
+   * The wait between this job's attempts, stored with it: replaces the worker's `backoff`
+   * (keys left out take the defaults). Plain data only (no function, no `random`).
+   * @default the worker's backoff
+   */
+  backoff?: JobBackoff;
   /** When to run: a `Date`, or ms on the store's clock. @default now */
   runAt?: Date | number;
   /** Ms from the enqueue until it may run (instead of `runAt`). @default 0 */
@@ -26,6 +33,7 @@ const JOB_OPTION_CHECKS = {
   queue: text,
   priority: integer(0),
   maxAttempts: integer(1),
+  backoff: jobBackoffCheck,
   runAt: (value: unknown) =>
     value instanceof Date || (typeof value === 'number' && Number.isFinite(value))
       ? undefined
@@ -66,6 +74,7 @@ export function job<Args>(
   const runAt = options.runAt instanceof Date ? options.runAt.getTime() : options.runAt;
   if (runAt !== undefined) newJob.runAt = runAt;
   if (options.delay !== undefined) newJob.delay = options.delay;
+  if (options.backoff !== undefined) newJob.backoff = options.backoff;
   if (options.key !== undefined) newJob.key = options.key;
   if (options.unique !== undefined) newJob.unique = options.unique;
   return newJob;

@@ -48,6 +48,7 @@ export {
   backoffDelay,
   type ErrorDecision,
   type FailedAttempt,
+  type JobBackoff,
   type RetryOptions,
 } from './retry.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';

@@ -1,3 +1,5 @@
+import type { JobBackoff } from './retry.js';
+
 /**
  * A job's life, as Oban's: `scheduled` (waits for its time) → `available` → `executing`
  * → `completed`, or `retryable` (failed, waits for its backoff) → `executing` again …,
@@ -81,6 +83,8 @@ export interface Job<Args = unknown> {
   node: string | null;
   /** Every failed attempt, oldest first. */
   errors: AttemptError[];
+  /** The backoff it was enqueued with, used instead of its worker's; absent when the worker's applies. */
+  backoff?: JobBackoff;
 }
 
 /**
@@ -116,6 +120,8 @@ export interface NewJob {
   priority?: number;
   /** @default 10 */
   maxAttempts?: number;
+  /** The wait between its attempts, instead of its worker's backoff. @default the worker's */
+  backoff?: JobBackoff;
   /** When it may run, in ms on the store's clock. @default now */
   runAt?: number;
   /** Ms from the insertion until it may run; instead of `runAt`. @default 0 */

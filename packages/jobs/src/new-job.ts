@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from '@actorkit/core';
 import { JOB_STATES, type NewJob } from './job.js';
 import { checkOptions, integer, number, text } from './options.js';
+import { jobBackoffCheck } from './retry.js';
 
 const JOB_CHECKS = {
   queue: text,
@@ -9,6 +10,7 @@ const JOB_CHECKS = {
   args: () => undefined,
   priority: integer(0),
   maxAttempts: integer(1),
+  backoff: jobBackoffCheck,
   runAt: number(Number.NEGATIVE_INFINITY),
   delay: number(0),
   key: text,

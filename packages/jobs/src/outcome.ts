@@ -54,7 +54,7 @@ export function outcomeOf(
   const delay =
     kind === 'exit' && stopping === undefined
       ? 0
-      : backoffDelay(worker?.backoff, job.attempt, error);
+      : backoffDelay(job.backoff ?? worker?.backoff, job.attempt, error);
   return { kind: 'retry', attempt: ref, runAt: dueTime(now + delay, now), error: entry };
 }
 

@@ -22,6 +22,31 @@ export {
  */
 export type Backoff = RetryBackoff;
 
+/**
+ * The backoff of one job, given at enqueue (`enqueue(store, worker, args, { backoff })`)
+ * and stored with it: a {@link Backoff} without `random`, as it must be plain data that
+ * reads back the same in another process. It replaces the worker's backoff for that job
+ * (keys left out take the defaults, not the worker's); the jitter draws from `Math.random`.
+ *
+ * @example
+ * await enqueue(store, SyncBalance, { account }, { maxAttempts: 3, backoff: { initial: 50, max: 1000 } });
+ */
+export type JobBackoff = Omit<Backoff, 'random'>;
+
+/** @internal Checks a job's `backoff` option: a {@link JobBackoff}, data only. */
+export const jobBackoffCheck: OptionCheck = (value) => {
+  const expected =
+    'a JobBackoff { initial, factor, max, jitter } (plain data, stored with the job: give a backoff function or a random source to the worker instead)';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return expected;
+  if ('random' in value) return expected;
+  try {
+    checkBackoff(value);
+  } catch (error) {
+    return `${expected}: ${(error as Error).message}`;
+  }
+  return undefined;
+};
+
 /** @internal Checks a `backoff` option. */
 export const backoffCheck: OptionCheck = (value) => {
   try {

@@ -14,6 +14,8 @@
  * to six temporary b-trees (a page cache allocated and freed each time; on glibc the freed
  * memory can go back to the OS and fault in again, several hundred µs a statement).
  * Version 1 of the schema had the IN lists; opening such a database upgrades it.
+ * Version 3 added the `backoff` column (a job's own backoff, JSON, NULL for the worker's);
+ * opening a version 2 database adds it (older rows get NULL: their worker's backoff, as before).
  */
 import type Database from 'better-sqlite3';
 import {
@@ -25,9 +27,10 @@ import {
   type JobState,
   WAITING_STATES,
 } from './job.js';
+import type { JobBackoff } from './retry.js';
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** `states` as one SQL condition on `state`, without IN (see the module documentation). */
 function anyOf(states: readonly JobState[]): string {
@@ -39,8 +42,8 @@ export const WAITING_SQL = anyOf(WAITING_STATES);
 /** The final states, as SQL. */
 export const FINAL_SQL = anyOf(FINAL_STATES);
 
-/** The jobs table's columns, in the order every version of the schema has had them. */
-const JOBS_COLUMNS = `
+/** The jobs table's columns of version 2, in the order every version of the schema has had them. */
+const JOBS_COLUMNS_V2 = `
     id INTEGER PRIMARY KEY,
     queue TEXT NOT NULL,
     worker TEXT NOT NULL,
@@ -57,6 +60,11 @@ const JOBS_COLUMNS = `
     finished_at REAL,
     node TEXT,
     errors TEXT NOT NULL DEFAULT '[]'
+  `;
+
+/** The jobs table's columns now: version 3 added `backoff` at the end. */
+const JOBS_COLUMNS = `${JOBS_COLUMNS_V2},
+    backoff TEXT
   `;
 
 const SCHEMA = `
@@ -100,6 +108,7 @@ export function migrate(db: Database.Database, where: string): void {
       );
     }
     if (version === 1) upgradeFromVersion1(db);
+    if (version === 1 || version === 2) upgradeFromVersion2(db);
     db.exec(SCHEMA);
     db.prepare(
       `INSERT INTO actorkit_jobs_meta (key, value) VALUES ('version', ?)
@@ -127,11 +136,16 @@ function schemaVersion(db: Database.Database): number | undefined {
  */
 function upgradeFromVersion1(db: Database.Database): void {
   db.exec(`
-    CREATE TABLE actorkit_jobs_v2 (${JOBS_COLUMNS});
+    CREATE TABLE actorkit_jobs_v2 (${JOBS_COLUMNS_V2});
     INSERT INTO actorkit_jobs_v2 SELECT * FROM actorkit_jobs ORDER BY id;
     DROP TABLE actorkit_jobs;
     ALTER TABLE actorkit_jobs_v2 RENAME TO actorkit_jobs;
   `);
+}
+
+/** Version 3 added a job's own backoff: a column at the end, NULL (the worker's backoff) for the rows there are. */
+function upgradeFromVersion2(db: Database.Database): void {
+  db.exec('ALTER TABLE actorkit_jobs ADD COLUMN backoff TEXT');
 }
 
 /** @internal A jobs row as SQLite returns it. */
@@ -152,11 +166,12 @@ export interface JobRow {
   finished_at: number | null;
   node: string | null;
   errors: string;
+  backoff: string | null;
 }
 
 /** @internal */
 export function toJob(row: JobRow): Job {
-  return {
+  const job: Job = {
     id: String(row.id),
     queue: row.queue,
     worker: row.worker,
@@ -173,6 +188,8 @@ export function toJob(row: JobRow): Job {
     node: row.node,
     errors: row.errors === '[]' ? [] : (JSON.parse(row.errors) as AttemptError[]),
   };
+  if (row.backoff !== null) job.backoff = JSON.parse(row.backoff) as JobBackoff;
+  return job;
 }
 
 /**
@@ -182,7 +199,7 @@ export function toJob(row: JobRow): Job {
  * job (a claim's cost is much in turning its columns into JavaScript values).
  */
 export const CLAIMED_COLUMNS = `id, worker, args, priority, attempt, max_attempts, token, key,
-  inserted_at, run_at, CASE WHEN errors = '[]' THEN NULL ELSE errors END`;
+  inserted_at, run_at, CASE WHEN errors = '[]' THEN NULL ELSE errors END, backoff`;
 
 /** @internal A claimed row (`CLAIMED_COLUMNS`, raw) as the job it is, for `node` at `now`. */
 export function toClaimed(
@@ -192,7 +209,8 @@ export function toClaimed(
   now: number,
 ): ClaimedJob {
   const errors = row[10] as string | null;
-  return {
+  const backoff = row[11] as string | null;
+  const job: ClaimedJob = {
     id: String(row[0]),
     queue,
     worker: row[1] as string,
@@ -212,4 +230,6 @@ export function toClaimed(
     errors: errors === null ? [] : (JSON.parse(errors) as AttemptError[]),
     token: row[6] as number,
   };
+  if (backoff !== null) job.backoff = JSON.parse(backoff) as JobBackoff;
+  return job;
 }

@@ -8,8 +8,8 @@ const RETRIABLE_SQL = `(state = 'scheduled' OR state = 'retryable' OR state = 'd
 
 /** The columns an insert sets, `INSERT_ROW`'s parameters in order. */
 const INSERT_INTO = `INSERT INTO actorkit_jobs
-      (queue, worker, args, state, priority, max_attempts, key, inserted_at, run_at) VALUES `;
-const INSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+      (queue, worker, args, state, priority, max_attempts, key, inserted_at, run_at, backoff) VALUES `;
+const INSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /**
  * A claim of up to `limit` jobs (a number, or `?` for a parameter). SQLite prepares a
  * statement whose subquery has `LIMIT ?` again at every execution (a few hundred thousand
@@ -26,7 +26,7 @@ function claimSql(limit: string | number): string {
 export const CLAIM_LIMITS_PREPARED = 256;
 
 /** @internal Parameters per inserted row. */
-export const INSERT_PARAMETERS = 9;
+export const INSERT_PARAMETERS = 10;
 /** @internal Rows of the largest multi-row insert: an enqueue of many jobs runs it repeatedly. */
 export const INSERT_CHUNK = 64;
 

@@ -595,12 +595,13 @@ function writeParams(row: NewRow, params: unknown[], at: number): void {
   params[at + 6] = row.newJob.key ?? null;
   params[at + 7] = row.now;
   params[at + 8] = row.runAt;
+  params[at + 9] = row.newJob.backoff === undefined ? null : JSON.stringify(row.newJob.backoff);
 }
 
 /** The job `row` became as `id`: built here rather than read back, the row holds exactly these values. */
 function toNewJob(row: NewRow, id: number): Job {
   const { newJob } = row;
-  return {
+  const job: Job = {
     id: String(id),
     queue: newJob.queue,
     worker: newJob.worker,
@@ -617,6 +618,8 @@ function toNewJob(row: NewRow, id: number): Job {
     node: null,
     errors: [],
   };
+  if (newJob.backoff !== undefined) job.backoff = newJob.backoff;
+  return job;
 }
 
 /** A claim's row: `CLAIMED_COLUMNS` in order; the sort reads id (0), priority (3), run_at (9). */

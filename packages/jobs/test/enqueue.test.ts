@@ -47,6 +47,30 @@ describe('job()', () => {
     expect(() => job(SendWelcome, { userId: 1 }, { dely: 5 } as never)).toThrow(/dely/);
   });
 
+  it('takes a backoff for this job, plain data checked like the worker’s, and refuses a function or random', () => {
+    const backoff = { initial: 100, factor: 3, max: 5000, jitter: 0 };
+    expect(job(SendWelcome, { userId: 1 }, { maxAttempts: 2, backoff })).toMatchObject({
+      maxAttempts: 2,
+      backoff,
+    });
+    expect(job(SendWelcome, { userId: 1 })).not.toHaveProperty('backoff');
+    for (const bad of [
+      () => 10,
+      { initial: 1, random: () => 0.5 },
+      { jitter: 2 },
+      { wait: 5 },
+      [],
+    ]) {
+      expect(() => job(SendWelcome, { userId: 1 }, { backoff: bad as never })).toThrow(
+        InvalidArgumentError,
+      );
+    }
+    expect(() => job(SendWelcome, { userId: 1 }, { backoff: () => 10 } as never)).toThrow(
+      /job options\.backoff.*plain data.*give a backoff function or a random source to the worker/,
+    );
+    expect(() => job(SendWelcome, { userId: 1 }, { maxAttempts: 0 })).toThrow(InvalidArgumentError);
+  });
+
   it('takes runAt as a Date', () => {
     expect(job(SendWelcome, { userId: 1 }, { runAt: new Date(1234) }).runAt).toBe(1234);
   });

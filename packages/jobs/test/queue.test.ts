@@ -245,6 +245,47 @@ describe('retries', () => {
     ]);
   });
 
+  it("uses a job's own maxAttempts and backoff instead of its worker's, and the worker's for the others", async () => {
+    setup();
+    const Failing = defineWorker({
+      name: 'failing',
+      maxAttempts: 10,
+      backoff: { initial: 1000, jitter: 0 },
+      perform: () => {
+        throw new Error('down');
+      },
+    });
+    await start({ workers: [Failing] });
+    const reports = recordReports(runtime);
+    const own = await enqueue(
+      store,
+      Failing,
+      {},
+      {
+        maxAttempts: 3,
+        backoff: { initial: 50, factor: 3, jitter: 0 },
+      },
+    );
+    const plain = await enqueue(store, Failing, {});
+    const failed = (id: string) =>
+      reports
+        .filter((r) => r.jobId === id && r.event !== 'start')
+        .map((r) => r.decision ?? r.event);
+    await clock.advance(0);
+    expect(await store.get(own.job.id)).toMatchObject({ state: 'retryable', runAt: 50 });
+    expect(await store.get(plain.job.id)).toMatchObject({ state: 'retryable', runAt: 1000 });
+    await clock.advance(49);
+    expect(failed(own.job.id)).toEqual(['retry']);
+    await clock.advance(1);
+    expect(await store.get(own.job.id)).toMatchObject({ attempt: 2, runAt: 50 + 150 });
+    await clock.advance(150);
+    const discarded = await store.get(own.job.id);
+    expect(discarded).toMatchObject({ state: 'discarded', attempt: 3, finishedAt: 200 });
+    expect(discarded!.errors.map((e) => e.startedAt)).toEqual([0, 50, 200]);
+    expect(failed(own.job.id)).toEqual(['retry', 'retry', 'discard']);
+    expect(await store.get(plain.job.id)).toMatchObject({ state: 'retryable', attempt: 1 });
+  });
+
   // Regression: a backoff of 1000.5 ms made the job due at 1000.5 and start at 1001 on the
   // VirtualClock (timers fire on whole ms); due times are now whole ms, rounded up.
   it('starts a retry with a fractional backoff exactly at its due time, never before', async () => {

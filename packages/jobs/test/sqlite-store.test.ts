@@ -200,7 +200,7 @@ describe('a database of schema version 1', () => {
     const db = new Database(':memory:');
     db.exec(VERSION_1);
     const store = new SqliteStore({ database: db, clock: { now: () => 10 } });
-    expect(db.prepare(`SELECT value FROM actorkit_jobs_meta`).pluck().get()).toBe('2');
+    expect(db.prepare(`SELECT value FROM actorkit_jobs_meta`).pluck().get()).toBe('3');
     const schema = db.prepare(`SELECT group_concat(sql, ';') FROM sqlite_schema`).pluck().get();
     expect(schema).not.toMatch(/ IN \(/);
     expect((await store.list()).map((j) => [j.id, j.state, j.args, j.key])).toEqual([
@@ -224,6 +224,45 @@ describe('a database of schema version 1', () => {
         counts: expect.objectContaining({ available: 1, executing: 1, completed: 1 }),
       },
     ]);
+    db.close();
+  });
+});
+
+// Version 2 as it created it: version 1's tables with every set of states as ORs, no backoff column.
+const VERSION_2 = VERSION_1.replace("('version', '1')", "('version', '2')")
+  .replace(
+    /CHECK \(state IN \([^)]*\)\)/,
+    "CHECK (state = 'scheduled' OR state = 'available' OR state = 'executing' OR state = 'retryable' OR state = 'completed' OR state = 'discarded' OR state = 'cancelled')",
+  )
+  .replace(
+    /WHERE state IN \([^)]*\)/,
+    "WHERE (state = 'scheduled' OR state = 'available' OR state = 'retryable')",
+  );
+
+describe('a database of schema version 2', () => {
+  it("is upgraded on opening: same jobs and ids, a backoff column whose old rows use their worker's", async () => {
+    expect(VERSION_2).not.toMatch(/ IN \(/);
+    const db = new Database(':memory:');
+    db.exec(VERSION_2);
+    const store = new SqliteStore({ database: db, clock: { now: () => 10 } });
+    expect(db.prepare(`SELECT value FROM actorkit_jobs_meta`).pluck().get()).toBe('3');
+    const old = await store.list();
+    expect(old.map((j) => [j.id, j.state, j.args, j.key, j.backoff])).toEqual([
+      ['1', 'completed', { n: 1 }, 'k1', undefined],
+      ['2', 'available', { n: 2 }, null, undefined],
+    ]);
+    const backoff = { initial: 20, jitter: 0 };
+    const [added] = await store.enqueue([{ queue: 'mail', worker: 'w', args: {}, backoff }]);
+    expect(added!.job).toMatchObject({ id: '3', backoff });
+    const node = { name: 'n', incarnation: 'n#1' };
+    await store.registerNode(node, 1000);
+    const claimed = await store.claim({ queue: 'mail', node, limit: 5 });
+    expect(claimed.map((j) => [j.id, j.backoff])).toEqual([
+      ['2', undefined],
+      ['3', backoff],
+    ]);
+    new SqliteStore({ database: db }); // opening again changes nothing
+    expect(await store.get('3')).toMatchObject({ backoff });
     db.close();
   });
 });

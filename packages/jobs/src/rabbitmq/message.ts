@@ -1,6 +1,6 @@
 /**
  * @internal A job as a RabbitMQ message. The body is what never changes (id, worker,
- * args, maxAttempts, insertion time), as JSON; the headers carry what each attempt
+ * args, maxAttempts, insertion time, the job's own backoff if it has one), as JSON; the headers carry what each attempt
  * changes, so a discarded job reaches the dead-letter queue with its history readable in
  * any RabbitMQ tool:
  * - `x-actorkit-attempt`: attempts recorded so far (a retry, discard or failed attempt
@@ -14,6 +14,7 @@
  */
 import type { ConsumeMessage, Options } from 'amqplib';
 import type { AttemptError, Job } from '../job.js';
+import type { JobBackoff } from '../retry.js';
 
 /** The headers the store writes. */
 export const HEADER = {
@@ -29,6 +30,8 @@ interface Body {
   args: unknown;
   maxAttempts: number;
   insertedAt: number;
+  /** The job's own backoff: only when it was enqueued with one. */
+  backoff?: JobBackoff;
 }
 
 /** A job read from a message: its fields except state, node and attempt times. */
@@ -39,6 +42,7 @@ export interface MessageJob {
   args: unknown;
   maxAttempts: number;
   insertedAt: number;
+  backoff?: JobBackoff;
   runAt: number;
   /** Attempts recorded so far. */
   attempts: number;
@@ -47,7 +51,7 @@ export interface MessageJob {
 
 /** The body of a new job's message. */
 export function encodeBody(
-  job: Pick<Job, 'id' | 'worker' | 'args' | 'maxAttempts' | 'insertedAt'>,
+  job: Pick<Job, 'id' | 'worker' | 'args' | 'maxAttempts' | 'insertedAt' | 'backoff'>,
 ): Buffer {
   const body: Body = {
     id: job.id,
@@ -56,6 +60,7 @@ export function encodeBody(
     maxAttempts: job.maxAttempts,
     insertedAt: job.insertedAt,
   };
+  if (job.backoff !== undefined) body.backoff = job.backoff;
   return Buffer.from(JSON.stringify(body));
 }
 
@@ -107,7 +112,7 @@ export function decodeMessage(
   ) {
     throw new Error('not a job message of @actorkit/jobs');
   }
-  return {
+  const job: MessageJob = {
     id: body.id,
     queue,
     worker: body.worker,
@@ -118,6 +123,8 @@ export function decodeMessage(
     attempts,
     errors,
   };
+  if (body.backoff !== undefined) job.backoff = body.backoff;
+  return job;
 }
 
 /** The job as the store's API shows it. */
@@ -125,7 +132,7 @@ export function toJob(
   job: MessageJob,
   fields: Pick<Job, 'state' | 'attempt' | 'attemptedAt' | 'finishedAt' | 'node'>,
 ): Job {
-  return {
+  const shown: Job = {
     id: job.id,
     queue: job.queue,
     worker: job.worker,
@@ -142,4 +149,6 @@ export function toJob(
     node: fields.node,
     errors: job.errors,
   };
+  if (job.backoff !== undefined) shown.backoff = job.backoff;
+  return shown;
 }

@@ -572,7 +572,7 @@ export class RabbitMqStore implements Store {
         `a job with priority ${job.priority} (${where}.priority): quorum queues deliver in arrival order`,
       );
     }
-    return {
+    const prepared: MessageJob = {
       id: randomUUID(),
       queue: job.queue,
       worker: job.worker,
@@ -583,6 +583,8 @@ export class RabbitMqStore implements Store {
       attempts: 0,
       errors: [],
     };
+    if (job.backoff !== undefined) prepared.backoff = job.backoff;
+    return prepared;
   }
 
   private nodeState(node: NodeRef): NodeState {

@@ -18,6 +18,7 @@ import { enqueueContract } from './enqueue-contract.js';
 import { type Fixture, fixtures, type StoreFactory } from './fixture.js';
 import { leaseContract } from './lease-contract.js';
 import { modelContract } from './model-contract.js';
+import { retryPolicyContract } from './retry-policy-contract.js';
 import { settleContract } from './settle-contract.js';
 
 export type { StoreFactory, StoreHandles } from './fixture.js';
@@ -52,6 +53,7 @@ export function storeContract(
       });
     }
     coreContract(setup);
+    retryPolicyContract(setup);
     for (const [group, needs] of GROUPS) {
       if (claims === undefined || needs.every((need) => hasCapability(claims, need))) group(setup);
     }
