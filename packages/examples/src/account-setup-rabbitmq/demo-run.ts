@@ -15,7 +15,7 @@ import { bar, type Progress } from '../progress.js';
 import type { RunningCrm } from '../services/crm.js';
 import type { RunningService } from '../services/http-service.js';
 import { RabbitAccountSetup } from './application.js';
-import { WorkerProcess } from './worker-process.js';
+import { WorkerProcess, type WorkerProcessOptions } from './worker-process.js';
 
 /** What the run ends with, for the demo's summary. */
 export interface RabbitSummary {
@@ -83,25 +83,18 @@ export async function runRabbitSetup(options: RabbitRunOptions): Promise<RabbitS
       `  ${published} setup jobs confirmed by the broker, waiting in its queue; no worker yet`,
     );
     await bundling;
-    const started = performance.now();
-    const concurrency = options.concurrency ?? 4;
     const common = { url, prefix, path, crmUrl: crm.url, fulfillmentUrl: fulfillment.url };
-    workers.push(
-      ...(await Promise.all(
-        ['worker-1', 'worker-2'].map((node) =>
-          WorkerProcess.start({ ...common, node, concurrency }),
-        ),
-      )),
-    );
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    progress.log(
-      `  2 worker processes, PIDs ${workers.map((w) => w.pid).join(' and ')}, ${concurrency} steps at once each, started in ${seconds} s`,
-    );
+    workers.push(...(await startWorkers(common, options.concurrency ?? 4, progress)));
     const kill = await killOneMidRun(app, workers, progress, options.timeout ?? 40_000);
     const [victim, survivor] = kill.order;
     await survivor.stop();
     const relay = await app.relayStats();
-    const redone = new Set(survivor.jobReports('start').map((r) => r.jobId!));
+    // What the other worker started after the kill: the broker's redeliveries among them.
+    const redone = new Set(
+      survivor.lines
+        .slice(kill.survivorMark)
+        .flatMap((l) => (l.event === 'job' && l.type === 'start' ? [l.jobId!] : [])),
+    );
     const summary = summarize(app, crm, relay, workers, {
       pid: victim.pid,
       inFlight: kill.inFlight.length,
@@ -117,6 +110,23 @@ export async function runRabbitSetup(options: RabbitRunOptions): Promise<RabbitS
     await api.close();
     await app.stop();
   }
+}
+
+/** Starts the two worker processes, in parallel, and logs their PIDs. */
+async function startWorkers(
+  common: Omit<WorkerProcessOptions, 'node' | 'concurrency'>,
+  concurrency: number,
+  progress: Progress,
+): Promise<WorkerProcess[]> {
+  const started = performance.now();
+  const workers = await Promise.all(
+    ['worker-1', 'worker-2'].map((node) => WorkerProcess.start({ ...common, node, concurrency })),
+  );
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  progress.log(
+    `  2 worker processes, PIDs ${workers.map((w) => w.pid).join(' and ')}, ${concurrency} steps at once each, started in ${seconds} s`,
+  );
+  return workers;
 }
 
 async function signUpAll(
@@ -164,9 +174,9 @@ async function killOneMidRun(
   workers: WorkerProcess[],
   progress: Progress,
   timeout: number,
-): Promise<{ order: [WorkerProcess, WorkerProcess]; inFlight: string[] }> {
+): Promise<{ order: [WorkerProcess, WorkerProcess]; inFlight: string[]; survivorMark: number }> {
   const deadline = Date.now() + timeout;
-  let killed: { victim: WorkerProcess; inFlight: string[] } | undefined;
+  let killed: { victim: WorkerProcess; inFlight: string[]; survivorMark: number } | undefined;
   for (;;) {
     const state = settled(app);
     progress.update(statusLine(app, state, workers, killed !== undefined));
@@ -175,9 +185,10 @@ async function killOneMidRun(
         (w) => w.jobReports('stop').length >= 3 && w.inFlight().length >= 2,
       );
       if (victim !== undefined) {
+        const survivorMark = workers.find((w) => w !== victim)!.lines.length;
         await victim.kill();
         // Every line it printed is read by now: what it had started and not finished.
-        killed = { victim, inFlight: victim.inFlight() };
+        killed = { victim, inFlight: victim.inFlight(), survivorMark };
         progress.log(
           `  ✗ kill -9 ${victim.pid} (SIGKILL by PID) with ${plural(killed.inFlight.length, 'step')} in flight, ${victim.jobReports('stop').length} completed`,
         );
@@ -191,7 +202,7 @@ async function killOneMidRun(
   progress.done(statusLine(app, settled(app), workers, killed !== undefined));
   if (killed === undefined) throw new Error('No worker had steps in flight to kill.');
   const survivor = workers.find((w) => w !== killed.victim)!;
-  return { order: [killed.victim, survivor], inFlight: killed.inFlight };
+  return { order: [killed.victim, survivor], ...killed };
 }
 
 /** Users set up, and steps neither done nor recorded as given up. */
