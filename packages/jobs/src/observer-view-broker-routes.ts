@@ -120,8 +120,10 @@ async function listJobs(view: JobsViewState, r: ViewRequest) {
       queues = known.queues.map((q) => q.queue);
       if (!known.complete) notes.push(partialQueues(queues));
     }
-    // `after` pages on in the listing's order (dead letters in their queue's order).
-    const wanted = query.limit + (query.after === undefined ? 0 : 1_000_000);
+    // `after` pages on in the listing's order (dead letters in their queue's order), and a
+    // worker filter applies before the limit: both need every dead letter read.
+    const whole = query.after !== undefined || query.worker !== undefined;
+    const wanted = query.limit + (whole ? 1_000_000 : 0);
     for (const queue of queues) {
       jobs.push(...(await broker.deadLetters(queue, wanted)).jobs);
     }
