@@ -10,14 +10,26 @@
  * once the broker confirmed it (a quorum queue confirms once a majority wrote it to disk),
  * is mandatory (a message no queue takes is reported, not dropped), and waits for `drain`
  * when the socket's buffer is full, for at most `drainTimeout`.
+ *
+ * A "connection" here is two TCP connections, opened and lost together (one session, one
+ * generation): one for the consumers' channels (deliveries and acks), one for publishing,
+ * as RabbitMQ advises. When the broker blocks publishers (a memory or disk alarm,
+ * `connection.blocked`), it stops reading from the connections that publish; on a shared
+ * connection that would also hold back the acks of finished jobs, whose deliveries then
+ * keep their prefetch slots and may run again after a reconnect. Apart, consumers go on
+ * acking while enqueues wait (and fail after `drainTimeout` or `confirmTimeout` with typed
+ * errors). Both run with TCP_NODELAY.
  */
 import { type ChannelModel, type ConfirmChannel, connect, type Options } from 'amqplib';
 import { BrokerUnavailableError, PublishBackpressureError } from './errors.js';
 
-/** @internal One connection's life: its channel model and publishing channel. */
+/** @internal One connection's life: its channel models and publishing channel. */
 export interface Session {
   readonly generation: number;
+  /** The consumers' connection. */
   readonly model: ChannelModel;
+  /** The publishing connection, `publisher`'s. */
+  readonly publishModel: ChannelModel;
   readonly publisher: ConfirmChannel;
   /** Declarations made on this connection (names → the declaration under way or done). */
   readonly declared: Map<string, Promise<unknown>>;
@@ -182,6 +194,7 @@ export class BrokerConnection {
       for (const listener of this.lostListeners) listener(session.generation);
     }
     void closeModel(session.model);
+    void closeModel(session.publishModel);
     this.scheduleReconnect();
   }
 
@@ -197,7 +210,7 @@ export class BrokerConnection {
     this.session = undefined;
     this.generation++;
     for (const listener of this.lostListeners) listener(session.generation);
-    await closeModel(session.model);
+    await Promise.all([closeModel(session.model), closeModel(session.publishModel)]);
   }
 
   /**
@@ -291,34 +304,43 @@ export class BrokerConnection {
   }
 
   private async open(): Promise<Session> {
-    // Bounded: a broker that takes the TCP connection but never answers fails the attempt.
-    // TCP_NODELAY: amqplib leaves Nagle's algorithm on, and a small publish or ack frame
-    // then waits for the broker's delayed TCP ACK of the previous one (enqueue->start p50
-    // ~20 ms against ~5 ms with it off, measured with raw amqplib on one connection).
-    const model = await connect(withHeartbeat(this.config.url, this.config.heartbeat), {
-      timeout: CONNECT_TIMEOUT,
-      noDelay: true,
-    });
+    const opened = await Promise.allSettled([
+      this.connectOne('consume'),
+      this.connectOne('publish'),
+    ]);
+    const [consuming, publishing] = opened;
+    if (consuming.status === 'rejected' || publishing.status === 'rejected') {
+      await Promise.all(
+        opened.map((result) => (result.status === 'fulfilled' ? closeModel(result.value) : null)),
+      );
+      throw consuming.status === 'rejected'
+        ? consuming.reason
+        : (publishing as PromiseRejectedResult).reason;
+    }
+    const model = consuming.value;
+    const publishModel = publishing.value;
     let session: Session | undefined;
     const lost = (cause: unknown) => {
       if (session !== undefined) this.reset(session, cause);
     };
-    model.on('error', (error: unknown) => void (this.lastError = error));
     model.on('close', () => lost(this.lastError));
-    model.on(
+    publishModel.on('close', () => lost(this.lastError));
+    publishModel.on(
       'blocked',
-      (reason: string) => void (this.lastError = new Error(`blocked: ${reason}`)),
+      (reason: string) =>
+        void (this.lastError = new Error(`the broker blocks publishers: ${reason}`)),
     );
     let publisher: ConfirmChannel;
     try {
-      publisher = await model.createConfirmChannel();
+      publisher = await publishModel.createConfirmChannel();
     } catch (error) {
-      await model.close().catch(() => {});
+      await Promise.all([closeModel(model), closeModel(publishModel)]);
       throw error;
     }
     session = {
       generation: this.generation,
       model,
+      publishModel,
       publisher,
       declared: new Map(),
       returned: new Set(),
@@ -338,6 +360,21 @@ export class BrokerConnection {
       for (const waiter of [...current.drainWaiters]) waiter();
     });
     return session;
+  }
+
+  /** Opens one of a session's two connections, named `role` in the broker's tools. */
+  private async connectOne(role: 'consume' | 'publish'): Promise<ChannelModel> {
+    // Bounded: a broker that takes the TCP connection but never answers fails the attempt.
+    // TCP_NODELAY: amqplib leaves Nagle's algorithm on, and a small publish or ack frame
+    // then waits for the broker's delayed TCP ACK of the previous one (enqueue->start p50
+    // ~20 ms against ~5 ms with it off, measured with raw amqplib on one connection).
+    const model = await connect(withHeartbeat(this.config.url, this.config.heartbeat), {
+      timeout: CONNECT_TIMEOUT,
+      noDelay: true,
+      clientProperties: { connection_name: `actorkit jobs (${role})` },
+    });
+    model.on('error', (error: unknown) => void (this.lastError = error));
+    return model;
   }
 
   private scheduleReconnect(): void {
