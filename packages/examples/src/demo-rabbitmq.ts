@@ -84,6 +84,7 @@ function printSummary(s: RabbitSummary, ms: number): void {
     `rabbitmq setup  ${s.setUp.length}/${s.total} users set up, ${plural(s.discarded.length, 'step')} given up with ${s.discarded.length === 1 ? 'its' : 'their'} reason (${discarded}), ${plural(s.lost.length, 'user')} lost${s.lost.length > 0 ? ` (${s.lost.join(', ')})` : ''}`,
     `                outbox: ${plural(s.relay.published, 'job')} published with publisher confirms, ${s.relay.pending} left unpublished, ${plural(s.relay.failures, 'publish', 'publishes')} failed and retried`,
     `                worker PID ${kill.pid} SIGKILLed with ${plural(kill.inFlight, 'step')} in flight: ${kill.redelivered} redelivered by the broker to PID ${kill.by.join(', ')} and run again; ${plural(s.retries, 'retry', 'retries')} in all`,
+    `                broker: ${plural(s.broker.dead, 'job')} in the dead-letter queue ${s.broker.deadLetterQueue} (each with every attempt's error), ${s.broker.ready} ready`,
     `                CRM: ${s.crm.contacts} contacts for ${s.crm.users} users with a CRM id, ${s.crm.duplicates} duplicated by the re-runs`,
     `done in ${(ms / 1000).toFixed(1)} s`,
   ];

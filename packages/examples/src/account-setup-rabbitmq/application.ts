@@ -56,6 +56,8 @@ export class RabbitAccountSetup {
   private constructor(
     readonly runtime: Runtime,
     readonly supervisor: Pid<any>,
+    /** The prefix of the broker's queue names. */
+    readonly prefix: string,
     /** The publishing side of the broker. */
     readonly store: RabbitMqStore,
     readonly repo: Repo,
@@ -112,7 +114,8 @@ export class RabbitAccountSetup {
       return id;
     });
     const signUp = (user: NewUser) => insertSignUp.immediate(user);
-    return new RabbitAccountSetup(runtime, supervisor, store, repo, outbox, db, signUp);
+    const prefix = options.prefix ?? 'actorkit.jobs';
+    return new RabbitAccountSetup(runtime, supervisor, prefix, store, repo, outbox, db, signUp);
   }
 
   /**

@@ -16,6 +16,7 @@ import type { RunningCrm } from '../services/crm.js';
 import type { RunningService } from '../services/http-service.js';
 import { RabbitAccountSetup } from './application.js';
 import { WorkerProcess, type WorkerProcessOptions } from './worker-process.js';
+import { SETUP_QUEUE } from './workers.js';
 
 /** What the run ends with, for the demo's summary. */
 export interface RabbitSummary {
@@ -27,6 +28,12 @@ export interface RabbitSummary {
   lost: string[];
   /** Jobs the relay published (each confirmed by the broker), and rows left in the outbox. */
   relay: { published: number; pending: number; failures: number };
+  /**
+   * What the broker counts of the setup queue once every user is settled: its dead-letter
+   * queue (`<prefix>.account-setup.dead`, the discarded jobs with every attempt's error in
+   * their headers) and the jobs ready, delivered to nobody.
+   */
+  broker: { deadLetterQueue: string; dead: number; ready: number };
   workers: number[];
   /** The worker killed, the jobs it had in flight, and which of those another worker ran again. */
   kill: { pid: number; inFlight: number; redelivered: number; by: number[] } | undefined;
@@ -87,6 +94,7 @@ export async function runRabbitSetup(options: RabbitRunOptions): Promise<RabbitS
     workers.push(...(await startWorkers(common, options.concurrency ?? 4, progress)));
     const kill = await killOneMidRun(app, workers, progress, options.timeout ?? 40_000);
     const [victim, survivor] = kill.order;
+    const broker = await brokerCounts(app, app.repo.listSetupFailures().length);
     await survivor.stop();
     const relay = await app.relayStats();
     // What the other worker started after the kill: the broker's redeliveries among them.
@@ -95,7 +103,7 @@ export async function runRabbitSetup(options: RabbitRunOptions): Promise<RabbitS
         .slice(kill.survivorMark)
         .flatMap((l) => (l.event === 'job' && l.type === 'start' ? [l.jobId!] : [])),
     );
-    const summary = summarize(app, crm, relay, workers, {
+    const summary = summarize(app, crm, { relay, broker }, workers, {
       pid: victim.pid,
       inFlight: kill.inFlight.length,
       redelivered: kill.inFlight.filter((id) => redone.has(id)).length,
@@ -205,6 +213,27 @@ async function killOneMidRun(
   return { order: [killed.victim, survivor], ...killed };
 }
 
+/**
+ * The setup queue's counts as the broker gives them (`RabbitMqStore.counts`), once its
+ * dead-letter queue holds at least `given` jobs: a step's `setup_failures` row is written
+ * before its job is dead-lettered, so the broker may be a moment behind.
+ */
+async function brokerCounts(
+  app: RabbitAccountSetup,
+  given: number,
+): Promise<RabbitSummary['broker']> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [counts] = await app.store.counts([SETUP_QUEUE]);
+    const dead = counts?.counts.discarded ?? 0;
+    if (dead >= given || Date.now() > deadline) {
+      const deadLetterQueue = `${app.prefix}.${SETUP_QUEUE}.dead`;
+      return { deadLetterQueue, dead, ready: counts?.ready ?? 0 };
+    }
+    await sleep(50);
+  }
+}
+
 /** Users set up, and steps neither done nor recorded as given up. */
 function settled(app: RabbitAccountSetup): { users: User[]; setUp: number; open: number } {
   const users = app.repo.listUsers();
@@ -232,7 +261,7 @@ function statusLine(
 function summarize(
   app: RabbitAccountSetup,
   crm: RunningCrm,
-  relay: RabbitSummary['relay'],
+  { relay, broker }: Pick<RabbitSummary, 'relay' | 'broker'>,
   workers: WorkerProcess[],
   kill: RabbitSummary['kill'],
 ): RabbitSummary {
@@ -268,6 +297,7 @@ function summarize(
     })),
     lost: [...unsettled],
     relay: { published: relay.published, pending: relay.pending, failures: relay.failures },
+    broker,
     workers: workers.map((w) => w.pid),
     kill,
     retries: workers.reduce(
