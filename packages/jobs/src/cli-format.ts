@@ -43,9 +43,10 @@ export function formatJobList(jobs: readonly Job[]): string {
 /** The `counts` table: one queue a row, a column per state. */
 export function formatCounts(counts: readonly QueueCounts[]): string {
   if (counts.length === 0) return 'no jobs.';
+  // A store without `query` leaves out the states it cannot count: n/a, never a made-up 0.
   const rows = counts.map((entry) => [
     entry.queue,
-    ...JOB_STATES.map((state) => String(entry.counts[state])),
+    ...JOB_STATES.map((state) => String(entry.counts[state] ?? 'n/a')),
   ]);
   return formatTable(['QUEUE', ...JOB_STATES.map((state) => state.toUpperCase())], rows);
 }
