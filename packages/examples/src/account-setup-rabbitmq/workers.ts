@@ -55,7 +55,9 @@ export function rabbitSetupWorkers(
         try {
           await steps[step](user, deps, ctx.signal);
         } catch (error) {
-          if (decide(error) === 'discard' || ctx.attempt >= maxAttempts) {
+          // A step stopped by a shutdown goes back to the broker without spending an attempt.
+          const givesUp = decide(error) === 'discard' || ctx.attempt >= maxAttempts;
+          if (givesUp && !ctx.signal.aborted) {
             const why = error instanceof Error ? error.message : String(error);
             deps.repo.recordSetupFailure(
               userId,
