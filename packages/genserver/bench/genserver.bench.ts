@@ -5,6 +5,12 @@
  * workload runs once to warm up, then `BENCH_RUNS` times (default 3); the table shows
  * medians and the ratio actorkit / baseline.
  *
+ * Then 100k periodic GenServers (`periodic-timers.ts`, issue #12 1b), bunched and spread,
+ * beside a `setTimeout` per actor: each shape in a Node process of its own (this file,
+ * same flags), `BENCH_RUNS` runs of each side alternating, no warm-up (ten seconds of
+ * steady ticking is its own), measured for `BENCH_TIMER_SECONDS` (default 10) after one
+ * unmeasured period, as core's benchmark measures its handler-process timers.
+ *
  * The figures are for the built packages, `dist/`, which is what npm users run: this file
  * imports `@actorkit/genserver` and `@actorkit/core` by name, which resolve through their
  * `exports` to `dist/index.js`. Run from source through tsx, every class would carry
@@ -14,6 +20,7 @@
  * Run with `pnpm --filter @actorkit/genserver bench`: it builds core and genserver, then
  * runs this file. The table goes to stdout and to `bench/results/latest.md`.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -29,8 +36,12 @@ import {
   Task,
 } from '@actorkit/genserver';
 import { median } from '../../core/bench/measure.js';
+import { periodicGenServers, periodicTimeouts } from './periodic-timers.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TIMER_SECONDS = Number(process.env.BENCH_TIMER_SECONDS ?? 10);
+const TICKERS = 100_000;
+const TICK_MS = 1_000;
 const CALLS = 1_000_000;
 const CASTS = 5_000_000;
 const RESTARTS = 20_000;
@@ -211,20 +222,79 @@ const rows: Row[] = [
   },
 ];
 
+type TickShape = 'bunched' | 'spread';
+
+/** The rows one periodic-timer shape reports, in `measureTicks`' order. */
+const tickRows = (shape: TickShape): { label: string; unit: 'percent' | 'ms' | 'MB' }[] => [
+  {
+    label: `${TICKERS / 1000}k periodic GenServers, 1 s sendAfter, ${shape}: CPU (% of one core)`,
+    unit: 'percent',
+  },
+  {
+    label: `${TICKERS / 1000}k periodic GenServers, 1 s sendAfter, ${shape}: mean lateness`,
+    unit: 'ms',
+  },
+  {
+    label: `${TICKERS / 1000}k periodic GenServers, 1 s sendAfter, ${shape}: p99 lateness`,
+    unit: 'ms',
+  },
+  { label: `${TICKERS / 1000}k periodic GenServers, 1 s sendAfter, ${shape}: heap`, unit: 'MB' },
+];
+
+/** Set in the child process that measures one periodic-timer shape. */
+const TICK_SHAPE = process.env.BENCH_TICK_SHAPE as TickShape | undefined;
+
+/**
+ * Measures one shape, `RUNS` runs of each side alternating, and prints the medians as
+ * JSON: `[[actorkit…], [baseline…]]`, each in `tickRows`' order.
+ */
+async function measureTicksShape(shape: TickShape): Promise<void> {
+  const timing = { tickMs: TICK_MS, timerSeconds: TIMER_SECONDS };
+  const ours: number[][] = [];
+  const theirs: number[][] = [];
+  for (let run = 0; run < RUNS; run++) {
+    heap();
+    ours.push(await periodicGenServers(TICKERS, shape === 'spread', timing));
+    heap();
+    theirs.push(await periodicTimeouts(TICKERS, shape === 'spread', timing));
+    process.stderr.write('.');
+  }
+  const medians = (runs: number[][]) => runs[0]!.map((_, i) => median(runs.map((r) => r[i]!)));
+  console.log(JSON.stringify([medians(ours), medians(theirs)]));
+}
+
+/** Runs `measureTicksShape(shape)` in a fresh Node process; its table rows. */
+function tickLines(shape: TickShape): string[] {
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], {
+    env: { ...process.env, BENCH_TICK_SHAPE: shape },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) throw new Error(`The ${shape} periodic timers failed (${child.status})`);
+  const [ours, theirs] = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as number[][];
+  return tickRows(shape).map(({ label, unit }, i) => {
+    const [a, b] = [ours![i]!, theirs![i]!];
+    return `| ${label} | ${format(a, unit)} | ${format(b, unit)} | ${(a / b).toFixed(2)}× |`;
+  });
+}
+
 function heap(): number {
   globalThis.gc?.();
   globalThis.gc?.();
   return process.memoryUsage().heapUsed;
 }
 
-function format(value: number, unit: Row['unit']): string {
+function format(value: number, unit: Row['unit'] | 'percent' | 'MB'): string {
   if (unit === 'bytes') return `${Math.round(value)} B`;
   if (unit === 'ms') return `${value.toFixed(1)} ms`;
+  if (unit === 'percent') return `${value.toFixed(1)}%`;
+  if (unit === 'MB') return `${(value / 2 ** 20).toFixed(1)} MB`;
   return value >= 1e6 ? `${(value / 1e6).toFixed(2)}M/s` : `${Math.round(value / 1000)}k/s`;
 }
 
 async function main(): Promise<void> {
   if (globalThis.gc === undefined) throw new Error('run with node --expose-gc');
+  if (TICK_SHAPE !== undefined) return measureTicksShape(TICK_SHAPE);
   const only = process.env.BENCH_ONLY ?? '';
   const lines = [
     '| workload | actorkit | plain Node | actorkit / plain Node |',
@@ -246,6 +316,9 @@ async function main(): Promise<void> {
       `| ${row.label} | ${format(a, row.unit)} | ${format(b, row.unit)} | ${(a / b).toFixed(2)}× |`,
     );
   }
+  for (const shape of ['bunched', 'spread'] as const) {
+    if (tickRows(shape)[0]!.label.includes(only)) lines.push(...tickLines(shape));
+  }
   process.stderr.write('\n');
   const header = [
     '# @actorkit/genserver benchmark',
@@ -253,7 +326,7 @@ async function main(): Promise<void> {
     `- date: ${new Date().toISOString()}`,
     `- node: ${process.version}`,
     `- cpu: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores)`,
-    `- median of ${RUNS} runs per workload; built packages (dist/); total ${Math.round((performance.now() - started) / 1000)} s`,
+    `- median of ${RUNS} runs per workload; periodic GenServers: each shape in a Node process of its own, measured over ${TIMER_SECONDS} s after a first, unmeasured second; built packages (dist/); total ${Math.round((performance.now() - started) / 1000)} s`,
     '',
   ];
   const table = [...header, ...lines, ''].join('\n');
