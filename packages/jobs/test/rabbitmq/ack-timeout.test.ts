@@ -1,5 +1,5 @@
 // Long jobs against the broker's consumer ack timeout, for real: this file's own private
-// broker with `consumer_timeout` = 2 s, checked every 200 ms (`channel_tick_interval`;
+// broker with `consumer_timeout` = 3 s, checked every 200 ms (`channel_tick_interval`;
 // RabbitMQ 3.10 checks once a minute by default, so a timeout fires up to a minute late).
 // A delivery held past it makes the broker close its consumer channel (PRECONDITION_FAILED)
 // and deliver the job again. The store must notice, refuse the stale attempt's outcome,
@@ -18,7 +18,7 @@ import { defineWorker } from '../../src/worker.js';
 import { type Broker, startBroker } from './broker.js';
 import { claimN, completeN, node, uniquePrefix } from './support.js';
 
-const CONSUMER_TIMEOUT = 2000;
+const CONSUMER_TIMEOUT = 3000;
 let broker: Broker;
 
 beforeAll(async () => {
@@ -70,10 +70,11 @@ describe('RabbitMqStore past the consumer ack timeout', () => {
     const bystander = await node(store, 'bystander');
     const [enqueued] = await store.enqueue([{ queue: 'long', worker: 'w', args: {} }]);
     const [held] = await claimN(store, holder, 1, 'long');
-    // Delivered 1.5 s after the held one (the broker's delay level, not a sleep here): its
-    // own timeout comes at least a second after the held one's.
+    // Delivered 1.5 s after the held one (the broker's delay level, not a sleep here): on
+    // the same connection before the held one's timeout, and its own timeout comes well after.
     await store.enqueue([{ queue: 'other', worker: 'w', args: {}, delay: 1500 }]);
     const [other] = await claimN(store, bystander, 1, 'other');
+    await store.heartbeat(holder, 10_000); // the held delivery's channel is still open
 
     const lost = await untilLeaseLost(store, holder);
     expect(lost.message).toMatch(/acknowledgement .*timed out/);
