@@ -167,6 +167,8 @@ export class QueueConsumer {
    */
   private channelClosed(session: Session, channel: Channel, cause: Error): void {
     this.channel = undefined;
+    this.acks?.close();
+    this.acks = undefined;
     this.buffer = [];
     this.channelsLost++;
     this.host.channelLost(channel, new ConsumerChannelClosedError(this.workQueue, cause));
