@@ -30,7 +30,8 @@ export function outcomeOf(
   runtime: Runtime,
 ): Outcome {
   const { job, worker, reason, stopping } = attempt;
-  const ref = { id: job.id, token: job.token };
+  // The claimed job is its own attempt reference (it has the id and the token): no copy.
+  const ref = job;
   if (stopping === 'shutdown') return { kind: 'requeue', attempt: ref };
   if (reason === 'normal' && stopping === undefined) return { kind: 'complete', attempt: ref };
   const error =

@@ -66,6 +66,8 @@ class ProducerState {
   wakeTimer: TimerRef | undefined = undefined;
   offInsert: () => void = () => {};
   onIdle: (() => void) | undefined = undefined;
+  /** The producer's commonest answer, made once: `noreply(this)`. */
+  readonly noreply = noreply(this);
 
   constructor(readonly config: ProducerConfig) {
     this.node = newIncarnation(config.node);
@@ -95,7 +97,24 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     return noreply(state);
   }
 
-  override async handleInfo(message: Tick | Exit | unknown, state: ProducerState) {
+  /**
+   * Not async: an attempt's `Exit` (they are linked so they die with the producer; its
+   * watch has already recorded why it ended) arrives once per job and is answered in
+   * place, with no promise; only the ticks run the store.
+   */
+  override handleInfo(message: Tick | Exit | unknown, state: ProducerState) {
+    switch (message) {
+      case FETCH:
+      case POLL:
+      case DUE:
+      case FLUSH:
+      case HEARTBEAT:
+        return this.tick(message, state);
+    }
+    return state.noreply;
+  }
+
+  private async tick(message: Tick, state: ProducerState) {
     switch (message) {
       case FETCH:
         state.fetchQueued = false;
@@ -118,9 +137,7 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
         await this.heartbeat(state);
         break;
     }
-    // An Exit from an attempt (they are linked so they die with the producer): its
-    // watch has already recorded why it ended.
-    return noreply(state);
+    return state.noreply;
   }
 
   override async terminate(_reason: unknown, state: ProducerState) {
@@ -443,8 +460,11 @@ function claimRequest(state: ProducerState, limit: number): ClaimRequest {
     : { queue, node: state.node, limit, rateLimit };
 }
 
+/**
+ * The attempt's body: `perform`'s result as it is, which the runtime awaits (a throw and a
+ * rejection both end the process with a crash); no async wrapper, one promise less per job.
+ */
 function attemptBody(worker: Worker, job: ClaimedJob) {
-  return async (ctx: ReceiveContext<any>): Promise<void> => {
-    await worker.perform(job.args, new AttemptContext(ctx, job));
-  };
+  return (ctx: ReceiveContext<any>): unknown =>
+    worker.perform(job.args, new AttemptContext(ctx, job));
 }
