@@ -6,7 +6,8 @@
  * grace period, stops the rest (their `ctx.signal` aborts) and puts them back.
  */
 import { randomBytes } from 'node:crypto';
-import { Crash, type Exit, type ReceiveContext, type TimerRef } from '@actorkit/core';
+import { Crash, type Exit, type Pid, type ReceiveContext, type TimerRef } from '@actorkit/core';
+import { attachWatch, type WatchNode } from '@actorkit/core/internal';
 import { GenServer, noreply, ok } from '@actorkit/genserver';
 import {
   LeaseLostError,
@@ -44,12 +45,37 @@ const HEARTBEAT = Symbol('heartbeat');
 const DUE = Symbol('due');
 type Tick = typeof FETCH | typeof FLUSH | typeof POLL | typeof HEARTBEAT | typeof DUE;
 
-/** One attempt, from its claim until its outcome is recorded. */
-interface Running extends EndedAttempt {
-  startedAt: number;
-  exited: boolean;
-  timer: TimerRef | undefined;
-  outcome: Outcome | undefined;
+/**
+ * One attempt, from its claim until its outcome is recorded. It is also the watch on its
+ * process (core's allocation-free `WatchNode`): one object per attempt instead of a record,
+ * a callback, the watched process's watcher map and an unwatch function.
+ */
+class Running implements EndedAttempt, WatchNode {
+  pid: Pid<any> | undefined = undefined;
+  exited = false;
+  reason: unknown = undefined;
+  stopping: EndedAttempt['stopping'] = undefined;
+  timer: TimerRef | undefined = undefined;
+  outcome: Outcome | undefined = undefined;
+  watched: object | null = null;
+  prevWatch: WatchNode | null = null;
+  nextWatch: WatchNode | null = null;
+
+  constructor(
+    readonly job: ClaimedJob,
+    readonly worker: Worker | undefined,
+    readonly startedAt: number,
+    private readonly producer: Producer,
+    private readonly state: ProducerState,
+  ) {}
+
+  /** Its process exited (run by the runtime during the exit, as a `watch` callback). */
+  down(reason: unknown): void {
+    const state = this.state;
+    state.live--;
+    this.producer.ended(state, this, reason);
+    if (state.live === 0) state.onIdle?.();
+  }
 }
 
 /** The producer's state: mutable, shared with the watch callbacks of its attempts. */
@@ -240,17 +266,7 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
   private start(state: ProducerState, job: ClaimedJob): void {
     const runtime = this.ctx.runtime;
     const worker = state.config.workers.get(job.worker);
-    const attempt: Running = {
-      job,
-      worker,
-      pid: undefined,
-      startedAt: runtime.clock.now(),
-      exited: false,
-      reason: undefined,
-      stopping: undefined,
-      timer: undefined,
-      outcome: undefined,
-    };
+    const attempt = new Running(job, worker, runtime.clock.now(), this, state);
     state.running.set(job.id, attempt);
     const { queue } = state.config;
     const node = state.node.name;
@@ -262,11 +278,8 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     const pid = this.ctx.spawnLink(attemptBody(worker, job), spawnOptionsOf(worker));
     attempt.pid = pid;
     state.live++;
-    runtime.watch(pid, (reason) => {
-      state.live--;
-      this.ended(state, attempt, reason);
-      if (state.live === 0) state.onIdle?.();
-    });
+    // A process already gone (never, as spawns start later) is reported as `watch` does.
+    if (!attachWatch(pid, attempt)) attempt.down('noproc');
     if (worker.timeout !== Number.POSITIVE_INFINITY) {
       attempt.timer = runtime.callAfter(worker.timeout, () => {
         if (attempt.exited) return;
@@ -287,8 +300,8 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     }));
   }
 
-  /** Records that an attempt ended; its outcome is written with the next flush. */
-  private ended(state: ProducerState, attempt: Running, reason: unknown): void {
+  /** @internal Records that an attempt ended; its outcome is written with the next flush. */
+  ended(state: ProducerState, attempt: Running, reason: unknown): void {
     attempt.exited = true;
     attempt.reason = reason;
     if (attempt.timer !== undefined) this.ctx.runtime.cancelTimer(attempt.timer);
