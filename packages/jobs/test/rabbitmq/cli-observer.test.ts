@@ -119,10 +119,26 @@ describe('actorkit-jobs --url (an observer of a RabbitMqStore)', () => {
 
   it('runs as a separate process (the bin) against the observer', async () => {
     const bin = fileURLToPath(new URL('../../bin/actorkit-jobs.js', import.meta.url));
-    const child = spawn(process.execPath, [bin, '--url', app.observer.url, 'counts', '--json'], {
-      env: { ...process.env, ACTORKIT_OBSERVER_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      // From source, as in a clean clone before any build: the workspace packages by the
+      // 'actorkit-source' condition.
+      [
+        '--conditions=actorkit-source',
+        '--import',
+        'tsx',
+        bin,
+        '--url',
+        app.observer.url,
+        'counts',
+        '--json',
+      ],
+      {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        env: { ...process.env, ACTORKIT_OBSERVER_TOKEN: TOKEN },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
