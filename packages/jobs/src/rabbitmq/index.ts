@@ -11,4 +11,10 @@ export {
   PublishBackpressureError,
   PublishNotConfirmedError,
 } from './errors.js';
+export {
+  DeadLetterPassBusyError,
+  RabbitMqInspector,
+  type RabbitMqInspectorOptions,
+  rabbitMqInspector,
+} from './inspect.js';
 export { RabbitMqStore, type RabbitMqStoreOptions } from './rabbitmq-store.js';

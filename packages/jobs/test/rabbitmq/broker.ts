@@ -31,6 +31,8 @@ export interface Broker {
   /** `amqp://guest:guest@127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
+  /** The management plugin's HTTP API (`http://127.0.0.1:<port>`) when started with `management`, else undefined. */
+  readonly managementUrl: string | undefined;
   /** Ms the last start took until the broker accepted an AMQP connection. */
   readonly startMs: number;
   /** Starts it again (after `stop` or `kill`) on the same ports and data; resolves once it accepts connections. */
@@ -55,6 +57,8 @@ export interface BrokerOptions {
   channelTickInterval?: number;
   /** Ms to wait for the broker to accept connections. @default 120_000 */
   startTimeout?: number;
+  /** Enables the management plugin, listening on a free 127.0.0.1 port (`managementUrl`). @default false */
+  management?: boolean;
   /** The level of its log file (in its folder's log/). @default 'warning' */
   logLevel?: 'debug' | 'info' | 'warning' | 'error';
 }
@@ -67,9 +71,10 @@ process.on('exit', () => {
 /** Starts a private broker and resolves once it accepts AMQP connections. */
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const dir = mkdtempSync(join(tmpdir(), 'actorkit-rabbitmq-'));
-  const [port, distPort, epmdPort] = await freePorts(3);
+  const [port, distPort, epmdPort, managementPort] = await freePorts(4);
   const epmd = await startEpmd(epmdPort!);
-  const env = brokerEnv(dir, port!, distPort!, epmdPort!, options);
+  const management = options.management === true ? managementPort : undefined;
+  const env = brokerEnv(dir, port!, distPort!, epmdPort!, options, management);
   const startTimeout = options.startTimeout ?? 120_000;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -79,6 +84,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   const broker = {
     url,
     port: port!,
+    managementUrl: management === undefined ? undefined : `http://127.0.0.1:${management}`,
     startMs: 0,
     async start() {
       const started = performance.now();
@@ -146,6 +152,7 @@ function brokerEnv(
   distPort: number,
   epmdPort: number,
   options: BrokerOptions,
+  managementPort: number | undefined,
 ): NodeJS.ProcessEnv {
   const config = join(dir, 'rabbitmq.conf');
   writeFileSync(
@@ -159,10 +166,16 @@ function brokerEnv(
       // A shared 2-core test machine: keep the alarms from stopping publishers.
       'disk_free_limit.absolute = 10MB',
       'vm_memory_high_watermark.relative = 0.8',
+      ...(managementPort === undefined
+        ? []
+        : ['management.tcp.ip = 127.0.0.1', `management.tcp.port = ${managementPort}`]),
       '',
     ].join('\n'),
   );
-  writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
+  writeFileSync(
+    join(dir, 'enabled_plugins'),
+    managementPort === undefined ? '[].\n' : '[rabbitmq_management].\n',
+  );
   if (options.channelTickInterval !== undefined) {
     writeFileSync(
       join(dir, 'advanced.config'),
