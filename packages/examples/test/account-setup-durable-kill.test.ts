@@ -10,23 +10,17 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type Job, SqliteStore } from '@actorkit/jobs';
 import { waitFor } from '@actorkit/test-support';
-import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppProcess } from '../src/account-setup-durable/app-process.js';
 import { readSetupStatus } from '../src/account-setup-durable/setup-status.js';
+import { bundleForNode } from '../src/bundle-for-node.js';
 import { Repo, type User } from '../src/db/repo.js';
 import { type RunningCrm, startCrm } from '../src/services/crm.js';
 import { startFulfillment } from '../src/services/fulfillment.js';
 import type { RunningService } from '../src/services/http-service.js';
 
 const examples = fileURLToPath(new URL('..', import.meta.url));
-const signUpChild = join(
-  examples,
-  'node_modules',
-  '.cache',
-  'actorkit-examples',
-  `sign-up-child-${process.pid}.mjs`,
-);
+let signUpChild = '';
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let dir = '';
 const apps: AppProcess[] = [];
@@ -35,23 +29,15 @@ const services: RunningService[] = [];
 
 // The sign-up loop is started 8 times: bundled once, as AppProcess bundles the application.
 beforeAll(async () => {
-  await build({
-    entryPoints: [fileURLToPath(new URL('./durable-sign-up-child.ts', import.meta.url))],
-    outfile: signUpChild,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['actorkit-source'],
-    external: ['better-sqlite3'],
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
-    logLevel: 'error',
-  });
+  signUpChild = await bundleForNode(
+    fileURLToPath(new URL('./durable-sign-up-child.ts', import.meta.url)),
+    `sign-up-child-${process.pid}`,
+  );
 }, 60_000);
 
-afterAll(() => rmSync(signUpChild, { force: true }));
+afterAll(() => {
+  if (signUpChild !== '') rmSync(signUpChild, { force: true });
+});
 
 afterEach(async () => {
   for (const app of apps.splice(0)) await app.kill();

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { bundleForNode } from '../bundle-for-node.js';
 
 /** What the application process prints on stdout, one JSON object a line. */
 export type AppLine =
@@ -38,41 +37,6 @@ export interface AppProcessOptions {
 
 const examples = fileURLToPath(new URL('../..', import.meta.url));
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-// In the package's node_modules, so that better-sqlite3 resolves as it does for main.ts.
-const bundle = join(examples, 'node_modules', '.cache', 'actorkit-examples', 'account-setup.mjs');
-let bundled: Promise<void> | undefined;
-
-/**
- * Bundles `main.ts` and the workspace sources it imports into one plain JavaScript file,
- * once per process: a start under tsx costs seconds on a loaded machine, a bundle's a
- * fraction of that, and the demo and the tests start it again after every kill.
- * better-sqlite3 stays external (a native module). The bundle is written aside and
- * renamed into place, so a process starting it meanwhile reads a whole file.
- */
-function bundleApp(): Promise<void> {
-  bundled ??= (async () => {
-    const { build } = await import('esbuild');
-    mkdirSync(dirname(bundle), { recursive: true });
-    const written = `${bundle}.${process.pid}.tmp`;
-    await build({
-      entryPoints: [main],
-      outfile: written,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['actorkit-source'],
-      external: ['better-sqlite3'],
-      // CommonJS dependencies (Fastify's) call require for Node's own modules.
-      banner: {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-      logLevel: 'error',
-    });
-    renameSync(written, bundle);
-  })();
-  return bundled;
-}
 
 /**
  * The durable account-setup application (`main.ts`, bundled into plain JavaScript once
@@ -95,7 +59,7 @@ export class AppProcess {
   private readonly listeners = new Set<(line: AppLine) => void>();
   private stderr = '';
 
-  private constructor(options: AppProcessOptions) {
+  private constructor(options: AppProcessOptions, bundle: string) {
     const args = ['--db', options.path, '--crm', options.crmUrl, '--stop-on-stdin-end'];
     args.push('--fulfillment', options.fulfillmentUrl, '--port', String(options.port ?? 0));
     if (options.observerPort !== undefined) args.push('--observer', String(options.observerPort));
@@ -117,8 +81,7 @@ export class AppProcess {
 
   /** Starts the application process and resolves once it serves its API; rejects (and kills it) if it does not. */
   static async start(options: AppProcessOptions): Promise<AppProcess> {
-    await bundleApp();
-    const app = new AppProcess(options);
+    const app = new AppProcess(options, await bundleForNode(main, 'account-setup'));
     const timeout = options.startTimeout ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {

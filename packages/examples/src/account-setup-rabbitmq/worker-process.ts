@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { bundleForNode } from '../bundle-for-node.js';
 
 /** What a worker process prints on stdout, one JSON object a line. */
 export type WorkerLine =
@@ -39,41 +38,6 @@ export interface WorkerProcessOptions {
 
 const examples = fileURLToPath(new URL('../..', import.meta.url));
 const main = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
-// In the package's node_modules, so that better-sqlite3 resolves as it does for worker-main.ts.
-const bundle = join(examples, 'node_modules', '.cache', 'actorkit-examples', 'rabbitmq-worker.mjs');
-let bundled: Promise<void> | undefined;
-
-/**
- * Bundles `worker-main.ts` and what it imports (amqplib included, which this package
- * does not depend on directly) into one plain JavaScript file, once per process: a start
- * under tsx costs seconds on a loaded machine. better-sqlite3 stays external (a native
- * module). Written aside and renamed, so a process starting meanwhile reads a whole file.
- */
-function bundleWorker(): Promise<void> {
-  bundled ??= (async () => {
-    const { build } = await import('esbuild');
-    mkdirSync(dirname(bundle), { recursive: true });
-    const written = `${bundle}.${process.pid}.tmp`;
-    await build({
-      entryPoints: [main],
-      outfile: written,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['actorkit-source'],
-      external: ['better-sqlite3'],
-      // CommonJS dependencies (amqplib's) call require for Node's own modules.
-      banner: {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-      keepNames: true,
-      logLevel: 'error',
-    });
-    renameSync(written, bundle);
-  })();
-  return bundled;
-}
 
 /**
  * A worker process of the account setup on RabbitMQ (`worker-main.ts`, bundled once per
@@ -94,7 +58,7 @@ export class WorkerProcess {
   private readonly listeners = new Set<(line: WorkerLine) => void>();
   private stderr = '';
 
-  private constructor(options: WorkerProcessOptions) {
+  private constructor(options: WorkerProcessOptions, bundle: string) {
     const args = ['--amqp', options.url, '--db', options.path, '--crm', options.crmUrl];
     args.push('--fulfillment', options.fulfillmentUrl, '--stop-on-stdin-end');
     args.push('--concurrency', String(options.concurrency ?? 4));
@@ -114,14 +78,13 @@ export class WorkerProcess {
   }
 
   /** Bundles the worker's script ahead of the first `start`, which otherwise does it. */
-  static prepare(): Promise<void> {
-    return bundleWorker();
+  static async prepare(): Promise<void> {
+    await bundleForNode(main, 'rabbitmq-worker');
   }
 
   /** Starts a worker process and resolves once its queue consumes; rejects (and kills it) if it does not. */
   static async start(options: WorkerProcessOptions): Promise<WorkerProcess> {
-    await bundleWorker();
-    const worker = new WorkerProcess(options);
+    const worker = new WorkerProcess(options, await bundleForNode(main, 'rabbitmq-worker'));
     const timeout = options.startTimeout ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
