@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Runtime } from '@actorkit/core';
 // The jobs package's private broker for its tests, reused as is: this demo is the only
 // other user, and it runs from the workspace, as the tests do.
-import { type Broker, rabbitmqInstalled, startBroker } from '../../jobs/test/rabbitmq/broker.js';
+import { type Broker, rabbitmqInstalled, startBroker } from '@actorkit/test-support';
 import { type RabbitSummary, runRabbitSetup } from './account-setup-rabbitmq/demo-run.js';
 import { Progress } from './progress.js';
 import { startCrm } from './services/crm.js';

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { Runtime } from '@actorkit/core';
 import { Queue } from '@actorkit/jobs';
 import { RabbitMqStore } from '@actorkit/jobs/rabbitmq';
-import { waitFor } from '@actorkit/test-support';
+import { type Broker, startBroker, waitFor } from '@actorkit/test-support';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { type Broker, startBroker } from '../../jobs/test/rabbitmq/broker.js';
 import {
   RabbitAccountSetup,
   type RabbitAccountSetupOptions,

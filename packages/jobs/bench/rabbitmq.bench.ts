@@ -33,6 +33,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Runtime } from '@actorkit/core';
+import { type Broker, rabbitmqInstalled, startBroker } from '@actorkit/test-support';
 import { connect } from 'amqplib';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
@@ -43,7 +44,6 @@ import { Queue } from '../src/queue.js';
 import { RabbitMqStore } from '../src/rabbitmq/index.js';
 import { SqliteStore } from '../src/sqlite-store.js';
 import { defineWorker } from '../src/worker.js';
-import { type Broker, rabbitmqInstalled, startBroker } from '../test/rabbitmq/broker.js';
 import { bullmqLatency, bullmqThroughput } from './bullmq.js';
 import {
   declareRawQueue,

@@ -5,6 +5,12 @@ export {
   launchChromium,
 } from './chromium.js';
 export {
+  type Broker,
+  type BrokerOptions,
+  rabbitmqInstalled,
+  startBroker,
+} from './rabbitmq-broker.js';
+export {
   type CheckAndRunOptions,
   checkAndRun,
   type LoggedClaims,

@@ -6,6 +6,7 @@
 // stop the attempt (its ctx.signal aborts), and go on with a new channel on the same
 // connection: the other queues' consumers and the publishing channel are not touched.
 import { Runtime } from '@actorkit/core';
+import { type Broker, startBroker } from '@actorkit/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enqueue } from '../../src/enqueue.js';
 import { LeaseLostError, StaleAttemptError } from '../../src/errors.js';
@@ -15,7 +16,6 @@ import { RabbitMqStore } from '../../src/rabbitmq/index.js';
 import { isJobReport, type JobReport } from '../../src/report.js';
 import type { NodeRef } from '../../src/store.js';
 import { defineWorker } from '../../src/worker.js';
-import { type Broker, startBroker } from './broker.js';
 import { claimN, completeN, node, uniquePrefix } from './support.js';
 
 const CONSUMER_TIMEOUT = 3000;

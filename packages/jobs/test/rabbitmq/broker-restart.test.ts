@@ -4,11 +4,10 @@
 // ports and data. Each job's side effect is a row keyed by job id in a SQLite file the
 // workers share, plus a row per execution.
 import { rmSync } from 'node:fs';
-import { waitFor } from '@actorkit/test-support';
+import { type Broker, startBroker, waitFor } from '@actorkit/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RabbitMqStore } from '../../src/rabbitmq/index.js';
 import { queueNames } from '../../src/rabbitmq/topology.js';
-import { type Broker, startBroker } from './broker.js';
 import { effectsDatabase, queueDepth, readEffects } from './processes/effects.js';
 import { bundleChildren, Child } from './processes/harness.js';
 import { drainQueue, uniquePrefix } from './support.js';

@@ -3,8 +3,9 @@
  * run (see `broker.ts`), its URL provided to the tests as `inject('rabbitmqUrl')`, stopped
  * when the run ends. Tests that take a broker away start their own instead.
  */
+
+import { rabbitmqInstalled, startBroker } from '@actorkit/test-support';
 import type { TestProject } from 'vitest/node';
-import { rabbitmqInstalled, startBroker } from './broker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

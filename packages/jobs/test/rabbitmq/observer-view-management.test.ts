@@ -2,11 +2,10 @@
 // management plugin (127.0.0.1 only): unacked (jobs in flight) and the delay queues
 // (scheduled jobs and retries) shown, queues found without being named, and a management
 // API that refuses the credentials reported as such, never as zeros.
-import { waitFor } from '@actorkit/test-support';
+import { type Broker, startBroker, waitFor } from '@actorkit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { rabbitMqInspector } from '../../src/rabbitmq/inspect.js';
-import { type Broker, startBroker } from './broker.js';
 import { type RabbitJobsApp, startRabbitJobsApp, TOKEN } from './observer-view-fixture.js';
 
 let broker: Broker;

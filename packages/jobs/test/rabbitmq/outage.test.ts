@@ -3,6 +3,7 @@
 // never lost, enqueues during the outage are rejected with typed errors, held deliveries
 // are refused as stale and redelivered, and consumers (and the Queue) resume by themselves.
 import { Runtime } from '@actorkit/core';
+import { type Broker, startBroker } from '@actorkit/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enqueue } from '../../src/enqueue.js';
 import { LeaseLostError, StaleAttemptError, StoreUnavailableError } from '../../src/errors.js';
@@ -14,7 +15,6 @@ import {
   type RabbitMqStoreOptions,
 } from '../../src/rabbitmq/index.js';
 import { defineWorker } from '../../src/worker.js';
-import { type Broker, startBroker } from './broker.js';
 import { claimN, completeN, node, uniquePrefix } from './support.js';
 
 let broker: Broker;

@@ -1,5 +1,5 @@
 /**
- * A private RabbitMQ broker for the tests and benches of the RabbitMQ store: Debian's
+ * A private RabbitMQ broker for the tests, benches and demos of the RabbitMQ store: Debian's
  * `rabbitmq-server` (`scripts/install-rabbitmq.sh`), started on 127.0.0.1 with free AMQP,
  * distribution and epmd ports, its own node name, config, Mnesia and log folders and
  * Erlang cookie in a temporary folder. It never touches a system broker (none needs to be
