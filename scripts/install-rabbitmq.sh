@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Debian's RabbitMQ (rabbitmq-server, with its Erlang) for the RabbitMQ store's
 # tests and benches, unless it is already there. The tests start their own private broker
-# on 127.0.0.1 (packages/jobs/test/rabbitmq/broker.ts); the package's system service is
+# on 127.0.0.1 (startBroker in packages/test-support/src/rabbitmq-broker.ts); the package's system service is
 # neither needed nor started here.
 set -euo pipefail
 if [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then

@@ -14,7 +14,7 @@
  * rates, and they are what an estimate for a cluster is built from. Each workload runs
  * once to warm up, then `BENCH_RUNS` times (default 3), rotating which system goes first;
  * the tables show medians and ratios. Only 127.0.0.1: the broker is the tests' private
- * one (`test/rabbitmq/broker.ts`), started here and stopped at the end.
+ * one (`startBroker` from `@actorkit/test-support`), started here and stopped at the end.
  *
  * Run with `pnpm --filter @actorkit/jobs bench:rabbitmq`. Without Debian's
  * `rabbitmq-server` (`bash scripts/install-rabbitmq.sh`) it says so and exits. The tables
