@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { bundleForNode } from '../bundle-for-node.js';
+import { JsonLineProcess } from '../json-line-process.js';
 
 /** What the application process prints on stdout, one JSON object a line. */
 export type AppLine =
@@ -35,15 +34,13 @@ export interface AppProcessOptions {
   startTimeout?: number;
 }
 
-const examples = fileURLToPath(new URL('../..', import.meta.url));
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 /**
  * The durable account-setup application (`main.ts`, bundled into plain JavaScript once
  * per process with esbuild) as a child Node process, from the side of whoever runs it:
- * the demo, the tests. It starts the process, waits for its
- * `ready` line, keeps every line it prints, and stops it gracefully (SIGTERM) or kills
- * it (SIGKILL by its PID), as an operator or a crash would.
+ * the demo, the tests (a {@link JsonLineProcess}). `stop()` is a graceful stop: SIGTERM,
+ * and the running steps go back to `available`.
  *
  * @example
  * const app = await AppProcess.start({ path, crmUrl, fulfillmentUrl });
@@ -51,59 +48,19 @@ const main = fileURLToPath(new URL('./main.ts', import.meta.url));
  * await app.kill(); // kill -9, mid-setup
  * const again = await AppProcess.start({ path, crmUrl, fulfillmentUrl }); // takes the jobs back
  */
-export class AppProcess {
-  readonly lines: AppLine[] = [];
-  /** How the process ended. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly child: ChildProcess;
-  private readonly listeners = new Set<(line: AppLine) => void>();
-  private stderr = '';
-
+export class AppProcess extends JsonLineProcess<AppLine> {
   private constructor(options: AppProcessOptions, bundle: string) {
     const args = ['--db', options.path, '--crm', options.crmUrl, '--stop-on-stdin-end'];
     args.push('--fulfillment', options.fulfillmentUrl, '--port', String(options.port ?? 0));
     if (options.observerPort !== undefined) args.push('--observer', String(options.observerPort));
     if (options.maxAttempts !== undefined) args.push('--max-attempts', String(options.maxAttempts));
-    this.child = spawn(
-      process.execPath,
-      [bundle, ...args],
-      // Its stdin stays open while this process lives: the child stops when it closes.
-      { cwd: examples, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    this.child.stderr!.on('data', (chunk) => {
-      this.stderr += chunk;
-    });
-    createInterface({ input: this.child.stdout! }).on('line', (text) => this.receive(text));
-    this.exited = new Promise((resolve) =>
-      this.child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
+    super(bundle, args);
   }
 
   /** Starts the application process and resolves once it serves its API; rejects (and kills it) if it does not. */
   static async start(options: AppProcessOptions): Promise<AppProcess> {
     const app = new AppProcess(options, await bundleForNode(main, 'account-setup'));
-    const timeout = options.startTimeout ?? 60_000;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no ready line after ${timeout} ms`)), timeout);
-    });
-    try {
-      await Promise.race([app.waitFor((line) => line.event === 'ready'), late]);
-      return app;
-    } catch (error) {
-      app.child.kill('SIGKILL');
-      await app.exited;
-      throw new Error(
-        `The account-setup application did not start: ${(error as Error).message}. Its stderr: ${app.stderr}`,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** The process id: what `kill` signals. */
-  get pid(): number {
-    return this.child.pid!;
+    return JsonLineProcess.whenReady(app, 'The account-setup application', options.startTimeout);
   }
 
   /** Its `ready` line: the API's URL, the observer's if it serves one. */
@@ -114,12 +71,6 @@ export class AppProcess {
   /** The users API's base URL. */
   get api(): string {
     return this.ready.api;
-  }
-
-  /** Calls `listener` with every line printed from now on; returns the unsubscribe function. */
-  onLine(listener: (line: AppLine) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   /** The job reports of one kind, e.g. `'stop'` (a completed attempt) or `'rescue'`. */
@@ -141,55 +92,5 @@ export class AppProcess {
       ),
     );
     return this.jobReports('start').filter((r) => !ended.has(`${r.jobId}/${r.attempt}`)).length;
-  }
-
-  /** Resolves with the first line `match` accepts, printed already or to come; rejects if the process exits first. */
-  waitFor(match: (line: AppLine) => boolean): Promise<AppLine> {
-    const found = this.lines.find(match);
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const stop = this.onLine((line) => {
-        if (!match(line)) return;
-        stop();
-        resolve(line);
-      });
-      void this.exited.then(({ code, signal }) => {
-        stop();
-        reject(new Error(`the process exited (${signal ?? code}) first; stderr: ${this.stderr}`));
-      });
-    });
-  }
-
-  /** `kill -9`: SIGKILLs the process by its PID and resolves once it is gone. Nothing of it runs after that. */
-  async kill(): Promise<void> {
-    if (this.running) process.kill(this.pid, 'SIGKILL');
-    await this.exited;
-  }
-
-  /** Stops it gracefully (SIGTERM: running steps go back to `available`) and resolves with how it exited. */
-  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.running) process.kill(this.pid, 'SIGTERM');
-    return this.exited;
-  }
-
-  /** What it printed on stderr. */
-  get errors(): string {
-    return this.stderr;
-  }
-
-  private get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  private receive(text: string): void {
-    let line: AppLine;
-    try {
-      line = JSON.parse(text) as AppLine;
-    } catch {
-      this.stderr += `${text}\n`;
-      return;
-    }
-    this.lines.push(line);
-    for (const listener of [...this.listeners]) listener(line);
   }
 }
