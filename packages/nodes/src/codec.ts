@@ -1,0 +1,346 @@
+import { isPid, type Pid } from '@actorkit/core';
+import { UncloneableMessageError } from './errors.js';
+
+/**
+ * How messages cross between nodes: the platform's structured clone, with two additions.
+ *
+ * - **Checked first.** Structured clone silently changes some values (a class instance
+ *   arrives without its prototype, a `Buffer` as a `Uint8Array`, an error without its
+ *   extra fields, a symbol-keyed property vanishes) and throws on others (a function)
+ *   only later, when a whole batch is posted. `encode` walks the message first and
+ *   throws {@link UncloneableMessageError} naming the path, so `send` fails for the one
+ *   message, at the caller, and nothing crosses changed.
+ * - **PIDs travel as PIDs.** A `Pid` (a class instance holding its live process) is
+ *   replaced by a stub `{ node, id, serial }`; the stubs also travel in a list beside
+ *   the message. Structured clone keeps identity within one post, so on the far side
+ *   the list's objects are the very stubs inside the message: `decode` swaps each for
+ *   the receiving runtime's PID (the live local `Pid` object when the process is local).
+ *
+ * The fast path: a message without PIDs is checked (a walk that allocates nothing for
+ * flat values) and handed to structured clone as it is; a primitive is not walked.
+ */
+
+/** A PID as it crosses: plain numbers. */
+export interface PidStub {
+  node: number;
+  id: number;
+  serial: number;
+}
+
+/** Turns a stub back into a PID of the receiving node. */
+export type PidResolver = (node: number, id: number, serial: number) => Pid<any>;
+
+const FAIL = -1;
+/** Deeper than this, a message may be cyclic: checked again, keeping track of what was seen. */
+const MAX_FAST_DEPTH = 64;
+
+const PLAIN_LEAVES = new Set<object>(
+  [
+    Date,
+    RegExp,
+    ArrayBuffer,
+    DataView,
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+    Number,
+    String,
+    Boolean,
+  ].map((type) => type.prototype),
+);
+if (typeof SharedArrayBuffer === 'function') PLAIN_LEAVES.add(SharedArrayBuffer.prototype);
+
+const ERRORS = new Set<object>(
+  [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map(
+    (type) => type.prototype,
+  ),
+);
+
+/**
+ * Checks that `message` can cross unchanged, and counts the PIDs in it. Throws
+ * {@link UncloneableMessageError} naming the first thing that cannot.
+ */
+export function countPids(message: unknown): number {
+  if (typeof message !== 'object' || message === null) {
+    return typeof message === 'function' || typeof message === 'symbol' ? fail(message) : 0;
+  }
+  let count: number;
+  try {
+    count = scan(message, 0, null);
+    if (count === DEEP) count = scan(message, 0, new Set());
+  } catch {
+    // A revoked proxy, or a getter that throws: structured clone would throw too.
+    count = FAIL;
+  }
+  return count === FAIL ? fail(message) : count;
+}
+
+/**
+ * Encodes `message` for another node: returns what to post, and pushes the stubs it
+ * made onto `stubs` (nothing when the message holds no PID: it is posted as it is).
+ * Throws {@link UncloneableMessageError} if it cannot cross unchanged.
+ */
+export function encode(message: unknown, stubs: PidStub[]): unknown {
+  const count = countPids(message);
+  if (count === 0) return message;
+  return replacePids(message, new Map(), stubs);
+}
+
+/**
+ * Decodes what `encode` made, once it has crossed: swaps each of `stubs` inside `value`
+ * for `resolve`'s PID. The value is the receiver's own copy and is changed in place
+ * (a Map or Set holding a stub is rebuilt, its order kept).
+ */
+export function decode(
+  value: unknown,
+  stubs: PidStub[] | undefined,
+  resolve: PidResolver,
+): unknown {
+  if (stubs === undefined || stubs.length === 0) return value;
+  const pids = new Map<unknown, Pid<any>>();
+  for (const stub of stubs) pids.set(stub, resolve(stub.node, stub.id, stub.serial));
+  return revive(value, pids, new Set());
+}
+
+const DEEP = -2;
+
+/** The PIDs in `value`, FAIL if something cannot cross, DEEP if too deep to go on without `seen`. */
+function scan(value: object, depth: number, seen: Set<object> | null): number {
+  if (depth > MAX_FAST_DEPTH && seen === null) return DEEP;
+  if (seen !== null) {
+    if (seen.has(value)) return 0;
+    seen.add(value);
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) return scanPlain(value, depth, seen);
+  if (proto === Array.prototype) return scanArray(value as unknown[], depth, seen);
+  if (PLAIN_LEAVES.has(proto)) return 0;
+  if (isPid(value)) return 1;
+  if (proto === Map.prototype) return scanMap(value as Map<unknown, unknown>, depth, seen);
+  if (proto === Set.prototype) return scanIterable(value as Set<unknown>, depth, seen);
+  if (ERRORS.has(proto)) return scanError(value as Error, depth, seen);
+  return FAIL;
+}
+
+function scanChild(child: unknown, depth: number, seen: Set<object> | null): number {
+  const type = typeof child;
+  if (type === 'object') return child === null ? 0 : scan(child as object, depth + 1, seen);
+  return type === 'function' || type === 'symbol' ? FAIL : 0;
+}
+
+function scanPlain(value: object, depth: number, seen: Set<object> | null): number {
+  if (Object.getOwnPropertySymbols(value).length > 0) return FAIL;
+  let count = 0;
+  for (const key in value) {
+    const n = scanChild((value as Record<string, unknown>)[key], depth, seen);
+    if (n < 0) return n;
+    count += n;
+  }
+  return count;
+}
+
+function scanArray(value: unknown[], depth: number, seen: Set<object> | null): number {
+  let count = 0;
+  for (let i = 0; i < value.length; i++) {
+    const n = scanChild(value[i], depth, seen);
+    if (n < 0) return n;
+    count += n;
+  }
+  return count;
+}
+
+function scanMap(value: Map<unknown, unknown>, depth: number, seen: Set<object> | null): number {
+  let count = 0;
+  for (const [key, item] of value) {
+    const k = scanChild(key, depth, seen);
+    if (k < 0) return k;
+    const n = scanChild(item, depth, seen);
+    if (n < 0) return n;
+    count += k + n;
+  }
+  return count;
+}
+
+function scanIterable(value: Iterable<unknown>, depth: number, seen: Set<object> | null): number {
+  let count = 0;
+  for (const item of value) {
+    const n = scanChild(item, depth, seen);
+    if (n < 0) return n;
+    count += n;
+  }
+  return count;
+}
+
+function scanError(value: Error, depth: number, seen: Set<object> | null): number {
+  for (const key of Object.keys(value)) if (key !== 'cause') return FAIL;
+  return Object.hasOwn(value, 'cause') ? scanChild(value.cause, depth, seen) : 0;
+}
+
+/** A copy of `value` with every PID swapped for its stub (one stub per PID). */
+function replacePids(value: unknown, copies: Map<object, unknown>, stubs: PidStub[]): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const done = copies.get(value);
+  if (done !== undefined) return done;
+  if (isPid(value)) {
+    const stub: PidStub = { node: value.node, id: value.id, serial: value.serial };
+    stubs.push(stub);
+    copies.set(value, stub);
+    return stub;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Array.prototype) {
+    const copy: unknown[] = [];
+    copies.set(value, copy);
+    for (const item of value as unknown[]) copy.push(replacePids(item, copies, stubs));
+    return copy;
+  }
+  if (proto === Object.prototype || proto === null) {
+    const copy: Record<string, unknown> = proto === null ? Object.create(null) : {};
+    copies.set(value, copy);
+    for (const key in value) {
+      copy[key] = replacePids((value as Record<string, unknown>)[key], copies, stubs);
+    }
+    return copy;
+  }
+  if (proto === Map.prototype) {
+    const copy = new Map();
+    copies.set(value, copy);
+    for (const [k, v] of value as Map<unknown, unknown>) {
+      copy.set(replacePids(k, copies, stubs), replacePids(v, copies, stubs));
+    }
+    return copy;
+  }
+  if (proto === Set.prototype) {
+    const copy = new Set();
+    copies.set(value, copy);
+    for (const item of value as Set<unknown>) copy.add(replacePids(item, copies, stubs));
+    return copy;
+  }
+  if (ERRORS.has(proto) && Object.hasOwn(value, 'cause')) {
+    const error = value as Error;
+    const copy = new (proto.constructor as ErrorConstructor)(error.message, {
+      cause: replacePids(error.cause, copies, stubs),
+    });
+    copy.stack = error.stack ?? '';
+    copies.set(value, copy);
+    return copy;
+  }
+  return value;
+}
+
+/** `value` with each stub in `pids` swapped for its PID, in place. */
+function revive(value: unknown, pids: Map<unknown, Pid<any>>, seen: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const pid = pids.get(value);
+  if (pid !== undefined) return pid;
+  if (seen.has(value)) return value;
+  seen.add(value);
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Array.prototype) {
+    const array = value as unknown[];
+    for (let i = 0; i < array.length; i++) array[i] = revive(array[i], pids, seen);
+  } else if (proto === Object.prototype || proto === null) {
+    const record = value as Record<string, unknown>;
+    for (const key in record) record[key] = revive(record[key], pids, seen);
+  } else if (proto === Map.prototype) {
+    const map = value as Map<unknown, unknown>;
+    const entries = [...map].map(([k, v]) => [revive(k, pids, seen), revive(v, pids, seen)]);
+    map.clear();
+    for (const [k, v] of entries) map.set(k, v);
+  } else if (proto === Set.prototype) {
+    const set = value as Set<unknown>;
+    const items = [...set].map((item) => revive(item, pids, seen));
+    set.clear();
+    for (const item of items) set.add(item);
+  } else if (ERRORS.has(proto) && Object.hasOwn(value, 'cause')) {
+    (value as Error).cause = revive((value as Error).cause, pids, seen);
+  }
+  return value;
+}
+
+/** Throws the error for `message`, found again with paths this time (only on failure). */
+function fail(message: unknown): never {
+  let found: { path: string; what: string } | undefined;
+  try {
+    found = findUncloneable(message, 'message', new Set());
+  } catch {
+    found = {
+      path: 'message',
+      what: 'a value that cannot be read (a revoked proxy, or a getter that throws)',
+    };
+  }
+  throw new UncloneableMessageError(found?.path ?? 'message', found?.what ?? 'not clonable');
+}
+
+function findUncloneable(
+  value: unknown,
+  path: string,
+  seen: Set<object>,
+): { path: string; what: string } | undefined {
+  if (typeof value === 'function') return { path, what: 'a function' };
+  if (typeof value === 'symbol') return { path, what: 'a symbol' };
+  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+  seen.add(value);
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const symbols = Object.getOwnPropertySymbols(value);
+    if (symbols.length > 0) {
+      return { path: `${path}[${String(symbols[0])}]`, what: 'a property keyed by a symbol' };
+    }
+    for (const key in value) {
+      const inner = findUncloneable((value as any)[key], `${path}${keyPath(key)}`, seen);
+      if (inner) return inner;
+    }
+    return undefined;
+  }
+  if (proto === Array.prototype) {
+    const array = value as unknown[];
+    for (let i = 0; i < array.length; i++) {
+      const inner = findUncloneable(array[i], `${path}[${i}]`, seen);
+      if (inner) return inner;
+    }
+    return undefined;
+  }
+  if (PLAIN_LEAVES.has(proto) || isPid(value)) return undefined;
+  if (proto === Map.prototype || proto === Set.prototype) {
+    let i = 0;
+    for (const entry of value as Iterable<unknown>) {
+      const inner = findUncloneable(entry, `${path}{entry ${i++}}`, seen);
+      if (inner) return inner;
+    }
+    return undefined;
+  }
+  if (ERRORS.has(proto)) {
+    const extra = Object.keys(value).find((key) => key !== 'cause');
+    if (extra !== undefined) {
+      return { path: `${path}${keyPath(extra)}`, what: 'an extra property of an error' };
+    }
+    return findUncloneable((value as Error).cause, `${path}.cause`, seen);
+  }
+  return { path, what: describeInstance(value, proto) };
+}
+
+function keyPath(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+function describeInstance(value: object, proto: object): string {
+  if (Buffer.isBuffer(value)) return 'a Buffer (send a Uint8Array or its ArrayBuffer)';
+  let name: unknown;
+  try {
+    name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+  } catch {
+    name = undefined;
+  }
+  return typeof name === 'string' && name !== ''
+    ? `an instance of ${name}`
+    : 'an object with a prototype';
+}
