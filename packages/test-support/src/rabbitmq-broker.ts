@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { connect } from 'amqplib';
 
 const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+const RABBITMQCTL = '/usr/lib/rabbitmq/bin/rabbitmqctl';
 
 /** Whether Debian's `rabbitmq-server` is installed (`bash scripts/install-rabbitmq.sh`). */
 export function rabbitmqInstalled(): boolean {
@@ -43,6 +44,12 @@ export interface Broker {
   kill(): Promise<void>;
   /** Stops it (and its epmd) and removes its folder. */
   close(): Promise<void>;
+  /**
+   * Runs `rabbitmqctl` against this broker (its node name, cookie and epmd), e.g.
+   * `ctl('set_vm_memory_high_watermark', '0')` to raise a memory alarm; resolves with its
+   * output, rejects with it when the command fails.
+   */
+  ctl(...args: string[]): Promise<string>;
 }
 
 /** Options of `startBroker`. */
@@ -134,6 +141,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       }
       running.delete(epmd);
       rmSync(dir, { recursive: true, force: true });
+    },
+    ctl(...args: string[]) {
+      return runCtl(env, args);
     },
   };
   try {
@@ -258,6 +268,24 @@ async function untilAccepting(
       await delay(100);
     }
   }
+}
+
+/** Runs rabbitmqctl with the broker's environment (`-n` its node) and resolves with its output. */
+function runCtl(env: NodeJS.ProcessEnv, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ctl = spawn(RABBITMQCTL, ['-n', env.RABBITMQ_NODENAME!, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    ctl.stdout!.on('data', (chunk: Buffer) => void (output += chunk));
+    ctl.stderr!.on('data', (chunk: Buffer) => void (output += chunk));
+    ctl.on('error', reject);
+    ctl.on('exit', (code) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`rabbitmqctl ${args.join(' ')} exited with ${code}:\n${output}`));
+    });
+  });
 }
 
 async function untilClosed(port: number): Promise<void> {

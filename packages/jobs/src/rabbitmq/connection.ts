@@ -19,9 +19,20 @@
  * keep their prefetch slots and may run again after a reconnect. Apart, consumers go on
  * acking while enqueues wait (and fail after `drainTimeout` or `confirmTimeout` with typed
  * errors). Both run with TCP_NODELAY.
+ *
+ * A blocked publishing connection is waited out for at most `blockedTimeout`: RabbitMQ
+ * blocks a connection at its first publish during an alarm (`connection.blocked`, which
+ * amqplib emits as `blocked`), and from then on reads nothing from it — neither publishes
+ * nor declarations — until the alarm clears (`unblocked`). A batch that finds the
+ * connection blocked, or whose confirms are held by a block, fails with
+ * `PublisherBlockedError` once the block has lasted `blockedTimeout` ms.
  */
 import { type ChannelModel, type ConfirmChannel, connect, type Options } from 'amqplib';
-import { BrokerUnavailableError, PublishBackpressureError } from './errors.js';
+import {
+  BrokerUnavailableError,
+  PublishBackpressureError,
+  PublisherBlockedError,
+} from './errors.js';
 
 /** @internal One connection's life: its channel models and publishing channel. */
 export interface Session {
@@ -37,6 +48,10 @@ export interface Session {
   readonly returned: Set<string>;
   writable: boolean;
   readonly drainWaiters: Set<() => void>;
+  /** Why the broker blocks the publishing connection (a resource alarm), while it does. */
+  blocked: string | undefined;
+  /** Called when `blocked` changes or the session closes. */
+  readonly blockWatchers: Set<() => void>;
   closed: boolean;
 }
 
@@ -56,6 +71,16 @@ export interface Outgoing {
   readonly content: Buffer;
   /** With the job id as `messageId` (it names the message in the results). */
   readonly options: Options.Publish;
+}
+
+/** @internal The bounds of a batch's publish, in ms. */
+export interface PublishBounds {
+  /** For room in a full socket buffer (`PublishBackpressureError`). */
+  readonly drainTimeout: number;
+  /** For the confirms, from the last message written. */
+  readonly confirmTimeout: number;
+  /** For a blocked publishing connection to unblock (`PublisherBlockedError`). */
+  readonly blockedTimeout: number;
 }
 
 /** @internal How a batch's publishes ended. */
@@ -188,6 +213,7 @@ export class BrokerConnection {
     session.closed = true;
     this.lastError = cause;
     for (const waiter of session.drainWaiters) waiter();
+    for (const watcher of [...session.blockWatchers]) watcher();
     if (this.session === session) {
       this.session = undefined;
       this.generation++;
@@ -225,9 +251,9 @@ export class BrokerConnection {
     session: Session,
     operation: string,
     messages: readonly Outgoing[],
-    drainTimeout: number,
-    confirmTimeout: number,
+    bounds: PublishBounds,
   ): Promise<PublishResults> {
+    const { drainTimeout, confirmTimeout, blockedTimeout } = bounds;
     const confirmed: string[] = [];
     const unconfirmed: unknown[] = [];
     let failure: unknown;
@@ -235,6 +261,14 @@ export class BrokerConnection {
     let timedOut = false;
     let allSettled: (() => void) | undefined;
     for (const message of messages) {
+      if (session.blocked !== undefined) {
+        try {
+          await this.whenUnblocked(session, operation, blockedTimeout, pending > 0);
+        } catch (error) {
+          failure = error;
+          break;
+        }
+      }
       if (!session.writable) {
         try {
           await this.writable(session, operation, drainTimeout);
@@ -268,21 +302,145 @@ export class BrokerConnection {
         break;
       }
     }
+    if (failure instanceof PublisherBlockedError) {
+      // The block outlasted its bound while the batch was being written: what went out
+      // before waits behind the same block.
+      timedOut = true;
+      for (; pending > 0; pending--) unconfirmed.push(failure);
+    }
     if (pending > 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
+        const giveUp = (cause: unknown) => {
           timedOut = true;
-          const late = new Error(`no confirm within ${confirmTimeout} ms`);
-          for (; pending > 0; pending--) unconfirmed.push(late);
+          clearTimeout(timer);
+          stopWatching();
+          for (; pending > 0; pending--) unconfirmed.push(cause);
           resolve();
-        }, confirmTimeout);
+        };
+        const timer = setTimeout(
+          () => giveUp(new Error(`no confirm within ${confirmTimeout} ms`)),
+          confirmTimeout,
+        );
+        // A block holds the confirms of what was written: give up after blockedTimeout of it.
+        const stopWatching = this.watchBlock(session, blockedTimeout, (reason) =>
+          giveUp(
+            new PublisherBlockedError(
+              operation,
+              this.config.description,
+              blockedTimeout,
+              reason,
+              true,
+              [],
+            ),
+          ),
+        );
         allSettled = () => {
           clearTimeout(timer);
+          stopWatching();
           resolve();
         };
       });
     }
     return failure === undefined ? { confirmed, unconfirmed } : { confirmed, unconfirmed, failure };
+  }
+
+  /**
+   * Resolves once `session`'s publishing connection is not blocked; rejects with
+   * `PublisherBlockedError` when the block lasts `timeout` ms (`written`: whether messages
+   * of the batch went out before it).
+   */
+  async whenUnblocked(
+    session: Session,
+    operation: string,
+    timeout: number,
+    written = false,
+  ): Promise<void> {
+    if (session.blocked === undefined || session.closed) return;
+    await new Promise<void>((resolve, reject) => {
+      let stop: (() => void) | undefined;
+      let done = false;
+      stop = this.watchBlock(
+        session,
+        timeout,
+        (reason) =>
+          reject(
+            new PublisherBlockedError(
+              operation,
+              this.config.description,
+              timeout,
+              reason,
+              written,
+              [],
+            ),
+          ),
+        () => {
+          done = true;
+          stop?.();
+          resolve();
+        },
+      );
+      if (done) stop();
+    });
+  }
+
+  /**
+   * Resolves with `work`'s result, or rejects with `PublisherBlockedError` if `session`'s
+   * publishing connection is blocked for `timeout` ms first (a declaration on a blocked
+   * connection is not read by the broker until the alarm clears).
+   */
+  async unlessBlocked<T>(
+    session: Session,
+    operation: string,
+    timeout: number,
+    work: Promise<T>,
+  ): Promise<T> {
+    let stop = () => {};
+    const blocked = new Promise<never>((_, reject) => {
+      stop = this.watchBlock(session, timeout, (reason) =>
+        reject(
+          new PublisherBlockedError(operation, this.config.description, timeout, reason, false, []),
+        ),
+      );
+    });
+    try {
+      return await Promise.race([work, blocked]);
+    } finally {
+      stop();
+    }
+  }
+
+  /**
+   * Calls `expired(reason)` once `session` has been blocked for `timeout` ms without a
+   * break (the clock restarts at each new block), and `unblocked()` whenever it is not
+   * blocked (at once if it is not now) or closes. Returns the function that stops watching.
+   */
+  private watchBlock(
+    session: Session,
+    timeout: number,
+    expired: (reason: string) => void,
+    unblocked: () => void = () => {},
+  ): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    const check = () => {
+      const reason = session.blocked;
+      if (reason === undefined || session.closed) {
+        clearTimeout(timer);
+        timer = undefined;
+        unblocked();
+      } else if (timer === undefined) {
+        timer = setTimeout(() => {
+          stop();
+          expired(reason);
+        }, timeout);
+      }
+    };
+    const stop = () => {
+      clearTimeout(timer);
+      session.blockWatchers.delete(check);
+    };
+    session.blockWatchers.add(check);
+    check();
+    return stop;
   }
 
   private async writable(session: Session, operation: string, drainTimeout: number): Promise<void> {
@@ -323,13 +481,18 @@ export class BrokerConnection {
     const lost = (cause: unknown) => {
       if (session !== undefined) this.reset(session, cause);
     };
+    // Only a connection that publishes during an alarm is blocked: it reads nothing more.
+    let blocked: string | undefined;
+    const blockChanged = (reason: string | undefined) => {
+      blocked = reason;
+      if (session === undefined) return;
+      session.blocked = reason;
+      for (const watcher of [...session.blockWatchers]) watcher();
+    };
     model.on('close', () => lost(this.lastError));
     publishModel.on('close', () => lost(this.lastError));
-    publishModel.on(
-      'blocked',
-      (reason: string) =>
-        void (this.lastError = new Error(`the broker blocks publishers: ${reason}`)),
-    );
+    publishModel.on('blocked', (reason: string) => blockChanged(String(reason)));
+    publishModel.on('unblocked', () => blockChanged(undefined));
     let publisher: ConfirmChannel;
     try {
       publisher = await publishModel.createConfirmChannel();
@@ -346,6 +509,8 @@ export class BrokerConnection {
       returned: new Set(),
       writable: true,
       drainWaiters: new Set(),
+      blocked,
+      blockWatchers: new Set(),
       closed: false,
     };
     const current = session;

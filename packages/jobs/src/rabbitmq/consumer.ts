@@ -12,6 +12,10 @@
  * `consumer_timeout`, PRECONDITION_FAILED) loses only its own deliveries: the consumer
  * tells its host (whose attempts on that channel are stale) and opens a new channel on the
  * same connection, so the publishing channel and the other queues' consumers go on.
+ *
+ * On a classic queue (no delivery limit), a delivery the broker marks `redelivered` went
+ * back to the queue without an outcome: the consumer hands it to its host to count
+ * (`returned`) instead of running it.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { AckCoalescer } from './ack-coalescer.js';
@@ -36,6 +40,13 @@ export interface ConsumerHost {
   declare(session: Session, queue: string): Promise<void>;
   /** A delivery that is not due yet: send it to its next delay level, then ack it. */
   postpone(delivery: Delivery): void;
+  /**
+   * Whether the host counts returns itself (a classic queue): a redelivered delivery then
+   * goes to `returned` instead of the buffer.
+   */
+  readonly countsReturns: boolean;
+  /** A delivery that went back to the queue without an outcome: count it, then republish or dead-letter it, then ack it. */
+  returned(delivery: Delivery): void;
   /** Deliveries arrived: wake the queue. */
   delivered(queue: string): void;
   /** The broker closed `channel` (the connection lives on): what it delivered is stale. */
@@ -200,6 +211,10 @@ export class QueueConsumer {
     }
     acks.delivered(message);
     const delivery: Delivery = { message, job, channel, acks, generation: session.generation };
+    if (message.fields.redelivered && this.host.countsReturns) {
+      this.host.returned(delivery);
+      return;
+    }
     if (job.runAt > this.host.now()) {
       this.host.postpone(delivery);
       return;

@@ -71,3 +71,41 @@ export class PublishBackpressureError extends StoreUnavailableError {
     return value instanceof PublishBackpressureError;
   }
 }
+
+/**
+ * The broker blocks publishers (a resource alarm: it is low on memory or disk, and sent
+ * `connection.blocked`) and did not unblock within the store's `blockedTimeout`. A blocked
+ * broker stops reading from publishing connections, so nothing enqueued meanwhile is
+ * confirmed. `maybePublished` is false when nothing of the batch was written (it was
+ * blocked before); true when messages were written before the block was known (RabbitMQ
+ * blocks a connection at its first publish during the alarm): the broker reads them once
+ * the alarm clears, so they may be enqueued all the same. Consumers go on (they use a
+ * connection of their own). Free memory or disk on the broker, or raise `blockedTimeout`.
+ */
+export class PublisherBlockedError extends PublishNotConfirmedError {
+  constructor(
+    operation: string,
+    where: string,
+    readonly waited: number,
+    readonly reason: string,
+    maybePublished: boolean,
+    confirmed: readonly string[],
+  ) {
+    super(
+      operation,
+      where,
+      maybePublished,
+      confirmed,
+      new Error(`the broker blocks publishers: ${reason}`),
+    );
+    this.message = `${operation} failed in ${where}: the broker blocks publishers (${reason}: a memory or disk alarm) and did not unblock within ${waited} ms. ${
+      maybePublished
+        ? 'What was written before the block may be enqueued all the same once the alarm clears; if you enqueue it again, the job may run twice: key its side effects by job id.'
+        : 'Nothing was published; retry later.'
+    }${confirmed.length > 0 ? ` ${confirmed.length} job(s) of the batch were confirmed: ${confirmed.join(', ')}.` : ''} Free memory or disk on the broker, or raise blockedTimeout.`;
+  }
+
+  static override is(value: unknown): value is PublisherBlockedError {
+    return value instanceof PublisherBlockedError;
+  }
+}

@@ -46,7 +46,7 @@ import { checkOptions, integer, number, type OptionCheck } from '../options.js';
 import { type PassDecision, passesDone, passLockName, passThrough } from './dead-letter-pass.js';
 import { ManagementApi } from './management.js';
 import { decodeMessage, encodeBody, HEADER, type MessageJob, toJob } from './message.js';
-import type { RabbitMqStore } from './rabbitmq-store.js';
+import type { BrokerSettings, RabbitMqStore } from './rabbitmq-store.js';
 import { queueNames } from './topology.js';
 
 export { DeadLetterPassBusyError } from './dead-letter-pass.js';
@@ -86,12 +86,6 @@ const CHECKS: Record<string, OptionCheck> = {
   timeout: number(1),
 };
 
-/** What the inspector needs of the store: its broker URL and names. */
-interface BrokerSettings {
-  url: string;
-  prefix: string;
-}
-
 /**
  * A `BrokerInspector` for `store` (see the module documentation): pass it to
  * `jobsView(store, { broker })`. It opens its own connection when first used; close it
@@ -126,11 +120,12 @@ export class RabbitMqInspector implements BrokerInspector {
     private readonly store: RabbitMqStore,
     options: RabbitMqInspectorOptions = {},
   ) {
-    if (typeof (store as Partial<RabbitMqStore> | null)?.deadLetterQueue !== 'function') {
+    const settings = (store as Partial<RabbitMqStore> | null)?.brokerSettings;
+    if (typeof settings?.url !== 'string' || typeof store.deadLetterQueue !== 'function') {
       throw new InvalidArgumentError('rabbitMqInspector store', 'a RabbitMqStore', store);
     }
     checkOptions(options, CHECKS, 'rabbitMqInspector options');
-    this.settings = brokerSettings(store);
+    this.settings = settings;
     this.description = store.description;
     this.options = {
       queues: options.queues ?? [],
@@ -367,7 +362,7 @@ export class RabbitMqInspector implements BrokerInspector {
     const maxAttempts = Math.max(job.maxAttempts, job.attempts + 1);
     return {
       headers: {
-        ...(message.properties.headers ?? {}),
+        ...withoutReturns(message.properties.headers),
         [HEADER.attempt]: job.attempts,
         [HEADER.runAt]: this.store.now(),
         [HEADER.errors]: JSON.stringify(dead.errors),
@@ -647,14 +642,9 @@ function connectWithin(url: string, timeout: number): Promise<ChannelModel> {
   });
 }
 
-/**
- * The store's URL and name prefix. Interim: read from the store's private configuration
- * until `RabbitMqStore` exposes them for inspection (requested in the team's notes).
- */
-function brokerSettings(store: RabbitMqStore): BrokerSettings {
-  const config = (store as unknown as { config?: Partial<BrokerSettings> }).config;
-  if (typeof config?.url !== 'string' || typeof config.prefix !== 'string') {
-    throw new InvalidArgumentError('rabbitMqInspector store', 'a RabbitMqStore', store);
-  }
-  return { url: config.url, prefix: config.prefix };
+/** `headers` without the store's count of returns: a job retried from the dead-letter queue starts with none. */
+function withoutReturns(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+  const kept = { ...(headers ?? {}) };
+  delete kept[HEADER.returns];
+  return kept;
 }

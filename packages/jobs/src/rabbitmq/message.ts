@@ -6,7 +6,9 @@
  * - `x-actorkit-attempt`: attempts recorded so far (a retry, discard or failed attempt
  *   counts; a snooze or a shutdown requeue gives its attempt back);
  * - `x-actorkit-run-at`: when it may run, ms on the store's clock;
- * - `x-actorkit-errors`: every failed attempt's error (JSON of `AttemptError[]`).
+ * - `x-actorkit-errors`: every failed attempt's error (JSON of `AttemptError[]`);
+ * - `x-actorkit-returns` (classic queues only): how often the job went back to its queue
+ *   without an outcome (a quorum queue counts that itself, in `x-delivery-count`).
  * A new job that is due at once has none of them: their absence reads as attempt 0, no
  * errors and run at insertion, and every header costs the producer, the broker and the
  * consumer work per message (amqplib encodes and decodes header tables field by field).
@@ -21,6 +23,7 @@ export const HEADER = {
   attempt: 'x-actorkit-attempt',
   runAt: 'x-actorkit-run-at',
   errors: 'x-actorkit-errors',
+  returns: 'x-actorkit-returns',
 } as const;
 
 /** What a message's body holds. */
@@ -47,6 +50,8 @@ export interface MessageJob {
   /** Attempts recorded so far. */
   attempts: number;
   errors: AttemptError[];
+  /** Returns without an outcome counted so far (classic queues; absent is 0). */
+  returns?: number;
 }
 
 /** The body of a new job's message. */
@@ -75,20 +80,18 @@ export function publishOptions(
   attempts: number,
   errors: readonly AttemptError[],
   insertedAt: number,
+  returns = 0,
 ): Options.Publish {
-  if (attempts === 0 && errors.length === 0 && runAt === insertedAt) {
+  if (attempts === 0 && errors.length === 0 && runAt === insertedAt && returns === 0) {
     return { persistent: true, messageId: id, contentType: 'application/json' };
   }
-  return {
-    persistent: true,
-    messageId: id,
-    contentType: 'application/json',
-    headers: {
-      [HEADER.attempt]: attempts,
-      [HEADER.runAt]: runAt,
-      [HEADER.errors]: JSON.stringify(errors),
-    },
+  const headers: Record<string, unknown> = {
+    [HEADER.attempt]: attempts,
+    [HEADER.runAt]: runAt,
+    [HEADER.errors]: JSON.stringify(errors),
   };
+  if (returns > 0) headers[HEADER.returns] = returns;
+  return { persistent: true, messageId: id, contentType: 'application/json', headers };
 }
 
 /** Reads a delivered message back into a job; throws if it is not one this store wrote. */
@@ -102,12 +105,14 @@ export function decodeMessage(
   const runAt = Number(headers[HEADER.runAt] ?? body.insertedAt);
   const written = headers[HEADER.errors];
   const errors = (written === undefined ? [] : JSON.parse(String(written))) as AttemptError[];
+  const returns = Number(headers[HEADER.returns] ?? 0);
   if (
     typeof body?.id !== 'string' ||
     typeof body.worker !== 'string' ||
     !Number.isInteger(body.maxAttempts) ||
     !Number.isFinite(attempts) ||
     !Number.isFinite(runAt) ||
+    !Number.isInteger(returns) ||
     !Array.isArray(errors)
   ) {
     throw new Error('not a job message of @actorkit/jobs');
@@ -124,6 +129,7 @@ export function decodeMessage(
     errors,
   };
   if (body.backoff !== undefined) job.backoff = body.backoff;
+  if (returns > 0) job.returns = returns;
   return job;
 }
 

@@ -1,16 +1,18 @@
 /**
  * A job store on RabbitMQ, for workers on many machines: each job is a persistent message
- * in a durable quorum queue, delivered to one consumer at a time, acked only after its
- * worker resolved. The same `Queue` process tree and workers run on it as on
+ * in a durable queue (a quorum queue by default, or a classic one: `queueType`), delivered
+ * to one consumer at a time, acked only after its worker resolved. The same `Queue` process tree and workers run on it as on
  * `SqliteStore`; the queue's producer claims from the deliveries the broker pushed.
  *
  * What it guarantees, by default:
- * - `enqueue` resolves only after the broker's publisher confirm (the quorum queue wrote
- *   the message to disk on a majority); it rejects with a `StoreUnavailableError` subclass
- *   (`BrokerUnavailableError`, `PublishNotConfirmedError`, `PublishBackpressureError`)
- *   when the broker is unreachable for `unavailableTimeout`, refuses the message, does not
- *   confirm within `confirmTimeout`, or leaves no room in the socket for `drainTimeout`.
- *   Never a silent loss.
+ * - `enqueue` resolves only after the broker's publisher confirm (a quorum queue wrote
+ *   the message to disk on a majority; a classic queue on its one node); it rejects with
+ *   a `StoreUnavailableError` subclass (`BrokerUnavailableError`,
+ *   `PublishNotConfirmedError`, `PublisherBlockedError`, `PublishBackpressureError`) when
+ *   the broker is unreachable for `unavailableTimeout`, refuses the message, does not
+ *   confirm within `confirmTimeout`, blocks publishers (a memory or disk alarm) for
+ *   `blockedTimeout`, or leaves no room in the socket for `drainTimeout`. Never a silent
+ *   loss, never a hang.
  * - At least once: a job is acked after its worker resolved; a retry, snooze, discard or
  *   shutdown requeue is republished (confirmed) before the delivery is acked. If the
  *   process or its connection dies first, the broker delivers the job again. An ack is
@@ -27,7 +29,8 @@
  *   work queue; no plugin): never early, at most `delayResolution` ms late (plus the
  *   broker's hops).
  * - Poison jobs: a job returned without an outcome more than `deliveryLimit` times (it
- *   crashes its worker's process every time) is dead-lettered by the broker; a job the
+ *   crashes its worker's process every time) is dead-lettered: by the broker on a quorum
+ *   queue, by the store on a classic one (see `queueType`); a job the
  *   worker discards, or that used up `maxAttempts`, goes to the dead-letter queue
  *   `<prefix>.<queue>.dead` with its attempt history in headers.
  *
@@ -53,7 +56,7 @@ import { InvalidArgumentError } from '@actorkit/core';
 import { LeaseLostError, StaleAttemptError, UnsupportedCapabilityError } from '../errors.js';
 import type { AttemptError, ClaimedJob, Enqueued, Job, NewJob } from '../job.js';
 import { validateNewJob } from '../new-job.js';
-import { checkOptions, clockLike, integer, number, text } from '../options.js';
+import { checkOptions, clockLike, integer, number, oneOf, text } from '../options.js';
 import type {
   ClaimRequest,
   JobQuery,
@@ -77,6 +80,7 @@ import { type ConsumerHost, type Delivery, QueueConsumer } from './consumer.js';
 import {
   BrokerUnavailableError,
   PublishBackpressureError,
+  PublisherBlockedError,
   PublishNotConfirmedError,
 } from './errors.js';
 import { encodeBody, type MessageJob, publishOptions, toJob } from './message.js';
@@ -86,6 +90,7 @@ import {
   delayLevel,
   delayQueueName,
   delayQueueOptions,
+  type QueueType,
   queueNames,
   workQueueOptions,
 } from './topology.js';
@@ -103,9 +108,36 @@ export interface RabbitMqStoreOptions {
   /** Ms a publish waits for room in a full socket buffer before `PublishBackpressureError`. @default 5000 */
   drainTimeout?: number;
   /**
+   * Ms an enqueue (or a republish) waits while the broker blocks publishers (a memory or
+   * disk alarm) before `PublisherBlockedError`; it goes on at once when the alarm clears.
+   * @default 5000
+   */
+  blockedTimeout?: number;
+  /**
+   * The type of the work and dead-letter queues, fixed when a queue is first declared (a
+   * queue declared with another type is refused by the broker):
+   * - `'quorum'`: replicated by Raft across a cluster's nodes (a confirm means a majority
+   *   wrote it), and the broker counts returns (`x-delivery-limit`). Survives the loss of a
+   *   broker node; Raft's batching costs latency (a few ms).
+   * - `'classic'`: one node's queue (no replication: the job is on that node's disk only),
+   *   lower latency. Classic queues count no returns, so the store does: a delivery the
+   *   broker marks `redelivered` is republished (confirmed) with its count in the
+   *   `x-actorkit-returns` header and then acked, without running it; the copy runs when
+   *   it comes. Past `deliveryLimit` it goes to the dead-letter queue instead, with a
+   *   `DeliveryLimitExceeded` error in its history. A process dying between the republish
+   *   and the ack leaves both copies: the job may run twice (at least once).
+   *
+   * Delay levels are quorum queues either way (only they dead-letter at least once).
+   * @default 'quorum'
+   */
+  queueType?: QueueType;
+  /**
    * Times a job may go back to its queue without an outcome (its consumer's connection
-   * died) before the broker dead-letters it as poison: the quorum queue's
-   * `x-delivery-limit`. Fixed when the queue is first declared. @default 20
+   * died) before it is dead-lettered as poison: the quorum queue's `x-delivery-limit`
+   * (fixed when the queue is first declared), or the store's own count on a classic
+   * queue. Every return counts, also those of jobs a killed process had only prefetched
+   * and of a broker restart: a job caught in that many outages is dead-lettered although
+   * it never failed. @default 20
    */
   deliveryLimit?: number;
   /** Ms of the shortest delay level: how late a retry or scheduled job may start at most. @default 100 */
@@ -129,6 +161,8 @@ const OPTION_CHECKS = {
   unavailableTimeout: number(0),
   confirmTimeout: number(1),
   drainTimeout: number(1),
+  blockedTimeout: number(0),
+  queueType: oneOf(['quorum', 'classic']),
   deliveryLimit: integer(1),
   delayResolution: integer(1),
   heartbeat: integer(0),
@@ -212,6 +246,8 @@ export class RabbitMqStore implements Store {
       unavailableTimeout: options.unavailableTimeout ?? 5000,
       confirmTimeout: options.confirmTimeout ?? 10_000,
       drainTimeout: options.drainTimeout ?? 5000,
+      blockedTimeout: options.blockedTimeout ?? 5000,
+      queueType: options.queueType ?? 'quorum',
       deliveryLimit: options.deliveryLimit ?? 20,
       delayResolution: options.delayResolution ?? 100,
       heartbeat: options.heartbeat ?? 10,
@@ -230,6 +266,8 @@ export class RabbitMqStore implements Store {
     this.connection.onLost((generation) => this.lost(generation));
     this.host = {
       connection: this.connection,
+      countsReturns: this.config.queueType === 'classic',
+      returned: (delivery) => this.recount(delivery),
       now: () => this.clock.now(),
       declare: (session, queue) => this.declare(session, queue),
       postpone: (delivery) => this.postpone(delivery),
@@ -239,6 +277,15 @@ export class RabbitMqStore implements Store {
       channelLost: (channel, cause) =>
         this.dropAttempts((attempt) => attempt.delivery.channel === channel, cause),
     };
+  }
+
+  /**
+   * @internal Where the store's queues are: the broker URL (with its password), the name
+   * prefix and the queue type. For the broker inspector, which opens its own connection.
+   */
+  get brokerSettings(): BrokerSettings {
+    const { url, prefix, queueType } = this.config;
+    return { url, prefix, queueType };
   }
 
   /** The store's clock, in ms. */
@@ -257,7 +304,12 @@ export class RabbitMqStore implements Store {
    */
   async declareQueue(queue: string): Promise<void> {
     const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'declareQueue');
-    await this.declare(session, queue);
+    await this.connection.unlessBlocked(
+      session,
+      'declareQueue',
+      this.config.blockedTimeout,
+      this.declare(session, queue),
+    );
   }
 
   /** The name of queue `queue`'s dead-letter queue, where discarded and poison jobs go. */
@@ -540,6 +592,19 @@ export class RabbitMqStore implements Store {
     if (failure instanceof PublishBackpressureError || failure instanceof BrokerUnavailableError) {
       if (confirmed.length === 0 && unconfirmed.length === 0) return failure;
     }
+    const blocked = [failure, ...unconfirmed].find(
+      (cause): cause is PublisherBlockedError => cause instanceof PublisherBlockedError,
+    );
+    if (blocked !== undefined) {
+      return new PublisherBlockedError(
+        'enqueue',
+        this.description,
+        blocked.waited,
+        blocked.reason,
+        unconfirmed.length > 0 || blocked.maybePublished,
+        confirmed,
+      );
+    }
     if (failure instanceof PublishBackpressureError) {
       return new PublishBackpressureError(
         'enqueue',
@@ -616,11 +681,11 @@ export class RabbitMqStore implements Store {
     return this.once(session, names.work, async () => {
       const channel = session.publisher;
       await channel.assertExchange(names.deadExchange, 'direct', { durable: true });
-      await channel.assertQueue(names.dead, deadQueueOptions());
+      await channel.assertQueue(names.dead, deadQueueOptions(this.config.queueType));
       await channel.bindQueue(names.dead, names.deadExchange, queue);
       await channel.assertQueue(
         names.work,
-        workQueueOptions(names, queue, this.config.deliveryLimit),
+        workQueueOptions(names, queue, this.config.deliveryLimit, this.config.queueType),
       );
     });
   }
@@ -648,20 +713,24 @@ export class RabbitMqStore implements Store {
     operation: string,
     target: 'work' | 'dead' = 'work',
   ): Promise<PublishResults> {
+    const { drainTimeout, confirmTimeout, blockedTimeout } = this.config;
     let messages: Outgoing[];
     try {
-      messages = await this.route(session, jobs, target);
+      // The declarations go out on the publishing connection, which a blocked broker stops reading.
+      messages = await this.connection.unlessBlocked(
+        session,
+        operation,
+        blockedTimeout,
+        this.route(session, jobs, target),
+      );
     } catch (failure) {
       return { confirmed: [], unconfirmed: [], failure };
     }
-    const { drainTimeout, confirmTimeout } = this.config;
-    const results = await this.connection.publishAll(
-      session,
-      operation,
-      messages,
+    const results = await this.connection.publishAll(session, operation, messages, {
       drainTimeout,
       confirmTimeout,
-    );
+      blockedTimeout,
+    });
     if (results.unconfirmed.length === 0) return results;
     return {
       ...results,
@@ -697,7 +766,14 @@ export class RabbitMqStore implements Store {
           }
         }
       }
-      const options = publishOptions(job.id, job.runAt, job.attempts, job.errors, job.insertedAt);
+      const options = publishOptions(
+        job.id,
+        job.runAt,
+        job.attempts,
+        job.errors,
+        job.insertedAt,
+        job.returns,
+      );
       return { exchange, routingKey, content: encodeBody(job), options };
     });
     await Promise.all(declarations.values());
@@ -716,6 +792,7 @@ export class RabbitMqStore implements Store {
 
   /** A publish the broker did not confirm: refused (a nack, no queue took it), or maybe taken (a closed channel, a late confirm). */
   private notConfirmed(operation: string, cause: unknown): PublishNotConfirmedError {
+    if (cause instanceof PublisherBlockedError) return cause;
     const refused =
       cause instanceof Error && (cause.name === 'UnroutableError' || /nack/i.test(cause.message));
     return new PublishNotConfirmedError(operation, this.description, !refused, [], cause);
@@ -775,6 +852,42 @@ export class RabbitMqStore implements Store {
     });
   }
 
+  /**
+   * A delivery of a classic queue that went back to it without an outcome (the broker
+   * marked it `redelivered`): republish it with one more return counted, or past
+   * `deliveryLimit` to the dead-letter queue with a `DeliveryLimitExceeded` error, then
+   * ack it; it is not run here (its copy runs when it comes). A republish not confirmed
+   * gives the delivery back to be counted again.
+   */
+  private recount(delivery: Delivery): void {
+    const consumer = this.consumers.get(delivery.job.queue);
+    const session = this.connection.current;
+    if (consumer === undefined || session === undefined) return;
+    const job = delivery.job;
+    const returns = (job.returns ?? 0) + 1;
+    const poison = returns > this.config.deliveryLimit;
+    const counted: MessageJob = poison
+      ? { ...job, returns, errors: [...job.errors, this.deliveryLimitError(job, returns)] }
+      : { ...job, returns };
+    void this.publishJobs(session, [counted], 'recount', poison ? 'dead' : 'work').then(
+      ({ confirmed }) => {
+        if (confirmed.length === 1) consumer.ack(delivery);
+        else consumer.requeue(delivery);
+      },
+    );
+  }
+
+  /** The error a poison job of a classic queue is dead-lettered with (a quorum queue's broker adds `x-death` instead). */
+  private deliveryLimitError(job: MessageJob, returns: number): AttemptError {
+    return {
+      attempt: job.attempts + 1,
+      at: this.clock.now(),
+      kind: 'rescued',
+      name: 'DeliveryLimitExceeded',
+      message: `it went back to its classic queue without an outcome ${returns} times, more than deliveryLimit (${this.config.deliveryLimit}) allows (each time the consumer holding it lost its channel: a worker process that died, a lost connection or a broker restart)`,
+    };
+  }
+
   /** Gives the deliveries `node` holds back to the broker; resolves with their job ids. */
   private giveBack(node: NodeRef): string[] {
     const ids: string[] = [];
@@ -815,9 +928,12 @@ export class RabbitMqStore implements Store {
 /** What to republish for an outcome before acking: the job with its new attempt state, and where. */
 function republished(
   outcome: Outcome,
-  job: MessageJob,
+  delivered: MessageJob,
   ran: number,
 ): { job: MessageJob; target: 'work' | 'dead' } | undefined {
+  // An outcome makes a new message: its returns start again, as a quorum queue's count does.
+  const job = { ...delivered };
+  delete job.returns;
   const errors = (error: AttemptError | undefined) =>
     error === undefined ? job.errors : [...job.errors, error];
   switch (outcome.kind) {
@@ -835,6 +951,13 @@ function republished(
     case 'discard':
       return { job: { ...job, attempts: ran, errors: errors(outcome.error) }, target: 'dead' };
   }
+}
+
+/** @internal What `rabbitMqInspector` needs of a store: where its queues are. */
+export interface BrokerSettings {
+  readonly url: string;
+  readonly prefix: string;
+  readonly queueType: QueueType;
 }
 
 /** The URL without its password, for messages. */

@@ -1,17 +1,24 @@
 /**
- * @internal The RabbitMQ objects behind one job queue `q`, all durable quorum queues
- * (replicated by Raft on a cluster, fsynced before the publisher confirm):
- * - `<prefix>.<q>`: the work queue. A message returned without an ack (its consumer's
- *   channel closed) more than `deliveryLimit` times is dead-lettered, at least once.
- * - `<prefix>.dead` (a direct exchange) and `<prefix>.<q>.dead`: the dead-letter queue,
- *   where discarded jobs go with their attempt history in headers.
- * - `<prefix>.<q>.delay.<ms>`: the delay levels, made when first used. A message waits
+ * @internal The RabbitMQ objects behind one job queue `q`, all durable:
+ * - `<prefix>.<q>`: the work queue, of the store's `queueType`. A quorum queue (replicated
+ *   by Raft on a cluster, fsynced before the publisher confirm) dead-letters a message
+ *   returned without an ack (its consumer's channel closed) more than `deliveryLimit`
+ *   times, at least once. A classic queue (one node, fsynced before the confirm) counts no
+ *   returns: the store counts them itself (see `RabbitMqStore`'s `queueType`).
+ * - `<prefix>.dead` (a direct exchange) and `<prefix>.<q>.dead`: the dead-letter queue, of
+ *   the same type, where discarded jobs go with their attempt history in headers.
+ * - `<prefix>.<q>.delay.<ms>`: the delay levels, made when first used, quorum queues
+ *   whatever the work queue's type: only a quorum queue dead-letters at least once (a
+ *   classic queue's expiry would lose a delayed job to a broker crash at that moment). A message waits
  *   there `ms` (the queue's message TTL) and is dead-lettered back to the work queue; a job
  *   due later than the largest level that fits goes through several levels, so any delay
  *   is reached with one level per bit, never early and at most `delayResolution` late.
  *   (TTL + dead-lettering, not the delayed-message plugin.)
  */
 import type { Options } from 'amqplib';
+
+/** The type of a store's work and dead-letter queues. */
+export type QueueType = 'quorum' | 'classic';
 
 /** The names of one job queue's objects. */
 export interface QueueNames {
@@ -46,7 +53,19 @@ export function workQueueOptions(
   names: QueueNames,
   queue: string,
   deliveryLimit: number,
+  type: QueueType = 'quorum',
 ): Options.AssertQueue {
+  if (type === 'classic') {
+    return {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'classic',
+        // Only for what the store cannot read (a nack without requeue): no delivery limit here.
+        'x-dead-letter-exchange': names.deadExchange,
+        'x-dead-letter-routing-key': queue,
+      },
+    };
+  }
   return {
     durable: true,
     arguments: {
@@ -59,8 +78,8 @@ export function workQueueOptions(
 }
 
 /** The dead-letter queue's declaration (it keeps what reaches it until someone takes it). */
-export function deadQueueOptions(): Options.AssertQueue {
-  return { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+export function deadQueueOptions(type: QueueType = 'quorum'): Options.AssertQueue {
+  return { durable: true, arguments: { 'x-queue-type': type } };
 }
 
 /** A delay level's declaration: messages wait `ms`, then go back to the work queue. */

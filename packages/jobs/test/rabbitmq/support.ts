@@ -125,7 +125,7 @@ export async function nextMessage(url: string, name: string): Promise<ConsumeMes
   const connection = await connect(url);
   try {
     const channel = await connection.createChannel();
-    return await new Promise<ConsumeMessage>((resolve, reject) => {
+    const message = await new Promise<ConsumeMessage>((resolve, reject) => {
       channel
         .consume(name, (message) => {
           if (message === null) return reject(new Error(`consumer of ${name} cancelled`));
@@ -134,6 +134,10 @@ export async function nextMessage(url: string, name: string): Promise<ConsumeMes
         })
         .catch(reject);
     });
+    // The channel's close goes out after its ack; the connection's could overtake it (amqplib
+    // writes each channel's frames in turn), and the broker would then put the message back.
+    await channel.close();
+    return message;
   } finally {
     await connection.close();
   }

@@ -12,7 +12,8 @@
  * Reports on stdout, one JSON object per line: ready, enqueued {n, id}, failed {n, error,
  * maybePublished}, done {enqueued, failed, pending}.
  *
- * Env: AMQP_URL, PREFIX, WINDOW, COUNT, UNAVAILABLE_TIMEOUT, CONFIRM_TIMEOUT.
+ * Env: AMQP_URL, PREFIX, WINDOW, COUNT, UNAVAILABLE_TIMEOUT, CONFIRM_TIMEOUT, QUEUE_TYPE,
+ * DELIVERY_LIMIT.
  */
 import { createInterface } from 'node:readline';
 // Straight from the modules (not src/index.ts): the children need no observer view.
@@ -41,6 +42,8 @@ const store = new RabbitMqStore({
   reconnectDelay: 50,
   maxReconnectDelay: 500,
   heartbeat: 5,
+  queueType: env.QUEUE_TYPE === 'classic' ? 'classic' : 'quorum',
+  deliveryLimit: Number(env.DELIVERY_LIMIT ?? 20),
 });
 const window = Number(env.WINDOW ?? 32);
 const count = env.COUNT === undefined ? Number.POSITIVE_INFINITY : Number(env.COUNT);

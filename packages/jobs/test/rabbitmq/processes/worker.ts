@@ -11,7 +11,8 @@
  * was acked), fenced, lease_lost, store_error, stopped, unhandled.
  *
  * Env: AMQP_URL, PREFIX, DB, NODE_NAME, CONCURRENCY (and so the prefetch), PAUSE (a job
- * takes between PAUSE/2 and PAUSE ms), plus the store's UNAVAILABLE_TIMEOUT.
+ * takes between PAUSE/2 and PAUSE ms), plus the store's UNAVAILABLE_TIMEOUT, QUEUE_TYPE
+ * ('quorum' or 'classic') and DELIVERY_LIMIT.
  */
 import { Runtime } from '@actorkit/core';
 import Database from 'better-sqlite3';
@@ -63,6 +64,8 @@ const store = new RabbitMqStore({
   reconnectDelay: 50,
   maxReconnectDelay: 500,
   heartbeat: 5,
+  queueType: env.QUEUE_TYPE === 'classic' ? 'classic' : 'quorum',
+  deliveryLimit: Number(env.DELIVERY_LIMIT ?? 20),
 });
 const runtime = new Runtime();
 runtime.events.on('report', (report: unknown) => {
