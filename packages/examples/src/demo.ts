@@ -24,6 +24,7 @@ import { type DurableSummary, runDurableSetup } from './account-setup-durable/de
 import type { BalanceFetcher } from './crypto-sync/account-sync.js';
 import { CryptoSync, httpBalanceFetcher } from './crypto-sync/app.js';
 import { Repo } from './db/repo.js';
+import { plural, signups } from './demo-signups.js';
 import { bar, Progress } from './progress.js';
 import { startBalanceService } from './services/balance-service.js';
 import { type RunningCrm, startCrm } from './services/crm.js';
@@ -37,26 +38,6 @@ const progress = new Progress();
 const live = process.argv.includes('--live');
 const signed = (n: number) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(1)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
-const signups = [
-  ['ada', '12 Pine St, Portland, OR 97201'],
-  ['grace', '3 Beacon St, Boston, MA 02108'],
-  ['alan', '450 Market St, San Francisco, CA 94105'],
-  ['edsger', '1 Congress Ave, Austin, TX 78701'],
-  ['barbara', '200 E Randolph St, Chicago, IL 60601'],
-  ['ken', '5 Peachtree St, Atlanta, GA 30303'],
-  ['dennis', '99 Broadway, New York, NY 10006'],
-  ['margaret', '17 Larimer St, Denver, CO 80202'],
-  ['john', '8 Nicollet Mall, Minneapolis, MN 55403'],
-  ['frances', '40 Biscayne Blvd, Miami, FL 33132'],
-  ['tony', '2 Canal St, Houston, TX 77002'],
-  ['radia', '70 State St, Salt Lake City, UT 84111'],
-  ['leslie', '310 Pike St, Seattle, WA 98101'],
-  ['niklaus', '11 Broad St, Philadelphia, PA 19107'],
-  ['donald', '6 Camelback Rd, Phoenix, AZ 85012'],
-  ['hedy', '123 Nowhere Rd, Atlantis, ZZ 00000'],
-] as const;
 
 interface Summary {
   setUp: {

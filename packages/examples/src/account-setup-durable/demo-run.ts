@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import { SqliteStore } from '@actorkit/jobs';
 import { Repo } from '../db/repo.js';
+import { plural, type Signup, signUpAll } from '../demo-signups.js';
 import { bar, type Progress } from '../progress.js';
 import type { RunningCrm } from '../services/crm.js';
 import type { RunningService } from '../services/http-service.js';
@@ -40,7 +41,7 @@ export interface DurableRunOptions {
   path: string;
   crm: RunningCrm;
   fulfillment: RunningService;
-  signups: readonly (readonly [name: string, address: string])[];
+  signups: readonly Signup[];
   /** SIGKILLs mid-setup, each followed by a restart. @default 2 */
   kills?: number;
   /** The observer's port in the application process. @default 0 */
@@ -50,7 +51,6 @@ export interface DurableRunOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /**
  * Runs the durable account setup as described in the module doc and resolves with the
@@ -75,7 +75,7 @@ export async function runDurableSetup(
   const store = new SqliteStore({ path });
   const repo = Repo.open(path);
   try {
-    await signUpAll(app, signups, progress);
+    await signUpAll(app.api, signups, progress, 'the user and its 2 setup jobs, one transaction');
     let kills = 0;
     let rescued = 0;
     const wanted = options.kills ?? 2;
@@ -120,27 +120,6 @@ export async function runDurableSetup(
   } finally {
     await store.close();
     repo.close();
-  }
-}
-
-async function signUpAll(
-  app: AppProcess,
-  signups: DurableRunOptions['signups'],
-  progress: Progress,
-): Promise<void> {
-  for (const [name, address] of signups) {
-    const started = performance.now();
-    const response = await fetch(`${app.api}/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `${name}@example.com`, name, address }),
-    });
-    await response.arrayBuffer();
-    const ms = (performance.now() - started).toFixed(0);
-    progress.log(
-      `  POST /users ${name.padEnd(9)} → ${response.status} in ${ms} ms (the user and its 2 setup jobs, one transaction)`,
-    );
-    await sleep(40);
   }
 }
 

@@ -9,8 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Runtime } from '@actorkit/core';
-import { startUsersApi, type UsersApi } from '../account-setup/api.js';
+import { startUsersApi } from '../account-setup/api.js';
 import type { User } from '../db/repo.js';
+import { plural, type Signup, signUpAll } from '../demo-signups.js';
 import { bar, type Progress } from '../progress.js';
 import type { RunningCrm } from '../services/crm.js';
 import type { RunningService } from '../services/http-service.js';
@@ -53,7 +54,7 @@ export interface RabbitRunOptions {
   path: string;
   crm: RunningCrm;
   fulfillment: RunningService;
-  signups: readonly (readonly [name: string, address: string])[];
+  signups: readonly Signup[];
   /** Steps each worker runs at once (its prefetch). @default 4 */
   concurrency?: number;
   /** Ms to wait for every user to be set up or given up on. @default 40000 */
@@ -61,7 +62,6 @@ export interface RabbitRunOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /**
  * Runs the account setup on RabbitMQ as described in the module doc and resolves with
@@ -83,7 +83,7 @@ export async function runRabbitSetup(options: RabbitRunOptions): Promise<RabbitS
     // The users sign up before any worker runs: their jobs wait in the broker, confirmed,
     // and each worker starts with a full prefetch, so the kill finds steps in flight.
     const bundling = WorkerProcess.prepare();
-    await signUpAll(api, signups, progress);
+    await signUpAll(api.url, signups, progress, 'the user and its 2 outbox rows, one transaction');
     await waitForOutbox(app, options.timeout ?? 40_000);
     const { published } = await app.relayStats();
     progress.log(
@@ -135,27 +135,6 @@ async function startWorkers(
     `  2 worker processes, PIDs ${workers.map((w) => w.pid).join(' and ')}, ${concurrency} steps at once each, started in ${seconds} s`,
   );
   return workers;
-}
-
-async function signUpAll(
-  api: UsersApi,
-  signups: RabbitRunOptions['signups'],
-  progress: Progress,
-): Promise<void> {
-  for (const [name, address] of signups) {
-    const started = performance.now();
-    const response = await fetch(`${api.url}/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `${name}@example.com`, name, address }),
-    });
-    await response.arrayBuffer();
-    const ms = (performance.now() - started).toFixed(0);
-    progress.log(
-      `  POST /users ${name.padEnd(9)} → ${response.status} in ${ms} ms (the user and its 2 outbox rows, one transaction)`,
-    );
-    await sleep(40);
-  }
 }
 
 /** Waits until the relay has published every outbox row (rejects after `timeout` ms). */
