@@ -13,6 +13,7 @@ import {
 import {
   addDeadline,
   attachWatch,
+  isInstance,
   isRunning,
   sendSystem,
   sendTagged,
@@ -209,7 +210,8 @@ export function cast(
 
 /** @internal */
 export function reply<R>(from: From<R>, value: R): boolean {
-  if (!(from instanceof From)) {
+  // isInstance, not instanceof: a revoked proxy gets this error, not instanceof's TypeError.
+  if (!isInstance(from, From)) {
     throw new InvalidArgumentError('from', 'the From passed to handleCall', from);
   }
   return from.resolve(value);

@@ -525,6 +525,14 @@ describe('GenServer.reply()', () => {
     expect(await GenServer.call(server, { type: 'ask' })).toBe('first');
     expect(GenServer.reply(from!, 'second')).toBe(false);
   });
+
+  it('throws InvalidArgumentError for anything but a From, a revoked proxy included', () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    for (const notFrom of [null, undefined, {}, 'from', revoked.proxy]) {
+      expect(() => GenServer.reply(notFrom as never, 'x')).toThrow(InvalidArgumentError);
+    }
+  });
 });
 
 describe('GenServer.cast()', () => {
