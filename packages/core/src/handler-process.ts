@@ -69,7 +69,7 @@ export class HandlerProcess<M> extends Process<M> {
       } catch (error) {
         return this.failed(error, handled);
       }
-      if (!this.alive || (result !== undefined && this.settle(result))) {
+      if (this.alive === false || (result !== undefined && this.settle(result))) {
         return handled + turn.charged;
       }
     }

@@ -1,7 +1,9 @@
 import { InvalidArgumentError } from './errors.js';
 import { assertOptionalNumber, assertOptions } from './internal/options.js';
-import { MessageQueue } from './message-queue.js';
-import { type MessageTag, wrap } from './message-tag.js';
+import { copyRing, RING_MAX, Spill } from './message-queue.js';
+import { type MessageTag, tagId, tagOf, wrap } from './message-tag.js';
+
+const INITIAL_SIZE = 8;
 
 /**
  * What a bounded mailbox does with a message that arrives when it is full:
@@ -86,59 +88,90 @@ class Bounds {
 }
 
 /**
+ * What a mailbox needs beyond a plain ring, allocated only when it needs it: the tags of
+ * queued tagged messages (one byte per ring slot), the chunks of a flood that outgrew the
+ * ring, a bounded mailbox's bounds. While a mailbox has none of these (`extra` is null,
+ * the common case) a push is a store into the ring and a shift a load, with no other check.
+ */
+class Extra {
+  /** Tags, slot for slot beside the ring; null while no queued message in the ring has one. */
+  tags: Uint8Array | null = null;
+  /** Messages queued behind a full ring of `RING_MAX` slots; null when none are. */
+  spill: Spill | null = null;
+
+  constructor(readonly bounds: Bounds | null) {}
+
+  /** True when the mailbox needs none of this any more (see `Mailbox.unextra`). */
+  get empty(): boolean {
+    return this.tags === null && this.spill === null && this.bounds === null;
+  }
+}
+
+/**
  * @internal A process's mailbox: FIFO, with removal from the middle for selective
- * receive. A lone message waits in a field and the queue is allocated for a second, so
- * idle and one-at-a-time processes (timer ticks, calls) touch only this object.
- * `Process` extends it, so that a delivery touches one object, not two: with 100k
- * processes ticking, cache misses are most of a tick's cost.
+ * receive. A lone message waits in a field, and the ring is allocated when a second
+ * waits beside it, so idle and one-at-a-time processes (timer ticks, calls) touch only
+ * this object. `Process` extends it, so that a delivery touches one object, not two: with
+ * 100k processes ticking, cache misses are most of a tick's cost.
+ *
+ * One object holds the ring, so that the common mailbox (unbounded, its messages
+ * untagged) pushes and shifts with one check of `extra` and a store or a load: a
+ * producer → consumer flood spent most of its per-message gap to plain Node in a second
+ * queue object and the checks for bounds, tags and spill chunks. Everything else (tags,
+ * chunks, bounds) lives in `Extra` and goes through the general path.
  */
 export class Mailbox {
   // Fields a delivery touches come first (see `Process`).
   length = 0;
   /** The tag of the message the last `shift` returned; undefined for a plain message. */
   shiftedTag: MessageTag | undefined = undefined;
-  /** The message, when it is the only one: most mailboxes hold one at a time. */
+  /**
+   * The messages from `head` on, once two waited at once (null until then, and the lone
+   * message is in `single`): all `length` of them, less those in `extra.spill`.
+   */
+  private ring: unknown[] | null = null;
+  private head = 0;
+  /** Null for an unbounded mailbox without tagged or spilled messages: the fast path. */
+  private extra: Extra | null;
+  /** The message, when it is the only one and the ring is not allocated yet. */
   private single: unknown = undefined;
   private singleTag: MessageTag | undefined = undefined;
-  /** The messages, when more than one waits (the single message moves in first). */
-  private queue: MessageQueue | null = null;
-  /** Null for an unbounded mailbox, the default. */
-  private readonly bounds: Bounds | null;
 
   constructor(options?: MailboxOptions) {
     if (options === undefined) {
-      this.bounds = null;
+      this.extra = null;
       return;
     }
     assertMailboxOptions(options);
     const capacity = options.capacity ?? Number.POSITIVE_INFINITY;
     const overflow = options.overflow ?? 'drop-newest';
-    this.bounds = capacity === Number.POSITIVE_INFINITY ? null : new Bounds(capacity, overflow);
+    this.extra =
+      capacity === Number.POSITIVE_INFINITY ? null : new Extra(new Bounds(capacity, overflow));
   }
 
   /** Maximum queued messages. */
   get capacity(): number {
-    return this.bounds?.capacity ?? Number.POSITIVE_INFINITY;
+    return this.extra?.bounds?.capacity ?? Number.POSITIVE_INFINITY;
   }
 
   /** What happens to a message that arrives when the mailbox is full. */
   get overflow(): OverflowPolicy {
-    return this.bounds?.overflow ?? 'drop-newest';
+    return this.extra?.bounds?.overflow ?? 'drop-newest';
   }
 
   /** Messages a bounded mailbox dropped or rejected. */
   get dropped(): number {
-    return this.bounds?.dropped ?? 0;
+    return this.extra?.bounds?.dropped ?? 0;
   }
 
   /** Where in the queue the message the last `QueuedDroppedOldest` push evicted was. */
   get evictedAt(): number {
-    return this.bounds?.evictedAt ?? 0;
+    return this.extra?.bounds?.evictedAt ?? 0;
   }
 
   /** Returns, and forgets, the message the last `QueuedDroppedOldest` push evicted. */
   takeEvicted(): unknown {
-    const bounds = this.bounds!;
+    const bounds = this.extra!.bounds!;
     const evicted = bounds.evicted;
     bounds.evicted = undefined;
     return evicted;
@@ -150,55 +183,61 @@ export class Mailbox {
    * message neither counts against the capacity nor is evicted by `'drop-oldest'`.
    */
   push(message: unknown, force = false, tag?: MessageTag): PushResult {
-    let result: PushResult = PushResult.Queued;
-    const bounds = this.bounds;
-    if (bounds !== null) {
-      if (force) {
-        (bounds.forced ??= new Set()).add(message);
-      } else if (bounds.counted(this.length) >= bounds.capacity) {
-        bounds.dropped++;
-        if (bounds.overflow === 'drop-newest') return PushResult.Dropped;
-        if (bounds.overflow === 'reject') return PushResult.Rejected;
-        const oldest = this.oldestCounted(bounds);
-        bounds.evictedAt = oldest;
-        bounds.evicted = this.removeAt(oldest);
-        result = PushResult.QueuedDroppedOldest;
-      }
-    }
-    if (this.length++ === 0) {
+    if (tag === undefined && this.tryPush(message)) return PushResult.Queued;
+    return this.pushSlow(message, force, tag);
+  }
+
+  /**
+   * Queues an untagged `message` if this is a plain mailbox (unbounded, nothing tagged or
+   * spilled) with room in its ring or single slot, the common case: a store and no other
+   * check. Returns false, having done nothing, when `push` must take it.
+   */
+  tryPush(message: unknown): boolean {
+    if (this.extra !== null) return false;
+    const ring = this.ring;
+    const length = this.length;
+    if (ring === null) {
+      if (length !== 0) return false;
       this.single = message;
-      this.singleTag = tag;
-      return result;
+      this.singleTag = undefined;
+    } else {
+      if (length === ring.length) return false;
+      ring[(this.head + length) & (ring.length - 1)] = message;
     }
-    const queue = this.queue ?? (this.queue = new MessageQueue());
-    if (queue.length === 0) this.unsingle(queue);
-    queue.push(message, tag);
-    return result;
+    this.length = length + 1;
+    return true;
   }
 
   /** Removes and returns the oldest message as it was pushed; its tag is in `shiftedTag`. */
   shift(): unknown {
-    const queue = this.queue;
+    if (this.extra !== null) return this.shiftSlow(this.extra);
+    const ring = this.ring;
     this.length--;
-    if (queue === null || queue.length === 0) {
+    if (ring === null) {
       const message = this.single;
       this.shiftedTag = this.singleTag;
       this.single = undefined;
       this.singleTag = undefined;
-      if (this.bounds !== null) this.bounds.left(message);
       return message;
     }
-    const message = queue.shift();
-    this.shiftedTag = queue.shiftedTag;
-    if (this.bounds !== null) this.bounds.left(message);
+    const head = this.head;
+    const message = ring[head];
+    ring[head] = undefined;
+    this.head = (head + 1) & (ring.length - 1);
+    this.shiftedTag = undefined;
     return message;
   }
 
   /** The message at `index`, wrapped in its tag if it has one. */
   at(index: number): unknown {
-    const queue = this.queue;
-    if (queue === null || queue.length === 0) return wrap(this.single, this.singleTag);
-    return queue.at(index);
+    const ring = this.ring;
+    if (ring === null) return wrap(this.single, this.singleTag);
+    const extra = this.extra;
+    if (extra === null) return ring[(this.head + index) & (ring.length - 1)];
+    if (extra.spill !== null && index >= this.length - extra.spill.count) this.flatten(extra);
+    const slot = (this.head + index) & (this.ring!.length - 1);
+    const tags = extra.tags;
+    return wrap(this.ring![slot], tags === null ? undefined : tagOf(tags[slot]!));
   }
 
   /** Index of the first message from `start` on that `match` accepts, or -1. */
@@ -211,12 +250,25 @@ export class Mailbox {
 
   /** Removes and returns the message at `index` (wrapped in its tag), keeping the others in order. */
   removeAt(index: number): unknown {
-    const queue = this.queue;
-    if (queue === null || queue.length === 0) return wrap(this.shift(), this.shiftedTag);
+    if (this.ring === null || index === 0) return wrap(this.shift(), this.shiftedTag);
+    const message = this.at(index);
+    const ring = this.ring;
+    const extra = this.extra;
+    const tags = extra === null ? null : extra.tags;
+    const mask = ring.length - 1;
+    const inRing = this.length - (extra?.spill?.count ?? 0);
+    for (let i = index; i < inRing - 1; i++) {
+      const to = (this.head + i) & mask;
+      const from = (this.head + i + 1) & mask;
+      ring[to] = ring[from];
+      if (tags !== null) tags[to] = tags[from]!;
+    }
+    const last = (this.head + inRing - 1) & mask;
+    ring[last] = undefined;
+    if (tags !== null) tags[last] = 0;
     this.length--;
-    const message = queue.removeAt(index);
     // A forced message has no tag, so it comes back as it was pushed.
-    if (this.bounds !== null) this.bounds.left(message);
+    extra?.bounds?.left(message);
     return message;
   }
 
@@ -234,7 +286,7 @@ export class Mailbox {
   drain(): unknown[] {
     const messages: unknown[] = [];
     while (this.length > 0) messages.push(this.removeAt(0));
-    this.queue = null;
+    this.reset();
     return messages;
   }
 
@@ -247,9 +299,170 @@ export class Mailbox {
     this.length = 0;
     this.single = undefined;
     this.singleTag = undefined;
-    this.queue = null;
-    if (this.bounds !== null) this.bounds.forced = null;
+    this.reset();
+    const bounds = this.extra?.bounds;
+    if (bounds !== undefined && bounds !== null) bounds.forced = null;
     return count;
+  }
+
+  /** The general push: a bounded mailbox, a tagged message, a full or unallocated ring. */
+  private pushSlow(message: unknown, force: boolean, tag: MessageTag | undefined): PushResult {
+    let result: PushResult = PushResult.Queued;
+    const bounds = this.extra?.bounds;
+    if (bounds !== undefined && bounds !== null) {
+      if (force) {
+        (bounds.forced ??= new Set()).add(message);
+      } else if (bounds.counted(this.length) >= bounds.capacity) {
+        bounds.dropped++;
+        if (bounds.overflow === 'drop-newest') return PushResult.Dropped;
+        if (bounds.overflow === 'reject') return PushResult.Rejected;
+        const oldest = this.oldestCounted(bounds);
+        bounds.evictedAt = oldest;
+        bounds.evicted = this.removeAt(oldest);
+        result = PushResult.QueuedDroppedOldest;
+      }
+    }
+    if (this.ring === null) {
+      if (this.length === 0) {
+        this.single = message;
+        this.singleTag = tag;
+        this.length = 1;
+        return result;
+      }
+      this.unsingle();
+    }
+    this.enqueue(this.ring!, message, tag);
+    return result;
+  }
+
+  /** Queues `message` at the back of the ring (grown if it can be) or of the spill. */
+  private enqueue(ring: unknown[], message: unknown, tag: MessageTag | undefined): void {
+    const extra = this.extra;
+    const spill = extra === null ? null : extra.spill;
+    if (spill !== null) {
+      spill.push(message, tag, this.length++);
+      return;
+    }
+    let into = ring;
+    if (this.length === ring.length) {
+      if (ring.length >= RING_MAX) {
+        this.extraOf().spill = new Spill();
+        this.enqueue(ring, message, tag);
+        return;
+      }
+      into = this.grow(ring);
+    }
+    const slot = (this.head + this.length) & (into.length - 1);
+    into[slot] = message;
+    if (tag !== undefined) this.tagsOf(into.length)[slot] = tagId(tag);
+    this.length++;
+  }
+
+  /** The general shift: tags, spilled chunks or bounds. */
+  private shiftSlow(extra: Extra): unknown {
+    const ring = this.ring;
+    let message: unknown;
+    this.length--;
+    if (ring === null) {
+      message = this.single;
+      this.shiftedTag = this.singleTag;
+      this.single = undefined;
+      this.singleTag = undefined;
+    } else {
+      const head = this.head;
+      message = ring[head];
+      ring[head] = undefined;
+      const tags = extra.tags;
+      if (tags === null) {
+        this.shiftedTag = undefined;
+      } else {
+        this.shiftedTag = tagOf(tags[head]!);
+        tags[head] = 0;
+      }
+      this.head = (head + 1) & (ring.length - 1);
+      const spill = extra.spill;
+      if (spill !== null && this.length === spill.count) this.refill(extra, spill, ring);
+    }
+    extra.bounds?.left(message);
+    return message;
+  }
+
+  /** The ring ran dry: the oldest chunk, its messages in slots 0…count-1, becomes the ring. */
+  private refill(extra: Extra, spill: Spill, emptied: unknown[]): void {
+    const chunk = spill.take(emptied);
+    this.ring = chunk.items;
+    extra.tags = chunk.tags;
+    this.head = 0;
+    if (spill.count === 0) {
+      extra.spill = null;
+      this.unextra(extra);
+    }
+  }
+
+  /** Moves every spilled message into one ring, so selective receive can index the whole queue. */
+  private flatten(extra: Extra): void {
+    const spill = extra.spill!;
+    const ring = this.ring!;
+    const inRing = this.length - spill.count;
+    let size = ring.length;
+    while (size < this.length) size *= 2;
+    const items = copyRing(ring, this.head, inRing, new Array(size));
+    const tags = new Uint8Array(size);
+    if (extra.tags !== null) copyRing(extra.tags, this.head, inRing, tags);
+    spill.moveInto(items, tags, inRing);
+    this.ring = items;
+    extra.tags = tags;
+    extra.spill = null;
+    this.head = 0;
+  }
+
+  /** Doubles the ring (and its tags), the messages moved to its start; returns it. */
+  private grow(ring: unknown[]): unknown[] {
+    const bigger = copyRing(ring, this.head, this.length, new Array(ring.length * 2));
+    const tags = this.extra?.tags;
+    if (tags !== undefined && tags !== null) {
+      this.extra!.tags = copyRing(tags, this.head, this.length, new Uint8Array(tags.length * 2));
+    }
+    this.head = 0;
+    this.ring = bigger;
+    return bigger;
+  }
+
+  /** Moves the single message into a new ring, where a second one is about to join it. */
+  private unsingle(): void {
+    const ring: unknown[] = new Array(INITIAL_SIZE);
+    ring[0] = this.single;
+    if (this.singleTag !== undefined) this.tagsOf(INITIAL_SIZE)[0] = tagId(this.singleTag);
+    this.single = undefined;
+    this.singleTag = undefined;
+    this.ring = ring;
+    this.head = 0;
+  }
+
+  /** The ring's tags, allocated (`size` slots, as the ring) on the first tagged message. */
+  private tagsOf(size: number): Uint8Array {
+    const extra = this.extraOf();
+    return (extra.tags ??= new Uint8Array(size));
+  }
+
+  private extraOf(): Extra {
+    return (this.extra ??= new Extra(null));
+  }
+
+  /** Back on the fast path once nothing but a plain ring is left. */
+  private unextra(extra: Extra): void {
+    if (extra.empty) this.extra = null;
+  }
+
+  /** Forgets the ring, its tags and spilled chunks (the mailbox is empty). */
+  private reset(): void {
+    this.ring = null;
+    this.head = 0;
+    const extra = this.extra;
+    if (extra === null) return;
+    extra.tags = null;
+    extra.spill = null;
+    this.unextra(extra);
   }
 
   /** Index of the oldest message that counts against the capacity (not a forced one). */
@@ -257,12 +470,5 @@ export class Mailbox {
     const forced = bounds.forced;
     if (forced === null) return 0;
     return this.findIndex((message) => !forced.has(message), 0);
-  }
-
-  /** Moves the single message into the queue, where a second one is about to join it. */
-  private unsingle(queue: MessageQueue): void {
-    queue.push(this.single, this.singleTag);
-    this.single = undefined;
-    this.singleTag = undefined;
   }
 }
