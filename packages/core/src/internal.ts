@@ -19,6 +19,18 @@ export type { DeadlineNode } from './deadlines.js';
 export { isInstance } from './internal/describe.js';
 export type { MessageTag } from './message-tag.js';
 export { attachWatch, detachWatch, type WatchNode } from './monitors.js';
+/**
+ * The node layer's hook (`@actorkit/nodes`): attach a {@link RemoteNodes} to a runtime
+ * and its sends, monitors and links to PIDs of other nodes go to it instead of becoming
+ * dead letters and `noproc`; `linkExit` delivers an exit signal that came over a link.
+ */
+export {
+  linkExit,
+  localPid,
+  type RemoteNodes,
+  remoteNodes,
+  setRemoteNodes,
+} from './remote.js';
 
 /**
  * Sends `message` with `tag` beside it: a handler process with `handleTagged` gets the

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from './errors.js';
 import { Exit } from './messages.js';
 import { isPid, type Pid } from './pid.js';
 import type { Process } from './process.js';
+import { remoteNodes } from './remote.js';
 import type { Runtime } from './runtime.js';
 
 /** @internal Links `proc` and `pid` both ways; a dead `pid` sends `proc` a `'noproc'` exit signal. */
@@ -9,6 +10,7 @@ export function link(runtime: Runtime, proc: Process<any>, pid: Pid<any>): void 
   const other = livePeer(pid);
   if (other === proc) return;
   if (other === null) {
+    if (pid.node !== runtime.node && remoteNodes(runtime)?.link(proc.pid, pid) === true) return;
     exitSignal(runtime, proc, pid, 'noproc', true);
     return;
   }
@@ -19,7 +21,10 @@ export function link(runtime: Runtime, proc: Process<any>, pid: Pid<any>): void 
 /** @internal Removes the link between `proc` and `pid`, if any. */
 export function unlink(proc: Process<any>, pid: Pid<any>): void {
   const other = livePeer(pid);
-  if (other === null) return;
+  if (other === null) {
+    if (pid.node !== proc.runtime.node) remoteNodes(proc.runtime)?.unlink(proc.pid, pid);
+    return;
+  }
   proc.links?.delete(other);
   other.links?.delete(proc);
 }

@@ -3,6 +3,7 @@ import { Down, isDown } from './messages.js';
 import { isPid, type Pid } from './pid.js';
 import type { Process } from './process.js';
 import { Ref } from './ref.js';
+import { remoteNodes } from './remote.js';
 import type { Runtime } from './runtime.js';
 
 /** @internal Who is told when a monitored process exits: a process, or a callback. */
@@ -16,6 +17,7 @@ export function monitor(watcher: Process<any>, target: Pid<any>): Ref {
   const ref = new Ref();
   const proc = liveTarget(target);
   if (proc === null) {
+    if (target.node !== watcher.runtime.node && monitorRemote(watcher, target, ref)) return ref;
     watcher.deliverSignal(new Down(ref, target, 'noproc'));
     return ref;
   }
@@ -31,8 +33,15 @@ export function demonitor(proc: Process<any>, ref: Ref, flush: boolean): boolean
     proc.monitors!.delete(ref);
     target.monitoredBy?.delete(ref);
   }
+  const remote =
+    target === undefined && remoteNodes(proc.runtime)?.demonitor(proc.pid, ref) === true;
   if (flush) proc.removeAll((m) => isDown(m) && m.ref === ref);
-  return target !== undefined;
+  return target !== undefined || remote;
+}
+
+/** A monitor of a PID of another node, if a node layer is attached (see `remote.ts`). */
+function monitorRemote(watcher: Process<any>, target: Pid<any>, ref: Ref): boolean {
+  return remoteNodes(watcher.runtime)?.monitor(watcher.pid, target, ref) === true;
 }
 
 /**

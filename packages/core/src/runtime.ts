@@ -14,6 +14,7 @@ import { notifyDown, watch } from './monitors.js';
 import { assertDest, NameTable } from './names.js';
 import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
 import type { Process, ProcessStatus } from './process.js';
+import { remoteNodes } from './remote.js';
 import { Scheduler, type SchedulerOptions, turn } from './scheduler.js';
 import { assertSpawnOptions } from './spawn-options.js';
 import { Telemetry } from './telemetry.js';
@@ -216,6 +217,8 @@ export class Runtime {
     if (isPid(dest)) {
       const proc = dest.proc;
       if (proc?.alive) return proc.deliver(message, tag);
+      const remote = dest.node === this.node ? undefined : remoteNodes(this);
+      if (remote !== undefined) return remote.send(dest, message, tag);
       this.deadLetter(dest, wrap(message, tag), 'noproc');
       return false;
     }

@@ -1,0 +1,65 @@
+import { exitSignal } from './links.js';
+import type { MessageTag } from './message-tag.js';
+import type { Pid } from './pid.js';
+import type { Ref } from './ref.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * @internal What a runtime does with a PID of another node, once a node layer
+ * (`@actorkit/nodes`) has attached itself with {@link setRemoteNodes}. The runtime asks
+ * only on its cold branches, where the PID has no live local process (the branch that
+ * would otherwise make a dead letter, a `noproc` monitor or link): sending to, monitoring
+ * and linking local processes costs nothing more for it.
+ */
+export interface RemoteNodes {
+  /** Sends `message` to `pid` on its node; returns what `send` returns (false if it cannot reach it). */
+  send(pid: Pid<any>, message: unknown, tag: MessageTag | undefined): boolean;
+  /**
+   * `watcher` (a live local process) monitors `target` on its node under `ref`; the node
+   * layer delivers `Down(ref, target, reason)` to `watcher` later. Returns false to let
+   * the runtime deliver `noproc` at once.
+   */
+  monitor(watcher: Pid<any>, target: Pid<any>, ref: Ref): boolean;
+  /** Removes the remote monitor `ref` of `watcher`; false if it held none. */
+  demonitor(watcher: Pid<any>, ref: Ref): boolean;
+  /** Links the live local `proc` with `target` on its node; false to let the runtime send `noproc`. */
+  link(proc: Pid<any>, target: Pid<any>): boolean;
+  /** Removes the link between the local `proc` and `target`, if any. */
+  unlink(proc: Pid<any>, target: Pid<any>): void;
+}
+
+const attached = new WeakMap<Runtime, RemoteNodes>();
+
+/** @internal Attaches (or with undefined, detaches) the node layer of `runtime`. */
+export function setRemoteNodes(runtime: Runtime, remote: RemoteNodes | undefined): void {
+  if (remote === undefined) attached.delete(runtime);
+  else attached.set(runtime, remote);
+}
+
+/** @internal The node layer attached to `runtime`, if any (cold branches only). */
+export function remoteNodes(runtime: Runtime): RemoteNodes | undefined {
+  return attached.get(runtime);
+}
+
+/**
+ * @internal The PID of the live process `id` of `runtime`, or undefined: how a node layer
+ * finds the target of a frame that names a local process by number, without parsing text.
+ */
+export function localPid(runtime: Runtime, id: number): Pid<any> | undefined {
+  // The table is the runtime's own; reading it here keeps the Runtime class unchanged.
+  const proc = runtime['table'].get(id);
+  return proc?.alive ? proc.pid : undefined;
+}
+
+/**
+ * @internal Delivers an exit signal that came over a link from `from` on another node to
+ * the local process `pid`, by the rules of a local link's (a trapping process gets an
+ * `Exit` message; `'normal'` is ignored; any other reason ends it). False if `pid` is
+ * not alive.
+ */
+export function linkExit(pid: Pid<any>, from: Pid<any>, reason: unknown): boolean {
+  const proc = pid.proc;
+  if (proc === null || !proc.alive) return false;
+  exitSignal(proc.runtime, proc, from, reason, true);
+  return true;
+}

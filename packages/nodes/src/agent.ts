@@ -1,0 +1,215 @@
+import type { Pid, Ref, Runtime } from '@actorkit/core';
+import {
+  localPid,
+  type MessageTag,
+  type RemoteNodes,
+  sendSystem,
+  setRemoteNodes,
+} from '@actorkit/core/internal';
+import { decode, encode, type PidResolver, type PidStub } from './codec.js';
+import { UncloneableMessageError } from './errors.js';
+import {
+  DEMONITOR,
+  DOWN,
+  EXIT,
+  LINK,
+  MONITOR,
+  SEND,
+  SPAWN,
+  SPAWN_FAILED,
+  SPAWNED,
+  STOP,
+  UNLINK,
+} from './frames.js';
+import { NodeWatchers } from './node-watchers.js';
+import { RemoteLinks } from './remote-links.js';
+import { RemoteMonitors } from './remote-monitors.js';
+import { Spawner } from './spawner.js';
+import type { Frame, Transport, TransportHandler } from './transport.js';
+
+/**
+ * One node's side of the system: attached to a runtime (as core's `RemoteNodes` hook)
+ * and to a transport. It turns a send, monitor or link of a PID of another node into
+ * frames, the frames that arrive into local sends, `Down`s and exit signals, and a peer
+ * going down into `noconnection` for every monitor and link across it (Erlang's rule).
+ *
+ * Each node of a system has one: the main thread's is made by `startNodes`, a worker's
+ * by the worker's entry module.
+ */
+export class NodeAgent implements RemoteNodes, TransportHandler {
+  readonly node: number;
+  /** Monitors across nodes, both ways. */
+  readonly monitors: RemoteMonitors;
+  /** Links across nodes, both ways. */
+  readonly links: RemoteLinks;
+  /** Spawns on other nodes, both ways. */
+  readonly spawner: Spawner;
+  /** Node up/down listeners and `monitorNode` watchers. */
+  readonly watchers: NodeWatchers;
+  /** Called when the main node asks this one to stop (a worker's entry module sets it). */
+  onStop: (() => void) | null = null;
+  private readonly up = new Set<number>();
+  private readonly remotePids = new Map<number, WeakRef<Pid<any>>>();
+  private readonly forget = new FinalizationRegistry<number>((key) => {
+    if (this.remotePids.get(key)?.deref() === undefined) this.remotePids.delete(key);
+  });
+
+  constructor(
+    readonly runtime: Runtime,
+    readonly transport: Transport,
+  ) {
+    this.node = runtime.node;
+    this.monitors = new RemoteMonitors(this);
+    this.links = new RemoteLinks(this);
+    this.spawner = new Spawner(this);
+    this.watchers = new NodeWatchers(this);
+    setRemoteNodes(runtime, this);
+    transport.start(this);
+  }
+
+  /** The nodes this one reaches now (itself not included). */
+  peers(): number[] {
+    return [...this.up];
+  }
+
+  /** True when `node` is this node or a peer that is up. */
+  isUp(node: number): boolean {
+    return node === this.node || this.up.has(node);
+  }
+
+  /** Detaches from the runtime and closes the transport. */
+  detach(): void {
+    setRemoteNodes(this.runtime, undefined);
+    this.transport.close();
+  }
+
+  /** Queues `frame` for `node`; false if `node` is not up. */
+  sendFrame(node: number, frame: Frame): boolean {
+    return this.up.has(node) && this.transport.send(node, frame);
+  }
+
+  /** The receiving side of the codec: a stub of this node's process decodes to its live PID. */
+  readonly resolvePid: PidResolver = (node, id, serial) => {
+    if (node === this.node) return localPid(this.runtime, id) ?? this.deadPid(node, id, serial);
+    return this.remotePid(node, id);
+  };
+
+  /** The one `Pid` object of process `id` of `node` while anything here holds it. */
+  remotePid(node: number, id: number): Pid<any> {
+    const key = node * 4294967296 + id;
+    const known = this.remotePids.get(key)?.deref();
+    if (known !== undefined) return known;
+    const pid = this.runtime.parsePid(`<${node}.${id}.0>`);
+    this.remotePids.set(key, new WeakRef(pid));
+    this.forget.register(pid, key);
+    return pid;
+  }
+
+  // ---- RemoteNodes: what core asks on its cold branches ----
+
+  send(pid: Pid<any>, message: unknown, tag: MessageTag | undefined): boolean {
+    if (tag !== undefined) {
+      throw new UncloneableMessageError(
+        'message',
+        `a message tagged ${tag.name || 'by a protocol'} (a GenServer cast), which does not cross nodes yet`,
+      );
+    }
+    const stubs: PidStub[] = [];
+    const value = encode(message, stubs);
+    const frame = stubs.length === 0 ? [SEND, pid.id, value] : [SEND, pid.id, value, stubs];
+    if (this.sendFrame(pid.node, frame)) return true;
+    this.runtime.deadLetter(pid, message, 'noproc');
+    return false;
+  }
+
+  monitor(watcher: Pid<any>, target: Pid<any>, ref: Ref): boolean {
+    return this.monitors.monitor(watcher, target, ref);
+  }
+
+  demonitor(watcher: Pid<any>, ref: Ref): boolean {
+    return this.monitors.demonitor(watcher, ref);
+  }
+
+  link(proc: Pid<any>, target: Pid<any>): boolean {
+    return this.links.link(proc, target);
+  }
+
+  unlink(proc: Pid<any>, target: Pid<any>): void {
+    this.links.unlink(proc, target);
+  }
+
+  // ---- TransportHandler: what arrives ----
+
+  frame(peer: number, frame: Frame): void {
+    const f = frame as unknown[];
+    switch (f[0]) {
+      case SEND:
+        this.deliver(f[1] as number, decode(f[2], f[3] as PidStub[] | undefined, this.resolvePid));
+        return;
+      case MONITOR:
+        this.monitors.served(peer, f[1] as number, f[2] as number);
+        return;
+      case DEMONITOR:
+        this.monitors.unserve(peer, f[1] as number);
+        return;
+      case DOWN:
+        this.monitors.down(f[1] as number, f[2] as never);
+        return;
+      case LINK:
+        this.links.linked(peer, f[1] as number, f[2] as number);
+        return;
+      case UNLINK:
+        this.links.unlinked(peer, f[1] as number, f[2] as number);
+        return;
+      case EXIT:
+        this.links.exited(peer, f[1] as number, f[2] as number, f[3] as never);
+        return;
+      case SPAWN:
+        this.spawner.serve(peer, f);
+        return;
+      case SPAWNED:
+      case SPAWN_FAILED:
+        this.spawner.answered(peer, f);
+        return;
+      case STOP:
+        this.onStop?.();
+        return;
+    }
+  }
+
+  peerUp(peer: number): void {
+    this.up.add(peer);
+    this.watchers.nodeUp(peer);
+  }
+
+  peerDown(peer: number, reason: unknown): void {
+    if (!this.up.delete(peer)) return;
+    this.monitors.nodeDown(peer);
+    this.links.nodeDown(peer);
+    this.spawner.nodeDown(peer);
+    this.watchers.nodeDown(peer, reason);
+  }
+
+  private deliver(id: number, message: unknown): void {
+    const pid = localPid(this.runtime, id);
+    if (pid === undefined) {
+      this.runtime.deadLetter(this.deadPid(this.node, id, 0), message, 'noproc');
+      return;
+    }
+    try {
+      this.runtime.send(pid, message);
+    } catch {
+      // A full 'reject' mailbox: the runtime counted and reported the drop; the sender is
+      // on another node and cannot be thrown at.
+    }
+  }
+
+  private deadPid(node: number, id: number, serial: number): Pid<any> {
+    return this.runtime.parsePid(`<${node}.${id}.${serial}>`);
+  }
+
+  /** Delivers `message` beside `pid`'s mailbox capacity, as the runtime's own signals. */
+  signal(pid: Pid<any>, message: unknown): void {
+    sendSystem(pid, message);
+  }
+}

@@ -1,0 +1,59 @@
+import { Crash, formatReason, isCrash } from '@actorkit/core';
+import { decode, encode, type PidResolver, type PidStub } from './codec.js';
+
+/**
+ * The frames nodes exchange: arrays whose first element says what they are. Arrays,
+ * because structured clone copies them fastest. A process named by the frame itself is
+ * named by its id alone (its node is the sender's or the receiver's, and a PID's serial is
+ * always 0); PIDs inside messages and reasons travel encoded (see `codec.ts`).
+ */
+
+/** [SEND, toId, value, stubs?] */
+export const SEND = 0;
+/** [SPAWN, requestId, module, fn, args, stubs?] */
+export const SPAWN = 1;
+/** [SPAWNED, requestId, id] */
+export const SPAWNED = 2;
+/** [SPAWN_FAILED, requestId, detail] */
+export const SPAWN_FAILED = 3;
+/** [MONITOR, key, targetId] */
+export const MONITOR = 4;
+/** [DEMONITOR, key] */
+export const DEMONITOR = 5;
+/** [DOWN, key, reason] */
+export const DOWN = 6;
+/** [LINK, fromId, toId] */
+export const LINK = 7;
+/** [UNLINK, fromId, toId] */
+export const UNLINK = 8;
+/** [EXIT, fromId, toId, reason] */
+export const EXIT = 9;
+/** [STOP]: the main node asks a worker node to stop its runtime and exit. */
+export const STOP = 10;
+
+/** An exit reason as it crosses: a crash's error, a clonable reason, or its text. */
+export type WireReason =
+  | [kind: 'value', value: unknown, stubs: PidStub[]]
+  | [kind: 'crash', error: unknown, stubs: PidStub[]]
+  | [kind: 'text', text: string];
+
+/**
+ * Encodes an exit reason: as it is when it can cross unchanged (a `Crash` as its error),
+ * else as its printed text, so a strange reason never stops a `DOWN` or an exit signal.
+ */
+export function encodeReason(reason: unknown): WireReason {
+  const stubs: PidStub[] = [];
+  try {
+    if (isCrash(reason)) return ['crash', encode(reason.error, stubs), stubs];
+    return ['value', encode(reason, stubs), stubs];
+  } catch {
+    return ['text', formatReason(reason)];
+  }
+}
+
+/** The reason `encodeReason` encoded, on the receiving node. */
+export function decodeReason(wire: WireReason, resolve: PidResolver): unknown {
+  if (wire[0] === 'text') return wire[1];
+  const value = decode(wire[1], wire[2], resolve);
+  return wire[0] === 'crash' ? new Crash(value) : value;
+}

@@ -1,0 +1,23 @@
+/**
+ * The entry module of a worker node (loaded by `worker/boot.mjs`): a runtime with the
+ * node number the main thread gave it, a `PortTransport` to every other node, and its
+ * `NodeAgent`. Says 'ready' to the main thread once it is attached; on the main node's
+ * `STOP` it stops its runtime and ends the thread.
+ */
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { Runtime } from '@actorkit/core';
+import { NodeAgent } from './agent.js';
+import { PortTransport } from './port-transport.js';
+
+const { node, ports } = workerData.data as { node: number; ports: Map<number, MessagePort> };
+const runtime = new Runtime({ node });
+const transport = new PortTransport(node);
+const agent = new NodeAgent(runtime, transport);
+agent.onStop = () => {
+  runtime.stop().finally(() => {
+    agent.detach();
+    process.exit(0);
+  });
+};
+for (const [peer, port] of ports) transport.addPeer(peer, port);
+parentPort!.postMessage('ready');
