@@ -504,3 +504,97 @@ describe('the queue behind a mailbox (against an array model)', () => {
     expect(mailbox.length).toBe(5000);
   });
 });
+
+describe('a bounded mailbox (against an array model)', () => {
+  class Tagged {
+    constructor(readonly message: unknown) {}
+  }
+  type Op =
+    | { op: 'push'; count: number; forced: boolean; tagged: boolean }
+    | { op: 'shift'; count: number }
+    | { op: 'removeAt'; at: number };
+  const ops = fc.array(
+    fc.oneof(
+      fc.record({
+        op: fc.constant('push' as const),
+        count: fc.integer({ min: 1, max: 40 }),
+        forced: fc.boolean(),
+        tagged: fc.boolean(),
+      }),
+      fc.record({ op: fc.constant('shift' as const), count: fc.integer({ min: 1, max: 40 }) }),
+      fc.record({ op: fc.constant('removeAt' as const), at: fc.nat() }),
+    ),
+    { maxLength: 30 },
+  );
+  const policies = fc.constantFrom(
+    'drop-newest' as const,
+    'drop-oldest' as const,
+    'reject' as const,
+  );
+
+  // The mailbox's general path (bounds, forced messages, tags) beside its fast path for
+  // plain mailboxes: the same queue, so a bounded one must keep order and count exactly.
+  it('drops, evicts, rejects and keeps order exactly as the model, with forced and tagged messages (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        policies,
+        ops,
+        (capacity, overflow, script: Op[]) => {
+          const mailbox = new Mailbox({ capacity, overflow });
+          const model: { message: number; forced: boolean; tagged: boolean }[] = [];
+          let dropped = 0;
+          let next = 0;
+          const counted = () => model.filter((m) => !m.forced).length;
+          const seen = (m: { message: number; tagged: boolean }) =>
+            m.tagged ? new Tagged(m.message) : m.message;
+          for (const step of script) {
+            if (step.op === 'push') {
+              for (let i = 0; i < step.count; i++) {
+                const entry = {
+                  message: next++,
+                  forced: step.forced,
+                  tagged: step.tagged && !step.forced,
+                };
+                const result = mailbox.push(
+                  entry.message,
+                  entry.forced,
+                  entry.tagged ? Tagged : undefined,
+                );
+                if (entry.forced || counted() < capacity) {
+                  expect(result).toBe(0);
+                  model.push(entry);
+                } else if (overflow === 'drop-oldest') {
+                  dropped++;
+                  const oldest = model.findIndex((m) => !m.forced);
+                  const [evicted] = model.splice(oldest, 1);
+                  expect(result).toBe(1);
+                  expect(mailbox.evictedAt).toBe(oldest);
+                  expect(mailbox.takeEvicted()).toEqual(seen(evicted!));
+                  model.push(entry);
+                } else {
+                  dropped++;
+                  expect(result).toBe(overflow === 'drop-newest' ? 2 : 3);
+                }
+              }
+            } else if (step.op === 'shift') {
+              for (let i = 0; i < step.count && model.length > 0; i++) {
+                const expected = model.shift()!;
+                expect(mailbox.shift()).toBe(expected.message);
+                expect(mailbox.shiftedTag).toBe(expected.tagged ? Tagged : undefined);
+              }
+            } else if (model.length > 0) {
+              const index = step.at % model.length;
+              const [expected] = model.splice(index, 1);
+              expect(mailbox.removeAt(index)).toEqual(seen(expected!));
+            }
+            expect(mailbox.length).toBe(model.length);
+            expect(mailbox.dropped).toBe(dropped);
+          }
+          expect(mailbox.drain()).toEqual(model.map(seen));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
