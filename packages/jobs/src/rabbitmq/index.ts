@@ -9,6 +9,7 @@
 export {
   BrokerUnavailableError,
   PublishBackpressureError,
+  PublisherBlockedError,
   PublishNotConfirmedError,
 } from './errors.js';
 export {
