@@ -1,6 +1,7 @@
 /**
  * One worker OS process of the RabbitMQ bench: consumes until the parent ends it, with a
- * `Queue` of CONCURRENCY on a `RabbitMqStore` (SYSTEM=store, name prefix PREFIX) or the raw
+ * `Queue` of CONCURRENCY on a `RabbitMqStore` (SYSTEM=store, name prefix PREFIX, queue type
+ * QUEUE_TYPE) or the raw
  * amqplib consumer with prefetch CONCURRENCY (SYSTEM=raw, queue QUEUE), on the broker URL.
  *
  * It talks JSON lines: on stdout `ready` once started, `done` with the count of jobs acked
@@ -16,7 +17,7 @@ import type { Outcome, SettleResult } from '../src/store.js';
 import { defineWorker } from '../src/worker.js';
 import { RawConsumer } from './rabbitmq-raw.js';
 
-const { SYSTEM, URL: url, QUEUE, PREFIX } = process.env as Record<string, string>;
+const { SYSTEM, URL: url, QUEUE, PREFIX, QUEUE_TYPE } = process.env as Record<string, string>;
 const CONCURRENCY = Number(process.env.CONCURRENCY);
 const say = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
@@ -34,7 +35,11 @@ class CountingStore extends RabbitMqStore {
 let acked: () => number;
 let close: () => Promise<void>;
 if (SYSTEM === 'store') {
-  const store = new CountingStore({ url: url!, prefix: PREFIX! });
+  const store = new CountingStore({
+    url: url!,
+    prefix: PREFIX!,
+    queueType: QUEUE_TYPE === 'classic' ? 'classic' : 'quorum',
+  });
   const runtime = new Runtime();
   const Noop = defineWorker({ name: 'noop', perform: () => undefined });
   await Queue.start({ runtime, store, workers: [Noop], concurrency: CONCURRENCY, node: 'bench' });

@@ -26,7 +26,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -222,14 +222,13 @@ async function openProducer(broker: Broker, system: System, type: QueueType): Pr
       cleanUp: () => deleteRawQueue(broker.url, [queue]),
     };
   }
-  if (type !== 'quorum') throw new Error('RabbitMqStore declares quorum queues only');
   const prefix = `bench.store.${run}`;
-  const store = new RabbitMqStore({ url: broker.url, prefix });
+  const store = new RabbitMqStore({ url: broker.url, prefix, queueType: type });
   await store.declareQueue('default');
   const Noop = defineWorker({ name: 'noop', perform: () => undefined });
   return {
     queue: `${prefix}.default`,
-    env: { SYSTEM: 'store', PREFIX: prefix },
+    env: { SYSTEM: 'store', PREFIX: prefix, QUEUE_TYPE: type },
     publish: (from, count) =>
       store.enqueue(Array.from({ length: count }, (_, n) => job(Noop, { n: from + n }))),
     close: () => store.close(),
@@ -347,7 +346,7 @@ async function latency(broker: Broker, system: System, type: QueueType): Promise
     return percentiles(latencies);
   }
   const prefix = `bench.store.${run}`;
-  const store = new RabbitMqStore({ url: broker.url, prefix });
+  const store = new RabbitMqStore({ url: broker.url, prefix, queueType: type });
   const runtime = new Runtime();
   const Stamp = defineWorker({ name: 'stamp', perform: stamp });
   try {
@@ -468,14 +467,6 @@ async function throughputTable(broker: Broker): Promise<string> {
   for (const type of ['quorum', 'classic'] as const) {
     for (const workers of [1, 2]) {
       const label = `${type}, ${workers} worker process${workers > 1 ? 'es' : ''}`;
-      if (type === 'classic') {
-        const [raw] = await compare([() => endToEnd(broker, 'raw', type, workers)]);
-        const r = medianOf(raw!);
-        rows.push(
-          `| ${label} | not supported (quorum queues only) | ${format(r.rate)} | | | ${cpuColumns(r)} |`,
-        );
-        continue;
-      }
       const [store, raw] = await compare([
         () => endToEnd(broker, 'store', type, workers),
         () => endToEnd(broker, 'raw', type, workers),
@@ -496,19 +487,20 @@ async function throughputTable(broker: Broker): Promise<string> {
 
 async function latencyTable(broker: Broker): Promise<string> {
   const show = (l: Latency) => `p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms`;
-  const [store, rawQuorum] = await compare([
-    () => latency(broker, 'store', 'quorum'),
-    () => latency(broker, 'raw', 'quorum'),
-  ]);
-  const s = latencyOf(store!);
-  const q = latencyOf(rawQuorum!);
-  const [rawClassic] = await compare([() => latency(broker, 'raw', 'classic')]);
-  const c = latencyOf(rawClassic!);
+  const rows: string[] = [];
+  for (const type of ['quorum', 'classic'] as const) {
+    const [store, raw] = await compare([
+      () => latency(broker, 'store', type),
+      () => latency(broker, 'raw', type),
+    ]);
+    const s = latencyOf(store!);
+    const r = latencyOf(raw!);
+    rows.push(`| ${type} | ${show(s)} | ${show(r)} | ${(s.p50 / r.p50).toFixed(2)}x |`);
+  }
   return [
     `| enqueue→start at a steady 1k jobs/s for ${LATENCY_SECONDS} s, one process | RabbitMqStore | raw amqplib | p50 ratio (target ≤ 1.5x) |`,
     '| --- | ---: | ---: | ---: |',
-    `| quorum | ${show(s)} | ${show(q)} | ${(s.p50 / q.p50).toFixed(2)}x |`,
-    `| classic | not supported | ${show(c)} | |`,
+    ...rows,
   ].join('\n');
 }
 
@@ -567,7 +559,9 @@ async function main(): Promise<void> {
   if (ONLY !== 'peers') await onBroker(parts);
   if (PROFILE !== undefined) return;
   if (ONLY === undefined || ONLY === 'peers') parts.push(await peersTable());
-  const header = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, RabbitMQ 3.10 (private broker), ${RUNS} runs, ${new Date().toISOString()}`;
+  const header = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, RabbitMQ 3.10 (private broker), ${RUNS} runs, ${new Date().toISOString()}, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ')} (1 / 5 / 15 min) at the end`;
   const text = `${header}\n\n${parts.join('\n\n')}`;
   console.log(text);
   if (ONLY !== undefined) return;

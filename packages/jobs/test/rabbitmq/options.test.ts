@@ -21,6 +21,10 @@ describe('new RabbitMqStore()', () => {
       /RabbitMqStore options.backoff/,
     );
     expect(() => new RabbitMqStore({ url, deliveryLimit: 0 })).toThrow(/an integer >= 1/);
+    expect(
+      () => new RabbitMqStore({ url, queueType: 'stream' } as unknown as RabbitMqStoreOptions),
+    ).toThrow(/`RabbitMqStore options.queueType` to be one of "quorum", "classic"/);
+    expect(() => new RabbitMqStore({ url, blockedTimeout: -1 })).toThrow(/blockedTimeout/);
   });
 
   it('names the broker without its password', () => {
