@@ -22,7 +22,7 @@ import {
 import { validateNewJob } from './new-job.js';
 import { checkOptions, clockLike, number, oneOf, text } from './options.js';
 import { configure, isUnavailable, lastInsertedBefore } from './sqlite-connection.js';
-import { type JobRow, migrate, toClaimed, toJob } from './sqlite-schema.js';
+import { type ClaimedRow, type JobRow, migrate, toClaimed, toJob } from './sqlite-schema.js';
 import {
   CLAIM_LIMITS_PREPARED,
   INSERT_CHUNK,
@@ -384,21 +384,40 @@ export class SqliteStore implements Store {
     let done = 0;
     for (let rows = INSERT_CHUNK; done < indexes.length; rows >>= 1) {
       while (indexes.length - done >= rows) {
-        const chunk = indexes.slice(done, done + rows).map((i) => newRow(jobs[i]!, now));
-        const params = new Array(rows * INSERT_PARAMETERS);
-        chunk.forEach((row, n) => {
-          writeParams(row, params, n * INSERT_PARAMETERS);
-        });
-        const { lastInsertRowid } = this.sql.insertRows(rows).run(params);
+        const chunk: NewRow[] = new Array(rows);
+        for (let n = 0; n < rows; n++) chunk[n] = newRow(jobs[indexes[done + n]!]!, now);
+        const { lastInsertRowid } = this.insertChunk(chunk);
         // The ids of one statement's rows are consecutive (each is the largest so far + 1).
         const first = Number(lastInsertRowid) - rows + 1;
-        chunk.forEach((row, n) => {
-          results[indexes[done + n]!] = { job: toNewJob(row, first + n), inserted: true };
-        });
+        for (let n = 0; n < rows; n++) {
+          results[indexes[done + n]!] = { job: toNewJob(chunk[n]!, first + n), inserted: true };
+        }
         done += rows;
       }
     }
     return indexes.map((i) => results[i]!);
+  }
+
+  /** Inserts `chunk` in one statement: a uniform insert if the rows differ only in their args. */
+  private insertChunk(chunk: readonly NewRow[]): Database.RunResult {
+    const rows = chunk.length;
+    const head = chunk[0]!;
+    if (rows > 1 && chunk.every((row) => sameButArgs(row, head))) {
+      const args: string[] = new Array(rows);
+      for (let n = 0; n < rows; n++) args[n] = chunk[n]!.args;
+      return this.sql.insertUniform(rows).run(args, {
+        queue: head.newJob.queue,
+        worker: head.newJob.worker,
+        state: head.state,
+        priority: head.priority,
+        maxAttempts: head.maxAttempts,
+        now: head.now,
+        runAt: head.runAt,
+      });
+    }
+    const params = new Array(rows * INSERT_PARAMETERS);
+    for (let n = 0; n < rows; n++) writeParams(chunk[n]!, params, n * INSERT_PARAMETERS);
+    return this.sql.insertRows(rows).run(params);
   }
 
   private settleOne(outcome: Outcome, now: number): SettleResult {
@@ -442,11 +461,13 @@ export class SqliteStore implements Store {
       allowed = Math.min(limit, rateLimit.limit - used);
       if (allowed <= 0) return [];
     }
-    const rows = (
+    const texts = (
       allowed <= CLAIM_LIMITS_PREPARED
         ? this.sql.claimUpTo(allowed).all(node.incarnation, now, queue, now)
         : this.sql.claim.all(node.incarnation, now, queue, now, allowed)
-    ) as ClaimedRow[];
+    ) as string[];
+    const rows: ClaimedRow[] = new Array(texts.length);
+    for (let i = 0; i < texts.length; i++) rows[i] = JSON.parse(texts[i]!) as ClaimedRow;
     if (rateLimit !== undefined && rows.length > 0) {
       this.sql.useRate.run(queue, window, used + rows.length);
     }
@@ -584,6 +605,24 @@ function newRow(newJob: NewJob, now: number): NewRow {
   };
 }
 
+/** True if `row` can share `head`'s uniform insert: the same columns but args, no key, no backoff. */
+function sameButArgs(row: NewRow, head: NewRow): boolean {
+  const a = row.newJob;
+  const b = head.newJob;
+  return (
+    a.key === undefined &&
+    a.backoff === undefined &&
+    b.key === undefined &&
+    b.backoff === undefined &&
+    a.queue === b.queue &&
+    a.worker === b.worker &&
+    row.state === head.state &&
+    row.priority === head.priority &&
+    row.maxAttempts === head.maxAttempts &&
+    row.runAt === head.runAt
+  );
+}
+
 /** Writes `row`'s insert parameters (`INSERT_PARAMETERS` of them) into `params` at `at`. */
 function writeParams(row: NewRow, params: unknown[], at: number): void {
   params[at] = row.newJob.queue;
@@ -621,9 +660,6 @@ function toNewJob(row: NewRow, id: number): Job {
   if (newJob.backoff !== undefined) job.backoff = newJob.backoff;
   return job;
 }
-
-/** A claim's row: `CLAIMED_COLUMNS` in order; the sort reads id (0), priority (3), run_at (9). */
-type ClaimedRow = [number, string, string, number, ...unknown[]] & { 9: number };
 
 function errorJson(error: AttemptError): string {
   return JSON.stringify(error);
