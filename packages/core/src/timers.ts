@@ -431,15 +431,26 @@ export class TimerService {
    * periodic processes each is out of cache by its next tick; these reads do not depend
    * on one another, so the CPU overlaps their misses, and firing then finds the owners
    * in cache instead of missing on each in turn.
+   *
+   * Two passes: the entries first, then their owners. In one pass each owner's reads
+   * wait for its entry's miss, so the CPU has only the few entries its reorder window
+   * holds in flight; the first pass is a few loads per entry with nothing waiting on
+   * them, and the second finds every entry in cache and overlaps the owners' misses.
+   * (Replays of 100k tickers sleeping between alarms: the warm-up roughly halves the CPU
+   * per tick against none; the second pass is a further few %.)
    */
   private warm(entries: (TimerEntry | null)[], from: number, to: number): void {
     let sum = 0;
     for (let i = from; i < to; i++) {
       const entry = entries[i];
       if (entry == null) continue;
-      // Its owner, and the entry's later fields, which may sit on another cache line.
-      if (entry.owner !== null) sum += entry.owner.warm();
+      // The line with its owner, and its later fields, which may sit on another line.
+      if (entry.owner !== null) sum++;
       if (entry.nextFree !== null) sum++;
+    }
+    for (let i = from; i < to; i++) {
+      const owner = entries[i]?.owner;
+      if (owner != null) sum += owner.warm();
     }
     this.warmth = sum;
   }
