@@ -435,13 +435,13 @@ describe('the queue behind a mailbox (against an array model)', () => {
     | { op: 'drain' };
   const ops = fc.array(
     fc.oneof(
-      // Batches past the ring's 1,024 slots, so messages spill into chunks and back.
+      // Batches past the ring's 4,096 slots, so messages spill into chunks and back.
       fc.record({
         op: fc.constant('push' as const),
-        count: fc.integer({ min: 1, max: 2500 }),
+        count: fc.integer({ min: 1, max: 9000 }),
         tagged: fc.boolean(),
       }),
-      fc.record({ op: fc.constant('shift' as const), count: fc.integer({ min: 1, max: 2500 }) }),
+      fc.record({ op: fc.constant('shift' as const), count: fc.integer({ min: 1, max: 9000 }) }),
       fc.record({ op: fc.constant('removeAt' as const), at: fc.nat() }),
       fc.record({ op: fc.constant('drain' as const) }),
     ),
@@ -489,7 +489,7 @@ describe('the queue behind a mailbox (against an array model)', () => {
         while (mailbox.length > 0) rest.push(seen(mailbox.shift(), mailbox.shiftedTag));
         expect(rest).toEqual(model);
       }),
-      { numRuns: 150 },
+      { numRuns: 60 },
     );
   });
 
