@@ -34,13 +34,16 @@ describe('publishOptions()', () => {
         fc.nat({ max: 10_000 }),
         fc.nat({ max: 5 }),
         fc.array(attemptError, { maxLength: 3 }),
-        (insertedAt, wait, attempts, errors) => {
+        fc.nat({ max: 3 }),
+        (insertedAt, wait, attempts, errors, returns) => {
           const runAt = insertedAt + wait;
           const job = { id: 'id-1', worker: 'w', args: [1], maxAttempts: 5, insertedAt };
-          const properties = publishOptions(job.id, runAt, attempts, errors, insertedAt);
+          const properties = publishOptions(job.id, runAt, attempts, errors, insertedAt, returns);
           const decoded = decodeMessage('q', { content: encodeBody(job), properties } as never);
           expect(decoded).toMatchObject({ runAt, attempts, errors, insertedAt });
-          const fresh = attempts === 0 && errors.length === 0 && wait === 0;
+          // A classic queue's count of returns: absent when none.
+          expect(decoded.returns).toBe(returns === 0 ? undefined : returns);
+          const fresh = attempts === 0 && errors.length === 0 && wait === 0 && returns === 0;
           expect(properties.headers === undefined).toBe(fresh);
         },
       ),
