@@ -112,6 +112,11 @@ export class SqliteStore implements Store {
   private readonly clock: { now(): number };
   private readonly listeners = new Set<(queue: string) => void>();
   private readonly sql: Statements;
+  /**
+   * Runs a function in an immediate transaction (a savepoint inside an open one): made once,
+   * as `db.transaction(fn)` builds four wrapper functions and their properties per call.
+   */
+  private readonly immediate: <T>(fn: () => T) => T;
 
   constructor(options: SqliteStoreOptions) {
     checkOptions(options, OPTION_CHECKS, 'SqliteStore options');
@@ -147,6 +152,9 @@ export class SqliteStore implements Store {
     };
     this.guard('opening the store', () => migrate(this.db, this.description));
     this.sql = prepare(this.db);
+    this.immediate = this.db.transaction((fn: () => unknown) => fn()).immediate as <T>(
+      fn: () => T,
+    ) => T;
   }
 
   now(): number {
@@ -549,7 +557,7 @@ export class SqliteStore implements Store {
 
   /** Runs `fn` in an immediate transaction (a savepoint inside the caller's). */
   private write<T>(operation: string, fn: () => T): T {
-    return this.guard(operation, () => this.db.transaction(fn).immediate());
+    return this.guard(operation, () => this.immediate(fn));
   }
 
   private read<T>(operation: string, fn: () => T): T {
