@@ -1,16 +1,19 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import {
   type Clock,
   type DeadLetterEvent,
   InvalidArgumentError,
+  isRef,
   type Pid,
   RealClock,
+  Ref,
   Registry,
   Runtime,
   TIMEOUT,
-  type TimerRef,
+  TimerRef,
   VirtualClock,
 } from '../src/index.js';
 import {
@@ -309,6 +312,24 @@ describe('sendAfter()', () => {
     const { runtime } = virtualRuntime();
     expect(() => runtime.sendAfter(42 as never, 'x', 10)).toThrow(/`dest`/);
     expect(() => runtime.sendAfter({ key: 'k' } as never, 'x', 10)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('TimerRef', () => {
+  // TimerRef is a Ref without `extends` (see timers.ts): this pins what that must keep.
+  it('is a Ref: instanceof Ref and isRef, printed and serialised as #Reference<0.0.1.n>', () => {
+    const { runtime } = virtualRuntime();
+    const pid = runtime.spawn({ handle: () => {} });
+    const refs = [runtime.sendAfter(pid, 'tick', 10), runtime.callAfter(10, () => {})];
+    for (const ref of refs) {
+      expect(ref).toBeInstanceOf(TimerRef);
+      expect(ref).toBeInstanceOf(Ref);
+      expect(isRef(ref)).toBe(true);
+      expect(String(ref)).toMatch(/^#Reference<0\.0\.1\.\d+>$/);
+      expect(JSON.stringify({ ref })).toBe(`{"ref":"${String(ref)}"}`);
+      expect(inspect(ref)).toBe(String(ref));
+    }
+    expect(refs[0]!.id).not.toBe(refs[1]!.id);
   });
 });
 
