@@ -74,7 +74,12 @@ async function main(): Promise<void> {
   await single.stop();
 
   // Two nodes: the main thread and one worker.
-  const nodes = await startNodes({ workers: 1 });
+  // WORKER_ARGS: extra Node options for the worker (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  const extra = process.env.WORKER_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodes = await startNodes({
+    workers: 1,
+    ...(extra.length > 0 ? { execArgv: ['--conditions=actorkit-source', ...extra] } : {}),
+  });
   const remoteSink = await nodes.spawn(1, processes, 'sink');
   const warmSink = await nodes.spawn(1, processes, 'sink');
   const remotePonger = await nodes.spawn(1, processes, 'ponger');

@@ -22,6 +22,7 @@ import {
   UNLINK,
 } from './frames.js';
 import { NodeWatchers } from './node-watchers.js';
+import { SEND_RECORD, SHAPE, ShapesIn, ShapesOut } from './records.js';
 import { RemoteLinks } from './remote-links.js';
 import { RemoteMonitors } from './remote-monitors.js';
 import { Spawner } from './spawner.js';
@@ -49,6 +50,9 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   /** Called when the main node asks this one to stop (a worker's entry module sets it). */
   onStop: (() => void) | null = null;
   private readonly up = new Set<number>();
+  /** Per peer: the record shapes told to it, and told by it (see `records.ts`). */
+  private readonly shapesOut = new Map<number, ShapesOut>();
+  private readonly shapesIn = new Map<number, ShapesIn>();
   private readonly remotePids = new Map<number, WeakRef<Pid<any>>>();
   private readonly forget = new FinalizationRegistry<number>((key) => {
     if (this.remotePids.get(key)?.deref() === undefined) this.remotePids.delete(key);
@@ -114,9 +118,22 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
         `a message tagged ${tag.name || 'by a protocol'} (a GenServer cast), which does not cross nodes yet`,
       );
     }
+    if (typeof message === 'object' && message !== null) {
+      const record = this.recordFrame(pid, message);
+      if (record !== undefined) return this.sendOrDrop(pid, record, message);
+    }
     const stubs: PidStub[] = [];
     const value = encode(message, stubs);
     const frame = stubs.length === 0 ? [SEND, pid.id, value] : [SEND, pid.id, value, stubs];
+    return this.sendOrDrop(pid, frame, message);
+  }
+
+  private recordFrame(pid: Pid<any>, message: object): unknown[] | undefined {
+    const shapes = this.shapesOut.get(pid.node);
+    return shapes?.frame(pid.id, message, (shape) => this.transport.send(pid.node, shape));
+  }
+
+  private sendOrDrop(pid: Pid<any>, frame: unknown[], message: unknown): boolean {
     if (this.sendFrame(pid.node, frame)) return true;
     this.runtime.deadLetter(pid, message, 'noproc');
     return false;
@@ -143,6 +160,12 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   frame(peer: number, frame: Frame): void {
     const f = frame as unknown[];
     switch (f[0]) {
+      case SEND_RECORD:
+        this.deliver(f[1] as number, this.shapesIn.get(peer)!.record(f));
+        return;
+      case SHAPE:
+        this.shapesIn.get(peer)!.define(f);
+        return;
       case SEND:
         this.deliver(f[1] as number, decode(f[2], f[3] as PidStub[] | undefined, this.resolvePid));
         return;
@@ -179,11 +202,15 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
 
   peerUp(peer: number): void {
     this.up.add(peer);
+    this.shapesOut.set(peer, new ShapesOut());
+    this.shapesIn.set(peer, new ShapesIn());
     this.watchers.nodeUp(peer);
   }
 
   peerDown(peer: number, reason: unknown): void {
     if (!this.up.delete(peer)) return;
+    this.shapesOut.delete(peer);
+    this.shapesIn.delete(peer);
     this.monitors.nodeDown(peer);
     this.links.nodeDown(peer);
     this.spawner.nodeDown(peer);

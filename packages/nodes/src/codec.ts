@@ -120,7 +120,7 @@ function scan(value: object, depth: number, seen: Set<object> | null): number {
     seen.add(value);
   }
   const proto = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) return scanPlain(value, depth, seen);
+  if (proto === Object.prototype) return scanPlain(value, depth, seen);
   if (proto === Array.prototype) return scanArray(value as unknown[], depth, seen);
   if (PLAIN_LEAVES.has(proto)) return 0;
   if (isPid(value)) return 1;
@@ -290,7 +290,13 @@ function findUncloneable(
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);
   const proto = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) {
+  if (proto === null) {
+    return {
+      path,
+      what: 'an object with a null prototype (it would arrive with Object.prototype: copy it into a plain object first)',
+    };
+  }
+  if (proto === Object.prototype) {
     const symbols = Object.getOwnPropertySymbols(value);
     if (symbols.length > 0) {
       return { path: `${path}[${String(symbols[0])}]`, what: 'a property keyed by a symbol' };

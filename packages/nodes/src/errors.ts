@@ -3,8 +3,8 @@ import { ActorkitError, formatReason } from '@actorkit/core';
 /**
  * A message (or a spawn's arguments) holds something that cannot cross to another node
  * unchanged: a function, a symbol, a class instance (it would arrive as a plain object
- * without its prototype), a `Buffer` (it would arrive as a plain `Uint8Array`), an error
- * with extra properties (structured clone keeps only `message`, `stack` and `cause`), a
+ * without its prototype), a `Buffer` (it would arrive as a plain `Uint8Array`), an object with a null prototype (it would
+ * arrive with `Object.prototype`), an error with extra properties (structured clone keeps only `message`, `stack` and `cause`), a
  * `WeakMap`, a promise, a property keyed by a symbol. Thrown by `send` to a process on
  * another node, before anything is queued: the message is never sent changed.
  *

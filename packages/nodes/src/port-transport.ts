@@ -2,11 +2,34 @@ import type { MessagePort } from 'node:worker_threads';
 import { InvalidArgumentError } from '@actorkit/core';
 import type { Frame, Transport, TransportHandler } from './transport.js';
 
-/** One peer's end: its port and the frames queued for it since the last flush. */
+/** Frames in one posted batch at most: a flood leaves in pieces the receiver takes in turns. */
+const CHUNK = 4096;
+/** Frames posted to a peer and not yet acknowledged, at most (one chunk more may be out). */
+const WINDOW = 16384;
+
+/** One peer's end: its port, and the frames queued for it. */
 interface PeerLink {
+  readonly peer: number;
   readonly port: MessagePort;
+  /** Frames of this turn, not yet a batch. */
   outbox: Frame[];
+  /** Batches waiting for room in the window, oldest first. */
+  waiting: Frame[][];
+  /** True while the link is on the list to flush. */
   queued: boolean;
+  /** Frames posted and not yet acknowledged. */
+  inFlight: number;
+  /** Frames received and not yet acknowledged. */
+  toAck: number;
+  ackQueued: boolean;
+}
+
+/** What is queued for one peer (see {@link PortTransport.backlog}). */
+export interface PeerBacklog {
+  /** Frames posted to the peer that it has not acknowledged yet. */
+  inFlight: number;
+  /** Frames waiting here for room in the window. */
+  waiting: number;
 }
 
 /**
@@ -15,6 +38,14 @@ interface PeerLink {
  * scheduler turn leave as one `postMessage` of an array, flushed in a microtask after
  * the turn: a process sending 1,000 messages to another node costs one structured
  * clone and one wake-up of the receiving thread, not 1,000.
+ *
+ * Flow control: at most `WINDOW` frames (16,384) are posted to a peer and not yet
+ * acknowledged; the peer acknowledges once per turn of its event loop, after its
+ * processes have had their run. What is sent beyond waits here, in batches of at most
+ * 4,096. Without it, a producer faster than a remote consumer fills the consumer's
+ * heap, and its garbage collector then takes most of its time (a flood measured at a
+ * fifth of the rate); with it, the backlog stays on the producer's side, where Erlang's
+ * distribution keeps it too (its dist buffer).
  *
  * A peer is down, once, when its port closes (the thread behind it exited, crashed or
  * was terminated: Node closes its ports), when a batch from it cannot be deserialized,
@@ -54,9 +85,21 @@ export class PortTransport implements Transport {
     if (this.links.has(peer)) {
       throw new InvalidArgumentError('peer', `a node not yet linked to node ${this.node}`, peer);
     }
-    const link: PeerLink = { port, outbox: [], queued: false };
+    const link: PeerLink = {
+      peer,
+      port,
+      outbox: [],
+      waiting: [],
+      queued: false,
+      inFlight: 0,
+      toAck: 0,
+      ackQueued: false,
+    };
     this.links.set(peer, link);
-    port.on('message', (batch: Frame[]) => this.receive(peer, link, batch));
+    port.on('message', (data: Frame[] | number) => {
+      if (typeof data === 'number') this.acknowledged(link, data);
+      else this.receive(peer, link, data);
+    });
     port.on('messageerror', (error) => this.disconnect(peer, error));
     port.on('close', () => this.disconnect(peer, 'noconnection'));
     this.handler?.peerUp(peer);
@@ -65,7 +108,12 @@ export class PortTransport implements Transport {
   send(peer: number, frame: Frame): boolean {
     const link = this.links.get(peer);
     if (link === undefined) return false;
-    link.outbox.push(frame);
+    const outbox = link.outbox;
+    outbox.push(frame);
+    if (outbox.length === CHUNK) {
+      link.waiting.push(outbox);
+      link.outbox = [];
+    }
     if (!link.queued) {
       link.queued = true;
       this.dirty.push(link);
@@ -90,6 +138,7 @@ export class PortTransport implements Transport {
     if (link === undefined) return;
     this.links.delete(peer);
     link.outbox = [];
+    link.waiting = [];
     link.port.close();
     this.handler?.peerDown(peer, reason);
   }
@@ -98,37 +147,80 @@ export class PortTransport implements Transport {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    for (const link of this.links.values()) link.port.close();
+    for (const link of this.links.values()) {
+      // Closing: what waits for the window goes now, or never.
+      this.pump(link, true);
+      link.port.close();
+    }
     this.links.clear();
   }
 
-  /** Posts every peer's queued frames, one array per peer. */
+  /** What is queued for `peer`: posted and unacknowledged, and waiting for the window. */
+  backlog(peer: number): PeerBacklog {
+    const link = this.links.get(peer);
+    if (link === undefined) return { inFlight: 0, waiting: 0 };
+    let waiting = link.outbox.length;
+    for (const batch of link.waiting) waiting += batch.length;
+    return { inFlight: link.inFlight, waiting };
+  }
+
+  /** Posts every peer's queued frames, as far as its window allows. */
   readonly flush = (): void => {
     this.flushing = false;
     const dirty = this.dirty;
     for (let i = 0; i < dirty.length; i++) {
       const link = dirty[i]!;
-      const batch = link.outbox;
-      link.outbox = [];
       link.queued = false;
-      if (batch.length === 0) continue;
+      if (link.outbox.length > 0) {
+        link.waiting.push(link.outbox);
+        link.outbox = [];
+      }
+      this.pump(link, false);
+    }
+    dirty.length = 0;
+  };
+
+  /** Posts waiting batches while the window has room (all of them when `force`). */
+  private pump(link: PeerLink, force: boolean): void {
+    const waiting = link.waiting;
+    while (waiting.length > 0 && (force || link.inFlight < WINDOW)) {
+      const batch = waiting.shift()!;
+      link.inFlight += batch.length;
       try {
         link.port.postMessage(batch);
       } catch (error) {
         // The codec lets only clonable frames through; a batch that still fails to clone
         // is a broken link, reported as the peer's loss rather than thrown out of a microtask.
-        this.disconnect(this.peerOf(link), error);
+        this.disconnect(link.peer, error);
+        return;
       }
     }
-    dirty.length = 0;
-  };
+  }
 
-  private peerOf(link: PeerLink): number {
-    for (const [peer, candidate] of this.links) if (candidate === link) return peer;
-    return -1;
+  private acknowledged(link: PeerLink, frames: number): void {
+    link.inFlight -= frames;
+    if (this.links.get(link.peer) === link) this.pump(link, false);
+  }
+
+  /**
+   * Acknowledges what arrived once this turn of the event loop is over (a macrotask: the
+   * receiving runtime's processes run in the microtasks before it), so the sender's
+   * window follows what this thread keeps up with.
+   */
+  private acknowledge(link: PeerLink, frames: number): void {
+    link.toAck += frames;
+    if (link.ackQueued) return;
+    link.ackQueued = true;
+    setImmediate(() => {
+      link.ackQueued = false;
+      if (this.links.get(link.peer) !== link || this.closed) return;
+      link.port.postMessage(link.toAck);
+      link.toAck = 0;
+    });
   }
 
   private receive(peer: number, link: PeerLink, batch: Frame[]): void {
+    this.acknowledge(link, batch.length);
     const handler = this.handler;
     for (let i = 0; i < batch.length; i++) {
       // A peer disconnected by a frame of this batch delivers nothing more.

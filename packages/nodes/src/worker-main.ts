@@ -2,7 +2,7 @@
  * The entry module of a worker node (loaded by `worker/boot.mjs`): a runtime with the
  * node number the main thread gave it, a `PortTransport` to every other node, and its
  * `NodeAgent`. Says 'ready' to the main thread once it is attached; on the main node's
- * `STOP` it stops its runtime and ends the thread.
+ * `STOP` it stops its runtime and closes its ports, and the thread ends.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Runtime } from '@actorkit/core';
@@ -14,10 +14,9 @@ const runtime = new Runtime({ node });
 const transport = new PortTransport(node);
 const agent = new NodeAgent(runtime, transport);
 agent.onStop = () => {
-  runtime.stop().finally(() => {
-    agent.detach();
-    process.exit(0);
-  });
+  // Once the runtime is stopped and the ports closed, nothing holds the thread: it ends
+  // by itself (so profilers and exit hooks run), or is terminated after `stopTimeout`.
+  runtime.stop().finally(() => agent.detach());
 };
 for (const [peer, port] of ports) transport.addPeer(peer, port);
 parentPort!.postMessage('ready');

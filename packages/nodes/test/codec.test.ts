@@ -70,6 +70,12 @@ describe('encode()', () => {
     expect(thrown(() => encode({ e: coded }, [])).path).toBe('message.e.code');
   });
 
+  it('rejects an object with a null prototype, which would arrive with Object.prototype', () => {
+    const error = thrown(() => encode({ dict: Object.create(null) }, []));
+    expect(error.path).toBe('message.dict');
+    expect(error.what).toContain('null prototype');
+  });
+
   it('rejects a revoked proxy without throwing anything else', () => {
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
@@ -134,7 +140,7 @@ describe('encode() and decode() across a MessagePort', () => {
         fc.jsonValue({ maxDepth: 1 }),
         fc.constantFrom(...pids),
         fc.array(tie('value'), { maxLength: 4 }),
-        fc.dictionary(fc.string(), tie('value'), { maxKeys: 4 }),
+        fc.dictionary(fc.string(), tie('value'), { maxKeys: 4, noNullPrototype: true }),
       ),
     })).value;
     await fc.assert(

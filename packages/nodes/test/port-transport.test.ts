@@ -44,6 +44,22 @@ describe('PortTransport', () => {
     expect(recorder.frames.every((f, i) => (f as [string, number])[1] === i)).toBe(true);
   });
 
+  it('keeps at most a window of frames posted and unacknowledged, the rest waiting here', async () => {
+    const { transport, recorder } = start();
+    for (let i = 0; i < 100_000; i++) transport.send(1, ['n', i]);
+    transport.flush();
+    const backlog = transport.backlog(1);
+    // Nothing can have been acknowledged yet: that takes a message back from the worker.
+    expect(backlog.inFlight).toBeGreaterThan(0);
+    expect(backlog.inFlight).toBeLessThanOrEqual(16_384 + 4096);
+    expect(backlog.inFlight + backlog.waiting).toBe(100_000);
+    // All arrive, in order: past the first window, only acknowledgements let them go.
+    await recorder.until(() => recorder.frames.length === 100_000);
+    expect(recorder.frames.every((f, i) => (f as [string, [string, number]])[1][1] === i)).toBe(
+      true,
+    );
+  });
+
   it('reports the peer up once started', () => {
     const { recorder, transport } = start();
     expect(recorder.up).toEqual([1]);

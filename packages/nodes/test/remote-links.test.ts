@@ -74,9 +74,8 @@ describe('link() to a process on another node', () => {
   it('links processes of two worker nodes', async () => {
     const me = inbox(nodes.runtime);
     const target = await nodes.spawn(1, fixtures, 'exitOnRequest');
-    await nodes.spawn(2, fixtures, 'trappingLinker', [target, me.pid]);
-    await me.next((m) => 'linked' in m);
-    nodes.runtime.send(target, 'crash');
+    // The crash request goes from node 2 after the link (see the monitors' test).
+    await nodes.spawn(2, fixtures, 'trappingLinker', [target, me.pid, 'crash']);
     const exit = await me.next((m) => 'exit' in m);
     expect(exit.exit).toBe(target);
     expect(exit.reason.crash).toContain('crashed on purpose');

@@ -78,9 +78,9 @@ describe('monitor() of a process on another node', () => {
   it('works between two worker nodes', async () => {
     const me = inbox(nodes.runtime);
     const target = await nodes.spawn(1, fixtures, 'exitOnRequest');
-    await nodes.spawn(2, fixtures, 'monitorer', [target, me.pid]);
-    await me.next((m) => 'monitoring' in m);
-    nodes.runtime.send(target, { exit: 'shutdown' });
+    // The exit request goes from node 2 after the monitor: frames from one node to
+    // another keep their order, whereas one sent from here could overtake the monitor.
+    await nodes.spawn(2, fixtures, 'monitorer', [target, me.pid, { exit: 'shutdown' }]);
     expect(await me.next((m) => 'down' in m)).toEqual({ down: target, reason: 'shutdown' });
   });
 });

@@ -67,6 +67,35 @@ describe('send() to a process on another node', () => {
     expect(nodes.runtime.stats.deadLetters).toBe(before + 1);
   });
 
+  it('carries flat records of any shape, and other objects, unchanged both ways (property)', async () => {
+    const echo = await nodes.spawn(1, fixtures, 'echo');
+    const primitive = fc.oneof(
+      fc.string(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.bigInt(),
+    );
+    const body = fc.oneof(
+      fc.dictionary(fc.string(), primitive, { maxKeys: 20, noNullPrototype: true }),
+      fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), {
+        maxKeys: 5,
+        noNullPrototype: true,
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(body, { minLength: 1, maxLength: 20 }), async (bodies) => {
+        const me = inbox(nodes.runtime);
+        for (const b of bodies) nodes.runtime.send(echo, { from: me.pid, body: b });
+        for (const b of bodies) {
+          const back = await me.next();
+          expect(back).toStrictEqual(b);
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('keeps messages between a pair of processes in order, across nodes (property)', async () => {
     await fc.assert(
       fc.asyncProperty(

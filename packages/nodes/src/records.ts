@@ -1,0 +1,94 @@
+/**
+ * The fast path for the commonest message shape: a flat plain object whose values are
+ * all primitives (`{ id: 7, text: 'hi', done: false }`). Structured clone writes every
+ * key of every object as a string; here an object crosses as its values alone, inline
+ * in its frame (`[SEND_RECORD, to, shape, ...values]`), and its keys cross once per pair
+ * of nodes, as a `SHAPE` frame sent before the first frame that uses them (frames to a
+ * peer keep their order, so the receiver always knows a shape before it meets it).
+ * Arrays of primitives clone several times faster than objects do, which is the point
+ * (see the README's Performance section).
+ *
+ * Anything else (a nested object, a `Date`, a PID, a symbol-keyed property, a key named
+ * `__proto__`, more than `MAX_KEYS` keys) goes the general way (`codec.ts`), which also
+ * says what cannot cross.
+ */
+
+/** [SEND_RECORD, toId, shapeId, ...values] */
+export const SEND_RECORD = 11;
+/** [SHAPE, shapeId, keys] */
+export const SHAPE = 12;
+
+const MAX_KEYS = 16;
+/** Shapes per pair of nodes; past it, new shapes go the general way. */
+const MAX_SHAPES = 4096;
+
+/** The shapes this node has told one peer about. */
+export class ShapesOut {
+  private readonly ids = new Map<string, number>();
+  private last: string[] | null = null;
+  private lastId = -1;
+
+  /**
+   * The frame for `message` to process `to`, or undefined if it is not a flat record.
+   * When it uses a new shape, `define` is called first with the `SHAPE` frame to send.
+   */
+  frame(to: number, message: object, define: (frame: unknown[]) => void): unknown[] | undefined {
+    if (Object.getPrototypeOf(message) !== Object.prototype) return undefined;
+    const frame: unknown[] = [SEND_RECORD, to, 0];
+    const last = this.last;
+    let same = last !== null;
+    let n = 0;
+    for (const key in message) {
+      const value = (message as Record<string, unknown>)[key];
+      const type = typeof value;
+      if (type === 'object' ? value !== null : type === 'function' || type === 'symbol') {
+        return undefined;
+      }
+      if (same && last![n] !== key) same = false;
+      frame.push(value);
+      n++;
+    }
+    if (n === 0 || n > MAX_KEYS || Object.getOwnPropertySymbols(message).length > 0)
+      return undefined;
+    if (same && n === last!.length) {
+      frame[2] = this.lastId;
+      return frame;
+    }
+    const id = this.shapeOf(Object.keys(message), define);
+    if (id === undefined) return undefined;
+    frame[2] = id;
+    return frame;
+  }
+
+  private shapeOf(keys: string[], define: (frame: unknown[]) => void): number | undefined {
+    const name = keys.join('\u0000');
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      if (this.ids.size >= MAX_SHAPES || keys.includes('__proto__')) return undefined;
+      id = this.ids.size;
+      this.ids.set(name, id);
+      define([SHAPE, id, keys]);
+    }
+    this.last = keys;
+    this.lastId = id;
+    return id;
+  }
+}
+
+/** The shapes one peer has told this node about. */
+export class ShapesIn {
+  private readonly keys: string[][] = [];
+
+  /** A `SHAPE` frame. */
+  define(frame: unknown[]): void {
+    this.keys[frame[1] as number] = frame[2] as string[];
+  }
+
+  /** The object a `SEND_RECORD` frame carries. */
+  record(frame: unknown[]): Record<string, unknown> {
+    const keys = this.keys[frame[2] as number]!;
+    const record: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) record[keys[i]!] = frame[3 + i];
+    return record;
+  }
+}
