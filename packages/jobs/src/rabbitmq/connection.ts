@@ -22,12 +22,19 @@
  *
  * A blocked publishing connection is waited out for at most `blockedTimeout`: RabbitMQ
  * blocks a connection at its first publish during an alarm (`connection.blocked`, which
- * amqplib emits as `blocked`), and from then on reads nothing from it — neither publishes
- * nor declarations — until the alarm clears (`unblocked`). A batch that finds the
+ * amqplib emits as `blocked`), and from then on reads nothing from it until the alarm
+ * clears (`unblocked`). Declarations go over the consumers' connection (which never
+ * publishes, so is never blocked). A batch that finds the
  * connection blocked, or whose confirms are held by a block, fails with
  * `PublisherBlockedError` once the block has lasted `blockedTimeout` ms.
  */
-import { type ChannelModel, type ConfirmChannel, connect, type Options } from 'amqplib';
+import {
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  connect,
+  type Options,
+} from 'amqplib';
 import {
   BrokerUnavailableError,
   PublishBackpressureError,
@@ -42,6 +49,12 @@ export interface Session {
   /** The publishing connection, `publisher`'s. */
   readonly publishModel: ChannelModel;
   readonly publisher: ConfirmChannel;
+  /**
+   * A channel on the consumers' connection for declarations: a broker that blocks
+   * publishers stops reading the publishing connection, never one that only consumes and
+   * declares, so consumers resume and queues are declared during an alarm.
+   */
+  readonly declarer: Channel;
   /** Declarations made on this connection (names → the declaration under way or done). */
   readonly declared: Map<string, Promise<unknown>>;
   /** Message ids the broker returned as unroutable, until their confirm comes. */
@@ -384,32 +397,6 @@ export class BrokerConnection {
   }
 
   /**
-   * Resolves with `work`'s result, or rejects with `PublisherBlockedError` if `session`'s
-   * publishing connection is blocked for `timeout` ms first (a declaration on a blocked
-   * connection is not read by the broker until the alarm clears).
-   */
-  async unlessBlocked<T>(
-    session: Session,
-    operation: string,
-    timeout: number,
-    work: Promise<T>,
-  ): Promise<T> {
-    let stop = () => {};
-    const blocked = new Promise<never>((_, reject) => {
-      stop = this.watchBlock(session, timeout, (reason) =>
-        reject(
-          new PublisherBlockedError(operation, this.config.description, timeout, reason, false, []),
-        ),
-      );
-    });
-    try {
-      return await Promise.race([work, blocked]);
-    } finally {
-      stop();
-    }
-  }
-
-  /**
    * Calls `expired(reason)` once `session` has been blocked for `timeout` ms without a
    * break (the clock restarts at each new block), and `unblocked()` whenever it is not
    * blocked (at once if it is not now) or closes. Returns the function that stops watching.
@@ -494,8 +481,10 @@ export class BrokerConnection {
     publishModel.on('blocked', (reason: string) => blockChanged(String(reason)));
     publishModel.on('unblocked', () => blockChanged(undefined));
     let publisher: ConfirmChannel;
+    let declarer: Channel;
     try {
       publisher = await publishModel.createConfirmChannel();
+      declarer = await model.createChannel();
     } catch (error) {
       await Promise.all([closeModel(model), closeModel(publishModel)]);
       throw error;
@@ -505,6 +494,7 @@ export class BrokerConnection {
       model,
       publishModel,
       publisher,
+      declarer,
       declared: new Map(),
       returned: new Set(),
       writable: true,
@@ -516,6 +506,9 @@ export class BrokerConnection {
     const current = session;
     publisher.on('error', (error: unknown) => void (this.lastError = error));
     publisher.on('close', () => lost(new Error('the publishing channel closed')));
+    // A declaration the broker refuses (a queue of that name with other arguments) closes it.
+    declarer.on('error', (error: unknown) => void (this.lastError = error));
+    declarer.on('close', () => lost(new Error('the declaring channel closed')));
     publisher.on('return', (message: { properties: { messageId?: string } }) => {
       if (message.properties.messageId !== undefined)
         current.returned.add(message.properties.messageId);

@@ -304,12 +304,7 @@ export class RabbitMqStore implements Store {
    */
   async declareQueue(queue: string): Promise<void> {
     const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'declareQueue');
-    await this.connection.unlessBlocked(
-      session,
-      'declareQueue',
-      this.config.blockedTimeout,
-      this.declare(session, queue),
-    );
+    await this.declare(session, queue);
   }
 
   /** The name of queue `queue`'s dead-letter queue, where discarded and poison jobs go. */
@@ -679,7 +674,7 @@ export class RabbitMqStore implements Store {
     const names = queueNames(this.config.prefix, queue);
     this.known.add(queue);
     return this.once(session, names.work, async () => {
-      const channel = session.publisher;
+      const channel = session.declarer;
       await channel.assertExchange(names.deadExchange, 'direct', { durable: true });
       await channel.assertQueue(names.dead, deadQueueOptions(this.config.queueType));
       await channel.bindQueue(names.dead, names.deadExchange, queue);
@@ -716,13 +711,7 @@ export class RabbitMqStore implements Store {
     const { drainTimeout, confirmTimeout, blockedTimeout } = this.config;
     let messages: Outgoing[];
     try {
-      // The declarations go out on the publishing connection, which a blocked broker stops reading.
-      messages = await this.connection.unlessBlocked(
-        session,
-        operation,
-        blockedTimeout,
-        this.route(session, jobs, target),
-      );
+      messages = await this.route(session, jobs, target);
     } catch (failure) {
       return { confirmed: [], unconfirmed: [], failure };
     }
@@ -786,7 +775,7 @@ export class RabbitMqStore implements Store {
     await this.declare(session, queue);
     const name = delayQueueName(this.config.prefix, queue, level);
     await this.once(session, name, async () => {
-      await session.publisher.assertQueue(name, delayQueueOptions(names, level));
+      await session.declarer.assertQueue(name, delayQueueOptions(names, level));
     });
   }
 

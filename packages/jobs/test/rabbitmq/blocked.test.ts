@@ -78,9 +78,11 @@ describe.each(['quorum', 'classic'] as const)(
         expect(second).toBeInstanceOf(PublisherBlockedError);
         expect(second).toMatchObject({ maybePublished: false, confirmed: [] });
         expect((second as Error).message).toMatch(/Nothing was published; retry later/);
-        // A queue not declared yet: its declarations would wait in the unread socket too.
+        // A queue not declared yet: declared over the consumers' connection (never blocked),
+        // its job held back all the same.
         const declaring = await rejection(store.enqueue([{ ...job('new queue'), queue: 'other' }]));
         expect(declaring).toMatchObject({ maybePublished: false, name: 'PublisherBlockedError' });
+        await store.declareQueue('third'); // not held by the block
         // Consumers have a connection of their own: deliveries go on during the alarm.
         const [before] = await claimN(store, ref, 1);
         expect(before!.args).toBe('before');
