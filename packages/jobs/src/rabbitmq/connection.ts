@@ -258,7 +258,10 @@ export class BrokerConnection {
    * the last went out (one timer for the batch; a confirm later than that counts as not
    * confirmed). The loop waits for `drain` only when the socket's buffer is full, at most
    * `drainTimeout` ms, then stops with a `PublishBackpressureError`; a closed channel stops
-   * it with amqplib's error. Never rejects: the results say what happened to each message.
+   * it with amqplib's error. While the broker blocks the connection, the loop waits (and
+   * the confirms of what went out are waited for) at most `blockedTimeout` ms of the block,
+   * then gives up with a `PublisherBlockedError`. Never rejects: the results say what
+   * happened to each message.
    */
   async publishAll(
     session: Session,

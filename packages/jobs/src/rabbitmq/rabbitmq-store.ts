@@ -110,7 +110,8 @@ export interface RabbitMqStoreOptions {
   /**
    * Ms an enqueue (or a republish) waits while the broker blocks publishers (a memory or
    * disk alarm) before `PublisherBlockedError`; it goes on at once when the alarm clears.
-   * @default 5000
+   * The confirms of what it wrote before the block are waited for no longer than
+   * `confirmTimeout` either. @default 5000
    */
   blockedTimeout?: number;
   /**
