@@ -25,6 +25,7 @@ export { attachWatch, detachWatch, type WatchNode } from './monitors.js';
  * dead letters and `noproc`; `linkExit` delivers an exit signal that came over a link.
  */
 export {
+  exitSignalFrom,
   linkExit,
   localPid,
   type RemoteNodes,

@@ -26,6 +26,8 @@ export interface RemoteNodes {
   link(proc: Pid<any>, target: Pid<any>): boolean;
   /** Removes the link between the local `proc` and `target`, if any. */
   unlink(proc: Pid<any>, target: Pid<any>): void;
+  /** Sends `target` on its node the exit signal `reason` from `from` (`exit(pid, reason)`). */
+  exit(from: Pid<any>, target: Pid<any>, reason: unknown): void;
 }
 
 const attached = new WeakMap<Runtime, RemoteNodes>();
@@ -49,6 +51,18 @@ export function localPid(runtime: Runtime, id: number): Pid<any> | undefined {
   // The table is the runtime's own; reading it here keeps the Runtime class unchanged.
   const proc = runtime['table'].get(id);
   return proc?.alive ? proc.pid : undefined;
+}
+
+/**
+ * @internal Delivers an exit signal that another node's process sent with `exit(pid,
+ * reason)` to the local process `pid`: `'kill'` cannot be trapped and ends it as
+ * `'killed'`; otherwise as a link's signal. False if `pid` is not alive.
+ */
+export function exitSignalFrom(pid: Pid<any>, from: Pid<any>, reason: unknown): boolean {
+  const proc = pid.proc;
+  if (proc === null || !proc.alive) return false;
+  exitSignal(proc.runtime, proc, from, reason, false);
+  return true;
 }
 
 /**

@@ -242,6 +242,7 @@ export class Runtime {
     turn.charged++;
     const proc = isPid(dest) ? dest.proc : this.names.resolve(dest);
     if (proc?.alive) exitSignal(this, proc, from, reason, false);
+    else if (isPid(dest) && dest.node !== this.node) remoteNodes(this)?.exit(from, dest, reason);
   }
 
   /**

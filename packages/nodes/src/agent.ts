@@ -1,5 +1,6 @@
 import type { Pid, Ref, Runtime } from '@actorkit/core';
 import {
+  exitSignalFrom,
   localPid,
   type MessageTag,
   type RemoteNodes,
@@ -11,7 +12,10 @@ import { UncloneableMessageError } from './errors.js';
 import {
   DEMONITOR,
   DOWN,
+  decodeReason,
   EXIT,
+  EXIT_SIGNAL,
+  encodeReason,
   LINK,
   MONITOR,
   SEND,
@@ -20,6 +24,7 @@ import {
   SPAWNED,
   STOP,
   UNLINK,
+  type WireReason,
 } from './frames.js';
 import { NodeWatchers } from './node-watchers.js';
 import { SEND_RECORD, SHAPE, ShapesIn, ShapesOut } from './records.js';
@@ -155,6 +160,11 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
     this.links.unlink(proc, target);
   }
 
+  exit(from: Pid<any>, target: Pid<any>, reason: unknown): void {
+    // As in Erlang, a signal to a node that is not up is lost.
+    this.sendFrame(target.node, [EXIT_SIGNAL, from.id, target.id, encodeReason(reason)]);
+  }
+
   // ---- TransportHandler: what arrives ----
 
   frame(peer: number, frame: Frame): void {
@@ -186,6 +196,9 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
         return;
       case EXIT:
         this.links.exited(peer, f[1] as number, f[2] as number, f[3] as never);
+        return;
+      case EXIT_SIGNAL:
+        this.exitSignal(peer, f[1] as number, f[2] as number, f[3] as never);
         return;
       case SPAWN:
         this.spawner.serve(peer, f);
@@ -229,6 +242,12 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
       // A full 'reject' mailbox: the runtime counted and reported the drop; the sender is
       // on another node and cannot be thrown at.
     }
+  }
+
+  private exitSignal(peer: number, fromId: number, toId: number, reason: WireReason): void {
+    const to = localPid(this.runtime, toId);
+    if (to === undefined) return;
+    exitSignalFrom(to, this.remotePid(peer, fromId), decodeReason(reason, this.resolvePid));
   }
 
   private deadPid(node: number, id: number, serial: number): Pid<any> {

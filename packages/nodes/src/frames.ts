@@ -30,6 +30,9 @@ export const UNLINK = 8;
 export const EXIT = 9;
 /** [STOP]: the main node asks a worker node to stop its runtime and exit. */
 export const STOP = 10;
+/** [EXIT_SIGNAL, fromId, toId, reason]: `exit(pid, reason)` to a process of another node. */
+export const EXIT_SIGNAL = 13;
+// 11 and 12 are the record frames (see `records.ts`).
 
 /** An exit reason as it crosses: a crash's error, a clonable reason, or its text. */
 export type WireReason =

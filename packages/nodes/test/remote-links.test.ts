@@ -1,4 +1,4 @@
-import { isCrash, isExit, type Pid } from '@actorkit/core';
+import { isCrash, isDown, isExit, type Pid } from '@actorkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Nodes, startNodes } from '../src/nodes.js';
 import { fixtures, inbox } from './support.js';
@@ -99,5 +99,55 @@ describe('link() to a process on another node', () => {
     });
     await me.next();
     expect(seen).toEqual(['marker']);
+  });
+});
+
+describe('exit(pid, reason) to a process on another node', () => {
+  it("ends it with the reason, and 'kill' cannot be trapped", async () => {
+    const me = inbox(nodes.runtime);
+    const plain = await nodes.spawn(1, fixtures, 'echo');
+    // Linked to a bystander, which the kill takes down with it (not to `me`).
+    const bystander = nodes.runtime.spawn(async (ctx) => {
+      await ctx.receive();
+    });
+    const trapping = await nodes.spawn(1, fixtures, 'trappingLinker', [bystander, me.pid]);
+    await me.next((m) => 'linked' in m);
+    const watcher = nodes.runtime.spawn(async (ctx) => {
+      ctx.monitor(plain);
+      ctx.monitor(trapping);
+      ctx.exit(plain, 'stop now');
+      ctx.exit(trapping, 'trapped');
+      // 'kill' once the trapping process has reported the Exit: a kill ends a process at
+      // once, even with an Exit still waiting in its mailbox.
+      for (;;) {
+        const message = await ctx.receive();
+        if (message === 'now kill') ctx.exit(trapping, 'kill');
+        else ctx.send(me.pid, message);
+      }
+    });
+    expect(await me.next((m) => isDown(m) && m.pid === plain)).toMatchObject({
+      reason: 'stop now',
+    });
+    expect(await me.next((m) => m.exit !== undefined)).toEqual({
+      exit: watcher,
+      reason: 'trapped',
+    });
+    nodes.runtime.send(watcher, 'now kill');
+    expect(await me.next((m) => isDown(m) && m.pid === trapping)).toMatchObject({
+      reason: 'killed',
+    });
+  });
+
+  it('delivers runtime.exit to a trapping process as an Exit from the init PID', async () => {
+    const me = inbox(nodes.runtime);
+    const bystander = nodes.runtime.spawn(async (ctx) => {
+      await ctx.receive();
+    });
+    const trapping = await nodes.spawn(2, fixtures, 'trappingLinker', [bystander, me.pid]);
+    await me.next((m) => 'linked' in m);
+    nodes.runtime.exit(trapping, 'asked');
+    const exit = await me.next((m) => m.exit !== undefined);
+    expect(String(exit.exit)).toBe(String(nodes.runtime.initPid));
+    expect(exit.reason).toBe('asked');
   });
 });
