@@ -1,6 +1,11 @@
 import { Runtime } from '@actorkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeDownError, RemoteSpawnError, UncloneableMessageError } from '../src/errors.js';
+import {
+  NodeDownError,
+  NodeStartError,
+  RemoteSpawnError,
+  UncloneableMessageError,
+} from '../src/errors.js';
 import { isNodeDown } from '../src/node-watchers.js';
 import { type Nodes, startNodes } from '../src/nodes.js';
 import { fixtures, inbox } from './support.js';
@@ -70,6 +75,17 @@ describe('startNodes() options', () => {
     expect(nodes.nodes()).toEqual([40, 41]);
     await nodes.stop();
     expect(runtime.running).toBe(true);
+    await runtime.stop();
+  });
+
+  it('rejects with NodeStartError when a worker cannot load its node, and leaves nothing running', async () => {
+    const runtime = new Runtime({ node: 50 });
+    // From source, without tsx the worker cannot import the TypeScript entry module.
+    const error = await startNodes({ workers: 1, runtime, typescript: false }).catch((e) => e);
+    expect(NodeStartError.is(error)).toBe(true);
+    expect(error.node).toBe(51);
+    expect(runtime.running).toBe(true);
+    expect(runtime.send(runtime.parsePid('<51.1.0>'), 'x')).toBe(false);
     await runtime.stop();
   });
 
