@@ -31,7 +31,7 @@ const STEP_MS = 9;
 
 /** A `VirtualClock` whose timers may go off late as on a `RealClock` (its default slack). */
 class SlackClock extends VirtualClock {
-  override readonly timerSlackMs = 8;
+  readonly timerSlackMs = 8;
 }
 
 const clock = new SlackClock();
