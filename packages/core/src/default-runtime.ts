@@ -26,6 +26,16 @@ export function defaultRuntime(): Runtime {
 }
 
 /** `defaultRuntime().spawn(spawnable, options)`. */
+/**
+ * @internal Makes `runtime` the one `defaultRuntime()` returns (until it is stopped): a
+ * worker node's runtime, so code on that thread that uses the shortcuts below runs on
+ * the node, not on a second runtime whose node number would clash with another node's.
+ */
+export function setDefaultRuntime(runtime: Runtime): void {
+  current = runtime;
+  markDefaultRuntime(runtime);
+}
+
 export function spawn<M>(spawnable: Spawnable<M>, options?: SpawnOptions): Pid<M> {
   return defaultRuntime().spawn(spawnable, options);
 }

@@ -11,6 +11,7 @@ import type { Runtime } from './runtime.js';
 import { turn } from './scheduler.js';
 
 export type { DeadlineNode } from './deadlines.js';
+export { setDefaultRuntime } from './default-runtime.js';
 /**
  * `value instanceof type` that returns false instead of throwing (`instanceof` throws
  * for a revoked proxy and runs a proxy's traps): for telling a protocol's messages

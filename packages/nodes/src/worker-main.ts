@@ -6,11 +6,14 @@
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Runtime } from '@actorkit/core';
+import { setDefaultRuntime } from '@actorkit/core/internal';
 import { NodeAgent } from './agent.js';
 import { PortTransport } from './port-transport.js';
 
 const { node, ports } = workerData.data as { node: number; ports: Map<number, MessagePort> };
 const runtime = new Runtime({ node });
+// Code on this thread that uses defaultRuntime() (send, spawn, whereis) runs on the node.
+setDefaultRuntime(runtime);
 const transport = new PortTransport(node);
 const agent = new NodeAgent(runtime, transport);
 agent.onStop = () => {

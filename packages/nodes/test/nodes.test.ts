@@ -44,6 +44,13 @@ describe('startNodes()', () => {
     ]);
   });
 
+  it("makes each worker node its thread's default runtime", async () => {
+    const me = inbox(nodes.runtime);
+    const pid = await nodes.spawn(2, fixtures, 'viaDefaultRuntime');
+    nodes.runtime.send(pid, { from: me.pid });
+    expect(await me.next()).toEqual({ node: 2, defaultNode: 2 });
+  });
+
   it('rejects with RemoteSpawnError when the export is missing', async () => {
     const error = await nodes.spawn(1, fixtures, 'nothingHere').catch((e) => e);
     expect(RemoteSpawnError.is(error)).toBe(true);
