@@ -168,7 +168,17 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   // ---- TransportHandler: what arrives ----
 
   frame(peer: number, frame: Frame): void {
-    const f = frame as unknown[];
+    try {
+      this.handle(peer, frame as unknown[]);
+    } catch (error) {
+      // Nothing a peer sends may crash this node (a bug, or a frame from a newer version):
+      // the frame is dropped and reported.
+      const events = this.runtime.events;
+      if (events.has('report')) events.emit('report', { type: 'node_frame_error', peer, error });
+    }
+  }
+
+  private handle(peer: number, f: unknown[]): void {
     switch (f[0]) {
       case SEND_RECORD:
         this.deliver(f[1] as number, this.shapesIn.get(peer)!.record(f));

@@ -144,3 +144,19 @@ describe('send() to a process on another node', () => {
     );
   });
 });
+
+describe('a frame the node cannot handle', () => {
+  it('is dropped and reported, and never crashes the node', async () => {
+    const reports: unknown[] = [];
+    nodes.runtime.events.on('report', (report) => reports.push(report));
+    const agent = (nodes as unknown as { agent: { frame(peer: number, frame: unknown): void } })
+      .agent;
+    // A record frame naming a shape that was never defined.
+    agent.frame(1, [11, 1, 999, 'x']);
+    expect(reports).toMatchObject([{ type: 'node_frame_error', peer: 1 }]);
+    const me = inbox(nodes.runtime);
+    const echo = await nodes.spawn(1, fixtures, 'echo');
+    nodes.runtime.send(echo, { from: me.pid, body: 'still fine' });
+    expect(await me.next()).toBe('still fine');
+  });
+});
