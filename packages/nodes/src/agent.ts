@@ -40,7 +40,13 @@ import type { Frame, Transport, TransportHandler } from './transport.js';
  * going down into `noconnection` for every monitor and link across it (Erlang's rule).
  *
  * Each node of a system has one: the main thread's is made by `startNodes`, a worker's
- * by the worker's entry module.
+ * by the worker's entry module. Make one yourself only to join a runtime to nodes over a
+ * transport of your own (see the README's transport design note).
+ *
+ * @example
+ * const agent = new NodeAgent(runtime, transport); // attached: PIDs of peers now work here
+ * agent.peers(); // the nodes the transport reports up
+ * agent.detach(); // back to a lone runtime
  */
 export class NodeAgent implements RemoteNodes, TransportHandler {
   readonly node: number;

@@ -206,7 +206,7 @@ function replacePids(value: unknown, copies: Map<object, unknown>, stubs: PidStu
     const copy: Record<string, unknown> = proto === null ? Object.create(null) : {};
     copies.set(value, copy);
     for (const key in value) {
-      copy[key] = replacePids((value as Record<string, unknown>)[key], copies, stubs);
+      setOwn(copy, key, replacePids((value as Record<string, unknown>)[key], copies, stubs));
     }
     return copy;
   }
@@ -249,7 +249,7 @@ function revive(value: unknown, pids: Map<unknown, Pid<any>>, seen: Set<object>)
     for (let i = 0; i < array.length; i++) array[i] = revive(array[i], pids, seen);
   } else if (proto === Object.prototype || proto === null) {
     const record = value as Record<string, unknown>;
-    for (const key in record) record[key] = revive(record[key], pids, seen);
+    for (const key in record) setOwn(record, key, revive(record[key], pids, seen));
   } else if (proto === Map.prototype) {
     const map = value as Map<unknown, unknown>;
     const entries = [...map].map(([k, v]) => [revive(k, pids, seen), revive(v, pids, seen)]);
@@ -264,6 +264,23 @@ function revive(value: unknown, pids: Map<unknown, Pid<any>>, seen: Set<object>)
     (value as Error).cause = revive((value as Error).cause, pids, seen);
   }
   return value;
+}
+
+/**
+ * Sets `record[key]` as an own property: for a key named `__proto__` (an own property a
+ * parsed JSON text may have), plain assignment would set the prototype instead.
+ */
+function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  } else {
+    record[key] = value;
+  }
 }
 
 /** Throws the error for `message`, found again with paths this time (only on failure). */

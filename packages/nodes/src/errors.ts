@@ -1,4 +1,5 @@
 import { ActorkitError, formatReason } from '@actorkit/core';
+import { isInstance } from '@actorkit/core/internal';
 
 /**
  * A message (or a spawn's arguments) holds something that cannot cross to another node
@@ -28,7 +29,7 @@ export class UncloneableMessageError extends ActorkitError {
   }
 
   static override is(value: unknown): value is UncloneableMessageError {
-    return value instanceof UncloneableMessageError;
+    return isInstance(value, UncloneableMessageError);
   }
 }
 
@@ -36,6 +37,12 @@ export class UncloneableMessageError extends ActorkitError {
  * A request to another node (a remote `spawn`) could not be answered because that node
  * went down first, or was never up. Erlang would give such a spawn a PID that is
  * already dead (`noconnection`); here the promise rejects, so the caller knows.
+ *
+ * @example
+ * const pid = await nodes.spawn(3, moduleUrl, 'worker').catch((error) => {
+ *   if (NodeDownError.is(error)) return nodes.spawn(nodes.node, moduleUrl, 'worker');
+ *   throw error;
+ * });
  */
 export class NodeDownError extends ActorkitError {
   readonly reason = 'noconnection';
@@ -52,7 +59,7 @@ export class NodeDownError extends ActorkitError {
   }
 
   static override is(value: unknown): value is NodeDownError {
-    return value instanceof NodeDownError;
+    return isInstance(value, NodeDownError);
   }
 }
 
@@ -60,6 +67,11 @@ export class NodeDownError extends ActorkitError {
  * A remote `spawn` reached its node, which could not start the process: the module did
  * not load, the export is missing or is not a process body or handler. `cause` is what
  * the other node reported (as text when the error itself could not cross).
+ *
+ * @example
+ * await nodes.spawn(1, moduleUrl, 'misspelled').catch((error) => {
+ *   if (RemoteSpawnError.is(error)) console.error(error.detail); // "… has no export misspelled"
+ * });
  */
 export class RemoteSpawnError extends ActorkitError {
   constructor(
@@ -77,11 +89,21 @@ export class RemoteSpawnError extends ActorkitError {
   }
 
   static override is(value: unknown): value is RemoteSpawnError {
-    return value instanceof RemoteSpawnError;
+    return isInstance(value, RemoteSpawnError);
   }
 }
 
-/** A worker thread did not come up as a node: its module failed to load, or it exited first. */
+/**
+ * A worker thread did not come up as a node within `startTimeout`: its entry module
+ * failed to load (from source without tsx, from dist/ before a build), or it exited
+ * first. `startNodes` has terminated the workers it started by then.
+ *
+ * @example
+ * const nodes = await startNodes({ workers: 4 }).catch((error) => {
+ *   if (NodeStartError.is(error)) return startNodes({ workers: 0 }); // one node only
+ *   throw error;
+ * });
+ */
 export class NodeStartError extends ActorkitError {
   constructor(
     /** The node number it was to have. */
@@ -96,6 +118,6 @@ export class NodeStartError extends ActorkitError {
   }
 
   static override is(value: unknown): value is NodeStartError {
-    return value instanceof NodeStartError;
+    return isInstance(value, NodeStartError);
   }
 }

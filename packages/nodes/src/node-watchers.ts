@@ -1,10 +1,15 @@
 import type { Pid } from '@actorkit/core';
-import { attachWatch, detachWatch, type WatchNode } from '@actorkit/core/internal';
+import { attachWatch, detachWatch, isInstance, type WatchNode } from '@actorkit/core/internal';
 import type { NodeAgent } from './agent.js';
 
 /**
  * The message `monitorNode` delivers when the node goes down (Erlang's
  * `{nodedown, Node}`): once, then the monitor is gone.
+ *
+ * @example
+ * nodes.monitorNode(ctx.self, 1);
+ * const down = await ctx.receive(isNodeDown);
+ * console.log(`node ${down.node} is gone`);
  */
 export class NodeDown {
   constructor(
@@ -19,9 +24,9 @@ export class NodeDown {
   }
 }
 
-/** True for a {@link NodeDown} message. */
+/** True for a {@link NodeDown} message; never throws. Use it as a `receive` matcher. */
 export function isNodeDown(message: unknown): message is NodeDown {
-  return message instanceof NodeDown;
+  return isInstance(message, NodeDown);
 }
 
 /** A `monitorNode` of a local process; it watches that process, and dies with it. */

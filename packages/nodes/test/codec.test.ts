@@ -131,6 +131,18 @@ describe('encode() and decode() across a MessagePort', () => {
     expect(String(back)).toBe(String(pid));
   });
 
+  // Regression: a copy made to swap PIDs assigned an own `__proto__` key, which set the
+  // copy's prototype instead (found by the records property test).
+  it('keeps an own property named __proto__ beside a PID', async () => {
+    const runtime = newRuntime(905);
+    const pid = runtime.spawn({ handle() {} });
+    const message = { from: pid, body: JSON.parse('{"__proto__": 1, "a": 2}') };
+    const back = (await cross(message, runtime)) as typeof message;
+    expect(Object.getPrototypeOf(back.body)).toBe(Object.prototype);
+    expect(Object.keys(back.body)).toEqual(['__proto__', 'a']);
+    expect(back.from).toBe(pid);
+  });
+
   it('round-trips any JSON value with PIDs inside (property)', async () => {
     const runtime = newRuntime(904);
     const pids = [runtime.spawn({ handle() {} }), runtime.spawn({ handle() {} })];
