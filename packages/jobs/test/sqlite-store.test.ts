@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError, UnsupportedCapabilityError } from '../src/errors.js';
+import type { NewJob } from '../src/job.js';
 import { SqliteStore } from '../src/sqlite-store.js';
 import { storeContract } from './contract/index.js';
 
@@ -279,6 +280,99 @@ describe('SqliteStore#claim()', () => {
     }
     expect(sizes).toEqual([1, 256, 257, 186]);
     await store.close();
+  });
+});
+
+describe('SqliteStore#enqueue() and #claim() of mixed batches', () => {
+  // Batches whose jobs share all but their args go in as uniform inserts (the shared
+  // columns bound once) and others row by row; claims come back as one JSON text a job:
+  // whatever the mix, each job must read back with its own columns.
+  const worker = fc.constantFrom('w', 'wörker "quoted"', 'w\\\u2028');
+  // A template and others that differ from it in one column each.
+  const templates = fc
+    .tuple(
+      fc.record({
+        queue: fc.constant('q'),
+        worker,
+        priority: fc.integer({ min: 0, max: 1 }),
+        maxAttempts: fc.integer({ min: 1, max: 3 }),
+        runAt: fc.constantFrom(500, 999.25, 1000),
+      }),
+      fc.array(
+        fc.oneof(
+          fc.record({ worker }),
+          fc.record({ priority: fc.integer({ min: 0, max: 2 }) }),
+          fc.record({ maxAttempts: fc.integer({ min: 1, max: 4 }) }),
+          fc.record({ runAt: fc.constantFrom(500, 999.25, 1000, 2000) }),
+          fc.record({
+            backoff: fc.constantFrom({ initial: 10 }, { initial: 5, max: 50, jitter: 0 }),
+          }),
+          fc.record({ key: fc.string({ minLength: 1, maxLength: 4 }) }),
+        ),
+        { maxLength: 3 },
+      ),
+    )
+    .map(([base, changes]) => [
+      base as Partial<NewJob>,
+      ...changes.map((change) => ({ ...base, ...change }) as Partial<NewJob>),
+    ]);
+  const args = fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.parse(JSON.stringify(value)));
+  // Runs of jobs that share a template (all but their args), so that multi-row inserts
+  // meet both uniform and mixed chunks.
+  const batch = fc
+    .tuple(
+      templates,
+      fc.array(fc.tuple(fc.nat(3), fc.integer({ min: 1, max: 70 })), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      fc.array(args, { minLength: 8, maxLength: 8 }),
+    )
+    .map(([made, runs, values]) =>
+      runs.flatMap(([which, length]) =>
+        Array.from({ length }, (_, n) => {
+          const { key, ...rest } = made[which % made.length]!;
+          const job = { ...rest, args: values[n % values.length] } as NewJob;
+          // A key is unique by default: only the first job of a run keeps it.
+          return key === undefined || n > 0 ? job : { ...job, key };
+        }),
+      ),
+    );
+
+  it('stores and claims every job of a batch with its own columns, uniform or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(batch, async (jobs) => {
+        const clock = new VirtualClock(1000);
+        const store = new SqliteStore({ path: ':memory:', clock });
+        const node = { name: 'n', incarnation: 'n#1' };
+        await store.registerNode(node, 60_000);
+        const results = await store.enqueue(jobs);
+        const stored = new Map<string, unknown>();
+        for (const { job, inserted } of results) {
+          const read = await store.get(job.id);
+          if (inserted) expect(read).toEqual(job);
+          stored.set(job.id, read);
+        }
+        await clock.advance(1000); // every job due, the scheduled ones too
+        const claimed = await store.claim({ queue: 'q', node, limit: 300 });
+        expect(claimed).toHaveLength(stored.size);
+        for (const job of claimed) {
+          const { token, ...read } = job;
+          const before = stored.get(job.id) as { attempt: number };
+          expect(read).toEqual({
+            ...before,
+            state: 'executing',
+            attempt: before.attempt + 1,
+            attemptedAt: 2000,
+            node: 'n#1',
+          });
+          expect(read).toEqual(await store.get(job.id));
+          expect(token).toBeGreaterThan(0);
+        }
+        await store.close();
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
