@@ -187,7 +187,7 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   private handle(peer: number, f: unknown[]): void {
     switch (f[0]) {
       case SEND_RECORD:
-        this.deliver(f[1] as number, this.shapesIn.get(peer)!.record(f));
+        this.deliver(f[1] as number, this.shapesIn.get(peer)!.record(f, this.resolvePid));
         return;
       case SHAPE:
         this.shapesIn.get(peer)!.define(f);

@@ -1,6 +1,9 @@
+import { isPid } from '@actorkit/core';
+import type { PidResolver } from './codec.js';
+
 /**
  * The fast path for the commonest message shape: a flat plain object whose values are
- * all primitives (`{ id: 7, text: 'hi', done: false }`). Structured clone writes every
+ * all primitives or PIDs (`{ id: 7, text: 'hi', from: pid }`). Structured clone writes every
  * key of every object as a string; here an object crosses as its values alone, inline
  * in its frame (`[SEND_RECORD, to, shape, ...values]`), and its keys cross once per pair
  * of nodes, as a `SHAPE` frame sent before the first frame that uses them (frames to a
@@ -8,14 +11,15 @@
  * Arrays of primitives clone several times faster than objects do, which is the point
  * (see the README's Performance section).
  *
- * Anything else (a nested object, a `Date`, a PID, a symbol-keyed property, a key named
+ * A PID crosses as two values (its node and id) and the shape says which keys hold
+ * PIDs. Anything else (a nested object, a `Date`, a symbol-keyed property, a key named
  * `__proto__`, more than `MAX_KEYS` keys) goes the general way (`codec.ts`), which also
  * says what cannot cross.
  */
 
 /** [SEND_RECORD, toId, shapeId, ...values] */
 export const SEND_RECORD = 11;
-/** [SHAPE, shapeId, keys] */
+/** [SHAPE, shapeId, keys, pids]: `pids` has bit i set when key i holds a PID. */
 export const SHAPE = 12;
 
 const MAX_KEYS = 16;
@@ -26,6 +30,8 @@ const MAX_SHAPES = 4096;
 export class ShapesOut {
   private readonly ids = new Map<string, number>();
   private last: string[] | null = null;
+  /** Which of the last shape's values are PIDs, one bit per key. */
+  private lastPids = 0;
   private lastId = -1;
 
   /**
@@ -38,38 +44,50 @@ export class ShapesOut {
     const last = this.last;
     let same = last !== null;
     let n = 0;
+    let pids = 0;
     for (const key in message) {
       const value = (message as Record<string, unknown>)[key];
       const type = typeof value;
-      if (type === 'object' ? value !== null : type === 'function' || type === 'symbol') {
+      if (type === 'object' && value !== null) {
+        // A PID crosses as its node and id (a PID's serial is always 0): two values.
+        if (n >= MAX_KEYS || !isPid(value) || value.serial !== 0) return undefined;
+        pids |= 1 << n;
+        frame.push(value.node, value.id);
+      } else if (type === 'function' || type === 'symbol') {
         return undefined;
+      } else {
+        frame.push(value);
       }
       if (same && last![n] !== key) same = false;
-      frame.push(value);
       n++;
     }
     if (n === 0 || n > MAX_KEYS || Object.getOwnPropertySymbols(message).length > 0)
       return undefined;
-    if (same && n === last!.length) {
+    if (same && n === last!.length && pids === this.lastPids) {
       frame[2] = this.lastId;
       return frame;
     }
-    const id = this.shapeOf(Object.keys(message), define);
+    const id = this.shapeOf(Object.keys(message), pids, define);
     if (id === undefined) return undefined;
     frame[2] = id;
     return frame;
   }
 
-  private shapeOf(keys: string[], define: (frame: unknown[]) => void): number | undefined {
-    const name = keys.join('\u0000');
+  private shapeOf(
+    keys: string[],
+    pids: number,
+    define: (frame: unknown[]) => void,
+  ): number | undefined {
+    const name = `${pids}\u0000${keys.join('\u0000')}`;
     let id = this.ids.get(name);
     if (id === undefined) {
       if (this.ids.size >= MAX_SHAPES || keys.includes('__proto__')) return undefined;
       id = this.ids.size;
       this.ids.set(name, id);
-      define([SHAPE, id, keys]);
+      define([SHAPE, id, keys, pids]);
     }
     this.last = keys;
+    this.lastPids = pids;
     this.lastId = id;
     return id;
   }
@@ -78,17 +96,29 @@ export class ShapesOut {
 /** The shapes one peer has told this node about. */
 export class ShapesIn {
   private readonly keys: string[][] = [];
+  private readonly pids: number[] = [];
 
   /** A `SHAPE` frame. */
   define(frame: unknown[]): void {
     this.keys[frame[1] as number] = frame[2] as string[];
+    this.pids[frame[1] as number] = frame[3] as number;
   }
 
-  /** The object a `SEND_RECORD` frame carries. */
-  record(frame: unknown[]): Record<string, unknown> {
-    const keys = this.keys[frame[2] as number]!;
+  /** The object a `SEND_RECORD` frame carries; `resolve` turns a PID's node and id into its PID here. */
+  record(frame: unknown[], resolve: PidResolver): Record<string, unknown> {
+    const shape = frame[2] as number;
+    const keys = this.keys[shape]!;
+    const pids = this.pids[shape]!;
     const record: Record<string, unknown> = {};
-    for (let i = 0; i < keys.length; i++) record[keys[i]!] = frame[3 + i];
+    let at = 3;
+    for (let i = 0; i < keys.length; i++) {
+      if ((pids & (1 << i)) === 0) {
+        record[keys[i]!] = frame[at++];
+      } else {
+        record[keys[i]!] = resolve(frame[at] as number, frame[at + 1] as number, 0);
+        at += 2;
+      }
+    }
     return record;
   }
 }

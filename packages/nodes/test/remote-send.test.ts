@@ -67,7 +67,7 @@ describe('send() to a process on another node', () => {
     expect(nodes.runtime.stats.deadLetters).toBe(before + 1);
   });
 
-  it('carries flat records of any shape, and other objects, unchanged both ways (property)', async () => {
+  it('carries flat records of any shape (PIDs too), and other objects, unchanged both ways (property)', async () => {
     const echo = await nodes.spawn(1, fixtures, 'echo');
     const primitive = fc.oneof(
       fc.string(),
@@ -75,6 +75,7 @@ describe('send() to a process on another node', () => {
       fc.boolean(),
       fc.constant(null),
       fc.bigInt(),
+      fc.constant(echo),
     );
     const body = fc.oneof(
       fc.dictionary(fc.string(), primitive, { maxKeys: 20, noNullPrototype: true }),
