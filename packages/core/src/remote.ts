@@ -1,6 +1,6 @@
 import { exitSignal } from './links.js';
 import type { MessageTag } from './message-tag.js';
-import type { Pid } from './pid.js';
+import { isPid, type Pid } from './pid.js';
 import type { Ref } from './ref.js';
 import type { Runtime } from './runtime.js';
 
@@ -41,6 +41,32 @@ export function setRemoteNodes(runtime: Runtime, remote: RemoteNodes | undefined
 /** @internal The node layer attached to `runtime`, if any (cold branches only). */
 export function remoteNodes(runtime: Runtime): RemoteNodes | undefined {
   return attached.get(runtime);
+}
+
+/**
+ * @internal True when `pid` is of another node and a node layer is attached to `runtime`:
+ * a timer to it (`sendAfter`) is kept, with no local owner, and sent when it fires.
+ */
+export function reachesRemote(runtime: Runtime, pid: Pid<any>): boolean {
+  return pid.node !== runtime.node && attached.has(runtime);
+}
+
+/**
+ * @internal Sends a timer's `message` to `dest` on its node, if `dest` is a PID of
+ * another node and a node layer is attached; false otherwise (a dead letter, then). What
+ * the send throws (a message that cannot cross) becomes a `watcher_error` report: a
+ * timer never throws out of the clock's alarm.
+ */
+export function sendRemote(runtime: Runtime, dest: unknown, message: unknown): boolean {
+  if (!isPid(dest) || dest.node === runtime.node) return false;
+  const remote = attached.get(runtime);
+  if (remote === undefined) return false;
+  try {
+    remote.send(dest, message, undefined);
+  } catch (error) {
+    runtime.reportWatcherError(error, message);
+  }
+  return true;
 }
 
 /**

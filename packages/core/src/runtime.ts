@@ -14,7 +14,7 @@ import { notifyDown, watch } from './monitors.js';
 import { assertDest, NameTable } from './names.js';
 import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
 import type { Process, ProcessStatus } from './process.js';
-import { remoteNodes } from './remote.js';
+import { reachesRemote, remoteNodes, sendRemote } from './remote.js';
 import { Scheduler, type SchedulerOptions, turn } from './scheduler.js';
 import { assertSpawnOptions } from './spawn-options.js';
 import { Telemetry } from './telemetry.js';
@@ -299,7 +299,7 @@ export class Runtime {
     assertDest(dest);
     const toPid = isPid(dest);
     const owner = toPid ? dest.proc : null;
-    if (toPid && !owner?.alive) return new TimerRef(null, 0);
+    if (toPid && !owner?.alive && !reachesRemote(this, dest)) return new TimerRef(null, 0);
     return this.timers.add(ms, dest, message, null, owner);
   }
 
@@ -584,7 +584,7 @@ export class Runtime {
       } catch {
         // A full 'reject' mailbox: the drop is already counted and emitted.
       }
-    } else {
+    } else if (!sendRemote(this, entry.dest, entry.message)) {
       this.deadLetter(entry.dest, entry.message, 'noproc');
     }
   }

@@ -161,3 +161,28 @@ describe('a frame the node cannot handle', () => {
     expect(await me.next()).toBe('still fine');
   });
 });
+
+describe('sendAfter() to a process on another node', () => {
+  it('delivers the message there when the timer fires', async () => {
+    const me = inbox(nodes.runtime);
+    const echo = await nodes.spawn(1, fixtures, 'echo');
+    nodes.runtime.spawn(async (ctx) => {
+      ctx.sendAfter(echo, { from: me.pid, body: 'later' }, 5);
+    });
+    nodes.runtime.sendAfter(echo, { from: me.pid, body: 'from the runtime' }, 1);
+    const got = [await me.next(), await me.next()].sort();
+    expect(got).toEqual(['from the runtime', 'later']);
+  });
+
+  it('reports a message that cannot cross when the timer fires, and throws nothing', async () => {
+    const reports: Array<{ type: string; error?: unknown }> = [];
+    const listener = (report: { type: string; error?: unknown }) => reports.push(report);
+    nodes.runtime.events.on('report', listener);
+    const echo = await nodes.spawn(1, fixtures, 'echo');
+    const fired = new Promise<void>((resolve) => nodes.runtime.callAfter(20, resolve));
+    nodes.runtime.sendAfter(echo, { body: () => {} }, 1);
+    await fired;
+    nodes.runtime.events.off('report', listener);
+    expect(reports.some((r) => UncloneableMessageError.is(r.error))).toBe(true);
+  });
+});
