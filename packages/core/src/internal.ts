@@ -20,6 +20,8 @@ export { setDefaultRuntime } from './default-runtime.js';
 export { isInstance } from './internal/describe.js';
 export type { MessageTag } from './message-tag.js';
 export { attachWatch, detachWatch, type WatchNode } from './monitors.js';
+/** The key under which a handler warms what its next message touches (a GenServer's loop). */
+export { warmHandler } from './process.js';
 /**
  * The node layer's hook (`@actorkit/nodes`): attach a {@link RemoteNodes} to a runtime
  * and its sends, monitors and links to PIDs of other nodes go to it instead of becoming

@@ -21,6 +21,13 @@ import { type Runnable, turn } from './scheduler.js';
 import { childOptions } from './spawn-options.js';
 import type { OwnedTimers, TimerEntry, TimerRef } from './timers.js';
 
+/**
+ * @internal The key of a handler's own warm-up (see `TimerService.warm`): a handler that
+ * has a method under it (a GenServer's loop) reads there what handling its next message
+ * touches. A symbol, so that no user's handler is called by accident.
+ */
+export const warmHandler: unique symbol = Symbol('actorkit.warmHandler');
+
 /** What a process is doing, as `processInfo` reports it. */
 export type ProcessStatus = 'runnable' | 'running' | 'waiting' | 'exiting';
 
@@ -128,13 +135,10 @@ export abstract class Process<M = unknown>
 
   /** @internal See `TimerService.warm`: the fields span the object, and the handler's header. */
   warm(): number {
-    const handler = this.handler;
-    return (
-      this.length +
-      this.handled +
-      this.timerCount +
-      (handler !== null && handler.handle !== undefined ? 1 : 0)
-    );
+    const handler = this.handler as { [warmHandler]?(): number } | null;
+    let sum = this.length + this.handled + this.timerCount;
+    if (handler !== null) sum += handler[warmHandler]?.() ?? 1;
+    return sum;
   }
 
   /** Delivers an `Exit` or `Down`: the runtime's own signals are never dropped by a full mailbox. */

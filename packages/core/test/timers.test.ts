@@ -16,6 +16,7 @@ import {
   TimerRef,
   VirtualClock,
 } from '../src/index.js';
+import { warmHandler } from '../src/internal.js';
 import {
   CountingClock,
   deferred,
@@ -778,6 +779,19 @@ describe('firing a millisecond of timers', () => {
     }
     await clock.advance(10);
     expect(log).toEqual(['warm a', 'warm b', 'warm c', 'deliver a', 'deliver b', 'deliver c']);
+  });
+
+  it("calls a handler's own warm-up under the internal key before delivering, and no method of any other name", async () => {
+    const { runtime, clock } = virtualRuntime();
+    const log: string[] = [];
+    const pid = runtime.spawn({
+      handle: () => void log.push('deliver'),
+      [warmHandler]: () => log.push('warm hook'),
+      warm: () => log.push('a method named warm'),
+    } as never);
+    runtime.sendAfter(pid, 'tick', 10);
+    await clock.advance(10);
+    expect(log).toEqual(['warm hook', 'deliver']);
   });
 });
 
