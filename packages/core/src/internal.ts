@@ -32,8 +32,15 @@ export {
   linkExit,
   localPid,
   type RemoteNodes,
+  type ReplySlot,
+  registerWireType,
   remoteNodes,
+  runtimeReaching,
   setRemoteNodes,
+  type WireLink,
+  type WireType,
+  wireTypeNamed,
+  wireTypeOf,
 } from './remote.js';
 
 /**

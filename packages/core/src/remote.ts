@@ -31,11 +31,105 @@ export interface RemoteNodes {
 }
 
 const attached = new WeakMap<Runtime, RemoteNodes>();
+/** The runtimes with a node layer, for finding the one a PID of another node is reached from. */
+const attachedRuntimes = new Set<Runtime>();
 
 /** @internal Attaches (or with undefined, detaches) the node layer of `runtime`. */
 export function setRemoteNodes(runtime: Runtime, remote: RemoteNodes | undefined): void {
-  if (remote === undefined) attached.delete(runtime);
-  else attached.set(runtime, remote);
+  if (remote === undefined) {
+    attached.delete(runtime);
+    attachedRuntimes.delete(runtime);
+  } else {
+    attached.set(runtime, remote);
+    attachedRuntimes.add(runtime);
+  }
+}
+
+/**
+ * @internal The runtime of this thread with a node layer from which `pid`, a PID of
+ * another node, is reached (the first attached whose node is not `pid`'s), or undefined.
+ * A remote PID holds no process, hence no runtime: this is how `GenServer.call` finds
+ * the runtime to call it from when no `runtime` option names one.
+ */
+export function runtimeReaching(pid: Pid<any>): Runtime | undefined {
+  for (const runtime of attachedRuntimes) if (runtime.node !== pid.node) return runtime;
+  return undefined;
+}
+
+/**
+ * @internal Where a call's reply goes on the caller's node: a pending call (a
+ * GenServer's `From`). The node layer settles it when the reply, or the server's exit,
+ * arrives, and with `down('noconnection')` when the server's node goes down.
+ */
+export interface ReplySlot {
+  /** Delivers the reply; false if the caller no longer waits. */
+  resolve(value: unknown): boolean;
+  /** The server exited (or was unreachable) with `reason` before replying. */
+  down(reason: unknown): void;
+}
+
+/**
+ * @internal What a {@link WireType} gets to encode and decode with: the runtime, the
+ * node at the other end and, when decoding, the local process the message goes to; and
+ * reply slots, so a request can carry a way back to its caller.
+ */
+export interface WireLink {
+  readonly runtime: Runtime;
+  /** The node at the other end: where the value goes (encode) or came from (decode). */
+  readonly peer: number;
+  /** Decoding: the live local process the message is for, undefined if it is not alive. */
+  readonly target: Pid<any> | undefined;
+  /** Caller's side: keeps `slot` for a reply from `peer`; returns its number. */
+  openReply(slot: ReplySlot): number;
+  /** Caller's side: forgets slot `id` (the call settled here: timeout, failure). */
+  closeReply(id: number): void;
+  /** Server's side: sends `value` to slot `id` on `peer`. Throws if it cannot cross. */
+  reply(id: number, value: unknown): void;
+  /** Server's side: tells slot `id` on `peer` that the server exited with `reason`. */
+  replyDown(id: number, reason: unknown): void;
+}
+
+/**
+ * @internal How instances of a class cross between nodes (the codec refuses other class
+ * instances): as `encode`'s clonable data, turned back into an instance by `decode` on
+ * the receiving node, found there by `name`. A class used as a message tag
+ * (`sendTagged`) crosses as its name beside the bare message.
+ */
+export interface WireType<T extends object = any> {
+  /** The same on every node: how the receiving node finds this type. */
+  readonly name: string;
+  /** The data that stands for `value` (checked and encoded again by the codec). */
+  encode(value: T, link: WireLink): unknown;
+  /** `value` back from `encode`'s data, on the receiving node. */
+  decode(data: unknown, link: WireLink): T;
+}
+
+const wireByPrototype = new Map<object, WireType>();
+const wireByName = new Map<string, { type: WireType; cls: new (...args: any[]) => object }>();
+
+/**
+ * @internal Registers how instances of `cls` (and messages tagged with it) cross between
+ * nodes. A layer above core (genserver) registers its protocol's classes at load; the
+ * node layer reads them. Registering a name twice keeps the last.
+ */
+export function registerWireType<T extends object>(
+  cls: new (...args: any[]) => T,
+  type: WireType<T>,
+): void {
+  wireByPrototype.set(cls.prototype, type);
+  wireByName.set(type.name, { type, cls });
+}
+
+/** @internal The wire type of instances whose prototype is `proto`, if registered. */
+export function wireTypeOf(proto: object | null): WireType | undefined {
+  return proto === null ? undefined : wireByPrototype.get(proto);
+}
+
+/** @internal The wire type registered under `name`, and its class. */
+export function wireTypeNamed(
+  name: string,
+): { type: WireType; cls: new (...args: any[]) => object } | undefined {
+  return wireByName.get(name);
 }
 
 /** @internal The node layer attached to `runtime`, if any (cold branches only). */

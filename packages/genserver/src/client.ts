@@ -15,6 +15,7 @@ import {
   attachWatch,
   isInstance,
   isRunning,
+  runtimeReaching,
   sendSystem,
   sendTagged,
 } from '@actorkit/core/internal';
@@ -27,6 +28,7 @@ import {
 } from './check-options.js';
 import { CastEnvelope, From, SystemEnvelope } from './envelopes.js';
 import { CallingSelfError } from './errors.js';
+import { remoteCall } from './remote-call.js';
 import type { ServerStatus } from './server-loop.js';
 
 declare const serverType: unique symbol;
@@ -78,7 +80,9 @@ const CAST_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION };
 /** @internal The runtime a server reference lives in. */
 export function runtimeFor(server: Pid<any> | Name | Via, options?: CallOptions): Runtime {
   if (options?.runtime !== undefined) return options.runtime;
-  return (isPid(server) ? runtimeOf(server) : undefined) ?? defaultRuntime();
+  if (!isPid(server)) return defaultRuntime();
+  // A PID without a process here may be another node's: reached from a node layer's runtime.
+  return runtimeOf(server) ?? runtimeReaching(server) ?? defaultRuntime();
 }
 
 /** True for what can name a server: a PID, a string or symbol, or `{ via, key }`. Never throws. */
@@ -155,6 +159,12 @@ function request<R>(
     return Promise.reject(isTarget(server) ? error : badTarget(server));
   }
   if (pid === undefined) {
+    // A PID of another node holds no process here: a node layer may reach it.
+    if (envelope === null && server instanceof Pid && server.proc === null) {
+      const explicit = typeof timeoutOrOptions === 'object' ? timeoutOrOptions.runtime : undefined;
+      const remote = remoteCall<R>(server, explicit, message, what, timeout);
+      if (remote !== undefined) return remote;
+    }
     return Promise.reject(
       new NoProcError(server, `${what} needs a running server: start it first, or check the name.`),
     );

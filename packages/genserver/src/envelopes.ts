@@ -70,7 +70,8 @@ export class From<R = unknown> {
     this.fail(new TimeoutError(`${this.what} to ${this.server}`, this.timeout));
   }
 
-  private settle(): boolean {
+  /** @internal Marks the call settled and stops watching; false if it was already. */
+  protected settle(): boolean {
     if (this.settled) return false;
     this.settled = true;
     detachWatch(this);

@@ -4,10 +4,15 @@ import {
   localPid,
   type MessageTag,
   type RemoteNodes,
+  type ReplySlot,
   sendSystem,
+  sendTagged,
   setRemoteNodes,
+  type WireLink,
+  wireTypeNamed,
+  wireTypeOf,
 } from '@actorkit/core/internal';
-import { decode, encode, type PidResolver, type PidStub } from './codec.js';
+import { decode, encode, type PidResolver, type Stub } from './codec.js';
 import { UncloneableMessageError } from './errors.js';
 import {
   DEMONITOR,
@@ -18,7 +23,10 @@ import {
   encodeReason,
   LINK,
   MONITOR,
+  REPLY,
+  REPLY_DOWN,
   SEND,
+  SEND_TAGGED,
   SPAWN,
   SPAWN_FAILED,
   SPAWNED,
@@ -65,6 +73,11 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   private readonly shapesOut = new Map<number, ShapesOut>();
   private readonly shapesIn = new Map<number, ShapesIn>();
   private readonly remotePids = new Map<number, WeakRef<Pid<any>>>();
+  /** Calls from here waiting for a reply from a peer, by slot number. */
+  private readonly replySlots = new Map<number, { peer: number; slot: ReplySlot }>();
+  private nextSlot = 1;
+  /** Per peer: the link wire types encode with (decoding makes one per frame that needs it). */
+  private readonly wireLinks = new Map<number, PeerLink>();
   private readonly forget = new FinalizationRegistry<number>((key) => {
     if (this.remotePids.get(key)?.deref() === undefined) this.remotePids.delete(key);
   });
@@ -123,20 +136,72 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   // ---- RemoteNodes: what core asks on its cold branches ----
 
   send(pid: Pid<any>, message: unknown, tag: MessageTag | undefined): boolean {
-    if (tag !== undefined) {
-      throw new UncloneableMessageError(
-        'message',
-        `a message tagged ${tag.name || 'by a protocol'} (a GenServer cast), which does not cross nodes yet`,
-      );
-    }
+    if (tag !== undefined) return this.sendTagged(pid, message, tag);
     if (typeof message === 'object' && message !== null) {
       const record = this.recordFrame(pid, message);
       if (record !== undefined) return this.sendOrDrop(pid, record, message);
     }
-    const stubs: PidStub[] = [];
-    const value = encode(message, stubs);
+    const stubs: Stub[] = [];
+    const value = encode(message, stubs, this.wireLink(pid.node));
     const frame = stubs.length === 0 ? [SEND, pid.id, value] : [SEND, pid.id, value, stubs];
     return this.sendOrDrop(pid, frame, message);
+  }
+
+  /** A tagged message crosses bare, its tag by the name it registered as a wire type. */
+  private sendTagged(pid: Pid<any>, message: unknown, tag: MessageTag): boolean {
+    const wire = wireTypeOf(tag.prototype as object);
+    if (wire === undefined) {
+      throw new UncloneableMessageError(
+        'message',
+        `a message tagged ${tag.name || 'by a protocol'}, a tag registered as no wire type`,
+      );
+    }
+    const stubs: Stub[] = [];
+    const value = encode(message, stubs, this.wireLink(pid.node));
+    const frame = [SEND_TAGGED, pid.id, wire.name, value];
+    if (stubs.length > 0) frame.push(stubs);
+    return this.sendOrDrop(pid, frame, message);
+  }
+
+  // ---- Reply slots: calls across nodes (see core's WireLink) ----
+
+  /** Keeps `slot` for a reply from `peer`; its number. */
+  openReply(peer: number, slot: ReplySlot): number {
+    const id = this.nextSlot++;
+    this.replySlots.set(id, { peer, slot });
+    return id;
+  }
+
+  /** Forgets slot `id`. */
+  closeReply(id: number): void {
+    this.replySlots.delete(id);
+  }
+
+  /** How many calls from here wait for a reply from another node. */
+  get pendingReplies(): number {
+    return this.replySlots.size;
+  }
+
+  private replied(f: unknown[], peer: number): void {
+    const entry = this.replySlots.get(f[1] as number);
+    if (entry === undefined || entry.peer !== peer) return; // the caller gave up: dropped
+    this.replySlots.delete(f[1] as number);
+    if (f[0] === REPLY) {
+      entry.slot.resolve(
+        decode(f[2], f[3] as Stub[] | undefined, this.resolvePid, this.linkFor(peer, undefined)),
+      );
+    } else {
+      entry.slot.down(decodeReason(f[2] as WireReason, this.resolvePid));
+    }
+  }
+
+  /** The link to encode for `node` with; for a node not up, one whose frames go nowhere. */
+  private wireLink(node: number): WireLink {
+    return this.wireLinks.get(node) ?? new PeerLink(this, node, undefined);
+  }
+
+  private linkFor(peer: number, target: Pid<any> | undefined): () => WireLink {
+    return () => new PeerLink(this, peer, target);
   }
 
   private recordFrame(pid: Pid<any>, message: object): unknown[] | undefined {
@@ -193,7 +258,21 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
         this.shapesIn.get(peer)!.define(f);
         return;
       case SEND:
-        this.deliver(f[1] as number, decode(f[2], f[3] as PidStub[] | undefined, this.resolvePid));
+        this.deliver(
+          f[1] as number,
+          this.decodeFor(peer, f[1] as number, f[2], f[3] as Stub[] | undefined),
+        );
+        return;
+      case SEND_TAGGED:
+        this.deliverTagged(
+          f[1] as number,
+          f[2] as string,
+          this.decodeFor(peer, f[1] as number, f[3], f[4] as Stub[] | undefined),
+        );
+        return;
+      case REPLY:
+      case REPLY_DOWN:
+        this.replied(f, peer);
         return;
       case MONITOR:
         this.monitors.served(peer, f[1] as number, f[2] as number);
@@ -231,6 +310,7 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
 
   peerUp(peer: number): void {
     this.up.add(peer);
+    this.wireLinks.set(peer, new PeerLink(this, peer, undefined));
     this.shapesOut.set(peer, new ShapesOut());
     this.shapesIn.set(peer, new ShapesIn());
     this.watchers.nodeUp(peer);
@@ -240,6 +320,13 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
     if (!this.up.delete(peer)) return;
     this.shapesOut.delete(peer);
     this.shapesIn.delete(peer);
+    this.wireLinks.delete(peer);
+    // Calls waiting on the lost node exit with noconnection, as in OTP.
+    for (const [id, entry] of [...this.replySlots]) {
+      if (entry.peer !== peer) continue;
+      this.replySlots.delete(id);
+      entry.slot.down('noconnection');
+    }
     this.monitors.nodeDown(peer);
     this.links.nodeDown(peer);
     this.spawner.nodeDown(peer);
@@ -260,6 +347,35 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
     }
   }
 
+  private decodeFor(peer: number, id: number, value: unknown, stubs: Stub[] | undefined): unknown {
+    if (stubs === undefined) return value;
+    return decode(
+      value,
+      stubs,
+      this.resolvePid,
+      () => new PeerLink(this, peer, localPid(this.runtime, id)),
+    );
+  }
+
+  private deliverTagged(id: number, tagName: string, message: unknown): void {
+    const found = wireTypeNamed(tagName);
+    const pid = localPid(this.runtime, id);
+    if (found === undefined || pid === undefined) {
+      const tag = found?.cls as MessageTag | undefined;
+      this.runtime.deadLetter(
+        this.deadPid(this.node, id, 0),
+        tag ? new tag(message) : message,
+        'noproc',
+      );
+      return;
+    }
+    try {
+      sendTagged(this.runtime, pid, message, found.cls as MessageTag);
+    } catch {
+      // A full 'reject' mailbox: reported by the runtime (see deliver).
+    }
+  }
+
   private exitSignal(peer: number, fromId: number, toId: number, reason: WireReason): void {
     const to = localPid(this.runtime, toId);
     if (to === undefined) return;
@@ -273,5 +389,39 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   /** Delivers `message` beside `pid`'s mailbox capacity, as the runtime's own signals. */
   signal(pid: Pid<any>, message: unknown): void {
     sendSystem(pid, message);
+  }
+}
+
+/** The {@link WireLink} wire types encode and decode with, between this node and `peer`. */
+class PeerLink implements WireLink {
+  constructor(
+    private readonly agent: NodeAgent,
+    readonly peer: number,
+    readonly target: Pid<any> | undefined,
+  ) {}
+
+  get runtime(): Runtime {
+    return this.agent.runtime;
+  }
+
+  openReply(slot: ReplySlot): number {
+    return this.agent.openReply(this.peer, slot);
+  }
+
+  closeReply(id: number): void {
+    this.agent.closeReply(id);
+  }
+
+  reply(id: number, value: unknown): void {
+    const stubs: Stub[] = [];
+    const encoded = encode(value, stubs, this);
+    this.agent.sendFrame(
+      this.peer,
+      stubs.length === 0 ? [REPLY, id, encoded] : [REPLY, id, encoded, stubs],
+    );
+  }
+
+  replyDown(id: number, reason: unknown): void {
+    this.agent.sendFrame(this.peer, [REPLY_DOWN, id, encodeReason(reason)]);
   }
 }

@@ -1,4 +1,5 @@
 import { isPid, type Pid } from '@actorkit/core';
+import { type WireLink, type WireType, wireTypeNamed, wireTypeOf } from '@actorkit/core/internal';
 import { UncloneableMessageError } from './errors.js';
 
 /**
@@ -26,6 +27,18 @@ export interface PidStub {
   id: number;
   serial: number;
 }
+
+/**
+ * An instance of a registered wire type (core's `registerWireType`: a GenServer call's
+ * `From`, a cast) as it crosses: its type's name and the data its `encode` made.
+ */
+export interface WireStub {
+  wire: string;
+  data: unknown;
+}
+
+/** What travels beside a message: the PIDs and wire-typed instances in it. */
+export type Stub = PidStub | WireStub;
 
 /** Turns a stub back into a PID of the receiving node. */
 export type PidResolver = (node: number, id: number, serial: number) => Pid<any>;
@@ -88,10 +101,10 @@ export function countPids(message: unknown): number {
  * made onto `stubs` (nothing when the message holds no PID: it is posted as it is).
  * Throws {@link UncloneableMessageError} if it cannot cross unchanged.
  */
-export function encode(message: unknown, stubs: PidStub[]): unknown {
+export function encode(message: unknown, stubs: Stub[], link?: WireLink): unknown {
   const count = countPids(message);
   if (count === 0) return message;
-  return replacePids(message, new Map(), stubs);
+  return replacePids(message, new Map(), stubs, link);
 }
 
 /**
@@ -101,12 +114,30 @@ export function encode(message: unknown, stubs: PidStub[]): unknown {
  */
 export function decode(
   value: unknown,
-  stubs: PidStub[] | undefined,
+  stubs: Stub[] | undefined,
   resolve: PidResolver,
+  link?: () => WireLink,
 ): unknown {
   if (stubs === undefined || stubs.length === 0) return value;
-  const pids = new Map<unknown, Pid<any>>();
-  for (const stub of stubs) pids.set(stub, resolve(stub.node, stub.id, stub.serial));
+  const pids = new Map<unknown, unknown>();
+  let wired = false;
+  for (const stub of stubs) {
+    if ('wire' in stub) wired = true;
+    else pids.set(stub, resolve(stub.node, stub.id, stub.serial));
+  }
+  // Wire stubs were pushed after the stubs inside their data: decoded in order, each
+  // one's data is whole (its PIDs and inner instances swapped back) when it is decoded.
+  if (wired) {
+    const wireLink = link?.();
+    for (const stub of stubs) {
+      if (!('wire' in stub)) continue;
+      const found = wireTypeNamed(stub.wire);
+      if (found === undefined || wireLink === undefined) {
+        throw new UncloneableMessageError('message', `an instance of ${stub.wire}, not known here`);
+      }
+      pids.set(stub, found.type.decode(revive(stub.data, pids, new Set()), wireLink));
+    }
+  }
   return revive(value, pids, new Set());
 }
 
@@ -127,7 +158,8 @@ function scan(value: object, depth: number, seen: Set<object> | null): number {
   if (proto === Map.prototype) return scanMap(value as Map<unknown, unknown>, depth, seen);
   if (proto === Set.prototype) return scanIterable(value as Set<unknown>, depth, seen);
   if (ERRORS.has(proto)) return scanError(value as Error, depth, seen);
-  return FAIL;
+  // A registered wire type counts as a PID would: it is swapped for a stub.
+  return wireTypeOf(proto) === undefined ? FAIL : 1;
 }
 
 function scanChild(child: unknown, depth: number, seen: Set<object> | null): number {
@@ -185,7 +217,12 @@ function scanError(value: Error, depth: number, seen: Set<object> | null): numbe
 }
 
 /** A copy of `value` with every PID swapped for its stub (one stub per PID). */
-function replacePids(value: unknown, copies: Map<object, unknown>, stubs: PidStub[]): unknown {
+function replacePids(
+  value: unknown,
+  copies: Map<object, unknown>,
+  stubs: Stub[],
+  link: WireLink | undefined,
+): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const done = copies.get(value);
   if (done !== undefined) return done;
@@ -199,14 +236,14 @@ function replacePids(value: unknown, copies: Map<object, unknown>, stubs: PidStu
   if (proto === Array.prototype) {
     const copy: unknown[] = [];
     copies.set(value, copy);
-    for (const item of value as unknown[]) copy.push(replacePids(item, copies, stubs));
+    for (const item of value as unknown[]) copy.push(replacePids(item, copies, stubs, link));
     return copy;
   }
   if (proto === Object.prototype || proto === null) {
     const copy: Record<string, unknown> = proto === null ? Object.create(null) : {};
     copies.set(value, copy);
     for (const key in value) {
-      setOwn(copy, key, replacePids((value as Record<string, unknown>)[key], copies, stubs));
+      setOwn(copy, key, replacePids((value as Record<string, unknown>)[key], copies, stubs, link));
     }
     return copy;
   }
@@ -214,30 +251,52 @@ function replacePids(value: unknown, copies: Map<object, unknown>, stubs: PidStu
     const copy = new Map();
     copies.set(value, copy);
     for (const [k, v] of value as Map<unknown, unknown>) {
-      copy.set(replacePids(k, copies, stubs), replacePids(v, copies, stubs));
+      copy.set(replacePids(k, copies, stubs, link), replacePids(v, copies, stubs, link));
     }
     return copy;
   }
   if (proto === Set.prototype) {
     const copy = new Set();
     copies.set(value, copy);
-    for (const item of value as Set<unknown>) copy.add(replacePids(item, copies, stubs));
+    for (const item of value as Set<unknown>) copy.add(replacePids(item, copies, stubs, link));
     return copy;
   }
   if (ERRORS.has(proto) && Object.hasOwn(value, 'cause')) {
     const error = value as Error;
     const copy = new (proto.constructor as ErrorConstructor)(error.message, {
-      cause: replacePids(error.cause, copies, stubs),
+      cause: replacePids(error.cause, copies, stubs, link),
     });
     copy.stack = error.stack ?? '';
     copies.set(value, copy);
     return copy;
   }
+  const wire = wireTypeOf(proto);
+  if (wire !== undefined) return wireStub(value, wire, stubs, link);
   return value;
 }
 
+/** The stub of a wire-typed instance: its data, checked and encoded in turn. */
+function wireStub(
+  value: object,
+  wire: WireType,
+  stubs: Stub[],
+  link: WireLink | undefined,
+): WireStub {
+  if (link === undefined) {
+    throw new UncloneableMessageError(
+      'message',
+      `${describeInstance(value, Object.getPrototypeOf(value))} outside a message`,
+    );
+  }
+  const data = wire.encode(value, link);
+  countPids(data);
+  const stub: WireStub = { wire: wire.name, data: replacePids(data, new Map(), stubs, link) };
+  stubs.push(stub);
+  return stub;
+}
+
 /** `value` with each stub in `pids` swapped for its PID, in place. */
-function revive(value: unknown, pids: Map<unknown, Pid<any>>, seen: Set<object>): unknown {
+function revive(value: unknown, pids: Map<unknown, unknown>, seen: Set<object>): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const pid = pids.get(value);
   if (pid !== undefined) return pid;
@@ -332,7 +391,7 @@ function findUncloneable(
     }
     return undefined;
   }
-  if (PLAIN_LEAVES.has(proto) || isPid(value)) return undefined;
+  if (PLAIN_LEAVES.has(proto) || isPid(value) || wireTypeOf(proto) !== undefined) return undefined;
   if (proto === Map.prototype || proto === Set.prototype) {
     let i = 0;
     for (const entry of value as Iterable<unknown>) {

@@ -32,6 +32,12 @@ export const EXIT = 9;
 export const STOP = 10;
 /** [EXIT_SIGNAL, fromId, toId, reason]: `exit(pid, reason)` to a process of another node. */
 export const EXIT_SIGNAL = 13;
+/** [REPLY, slotId, value, stubs?]: a call's reply, to its slot on the caller's node. */
+export const REPLY = 14;
+/** [REPLY_DOWN, slotId, reason]: the called server exited before replying. */
+export const REPLY_DOWN = 15;
+/** [SEND_TAGGED, toId, tagName, value, stubs?]: a tagged message (a GenServer cast). */
+export const SEND_TAGGED = 16;
 // 11 and 12 are the record frames (see `records.ts`).
 
 /** An exit reason as it crosses: a crash's error, a clonable reason, or its text. */

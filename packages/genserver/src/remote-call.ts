@@ -1,0 +1,116 @@
+import { ExitError, type Pid, type Runtime } from '@actorkit/core';
+import {
+  addDeadline,
+  attachWatch,
+  type RemoteNodes,
+  registerWireType,
+  remoteNodes,
+  runtimeReaching,
+  type WireLink,
+} from '@actorkit/core/internal';
+import { CastEnvelope, From } from './envelopes.js';
+
+/**
+ * Calls and casts across nodes (`@actorkit/nodes`), through core's node-layer hook:
+ * genserver knows nothing of the node layer, it only says how its messages cross.
+ *
+ * - A call's `From` crosses as `[request, slot]`: `slot` numbers the pending call on
+ *   the caller's node. On the server's node it decodes to a `From` that watches the
+ *   server (as a local caller's `From` does): its reply goes back as a frame to the
+ *   slot; the server's exit before a reply goes back as the exit reason. A reply to a
+ *   call that has timed out finds no slot and is dropped. The server's node going down
+ *   fails every call waiting on it with `noconnection`.
+ * - A cast's tag (`CastEnvelope`) crosses by name beside the bare request.
+ */
+
+/** The `From` of a call to another node's server: it frees its reply slot when it settles. */
+class RemoteFrom<R> extends From<R> {
+  /** @internal */
+  link: WireLink | null = null;
+  /** @internal */
+  slot = 0;
+
+  protected override settle(): boolean {
+    if (!super.settle()) return false;
+    this.link?.closeReply(this.slot);
+    return true;
+  }
+}
+
+const FROM_WIRE = {
+  name: 'actorkit.genserver.From',
+  encode(from: From<any>, link: WireLink): unknown {
+    const slot = link.openReply(
+      from as unknown as { resolve(v: unknown): boolean; down(r: unknown): void },
+    );
+    if (from instanceof RemoteFrom) {
+      from.link = link;
+      from.slot = slot;
+    }
+    return [from.request, slot];
+  },
+  decode(data: unknown, link: WireLink): From<any> {
+    const [request, slot] = data as [unknown, number];
+    const target = link.target;
+    const from = new From<any>(
+      request,
+      (value) => {
+        try {
+          link.reply(slot, value);
+        } catch (error) {
+          // The reply cannot cross: the call exits with the error's text as its reason.
+          // The server goes on, as after a local reply (OTP's reply is a send that
+          // never fails the sender).
+          link.replyDown(slot, error);
+        }
+      },
+      (error) => link.replyDown(slot, error instanceof ExitError ? error.reason : error),
+      link.runtime,
+      target ?? link.runtime.parsePid(`<${link.runtime.node}.0.0>`),
+      'GenServer.call',
+      Number.POSITIVE_INFINITY,
+    );
+    // Watching the server stands for the caller's monitor: its exit before a reply is
+    // sent back as the call's exit reason.
+    if (target === undefined || !attachWatch(target, from)) from.down('noproc');
+    return from;
+  },
+};
+// Both classes cross alike (instances are found by their prototype); the name stands for From.
+registerWireType(RemoteFrom, FROM_WIRE);
+registerWireType(From, FROM_WIRE);
+
+registerWireType(CastEnvelope, {
+  name: 'actorkit.genserver.cast',
+  encode: (envelope: CastEnvelope) => envelope.request,
+  decode: (request: unknown) => new CastEnvelope(request),
+});
+
+/**
+ * @internal `GenServer.call` to `server`, a PID of another node (no local process, not
+ * this runtime's node), when a node layer reaches it; undefined otherwise (the call is
+ * then `noproc`, as for any PID without a process). `runtime` is the one the caller
+ * named, if any.
+ */
+export function remoteCall<R>(
+  server: Pid<any>,
+  runtime: Runtime | undefined,
+  request: unknown,
+  what: string,
+  timeout: number,
+): Promise<R> | undefined {
+  const from = runtime ?? runtimeReaching(server);
+  if (from === undefined || server.node === from.node) return undefined;
+  const remote: RemoteNodes | undefined = remoteNodes(from);
+  if (remote === undefined) return undefined;
+  return new Promise<R>((resolve, reject) => {
+    const call = new RemoteFrom<R>(request, resolve, reject, from, server, what, timeout);
+    if (timeout !== Number.POSITIVE_INFINITY) addDeadline(from, call, timeout);
+    try {
+      // false: the server's node is not up.
+      if (!remote.send(server, call, undefined)) call.down('noconnection');
+    } catch (error) {
+      call.fail(error);
+    }
+  });
+}
