@@ -160,9 +160,9 @@ function request<R>(
   }
   if (pid === undefined) {
     // A PID of another node holds no process here: a node layer may reach it.
-    if (envelope === null && server instanceof Pid && server.proc === null) {
+    if (server instanceof Pid && server.proc === null) {
       const explicit = typeof timeoutOrOptions === 'object' ? timeoutOrOptions.runtime : undefined;
-      const remote = remoteCall<R>(server, explicit, message, what, timeout);
+      const remote = remoteCall<R>(server, explicit, message, what, timeout, envelope);
       if (remote !== undefined) return remote;
     }
     return Promise.reject(
@@ -290,7 +290,8 @@ export function stopServer(
     Number.POSITIVE_INFINITY,
     'GenServer.stop',
     undefined,
-    () => new SystemEnvelope('stop', null, reason),
+    // The server ignores `from` for a stop; it carries the caller's watch to another node.
+    (from) => new SystemEnvelope('stop', from, reason),
   ).catch((error: unknown) => {
     // Object.is: a reason of NaN is its own reason too.
     if (error instanceof ExitError && Object.is(error.reason, reason)) return;

@@ -8,7 +8,7 @@ import {
   runtimeReaching,
   type WireLink,
 } from '@actorkit/core/internal';
-import { CastEnvelope, From } from './envelopes.js';
+import { CastEnvelope, From, SystemEnvelope } from './envelopes.js';
 
 /**
  * Calls and casts across nodes (`@actorkit/nodes`), through core's node-layer hook:
@@ -21,6 +21,8 @@ import { CastEnvelope, From } from './envelopes.js';
  *   call that has timed out finds no slot and is dropped. The server's node going down
  *   fails every call waiting on it with `noconnection`.
  * - A cast's tag (`CastEnvelope`) crosses by name beside the bare request.
+ * - System requests (`getState`, `getStatus`, `stop`) cross as `[kind, from, payload]`;
+ *   `replaceState`'s function cannot cross (`UncloneableMessageError`).
  */
 
 /** The `From` of a call to another node's server: it frees its reply slot when it settles. */
@@ -86,8 +88,18 @@ registerWireType(CastEnvelope, {
   decode: (request: unknown) => new CastEnvelope(request),
 });
 
+registerWireType(SystemEnvelope, {
+  name: 'actorkit.genserver.system',
+  encode: (envelope: SystemEnvelope) => [envelope.kind, envelope.from, envelope.payload],
+  decode(data: unknown): SystemEnvelope {
+    const [kind, from, payload] = data as [SystemEnvelope['kind'], From<any> | null, unknown];
+    return new SystemEnvelope(kind, from, payload);
+  },
+});
+
 /**
- * @internal `GenServer.call` to `server`, a PID of another node (no local process, not
+ * @internal `GenServer.call` (or a system request: `envelope` builds its message around
+ * the `From`) to `server`, a PID of another node (no local process, not
  * this runtime's node), when a node layer reaches it; undefined otherwise (the call is
  * then `noproc`, as for any PID without a process). `runtime` is the one the caller
  * named, if any.
@@ -98,6 +110,7 @@ export function remoteCall<R>(
   request: unknown,
   what: string,
   timeout: number,
+  envelope: ((from: From<R>) => unknown) | null,
 ): Promise<R> | undefined {
   const from = runtime ?? runtimeReaching(server);
   if (from === undefined || server.node === from.node) return undefined;
@@ -108,7 +121,9 @@ export function remoteCall<R>(
     if (timeout !== Number.POSITIVE_INFINITY) addDeadline(from, call, timeout);
     try {
       // false: the server's node is not up.
-      if (!remote.send(server, call, undefined)) call.down('noconnection');
+      // A system request arrives in the server's mailbox (not beside it, as locally).
+      const message = envelope === null ? call : envelope(call);
+      if (!remote.send(server, message, undefined)) call.down('noconnection');
     } catch (error) {
       call.fail(error);
     }

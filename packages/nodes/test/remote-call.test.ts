@@ -134,3 +134,26 @@ describe('GenServer.cast() to a server on another node', () => {
     ).not.toThrow();
   });
 });
+
+describe('system requests to a server on another node', () => {
+  it('getState and getStatus reply with the state and the status', async () => {
+    const server = await startKv(1, 3);
+    expect(await GenServer.getState(server)).toEqual({ count: 3, deferred: [] });
+    const status = await GenServer.getStatus(server);
+    expect(status.pid).toBe(server);
+    expect(status.state).toEqual({ count: 3, deferred: [] });
+  });
+
+  it('stop resolves once the server exited with the reason', async () => {
+    const server = await startKv(2);
+    await GenServer.stop(server, 'done');
+    const error = await rejection(GenServer.call(server, { type: 'get' }));
+    expect(error.reason).toBe('noproc');
+  });
+
+  it('replaceState rejects with UncloneableMessageError: its function cannot cross', async () => {
+    const server = await startKv(1);
+    const error = await rejection(GenServer.replaceState(server, (state) => state));
+    expect(error).toBeInstanceOf(UncloneableMessageError);
+  });
+});
