@@ -30,6 +30,7 @@ import {
   prepare,
   type Statements,
 } from './sqlite-statements.js';
+import { WalSync } from './sqlite-wal-sync.js';
 import type {
   ClaimRequest,
   JobQuery,
@@ -117,6 +118,8 @@ export class SqliteStore implements Store {
    * as `db.transaction(fn)` builds four wrapper functions and their properties per call.
    */
   private readonly immediate: <T>(fn: () => T) => T;
+  /** At durability 'machine': the group commit `enqueue` waits for (see `enqueue`). */
+  private readonly walSync: WalSync | undefined;
 
   constructor(options: SqliteStoreOptions) {
     checkOptions(options, OPTION_CHECKS, 'SqliteStore options');
@@ -155,6 +158,7 @@ export class SqliteStore implements Store {
     this.immediate = this.db.transaction((fn: () => unknown) => fn()).immediate as <T>(
       fn: () => T,
     ) => T;
+    this.walSync = durability === 'machine' ? new WalSync(`${this.db.name}-wal`) : undefined;
   }
 
   now(): number {
@@ -175,8 +179,34 @@ export class SqliteStore implements Store {
     return results;
   }
 
+  /**
+   * At durability 'machine' (outside the caller's transaction) a group commit: the jobs
+   * commit with `synchronous = NORMAL` and the promise resolves once an fdatasync of the
+   * WAL, run off the event loop and shared by the enqueues made while the previous one ran,
+   * has made them durable. The jobs can be claimed from their commit, so a job may start
+   * before its enqueue resolves; if the power fails in between, it may have run and be
+   * gone, but its enqueue never resolved. `insert` commits with `synchronous = FULL`.
+   */
   enqueue(jobs: readonly NewJob[]): Promise<Enqueued[]> {
-    return this.promise(() => this.insert(jobs));
+    const walSync = this.walSync;
+    if (walSync === undefined || this.db.inTransaction)
+      return this.promise(() => this.insert(jobs));
+    let results: Enqueued[];
+    try {
+      results = this.unsynced(() => this.insert(jobs));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return walSync.sync().then(
+      () => results,
+      (error: unknown) => {
+        throw new StoreUnavailableError(
+          'enqueue (syncing the write-ahead log)',
+          this.description,
+          error,
+        );
+      },
+    );
   }
 
   claim(request: ClaimRequest): Promise<ClaimedJob[]> {
@@ -191,7 +221,9 @@ export class SqliteStore implements Store {
   }
 
   settle(outcomes: readonly Outcome[]): Promise<SettleResult[]> {
-    return this.promise(() => this.write('settle', () => this.settleNow(outcomes)));
+    return this.promise(() =>
+      this.unsynced(() => this.write('settle', () => this.settleNow(outcomes))),
+    );
   }
 
   settleAndClaim(
@@ -199,11 +231,13 @@ export class SqliteStore implements Store {
     request: ClaimRequest,
   ): Promise<{ settled: SettleResult[]; claimed: ClaimedJob[]; leaseLost: boolean }> {
     return this.promise(() =>
-      this.write('settleAndClaim', () => {
-        const settled = this.settleNow(outcomes);
-        const leaseLost = !this.holdsLease(request.node);
-        return { settled, claimed: leaseLost ? [] : this.claimNow(request), leaseLost };
-      }),
+      this.unsynced(() =>
+        this.write('settleAndClaim', () => {
+          const settled = this.settleNow(outcomes);
+          const leaseLost = !this.holdsLease(request.node);
+          return { settled, claimed: leaseLost ? [] : this.claimNow(request), leaseLost };
+        }),
+      ),
     );
   }
 
@@ -219,11 +253,18 @@ export class SqliteStore implements Store {
 
   heartbeat(node: NodeRef, leaseMs: number): Promise<void> {
     return this.promise(() =>
-      this.write('heartbeat', () => {
-        const now = this.now();
-        const { changes } = this.sql.heartbeat.run(now, now + leaseMs, node.name, node.incarnation);
-        if (changes === 0) throw new LeaseLostError(node.name, this.description);
-      }),
+      this.unsynced(() =>
+        this.write('heartbeat', () => {
+          const now = this.now();
+          const { changes } = this.sql.heartbeat.run(
+            now,
+            now + leaseMs,
+            node.name,
+            node.incarnation,
+          );
+          if (changes === 0) throw new LeaseLostError(node.name, this.description);
+        }),
+      ),
     );
   }
 
@@ -245,11 +286,14 @@ export class SqliteStore implements Store {
   }
 
   prune(before: number, limit: number): Promise<number> {
+    // Unsynced: a prune lost to a power cut only leaves finished jobs for the next one.
     return this.promise(() =>
-      this.write('prune', () => {
-        const bound = lastInsertedBefore(this.sql, before);
-        return bound === undefined ? 0 : this.sql.prune.run(bound, before, limit).changes;
-      }),
+      this.unsynced(() =>
+        this.write('prune', () => {
+          const bound = lastInsertedBefore(this.sql, before);
+          return bound === undefined ? 0 : this.sql.prune.run(bound, before, limit).changes;
+        }),
+      ),
     );
   }
 
@@ -342,9 +386,13 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
-    if (this.owned && this.db.open) this.db.close();
     this.listeners.clear();
-    return Promise.resolve();
+    const closeDb = () => {
+      if (this.owned && this.db.open) this.db.close();
+    };
+    if (this.walSync === undefined) return Promise.resolve(closeDb());
+    // The last enqueues' sync finishes before the connection (and with it the WAL) goes.
+    return this.walSync.close().then(closeDb);
   }
 
   /**
@@ -540,9 +588,12 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Runs `fn` with `synchronous = NORMAL` at durability 'machine': for a claim, whose loss
-   * to a power cut only puts its job back (the next synced commit, the attempt's outcome,
-   * syncs it too). Saves an fsync per idle-queue claim.
+   * Runs `fn` with `synchronous = NORMAL` at durability 'machine', then sets the level back:
+   * for an enqueue that then waits for `walSync`, and for commits whose loss to a power cut
+   * only makes a job run again, which at least once allows: a claim or heartbeat (the job
+   * goes back, or its node's lease lapses and it is rescued) and an attempt's outcome (the
+   * job is executing again after the reboot, and is rescued). In WAL mode the next synced
+   * commit, or checkpoint, syncs their frames too, as the WAL is written in order.
    */
   private unsynced<T>(fn: () => T): T {
     if (this.capabilities.durability !== 'machine' || this.db.inTransaction) return fn();

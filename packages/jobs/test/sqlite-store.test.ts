@@ -28,6 +28,24 @@ storeContract('SqliteStore on a file', (clock) => {
   };
 });
 
+storeContract("SqliteStore on a file, durability 'machine'", (clock) => {
+  const dir = mkdtempSync(join(tmpdir(), 'actorkit-jobs-'));
+  const path = join(dir, 'jobs.db');
+  const handles: SqliteStore[] = [new SqliteStore({ path, clock, durability: 'machine' })];
+  return {
+    store: handles[0]!,
+    reopen: () => {
+      const store = new SqliteStore({ path, clock, durability: 'machine' });
+      handles.push(store);
+      return store;
+    },
+    close: async () => {
+      for (const store of handles) await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
 storeContract('SqliteStore in memory', (clock) => {
   const store = new SqliteStore({ path: ':memory:', clock });
   return { store, reopen: () => store, close: () => store.close() };
@@ -439,26 +457,64 @@ async function withDirectoryAsync(run: (dir: string) => Promise<void>): Promise<
 }
 
 describe("durability 'machine'", () => {
-  it('claims without an fsync and is back to synchronous = FULL for everything else', async () => {
+  it('commits enqueues from insert() with synchronous = FULL, everything that only makes a job run again with NORMAL, and manual actions with FULL', async () => {
     await withDirectoryAsync(async (dir) => {
       const db = new Database(join(dir, 'jobs.db'));
       const store = new SqliteStore({ database: db, durability: 'machine' });
+      // Triggers record the connection's synchronous level inside each write's transaction.
+      db.exec(`CREATE TABLE sync_log (what TEXT NOT NULL, level INTEGER NOT NULL);
+        CREATE TRIGGER log_insert AFTER INSERT ON actorkit_jobs BEGIN
+          INSERT INTO sync_log VALUES ('insert', (SELECT synchronous FROM pragma_synchronous)); END;
+        CREATE TRIGGER log_update AFTER UPDATE OF state ON actorkit_jobs BEGIN
+          INSERT INTO sync_log VALUES (new.state, (SELECT synchronous FROM pragma_synchronous)); END;
+        CREATE TRIGGER log_register AFTER INSERT ON actorkit_job_nodes BEGIN
+          INSERT INTO sync_log VALUES ('register', (SELECT synchronous FROM pragma_synchronous)); END;
+        CREATE TRIGGER log_heartbeat AFTER UPDATE ON actorkit_job_nodes BEGIN
+          INSERT INTO sync_log VALUES ('heartbeat', (SELECT synchronous FROM pragma_synchronous)); END;`);
+      const log = () => db.prepare('SELECT what, level FROM sync_log ORDER BY rowid').raw().all();
       const node = { name: 'n', incarnation: 'n#1' };
+      const newJob = { queue: 'q', worker: 'w', args: {} };
       await store.registerNode(node, 10_000);
-      await store.enqueue([{ queue: 'q', worker: 'w', args: {} }]);
-      // Record the settings the store writes (the connection is real; this only listens).
-      const writes: string[] = [];
-      const pragma = db.pragma.bind(db);
-      db.pragma = ((source: string, options?: Database.PragmaOptions) => {
-        if (source.includes('=')) writes.push(source);
-        return pragma(source, options);
-      }) as typeof db.pragma;
-      const [job] = await store.claim({ queue: 'q', node, limit: 1 });
-      expect(writes).toEqual(['synchronous = NORMAL', 'synchronous = 2']);
-      await store.settle([{ kind: 'complete', attempt: job! }]);
-      await store.enqueue([{ queue: 'q', worker: 'w', args: {} }]);
-      expect(writes).toHaveLength(2);
-      expect(pragma('synchronous', { simple: true })).toBe(2);
+      await store.enqueue([newJob]);
+      store.insert([newJob]);
+      const [first, second] = await store.claim({ queue: 'q', node, limit: 2 });
+      await store.heartbeat(node, 10_000);
+      await store.settle([{ kind: 'complete', attempt: first! }]);
+      await store.settleAndClaim([{ kind: 'requeue', attempt: second! }], {
+        queue: 'q',
+        node,
+        limit: 1,
+      });
+      await store.cancelJob(second!.id);
+      expect(log()).toEqual([
+        ['register', 2],
+        ['insert', 1], // enqueue: durable through the WAL sync it waits for
+        ['insert', 2], // insert: synchronous, so synced in its commit
+        ['executing', 1],
+        ['executing', 1],
+        ['heartbeat', 1],
+        ['completed', 1],
+        ['available', 1],
+        ['executing', 1],
+        ['cancelled', 2],
+      ]);
+      expect(db.pragma('synchronous', { simple: true })).toBe(2);
+      await store.close();
+      db.close();
+    });
+  });
+
+  it("leaves an application's transaction to the application: enqueue inside it commits with it, at its level", async () => {
+    await withDirectoryAsync(async (dir) => {
+      const db = new Database(join(dir, 'jobs.db'));
+      const store = new SqliteStore({ database: db, durability: 'machine' });
+      db.exec('BEGIN IMMEDIATE');
+      const enqueued = store.enqueue([{ queue: 'q', worker: 'w', args: {} }]);
+      expect(db.pragma('synchronous', { simple: true })).toBe(2);
+      db.exec('ROLLBACK');
+      await enqueued;
+      expect(await store.counts()).toEqual([]);
+      await store.close();
       db.close();
     });
   });

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WalSync } from '../src/sqlite-wal-sync.js';
+
+async function withWal(body: (wal: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'actorkit-wal-'));
+  try {
+    const wal = join(dir, 'jobs.db-wal');
+    writeFileSync(wal, 'frames');
+    await body(wal);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('WalSync#sync()', () => {
+  it('starts a sync at once when none runs, and gives every call made while it runs the one sync after it', async () => {
+    await withWal(async (path) => {
+      const wal = new WalSync(path);
+      const first = wal.sync();
+      const second = wal.sync();
+      const third = wal.sync();
+      expect(second).not.toBe(first);
+      expect(third).toBe(second);
+      const order: string[] = [];
+      await Promise.all([
+        first.then(() => order.push('first')),
+        second.then(() => order.push('second')),
+      ]);
+      expect(order).toEqual(['first', 'second']);
+      // Nothing runs now: the next call starts a sync of its own.
+      const fourth = wal.sync();
+      expect(fourth).not.toBe(second);
+      await fourth;
+      await wal.close();
+    });
+  });
+
+  it('rejects when the WAL cannot be synced, and the next call tries again', async () => {
+    await withWal(async (path) => {
+      const wal = new WalSync(`${path}-missing`);
+      await expect(wal.sync()).rejects.toMatchObject({ code: 'ENOENT' });
+      writeFileSync(`${path}-missing`, 'frames');
+      await expect(wal.sync()).resolves.toBeUndefined();
+      await wal.close();
+    });
+  });
+
+  it('rejects once closed', async () => {
+    await withWal(async (path) => {
+      const wal = new WalSync(path);
+      await wal.sync();
+      await wal.close();
+      await expect(wal.sync()).rejects.toThrow(/closed/);
+    });
+  });
+});
