@@ -1,8 +1,9 @@
 import { MessageChannel } from 'node:worker_threads';
 import { type Pid, Runtime } from '@actorkit/core';
+import { registerWireType, type WireLink } from '@actorkit/core/internal';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { countPids, decode, encode, type PidStub } from '../src/codec.js';
+import { countPids, decode, encode, type PidStub, type Stub } from '../src/codec.js';
 import { UncloneableMessageError } from '../src/errors.js';
 
 const runtimes: Runtime[] = [];
@@ -162,5 +163,62 @@ describe('encode() and decode() across a MessagePort', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('encode() and decode() of a registered wire type', () => {
+  class Point {
+    constructor(
+      readonly x: number,
+      readonly owner: Pid | null,
+    ) {}
+  }
+  registerWireType(Point, {
+    name: 'test.codec.Point',
+    encode: (point: Point) => ({ x: point.x, owner: point.owner }),
+    decode: (data: unknown) => {
+      const { x, owner } = data as { x: number; owner: Pid | null };
+      return new Point(x, owner);
+    },
+  });
+
+  /** A link for the codec: only `runtime` is read by Point's encode and decode. */
+  function linkOf(runtime: Runtime): WireLink {
+    return {
+      runtime,
+      peer: 1,
+      target: undefined,
+      openReply: () => 0,
+      closeReply: () => {},
+      reply: () => {},
+      replyDown: () => {},
+    };
+  }
+
+  it('crosses as its data and arrives as an instance, PIDs inside it crossing as PIDs', async () => {
+    const here = newRuntime(0);
+    const there = newRuntime(1);
+    const owner = here.spawn(async (ctx) => void (await ctx.receive()));
+    const stubs: Stub[] = [];
+    const encoded = encode({ at: [new Point(3, owner)] }, stubs, linkOf(here));
+    const { port1, port2 } = new MessageChannel();
+    const arrived = new Promise<[unknown, Stub[]]>((resolve) => port2.once('message', resolve));
+    port1.postMessage([encoded, stubs]);
+    const [value, stubsThere] = await arrived;
+    port1.close();
+    const decoded = decode(
+      value,
+      stubsThere,
+      (node, id, serial) => there.parsePid(`<${node}.${id}.${serial}>`),
+      () => linkOf(there),
+    ) as { at: Point[] };
+    expect(decoded.at[0]).toBeInstanceOf(Point);
+    expect(decoded.at[0]!.x).toBe(3);
+    expect(String(decoded.at[0]!.owner)).toBe(String(owner));
+  });
+
+  it('is refused where no link is given (an exit reason, spawn arguments)', () => {
+    const error = thrown(() => encode(new Point(1, null), []));
+    expect(error.message).toMatch(/instance of Point/);
   });
 });
