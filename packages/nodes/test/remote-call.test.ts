@@ -73,6 +73,12 @@ describe('GenServer.call() to a server on another node', () => {
     expect(await pending).toEqual({ done: true });
   });
 
+  it('delivers the reply of a process on a third node the server handed its From to', async () => {
+    const server = await startKv(1, 4);
+    const replier = await nodes.spawn(2, servers, 'replier');
+    expect(await GenServer.call(server, { type: 'forward', to: replier })).toBe(40);
+  });
+
   it('exits with the crash reason when the server crashes mid-call', async () => {
     const server = await startKv(1);
     const error = await rejection(GenServer.call(server, { type: 'crash' }));
