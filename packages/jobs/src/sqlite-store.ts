@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '@actorkit/core';
 import Database from 'better-sqlite3';
 import {
@@ -158,7 +158,8 @@ export class SqliteStore implements Store {
     this.immediate = this.db.transaction((fn: () => unknown) => fn()).immediate as <T>(
       fn: () => T,
     ) => T;
-    this.walSync = durability === 'machine' ? new WalSync(`${this.db.name}-wal`) : undefined;
+    this.walSync =
+      durability === 'machine' ? new WalSync(resolve(`${this.db.name}-wal`)) : undefined;
   }
 
   now(): number {

@@ -10,8 +10,9 @@ import { dirname } from 'node:path';
  * a second and ~4 ms an fsync, a sync covers a few commits rather than each commit waiting
  * ~4 ms on the event-loop thread in turn.
  *
- * The first sync also syncs the WAL's folder (SQLite does so for a WAL it created). A
- * failed sync rejects every call waiting for it; the next call tries again.
+ * The first sync also syncs the WAL's folder (SQLite does so for a WAL it created); with
+ * no WAL file there is nothing to sync. A failed sync rejects every call waiting for it;
+ * the next call tries again.
  *
  * @example
  * const wal = new WalSync('data/jobs.db-wal');
@@ -62,7 +63,14 @@ export class WalSync {
   private async flush(): Promise<void> {
     if (this.closed) throw new Error(`the store was closed before ${this.wal} was synced`);
     if (this.handle === undefined) {
-      const handle = await open(this.wal, 'r');
+      let handle: FileHandle;
+      try {
+        handle = await open(this.wal, 'r');
+      } catch (error) {
+        // No WAL: nothing was written to one since the database was last checkpointed and closed.
+        if ((error as { code?: unknown }).code === 'ENOENT') return;
+        throw error;
+      }
       await syncFolder(dirname(this.wal));
       this.handle = handle;
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,11 +38,24 @@ describe('WalSync#sync()', () => {
     });
   });
 
-  it('rejects when the WAL cannot be synced, and the next call tries again', async () => {
+  it('rejects when the WAL cannot be opened, and the next call tries again', async () => {
+    await withWal(async (path) => {
+      // A WAL "inside" a regular file: ENOTDIR until the file makes way for a folder.
+      const folder = `${path}.d`;
+      writeFileSync(folder, 'not a folder');
+      const wal = new WalSync(join(folder, 'jobs.db-wal'));
+      await expect(wal.sync()).rejects.toMatchObject({ code: 'ENOTDIR' });
+      rmSync(folder);
+      mkdirSync(folder);
+      writeFileSync(join(folder, 'jobs.db-wal'), 'frames');
+      await expect(wal.sync()).resolves.toBeUndefined();
+      await wal.close();
+    });
+  });
+
+  it('resolves without syncing when there is no WAL file (nothing written to one)', async () => {
     await withWal(async (path) => {
       const wal = new WalSync(`${path}-missing`);
-      await expect(wal.sync()).rejects.toMatchObject({ code: 'ENOENT' });
-      writeFileSync(`${path}-missing`, 'frames');
       await expect(wal.sync()).resolves.toBeUndefined();
       await wal.close();
     });
