@@ -7,7 +7,8 @@
  * latency at a steady 1,000 jobs/s. Each workload runs once to warm up, then `BENCH_RUNS`
  * times (default 3), rotating which system goes first; the table shows medians and ratios.
  *
- * Databases are files in the OS temp folder, so 'machine' pays a real fsync per commit.
+ * Databases are files in the OS temp folder, so 'machine' pays real fsyncs (its enqueues';
+ * the minimal queue's, one per commit).
  * Without `redis-server` on the PATH (Debian: `apt-get install redis-server`) the BullMQ
  * columns say so and the rest runs. Run with `pnpm --filter @actorkit/jobs bench`: it builds
  * the packages, then runs this file against `dist/`. The table goes to stdout and to
