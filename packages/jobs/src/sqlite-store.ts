@@ -59,9 +59,12 @@ export interface SqliteStoreOptions {
   /**
    * `'process'`: WAL with `synchronous = NORMAL`; a commit survives a crash or `kill -9`
    * of the application, not a power loss (the last commits may roll back then).
-   * `'machine'`: `synchronous = FULL`; a commit also survives power loss and OS crashes,
-   * at the cost of an fsync per commit. On an application's `database`, the default is
-   * what its `synchronous` setting gives. @default 'process'
+   * `'machine'`: `synchronous = FULL`; a job whose enqueue resolved also survives power
+   * loss and OS crashes. Enqueues share an fsync of the WAL off the event loop (see
+   * `enqueue`); claims, outcomes, heartbeats and prunes are not synced, as their loss only
+   * makes a job run again; `insert` and manual actions pay an fsync each. On an
+   * application's `database`, the default is what its `synchronous` setting gives.
+   * @default 'process'
    */
   durability?: 'process' | 'machine';
   /** Ms a write waits for another process's write lock before `StoreUnavailableError`. @default 5000 */
