@@ -160,7 +160,8 @@ function request<R>(
   }
   if (pid === undefined) {
     // A PID of another node holds no process here: a node layer may reach it.
-    if (server instanceof Pid && server.proc === null) {
+    // runtimeOf, not pid.proc: proc is internal to core and not in its published types.
+    if (isPid(server) && runtimeOf(server) === undefined) {
       const explicit = typeof timeoutOrOptions === 'object' ? timeoutOrOptions.runtime : undefined;
       const remote = remoteCall<R>(server, explicit, message, what, timeout, envelope);
       if (remote !== undefined) return remote;
