@@ -168,9 +168,7 @@ export function sendRemote(runtime: Runtime, dest: unknown, message: unknown): b
  * finds the target of a frame that names a local process by number, without parsing text.
  */
 export function localPid(runtime: Runtime, id: number): Pid<any> | undefined {
-  // The table is the runtime's own; reading it here keeps the Runtime class unchanged.
-  const proc = runtime['table'].get(id);
-  return proc?.alive ? proc.pid : undefined;
+  return runtime.liveProcess(id)?.pid;
 }
 
 /**

@@ -430,6 +430,12 @@ export class Runtime {
     return this.table.size;
   }
 
+  /** @internal The live process numbered `id` on this node, if any: how a node layer finds a frame's target. */
+  liveProcess(id: number): Process<any> | undefined {
+    const proc = this.table.get(id);
+    return proc?.alive ? proc : undefined;
+  }
+
   /** Parses `#PID<0.42.0>` back into the live process's own PID (or a PID of nobody). */
   parsePid<M = unknown>(text: string): Pid<M> {
     const { node, id, serial } = parsePidText(text);
