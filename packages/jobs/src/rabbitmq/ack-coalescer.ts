@@ -69,21 +69,30 @@ export class AckCoalescer<M extends Tagged> {
 
   /** Sends the acks of every settled delivery now. */
   flush(): void {
-    if (this.closed || this.settled.size === 0) return;
+    const settled = this.settled;
+    if (this.closed || settled.size === 0) return;
     const outstanding = this.outstanding;
     let run = 0;
-    while (run < outstanding.length && this.settled.has(outstanding[run]!)) run++;
+    while (run < outstanding.length && settled.has(outstanding[run]!)) run++;
+    const last = run > 0 ? outstanding[run - 1] : undefined;
+    // The usual case: every settled delivery is in the run at the front.
+    if (run === settled.size) {
+      outstanding.splice(0, run);
+      settled.clear();
+      this.send(last!, run > 1);
+      return;
+    }
     const rest: M[] = [];
-    const acks: Array<[M, boolean]> = [];
-    if (run > 0) acks.push([outstanding[run - 1]!, run > 1]);
+    const singles: M[] = [];
     for (let i = run; i < outstanding.length; i++) {
       const message = outstanding[i]!;
-      if (this.settled.has(message)) acks.push([message, false]);
+      if (settled.has(message)) singles.push(message);
       else rest.push(message);
     }
     this.outstanding = rest;
-    this.settled.clear();
-    for (const [message, multiple] of acks) this.send(message, multiple);
+    settled.clear();
+    if (last !== undefined) this.send(last, run > 1);
+    for (const message of singles) this.send(message, false);
   }
 
   /** The channel is gone: its deliveries went back to the broker; nothing more is sent. */

@@ -54,7 +54,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '@actorkit/core';
 import { LeaseLostError, StaleAttemptError, UnsupportedCapabilityError } from '../errors.js';
-import type { AttemptError, ClaimedJob, Enqueued, Job, NewJob } from '../job.js';
+import type { AttemptError, AttemptRef, ClaimedJob, Enqueued, Job, NewJob } from '../job.js';
 import { validateNewJob } from '../new-job.js';
 import { checkOptions, clockLike, integer, number, oneOf, text } from '../options.js';
 import type {
@@ -368,14 +368,16 @@ export class RabbitMqStore implements Store {
         node: request.node.name,
         incarnation: request.node.incarnation,
       });
+      // The token is added to the job built here rather than spread into a copy of it.
       const job = toJob(delivery.job, {
         state: 'executing',
         attempt: delivery.job.attempts + 1,
         attemptedAt: now,
         finishedAt: null,
         node: request.node.incarnation,
-      });
-      return { ...job, token };
+      }) as ClaimedJob;
+      job.token = token;
+      return job;
     });
   }
 
@@ -388,7 +390,14 @@ export class RabbitMqStore implements Store {
    * and comes back `{ ok: false }` with that `PublishNotConfirmedError`. Never rejects.
    */
   async settle(outcomes: readonly Outcome[]): Promise<SettleResult[]> {
-    return Promise.all(outcomes.map((outcome) => this.settleOne(outcome)));
+    // Completions settle synchronously (an ack): one promise per batch, not one per job.
+    let pending = false;
+    const results = outcomes.map((outcome) => {
+      const result = this.settleOne(outcome);
+      if (result instanceof Promise) pending = true;
+      return result;
+    });
+    return pending ? Promise.all(results) : (results as SettleResult[]);
   }
 
   /** `settle`, then `claim`. */
@@ -788,7 +797,8 @@ export class RabbitMqStore implements Store {
     return new PublishNotConfirmedError(operation, this.description, !refused, [], cause);
   }
 
-  private async settleOne(outcome: Outcome): Promise<SettleResult> {
+  /** One outcome: at once for a completion or a stale attempt, after the republish's confirm for the rest. */
+  private settleOne(outcome: Outcome): SettleResult | Promise<SettleResult> {
     const { id, token } = outcome.attempt;
     const attempt = this.attempts.get(token);
     if (
@@ -799,30 +809,39 @@ export class RabbitMqStore implements Store {
       this.attempts.delete(token);
       return { ok: false, error: new StaleAttemptError(id, token, this.description) };
     }
-    const job = attempt.delivery.job;
-    const ran = job.attempts + 1;
-    const republish = republished(outcome, job, ran);
-    if (republish !== undefined) {
-      try {
-        const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'settle');
-        const { unconfirmed, failure } = await this.publishJobs(
-          session,
-          [republish.job],
-          'settle',
-          republish.target,
-        );
-        if (failure !== undefined) throw failure;
-        if (unconfirmed.length > 0) throw unconfirmed[0];
-      } catch (error) {
-        this.attempts.delete(token);
-        // The broker refused the republish on a live connection: give the delivery back
-        // rather than hold it (its outcome is not recorded; the job runs again, as after a
-        // lost connection). On a lost connection the broker has it back already.
-        if (attempt.consumer.requeue(attempt.delivery)) {
-          return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
-        }
-        return { ok: false, error: new StaleAttemptError(id, token, this.description) };
+    const republish = republished(outcome, attempt.delivery.job, attempt.delivery.job.attempts + 1);
+    if (republish !== undefined) return this.republishThenAck(attempt, outcome.attempt, republish);
+    this.attempts.delete(token);
+    return attempt.consumer.ack(attempt.delivery)
+      ? { ok: true }
+      : { ok: false, error: new StaleAttemptError(id, token, this.description) };
+  }
+
+  /** Republishes an attempt's job with its new state (confirmed), then acks its delivery. */
+  private async republishThenAck(
+    attempt: Attempt,
+    { id, token }: AttemptRef,
+    republish: { job: MessageJob; target: 'work' | 'dead' },
+  ): Promise<SettleResult> {
+    try {
+      const session = await this.connection.whenOpen(this.config.unavailableTimeout, 'settle');
+      const { unconfirmed, failure } = await this.publishJobs(
+        session,
+        [republish.job],
+        'settle',
+        republish.target,
+      );
+      if (failure !== undefined) throw failure;
+      if (unconfirmed.length > 0) throw unconfirmed[0];
+    } catch (error) {
+      this.attempts.delete(token);
+      // The broker refused the republish on a live connection: give the delivery back
+      // rather than hold it (its outcome is not recorded; the job runs again, as after a
+      // lost connection). On a lost connection the broker has it back already.
+      if (attempt.consumer.requeue(attempt.delivery)) {
+        return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
       }
+      return { ok: false, error: new StaleAttemptError(id, token, this.description) };
     }
     this.attempts.delete(token);
     return attempt.consumer.ack(attempt.delivery)
@@ -921,14 +940,14 @@ function republished(
   delivered: MessageJob,
   ran: number,
 ): { job: MessageJob; target: 'work' | 'dead' } | undefined {
+  // A completion republishes nothing: no copy of the job is made for it.
+  if (outcome.kind === 'complete') return undefined;
   // An outcome makes a new message: its returns start again, as a quorum queue's count does.
   const job = { ...delivered };
   delete job.returns;
   const errors = (error: AttemptError | undefined) =>
     error === undefined ? job.errors : [...job.errors, error];
   switch (outcome.kind) {
-    case 'complete':
-      return undefined;
     case 'retry':
       return {
         job: { ...job, attempts: ran, runAt: outcome.runAt, errors: errors(outcome.error) },
