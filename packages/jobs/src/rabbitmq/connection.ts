@@ -300,7 +300,9 @@ export class BrokerConnection {
           message.exchange,
           message.routingKey,
           message.content,
-          { ...message.options, mandatory: true },
+          message.options.mandatory === true
+            ? message.options
+            : { ...message.options, mandatory: true },
           (error: unknown) => {
             if (timedOut) return;
             const returned = session.returned.delete(id);

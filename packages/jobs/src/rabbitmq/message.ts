@@ -12,7 +12,8 @@
  * A new job that is due at once has none of them: their absence reads as attempt 0, no
  * errors and run at insertion, and every header costs the producer, the broker and the
  * consumer work per message (amqplib encodes and decodes header tables field by field).
- * Messages are persistent, with the job id as `messageId`.
+ * Messages are persistent and mandatory (one no queue takes comes back as unroutable), with
+ * the job id as `messageId`.
  */
 import type { ConsumeMessage, Options } from 'amqplib';
 import type { AttemptError, Job } from '../job.js';
@@ -83,7 +84,7 @@ export function publishOptions(
   returns = 0,
 ): Options.Publish {
   if (attempts === 0 && errors.length === 0 && runAt === insertedAt && returns === 0) {
-    return { persistent: true, messageId: id, contentType: 'application/json' };
+    return { persistent: true, mandatory: true, messageId: id, contentType: 'application/json' };
   }
   const headers: Record<string, unknown> = {
     [HEADER.attempt]: attempts,
@@ -91,7 +92,13 @@ export function publishOptions(
     [HEADER.errors]: JSON.stringify(errors),
   };
   if (returns > 0) headers[HEADER.returns] = returns;
-  return { persistent: true, messageId: id, contentType: 'application/json', headers };
+  return {
+    persistent: true,
+    mandatory: true,
+    messageId: id,
+    contentType: 'application/json',
+    headers,
+  };
 }
 
 /** Reads a delivered message back into a job; throws if it is not one this store wrote. */

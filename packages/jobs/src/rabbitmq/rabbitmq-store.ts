@@ -90,6 +90,7 @@ import {
   delayLevel,
   delayQueueName,
   delayQueueOptions,
+  type QueueNames,
   type QueueType,
   queueNames,
   workQueueOptions,
@@ -221,6 +222,8 @@ export class RabbitMqStore implements Store {
   private readonly insertListeners = new Set<(queue: string) => void>();
   /** The job queues this store object declared: what `counts` covers. */
   private readonly known = new Set<string>();
+  /** Each queue's broker names, built once rather than per message. */
+  private readonly names = new Map<string, QueueNames>();
   private readonly host: ConsumerHost;
   private nextToken = 1;
   private closed = false;
@@ -747,7 +750,7 @@ export class RabbitMqStore implements Store {
     const now = this.clock.now();
     const declarations = new Map<string, Promise<void>>();
     const messages = jobs.map((job): Outgoing => {
-      const names = queueNames(prefix, job.queue);
+      const names = this.namesOf(job.queue);
       if (!declarations.has(names.work)) {
         declarations.set(names.work, this.declare(session, job.queue));
       }
@@ -787,6 +790,15 @@ export class RabbitMqStore implements Store {
     await this.once(session, name, async () => {
       await session.declarer.assertQueue(name, delayQueueOptions(names, level));
     });
+  }
+
+  private namesOf(queue: string): QueueNames {
+    let names = this.names.get(queue);
+    if (names === undefined) {
+      names = queueNames(this.config.prefix, queue);
+      this.names.set(queue, names);
+    }
+    return names;
   }
 
   /** A publish the broker did not confirm: refused (a nack, no queue took it), or maybe taken (a closed channel, a late confirm). */

@@ -22,6 +22,7 @@ describe('publishOptions()', () => {
     const options = publishOptions('id-1', 1000, 0, [], 1000);
     expect(options).toEqual({
       persistent: true,
+      mandatory: true,
       messageId: 'id-1',
       contentType: 'application/json',
     });
