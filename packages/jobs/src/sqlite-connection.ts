@@ -21,12 +21,6 @@ export function configure(
   return Number(db.pragma('synchronous', { simple: true })) >= 2 ? 'machine' : 'process';
 }
 
-/** True for SQLITE_BUSY (and its extended codes): another connection holds a lock this call needs. */
-export function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
-}
-
 /** True for the driver's errors about the database itself (locked, closed, full, broken). */
 export function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

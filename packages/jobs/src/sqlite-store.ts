@@ -21,7 +21,7 @@ import {
 } from './job.js';
 import { validateNewJob } from './new-job.js';
 import { checkOptions, clockLike, number, oneOf, text } from './options.js';
-import { configure, isBusy, isUnavailable, lastInsertedBefore } from './sqlite-connection.js';
+import { configure, isUnavailable, lastInsertedBefore } from './sqlite-connection.js';
 import { type ClaimedRow, type JobRow, migrate, toClaimed, toJob } from './sqlite-schema.js';
 import {
   CLAIM_LIMITS_PREPARED,
@@ -67,14 +67,7 @@ export interface SqliteStoreOptions {
    * @default 'process'
    */
   durability?: 'process' | 'machine';
-  /**
-   * Ms a write waits for another process's write lock before `StoreUnavailableError`.
-   * The asynchronous calls wait without blocking the event loop: they try again every
-   * millisecond on a timer rather than in SQLite's busy handler, which blocks the process
-   * in sleeps growing from 1 ms to 100 ms; `insert` waits in the busy handler, as it must
-   * return synchronously.
-   * @default 5000
-   */
+  /** Ms a write waits for another process's write lock before `StoreUnavailableError`. @default 5000 */
   busyTimeout?: number;
   /** Where time comes from, in ms; every process sharing the file must agree. @default Date */
   clock?: { now(): number };
@@ -128,8 +121,6 @@ export class SqliteStore implements Store {
    * as `db.transaction(fn)` builds four wrapper functions and their properties per call.
    */
   private readonly immediate: <T>(fn: () => T) => T;
-  /** Ms an operation may wait for another connection's lock (`busyTimeout`). */
-  private readonly busyTimeout: number;
   /** At durability 'machine': the group commit `enqueue` waits for (see `enqueue`). */
   private readonly walSync: WalSync | undefined;
 
@@ -144,7 +135,6 @@ export class SqliteStore implements Store {
       );
     }
     this.clock = options.clock ?? Date;
-    this.busyTimeout = Math.round(options.busyTimeout ?? 5000);
     this.owned = database === undefined;
     const memory = path === ':memory:' || database?.memory === true;
     this.description = `SqliteStore(${database === undefined ? path : `database ${database.name}`})`;
@@ -173,8 +163,6 @@ export class SqliteStore implements Store {
     ) => T;
     this.walSync =
       durability === 'machine' ? new WalSync(resolve(`${this.db.name}-wal`)) : undefined;
-    // The store's own connection waits only where it chooses to (see `soon` and `insert`).
-    if (this.owned) this.setBusyTimeout(0);
   }
 
   now(): number {
@@ -190,7 +178,7 @@ export class SqliteStore implements Store {
    */
   insert(jobs: readonly NewJob[]): Enqueued[] {
     const checked = jobs.map((newJob, index) => validateNewJob(newJob, `jobs[${index}]`));
-    const results = this.busyWaiting(() => this.write('enqueue', () => this.insertNow(checked)));
+    const results = this.write('enqueue', () => this.insertNow(checked));
     this.announce(results.filter((r) => r.inserted).map((r) => r.job.queue));
     return results;
   }
@@ -205,110 +193,111 @@ export class SqliteStore implements Store {
    */
   enqueue(jobs: readonly NewJob[]): Promise<Enqueued[]> {
     const walSync = this.walSync;
-    if (this.db.inTransaction) return this.promise(() => this.insert(jobs));
-    let checked: NewJob[];
+    if (walSync === undefined || this.db.inTransaction)
+      return this.promise(() => this.insert(jobs));
+    let results: Enqueued[];
     try {
-      checked = jobs.map((newJob, index) => validateNewJob(newJob, `jobs[${index}]`));
+      results = this.unsynced(() => this.insert(jobs));
     } catch (error) {
       return Promise.reject(error);
     }
-    const inserted = this.soon(
-      'enqueue',
-      () => this.immediate(() => this.insertNow(checked)),
-      walSync !== undefined,
-    ).then((results) => {
-      this.announce(results.filter((r) => r.inserted).map((r) => r.job.queue));
-      return results;
-    });
-    if (walSync === undefined) return inserted;
-    return inserted.then((results) =>
-      walSync.sync().then(
-        () => results,
-        (error: unknown) => {
-          throw new StoreUnavailableError(
-            'enqueue (syncing the write-ahead log)',
-            this.description,
-            error,
-          );
-        },
-      ),
+    return walSync.sync().then(
+      () => results,
+      (error: unknown) => {
+        throw new StoreUnavailableError(
+          'enqueue (syncing the write-ahead log)',
+          this.description,
+          error,
+        );
+      },
     );
   }
 
   claim(request: ClaimRequest): Promise<ClaimedJob[]> {
-    return this.writeSoon(
-      'claim',
-      () => {
-        this.assertLease(request.node);
-        return this.claimNow(request);
-      },
-      true,
+    return this.promise(() =>
+      this.unsynced(() =>
+        this.write('claim', () => {
+          this.assertLease(request.node);
+          return this.claimNow(request);
+        }),
+      ),
     );
   }
 
   settle(outcomes: readonly Outcome[]): Promise<SettleResult[]> {
-    return this.writeSoon('settle', () => this.settleNow(outcomes), true);
+    return this.promise(() =>
+      this.unsynced(() => this.write('settle', () => this.settleNow(outcomes))),
+    );
   }
 
   settleAndClaim(
     outcomes: readonly Outcome[],
     request: ClaimRequest,
   ): Promise<{ settled: SettleResult[]; claimed: ClaimedJob[]; leaseLost: boolean }> {
-    return this.writeSoon(
-      'settleAndClaim',
-      () => {
-        const settled = this.settleNow(outcomes);
-        const leaseLost = !this.holdsLease(request.node);
-        return { settled, claimed: leaseLost ? [] : this.claimNow(request), leaseLost };
-      },
-      true,
+    return this.promise(() =>
+      this.unsynced(() =>
+        this.write('settleAndClaim', () => {
+          const settled = this.settleNow(outcomes);
+          const leaseLost = !this.holdsLease(request.node);
+          return { settled, claimed: leaseLost ? [] : this.claimNow(request), leaseLost };
+        }),
+      ),
     );
   }
 
   registerNode(node: NodeRef, leaseMs: number): Promise<RescueResult> {
-    return this.writeSoon('registerNode', () => {
-      const now = this.now();
-      this.sql.register.run(node.name, node.incarnation, now, now, now + leaseMs);
-      return this.rescueNow(now);
-    });
+    return this.promise(() =>
+      this.write('registerNode', () => {
+        const now = this.now();
+        this.sql.register.run(node.name, node.incarnation, now, now, now + leaseMs);
+        return this.rescueNow(now);
+      }),
+    );
   }
 
   heartbeat(node: NodeRef, leaseMs: number): Promise<void> {
-    return this.writeSoon(
-      'heartbeat',
-      () => {
-        const now = this.now();
-        const { changes } = this.sql.heartbeat.run(now, now + leaseMs, node.name, node.incarnation);
-        if (changes === 0) throw new LeaseLostError(node.name, this.description);
-      },
-      true,
+    return this.promise(() =>
+      this.unsynced(() =>
+        this.write('heartbeat', () => {
+          const now = this.now();
+          const { changes } = this.sql.heartbeat.run(
+            now,
+            now + leaseMs,
+            node.name,
+            node.incarnation,
+          );
+          if (changes === 0) throw new LeaseLostError(node.name, this.description);
+        }),
+      ),
     );
   }
 
   unregisterNode(node: NodeRef): Promise<RescueResult> {
-    return this.writeSoon('unregisterNode', () => {
-      this.sql.unregister.run(node.name, node.incarnation);
-      return this.rescueNow(this.now());
-    });
+    return this.promise(() =>
+      this.write('unregisterNode', () => {
+        this.sql.unregister.run(node.name, node.incarnation);
+        return this.rescueNow(this.now());
+      }),
+    );
   }
 
   rescue(): Promise<RescueResult> {
-    return this.writeSoon('rescue', () => this.rescueNow(this.now()));
+    return this.promise(() => this.write('rescue', () => this.rescueNow(this.now())));
   }
 
   nodes(): Promise<NodeInfo[]> {
-    return this.soon('nodes', () => this.sql.nodes.all() as NodeInfo[]);
+    return this.promise(() => this.read('nodes', () => this.sql.nodes.all() as NodeInfo[]));
   }
 
   prune(before: number, limit: number): Promise<number> {
     // Unsynced: a prune lost to a power cut only leaves finished jobs for the next one.
-    return this.writeSoon(
-      'prune',
-      () => {
-        const bound = lastInsertedBefore(this.sql, before);
-        return bound === undefined ? 0 : this.sql.prune.run(bound, before, limit).changes;
-      },
-      true,
+    return this.promise(() =>
+      this.unsynced(() =>
+        this.write('prune', () => {
+          const bound = lastInsertedBefore(this.sql, before);
+          return bound === undefined ? 0 : this.sql.prune.run(bound, before, limit).changes;
+        }),
+      ),
     );
   }
 
@@ -335,54 +324,64 @@ export class SqliteStore implements Store {
   }
 
   retryAll(filter: RetryFilter = {}): Promise<number> {
-    return this.writeSoon('retryAll', () => {
-      const states = JSON.stringify(filter.states ?? ['discarded', 'retryable']);
-      const { queue = null, worker = null } = filter;
-      const rows = this.sql.retryAll.all(...[this.now(), states, queue, queue, worker, worker]);
-      this.announce((rows as { queue: string }[]).map((row) => row.queue));
-      return rows.length;
-    });
+    return this.promise(() =>
+      this.write('retryAll', () => {
+        const states = JSON.stringify(filter.states ?? ['discarded', 'retryable']);
+        const { queue = null, worker = null } = filter;
+        const rows = this.sql.retryAll.all(...[this.now(), states, queue, queue, worker, worker]);
+        this.announce((rows as { queue: string }[]).map((row) => row.queue));
+        return rows.length;
+      }),
+    );
   }
 
   get(id: string): Promise<Job | undefined> {
-    return this.soon('get', () => {
-      const row = this.sql.get.get(Number(id)) as JobRow | undefined;
-      return row === undefined ? undefined : toJob(row);
-    });
+    return this.promise(() =>
+      this.read('get', () => {
+        const row = this.sql.get.get(Number(id)) as JobRow | undefined;
+        return row === undefined ? undefined : toJob(row);
+      }),
+    );
   }
 
   list(query: JobQuery = {}): Promise<Job[]> {
-    return this.soon('list', () => {
-      const states = query.state === undefined ? null : JSON.stringify([query.state].flat());
-      const { queue = null, worker = null } = query;
-      const after = query.after === undefined ? 0 : Number(query.after);
-      const rows = this.sql.list.all(
-        ...[states, states, queue, queue, worker, worker, after, query.limit ?? 100],
-      ) as JobRow[];
-      return rows.map(toJob);
-    });
+    return this.promise(() =>
+      this.read('list', () => {
+        const states = query.state === undefined ? null : JSON.stringify([query.state].flat());
+        const { queue = null, worker = null } = query;
+        const after = query.after === undefined ? 0 : Number(query.after);
+        const rows = this.sql.list.all(
+          ...[states, states, queue, queue, worker, worker, after, query.limit ?? 100],
+        ) as JobRow[];
+        return rows.map(toJob);
+      }),
+    );
   }
 
   counts(): Promise<QueueCounts[]> {
-    return this.soon('counts', () => {
-      const byQueue = new Map<string, QueueCounts>();
-      for (const row of this.sql.counts.all() as { queue: string; state: string; n: number }[]) {
-        let entry = byQueue.get(row.queue);
-        if (entry === undefined) {
-          entry = { queue: row.queue, counts: emptyCounts() };
-          byQueue.set(row.queue, entry);
+    return this.promise(() =>
+      this.read('counts', () => {
+        const byQueue = new Map<string, QueueCounts>();
+        for (const row of this.sql.counts.all() as { queue: string; state: string; n: number }[]) {
+          let entry = byQueue.get(row.queue);
+          if (entry === undefined) {
+            entry = { queue: row.queue, counts: emptyCounts() };
+            byQueue.set(row.queue, entry);
+          }
+          entry.counts[row.state as keyof QueueCounts['counts']] = row.n;
         }
-        entry.counts[row.state as keyof QueueCounts['counts']] = row.n;
-      }
-      return [...byQueue.values()];
-    });
+        return [...byQueue.values()];
+      }),
+    );
   }
 
   nextRunAt(queue: string): Promise<number | undefined> {
-    return this.soon('nextRunAt', () => {
-      const row = this.sql.nextRunAt.get(queue) as { at: number | null };
-      return row.at ?? undefined;
-    });
+    return this.promise(() =>
+      this.read('nextRunAt', () => {
+        const row = this.sql.nextRunAt.get(queue) as { at: number | null };
+        return row.at ?? undefined;
+      }),
+    );
   }
 
   onInsert(listener: (queue: string) => void): () => void {
@@ -568,13 +567,15 @@ export class SqliteStore implements Store {
 
   /** Runs a manual action's `update` (its changed row, or undefined if it changed nothing), resolving with the job. */
   private manual(operation: string, id: string, update: (now: number) => unknown): Promise<Job> {
-    return this.writeSoon(operation, () => {
-      const changed = update(this.now()) as JobRow | undefined;
-      const row = changed ?? (this.sql.get.get(Number(id)) as JobRow | undefined);
-      if (row === undefined) throw new JobNotFoundError(id, this.description);
-      if (changed?.state === 'available') this.announce([changed.queue]);
-      return toJob(row);
-    });
+    return this.promise(() =>
+      this.write(operation, () => {
+        const changed = update(this.now()) as JobRow | undefined;
+        const row = changed ?? (this.sql.get.get(Number(id)) as JobRow | undefined);
+        if (row === undefined) throw new JobNotFoundError(id, this.description);
+        if (changed?.state === 'available') this.announce([changed.queue]);
+        return toJob(row);
+      }),
+    );
   }
 
   /** Tells listeners, once the rows can be claimed, which queues have new jobs available. */
@@ -614,76 +615,8 @@ export class SqliteStore implements Store {
     return this.guard(operation, () => this.immediate(fn));
   }
 
-  /** `write`, waiting for another connection's write lock without blocking the event loop (see `soon`). */
-  private writeSoon<T>(operation: string, fn: () => T, unsynced = false): Promise<T> {
-    return this.soon(operation, () => this.immediate(fn), unsynced);
-  }
-
-  /**
-   * Runs `attempt` now and resolves with its result; while another connection holds a lock
-   * it needs (SQLITE_BUSY), tries again every `RETRY_MS` on a timer, the event loop free, up to
-   * `busyTimeout` ms from the first refusal, then rejects with `StoreUnavailableError` as
-   * a blocking wait would. Each try fails at once rather than sleeping in SQLite's busy
-   * handler (1 ms and more per wait, the event loop blocked). A refused `BEGIN IMMEDIATE`
-   * or a statement that failed rolls the transaction back, so trying again is safe. Inside
-   * the caller's open transaction the lock is already held: `attempt` runs as it is.
-   * `unsynced` runs each try under `unsynced` (the setting never spans a wait).
-   */
-  private soon<T>(operation: string, attempt: () => T, unsynced = false): Promise<T> {
-    if (this.db.inTransaction) return this.promise(() => this.guard(operation, attempt));
-    let deadline: number | undefined;
-    return new Promise<T>((resolve, reject) => {
-      const tryNow = () => {
-        let error: unknown;
-        try {
-          resolve(this.noBusyWait(unsynced ? () => this.unsynced(attempt) : attempt));
-          return;
-        } catch (thrown) {
-          error = thrown;
-        }
-        if (isBusy(error)) {
-          const now = performance.now();
-          deadline ??= now + this.busyTimeout;
-          if (now < deadline) {
-            setTimeout(tryNow, RETRY_MS);
-            return;
-          }
-        }
-        reject(
-          isUnavailable(error)
-            ? new StoreUnavailableError(operation, this.description, error)
-            : error,
-        );
-      };
-      tryNow();
-    });
-  }
-
-  /** Runs `fn` with `busy_timeout = 0`: the store's own connection has it; an application's gets it for the call. */
-  private noBusyWait<T>(fn: () => T): T {
-    if (this.owned) return fn();
-    this.setBusyTimeout(0);
-    try {
-      return fn();
-    } finally {
-      this.setBusyTimeout(this.busyTimeout);
-    }
-  }
-
-  /** Runs `fn` with `busy_timeout = busyTimeout` on the store's own connection (an application's has it). */
-  private busyWaiting<T>(fn: () => T): T {
-    if (!this.owned || this.db.inTransaction) return fn();
-    this.setBusyTimeout(this.busyTimeout);
-    try {
-      return fn();
-    } finally {
-      this.setBusyTimeout(0);
-    }
-  }
-
-  /** Sets the connection's `busy_timeout` (a pragma, so prepared anew: it takes effect when compiled). */
-  private setBusyTimeout(ms: number): void {
-    if (this.db.open) this.db.pragma(`busy_timeout = ${ms}`);
+  private read<T>(operation: string, fn: () => T): T {
+    return this.guard(operation, fn);
   }
 
   /** Turns the driver's errors about the database itself into `StoreUnavailableError`. */
@@ -706,13 +639,6 @@ export class SqliteStore implements Store {
 }
 
 const OK: SettleResult = Object.freeze({ ok: true });
-
-/**
- * Ms between tries of a call refused by another connection's lock (see `soon`): a timer,
- * so the process sleeps rather than spinning on a core the lock holder may need, and the
- * wait neither grows (SQLite's busy handler sleeps 1, 2, 5, 10 … ms) nor blocks the loop.
- */
-const RETRY_MS = 1;
 
 const RETRY_JOB_CHECKS = {
   includeCompleted: (value: unknown) => (typeof value === 'boolean' ? undefined : 'a boolean'),
