@@ -37,7 +37,7 @@ import {
   type ReceiveContext,
   Runtime,
 } from '@actorkit/core';
-import { collect, measureTicks, median, Samples, signal, until } from './measure.js';
+import { collect, Lateness, measureTicks, median, signal, until } from './measure.js';
 import {
   type PlainBodyActor,
   PlainHandlerActor,
@@ -72,43 +72,6 @@ const TICK_MS = 1_000;
 const TIMING = { tickMs: TICK_MS, timerSeconds: TIMER_SECONDS };
 
 // ---------------------------------------------------------------- measuring helpers
-
-/**
- * Lateness samples in ms (recorded once the timers run), and timers armed so far. Due
- * times live in one typed array, not in each ticker: a double field is a heap object of
- * its own in V8, and reading it would add a cache miss per tick to what is measured.
- */
-class Lateness extends Samples {
-  override recording = false;
-  /** Timers armed for the first time. */
-  armed = 0;
-  private readonly dues = new Float64Array(TICKERS);
-
-  /** Ticker `index` armed its first timer, due in `delay` ms. */
-  arm(index: number, delay: number): void {
-    this.dues[index] = performance.now() + delay;
-    this.armed++;
-  }
-
-  /** Ticker `index` ticked and re-arms for `interval` ms from now. */
-  tick(index: number, interval: number): void {
-    const now = performance.now();
-    this.add(now - this.dues[index]!);
-    this.dues[index] = now + interval;
-  }
-
-  /**
-   * Ticker `index` ticked and re-arms for its own phase, `interval` ms after it was due
-   * (the spread shape); returns the delay to that.
-   */
-  tickOnPhase(index: number, interval: number): number {
-    const now = performance.now();
-    const due = this.dues[index]!;
-    this.add(now - due);
-    this.dues[index] = due + interval;
-    return Math.max(0, due + interval - now);
-  }
-}
 
 // ---------------------------------------------------------------- workloads
 
@@ -581,7 +544,7 @@ class Ticker implements Handler<'tick'> {
  */
 async function periodicTimers(spread: boolean): Promise<number[]> {
   const runtime = new Runtime();
-  const lateness = new Lateness();
+  const lateness = new Lateness(TICKERS);
   const before = collect();
   for (let i = 0; i < TICKERS; i++) runtime.spawn(new Ticker(lateness, i, spread));
   await until(() => lateness.armed === TICKERS);
@@ -591,7 +554,7 @@ async function periodicTimers(spread: boolean): Promise<number[]> {
 }
 
 async function periodicTimersPlain(spread: boolean): Promise<number[]> {
-  const lateness = new Lateness();
+  const lateness = new Lateness(TICKERS);
   const timers: NodeJS.Timeout[] = [];
   const tick = (index: number): void => {
     if (spread) {

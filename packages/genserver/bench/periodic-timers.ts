@@ -14,56 +14,15 @@
  * Each is measured for `timerSeconds` from one period after the last timer was armed
  * (`measureTicks`): CPU % of one core, mean and p99 lateness in ms, heap growth in bytes.
  */
-import { performance } from 'node:perf_hooks';
 import { Runtime } from '@actorkit/core';
 import { GenServer, noreply, ok } from '@actorkit/genserver';
 import {
   collect,
+  Lateness,
   measureTicks,
-  Samples,
   type TickTiming,
   until,
 } from '../../core/bench/measure.js';
-
-/**
- * Lateness samples in ms (recorded once the timers run) and timers armed so far. Due
- * times live in one typed array, not in each ticker's state: a double field is a heap
- * object of its own in V8, and reading it would add a cache miss per tick to what is
- * measured, on both sides alike.
- */
-class Lateness extends Samples {
-  override recording = false;
-  /** Timers armed for the first time. */
-  armed = 0;
-  private readonly dues: Float64Array;
-
-  constructor(tickers: number) {
-    super();
-    this.dues = new Float64Array(tickers);
-  }
-
-  /** Ticker `index` armed its first timer, due in `delay` ms. */
-  arm(index: number, delay: number): void {
-    this.dues[index] = performance.now() + delay;
-    this.armed++;
-  }
-
-  /** Ticker `index` ticked and re-arms for `interval` ms from now (bunched). */
-  tick(index: number, interval: number): void {
-    const now = performance.now();
-    this.add(now - this.dues[index]!);
-    this.dues[index] = now + interval;
-  }
-
-  /** Ticker `index` ticked; returns the delay to its own next phase (spread). */
-  tickOnPhase(index: number, interval: number): number {
-    const now = performance.now();
-    const due = this.dues[index]!;
-    this.add(now - due);
-    this.dues[index] = due + interval;
-    return Math.max(0, due + interval - now);
-  }
-}
 
 /** What every ticker of one run shares. */
 interface TickerSetup {
