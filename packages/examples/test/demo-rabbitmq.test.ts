@@ -4,9 +4,9 @@
 // processes, one of them SIGKILLed by its PID.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { accepts } from '@actorkit/test-support';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 
 const examples = fileURLToPath(new URL('..', import.meta.url));
@@ -50,18 +50,6 @@ function runDemo(
       resolve({ code, signal, output });
     }),
   );
-}
-
-/** Whether anything accepts TCP connections on 127.0.0.1:`port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function alive(pid: number): boolean {

@@ -5,6 +5,7 @@ export {
   launchChromium,
 } from './chromium.js';
 export {
+  accepts,
   type Broker,
   type BrokerOptions,
   rabbitmqInstalled,

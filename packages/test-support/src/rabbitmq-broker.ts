@@ -292,7 +292,8 @@ async function untilClosed(port: number): Promise<void> {
   while (await accepts(port)) await delay(20);
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether anything accepts TCP connections on 127.0.0.1:`port` (a broker up, or gone). */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     socket.once('connect', () => {
