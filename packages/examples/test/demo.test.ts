@@ -149,20 +149,24 @@ describe('pnpm demo', () => {
 describe('pnpm demo:live', () => {
   it('keeps the durable application and its observer with the Jobs view up until SIGINT, then stops cleanly', async () => {
     const run = runScript('demo:live', 170_000);
-    const dashboard = await waitFor(
-      () =>
-        /^live: the durable application's observer \(Jobs view\): (http:\S+)/m.exec(
-          run.output(),
-        )?.[1],
-      { timeout: 150_000, interval: 100, what: "the durable application's observer URL" },
-    ).catch((error: Error) => {
+    // The three lines are logged together, but a pipe may deliver them in separate chunks:
+    // wait for the last one before reading the others.
+    const api = await waitFor(() => /^live: users API (http:\S+);/m.exec(run.output())?.[1], {
+      timeout: 150_000,
+      interval: 100,
+      what: "the users API's URL",
+    }).catch((error: Error) => {
       throw new Error(`${error.message}\nThe output so far:\n${run.output()}`);
     });
+    const dashboard = /^live: the durable application's observer \(Jobs view\): (http:\S+)/m.exec(
+      run.output(),
+    )?.[1];
     const ownObserver = /^live: this process's observer: (http:\S+)/m.exec(run.output())?.[1];
-    const api = /^live: users API (http:\S+);/m.exec(run.output())?.[1];
-    const { origin, searchParams } = new URL(dashboard);
+    expect(dashboard, run.output()).toBeDefined();
+    expect(ownObserver, run.output()).toBeDefined();
+    const { origin, searchParams } = new URL(dashboard!);
     const token = searchParams.get('token')!;
-    const page = await fetch(dashboard);
+    const page = await fetch(dashboard!);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect((await fetch(ownObserver!)).status).toBe(200);
@@ -186,7 +190,7 @@ describe('pnpm demo:live', () => {
     const { code, signal } = await run.exited;
     expect({ code, signal }, run.output()).toEqual({ code: 0, signal: null });
     expect(run.output().trimEnd().split('\n').at(-1)).toBe('stopped.');
-    for (const url of [dashboard, ownObserver!, `${api}/users/1`]) {
+    for (const url of [dashboard!, ownObserver!, `${api}/users/1`]) {
       await expect(fetch(url), url).rejects.toThrow();
     }
   }, 180_000);
