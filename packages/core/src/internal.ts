@@ -8,7 +8,7 @@ import type { DeadlineNode } from './deadlines.js';
 import type { MessageTag } from './message-tag.js';
 import type { Pid } from './pid.js';
 import type { Runtime } from './runtime.js';
-import { turn } from './scheduler.js';
+import { type Runnable, turn } from './scheduler.js';
 
 export type { DeadlineNode } from './deadlines.js';
 export { setDefaultRuntime } from './default-runtime.js';
@@ -78,6 +78,42 @@ export function addDeadline(runtime: Runtime, node: DeadlineNode, ms: number): v
 
 export function removeDeadline(runtime: Runtime, node: DeadlineNode): void {
   runtime.deadlines.remove(node);
+}
+
+/**
+ * A process as the scheduler knows it: what {@link suspendRunning} returns, to hand back
+ * to {@link resumeSuspended}.
+ */
+export type { Runnable } from './scheduler.js';
+
+/**
+ * Suspends the process whose turn is running on `runtime` (a handler's, or a body's held
+ * turn), as the BEAM suspends a process that sends to a busy distribution port: its turn
+ * ends at its next message (a body's at its next receive) and it takes no more turns
+ * until {@link resumeSuspended}; messages still reach its mailbox, and exit signals
+ * still end it. Returns the process, or null when none is running (plain code, a timer,
+ * code after an `await` in a handler): there is nobody to suspend. For the node layer's
+ * flow control (`@actorkit/nodes`).
+ */
+export function suspendRunning(runtime: Runtime): Runnable | null {
+  const process = runtime.scheduler.running();
+  if (process === null) return null;
+  runtime.scheduler.suspend(process);
+  return process;
+}
+
+/**
+ * Resumes a process {@link suspendRunning} suspended: it goes to the back of the run
+ * queue if it has work. Returns false if it was not suspended (resumed already).
+ */
+export function resumeSuspended(runtime: Runtime, process: Runnable): boolean {
+  return runtime.scheduler.resume(process);
+}
+
+/** True when `pid`'s process is suspended (see {@link suspendRunning}). */
+export function isSuspended(pid: Pid<any>): boolean {
+  const proc = pid.proc;
+  return proc !== null && proc.runtime.scheduler.isSuspended(proc);
 }
 
 /**

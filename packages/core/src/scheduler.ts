@@ -46,7 +46,7 @@ export const HOLD_PATIENCE = 8;
  * @internal A process whose turn goes on after `run` returned, in the microtasks that
  * follow: a body process receiving, one after another, messages already in its mailbox.
  */
-export interface Holder {
+export interface Holder extends Runnable {
   /**
    * The scheduler took the turn back (the process stopped receiving, or the slice ran
    * out): what the process does next is not part of this turn.
@@ -150,6 +150,11 @@ export class Scheduler {
   private progressed = false;
   /** Looks in a row at a holder that had not gone on (see `HOLD_PATIENCE`). */
   private idleLooks = 0;
+  /**
+   * Processes suspended (see `suspend`), each with true once it has work to do: it asked
+   * to be scheduled, and waits off the run queue until `resume`.
+   */
+  private readonly suspended = new Map<Runnable, boolean>();
   private readonly budget: number;
   private readonly sliceMs: number;
 
@@ -175,6 +180,12 @@ export class Scheduler {
 
   schedule(process: Runnable): void {
     process.scheduled = true;
+    // One size read when nobody is suspended: the run queue's cost stays what it was.
+    if (this.suspended.size !== 0 && this.park(process)) return;
+    this.enqueue(process);
+  }
+
+  private enqueue(process: Runnable): void {
     if (this.length === this.ring.length) this.grow();
     this.ring[(this.head + this.length) & (this.ring.length - 1)] = process;
     this.length++;
@@ -237,7 +248,70 @@ export class Scheduler {
   /** Forgets every queued process (the runtime is stopping). */
   clear(): void {
     while (this.length > 0) this.take().scheduled = false;
+    for (const process of this.suspended.keys()) process.scheduled = false;
+    this.suspended.clear();
     this.dropHolder();
+  }
+
+  /**
+   * The process whose turn is running now: a handler's, or a body's (its first step, or
+   * a turn held across its receives); null between turns and outside any process.
+   */
+  running(): Runnable | null {
+    return turn.current ?? this.holder;
+  }
+
+  /**
+   * Suspends `process`: it takes no more turns until `resume(process)`, as the BEAM
+   * suspends a process that sends to a busy distribution port. When it is the process
+   * whose turn is running, that turn ends at its next message (a body's at its next
+   * receive): its reductions are spent. Messages still reach its mailbox; when it has
+   * work, it waits off the run queue. Suspending a suspended process does nothing.
+   */
+  suspend(process: Runnable): void {
+    if (this.suspended.has(process)) return;
+    this.suspended.set(process, false);
+    if (this.running() === process) turn.charged += this.budget;
+    if (process.scheduled) this.unqueue(process);
+  }
+
+  /**
+   * Resumes a process `suspend` stopped: it goes to the back of the run queue if it has
+   * work. Returns false when it was not suspended. A process that exited meanwhile is
+   * let go of: its turn, if it has one, does nothing.
+   */
+  resume(process: Runnable): boolean {
+    const parked = this.suspended.get(process);
+    if (parked === undefined) return false;
+    this.suspended.delete(process);
+    if (parked) this.enqueue(process);
+    return true;
+  }
+
+  /** True when `process` is suspended. */
+  isSuspended(process: Runnable): boolean {
+    return this.suspended.has(process);
+  }
+
+  /** Keeps a suspended process off the run queue; false when it is not suspended. */
+  private park(process: Runnable): boolean {
+    if (!this.suspended.has(process)) return false;
+    this.suspended.set(process, true);
+    return true;
+  }
+
+  /** Takes a process suspended while it was queued off the queue, to wait parked. */
+  private unqueue(process: Runnable): void {
+    const ring = this.ring;
+    const mask = ring.length - 1;
+    let kept = 0;
+    for (let i = 0; i < this.length; i++) {
+      const queued = ring[(this.head + i) & mask]!;
+      if (queued !== process) ring[(this.head + kept++) & mask] = queued;
+    }
+    for (let i = kept; i < this.length; i++) ring[(this.head + i) & mask] = undefined;
+    this.length = kept;
+    this.suspended.set(process, true);
   }
 
   private arm(): void {
