@@ -98,7 +98,7 @@ export class Runtime {
   readonly node: number;
   readonly clock: Clock;
   /** Lifecycle events: spawn, exit, crash, deadLetter, mailboxOverflow, report. */
-  readonly events = new Telemetry();
+  readonly events: Telemetry;
   /**
    * The PID of the runtime itself (Erlang's init, `#PID<node.0.0>`): the parent of
    * processes spawned from outside any process, and the sender of `runtime.exit` and
@@ -129,6 +129,7 @@ export class Runtime {
   constructor(options: RuntimeOptions = {}) {
     assertRuntimeOptions(options);
     this.node = options.node ?? nextNode++;
+    this.events = new Telemetry(this.node);
     this.clock = options.clock ?? new RealClock();
     this.scheduler = new Scheduler(options);
     this.timers = new TimerService(this.clock, this.scheduler, (entry, owner) =>
@@ -185,7 +186,7 @@ export class Runtime {
     if (options.name !== undefined) this.register(options.name, proc.pid);
     if (options.link !== undefined) link(this, proc, options.link);
     if (this.events.has('spawn')) {
-      this.events.emit('spawn', { pid: proc.pid, parent, initialCall: label });
+      this.events.emit('spawn', { node: this.node, pid: proc.pid, parent, initialCall: label });
     }
     if (proc.alive) this.scheduler.schedule(proc);
     return proc.pid;
@@ -509,7 +510,8 @@ export class Runtime {
     this.stats.mailboxDrops++;
     if (this.events.has('mailboxOverflow')) {
       const { overflow: policy, capacity } = proc;
-      this.events.emit('mailboxOverflow', { pid: proc.pid, message, policy, capacity });
+      const event = { node: this.node, pid: proc.pid, message, policy, capacity };
+      this.events.emit('mailboxOverflow', event);
     }
   }
 
@@ -525,7 +527,7 @@ export class Runtime {
   /** @internal */
   reportWatcherError(error: unknown, reason: unknown): void {
     if (this.events.has('report'))
-      this.events.emit('report', { type: 'watcher_error', error, reason });
+      this.events.emit('report', { type: 'watcher_error', node: this.node, error, reason });
   }
 
   private cleanUp(proc: Process<any>, reason: unknown): void {
@@ -554,6 +556,7 @@ export class Runtime {
       this.stats.crashed++;
       if (this.events.has('crash')) {
         this.events.emit('crash', {
+          node: this.node,
           pid: proc.pid,
           error: reason.error,
           stack: reason.stack,
@@ -564,7 +567,7 @@ export class Runtime {
       }
     }
     if (this.events.has('exit'))
-      this.events.emit('exit', { pid: proc.pid, reason, registeredName });
+      this.events.emit('exit', { node: this.node, pid: proc.pid, reason, registeredName });
   }
 
   /**
@@ -574,7 +577,9 @@ export class Runtime {
    */
   deadLetter(to: unknown, message: unknown, reason: 'noproc' | 'exited' = 'noproc'): void {
     this.stats.deadLetters++;
-    if (this.events.has('deadLetter')) this.events.emit('deadLetter', { to, message, reason });
+    if (this.events.has('deadLetter')) {
+      this.events.emit('deadLetter', { node: this.node, to, message, reason });
+    }
   }
 
   private fireTimer(entry: TimerEntry, owner: OwnedTimers | null): void {

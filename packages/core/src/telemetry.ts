@@ -3,6 +3,8 @@ import type { Pid } from './pid.js';
 
 /** Emitted when a process is spawned. */
 export interface SpawnEvent {
+  /** The node of the runtime that emitted it (`runtime.node`), as on every event. */
+  node: number;
   pid: Pid<any>;
   parent: Pid<any>;
   initialCall: string;
@@ -10,6 +12,8 @@ export interface SpawnEvent {
 
 /** Emitted when a process exits, for any reason. */
 export interface ExitEvent {
+  /** The node of the runtime that emitted it. */
+  node: number;
   pid: Pid<any>;
   reason: unknown;
   registeredName: string | symbol | undefined;
@@ -17,6 +21,8 @@ export interface ExitEvent {
 
 /** Emitted once when a process exits because it threw or its promise rejected. */
 export interface CrashReport {
+  /** The node of the runtime that emitted it. */
+  node: number;
   pid: Pid<any>;
   error: unknown;
   stack: string | undefined;
@@ -30,6 +36,8 @@ export interface CrashReport {
  * after its target exited, or left in a mailbox when its process exited.
  */
 export interface DeadLetterEvent {
+  /** The node of the runtime that emitted it: where the message was dropped. */
+  node: number;
   to: unknown;
   message: unknown;
   reason: 'noproc' | 'exited';
@@ -37,6 +45,8 @@ export interface DeadLetterEvent {
 
 /** Emitted for every message a bounded mailbox drops or rejects. */
 export interface MailboxOverflowEvent {
+  /** The node of the runtime that emitted it. */
+  node: number;
   pid: Pid<any>;
   message: unknown;
   policy: 'drop-newest' | 'drop-oldest' | 'reject';
@@ -47,7 +57,9 @@ export interface MailboxOverflowEvent {
  * A report from a higher layer (supervisors, GenServers) or about a failing callback:
  * `type` says which kind (`'supervisor'`, `'watcher_error'` for a `watch` callback or
  * tracer that threw, `'listener_error'` for an event listener that threw, …); the rest
- * is its data.
+ * is its data. `node` is the node number of the runtime whose `events` emitted it: the
+ * emitter sets it on a report that has none. A report that brings its own `node` keeps
+ * it (`@actorkit/jobs`' reports name their queue's node there), so it is typed `unknown`.
  */
 export interface Report {
   type: string;
@@ -68,6 +80,12 @@ export interface RuntimeEvents {
  * The runtime's event emitter (eventemitter3). Emit sites call `has(event)` before
  * building an event object, so events cost one property check when nobody listens.
  *
+ * Every event carries `node`, the node number of the runtime that emitted it, so one
+ * handler attached to the runtimes of several nodes (a system started with
+ * `@actorkit/nodes`) tells them apart. Core's events have it from the start; a `report`
+ * emitted without one (from a higher layer) gets this emitter's `node` set on it before
+ * the listeners run, unless the object cannot take it (frozen).
+ *
  * A listener that throws never reaches the code that emitted: an exiting process, a
  * send, the scheduler. Its error becomes a `report` of type `'listener_error'` (with
  * `event` and `error`), and the listeners after it are not called for that event. An
@@ -77,6 +95,11 @@ export interface RuntimeEvents {
  * runtime.events.on('crash', (report) => logger.error(report));
  */
 export class Telemetry extends EventEmitter<RuntimeEvents> {
+  /** @param node The node number its events carry (the runtime's `node`). @default 0 */
+  constructor(readonly node = 0) {
+    super();
+  }
+
   has(event: keyof RuntimeEvents): boolean {
     return this.listenerCount(event) > 0;
   }
@@ -85,6 +108,7 @@ export class Telemetry extends EventEmitter<RuntimeEvents> {
     event: T,
     ...args: EventEmitter.EventArgs<RuntimeEvents, T>
   ): boolean {
+    if (event === 'report') this.stamp(args[0]);
     try {
       return super.emit(event, ...args);
     } catch (error) {
@@ -92,6 +116,16 @@ export class Telemetry extends EventEmitter<RuntimeEvents> {
         this.emit('report', { type: 'listener_error', event, error });
       }
       return true;
+    }
+  }
+
+  /** Sets `node` on a report that has none; never throws, whatever the report. */
+  private stamp(report: unknown): void {
+    try {
+      const r = report as Report;
+      if (r.node === undefined && Object.isExtensible(r)) r.node = this.node;
+    } catch {
+      // A report that cannot be read or written goes out as it is.
     }
   }
 }

@@ -321,7 +321,7 @@ describe('removeDeadline()', () => {
 
 describe('expire() that throws', () => {
   it('becomes a watcher_error report, and the other nodes still expire', async () => {
-    const { expired, reports, node, add, advanceTo } = world();
+    const { runtime, expired, reports, node, add, advanceTo } = world();
     const boom = new Error('expire failed');
     add(node('a'), 100);
     add(
@@ -342,7 +342,9 @@ describe('expire() that throws', () => {
       ['other length', 101],
       ['later', 150],
     ]);
-    expect(reports).toEqual([{ type: 'watcher_error', error: boom, reason: 'timeout' }]);
+    expect(reports).toEqual([
+      { type: 'watcher_error', node: runtime.node, error: boom, reason: 'timeout' },
+    ]);
   });
 
   it('throws nowhere when nobody listens for reports', async () => {

@@ -357,7 +357,12 @@ describe('the runtime, given a hostile value', () => {
     expect(() => runtime.exit(pid, 'bye')).not.toThrow();
     expect(runtime.processes()).not.toContain(pid);
     expect(reports).toEqual([
-      { type: 'listener_error', event: 'exit', error: new Error('listener bug') },
+      {
+        type: 'listener_error',
+        event: 'exit',
+        error: new Error('listener bug'),
+        node: runtime.node,
+      },
     ]);
     await echoWorks(runtime);
     await node.assertQuiet();

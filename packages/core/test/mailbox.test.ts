@@ -124,8 +124,8 @@ describe('spawn() with mailbox: { overflow: "drop-newest" }', () => {
     expect(info.mailboxDropped).toBe(2);
     expect(runtime.stats.mailboxDrops).toBe(2);
     expect(overflows).toEqual([
-      { pid, message: 'd', policy: 'drop-newest', capacity: 3 },
-      { pid, message: 'e', policy: 'drop-newest', capacity: 3 },
+      { node: runtime.node, pid, message: 'd', policy: 'drop-newest', capacity: 3 },
+      { node: runtime.node, pid, message: 'e', policy: 'drop-newest', capacity: 3 },
     ]);
     await release();
     expect(handled).toEqual(['block', 'a', 'b', 'c']);
@@ -171,8 +171,8 @@ describe('spawn() with mailbox: { overflow: "drop-oldest" }', () => {
     expect(info.mailboxDropped).toBe(2);
     expect(runtime.stats.mailboxDrops).toBe(2);
     expect(overflows).toEqual([
-      { pid, message: 'a', policy: 'drop-oldest', capacity: 3 },
-      { pid, message: 'b', policy: 'drop-oldest', capacity: 3 },
+      { node: runtime.node, pid, message: 'a', policy: 'drop-oldest', capacity: 3 },
+      { node: runtime.node, pid, message: 'b', policy: 'drop-oldest', capacity: 3 },
     ]);
     await release();
     expect(handled).toEqual(['block', 'c', 'd', 'e']);

@@ -330,7 +330,7 @@ describe('runtime.watch()', () => {
     runtime.watch(target, second);
     expect(() => runtime.exit(target, 'boom')).not.toThrow();
     await settle();
-    expect(reports).toEqual([{ type: 'watcher_error', error, reason: 'boom' }]);
+    expect(reports).toEqual([{ type: 'watcher_error', node: runtime.node, error, reason: 'boom' }]);
     // The failing callback does not keep the others from running, and the exit completes.
     expect(second).toHaveBeenCalledWith('boom');
     expect(runtime.isAlive(target)).toBe(false);

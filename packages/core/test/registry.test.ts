@@ -202,7 +202,7 @@ describe('send()', () => {
     const before = runtime.stats.deadLetters;
     expect(runtime.send(a.pid, 'late')).toBe(false);
     expect(runtime.stats.deadLetters).toBe(before + 1);
-    expect(letters).toEqual([{ to: a.pid, message: 'late', reason: 'noproc' }]);
+    expect(letters).toEqual([{ node: runtime.node, to: a.pid, message: 'late', reason: 'noproc' }]);
   });
 
   it('to a dead PID from inside a process does not hurt the sender', async () => {

@@ -185,7 +185,9 @@ describe('stop()', () => {
     const started = performance.now();
     await runtime.stop({ timeout: 50 });
     const elapsed = performance.now() - started;
-    expect(exits).toEqual([{ pid: stubborn, reason: 'killed', registeredName: undefined }]);
+    expect(exits).toEqual([
+      { node: runtime.node, pid: stubborn, reason: 'killed', registeredName: undefined },
+    ]);
     // It waited out the timeout; that stop() then returns at all is what the test's own
     // timeout checks (an upper bound in ms would measure the machine, not the code).
     expect(elapsed).toBeGreaterThanOrEqual(45);

@@ -367,7 +367,9 @@ describe('sendTagged() destinations', () => {
     runtime.exit(reader.pid, 'kill');
     await clock.settle();
     expect(sendTagged(runtime, reader.pid, 'late', Cast)).toBe(false);
-    expect(deadLetters).toEqual([{ to: reader.pid, message: new Cast('late'), reason: 'noproc' }]);
+    expect(deadLetters).toEqual([
+      { node: runtime.node, to: reader.pid, message: new Cast('late'), reason: 'noproc' },
+    ]);
     expect(deadLetters[0]!.message).toBeInstanceOf(Cast);
     expect(runtime.stats.deadLetters).toBe(1);
     expect(reader.seen).toEqual([]);
@@ -415,9 +417,9 @@ describe('what observers of a tag reader see', () => {
     sendTagged(runtime, pid, 'c', Info);
     runtime.exit(pid, 'kill');
     expect(deadLetters).toEqual([
-      { to: pid, message: new Cast('a'), reason: 'exited' },
-      { to: pid, message: 'b', reason: 'exited' },
-      { to: pid, message: new Info('c'), reason: 'exited' },
+      { node: runtime.node, to: pid, message: new Cast('a'), reason: 'exited' },
+      { node: runtime.node, to: pid, message: 'b', reason: 'exited' },
+      { node: runtime.node, to: pid, message: new Info('c'), reason: 'exited' },
     ]);
     expect(deadLetters[0]!.message).toBeInstanceOf(Cast);
     expect(deadLetters[2]!.message).toBeInstanceOf(Info);
@@ -510,8 +512,8 @@ describe('sendTagged() to a bounded mailbox', () => {
     expect(sendTagged(runtime, pid, 'd', Cast)).toBe(true);
     expect(runtime.send(pid, 'e')).toBe(true);
     expect(overflows).toEqual([
-      { pid, message: new Cast('a'), policy: 'drop-oldest', capacity: 3 },
-      { pid, message: 'b', policy: 'drop-oldest', capacity: 3 },
+      { node: runtime.node, pid, message: new Cast('a'), policy: 'drop-oldest', capacity: 3 },
+      { node: runtime.node, pid, message: 'b', policy: 'drop-oldest', capacity: 3 },
     ]);
     expect(overflows[0]!.message).toBeInstanceOf(Cast);
     expect(runtime.processInfo(pid)?.mailboxDropped).toBe(2);
@@ -571,7 +573,7 @@ describe('sendTagged() to a bounded mailbox', () => {
     expect(sendTagged(runtime, pid, 'a', Cast)).toBe(true);
     expect(sendTagged(runtime, pid, 'b', Info)).toBe(false);
     expect(overflows).toEqual([
-      { pid, message: new Info('b'), policy: 'drop-newest', capacity: 1 },
+      { node: runtime.node, pid, message: new Info('b'), policy: 'drop-newest', capacity: 1 },
     ]);
     await release();
     expect(seen).toEqual([{ plain: 'block' }, { tagged: 'a', tag: Cast }]);
@@ -585,7 +587,9 @@ describe('sendTagged() to a bounded mailbox', () => {
     });
     sendTagged(runtime, pid, 'a', Cast);
     expect(() => sendTagged(runtime, pid, 'b', Info)).toThrow(MailboxFullError);
-    expect(overflows).toEqual([{ pid, message: new Info('b'), policy: 'reject', capacity: 1 }]);
+    expect(overflows).toEqual([
+      { node: runtime.node, pid, message: new Info('b'), policy: 'reject', capacity: 1 },
+    ]);
     await release();
     expect(seen).toEqual([{ plain: 'block' }, { tagged: 'a', tag: Cast }]);
   });

@@ -7,9 +7,12 @@ import {
   MailboxFullError,
   type MailboxOverflowEvent,
   type OverflowPolicy,
+  type Report,
   type Runtime,
+  type RuntimeEvents,
   type SpawnEvent,
 } from '../src/index.js';
+import { Telemetry } from '../src/telemetry.js';
 import { stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
@@ -39,7 +42,9 @@ describe("events: 'spawn'", () => {
     const { runtime } = world();
     const events = collect(runtime, 'spawn') as SpawnEvent[];
     const pid = runtime.spawn(async function worker() {});
-    expect(events).toEqual([{ pid, parent: runtime.initPid, initialCall: 'worker' }]);
+    expect(events).toEqual([
+      { node: runtime.node, pid, parent: runtime.initPid, initialCall: 'worker' },
+    ]);
     expect(events[0]!.pid).toBe(pid);
     expect(events[0]!.parent).toBe(runtime.initPid);
   });
@@ -79,9 +84,9 @@ describe("events: 'exit'", () => {
     runtime.exit(custom, { reason: 'custom' });
     await settle();
     expect(events).toEqual([
-      { pid: normal, reason: 'normal', registeredName: 'job' },
-      { pid: killed, reason: 'killed', registeredName: undefined },
-      { pid: custom, reason: { reason: 'custom' }, registeredName: undefined },
+      { node: runtime.node, pid: normal, reason: 'normal', registeredName: 'job' },
+      { node: runtime.node, pid: killed, reason: 'killed', registeredName: undefined },
+      { node: runtime.node, pid: custom, reason: { reason: 'custom' }, registeredName: undefined },
     ]);
   });
 
@@ -118,6 +123,7 @@ describe("events: 'crash'", () => {
     await settle();
     expect(events).toEqual([
       {
+        node: runtime.node,
         pid,
         error,
         stack: error.stack,
@@ -214,7 +220,9 @@ describe("events: 'deadLetter'", () => {
     const pid = runtime.spawn({ handle() {} });
     runtime.exit(pid, 'kill');
     runtime.send(pid, { late: true });
-    expect(events).toEqual([{ to: pid, message: { late: true }, reason: 'noproc' }]);
+    expect(events).toEqual([
+      { node: runtime.node, to: pid, message: { late: true }, reason: 'noproc' },
+    ]);
     expect(runtime.stats.deadLetters).toBe(1);
   });
 
@@ -227,8 +235,8 @@ describe("events: 'deadLetter'", () => {
     runtime.send(pid, 2);
     runtime.exit(pid, 'kill');
     expect(events).toEqual([
-      { to: pid, message: 1, reason: 'exited' },
-      { to: pid, message: 2, reason: 'exited' },
+      { node: runtime.node, to: pid, message: 1, reason: 'exited' },
+      { node: runtime.node, to: pid, message: 2, reason: 'exited' },
     ]);
     expect(runtime.stats.deadLetters).toBe(2);
   });
@@ -259,7 +267,7 @@ describe("events: 'deadLetter'", () => {
     const events = collect(runtime, 'deadLetter') as DeadLetterEvent[];
     runtime.sendAfter('gone', 'tick', 5);
     await clock.advance(5);
-    expect(events).toEqual([{ to: 'gone', message: 'tick', reason: 'noproc' }]);
+    expect(events).toEqual([{ node: runtime.node, to: 'gone', message: 'tick', reason: 'noproc' }]);
   });
 });
 
@@ -284,7 +292,7 @@ describe("events: 'mailboxOverflow'", () => {
       } else {
         expect(runtime.send(pid, 'c')).toBe(policy === 'drop-oldest');
       }
-      expect(events).toEqual([{ pid, message: dropped, policy, capacity: 2 }]);
+      expect(events).toEqual([{ node: runtime.node, pid, message: dropped, policy, capacity: 2 }]);
       expect(runtime.stats.mailboxDrops).toBe(1);
       expect(runtime.processInfo(pid)?.mailboxDropped).toBe(1);
       expect(runtime.processInfo(pid)?.mailboxLength).toBe(2);
@@ -337,5 +345,69 @@ describe('events with nobody listening', () => {
     runtime.spawn({ handle() {} });
     expect(listener).toHaveBeenCalledTimes(1);
     expect(emit).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('events: node', () => {
+  it("carries the runtime's node on every event, so one handler tells runtimes apart", async () => {
+    const seven = virtualRuntime({ node: 7 });
+    const nine = virtualRuntime({ node: 9 });
+    const seen: [keyof RuntimeEvents, unknown][] = [];
+    const kinds = ['spawn', 'exit', 'crash', 'deadLetter', 'mailboxOverflow', 'report'] as const;
+    for (const { runtime } of [seven, nine]) {
+      for (const kind of kinds) {
+        runtime.events.on(kind, (event: unknown) => void seen.push([kind, (event as Report).node]));
+      }
+    }
+    for (const { runtime, clock } of [seven, nine]) {
+      const full = runtime.spawn(hoarder, { mailbox: { capacity: 1 } });
+      runtime.spawn(() => {
+        throw new Error('crash');
+      });
+      await clock.settle();
+      runtime.send(full, 1);
+      runtime.send(full, 2);
+      const unwatch = runtime.watch(full, () => {
+        throw new Error('watcher');
+      });
+      runtime.exit(full, 'kill');
+      runtime.send(full, 'late');
+      unwatch();
+    }
+    const nodesOf = (node: number) =>
+      new Set(seen.filter(([, n]) => n === node).map(([kind]) => kind));
+    expect(nodesOf(7)).toEqual(new Set(kinds));
+    expect(nodesOf(9)).toEqual(new Set(kinds));
+    expect(seen.filter(([, n]) => n !== 7 && n !== 9)).toEqual([]);
+  });
+
+  it("sets the emitter's node on a report that has none, and keeps one that has its own", () => {
+    const { runtime } = virtualRuntime({ node: 3 });
+    const reports: Report[] = [];
+    runtime.events.on('report', (report) => void reports.push(report));
+    runtime.events.emit('report', { type: 'supervisor', event: 'child_terminated' });
+    runtime.events.emit('report', { type: 'relayed', node: 5 });
+    expect(reports).toEqual([
+      { type: 'supervisor', event: 'child_terminated', node: 3 },
+      { type: 'relayed', node: 5 },
+    ]);
+  });
+
+  it('passes a frozen or hostile report on as it is, without throwing', () => {
+    const events = new Telemetry(4);
+    const reports: unknown[] = [];
+    events.on('report', (report) => void reports.push(report));
+    const frozen = Object.freeze({ type: 'frozen' });
+    const { proxy, revoke } = Proxy.revocable({ type: 'revoked' }, {});
+    revoke();
+    expect(() => events.emit('report', frozen)).not.toThrow();
+    expect(() => events.emit('report', proxy as Report)).not.toThrow();
+    expect(reports[0]).toBe(frozen);
+    expect(frozen).toEqual({ type: 'frozen' });
+    expect(reports).toHaveLength(2);
+  });
+
+  it('is 0 for a Telemetry made without a node', () => {
+    expect(new Telemetry().node).toBe(0);
   });
 });

@@ -268,7 +268,9 @@ describe('sendAfter()', () => {
     runtime.events.on('deadLetter', (event) => letters.push(event));
     expect(() => runtime.sendAfter('nobody', 'lost', 10)).not.toThrow();
     await clock.advance(10);
-    expect(letters).toEqual([{ to: 'nobody', message: 'lost', reason: 'noproc' }]);
+    expect(letters).toEqual([
+      { node: runtime.node, to: 'nobody', message: 'lost', reason: 'noproc' },
+    ]);
     expect(runtime.stats.deadLetters).toBe(1);
   });
 

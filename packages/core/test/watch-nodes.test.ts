@@ -331,7 +331,9 @@ describe('a down that throws', () => {
       ['before', 'shutdown'],
       ['thrower', 'shutdown'],
     ]);
-    expect(reports).toEqual([{ type: 'watcher_error', error: boom, reason: 'shutdown' }]);
+    expect(reports).toEqual([
+      { type: 'watcher_error', node: runtime.node, error: boom, reason: 'shutdown' },
+    ]);
     expect(watched).toEqual(['shutdown']);
     expect(monitor.inbox).toHaveLength(1);
     expect((monitor.inbox[0] as Down).reason).toBe('shutdown');

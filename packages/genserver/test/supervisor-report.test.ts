@@ -80,6 +80,7 @@ describe('supervisor reports', () => {
       expect(reports).toEqual([
         {
           type: 'supervisor',
+          node: runtime.node,
           event: 'child_terminated',
           supervisor: sup,
           id: 'a',
@@ -88,6 +89,7 @@ describe('supervisor reports', () => {
         },
         {
           type: 'supervisor',
+          node: runtime.node,
           event: 'child_restarted',
           supervisor: sup,
           id: 'a',
@@ -153,6 +155,7 @@ describe('supervisor reports', () => {
       expect(reports).toEqual([
         {
           type: 'supervisor',
+          node: runtime.node,
           event: 'shutdown_error',
           supervisor: sup,
           id: 'slow',
@@ -183,6 +186,7 @@ describe('supervisor reports', () => {
     expect(reports[1]).toMatchObject({ id: 'flaky', reason: expect.any(ChildSpecError) });
     expect(reports[2]).toEqual({
       type: 'supervisor',
+      node: runtime.node,
       event: 'shutdown',
       supervisor: sup,
       id: 'flaky',
