@@ -1,4 +1,4 @@
-import { formatReason, type Pid, type ProcessContext, runtimeOf } from '@actorkit/core';
+import { formatReason, isDown, type Pid, type ProcessContext, runtimeOf } from '@actorkit/core';
 import { isInstance } from '@actorkit/core/internal';
 import { describeId, type NormalizedSpec } from './child-spec.js';
 import { ChildSpecError, StartError } from './errors.js';
@@ -52,7 +52,10 @@ export function shutdownChild(
   shutdown: NormalizedSpec['shutdown'],
 ): Promise<{ reason: unknown }> {
   const runtime = runtimeOf(pid);
-  if (runtime === undefined) return Promise.resolve({ reason: 'noproc' });
+  if (runtime === undefined) {
+    if (pid.node !== ctx.runtime.node) return shutdownRemoteChild(ctx, pid, shutdown);
+    return Promise.resolve({ reason: 'noproc' });
+  }
   return new Promise((resolve) => {
     let timer: ReturnType<typeof runtime.callAfter> | undefined;
     runtime.watch(pid, (reason) => {
@@ -68,5 +71,42 @@ export function shutdownChild(
     if (shutdown !== 'infinity' && runtime.isAlive(pid)) {
       timer = runtime.callAfter(shutdown, () => runtime.exit(pid, 'kill'));
     }
+  });
+}
+
+/**
+ * `shutdownChild` for a child on another node (a PID with no local process), which
+ * `runtime.watch` cannot watch: a watcher process monitors it (the monitor crosses
+ * before the signal, so its `Down` carries the reason the signal caused; `'noconnection'`
+ * if the node is gone), then the signal is sent as for a local child.
+ */
+function shutdownRemoteChild(
+  ctx: ProcessContext<unknown>,
+  pid: Pid<any>,
+  shutdown: NormalizedSpec['shutdown'],
+): Promise<{ reason: unknown }> {
+  const runtime = ctx.runtime;
+  return new Promise((resolve) => {
+    runtime.spawn(
+      async (watcher) => {
+        watcher.monitor(pid);
+        const signal = shutdown === 'brutal_kill' ? 'kill' : 'shutdown';
+        try {
+          ctx.unlink(pid);
+          ctx.exit(pid, signal);
+        } catch {
+          // The supervisor exited meanwhile: the child is stopped all the same.
+          runtime.exit(pid, signal);
+        }
+        const timer =
+          typeof shutdown === 'number'
+            ? runtime.callAfter(shutdown, () => runtime.exit(pid, 'kill'))
+            : undefined;
+        const down = await watcher.receive(isDown);
+        if (timer !== undefined) runtime.cancelTimer(timer);
+        resolve({ reason: down.reason });
+      },
+      { label: 'shutdown of a remote child' },
+    );
   });
 }

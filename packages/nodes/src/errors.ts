@@ -121,3 +121,35 @@ export class NodeStartError extends ActorkitError {
     return isInstance(value, NodeStartError);
   }
 }
+
+/**
+ * A placement (`roundRobin`, `leastLoaded`, a policy of your own) found no node to place
+ * on: none of its candidate nodes is up, or each one it tried went down before the spawn
+ * was answered. `tried` lists the nodes tried, in order.
+ *
+ * @example
+ * await nodes.spawn(roundRobin(), moduleUrl, 'worker').catch((error) => {
+ *   if (NoNodeError.is(error)) return nodes.spawn(nodes.node, moduleUrl, 'worker'); // here, then
+ *   throw error;
+ * });
+ */
+export class NoNodeError extends ActorkitError {
+  readonly reason = 'noconnection';
+
+  constructor(
+    /** The placement's name (`roundRobin`, `leastLoaded`, or the custom policy's). */
+    readonly placement: string,
+    /** The nodes tried, each of which went down first. */
+    readonly tried: readonly number[],
+    operation: string,
+  ) {
+    super(
+      'NO_NODE',
+      `${operation} failed: placement ${placement} found no node that is up${tried.length === 0 ? ' among its candidates' : ` (tried ${tried.join(', ')}, each went down first)`}. Check nodes.nodes() for the nodes that are up, and the placement's nodes option.`,
+    );
+  }
+
+  static override is(value: unknown): value is NoNodeError {
+    return isInstance(value, NoNodeError);
+  }
+}

@@ -2,10 +2,26 @@ export { NodeAgent } from './agent.js';
 export {
   NodeDownError,
   NodeStartError,
+  NoNodeError,
   RemoteSpawnError,
   UncloneableMessageError,
 } from './errors.js';
 export { isNodeDown, NodeDown, type NodeListener } from './node-watchers.js';
 export { Nodes, type StartNodesOptions, startNodes } from './nodes.js';
+export {
+  type CustomPlacementOptions,
+  isPlacement,
+  type LeastLoadedOptions,
+  leastLoaded,
+  Placement,
+  type PlacementChoice,
+  type PlacementNodes,
+  type PlacementOptions,
+  type PlacementPolicy,
+  placement,
+  roundRobin,
+} from './placement.js';
 export { PortTransport } from './port-transport.js';
+export { type RemoteChildOptions, remoteChild } from './remote-child.js';
+export { type RemoteAsyncOptions, remoteAsync } from './remote-task.js';
 export type { Frame, Transport, TransportHandler } from './transport.js';

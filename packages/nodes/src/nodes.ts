@@ -1,11 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { InvalidArgumentError, type Pid, Runtime } from '@actorkit/core';
+import type { Task } from '@actorkit/genserver';
 import { NodeAgent } from './agent.js';
 import { NodeStartError } from './errors.js';
 import { STOP } from './frames.js';
 import type { NodeListener } from './node-watchers.js';
+import { type Placement, spawnPlaced } from './placement.js';
 import { PortTransport } from './port-transport.js';
+import { type RemoteAsyncOptions, remoteAsync } from './remote-task.js';
 import { launchWorker, siblingModule } from './worker-launch.js';
 
 /**
@@ -94,21 +97,49 @@ export class Nodes {
    * object too) or a package name; each node imports it itself, since closures cannot
    * cross threads. `args` cross as messages do.
    *
-   * Rejects with `NodeDownError` if `node` is not up or goes down first,
-   * `RemoteSpawnError` if the node could not load or start it, and
-   * `UncloneableMessageError` if `args` cannot cross.
+   * `node` may be a placement instead (`roundRobin()`, `leastLoaded()`, `placement(fn)`),
+   * which picks a node that is up; a node that goes down before answering is dropped and
+   * the placement asked again among the others (see the README's "Placement").
+   *
+   * Rejects with `NodeDownError` if `node` is not up or goes down first, `NoNodeError`
+   * if a placement found no node up, `RemoteSpawnError` if the node could not load or
+   * start it, and `UncloneableMessageError` if `args` cannot cross.
    *
    * @example
    * const pid = await nodes.spawn(1, new URL('./echo.js', import.meta.url), 'echo');
    * nodes.runtime.send(pid, 'hello');
+   * const placed = await nodes.spawn(roundRobin(), new URL('./echo.js', import.meta.url), 'echo');
    */
   spawn<M = unknown>(
-    node: number,
+    node: number | Placement,
     module: string | URL,
     fn: string,
     args: readonly unknown[] = [],
   ): Promise<Pid<M>> {
-    return this.agent.spawner.spawn(node, module, fn, args);
+    return spawnPlaced(this.agent, node, module, fn, args);
+  }
+
+  /**
+   * Starts export `fn` of `module` as a task on `node` (a node number or a placement)
+   * and returns a `Task` of `@actorkit/genserver`, for `Task.await`, `Task.yield` and
+   * `Task.shutdown` as a local `Task.async`. The export is called as a `TaskMfa`:
+   * `fn(...args, ctx)`, and its result is the task's. A crash rejects `Task.await` with
+   * `ExitError` holding the `Crash`, the node going down with `ExitError('noconnection')`;
+   * with `link`, the linked process exits as with a local linked task. See
+   * {@link remoteAsync} for the whole contract.
+   *
+   * @example
+   * const task = nodes.async(leastLoaded(), new URL('./math.js', import.meta.url), 'fib', [30]);
+   * const value = await Task.await(task, 10_000);
+   */
+  async<R = unknown>(
+    node: number | Placement,
+    module: string | URL,
+    fn: string,
+    args: readonly unknown[] = [],
+    options: RemoteAsyncOptions = {},
+  ): Task<R> {
+    return remoteAsync<R>(this.agent, node, module, fn, args, options);
   }
 
   /**

@@ -31,12 +31,20 @@ export class Spawner {
 
   constructor(private readonly agent: NodeAgent) {}
 
-  /** Spawns `module`'s export `fn` on `node` with `args`; resolves with its PID. */
+  /**
+   * Spawns `module`'s export `fn` on `node` with `args`; resolves with its PID. With
+   * `link` (a live process of this node), the process is linked to it before it runs
+   * (Erlang's `spawn_link(Node, M, F, A)`): the link is made on `node` as the process is
+   * spawned, and its `LINK` frame crosses before the answer, so the link is in place
+   * here when the promise resolves. A `link` that is dead by then gets the link's
+   * `noproc`, and the new process the exit signal `'noproc'`.
+   */
   spawn(
     node: number,
     module: string | URL,
     fn: string,
     args: readonly unknown[],
+    link?: Pid<any>,
   ): Promise<Pid<any>> {
     let url: string;
     let stubs: PidStub[];
@@ -52,26 +60,31 @@ export class Spawner {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (node === this.agent.node) return start(this.agent, url, fn, args);
+    if (node === this.agent.node) return start(this.agent, url, fn, args, link);
     const target = `${url}#${fn}`;
     if (!this.agent.isUp(node))
       return Promise.reject(new NodeDownError(node, `spawn of ${target}`));
     const request = this.nextRequest++;
     return new Promise((resolve, reject) => {
       this.pending.set(request, { node, target, resolve, reject });
-      this.agent.sendFrame(node, [SPAWN, request, url, fn, encoded, stubs]);
+      // A linked spawn adds the linking process's id (a frame element beyond frames.ts's
+      // SPAWN: [SPAWN, requestId, module, fn, args, stubs, linkId?]).
+      const frame = [SPAWN, request, url, fn, encoded, stubs];
+      if (link !== undefined) frame.push(link.id);
+      this.agent.sendFrame(node, frame);
     });
   }
 
   /** A `SPAWN` frame: start the process here and answer. */
   serve(peer: number, frame: unknown[]): void {
-    const [, request, url, fn, encoded, stubs] = frame as [
+    const [, request, url, fn, encoded, stubs, linkId] = frame as [
       number,
       number,
       string,
       string,
       unknown,
       PidStub[],
+      number | undefined,
     ];
     let args: unknown[];
     try {
@@ -80,7 +93,8 @@ export class Spawner {
       this.agent.sendFrame(peer, [SPAWN_FAILED, request, encodeReason(error)]);
       return;
     }
-    start(this.agent, url, fn, args).then(
+    const link = linkId === undefined ? undefined : this.agent.remotePid(peer, linkId);
+    start(this.agent, url, fn, args, link).then(
       (pid) => this.agent.sendFrame(peer, [SPAWNED, request, pid.id]),
       (error) => this.agent.sendFrame(peer, [SPAWN_FAILED, request, encodeReason(error)]),
     );
@@ -116,10 +130,12 @@ async function start(
   url: string,
   fn: string,
   args: readonly unknown[],
+  link: Pid<any> | undefined,
 ): Promise<Pid<any>> {
   const module = (await import(url)) as Record<string, unknown>;
   const value = module[fn];
-  return agent.runtime.spawn(spawnableOf(value, url, fn, args), { label: fn });
+  const spawnable = spawnableOf(value, url, fn, args);
+  return agent.runtime.spawn(spawnable, link === undefined ? { label: fn } : { label: fn, link });
 }
 
 function spawnableOf(
@@ -148,8 +164,11 @@ function spawnableOf(
   );
 }
 
-/** `module` as what `import()` takes: an absolute path becomes a file URL. */
-function moduleUrl(module: string | URL): string {
+/**
+ * `module` as what `import()` takes on any node: an absolute path becomes a file URL; a
+ * relative path, an empty string or a non-string throws `InvalidArgumentError`.
+ */
+export function moduleUrl(module: string | URL): string {
   if (module instanceof URL) return module.href;
   if (typeof module !== 'string' || module === '') {
     throw new InvalidArgumentError(

@@ -1,0 +1,112 @@
+import { InvalidArgumentError, type Runtime } from '@actorkit/core';
+import { remoteNodes } from '@actorkit/core/internal';
+import type { ChildId, ChildSpec } from '@actorkit/genserver';
+import { NodeAgent } from './agent.js';
+import { isPlacement, type Placement, roundRobin, spawnPlaced } from './placement.js';
+import { moduleUrl } from './spawner.js';
+
+/**
+ * A child of a supervisor that runs on another node: what {@link remoteChild} takes.
+ * Unknown keys and wrong types throw `InvalidArgumentError`.
+ */
+export interface RemoteChildOptions {
+  /** The child's id within its supervisor. */
+  id: ChildId;
+  /** The module the child's code is in: an absolute path, a `file:` URL or a package name. */
+  module: string | URL;
+  /** The export the child runs: an async function `(ctx, ...args)` or a handler object. */
+  fn: string;
+  /** Its arguments; they cross as messages do. @default [] */
+  args?: readonly unknown[];
+  /**
+   * Where to start it, at its first start and at each restart: a node number, or a
+   * placement. @default a new `roundRobin()` (the nodes other than the supervisor's)
+   */
+  placement?: number | Placement;
+  /** As in a child spec. @default 'permanent' */
+  restart?: ChildSpec['restart'];
+  /** As in a child spec. @default 5000 */
+  shutdown?: ChildSpec['shutdown'];
+  /** As in a child spec. @default none */
+  backoff?: ChildSpec['backoff'];
+}
+
+const KEYS = ['id', 'module', 'fn', 'args', 'placement', 'restart', 'shutdown', 'backoff'];
+
+/**
+ * A child spec whose process runs on another node: each start (the first, and every
+ * restart) asks `placement` for a live node and spawns export `fn` of `module` there,
+ * linked to the supervisor before it runs (Erlang's `spawn_link(Node, M, F, A)`). Give
+ * it to a `Supervisor` (or `Supervisor.startChild`) of a runtime that has nodes (the
+ * runtime of `startNodes`, or a worker node's).
+ *
+ * When the child's node goes down, the link delivers `'noconnection'` to the supervisor,
+ * which restarts the child as for any exit (a `'permanent'` or `'transient'` child);
+ * the placement then picks among the nodes still up, so the child comes back on a
+ * surviving node. Each restart counts toward the supervisor's intensity, as in OTP: a
+ * node that takes many children down at once can exhaust `maxRestarts`, so size it for
+ * the children a node holds.
+ *
+ * A start fails with `NoNodeError` when no candidate node is up (the supervisor retries,
+ * each try counting toward its intensity, as OTP does for a failed restart),
+ * `NodeDownError` for a node number that is down, and `RemoteSpawnError` when the node
+ * cannot load the module or export. Stopping the child (`terminateChild`, the
+ * supervisor's own stop) sends it `'shutdown'` across the node and waits for its end,
+ * up to `shutdown` ms, as for a local child.
+ *
+ * @example
+ * const sup = await Supervisor.start(
+ *   [remoteChild({ id: 'worker', module: new URL('./worker.js', import.meta.url), fn: 'work' })],
+ *   { strategy: 'one_for_one', runtime: nodes.runtime },
+ * );
+ */
+export function remoteChild(options: RemoteChildOptions): ChildSpec {
+  checkOptions(options);
+  const url = moduleUrl(options.module);
+  const args = [...(options.args ?? [])];
+  const where = options.placement ?? roundRobin();
+  const { id, fn, restart, shutdown, backoff } = options;
+  return {
+    id,
+    start: ({ runtime, self }) => spawnPlaced(agentOf(runtime), where, url, fn, args, self),
+    ...(restart === undefined ? {} : { restart }),
+    ...(shutdown === undefined ? {} : { shutdown }),
+    ...(backoff === undefined ? {} : { backoff }),
+  };
+}
+
+/** The node layer attached to `runtime`; throws `InvalidArgumentError` if none is. */
+export function agentOf(runtime: Runtime): NodeAgent {
+  const agent = remoteNodes(runtime);
+  if (agent instanceof NodeAgent) return agent;
+  throw new InvalidArgumentError(
+    'runtime',
+    `a runtime with nodes attached (the runtime of startNodes, or a worker node's); runtime of node ${runtime.node} has none`,
+    runtime.node,
+  );
+}
+
+function checkOptions(options: RemoteChildOptions): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError('options', 'an options object (remoteChild)', options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KEYS.includes(key)) {
+      throw new InvalidArgumentError(
+        `options.${key}`,
+        `one of ${KEYS.join(', ')} (remoteChild)`,
+        key,
+      );
+    }
+  }
+  if (typeof options.fn !== 'string' || options.fn === '') {
+    throw new InvalidArgumentError('options.fn', 'the name of an export', options.fn);
+  }
+  if (options.args !== undefined && !Array.isArray(options.args)) {
+    throw new InvalidArgumentError('options.args', 'an array of arguments', options.args);
+  }
+  const where = options.placement;
+  if (where !== undefined && !isPlacement(where) && !(Number.isInteger(where) && where >= 0)) {
+    throw new InvalidArgumentError('options.placement', 'a node number or a placement', where);
+  }
+}
