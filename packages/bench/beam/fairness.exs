@@ -4,41 +4,7 @@
 # timer p50/p99, HTTP p50/p99 (ms), and the flood's messages/s. Every wait of the main
 # process has a deadline, so a flood that does not stop fails the run instead of hanging it.
 Code.require_file("bench.exs", __DIR__)
-
-defmodule Http do
-  @response "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok"
-
-  def start do
-    {:ok, listen} = :gen_tcp.listen(0, [:binary, active: false, reuseaddr: true, ip: {127, 0, 0, 1}])
-    {:ok, port} = :inet.port(listen)
-    acceptor = spawn(fn -> accept(listen) end)
-    {port, listen, acceptor}
-  end
-
-  defp accept(listen) do
-    case :gen_tcp.accept(listen) do
-      {:ok, socket} ->
-        pid = spawn(fn -> serve(socket) end)
-        :gen_tcp.controlling_process(socket, pid)
-        accept(listen)
-
-      _ ->
-        :ok
-    end
-  end
-
-  # The probe sends one small GET at a time, so one recv holds one whole request.
-  defp serve(socket) do
-    case :gen_tcp.recv(socket, 0) do
-      {:ok, _request} ->
-        :gen_tcp.send(socket, @response)
-        serve(socket)
-
-      _ ->
-        :gen_tcp.close(socket)
-    end
-  end
-end
+Code.require_file("http.exs", __DIR__)
 
 defmodule Fairness do
   # Slack after the flood's deadline for its processes to stop and for the probes to report.

@@ -13,8 +13,14 @@
  *   then … B A); a Node cell's median is over `BENCH_RUNS × BENCH_ROUNDS` runs. The BEAM
  *   columns run `BENCH_RUNS` runs once.
  * - `BENCH_ONLY=send,ring`: only these workloads (ids in workloads.ts); writes no results file.
+ *   `multicore` names the whole multi-core section, a section id (`pairs`, `http`, … in
+ *   multicore-workloads.ts) one of its rows: `BENCH_ONLY=multicore` runs the section alone.
  * - `BENCH_SYSTEMS=actorkit,baseline,beam-s1`: only these columns; writes no results file.
  * - `BENCH_TIMER_SECONDS` (default 10): length of the periodic-timer workload.
+ *
+ * The multi-core section (issue #17, multicore.ts) comes after the table: actorkit on one
+ * thread and on every core (nodes), beside the BEAM with one scheduler and with all;
+ * `BENCH_RUNS` measured runs per cell, one round, with `BENCH_QUICK`'s sizes when set.
  *
  * To profile one cell, build (`pnpm build`) and run the worker directly, e.g.
  * `node --cpu-prof --expose-gc --import tsx src/worker.ts
@@ -23,7 +29,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { beamVersion } from './beam.js';
-import { type ColumnId, compare, DEFAULT_ROUNDS } from './harness.js';
+import { type ColumnId, compare, DEFAULT_ROUNDS, isBeam } from './harness.js';
+import { compareMulticore, type MulticoreColumn } from './multicore.js';
+import { renderMulticore } from './multicore-table.js';
+import {
+  MULTICORE_FULL_SIZES,
+  MULTICORE_QUICK_SIZES,
+  MULTICORE_WORKLOADS,
+  type MulticoreId,
+} from './multicore-workloads.js';
 import { reportMeta } from './report.js';
 import { NODE_SYSTEMS } from './system.js';
 import { renderTable } from './table.js';
@@ -69,6 +83,7 @@ async function main(): Promise<void> {
     workloads,
     log: (line) => console.error(line),
   });
+  const multicore = await multicoreSection(onlyWorkloads, columns, quick, runs);
   const seconds = (performance.now() - started) / 1000;
   const meta = await reportMeta({
     columns,
@@ -78,14 +93,46 @@ async function main(): Promise<void> {
     beam,
     seconds,
     quick,
+    table: workloads.length > 0,
+    ...(multicore === undefined ? {} : { multicoreRuns: runs }),
   });
-  const table = renderTable(results, columns, sizes, meta);
+  const table = [
+    ...(workloads.length > 0 ? [renderTable(results, columns, sizes, meta)] : meta.header),
+    ...(multicore === undefined ? [] : ['', multicore]),
+  ].join('\n');
   console.log(table);
   if (quick || onlySystems !== undefined || onlyWorkloads !== undefined) return;
   const dir = new URL('../results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
   writeFileSync(new URL('latest.md', dir), table);
   console.error(`written to ${new URL('latest.md', dir).pathname} in ${Math.round(seconds)} s`);
+}
+
+/**
+ * Runs the multi-core section unless `BENCH_ONLY` leaves it out, with the BEAM columns
+ * that `columns` has; its markdown, or undefined.
+ */
+async function multicoreSection(
+  only: string[] | undefined,
+  columns: ColumnId[],
+  quick: boolean,
+  runs: number,
+): Promise<string | undefined> {
+  const workloads = MULTICORE_WORKLOADS.map((w) => w.id).filter(
+    (id): id is MulticoreId =>
+      only === undefined || only.includes('multicore') || only.includes(id),
+  );
+  if (workloads.length === 0) return undefined;
+  const sizes = quick ? MULTICORE_QUICK_SIZES : MULTICORE_FULL_SIZES;
+  const sectionColumns: MulticoreColumn[] = ['thread', 'nodes', ...columns.filter(isBeam)];
+  const cells = await compareMulticore({
+    sizes,
+    runs,
+    workloads,
+    columns: sectionColumns,
+    log: (line) => console.error(line),
+  });
+  return renderMulticore(cells, sectionColumns, sizes);
 }
 
 await main();

@@ -43,6 +43,10 @@ export async function reportMeta(options: {
   beam: string | undefined;
   seconds: number;
   quick: boolean;
+  /** The main table ran (not only the multi-core section). @default true */
+  table?: boolean;
+  /** The multi-core section ran, with this many measured runs per cell. */
+  multicoreRuns?: number;
 }): Promise<TableMeta> {
   const cpu = cpus();
   const versions = [
@@ -58,7 +62,14 @@ export async function reportMeta(options: {
     `- machine: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores), ${(totalmem() / 2 ** 30).toFixed(0)} GB, ${type()} ${release()}`,
     `- node ${process.version}; ${versions.join('; ')}`,
     '- actorkit as built (dist/), what npm users run',
-    ...runLines({ ...options, beam: options.columns.some(isBeam) }),
+    ...(options.table === false
+      ? []
+      : runLines({ ...options, beam: options.columns.some(isBeam) })),
+    ...(options.multicoreRuns === undefined
+      ? []
+      : [
+          `- multi-core section: median of ${options.multicoreRuns} runs per cell after one uncounted run (none for M6), each actorkit column in a fresh process, each BEAM column in one \`elixir\` process`,
+        ]),
     `- total ${Math.round(options.seconds)} s${options.quick ? '; BENCH_QUICK sizes' : ''}`,
   ];
   const footnotes: string[] = [];
