@@ -62,6 +62,17 @@ export class NameTable {
   }
 
   /**
+   * The PID of another node that `{ via, key }` names, if its registry holds one (a
+   * global name of `@actorkit/nodes`): no process here, so a node layer sends to it.
+   */
+  remoteHolder(dest: Name | Via): Pid<any> | undefined {
+    if (typeof dest !== 'object') return undefined;
+    const pid = dest.via.whereisName(dest.key);
+    if (pid === undefined || pid.node === this.runtime.node || pid.proc !== null) return undefined;
+    return pid;
+  }
+
+  /**
    * Like `lookup`, but a name nobody holds is a `NoProcError`, as Erlang's send to an
    * unregistered name. The error names this runtime, and another that holds the name.
    */

@@ -223,6 +223,11 @@ export class Runtime {
       this.deadLetter(dest, wrap(message, tag), 'noproc');
       return false;
     }
+    const proc = this.names.lookup(dest);
+    if (proc !== undefined) return proc.deliver(message, tag);
+    // A `{ via, key }` naming a process of another node (a global name) is sent there.
+    const held = this.names.remoteHolder(dest);
+    if (held !== undefined) return this.sendTagged(held, message, tag);
     return this.names.resolve(dest).deliver(message, tag);
   }
 

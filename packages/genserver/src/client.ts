@@ -80,9 +80,28 @@ const CAST_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION };
 /** @internal The runtime a server reference lives in. */
 export function runtimeFor(server: Pid<any> | Name | Via, options?: CallOptions): Runtime {
   if (options?.runtime !== undefined) return options.runtime;
-  if (!isPid(server)) return defaultRuntime();
+  if (!isPid(server)) {
+    // A `{ via, key }` naming a process of another node (a global name of the node layer).
+    const held = remoteHolder(server);
+    return (held && runtimeReaching(held)) ?? defaultRuntime();
+  }
   // A PID without a process here may be another node's: reached from a node layer's runtime.
   return runtimeOf(server) ?? runtimeReaching(server) ?? defaultRuntime();
+}
+
+/**
+ * The PID of another node that `server` (a `{ via, key }`) names, if any: a global name
+ * of the node layer, whose registry answers with a PID that has no process on this
+ * thread. Never throws (a registry that throws is asked again by the lookup, which says so).
+ */
+function remoteHolder(server: Pid<any> | Name | Via): Pid<any> | undefined {
+  if (typeof server !== 'object' || isPid(server)) return undefined;
+  try {
+    const held = server.via.whereisName(server.key);
+    return isPid(held) && runtimeOf(held) === undefined ? held : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True for what can name a server: a PID, a string or symbol, or `{ via, key }`. Never throws. */
@@ -161,9 +180,15 @@ function request<R>(
   if (pid === undefined) {
     // A PID of another node holds no process here: a node layer may reach it.
     // runtimeOf, not pid.proc: proc is internal to core and not in its published types.
-    if (isPid(server) && runtimeOf(server) === undefined) {
+    // So may a `{ via, key }` whose registry names a process of another node (a global name).
+    const elsewhere = isPid(server)
+      ? runtimeOf(server) === undefined
+        ? server
+        : undefined
+      : remoteHolder(server);
+    if (elsewhere !== undefined) {
       const explicit = typeof timeoutOrOptions === 'object' ? timeoutOrOptions.runtime : undefined;
-      const remote = remoteCall<R>(server, explicit, message, what, timeout, envelope);
+      const remote = remoteCall<R>(elsewhere, explicit, message, what, timeout, envelope);
       if (remote !== undefined) return remote;
     }
     return Promise.reject(

@@ -1,4 +1,4 @@
-import type { Pid, Ref, Runtime } from '@actorkit/core';
+import { InvalidArgumentError, type Pid, type Ref, type Runtime } from '@actorkit/core';
 import {
   exitSignalFrom,
   localPid,
@@ -26,6 +26,7 @@ import {
   REPLY,
   REPLY_DOWN,
   SEND,
+  SEND_NAME,
   SEND_TAGGED,
   SPAWN,
   SPAWN_FAILED,
@@ -34,12 +35,33 @@ import {
   UNLINK,
   type WireReason,
 } from './frames.js';
+import { GlobalNames } from './global-names.js';
 import { NodeWatchers } from './node-watchers.js';
+import { ProcessGroups } from './process-groups.js';
 import { SEND_RECORD, SHAPE, ShapesIn, ShapesOut } from './records.js';
 import { RemoteLinks } from './remote-links.js';
 import { RemoteMonitors } from './remote-monitors.js';
 import { Spawner } from './spawner.js';
 import type { Frame, Transport, TransportHandler } from './transport.js';
+
+/** The agents attached on this thread, first attached first. */
+const agents = new Set<NodeAgent>();
+
+/**
+ * The node agent of `runtime`, or with none given, the one of this thread (the first
+ * attached when there are several: pass the runtime then). Throws
+ * `InvalidArgumentError` when there is none: nodes are not started.
+ */
+export function agentOf(runtime: Runtime | undefined): NodeAgent {
+  for (const agent of agents) if (runtime === undefined || agent.runtime === runtime) return agent;
+  throw new InvalidArgumentError(
+    'runtime',
+    runtime === undefined
+      ? 'a thread with nodes: call startNodes() first (on a worker node, its runtime has them)'
+      : 'a runtime with nodes attached (startNodes made it, or was given it)',
+    runtime,
+  );
+}
 
 /**
  * One node's side of the system: attached to a runtime (as core's `RemoteNodes` hook)
@@ -66,6 +88,10 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   readonly spawner: Spawner;
   /** Node up/down listeners and `monitorNode` watchers. */
   readonly watchers: NodeWatchers;
+  /** This node's replica of the global name table, and its service (see `global-names.ts`). */
+  readonly globalNames: GlobalNames;
+  /** This node's process groups scope (see `process-groups.ts`). */
+  readonly groups: ProcessGroups;
   /** Called when the main node asks this one to stop (a worker's entry module sets it). */
   onStop: (() => void) | null = null;
   private readonly up = new Set<number>();
@@ -92,6 +118,10 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
     this.spawner = new Spawner(this);
     this.watchers = new NodeWatchers(this);
     setRemoteNodes(runtime, this);
+    // The name services exist before any peer is up: a peer's first message finds them.
+    this.globalNames = new GlobalNames(this);
+    this.groups = new ProcessGroups(this);
+    agents.add(this);
     transport.start(this);
   }
 
@@ -105,8 +135,11 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
     return node === this.node || this.up.has(node);
   }
 
-  /** Detaches from the runtime and closes the transport. */
+  /** Detaches from the runtime, stops the name services and closes the transport. */
   detach(): void {
+    this.globalNames.close();
+    this.groups.close();
+    agents.delete(this);
     setRemoteNodes(this.runtime, undefined);
     this.transport.close();
   }
@@ -114,6 +147,32 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   /** Queues `frame` for `node`; false if `node` is not up. */
   sendFrame(node: number, frame: Frame): boolean {
     return this.up.has(node) && this.transport.send(node, frame);
+  }
+
+  /**
+   * Sends `message` to the process registered under `name` on `node` (Erlang's
+   * `{Name, Node} ! Msg`): how a node's services reach the same service on their peers.
+   * On this node it is a local send by name. A name nobody holds there makes a dead
+   * letter there; a node that is not up, a dead letter here and false. Throws
+   * `UncloneableMessageError` if `message` cannot cross.
+   *
+   * @example
+   * agent.sendNamed(2, 'logger', { line: 'hello' }); // to 'logger' on node 2
+   */
+  sendNamed(node: number, name: string, message: unknown): boolean {
+    if (node === this.node) {
+      const pid = this.runtime.whereis(name);
+      if (pid !== undefined) return this.runtime.send(pid, message);
+      this.runtime.deadLetter(name, message, 'noproc');
+      return false;
+    }
+    const stubs: Stub[] = [];
+    const value = encode(message, stubs, this.wireLink(node));
+    const frame = [SEND_NAME, name, value];
+    if (stubs.length > 0) frame.push(stubs);
+    if (this.sendFrame(node, frame)) return true;
+    this.runtime.deadLetter(`${name} on node ${node}`, message, 'noproc');
+    return false;
   }
 
   /** The receiving side of the codec: a stub of this node's process decodes to its live PID. */
@@ -263,6 +322,9 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
           this.decodeFor(peer, f[1] as number, f[2], f[3] as Stub[] | undefined),
         );
         return;
+      case SEND_NAME:
+        this.deliverNamed(peer, f[1] as string, f[2], f[3] as Stub[] | undefined);
+        return;
       case SEND_TAGGED:
         this.deliverTagged(
           f[1] as number,
@@ -345,6 +407,15 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
       // A full 'reject' mailbox: the runtime counted and reported the drop; the sender is
       // on another node and cannot be thrown at.
     }
+  }
+
+  private deliverNamed(peer: number, name: string, value: unknown, stubs: Stub[] | undefined) {
+    const pid = this.runtime.whereis(name);
+    if (pid === undefined) {
+      this.runtime.deadLetter(name, this.decodeFor(peer, 0, value, stubs), 'noproc');
+      return;
+    }
+    this.deliver(pid.id, this.decodeFor(peer, pid.id, value, stubs));
   }
 
   private decodeFor(peer: number, id: number, value: unknown, stubs: Stub[] | undefined): unknown {

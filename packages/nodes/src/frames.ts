@@ -38,6 +38,12 @@ export const REPLY = 14;
 export const REPLY_DOWN = 15;
 /** [SEND_TAGGED, toId, tagName, value, stubs?]: a tagged message (a GenServer cast). */
 export const SEND_TAGGED = 16;
+/**
+ * [SEND_NAME, name, value, stubs?]: a message to the process registered under `name` on
+ * the receiving node (Erlang's `{Name, Node} ! Msg`), how a node's services (the global
+ * name server, the process groups' scope) reach their peers.
+ */
+export const SEND_NAME = 17;
 // 11 and 12 are the record frames (see `records.ts`).
 
 /** An exit reason as it crosses: a crash's error, a clonable reason, or its text. */

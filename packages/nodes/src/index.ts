@@ -6,6 +6,13 @@ export {
   RemoteSpawnError,
   UncloneableMessageError,
 } from './errors.js';
+export {
+  type GlobalNameConflict,
+  GlobalNames,
+  globalName,
+  globalNames,
+  isGlobalNameConflict,
+} from './global-names.js';
 export { isNodeDown, NodeDown, type NodeListener } from './node-watchers.js';
 export { Nodes, type StartNodesOptions, startNodes } from './nodes.js';
 export {
@@ -22,6 +29,7 @@ export {
   roundRobin,
 } from './placement.js';
 export { PortTransport } from './port-transport.js';
+export { GroupChange, isGroupChange, ProcessGroups, processGroups } from './process-groups.js';
 export { type RemoteChildOptions, remoteChild } from './remote-child.js';
 export { type RemoteAsyncOptions, remoteAsync } from './remote-task.js';
 export type { Frame, Transport, TransportHandler } from './transport.js';
