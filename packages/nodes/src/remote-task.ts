@@ -101,14 +101,18 @@ async function standIn<R>(
     if (NodeDownError.is(error) || NoNodeError.is(error)) ctx.exit('noconnection');
     throw error;
   }
-  // The runner's end without a result (it exited 'normal' itself) is the task's too.
+  // The runner's end is the task's (the link says so too, but a monitor also covers
+  // a runner whose link was undone).
   ctx.monitor(runner);
   for (;;) {
     const message = await ctx.receive();
     if (isResult(message, token)) return message.value as R;
     if (isDown(message) && message.pid === runner) ctx.exit(message.reason);
-    if (!isExit(message) || message.reason === 'normal') continue;
+    if (!isExit(message)) continue;
+    // The runner's result crosses before its exit (frames between two nodes keep their
+    // order): an exit, 'normal' too, with no result before it ends the task.
     if (message.from === runner) ctx.exit(message.reason);
+    if (message.reason === 'normal') continue;
     const orphan = message.from.node !== ctx.self.node && message.from !== owner;
     if (orphan && message.reason === 'noconnection') continue;
     // An exit signal for the task (its owner exited, `Task.shutdown`): the runner gets it,
