@@ -30,5 +30,10 @@ describe('packages/nodes/README.md', () => {
     });
     expect(stdout).toContain('nodes 0 1 2');
     expect(stdout).toContain('answer hi from node 1');
+    expect(stdout).toContain('registered {"registered":true}');
+    expect(stdout).toContain('echo on node 2');
+    expect(stdout).toContain('answer by name');
+    expect(stdout).toContain('members 2');
+    expect(stdout).toContain('group jobs join 2');
   }, 120_000);
 });
