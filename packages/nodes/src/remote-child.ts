@@ -20,7 +20,8 @@ export interface RemoteChildOptions {
   args?: readonly unknown[];
   /**
    * Where to start it, at its first start and at each restart: a node number, or a
-   * placement. @default a new `roundRobin()` (the nodes other than the supervisor's)
+   * placement. @default one `roundRobin()` shared by every `remoteChild` without a
+   * placement, over the nodes other than the supervisor's
    */
   placement?: number | Placement;
   /** As in a child spec. @default 'permanent' */
@@ -30,6 +31,9 @@ export interface RemoteChildOptions {
   /** As in a child spec. @default none */
   backoff?: ChildSpec['backoff'];
 }
+
+/** Children without a placement of their own take turns over the nodes. */
+const DEFAULT_PLACEMENT = roundRobin();
 
 const KEYS = ['id', 'module', 'fn', 'args', 'placement', 'restart', 'shutdown', 'backoff'];
 
@@ -64,7 +68,7 @@ export function remoteChild(options: RemoteChildOptions): ChildSpec {
   checkOptions(options);
   const url = moduleUrl(options.module);
   const args = [...(options.args ?? [])];
-  const where = options.placement ?? roundRobin();
+  const where = options.placement ?? DEFAULT_PLACEMENT;
   const { id, fn, restart, shutdown, backoff } = options;
   return {
     id,
