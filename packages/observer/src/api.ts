@@ -7,6 +7,8 @@ import { dashboardHtml } from './dashboard/page.js';
 import { badRequest, HttpError, notFound } from './errors.js';
 import { readJsonBody, sendJson } from './http.js';
 import { inspectProcess } from './inspect.js';
+import type { NodeClient } from './node-client.js';
+import { client, type NodeRouteContext, remoteNodeOf, serveNodes } from './node-routes.js';
 import type { ResolvedOptions } from './options.js';
 import { parseTableQuery } from './process-table.js';
 import { childKey } from './restarts.js';
@@ -26,6 +28,8 @@ export interface ApiContext {
   hub: SseHub;
   /** The port the observer listens on (names its session cookie). */
   port: number;
+  /** The other nodes' services, when the observer was given `nodes`. */
+  nodeClient: NodeClient | undefined;
 }
 
 interface Request {
@@ -46,6 +50,10 @@ export const ENDPOINTS = [
   'POST /api/processes/:pid/kill',
   'POST /api/supervisors/:pid/children/:id/restart',
   'GET /api/tree',
+  'GET /api/nodes',
+  'GET /api/nodes/:node',
+  'GET /api/nodes/:node/processes?sort=&order=&filter=&behaviour=&limit=',
+  'GET /api/nodes/:node/tree',
   'GET /api/events (Server-Sent Events)',
   'GET /api/views',
   'GET /api/views/:id/page?at=',
@@ -73,6 +81,11 @@ export async function route(ctx: ApiContext, r: Request): Promise<void> {
   ctx.sampler.touch();
   if (second === 'node' && target === undefined) return only(method, 'GET', () => node(ctx, r));
   if (second === 'tree' && target === undefined) return only(method, 'GET', () => tree(ctx, r));
+  if (second === 'nodes') {
+    return only(method, 'GET', () =>
+      serveNodes(nodeContext(ctx), r.res, r.url, r.segments.slice(2)),
+    );
+  }
   if (second === 'processes') return processes(ctx, r, method, target, action, rest);
   if (second === 'supervisors' && target !== undefined && action === 'children') {
     const [id, verb, ...extra] = rest;
@@ -147,7 +160,11 @@ function events(ctx: ApiContext, r: Request): void {
   }
   ctx.hub.add(r.res, () => ctx.sampler.release());
   ctx.sampler.acquire();
-  ctx.hub.send(r.res, 'hello', { node: ctx.runtime.node, history: ctx.sampler.history.toArray() });
+  ctx.hub.send(r.res, 'hello', {
+    node: ctx.runtime.node,
+    distributed: ctx.nodeClient !== undefined,
+    history: ctx.sampler.history.toArray(),
+  });
   const sample = ctx.sampler.last();
   if (sample !== undefined) ctx.hub.send(r.res, 'sample', publicSample(sample));
   // Without a sample yet, the first one goes to every client when it is taken.
@@ -209,6 +226,8 @@ async function processes(
   }
   if (rest.length > 0)
     throw notFound('unknown_action', `Unknown process action ${r.url.pathname}.`);
+  const node = remoteNodeOf(nodeContext(ctx), target);
+  if (node !== undefined) return remoteProcess(ctx, r, method, node, target, action);
   const pid = findProcess(ctx.runtime, target, ctx.options.registries);
   if (action === undefined) {
     return only(method, 'GET', async () => {
@@ -243,11 +262,73 @@ async function processes(
   );
 }
 
+function nodeContext(ctx: ApiContext): NodeRouteContext {
+  return { node: ctx.runtime.node, sampler: ctx.sampler, client: ctx.nodeClient };
+}
+
+/**
+ * A process of another node of the system: its page and its trace are read through that
+ * node's service; a kill is an exit signal sent across, once the service has found the
+ * process alive.
+ */
+async function remoteProcess(
+  ctx: ApiContext,
+  r: Request,
+  method: string,
+  node: number,
+  target: string,
+  action: string | undefined,
+): Promise<void> {
+  const nodes = client(nodeContext(ctx));
+  if (action === undefined) {
+    return only(method, 'GET', async () => {
+      const withState = r.url.searchParams.get('state') !== '0';
+      sendJson(r.res, 200, await nodes.ask(node, { type: 'process', pid: target, withState }));
+    });
+  }
+  if (action === 'trace') {
+    if (method === 'GET' || method === 'HEAD') {
+      const limit = ctx.options.traceLimit;
+      return sendJson(
+        r.res,
+        200,
+        await nodes.ask(node, { type: 'trace', pid: target, on: undefined, limit }),
+      );
+    }
+    return only(method, 'POST', async () => {
+      const { on, limit } = await traceBody(ctx, r);
+      const answer = await nodes.ask(node, { type: 'trace', pid: target, on, limit });
+      sendJson(r.res, 200, { pid: answer.pid, tracing: answer.tracing, limit });
+    });
+  }
+  if (action === 'kill') {
+    return only(method, 'POST', async () => {
+      authorize(r.req, r.token, ctx.options.token, 'Killing a process', true);
+      const found = await nodes.ask(node, { type: 'process', pid: target, withState: false });
+      const pid = ctx.runtime.parsePid(String(found.pid).replace(/^#PID/, ''));
+      ctx.runtime.exit(pid, 'kill');
+      sendJson(r.res, 200, { ok: true, pid: String(pid), sent: 'kill' });
+    });
+  }
+  throw notFound(
+    'unknown_action',
+    `Unknown action ${JSON.stringify(action)} for a process; expected kill or trace.`,
+  );
+}
+
 async function trace(
   ctx: ApiContext,
   r: Request,
   pid: ReturnType<typeof findProcess>,
 ): Promise<void> {
+  const { on, limit } = await traceBody(ctx, r);
+  if (on) ctx.tracer.start(pid, limit);
+  else ctx.tracer.stop(pid);
+  sendJson(r.res, 200, { pid: String(pid), tracing: ctx.tracer.isTracing(pid), limit });
+}
+
+/** Checks a trace switch: the action's token, and a body `{ on, limit? }`. */
+async function traceBody(ctx: ApiContext, r: Request): Promise<{ on: boolean; limit: number }> {
   authorize(r.req, r.token, ctx.options.token, 'Switching tracing', true);
   const body = await readJsonBody(r.req);
   if (typeof body.on !== 'boolean') {
@@ -263,9 +344,7 @@ async function trace(
       `Expected \`limit\` to be an integer from 1 to 10000, got ${JSON.stringify(limit)}.`,
     );
   }
-  if (body.on) ctx.tracer.start(pid, limit);
-  else ctx.tracer.stop(pid);
-  sendJson(r.res, 200, { pid: String(pid), tracing: ctx.tracer.isTracing(pid), limit });
+  return { on: body.on, limit };
 }
 
 async function restartChild(

@@ -2,6 +2,8 @@ export type { Behaviour } from './behaviour.js';
 export { HttpError, ObserverOptionsError } from './errors.js';
 export type { NodeTotals } from './history.js';
 export type { ProcessDetails, StateView } from './inspect.js';
+export type { ObserverNodes } from './node-client.js';
+export type { NodeSummary } from './node-routes.js';
 export { type Observer, startObserver } from './observer.js';
 export type { ObserverOptions } from './options.js';
 export type { ProcessRow } from './process-table.js';

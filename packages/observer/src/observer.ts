@@ -5,6 +5,7 @@ import { type ApiContext, publicSample, route } from './api.js';
 import { presentedToken } from './auth.js';
 import { badRequest, HttpError, ObserverOptionsError } from './errors.js';
 import { sendError } from './http.js';
+import { NodeClient } from './node-client.js';
 import { isLoopback, type ObserverOptions, resolveOptions } from './options.js';
 import { Sampler } from './sampler.js';
 import { SseHub } from './sse.js';
@@ -47,6 +48,10 @@ export interface Observer {
  * state holds what the node holds: keys, passwords, personal data); only the bare page
  * shell is served without it.
  *
+ * Attached to the main thread's runtime of a system of nodes (`startNodes` of
+ * `@actorkit/nodes`), with `{ nodes }`, it shows every node: a node picker, each node's
+ * totals, and a worker node's process table, tree and process pages.
+ *
  * Other packages add views (a dashboard tab and JSON routes under `/api/views/<id>/`)
  * through `options.views`, such as `jobsView(store)` of `@actorkit/jobs`: see
  * `ObserverView`. Their routes are behind the same token and action checks.
@@ -88,7 +93,17 @@ export async function startObserver(
     if (event.type === 'sample') hub.broadcast('sample', publicSample(event.sample));
     else hub.broadcast('tree', event.tree);
   });
-  const ctx: ApiContext = { runtime, options: resolved, sampler, tracer, hub, port: 0 };
+  // The other nodes are read through services started on them when first asked about.
+  const nodeClient =
+    resolved.nodes === undefined
+      ? undefined
+      : new NodeClient(runtime, resolved.nodes, {
+          sampleInterval: resolved.sampleInterval,
+          historySize: resolved.historySize,
+          idleAfter: resolved.idleAfter,
+          traceLimit: resolved.traceLimit,
+        });
+  const ctx: ApiContext = { runtime, options: resolved, sampler, tracer, hub, port: 0, nodeClient };
   const server = createServer((req, res) => {
     handle(ctx, req, res).catch((error: unknown) => sendError(res, error));
   });
@@ -117,7 +132,7 @@ export async function startObserver(
         hub.closeAll();
         server.close(() => resolve());
         server.closeAllConnections();
-      });
+      }).then(() => nodeClient?.close());
       return closing;
     },
   };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Registry } from '@actorkit/core';
 import { ObserverOptionsError } from './errors.js';
+import { type ObserverNodes, resolveNodes } from './node-client.js';
 import { type ObserverView, type ResolvedView, resolveViews } from './view.js';
 
 /** Options for `startObserver`. */
@@ -55,6 +56,15 @@ export interface ObserverOptions {
    * `jobsView(store)` of `@actorkit/jobs`: see {@link ObserverView}. @default []
    */
   views?: readonly ObserverView[];
+  /**
+   * A system of nodes whose main-thread runtime this observer shows: the `Nodes` of
+   * `startNodes` from `@actorkit/nodes` (`startObserver(nodes.runtime, { nodes })`), or
+   * anything with its `nodes()` and `spawn()` (see {@link ObserverNodes}). The dashboard
+   * then lists every node with its totals and shows a worker node's processes, tree and
+   * process pages, read by a small service the observer starts on a worker node the first
+   * time it is asked about (and stops on `close()`). @default undefined (this node only)
+   */
+  nodes?: ObserverNodes;
 }
 
 /** The options with every default applied. */
@@ -71,6 +81,7 @@ export interface ResolvedOptions {
   streamStallTimeout: number;
   registries: readonly Registry<any, any, any>[];
   views: readonly ResolvedView[];
+  nodes: ObserverNodes | undefined;
 }
 
 const KEYS = new Set([
@@ -85,6 +96,7 @@ const KEYS = new Set([
   'streamStallTimeout',
   'registries',
   'views',
+  'nodes',
 ]);
 
 /** True for 127.0.0.0/8, ::1 and `localhost`. */
@@ -137,6 +149,7 @@ export function resolveOptions(options: ObserverOptions = {}): ResolvedOptions {
     ),
     registries: registries(options.registries),
     views: resolveViews(options.views),
+    nodes: resolveNodes(options.nodes),
   };
 }
 
