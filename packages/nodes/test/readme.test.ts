@@ -35,5 +35,8 @@ describe('packages/nodes/README.md', () => {
     expect(stdout).toContain('answer by name');
     expect(stdout).toContain('members 2');
     expect(stdout).toContain('group jobs join 2');
+    expect(stdout).toContain('placed on 1 2 1');
+    expect(stdout).toContain('square 144');
+    expect(stdout).toContain('child on node 1 then on node 2');
   }, 120_000);
 });
