@@ -1,3 +1,4 @@
+import { nodesScript } from './nodes-script.js';
 import { script } from './script.js';
 import { style } from './style.js';
 import { viewsScript } from './views-script.js';
@@ -17,8 +18,9 @@ export function dashboardHtml(): string {
 <style>${style}</style>
 </head>
 <body>
-<header><h1>actorkit observer</h1><span class="node" id="node"></span><nav id="tabs"></nav><span id="conn">connecting…</span></header>
+<header><h1>actorkit observer</h1><span class="node" id="node"></span><select id="node-picker" aria-label="node" hidden></select><nav id="tabs"></nav><span id="conn">connecting…</span></header>
 <main id="node-main">
+  <section id="nodes" hidden><h2>Nodes</h2><div class="table-wrap"><table><thead><tr><th>Node</th><th class="num">Processes</th><th class="num">Queued</th><th class="num">Messages / s</th><th class="num">Heap used</th><th class="num">Event-loop lag</th><th></th></tr></thead><tbody id="nodes-body"></tbody></table></div></section>
   <div id="cards"></div>
   <div>
     <section><h2>Supervision tree</h2><div id="tree"></div></section>
@@ -40,7 +42,7 @@ export function dashboardHtml(): string {
 <div id="view" hidden><div id="view-page"></div></div>
 <aside id="detail"><header><h1 id="detail-title"></h1><button id="detail-close" style="margin-left:auto">close</button></header><div class="body" id="detail-body"></div></aside>
 <div id="toast"></div>
-<script>${script}${viewsScript}</script>
+<script>${script}${viewsScript}${nodesScript}</script>
 </body>
 </html>`;
 }

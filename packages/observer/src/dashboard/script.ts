@@ -9,7 +9,9 @@ export const script = `
 // The page never sees the token: opened with ?token=, the server set an HttpOnly cookie
 // and redirected here; fetch and EventSource send that cookie.
 var state = { rows: [], total: 0, history: [], sort: 'mailbox', order: 'desc', filter: '', behaviour: '', selected: null, tree: [],
-  remote: null, querying: false, queryTimer: null };
+  remote: null, querying: false, queryTimer: null,
+  // The node view (nodes-script): the node shown when it is not this one, and what this one last sent.
+  localNode: null, viewNode: null, localSample: null, localTree: null, nodeHistory: {} };
 var $ = function (id) { return document.getElementById(id); };
 
 function esc(value) {
@@ -59,15 +61,17 @@ var CARDS = [
   ['eventLoopLagMs', 'Event-loop lag', function (t) { return t.eventLoopLagMs == null ? '–' : t.eventLoopLagMs.toFixed(1) + ' ms'; }],
   ['heapUsedBytes', 'Heap used', function (t) { return bytes(t.heapUsedBytes); }],
 ];
+function shownHistory() { return state.viewNode == null ? state.history : (state.nodeHistory[state.viewNode] || []); }
 function renderCards() {
-  var last = state.history[state.history.length - 1] || {};
+  var history = shownHistory();
+  var last = history[history.length - 1] || {};
   $('cards').innerHTML = CARDS.map(function (card) {
     return '<div class="card" id="card-' + card[0] + '"><div class="label">' + esc(card[1]) + '</div><div class="value">' +
       esc(card[2](last)) + '</div>' + sparkline(card[0]) + '</div>';
   }).join('');
 }
 function sparkline(key) {
-  var points = state.history.slice(-120).map(function (t) { return t[key] == null ? 0 : t[key]; });
+  var points = shownHistory().slice(-120).map(function (t) { return t[key] == null ? 0 : t[key]; });
   if (points.length < 2) return '<svg viewBox="0 0 100 34"></svg>';
   var max = Math.max.apply(null, points) || 1;
   var step = 100 / (points.length - 1);
@@ -113,6 +117,8 @@ function renderTableHead() {
 function truncated() { return state.total > state.rows.length; }
 function queryKey() { return [state.sort, state.order, state.filter.trim().toLowerCase(), state.behaviour].join('|'); }
 function needsServer() {
+  // Another node's table is read from the server already, in the order and filter asked.
+  if (state.viewNode != null) return false;
   return truncated() && (state.filter.trim() !== '' || state.behaviour !== '' || state.sort !== 'mailbox' || state.order !== 'desc');
 }
 function queryServer(delay) {
@@ -139,7 +145,7 @@ function tableRows() {
 function renderTable() {
   var rows = tableRows();
   var server = needsServer();
-  $('procs-count').textContent = server ? (state.remote && state.remote.key === queryKey() ? rows.length + ' shown, of ' + state.total : 'searching ' + state.total + '…')
+  $('procs-count').textContent = state.viewNode != null ? rows.length + ' of ' + state.total + ' on node ' + state.viewNode : server ? (state.remote && state.remote.key === queryKey() ? rows.length + ' shown, of ' + state.total : 'searching ' + state.total + '…')
     : truncated() ? rows.length + ' busiest of ' + state.total + ' (filter or sort to search them all)'
     : rows.length + ' of ' + state.total;
   $('procs-body').innerHTML = rows.map(function (r) {
@@ -158,6 +164,7 @@ function tableChanged() {
   renderTableHead();
   renderTable();
   if (needsServer()) queryServer(250);
+  if (state.viewNode != null) loadNode();
 }
 
 // ---- supervision tree ----
@@ -184,7 +191,7 @@ function treeNode(n, parent) {
     html += ' <span class="meta sup-restarts" title="' + esc(n.restartCount.recent) + ' within its maxSeconds">' + esc(n.restartCount.total) + ' restarts made</span>';
   }
   if (n.mailbox) html += ' <span class="meta">mailbox ' + n.mailbox + '</span>';
-  if (parent && parent.behaviour === 'supervisor' && n.restart !== 'temporary') {
+  if (parent && parent.behaviour === 'supervisor' && n.restart !== 'temporary' && state.viewNode == null) {
     html += ' <button class="restart" data-sup="' + esc(parent.pid) + '" data-id="' + esc(n.id) + '" title="terminateChild + restartChild">restart</button>';
   }
   if (n.pid) html += ' <button class="danger kill" data-pid="' + esc(n.pid) + '" title="exit(pid, kill)">kill</button>';
@@ -303,23 +310,37 @@ function connect() {
   source.addEventListener('hello', function (e) {
     var hello = JSON.parse(e.data);
     state.history = hello.history;
-    $('node').textContent = 'node ' + hello.node;
+    state.localNode = hello.node;
+    if (state.viewNode == null) $('node').textContent = 'node ' + hello.node;
     document.title = 'actorkit observer · node ' + hello.node;
     renderCards();
+    if (hello.distributed) startNodeView();
   });
   source.addEventListener('sample', function (e) {
     var data = JSON.parse(e.data);
-    state.rows = data.rows;
-    state.total = data.total;
     var last = state.history[state.history.length - 1];
     if (!last || last.at !== data.totals.at) state.history.push(data.totals);
     if (state.history.length > 600) state.history.shift();
-    renderCards();
-    renderTable();
-    // A search over every process follows the samples, at most every 2 s.
-    if (needsServer() && !(state.remote && state.remote.key === queryKey() && Date.now() - state.remote.at < 2000)) queryServer(0);
+    state.localSample = data;
+    if (state.viewNode == null) applyLocalSample();
   });
-  source.addEventListener('tree', function (e) { state.tree = JSON.parse(e.data); renderTree(); renderEvents(); });
+  source.addEventListener('tree', function (e) {
+    state.localTree = JSON.parse(e.data);
+    if (state.viewNode != null) return;
+    state.tree = state.localTree;
+    renderTree();
+    renderEvents();
+  });
+}
+function applyLocalSample() {
+  var data = state.localSample;
+  if (!data) return;
+  state.rows = data.rows;
+  state.total = data.total;
+  renderCards();
+  renderTable();
+  // A search over every process follows the samples, at most every 2 s.
+  if (needsServer() && !(state.remote && state.remote.key === queryKey() && Date.now() - state.remote.at < 2000)) queryServer(0);
 }
 function checkAccess() {
   fetch('/api', { credentials: 'same-origin' }).then(function (res) {

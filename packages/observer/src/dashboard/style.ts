@@ -57,6 +57,10 @@ tbody tr { cursor:pointer; }
 tbody tr:hover { background:#f8f9fa; }
 tbody tr.selected { background:#edf2ff; }
 td.mailbox.busy { color:var(--warn); font-weight:700; }
+#nodes { grid-column:1 / -1; }
+#nodes th { cursor:default; }
+#nodes tbody tr.selected { background:#edf2ff; font-weight:600; }
+#node-picker { background:#343b4d; color:#fff; border:1px solid #495067; border-radius:6px; padding:2px 6px; }
 #events { padding:6px 14px 10px; font-size:12px; max-height:220px; overflow:auto; }
 #events div { padding:2px 0; border-bottom:1px dotted var(--line); }
 #events .ev-child_restarted { color:var(--ok); }
