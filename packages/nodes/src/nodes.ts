@@ -139,7 +139,7 @@ export class Nodes {
     args: readonly unknown[] = [],
     options: RemoteAsyncOptions = {},
   ): Task<R> {
-    return remoteAsync<R>(this.agent, node, module, fn, args, options);
+    return remoteAsync<R>(node, module, fn, args, { runtime: this.runtime, ...options });
   }
 
   /**

@@ -1,22 +1,34 @@
 import {
+  defaultRuntime,
   InvalidArgumentError,
   isDown,
   isExit,
   isPid,
   type Pid,
   type ReceiveContext,
+  Runtime,
+  runtimeOf,
 } from '@actorkit/core';
 import { Task } from '@actorkit/genserver';
-import type { NodeAgent } from './agent.js';
 import { encode, type Stub } from './codec.js';
 import { NodeDownError, NoNodeError } from './errors.js';
 import { RUNNERS } from './node-load.js';
 import { isPlacement, type Placement, spawnPlaced } from './placement.js';
+import { agentOf } from './remote-child.js';
 import type { TaskResultMessage } from './runners.js';
 import { moduleUrl } from './spawner.js';
 
-/** Options for `nodes.async`. An unknown key or a wrong type throws `InvalidArgumentError`. */
+/**
+ * Options for `nodes.async` and `remoteAsync`. An unknown key or a wrong type throws
+ * `InvalidArgumentError`.
+ */
 export interface RemoteAsyncOptions {
+  /**
+   * The runtime the task is started from (its stand-in runs there); it must have nodes
+   * attached. `nodes.async` passes its own. @default the `link` process's runtime, else
+   * `defaultRuntime()` (on a worker node, the node's runtime)
+   */
+  runtime?: Runtime;
   /**
    * Links the task to this process, as `Task.async`'s `link` (Elixir links to the
    * caller): if the task crashes, or its node goes down, the process exits too
@@ -30,7 +42,8 @@ let nextToken = 1;
 
 /**
  * Starts export `fn` of `module` as a task on the node `where` names (a node number or a
- * placement), called as `TaskMfa` calls it: `fn(...args, ctx)`, its result (or what it
+ * placement), from `options.runtime` (what `nodes.async` does from the main thread; this
+ * works on a worker node too), called as `TaskMfa` calls it: `fn(...args, ctx)`, its result (or what it
  * resolves to) the task's. Returns at once a `Task` of `@actorkit/genserver`, taken by
  * `Task.await`, `Task.yield` and `Task.shutdown` as a local one.
  *
@@ -51,7 +64,6 @@ let nextToken = 1;
  * anything starts. A result that cannot cross crashes the task with that error.
  */
 export function remoteAsync<R>(
-  agent: NodeAgent,
   where: number | Placement,
   module: string | URL,
   fn: string,
@@ -67,6 +79,8 @@ export function remoteAsync<R>(
     throw new InvalidArgumentError('where', 'a node number or a placement', where);
   }
   const link = checkOptions(options);
+  const runtime = options.runtime ?? (link && runtimeOf(link)) ?? defaultRuntime();
+  const agent = agentOf(runtime);
   encode([...args], [] as Stub[]);
   const token = nextToken++;
   const spawn = (standin: Pid<any>) =>
@@ -134,7 +148,12 @@ function checkOptions(options: RemoteAsyncOptions): Pid<any> | undefined {
     throw new InvalidArgumentError('options', 'an options object (nodes.async)', options);
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'link') throw new InvalidArgumentError(`options.${key}`, 'link (nodes.async)', key);
+    if (key !== 'link' && key !== 'runtime') {
+      throw new InvalidArgumentError(`options.${key}`, 'runtime or link (nodes.async)', key);
+    }
+  }
+  if (options.runtime !== undefined && !(options.runtime instanceof Runtime)) {
+    throw new InvalidArgumentError('options.runtime', 'a Runtime', options.runtime);
   }
   if (options.link !== undefined && !isPid(options.link)) {
     throw new InvalidArgumentError('options.link', 'a Pid', options.link);

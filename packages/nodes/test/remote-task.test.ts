@@ -68,6 +68,11 @@ describe('nodes.async()', () => {
     ]);
   });
 
+  it('works from a worker node too (remoteAsync there), worker to worker', async () => {
+    const task = nodes.async(1, placed, 'doubleOn', [5, 2]);
+    expect(await Task.await(task)).toEqual({ value: 10, node: 2 });
+  });
+
   it('rejects Task.await with ExitError holding the Crash when the task throws', async () => {
     const error = await rejection(Task.await(nodes.async(2, placed, 'fail', ['boom'])));
     expect(error).toBeInstanceOf(ExitError);
