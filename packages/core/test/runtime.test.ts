@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   cancelTimer,
   defaultRuntime,
@@ -30,8 +30,28 @@ function recorder(runtime: Runtime, options = {}) {
   return { pid, seen };
 }
 
-function activeNodeTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+/**
+ * Watches the Node timers armed and cleared while `body` runs: the long ones (>= 50 s) are
+ * the runtime's alarms for the 60 s timers the tests set. Counting the process's active
+ * timers instead would also count other tests' and vitest's own, which come and go.
+ */
+async function watchNodeTimers(
+  body: (armed: () => NodeJS.Timeout[], cleared: (t: NodeJS.Timeout) => boolean) => Promise<void>,
+): Promise<void> {
+  const set = vi.spyOn(globalThis, 'setTimeout');
+  const clear = vi.spyOn(globalThis, 'clearTimeout');
+  try {
+    await body(
+      () =>
+        set.mock.results
+          .filter((_, i) => Number(set.mock.calls[i]![1]) >= 50_000)
+          .map((result) => result.value as NodeJS.Timeout),
+      (timer) => clear.mock.calls.some(([handle]) => handle === timer),
+    );
+  } finally {
+    set.mockRestore();
+    clear.mockRestore();
+  }
 }
 
 describe('new Runtime()', () => {
@@ -224,20 +244,19 @@ describe('stop()', () => {
   });
 
   it('releases the Node timer behind pending timers and receive timeouts (real clock)', async () => {
-    const before = activeNodeTimeouts();
-    const runtime = trackedRuntime();
-    const pid = runtime.spawn(async (ctx) => {
-      await ctx.receive({ timeout: 60_000 });
+    await watchNodeTimers(async (armed, cleared) => {
+      const runtime = trackedRuntime();
+      const pid = runtime.spawn(async (ctx) => {
+        await ctx.receive({ timeout: 60_000 });
+      });
+      runtime.sendAfter(pid, 'later', 60_000);
+      // The alarm is armed when the scheduler's run ends: within a turn or two of the event
+      // loop, more on a loaded machine where a run outlasts its slice and yields.
+      for (let turns = 0; turns < 100 && armed().length === 0; turns++) await nextTurn();
+      expect(armed().length).toBeGreaterThan(0);
+      await runtime.stop();
+      expect(armed().filter((timer) => !cleared(timer))).toEqual([]);
     });
-    runtime.sendAfter(pid, 'later', 60_000);
-    // The alarm is armed when the scheduler's run ends: within a turn or two of the event
-    // loop, more on a loaded machine where a run outlasts its slice and yields.
-    for (let turns = 0; turns < 100 && activeNodeTimeouts() !== before + 1; turns++) {
-      await nextTurn();
-    }
-    expect(activeNodeTimeouts()).toBe(before + 1);
-    await runtime.stop();
-    expect(activeNodeTimeouts()).toBe(before);
   });
 
   // Regression: TimerService.clear() (timers.ts) dropped its buckets without detaching
@@ -259,13 +278,15 @@ describe('stop()', () => {
   it('arms no Node timer for a sendAfter called after stop', async () => {
     const runtime = trackedRuntime();
     await runtime.stop();
-    const before = activeNodeTimeouts();
-    try {
-      runtime.sendAfter('svc', 'too late', 60_000);
-    } catch (error) {
-      expect(error).toBeInstanceOf(RuntimeStoppedError);
-    }
-    expect(activeNodeTimeouts()).toBe(before);
+    await watchNodeTimers(async (armed) => {
+      try {
+        runtime.sendAfter('svc', 'too late', 60_000);
+      } catch (error) {
+        expect(error).toBeInstanceOf(RuntimeStoppedError);
+      }
+      await nextTurn();
+      expect(armed()).toEqual([]);
+    });
   });
 });
 
