@@ -67,6 +67,7 @@ export class NameTable {
    */
   remoteHolder(dest: Name | Via): Pid<any> | undefined {
     if (typeof dest !== 'object') return undefined;
+    assertVia(dest);
     const pid = dest.via.whereisName(dest.key);
     if (pid === undefined || pid.node === this.runtime.node || pid.proc !== null) return undefined;
     return pid;

@@ -246,9 +246,13 @@ export class Runtime {
   /** @internal */
   exitFrom(from: Pid<any>, dest: Dest, reason: unknown): void {
     turn.charged++;
-    const proc = isPid(dest) ? dest.proc : this.names.resolve(dest);
+    // A `{ via, key }` naming a process of another node (a global name) is signalled there.
+    const target = isPid(dest) ? dest : (this.names.remoteHolder(dest) ?? dest);
+    const proc = isPid(target) ? target.proc : this.names.resolve(target);
     if (proc?.alive) exitSignal(this, proc, from, reason, false);
-    else if (isPid(dest) && dest.node !== this.node) remoteNodes(this)?.exit(from, dest, reason);
+    else if (isPid(target) && target.node !== this.node) {
+      remoteNodes(this)?.exit(from, target, reason);
+    }
   }
 
   /**

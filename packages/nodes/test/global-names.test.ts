@@ -31,7 +31,7 @@ beforeAll(async () => {
   nodes = await startNodes({ workers: 2 });
   here = globalNames(nodes.runtime);
   for (const node of nodes.nodes()) lookups.set(node, await nodes.spawn(node, names, 'lookup'));
-});
+}, 60_000);
 afterAll(() => nodes.stop());
 
 /**
@@ -98,13 +98,13 @@ describe('registerName()', () => {
     expect(here.whereisName('fn')).toBeUndefined();
   });
 
-  it('frees the name on every node when its process exits', async () => {
+  it('frees the name on every node when its process exits (an exit signal by the name)', async () => {
     const me = inbox(nodes.runtime);
     const pid = await racer(2, 'exits', me.pid);
     nodes.runtime.send(pid, 'go');
     await me.next();
     await everywhere('exits', pid);
-    nodes.runtime.exit(pid, 'kill');
+    nodes.runtime.exit(globalName('exits'), 'kill');
     await everywhere('exits', null);
   });
 
@@ -126,7 +126,7 @@ describe('registerName()', () => {
     } finally {
       await doomed.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe('unregisterName()', () => {

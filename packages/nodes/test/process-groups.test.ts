@@ -16,7 +16,7 @@ beforeAll(async () => {
   nodes = await startNodes({ workers: 2 });
   here = processGroups(nodes.runtime);
   for (const node of nodes.nodes()) views.set(node, await nodes.spawn(node, names, 'groupView'));
-});
+}, 60_000);
 afterAll(() => nodes.stop());
 
 interface View {
@@ -165,7 +165,7 @@ describe('members()', () => {
     } finally {
       await doomed.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe('monitor()', () => {
@@ -223,5 +223,5 @@ describe('monitor()', () => {
     } finally {
       await doomed.stop();
     }
-  });
+  }, 60_000);
 });
