@@ -1,7 +1,7 @@
 // A Supervisor on node 0 whose children run on worker nodes (remoteChild), with the
 // nodes killed for real (their threads terminated).
 import { InvalidArgumentError, isDown, type Pid } from '@actorkit/core';
-import { type ChildInfo, Supervisor } from '@actorkit/genserver';
+import { type ChildInfo, DynamicSupervisor, Supervisor } from '@actorkit/genserver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Nodes, startNodes } from '../src/nodes.js';
 import { roundRobin } from '../src/placement.js';
@@ -144,6 +144,22 @@ describe('remoteChild() under a Supervisor', () => {
     expect(again.pid.node).toBe(2);
     expect((await Supervisor.restartCount(sup)).total).toBe(1);
     await Supervisor.stop(sup);
+  });
+
+  it('works under a DynamicSupervisor too: startChild, restart on a surviving node, stop', async () => {
+    const me = inbox(nodes.runtime);
+    const sup = await DynamicSupervisor.start({ runtime: nodes.runtime });
+    const spread = roundRobin();
+    const pid = (await DynamicSupervisor.startChild(sup, children(['x'], me.pid, spread)[0]!))!;
+    expect(pid.node).toBe(1);
+    await me.next((m) => m.started === 'x');
+    await nodes.terminate(1);
+    const again = await me.next<Started>((m) => m.started === 'x');
+    expect(again.pid.node).toBe(2);
+    const down = downOf(again.pid);
+    await DynamicSupervisor.stop(sup);
+    expect(await down).toBe('shutdown');
+    expect(unhandled).toEqual([]);
   });
 
   it('counts restarts after a node loss toward the intensity, and gives up past maxRestarts', async () => {
