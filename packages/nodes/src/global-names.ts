@@ -54,7 +54,9 @@ import { encode } from './codec.js';
  * await GenServer.call(globalName('orders'), { type: 'count' });
  */
 export class GlobalNames implements ViaRegistry {
+  /** The node whose replica this is. */
   readonly node: number;
+  /** That node's runtime, where its service process runs. */
   readonly runtime: Runtime;
   /** Per node (this one included): the names of its processes, as it last said. */
   private readonly tables = new Map<number, Map<string, Entry>>();
@@ -380,7 +382,11 @@ export function globalNames(runtime?: Runtime): GlobalNames {
 /**
  * A global name, `{ via: globalNames(runtime), key, value? }` (the issue's
  * `{ global: name }`): a name unique across all nodes, usable wherever a name is (`send`,
- * `GenServer.start`'s `name`, `GenServer.call`, `GenServer.cast`). See {@link GlobalNames}.
+ * `exit`, `GenServer.start`'s `name`, `GenServer.call`, `GenServer.cast`). `value` is
+ * stored with the registration when a process is started under the name; `runtime`
+ * picks the node when this thread has several. The registry is this thread's node's,
+ * taken when the name is made. Throws `InvalidArgumentError` for a key that is not a
+ * string, or when nodes are not started here. See {@link GlobalNames}.
  *
  * @example
  * await GenServer.start(Orders, [], { name: globalName('orders') });

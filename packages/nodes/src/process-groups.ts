@@ -37,7 +37,9 @@ import { agentOf } from './agent.js';
  * for (const worker of groups.members('workers')) ctx.send(worker, job); // any node's
  */
 export class ProcessGroups {
+  /** The node whose scope this is. */
   readonly node: number;
+  /** That node's runtime, where its scope process runs. */
   readonly runtime: Runtime;
   /** This node's memberships, per group, in join order. */
   private readonly local = new Map<string, Pid<any>[]>();
