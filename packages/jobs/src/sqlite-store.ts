@@ -22,6 +22,7 @@ import {
 import { validateNewJob } from './new-job.js';
 import { checkOptions, clockLike, number, oneOf, text } from './options.js';
 import { configure, isUnavailable, lastInsertedBefore } from './sqlite-connection.js';
+import { LockWait } from './sqlite-lock-wait.js';
 import { type ClaimedRow, type JobRow, migrate, toClaimed, toJob } from './sqlite-schema.js';
 import {
   CLAIM_LIMITS_PREPARED,
@@ -67,7 +68,14 @@ export interface SqliteStoreOptions {
    * @default 'process'
    */
   durability?: 'process' | 'machine';
-  /** Ms a write waits for another process's write lock before `StoreUnavailableError`. @default 5000 */
+  /**
+   * Ms a write waits for another process's write lock before `StoreUnavailableError`. On a
+   * file the store opened (`path`), it tries again every 20–250 µs (longer pauses after
+   * 50 ms), blocking as SQLite's busy handler does but taking the lock soon after it is
+   * free, where SQLite's handler sleeps 1 to 100 ms between tries; on an application's
+   * `database`, SQLite's handler waits (`busy_timeout`).
+   * @default 5000
+   */
   busyTimeout?: number;
   /** Where time comes from, in ms; every process sharing the file must agree. @default Date */
   clock?: { now(): number };
@@ -123,6 +131,8 @@ export class SqliteStore implements Store {
   private readonly immediate: <T>(fn: () => T) => T;
   /** At durability 'machine': the group commit `enqueue` waits for (see `enqueue`). */
   private readonly walSync: WalSync | undefined;
+  /** On a connection the store opened: its own wait for other connections' locks (see `sqlite-lock-wait.ts`). */
+  private readonly lockWait: LockWait | undefined;
 
   constructor(options: SqliteStoreOptions) {
     checkOptions(options, OPTION_CHECKS, 'SqliteStore options');
@@ -163,6 +173,11 @@ export class SqliteStore implements Store {
     ) => T;
     this.walSync =
       durability === 'machine' ? new WalSync(resolve(`${this.db.name}-wal`)) : undefined;
+    // An application's connection keeps SQLite's busy handler: its other users rely on it.
+    if (this.owned && !memory) {
+      this.lockWait = new LockWait(Math.round(options.busyTimeout ?? 5000));
+      this.db.pragma('busy_timeout = 0');
+    }
   }
 
   now(): number {
@@ -214,14 +229,15 @@ export class SqliteStore implements Store {
   }
 
   claim(request: ClaimRequest): Promise<ClaimedJob[]> {
-    return this.promise(() =>
-      this.unsynced(() =>
+    return this.promise(() => {
+      const claimed = this.unsynced(() =>
         this.write('claim', () => {
           this.assertLease(request.node);
           return this.claimNow(request);
         }),
-      ),
-    );
+      );
+      return toClaimedJobs(claimed, request);
+    });
   }
 
   settle(outcomes: readonly Outcome[]): Promise<SettleResult[]> {
@@ -234,15 +250,19 @@ export class SqliteStore implements Store {
     outcomes: readonly Outcome[],
     request: ClaimRequest,
   ): Promise<{ settled: SettleResult[]; claimed: ClaimedJob[]; leaseLost: boolean }> {
-    return this.promise(() =>
-      this.unsynced(() =>
+    return this.promise(() => {
+      let claimed: Claimed = NONE_CLAIMED;
+      let leaseLost = false;
+      const settled = this.unsynced(() =>
         this.write('settleAndClaim', () => {
-          const settled = this.settleNow(outcomes);
-          const leaseLost = !this.holdsLease(request.node);
-          return { settled, claimed: leaseLost ? [] : this.claimNow(request), leaseLost };
+          const results = this.settleNow(outcomes);
+          leaseLost = !this.holdsLease(request.node);
+          if (!leaseLost) claimed = this.claimNow(request);
+          return results;
         }),
-      ),
-    );
+      );
+      return { settled, claimed: toClaimedJobs(claimed, request), leaseLost };
+    });
   }
 
   registerNode(node: NodeRef, leaseMs: number): Promise<RescueResult> {
@@ -509,7 +529,12 @@ export class SqliteStore implements Store {
       : { ok: false, error: new StaleAttemptError(id, token, this.description) };
   }
 
-  private claimNow({ queue, node, limit, rateLimit }: ClaimRequest): ClaimedJob[] {
+  /**
+   * Claims up to the request's limit in the open transaction; the rows come back as texts,
+   * made into jobs by `toClaimedJobs` once the transaction has committed (the less a write
+   * does while it holds the lock, the less other processes wait for it).
+   */
+  private claimNow({ queue, node, limit, rateLimit }: ClaimRequest): Claimed {
     const now = this.now();
     let allowed = limit;
     let window = 0;
@@ -519,21 +544,17 @@ export class SqliteStore implements Store {
       const rate = this.sql.rateOf.get(queue) as { windowStart: number; used: number } | undefined;
       used = rate?.windowStart === window ? rate.used : 0;
       allowed = Math.min(limit, rateLimit.limit - used);
-      if (allowed <= 0) return [];
+      if (allowed <= 0) return NONE_CLAIMED;
     }
     const texts = (
       allowed <= CLAIM_LIMITS_PREPARED
         ? this.sql.claimUpTo(allowed).all(node.incarnation, now, queue, now)
         : this.sql.claim.all(node.incarnation, now, queue, now, allowed)
     ) as string[];
-    const rows: ClaimedRow[] = new Array(texts.length);
-    for (let i = 0; i < texts.length; i++) rows[i] = JSON.parse(texts[i]!) as ClaimedRow;
-    if (rateLimit !== undefined && rows.length > 0) {
-      this.sql.useRate.run(queue, window, used + rows.length);
+    if (rateLimit !== undefined && texts.length > 0) {
+      this.sql.useRate.run(queue, window, used + texts.length);
     }
-    // RETURNING gives no order: restore the claim order (priority, run_at, id).
-    rows.sort((a, b) => a[3] - b[3] || a[9] - b[9] || a[0] - b[0]);
-    return rows.map((row) => toClaimed(row, queue, node.incarnation, now));
+    return { texts, now };
   }
 
   private settleNow(outcomes: readonly Outcome[]): SettleResult[] {
@@ -612,11 +633,25 @@ export class SqliteStore implements Store {
 
   /** Runs `fn` in an immediate transaction (a savepoint inside the caller's). */
   private write<T>(operation: string, fn: () => T): T {
-    return this.guard(operation, () => this.immediate(fn));
+    const lockWait = this.lockWait;
+    if (lockWait === undefined || this.db.inTransaction) {
+      return this.guard(operation, () => this.immediate(fn));
+    }
+    return this.guard(operation, () =>
+      lockWait.run((started) =>
+        this.immediate(() => {
+          started();
+          return fn();
+        }),
+      ),
+    );
   }
 
+  /** Runs `fn`, which only reads (so it can run again when a lock it needed was held). */
   private read<T>(operation: string, fn: () => T): T {
-    return this.guard(operation, fn);
+    const lockWait = this.lockWait;
+    if (lockWait === undefined || this.db.inTransaction) return this.guard(operation, fn);
+    return this.guard(operation, () => lockWait.run(fn));
   }
 
   /** Turns the driver's errors about the database itself into `StoreUnavailableError`. */
@@ -639,6 +674,26 @@ export class SqliteStore implements Store {
 }
 
 const OK: SettleResult = Object.freeze({ ok: true });
+
+/** What a claim's statement returned: a `CLAIMED_JSON` text per job, claimed at `now`. */
+interface Claimed {
+  texts: readonly string[];
+  now: number;
+}
+
+const NONE_CLAIMED: Claimed = Object.freeze({ texts: Object.freeze([]), now: 0 });
+
+/** The claimed jobs, in claim order (priority, run_at, id), from their texts. */
+function toClaimedJobs({ texts, now }: Claimed, { queue, node }: ClaimRequest): ClaimedJob[] {
+  if (texts.length === 0) return [];
+  const rows: ClaimedRow[] = new Array(texts.length);
+  for (let i = 0; i < texts.length; i++) rows[i] = JSON.parse(texts[i]!) as ClaimedRow;
+  // RETURNING gives no order: restore the claim order.
+  rows.sort((a, b) => a[3] - b[3] || a[9] - b[9] || a[0] - b[0]);
+  const jobs: ClaimedJob[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) jobs[i] = toClaimed(rows[i]!, queue, node.incarnation, now);
+  return jobs;
+}
 
 const RETRY_JOB_CHECKS = {
   includeCompleted: (value: unknown) => (typeof value === 'boolean' ? undefined : 'a boolean'),
