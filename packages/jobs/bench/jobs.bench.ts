@@ -6,6 +6,9 @@
  * persistence against 'process', with AOF everysec against 'machine'), and enqueue→start
  * latency at a steady 1,000 jobs/s. Each workload runs once to warm up, then `BENCH_RUNS`
  * times (default 3), rotating which system goes first; the table shows medians and ratios.
+ * The two-process children are new processes each run: they take `BENCH_TWO_PROCESS_WARMUP`
+ * jobs (default half of `BENCH_JOBS`) untimed first, as the one-process rows' process has run
+ * the workload before it is timed (0 times cold children).
  *
  * Databases are files in the OS temp folder, so 'machine' pays real fsyncs (its enqueues';
  * the minimal queue's, one per commit).
@@ -14,30 +17,27 @@
  * the packages, then runs this file against `dist/`. The table goes to stdout and to
  * `bench/results/latest.md`.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Runtime } from '@actorkit/core';
 import { defineWorker, job, Queue, SqliteStore } from '@actorkit/jobs';
 import Database from 'better-sqlite3';
 import { median, perSecond, until } from '../../core/bench/measure.js';
-import { bundleForNode } from '../test/bundle.js';
 import { bullmqLatency, bullmqThroughput } from './bullmq.js';
 import { MinimalQueue } from './minimal-queue.js';
 import { type RedisServer, redisServerInstalled, startRedis } from './redis-server.js';
+import { bundleChild, type Durability, twoProcesses } from './two-processes.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const BATCH = 1000;
 const CONCURRENCY = 50;
 const LATENCY_SECONDS = 3;
-
-type Durability = 'process' | 'machine';
+/** Jobs the two children of a two-process run take before the timed ones (see `TwoProcessShape.warmup`). */
+const TWO_PROCESS_WARMUP = Number(process.env.BENCH_TWO_PROCESS_WARMUP ?? JOBS / 2);
 
 async function inTempDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'actorkit-jobs-bench-'));
@@ -97,78 +97,16 @@ function minimalThroughput(durability: Durability): Promise<number> {
   });
 }
 
-const childScript = fileURLToPath(
-  new URL('../node_modules/.cache/jobs-bench/node-child.mjs', import.meta.url),
-);
-
-/** Bundles the two-process bench's child (`node-child.ts`) into plain JavaScript. */
-async function bundleChild(): Promise<void> {
-  await bundleForNode(fileURLToPath(new URL('./node-child.ts', import.meta.url)), childScript);
-}
-
-/** Starts a child node; `ready` resolves once it runs. */
-function startChild(env: Record<string, string>) {
-  const child = spawn(process.execPath, [childScript], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const ready = new Promise<void>((resolve) =>
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if ((JSON.parse(line) as { event: string }).event === 'ready') resolve();
-    }),
-  );
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { ready, exited, kill: () => child.kill('SIGKILL') };
-}
-
-/**
- * Jobs/s with two OS processes draining one database (CONCURRENCY each): the parent
- * enqueues JOBS once both are ready, and the time runs until it sees every job completed
- * (it looks every 10 ms, the same for both systems).
- */
-function twoProcesses(system: 'actorkit' | 'minimal', durability: Durability): Promise<number> {
+/** Jobs/s with two OS processes draining one database (see `two-processes.ts`). */
+function twoProcessRate(system: 'actorkit' | 'minimal', durability: Durability): Promise<number> {
   return inTempDir(async (dir) => {
-    const path = join(dir, 'jobs.db');
-    let enqueue: (from: number) => Promise<unknown> | void;
-    let close: () => Promise<void> | void;
-    let table: string;
-    if (system === 'actorkit') {
-      const store = new SqliteStore({ path, durability });
-      const Noop = defineWorker({ name: 'noop', perform: () => undefined });
-      enqueue = (from) =>
-        store.enqueue(Array.from({ length: BATCH }, (_, n) => job(Noop, { n: from + n })));
-      close = () => store.close();
-      table = 'actorkit_jobs';
-    } else {
-      const queue = new MinimalQueue(
-        path,
-        durability === 'machine' ? 'FULL' : 'NORMAL',
-        true,
-        CONCURRENCY,
-      );
-      enqueue = (from) => queue.enqueue(Array.from({ length: BATCH }, (_, n) => ({ n: from + n })));
-      close = () => queue.close();
-      table = 'jobs';
-    }
-    const completed = new Database(path, { readonly: true }).prepare(
-      `SELECT count(*) AS n FROM ${table} WHERE state = 'completed'`,
-    );
-    const env = {
-      DB: path,
-      SYSTEM: system,
-      DURABILITY: durability,
-      CONCURRENCY: String(CONCURRENCY),
-    };
-    const children = ['a', 'b'].map((name) => startChild({ ...env, NODE_NAME: name }));
-    await Promise.all(children.map((c) => c.ready));
-    const started = performance.now();
-    for (let i = 0; i < JOBS; i += BATCH) await enqueue(i);
-    while ((completed.get() as { n: number }).n < JOBS) await sleep(10);
-    const rate = perSecond(JOBS, started);
-    for (const child of children) child.kill();
-    await Promise.all(children.map((c) => c.exited));
-    await close();
-    return rate;
+    const result = await twoProcesses(system, durability, dir, {
+      jobs: JOBS,
+      batch: BATCH,
+      concurrency: CONCURRENCY,
+      warmup: TWO_PROCESS_WARMUP,
+    });
+    return result.rate;
   });
 }
 
@@ -278,11 +216,11 @@ function throughputRow(durability: Durability): Promise<Row> {
 
 async function twoProcessRow(durability: Durability): Promise<Row> {
   const [actorkit, minimal] = await compare([
-    () => twoProcesses('actorkit', durability),
-    () => twoProcesses('minimal', durability),
+    () => twoProcessRate('actorkit', durability),
+    () => twoProcessRate('minimal', durability),
   ]);
   return {
-    label: `2 OS processes on one database, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY} each, durability '${durability}' (jobs/s)`,
+    label: `2 OS processes on one database, ${JOBS / 1000}k no-op jobs (after ${TWO_PROCESS_WARMUP / 1000}k untimed), concurrency ${CONCURRENCY} each, durability '${durability}' (jobs/s)`,
     actorkit: actorkit!,
     minimal: minimal!,
     bullmq: 'not measured (one process only)',
