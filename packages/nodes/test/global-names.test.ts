@@ -1,3 +1,4 @@
+import { MessageChannel } from 'node:worker_threads';
 import {
   Crash,
   ExitError,
@@ -6,10 +7,12 @@ import {
   NameTakenError,
   NoProcError,
   type Pid,
+  Runtime,
 } from '@actorkit/core';
 import { GenServer } from '@actorkit/genserver';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeAgent } from '../src/agent.js';
 import { UncloneableMessageError } from '../src/errors.js';
 import {
   type GlobalNames,
@@ -18,6 +21,7 @@ import {
   isGlobalNameConflict,
 } from '../src/global-names.js';
 import { type Nodes, startNodes } from '../src/nodes.js';
+import { PortTransport } from '../src/port-transport.js';
 import { inbox } from './support.js';
 
 const names = new URL('./fixtures/names.ts', import.meta.url);
@@ -254,5 +258,43 @@ describe('globalName()', () => {
     await expect(GenServer.call(globalName('kv-stops'), { type: 'get' })).rejects.toThrow(
       NoProcError,
     );
+  });
+});
+
+describe('a node joining', () => {
+  it('gets the names of the nodes it joins, and a name held on both sides goes to the earlier', async () => {
+    // Two nodes on this thread, each with names before they meet, over a real MessageChannel.
+    const a = new Runtime({ node: 50 });
+    const b = new Runtime({ node: 51 });
+    const toA = new PortTransport(50);
+    const toB = new PortTransport(51);
+    const agents = [new NodeAgent(a, toA), new NodeAgent(b, toB)];
+    const idle = async (ctx: { receive(): Promise<unknown> }) => {
+      await ctx.receive();
+    };
+    try {
+      const first = a.spawn(idle);
+      globalNames(a).registerName('both', first);
+      const onlyB = b.spawn(idle);
+      globalNames(b).registerName('only-b', onlyB);
+      const second = b.spawn(idle);
+      globalNames(b).registerName('both', second); // later, or as early from a higher node
+      const lost = new Promise((resolve) => b.watch(second, resolve));
+      const { port1, port2 } = new MessageChannel();
+      toA.addPeer(51, port1);
+      toB.addPeer(50, port2);
+      const reason = await lost;
+      expect(isGlobalNameConflict(reason)).toBe(true);
+      expect(String((reason as { winner: Pid }).winner)).toBe(String(first));
+      expect(globalNames(b).whereisName('both')?.equals(first)).toBe(true);
+      while (globalNames(a).whereisName('only-b') === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      expect(globalNames(a).whereisName('only-b')?.equals(onlyB)).toBe(true);
+      expect(globalNames(a).whereisName('both')).toBe(first);
+    } finally {
+      for (const agent of agents) agent.detach();
+      await Promise.all([a.stop(), b.stop()]);
+    }
   });
 });

@@ -1,7 +1,10 @@
-import { InvalidArgumentError, NoProcError, type Pid } from '@actorkit/core';
+import { MessageChannel } from 'node:worker_threads';
+import { InvalidArgumentError, NoProcError, type Pid, Runtime } from '@actorkit/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeAgent } from '../src/agent.js';
 import { type Nodes, startNodes } from '../src/nodes.js';
+import { PortTransport } from '../src/port-transport.js';
 import { isGroupChange, type ProcessGroups, processGroups } from '../src/process-groups.js';
 import { inbox } from './support.js';
 
@@ -224,4 +227,48 @@ describe('monitor()', () => {
       await doomed.stop();
     }
   }, 60_000);
+});
+
+describe('a node joining', () => {
+  it('gets the members of the nodes it joins, and tells their monitors', async () => {
+    // Two nodes on this thread, each with members before they meet, over a real MessageChannel.
+    const a = new Runtime({ node: 60 });
+    const b = new Runtime({ node: 61 });
+    const toA = new PortTransport(60);
+    const toB = new PortTransport(61);
+    const agents = [new NodeAgent(a, toA), new NodeAgent(b, toB)];
+    const idle = async (ctx: { receive(): Promise<unknown> }) => {
+      await ctx.receive();
+    };
+    try {
+      const onA = a.spawn(idle);
+      processGroups(a).join('shared', onA);
+      const onB = b.spawn(idle);
+      processGroups(b).join('shared', [onB, onB]);
+      const changes: unknown[] = [];
+      const heard = new Promise<void>((resolve) => {
+        const watcher = a.spawn({
+          handle(message: unknown) {
+            changes.push(message);
+            resolve();
+          },
+        });
+        processGroups(a).monitor(watcher, 'shared');
+      });
+      const { port1, port2 } = new MessageChannel();
+      toA.addPeer(61, port1);
+      toB.addPeer(60, port2);
+      await heard;
+      expect(changes).toHaveLength(1);
+      expect(changes[0]).toMatchObject({ type: 'join', group: 'shared' });
+      expect(sorted(processGroups(a).members('shared'))).toEqual(sorted([onA, onB, onB]));
+      while (processGroups(b).members('shared').length < 3) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      expect(processGroups(b).localMembers('shared')).toEqual([onB, onB]);
+    } finally {
+      for (const agent of agents) agent.detach();
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
 });
