@@ -304,8 +304,10 @@ async function remoteProcess(
   if (action === 'kill') {
     return only(method, 'POST', async () => {
       authorize(r.req, r.token, ctx.options.token, 'Killing a process', true);
-      const found = await nodes.ask(node, { type: 'process', pid: target, withState: false });
-      const pid = ctx.runtime.parsePid(String(found.pid).replace(/^#PID/, ''));
+      // Asked first, so a PID of no live process is a 404 as on this node.
+      await nodes.ask(node, { type: 'process', pid: target, withState: false });
+      const [, id, serial] = /\.(\d+)\.(\d+)>?$/.exec(target) ?? [];
+      const pid = ctx.runtime.parsePid(`<${node}.${id}.${serial}>`);
       ctx.runtime.exit(pid, 'kill');
       sendJson(r.res, 200, { ok: true, pid: String(pid), sent: 'kill' });
     });
