@@ -1,5 +1,6 @@
 // Placement policies choosing the node of a spawn, on real worker nodes.
 import { InvalidArgumentError, isDown, type Pid } from '@actorkit/core';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NoNodeError } from '../src/errors.js';
 import { type Nodes, startNodes } from '../src/nodes.js';
@@ -175,5 +176,59 @@ describe('placement()', () => {
     expect(error).toBeInstanceOf(NoNodeError);
     expect((error as NoNodeError).tried).toEqual([1]);
     expect((error as NoNodeError).message).toMatch(/onlyOne/);
+  });
+});
+
+describe('Placement.pick()', () => {
+  const nodeSets = fc.uniqueArray(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 8 });
+
+  it('spreads roundRobin picks over a steady set of candidates evenly (counts within 1)', () => {
+    fc.assert(
+      fc.property(nodeSets, fc.integer({ min: 1, max: 100 }), (set, count) => {
+        const candidates = [...set].sort((a, b) => a - b);
+        const spread = roundRobin();
+        const counts = new Map(candidates.map((node) => [node, 0]));
+        for (let i = 0; i < count; i++) {
+          const node = spread.pick({ candidates, loads: undefined });
+          counts.set(node, counts.get(node)! + 1);
+        }
+        const values = [...counts.values()];
+        expect(Math.max(...values) - Math.min(...values)).toBeLessThanOrEqual(1);
+      }),
+    );
+  });
+
+  it('keeps roundRobin picking only candidates, and in turn, as the candidates change', () => {
+    fc.assert(
+      fc.property(fc.array(nodeSets, { minLength: 1, maxLength: 30 }), (sets) => {
+        const spread = roundRobin();
+        let last: number | undefined;
+        for (const set of sets) {
+          const candidates = [...set].sort((a, b) => a - b);
+          const node = spread.pick({ candidates, loads: undefined });
+          expect(candidates).toContain(node);
+          // The next candidate after the last pick, wrapping round to the first.
+          const expected =
+            last === undefined
+              ? candidates[0]
+              : (candidates.find((n) => n > last!) ?? candidates[0]);
+          expect(node).toBe(expected);
+          last = node;
+        }
+      }),
+    );
+  });
+
+  it('has leastLoaded pick a candidate of the lowest load, the lowest node on a tie', () => {
+    fc.assert(
+      fc.property(nodeSets, fc.array(fc.nat(50), { minLength: 8, maxLength: 8 }), (set, raw) => {
+        const candidates = [...set].sort((a, b) => a - b);
+        const loads = new Map(candidates.map((node, i) => [node, raw[i]!]));
+        const node = leastLoaded().pick({ candidates, loads });
+        const lowest = Math.min(...loads.values());
+        expect(loads.get(node)).toBe(lowest);
+        expect(node).toBe(candidates.find((n) => loads.get(n) === lowest));
+      }),
+    );
   });
 });
