@@ -88,24 +88,33 @@ export class NodeClient {
         `Node ${node} is not up; the nodes are ${this.list().join(', ')}.`,
       );
     }
-    const service = await this.service(node);
     let text: unknown;
     try {
-      text = await GenServer.call(service, request, {
+      text = await this.call(node, request);
+    } catch (error) {
+      // A service someone killed is started afresh, once.
+      if (!isNoProc(error) || this.closed) throw failed(node, error);
+      try {
+        text = await this.call(node, request);
+      } catch (again) {
+        throw failed(node, again);
+      }
+    }
+    return parseAnswer(node, text);
+  }
+
+  /** One call to `node`'s service; a service that is gone is forgotten (not one that is slow). */
+  private async call(node: number, request: NodeServiceCall): Promise<unknown> {
+    const service = await this.service(node);
+    try {
+      return await GenServer.call(service, request, {
         timeout: CALL_TIMEOUT,
         runtime: this.runtime,
       });
     } catch (error) {
-      // A service that is gone (its node went down, someone killed it) is started afresh next time.
-      if (this.services.get(node) !== undefined) this.services.delete(node);
-      const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';
-      throw new HttpError(
-        timedOut ? 504 : 502,
-        timedOut ? 'node_timeout' : 'node_unreachable',
-        `Node ${node} did not answer: ${errorText(error)}.`,
-      );
+      if (!isTimeout(error) && this.services.get(node) !== undefined) this.services.delete(node);
+      throw error;
     }
-    return parseAnswer(node, text);
   }
 
   /** Stops every service it started (each within 2 s), and starts no more. */
@@ -170,6 +179,22 @@ export class NodeClient {
         : 'its service did not start in time',
     );
   }
+}
+
+const nameOf = (error: unknown) => (error as { name?: unknown } | null)?.name;
+const isTimeout = (error: unknown) => nameOf(error) === 'TimeoutError';
+const isNoProc = (error: unknown) =>
+  nameOf(error) === 'ExitError' && (error as { reason?: unknown }).reason === 'noproc';
+
+/** The `HttpError` a failed call to a node's service stands for. */
+function failed(node: number, error: unknown): HttpError {
+  if (HttpError.is(error)) return error;
+  const timedOut = isTimeout(error);
+  return new HttpError(
+    timedOut ? 504 : 502,
+    timedOut ? 'node_timeout' : 'node_unreachable',
+    `Node ${node} did not answer: ${errorText(error)}.`,
+  );
 }
 
 function unreachable(node: number, why: string): HttpError {

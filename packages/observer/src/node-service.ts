@@ -4,8 +4,9 @@
  * 'startNodeService', …)`), and that answers `GenServer.call` requests with what the
  * observer shows of its own node: the totals, the process table, one process's page, the
  * supervision tree, and tracing. It reads its node with the observer's own sampler, in
- * the same slices, so it costs the node what an observer there would: nothing while nobody
- * asks (its sampler sleeps `idleAfter` ms after the last request).
+ * the same slices, so it costs the node what an observer there would: a request for the
+ * totals counts as a dashboard watching (a walk every `sampleInterval` at 2% of the
+ * loop, until no such request came for `idleAfter` ms), and nothing while nobody asks.
  *
  * Replies cross as JSON text, whatever a process holds: the main thread parses them and
  * serves them as data, never as markup. A request the service refuses (a PID of no live
@@ -19,7 +20,7 @@ import { type Call, type From, GenServer, ok, reply } from '@actorkit/genserver'
 import { HttpError } from './errors.js';
 import { inspectProcess } from './inspect.js';
 import type { TableQuery } from './process-table.js';
-import { Sampler } from './sampler.js';
+import { ROWS, Sampler } from './sampler.js';
 import { errorText } from './serialize.js';
 import { findProcess } from './target.js';
 import { Tracer } from './tracer.js';
@@ -44,6 +45,10 @@ interface ServiceState {
   runtime: Runtime;
   sampler: Sampler;
   tracer: Tracer;
+  idleAfter: number;
+  interval: number;
+  /** Set while a dashboard polls the totals: ends the watch `idleAfter` ms after the last. */
+  watch: NodeJS.Timeout | undefined;
 }
 
 /** The service: one per observed worker node. */
@@ -58,7 +63,11 @@ export class ObserverNodeService extends GenServer<ServiceState, NodeServiceCall
       registries: [],
       onSleep: () => tracer.stopAll(),
     });
-    return ok({ runtime, sampler, tracer });
+    const { idleAfter, sampleInterval: interval } = options;
+    const state: ServiceState = { runtime, sampler, tracer, idleAfter, interval, watch: undefined };
+    // However the service ends (a kill from a dashboard skips terminate), nothing of it runs on.
+    runtime.watch(this.self, () => stopReading(state));
+    return ok(state);
   }
 
   override async handleCall(request: NodeServiceCall, _from: From, state: ServiceState) {
@@ -69,20 +78,23 @@ export class ObserverNodeService extends GenServer<ServiceState, NodeServiceCall
       return reply(JSON.stringify({ error: refusal(error) }), state);
     }
   }
-
-  override terminate(_reason: unknown, state: ServiceState) {
-    state.sampler.sleep();
-    state.tracer.stopAll();
-  }
 }
 
 async function answer(request: NodeServiceCall, state: ServiceState): Promise<unknown> {
   const { runtime, sampler, tracer } = state;
   switch (request.type) {
     case 'totals':
-      return { node: runtime.node, totals: (await sampler.current()).totals };
-    case 'processes':
+      watch(state);
+      return { node: runtime.node, totals: (sampler.last() ?? (await sampler.current())).totals };
+    case 'processes': {
+      // The dashboard's first view is the busiest processes: a recent walk has them.
+      const last = sampler.last();
+      if (last !== undefined && isBusiest(request.query) && fresh(last.totals.at, state)) {
+        const { walkedAt: at, processes: total } = last.totals;
+        return { node: runtime.node, at, total, rows: last.rows.slice(0, request.query.limit) };
+      }
       return { node: runtime.node, ...(await sampler.query(request.query)) };
+    }
     case 'process': {
       const pid = findProcess(runtime, request.pid);
       return inspectProcess(runtime, pid, sampler, tracer, request.withState);
@@ -107,6 +119,40 @@ async function answer(request: NodeServiceCall, state: ServiceState): Promise<un
         'The node service got a request it does not know.',
       );
   }
+}
+
+function stopReading(state: ServiceState): void {
+  clearTimeout(state.watch);
+  state.watch = undefined;
+  state.sampler.sleep();
+  state.tracer.stopAll();
+}
+
+/** Keeps the sampler walking in the background while the totals are polled. */
+function watch(state: ServiceState): void {
+  if (state.watch === undefined) state.sampler.acquire();
+  else clearTimeout(state.watch);
+  state.watch = setTimeout(() => {
+    state.watch = undefined;
+    state.sampler.release();
+  }, state.idleAfter);
+  state.watch.unref();
+}
+
+/** The dashboard's default table: busiest first, no filter, at most the rows a sample keeps. */
+function isBusiest(query: TableQuery): boolean {
+  const { sort, order, filter, behaviour, limit } = query;
+  return (
+    sort === 'mailbox' &&
+    order === 'desc' &&
+    filter === '' &&
+    behaviour === undefined &&
+    limit <= ROWS
+  );
+}
+
+function fresh(at: number, state: ServiceState): boolean {
+  return Date.now() - at < 2 * state.interval;
 }
 
 function refusal(error: unknown): { status: number; code: string; message: string } {

@@ -176,6 +176,21 @@ describe('the node view (a real system of 2 worker nodes)', () => {
     });
   });
 
+  it('starts a worker node its service afresh when someone killed it', async () => {
+    const find = async () =>
+      (await getJson(observer, '/api/nodes/2/processes?filter=ObserverNodeService')).body.rows;
+    const [service] = await find();
+    expect(service.module).toBe('ObserverNodeService');
+    const killed = await post(observer, `/api/processes/${enc(service.pid)}/kill`);
+    expect(killed.status).toBe(200);
+    const { status, body } = await getJson(observer, '/api/nodes/2');
+    expect(status).toBe(200);
+    expect(body.totals.processes).toBeGreaterThan(0);
+    const [fresh, ...others] = await find();
+    expect(others).toEqual([]);
+    expect(fresh.pid).not.toBe(service.pid);
+  });
+
   it('stops the services it started on the worker nodes when it closes', async () => {
     const before = await runOn<{ calls: string[] }>(nodes, 2, 'initialCalls');
     expect(before.calls).toContain('ObserverNodeService');
