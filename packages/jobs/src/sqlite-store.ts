@@ -651,7 +651,7 @@ export class SqliteStore implements Store {
   private read<T>(operation: string, fn: () => T): T {
     const lockWait = this.lockWait;
     if (lockWait === undefined || this.db.inTransaction) return this.guard(operation, fn);
-    return this.guard(operation, () => lockWait.run(fn));
+    return this.guard(operation, () => lockWait.retry(fn));
   }
 
   /** Turns the driver's errors about the database itself into `StoreUnavailableError`. */

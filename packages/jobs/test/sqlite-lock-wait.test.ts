@@ -94,6 +94,46 @@ describe('LockWait.run()', () => {
   });
 });
 
+describe('LockWait stacks', () => {
+  it('keeps the stack of an error thrown once the call has started, and leaves Error.stackTraceLimit as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const thrown = (() => {
+      try {
+        new LockWait(5000).run((started) => {
+          started();
+          throw new Error('in the transaction');
+        });
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(thrown?.stack).toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new LockWait(5000).run(() => 42)).toBe(42);
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+});
+
+describe('LockWait.retry()', () => {
+  it('runs a read again while it is refused with SQLITE_BUSY, and throws other errors at once', () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    let reads = 0;
+    expect(
+      new LockWait(5000).retry(() => {
+        if (++reads < 3) throw busy;
+        return 'read';
+      }),
+    ).toBe('read');
+    expect(reads).toBe(3);
+    const broken = new Error('not a database');
+    expect(() =>
+      new LockWait(5000).retry(() => {
+        throw broken;
+      }),
+    ).toThrow(broken);
+  });
+});
+
 describe('SqliteStore on a file it opened', () => {
   it("waits for another process's write lock and then writes", async () => {
     dir = mkdtempSync(join(tmpdir(), 'actorkit-jobs-lock-'));
