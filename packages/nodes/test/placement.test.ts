@@ -14,17 +14,18 @@ const hangOnNode1 = new URL('./fixtures/hang-on-node-1.ts', import.meta.url);
 let shared: Nodes;
 let nodes: Nodes;
 let own: Nodes | undefined;
+// Starting worker threads under load can outlast the default hook and test timeouts.
 beforeAll(async () => {
   shared = await startNodes({ workers: 2 });
-});
-afterAll(() => shared.stop());
+}, 60_000);
+afterAll(() => shared.stop(), 60_000);
 beforeEach(() => {
   nodes = shared;
 });
 afterEach(async () => {
   await own?.stop();
   own = undefined;
-});
+}, 60_000);
 
 /** Switches the test to a system of its own. */
 async function fresh(): Promise<void> {
@@ -51,7 +52,7 @@ async function nodesOf(where: Parameters<Nodes['spawn']>[0], count: number): Pro
   return placed;
 }
 
-describe('roundRobin()', () => {
+describe('roundRobin()', { timeout: 60_000 }, () => {
   it('places spawns on the worker nodes in turn', async () => {
     expect(await nodesOf(roundRobin(), 5)).toEqual([1, 2, 1, 2, 1]);
   });
@@ -85,7 +86,7 @@ describe('roundRobin()', () => {
   });
 });
 
-describe('leastLoaded()', () => {
+describe('leastLoaded()', { timeout: 60_000 }, () => {
   it('places on the node with the fewest live processes', async () => {
     await fresh();
     for (let i = 0; i < 3; i++) await nodes.spawn(1, fixtures, 'echo');
@@ -118,7 +119,7 @@ describe('leastLoaded()', () => {
   });
 });
 
-describe('placement()', () => {
+describe('placement()', { timeout: 60_000 }, () => {
   it('asks the policy with the candidates that are up, and their loads when asked for', async () => {
     await fresh();
     const seen: PlacementChoice[] = [];

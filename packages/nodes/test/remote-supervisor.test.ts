@@ -41,18 +41,19 @@ function downOf(pid: Pid): Promise<unknown> {
   });
 }
 
-describe('remoteChild() under a Supervisor', () => {
+// Starting worker threads under load can outlast the default hook and test timeouts.
+describe('remoteChild() under a Supervisor', { timeout: 60_000 }, () => {
   beforeEach(async () => {
     unhandled.length = 0;
     process.on('unhandledRejection', onUnhandled);
     process.on('uncaughtException', onUnhandled);
     nodes = await startNodes({ workers: 2 });
-  });
+  }, 60_000);
   afterEach(async () => {
     await nodes.stop();
     process.off('unhandledRejection', onUnhandled);
     process.off('uncaughtException', onUnhandled);
-  });
+  }, 60_000);
 
   it('starts each child on the node its placement picks, linked to the supervisor', async () => {
     const me = inbox(nodes.runtime);

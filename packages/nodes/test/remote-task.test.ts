@@ -20,10 +20,11 @@ let nodes: Nodes;
 const unhandled: unknown[] = [];
 const onUnhandled = (error: unknown) => unhandled.push(error);
 
+// Starting worker threads under load can outlast the default hook and test timeouts.
 beforeAll(async () => {
   nodes = await startNodes({ workers: 2 });
-});
-afterAll(() => nodes.stop());
+}, 60_000);
+afterAll(() => nodes.stop(), 60_000);
 beforeEach(() => {
   unhandled.length = 0;
   process.on('unhandledRejection', onUnhandled);
@@ -156,12 +157,12 @@ describe('nodes.async()', () => {
   });
 });
 
-describe('nodes.async() when the node goes down', () => {
+describe('nodes.async() when the node goes down', { timeout: 60_000 }, () => {
   let own: Nodes;
   beforeEach(async () => {
     own = await startNodes({ workers: 1 });
-  });
-  afterEach(() => own.stop());
+  }, 60_000);
+  afterEach(() => own.stop(), 60_000);
 
   it("rejects Task.await with ExitError 'noconnection', and exits a linked process with it", async () => {
     const me = inbox(own.runtime);
