@@ -1,14 +1,25 @@
 /**
  * Cross-node messaging against single-thread actorkit, in one run (issue #17's targets:
  * >= 2M msgs/s one-way send of small objects, >= 200k round trips/s ping-pong, on this
- * 2-core machine). Reports msgs/s and the ratio to the single-thread figure of the same
- * shape. Run: pnpm --filter @actorkit/nodes bench  (from source: workers register tsx)
+ * 2-core machine). For each transport (`'ring'`, the default, and `'port'`) it reports
+ * msgs/s and round trips/s with their ratio to the single-thread figure of the same
+ * shape, the sending thread's peak heap growth during the one-way flood (the backlog a
+ * producer faster than the link leaves on its side), and the CPU the whole process (all
+ * its threads) burns while the nodes sit idle.
+ *
+ * Run: pnpm --filter @actorkit/nodes bench  (from source: workers register tsx).
+ * SENDS (default 2M), ROUNDS (200k), TRANSPORTS (`ring,port`), IDLE_MS (1000) change it;
+ * WORKER_ARGS adds Node options to the worker (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
  */
+import { loadavg } from 'node:os';
 import { type Pid, Runtime } from '@actorkit/core';
 import { startNodes } from '../src/nodes.js';
+import type { TransportKind } from '../src/ring-mesh.js';
 
 const SENDS = Number(process.env.SENDS ?? 2_000_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 200_000);
+const IDLE_MS = Number(process.env.IDLE_MS ?? 1000);
+const TRANSPORTS = (process.env.TRANSPORTS ?? 'ring,port').split(',') as TransportKind[];
 const BURST = 1000;
 const processes = new URL('./bench-processes.ts', import.meta.url);
 
@@ -33,13 +44,28 @@ function waiter(runtime: Runtime): { pid: Pid; got: Promise<unknown> } {
   return { pid, got };
 }
 
-async function oneWay(runtime: Runtime, sink: Pid, total: number): Promise<number> {
+/** Samples this thread's heap every few ms until stopped; the peak above where it began. */
+function heapSampler(): () => number {
+  const base = process.memoryUsage().heapUsed;
+  let peak = base;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }, 2);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, process.memoryUsage().heapUsed) - base;
+  };
+}
+
+async function oneWay(runtime: Runtime, sink: Pid, total: number) {
   const done = waiter(runtime);
   runtime.send(sink, { expect: total, reportTo: done.pid });
+  const heap = heapSampler();
   const start = performance.now();
   spawnProducer(runtime, sink, total);
   await done.got;
-  return total / ((performance.now() - start) / 1000);
+  const rate = total / ((performance.now() - start) / 1000);
+  return { rate, heap: heap() };
 }
 
 async function pingPong(runtime: Runtime, ponger: Pid, rounds: number): Promise<number> {
@@ -57,47 +83,72 @@ async function pingPong(runtime: Runtime, ponger: Pid, rounds: number): Promise<
   return rounds / ((performance.now() - start) / 1000);
 }
 
-function fmt(rate: number): string {
-  return `${(rate / 1e6).toFixed(2)}M/s`;
+/** CPU of the whole process (every thread), as % of one core, over `ms` of sitting idle. */
+async function idleCpu(ms: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const before = process.cpuUsage();
+  const start = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const used = process.cpuUsage(before);
+  return ((used.user + used.system) / 1000 / (performance.now() - start)) * 100;
 }
 
-async function main(): Promise<void> {
-  // Single thread: both ends on one runtime.
-  const single = new Runtime();
-  const { sink, ponger } = await import('./bench-processes.js');
-  const localSink = single.spawn(sink);
-  const localPonger = single.spawn(ponger);
-  await oneWay(single, single.spawn(sink), SENDS / 10); // warm-up
-  const singleSend = await oneWay(single, localSink, SENDS);
-  await pingPong(single, localPonger, ROUNDS / 10);
-  const singlePing = await pingPong(single, localPonger, ROUNDS);
-  await single.stop();
+const M = (rate: number) => `${(rate / 1e6).toFixed(2)}M/s`;
+const MB = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
-  // Two nodes: the main thread and one worker.
-  // WORKER_ARGS: extra Node options for the worker (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+async function single() {
+  const runtime = new Runtime();
+  const { sink, ponger } = await import('./bench-processes.js');
+  const localPonger = runtime.spawn(ponger);
+  await oneWay(runtime, runtime.spawn(sink), SENDS / 10); // warm-up
+  const send = await oneWay(runtime, runtime.spawn(sink), SENDS);
+  await pingPong(runtime, localPonger, ROUNDS / 10);
+  const ping = await pingPong(runtime, localPonger, ROUNDS);
+  await runtime.stop();
+  return { send, ping };
+}
+
+async function across(transport: TransportKind) {
   const extra = process.env.WORKER_ARGS?.split(' ').filter(Boolean) ?? [];
   const nodes = await startNodes({
     workers: 1,
+    transport,
     ...(extra.length > 0 ? { execArgv: ['--conditions=actorkit-source', ...extra] } : {}),
   });
-  const remoteSink = await nodes.spawn(1, processes, 'sink');
-  const warmSink = await nodes.spawn(1, processes, 'sink');
   const remotePonger = await nodes.spawn(1, processes, 'ponger');
-  await oneWay(nodes.runtime, warmSink, SENDS / 10);
-  const crossSend = await oneWay(nodes.runtime, remoteSink, SENDS);
+  await oneWay(nodes.runtime, await nodes.spawn(1, processes, 'sink'), SENDS / 10);
+  const send = await oneWay(nodes.runtime, await nodes.spawn(1, processes, 'sink'), SENDS);
   await pingPong(nodes.runtime, remotePonger, ROUNDS / 10);
-  const crossPing = await pingPong(nodes.runtime, remotePonger, ROUNDS);
+  const ping = await pingPong(nodes.runtime, remotePonger, ROUNDS);
+  const idle = await idleCpu(IDLE_MS);
   await nodes.stop();
+  return { send, ping, idle };
+}
 
-  const rows = [
-    ['one-way send, small objects', singleSend, crossSend, '>= 2M/s'],
-    ['ping-pong round trips', singlePing, crossPing, '>= 0.2M/s'],
-  ] as const;
-  console.log('| workload | single thread | across 2 nodes | ratio | target |');
-  console.log('|---|---|---|---|---|');
-  for (const [name, a, b, target] of rows) {
-    console.log(`| ${name} | ${fmt(a)} | ${fmt(b)} | ${(b / a).toFixed(2)}x | ${target} |`);
+async function main(): Promise<void> {
+  console.log(`load average before: ${load()}`);
+  const base = await single();
+  const rows: string[] = [];
+  rows.push(
+    `| single thread | ${M(base.send.rate)} | — | ${MB(base.send.heap)} | ${M(base.ping)} | — | — |`,
+  );
+  for (const kind of TRANSPORTS) {
+    const r = await across(kind);
+    rows.push(
+      `| 2 nodes, '${kind}' | ${M(r.send.rate)} | ${(r.send.rate / base.send.rate).toFixed(2)}x | ${MB(r.send.heap)} | ${M(r.ping)} | ${(r.ping / base.ping).toFixed(3)}x | ${r.idle.toFixed(1)}% |`,
+    );
   }
+  console.log(`load average after: ${load()}`);
+  console.log(
+    '| run | one-way msgs/s | ratio | sender peak heap | ping-pong round trips/s | ratio | idle CPU (all threads) |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
+  console.log('targets: one-way >= 2M/s, ping-pong >= 0.2M/s across 2 nodes');
 }
 
 await main();

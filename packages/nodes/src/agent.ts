@@ -5,7 +5,10 @@ import {
   type MessageTag,
   type RemoteNodes,
   type ReplySlot,
+  type Runnable,
+  resumeSuspended,
   sendSystem,
+  suspendRunning,
   sendTagged,
   setRemoteNodes,
   type WireLink,
@@ -104,6 +107,8 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   private nextSlot = 1;
   /** Per peer: the link wire types encode with (decoding makes one per frame that needs it). */
   private readonly wireLinks = new Map<number, PeerLink>();
+  /** Per peer: the processes suspended for sending to it while its link was busy. */
+  private readonly suspended = new Map<number, Runnable[]>();
   private readonly forget = new FinalizationRegistry<number>((key) => {
     if (this.remotePids.get(key)?.deref() === undefined) this.remotePids.delete(key);
   });
@@ -142,6 +147,7 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
     agents.delete(this);
     setRemoteNodes(this.runtime, undefined);
     this.transport.close();
+    for (const peer of [...this.suspended.keys()]) this.resumeSenders(peer);
   }
 
   /** Queues `frame` for `node`; false if `node` is not up. */
@@ -269,9 +275,42 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   }
 
   private sendOrDrop(pid: Pid<any>, frame: unknown[], message: unknown): boolean {
-    if (this.sendFrame(pid.node, frame)) return true;
+    if (this.sendFrame(pid.node, frame)) {
+      if (this.transport.busy?.(pid.node) === true) this.suspendSender(pid.node);
+      return true;
+    }
     this.runtime.deadLetter(pid, message, 'noproc');
     return false;
+  }
+
+  /**
+   * The link to `peer` is busy: the process that sent takes no more turns until it
+   * drains (Erlang suspends a sender to a busy distribution port). Code outside any
+   * process (a timer, plain code) cannot be suspended: its frames wait in the transport.
+   */
+  private suspendSender(peer: number): void {
+    const process = suspendRunning(this.runtime);
+    if (process === null) return;
+    const list = this.suspended.get(peer);
+    if (list === undefined) this.suspended.set(peer, [process]);
+    else list.push(process);
+  }
+
+  /** Resumes the processes suspended for sending to `peer`. */
+  private resumeSenders(peer: number): void {
+    const list = this.suspended.get(peer);
+    if (list === undefined) return;
+    this.suspended.delete(peer);
+    for (const process of list) resumeSuspended(this.runtime, process);
+  }
+
+  /** How many processes here are suspended for sending to `peer` (see `Transport.busy`). */
+  suspendedFor(peer: number): number {
+    return this.suspended.get(peer)?.length ?? 0;
+  }
+
+  drained(peer: number): void {
+    this.resumeSenders(peer);
   }
 
   monitor(watcher: Pid<any>, target: Pid<any>, ref: Ref): boolean {
@@ -383,6 +422,8 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
     this.shapesOut.delete(peer);
     this.shapesIn.delete(peer);
     this.wireLinks.delete(peer);
+    // Senders suspended for the lost node go on; what they send it now is a dead letter.
+    this.resumeSenders(peer);
     // Calls waiting on the lost node exit with noconnection, as in OTP.
     for (const [id, entry] of [...this.replySlots]) {
       if (entry.peer !== peer) continue;

@@ -7,7 +7,13 @@ import { NodeStartError } from './errors.js';
 import { STOP } from './frames.js';
 import type { NodeListener } from './node-watchers.js';
 import { type Placement, spawnPlaced } from './placement.js';
-import { PortTransport } from './port-transport.js';
+import {
+  addMeshPeer,
+  type MeshTransport,
+  meshRings,
+  meshTransport,
+  type TransportKind,
+} from './ring-mesh.js';
 import { type RemoteAsyncOptions, remoteAsync } from './remote-task.js';
 import { launchWorker, siblingModule } from './worker-launch.js';
 
@@ -35,6 +41,13 @@ export interface StartNodesOptions {
   startTimeout?: number;
   /** Ms `stop()` gives each worker to stop its runtime before terminating its thread. @default 5000 */
   stopTimeout?: number;
+  /**
+   * How nodes reach each other: `'ring'`, SharedArrayBuffer rings beside MessagePorts
+   * (small flat messages cross without structured clone, and a sender to a full ring is
+   * suspended until it drains: see `RingTransport`), or `'port'`, MessagePorts only
+   * (`PortTransport`). @default 'ring'
+   */
+  transport?: TransportKind;
 }
 
 /** A worker node as the main thread sees it. */
@@ -65,7 +78,7 @@ export class Nodes {
     /** The main thread's runtime. */
     readonly runtime: Runtime,
     private readonly agent: NodeAgent,
-    private readonly transport: PortTransport,
+    private readonly transport: MeshTransport,
     private readonly workers: Map<number, WorkerNode>,
     private readonly ownsRuntime: boolean,
     private readonly stopTimeout: number,
@@ -230,7 +243,8 @@ export async function startNodes(options: StartNodesOptions = {}): Promise<Nodes
   const numbers = Array.from({ length: settings.workers }, (_, i) => runtime.node + 1 + i);
   const all = [runtime.node, ...numbers];
   const ports = meshPorts(all);
-  const transport = new PortTransport(runtime.node);
+  const rings = meshRings(all, settings.transport);
+  const transport = meshTransport(runtime.node, settings.transport);
   const agent = new NodeAgent(runtime, transport);
   const workers = new Map<number, WorkerNode>();
   const ready: Promise<void>[] = [];
@@ -238,7 +252,7 @@ export async function startNodes(options: StartNodesOptions = {}): Promise<Nodes
     const theirs = ports.get(node)!;
     const worker = launchWorker({
       entry: siblingModule('worker-main'),
-      data: { node, ports: theirs },
+      data: { node, ports: theirs, rings: rings?.get(node), transport: settings.transport },
       transferList: [...theirs.values()],
       name: `actorkit node ${node}`,
       ...(settings.typescript === undefined ? {} : { typescript: settings.typescript }),
@@ -249,7 +263,12 @@ export async function startNodes(options: StartNodesOptions = {}): Promise<Nodes
     worker.on('exit', (code) => transport.disconnect(node, `exit code ${code}`));
     workers.set(node, { node, worker, exited });
     ready.push(whenReady(node, worker, settings.startTimeout));
-    transport.addPeer(node, ports.get(runtime.node)!.get(node)!);
+    addMeshPeer(
+      transport,
+      node,
+      ports.get(runtime.node)!.get(node)!,
+      rings?.get(runtime.node)?.get(node),
+    );
   }
   try {
     await Promise.all(ready);
@@ -310,7 +329,15 @@ async function exitWithin(worker: WorkerNode, ms: number): Promise<void> {
   if (outcome === 'late') await worker.worker.terminate();
 }
 
-const KEYS = ['workers', 'runtime', 'typescript', 'execArgv', 'startTimeout', 'stopTimeout'];
+const KEYS = [
+  'workers',
+  'runtime',
+  'typescript',
+  'execArgv',
+  'startTimeout',
+  'stopTimeout',
+  'transport',
+];
 
 function checkOptions(options: StartNodesOptions) {
   if (typeof options !== 'object' || options === null) {
@@ -338,7 +365,12 @@ function checkOptions(options: StartNodesOptions) {
   if (options.execArgv !== undefined && !isStrings(options.execArgv)) {
     throw new InvalidArgumentError('options.execArgv', 'an array of strings', options.execArgv);
   }
+  const transport = options.transport ?? 'ring';
+  if (transport !== 'ring' && transport !== 'port') {
+    throw new InvalidArgumentError('options.transport', "'ring' or 'port'", options.transport);
+  }
   return {
+    transport,
     workers,
     typescript: options.typescript,
     execArgv: options.execArgv,

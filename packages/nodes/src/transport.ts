@@ -5,7 +5,8 @@
  * node layer (`NodeAgent`) turns frames into sends, monitors and links, and a peer going
  * down into `noconnection` for every monitor and link across it.
  *
- * Built: {@link PortTransport}, on `worker_threads` MessagePorts. The README's design note
+ * Built: {@link RingTransport} (SharedArrayBuffer rings beside MessagePorts, the default)
+ * and {@link PortTransport} (MessagePorts only), for worker threads. The README's design note
  * shows how a RabbitMQ transport (one queue per node, the broker connection's liveness as
  * the node's) fits the same interface.
  *
@@ -29,6 +30,12 @@ export interface TransportHandler {
   peerUp(peer: number): void;
   /** `peer` is gone (its thread exited, crashed or was terminated; its connection closed). Called once per peer. */
   peerDown(peer: number, reason: unknown): void;
+  /**
+   * What waited for `peer` after `busy(peer)` said true has gone out, and there is room
+   * again: processes suspended for sending to it may go on. Only transports with
+   * `busy` call it.
+   */
+  drained?(peer: number): void;
 }
 
 /**
@@ -49,6 +56,14 @@ export interface Transport {
    * transport may batch: frames queued in one scheduler turn leave together.
    */
   send(peer: number, frame: Frame): boolean;
+  /**
+   * Flow control, optional: true while frames for `peer` wait beyond what the transport
+   * has room for (Erlang's busy distribution port). The node layer then suspends the
+   * process that sent until `handler.drained(peer)`, so a producer faster than the link
+   * is slowed down instead of piling frames up in its heap. A transport without it never
+   * slows a sender.
+   */
+  busy?(peer: number): boolean;
   /** The peers that are up now. */
   peers(): number[];
   /** Flushes what is queued, closes every peer link, and reports nothing more. */
