@@ -60,6 +60,8 @@ export class GlobalNames implements ViaRegistry {
   readonly runtime: Runtime;
   /** Per node (this one included): the names of its processes, as it last said. */
   private readonly tables = new Map<number, Map<string, Entry>>();
+  /** Per name, the claim that holds it: the earliest of the tables' (kept as they change). */
+  private readonly held = new Map<string, Entry>();
   /** The names of each process of this node that holds one, and its watch. */
   private readonly owners = new Map<Pid<any>, Owner>();
   /** `register` calls waiting for the other nodes' answers. */
@@ -149,7 +151,7 @@ export class GlobalNames implements ViaRegistry {
       this.remove(holder);
       return;
     }
-    this.tables.get(holder.pid.node)?.delete(key);
+    this.forget(holder.pid.node, key);
     this.agent.sendNamed(holder.pid.node, GLOBAL_SERVICE, ['free', this.node, key, holder.pid]);
   }
 
@@ -158,9 +160,7 @@ export class GlobalNames implements ViaRegistry {
    * `global:registered_names()`).
    */
   registeredNames(): string[] {
-    const names = new Set<string>();
-    for (const table of this.tables.values()) for (const key of table.keys()) names.add(key);
-    return [...names];
+    return [...this.held.keys()];
   }
 
   /** The `value` registered with `key`'s holder, or undefined. */
@@ -180,14 +180,35 @@ export class GlobalNames implements ViaRegistry {
 
   // ---- the table ----
 
-  /** The entry that holds `key`: of all the nodes' claims, the earliest (see the class doc). */
+  /** The entry that holds `key`. */
   private winner(key: string): Entry | undefined {
+    return this.held.get(key);
+  }
+
+  /** Finds `key`'s holder again: of all the nodes' claims, the earliest (see the class doc). */
+  private elect(key: string): void {
     let best: Entry | undefined;
     for (const table of this.tables.values()) {
       const entry = table.get(key);
       if (entry !== undefined && (best === undefined || before(entry, best))) best = entry;
     }
-    return best;
+    if (best === undefined) this.held.delete(key);
+    else this.held.set(key, best);
+  }
+
+  /** Records `node`'s claim `entry`. */
+  private record(node: number, entry: Entry): void {
+    this.table(node).set(entry.key, entry);
+    this.elect(entry.key);
+  }
+
+  /** Drops `node`'s claim on `key` (only if it is `pid`'s, when given). */
+  private forget(node: number, key: string, pid?: Pid<any>): void {
+    const table = this.tables.get(node);
+    const entry = table?.get(key);
+    if (entry === undefined || (pid !== undefined && !entry.pid.equals(pid))) return;
+    table!.delete(key);
+    this.elect(key);
   }
 
   private table(node: number): Map<string, Entry> {
@@ -216,7 +237,7 @@ export class GlobalNames implements ViaRegistry {
 
   /** Records a name of this node's process, watches it, and tells every node. */
   private add(entry: Entry, ack: boolean): void {
-    this.table(this.node).set(entry.key, entry);
+    this.record(this.node, entry);
     let owner = this.owners.get(entry.pid);
     if (owner === undefined) {
       const keys = new Set<string>();
@@ -231,9 +252,8 @@ export class GlobalNames implements ViaRegistry {
 
   /** Frees a name of this node's process, and tells every node. */
   private remove(entry: Entry): void {
-    const table = this.table(this.node);
-    if (table.get(entry.key) !== entry) return;
-    table.delete(entry.key);
+    if (this.table(this.node).get(entry.key) !== entry) return;
+    this.forget(this.node, entry.key);
     const owner = this.owners.get(entry.pid);
     owner?.keys.delete(entry.key);
     if (owner !== undefined && owner.keys.size === 0) {
@@ -267,7 +287,7 @@ export class GlobalNames implements ViaRegistry {
         this.added(from, { key: m[2], pid: m[3], value: m[4], at: m[5] }, m[6] === true);
         return;
       case 'remove':
-        if (this.tables.get(from)?.get(m[2])?.pid.equals(m[3])) this.tables.get(from)!.delete(m[2]);
+        this.forget(from, m[2], m[3]);
         return;
       case 'sync':
         this.synced(from, m[2]);
@@ -285,16 +305,21 @@ export class GlobalNames implements ViaRegistry {
   }
 
   private added(from: number, entry: Entry, ack: boolean): void {
-    this.table(from).set(entry.key, entry);
+    this.record(from, entry);
     this.resolve(entry.key);
     if (ack) this.agent.sendNamed(from, GLOBAL_SERVICE, ['ack', this.node, entry.key]);
   }
 
   private synced(from: number, entries: SyncedEntry[]): void {
+    const old = this.tables.get(from);
     const table = new Map<string, Entry>();
     for (const [key, pid, value, at] of entries) table.set(key, { key, pid, value, at });
     this.tables.set(from, table);
-    for (const key of table.keys()) this.resolve(key);
+    for (const key of old?.keys() ?? []) this.elect(key);
+    for (const key of table.keys()) {
+      this.elect(key);
+      this.resolve(key);
+    }
   }
 
   /** After another node's claim on `key`: this node's own claim, if it lost, is given up. */
@@ -335,7 +360,9 @@ export class GlobalNames implements ViaRegistry {
   }
 
   private nodeDown(node: number): void {
+    const table = this.tables.get(node);
     this.tables.delete(node);
+    for (const key of table?.keys() ?? []) this.elect(key);
     for (const key of [...this.claims.keys()]) {
       this.claims.get(key)!.waiting.delete(node);
       this.settle(key);

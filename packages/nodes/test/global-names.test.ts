@@ -161,9 +161,11 @@ describe('registerName() under races', () => {
           const downs = inbox(nodes.runtime);
           const watcher = nodes.runtime.spawn(async (ctx) => {
             for (const pid of racers) ctx.monitor(pid);
+            // After the monitors, from the same node: each is in place before its racer goes
+            // (a racer that lost before its monitor arrived would give a Down with noproc).
+            for (const pid of racers) ctx.send(pid, 'go');
             for (;;) ctx.send(downs.pid, await ctx.receive());
           });
-          for (const pid of racers) nodes.runtime.send(pid, 'go');
           const outcomes = new Map<Pid<any>, string>();
           for (const _ of racers) {
             const r = await me.next<{ pid: Pid<any>; outcome: string }>();
