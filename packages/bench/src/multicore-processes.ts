@@ -29,7 +29,8 @@ const sinks = new Map<Pid, SinkState>();
 
 /**
  * Counts messages. Its first message, `{ expect, reportTo }`, says how many to wait for;
- * after that many it sends `'done'` to `reportTo`.
+ * after that many it sends `{ received }` to `reportTo`. A producer that stops early
+ * sends `{ end: sent }` after its last message, which then is what to wait for.
  */
 export const sink: Handler<unknown> = {
   handle(message, ctx) {
@@ -39,9 +40,12 @@ export const sink: Handler<unknown> = {
       sinks.set(ctx.self, { expect, seen: 0, reportTo });
       return;
     }
-    if (++state.seen === state.expect) {
+    const end = (message as { end?: number }).end;
+    if (end !== undefined) state.expect = end;
+    else state.seen++;
+    if (state.seen === state.expect) {
       sinks.delete(ctx.self);
-      ctx.send(state.reportTo, 'done');
+      ctx.send(state.reportTo, { received: state.seen });
     }
   },
 };

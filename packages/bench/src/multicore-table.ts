@@ -115,7 +115,7 @@ export function renderMulticore(
     '',
     ...lines,
     '',
-    `- actorkit, 1 thread: one \`Runtime\`, both ends of every message in it. actorkit, ${CORES} nodes: \`startNodes\` (the main thread and ${CORES - 1} worker thread${CORES > 2 ? 's' : ''}); M1–M3 send from the main node to a process on node 1; M4 and M5 split their pairs and messages evenly over the nodes, nothing crossing between \`go\` and \`done\`; in M6 the flood runs on node 1 (on the main thread for 1 thread) while an HTTP client in another OS process times GETs to a server on the main thread.`,
+    `- actorkit, 1 thread: one \`Runtime\`, both ends of every message in it. actorkit, ${CORES} nodes: \`startNodes\` (the main thread and ${CORES - 1} worker thread${CORES > 2 ? 's' : ''}); M1–M3 send from the main node to a process on node 1 (stopping after ${sizes.maxSeconds} s if their count is not reached, the rate taken over what they did); M4 and M5 split their pairs and messages evenly over the nodes, nothing crossing between \`go\` and \`done\`; in M6 the flood runs on node 1 (on the main thread for 1 thread) while an HTTP client in another OS process times GETs to a server on the main thread.`,
     `- BEAM: \`beam/multicore.exs\` with \`+S 1\` and \`+S ${CORES}\`; its M1–M3 are two processes in one VM (no node to cross), M4 and M5 the same work without partitions (the schedulers spread it), M6's flood one process beside the HTTP server.`,
     `- "a core": the figure ÷ ${CORES}, to compare with machines of more cores. "÷" columns: how many times better all cores do than one in the same run (throughput: all ÷ one; latency: one ÷ all). Medians of the measured runs, after one uncounted run (none for M6).`,
     '',

@@ -37,6 +37,11 @@ export interface MulticoreSizes {
   pingPongs: number;
   /** Cross-node sequential `GenServer.call`s. */
   calls: number;
+  /**
+   * Seconds after which a run of M1–M3 stops short of its count, its rate taken over
+   * what it did: a slow transport cannot stretch the whole comparison.
+   */
+  maxSeconds: number;
   /** Independent ping-pong pairs in all, split evenly over the nodes. */
   pairs: number;
   /** Round trips of all pairs together. */
@@ -59,6 +64,7 @@ export const MULTICORE_FULL_SIZES: MulticoreSizes = {
   sends: 1_000_000,
   pingPongs: 50_000,
   calls: 10_000,
+  maxSeconds: 2,
   pairs: 100,
   pairRoundTrips: 4_000_000,
   crunchMessages: 20_000,
@@ -74,6 +80,7 @@ export const MULTICORE_QUICK_SIZES: MulticoreSizes = {
   sends: 100_000,
   pingPongs: 5_000,
   calls: 1_000,
+  maxSeconds: 1,
   pairRoundTrips: 400_000,
   crunchMessages: 2_000,
   floodSeconds: 1,

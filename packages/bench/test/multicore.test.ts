@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareMulticore } from '../src/multicore.js';
+import { runMulticore } from '../src/multicore-actorkit.js';
 import { gain, renderMulticore, targetText } from '../src/multicore-table.js';
 import {
   CORES,
@@ -58,6 +59,23 @@ describe('compareMulticore()', () => {
       /\| [\d.]+ ms \| [\d.]+ ms \| [\d.]+× \| ≤ 10 ms: (met|not met) \|$/,
     );
   }, 120_000);
+});
+
+describe('runMulticore()', () => {
+  it('stops a cross-node row at maxSeconds and takes its rate over what it did', async () => {
+    const endless = { ...tiny, sends: 1e12, pingPongs: 1e12, calls: 1e12, maxSeconds: 0 };
+    const result = await runMulticore({
+      placement: 'thread',
+      workloads: ['cross-send', 'cross-ping-pong', 'cross-call'],
+      sizes: endless,
+      runs: 1,
+    });
+    for (const id of ['cross-send', 'cross-ping-pong', 'cross-call'] as const) {
+      const rate = (result[id] as number[][])[0]?.[0];
+      expect(rate, id).toBeGreaterThan(0);
+      expect(rate, id).toBeLessThan(Number.POSITIVE_INFINITY);
+    }
+  });
 });
 
 describe('gain()', () => {
