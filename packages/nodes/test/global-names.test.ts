@@ -282,6 +282,8 @@ describe('a node joining', () => {
       const second = b.spawn(idle);
       globalNames(b).registerName('both', second); // later, or as early from a higher node
       const lost = new Promise((resolve) => b.watch(second, resolve));
+      const reports: unknown[] = [];
+      b.events.on('report', (report) => reports.push(report));
       const { port1, port2 } = new MessageChannel();
       toA.addPeer(51, port1);
       toB.addPeer(50, port2);
@@ -289,6 +291,9 @@ describe('a node joining', () => {
       expect(isGlobalNameConflict(reason)).toBe(true);
       expect(String((reason as { winner: Pid }).winner)).toBe(String(first));
       expect(globalNames(b).whereisName('both')?.equals(first)).toBe(true);
+      expect(reports).toMatchObject([
+        { type: 'global_name_conflict', name: 'both', loser: second },
+      ]);
       while (globalNames(a).whereisName('only-b') === undefined) {
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
