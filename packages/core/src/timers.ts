@@ -73,10 +73,13 @@ export class TimerEntry {
 
 /**
  * @internal What a process keeps so that its timers die with it: an intrusive list
- * (nothing to allocate per process, O(1) to add and remove).
+ * (nothing to allocate per process, O(1) to add and remove). Besides its pending timers,
+ * the list may hold, at its head, the entry of a timer that just fired, kept for a
+ * moment so that the process can set its next timer in it (see `TimerService.fire`).
  */
 export interface OwnedTimers {
   timersHead: TimerEntry | null;
+  /** Its pending timers (the list may hold one more: a fired entry kept for reuse). */
   timerCount: number;
   /** Reads a field on each cache line a delivery to it touches (see `TimerService.warm`). */
   warm(): number;
@@ -188,6 +191,12 @@ export class TimerService {
   private readonly slack: number;
   /** What `warm` read, kept so that the compiler cannot drop the reads. */
   warmth = 0;
+  /**
+   * Entries fired by the last chunk and kept on their owners' lists for reuse (see
+   * `fire`); the next chunk frees those not reused meanwhile.
+   */
+  private kept: (TimerEntry | null)[] = [];
+  private keptCount = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -218,7 +227,11 @@ export class TimerService {
     owner: OwnedTimers | null,
     weak = false,
   ): TimerRef {
-    const entry = this.allocate();
+    // A process that sets a timer while handling the tick of its last one (a periodic
+    // tick re-armed from its handler) takes that timer's entry again, still on its list.
+    const head = owner === null ? null : owner.timersHead;
+    const reuse = head !== null && head.state === FREE && !this.closed;
+    const entry = reuse ? head : this.allocate();
     const ref = new TimerRef(entry, entry.generation);
     if (this.closed) return ref;
     entry.dest = dest;
@@ -227,7 +240,8 @@ export class TimerService {
     entry.weak = weak;
     this.pending++;
     if (!weak) this.hold();
-    if (owner !== null) this.own(entry, owner);
+    if (reuse) owner!.timerCount++;
+    else if (owner !== null) this.own(entry, owner);
     this.stage(entry, delay);
     return ref;
   }
@@ -293,7 +307,7 @@ export class TimerService {
     return Math.max(0, entry.at - Math.ceil(this.clock.now()));
   }
 
-  /** Cancels every timer owned by a process that exits. */
+  /** Cancels every timer owned by a process that exits, and frees a fired entry it kept. */
   cancelOwned(owner: OwnedTimers): void {
     for (let entry = owner.timersHead; entry !== null; entry = owner.timersHead) {
       if (!this.cancel(entry)) this.disown(entry);
@@ -322,6 +336,7 @@ export class TimerService {
     }
     this.stagedCount = this.stagedLive = 0;
     this.pending = 0;
+    this.dropKept();
     if (close) this.holds = 0;
     this.alarmAt = Number.POSITIVE_INFINITY;
     this.draining = false;
@@ -335,8 +350,9 @@ export class TimerService {
     this.firedThisAlarm = 0;
     this.alarmEnd = Math.floor(this.clock.now());
     this.draining = true;
+    if (this.keptCount !== 0) this.dropKept();
     this.fireOverdue();
-    this.fireDue();
+    this.fireMore();
   };
 
   /**
@@ -348,6 +364,13 @@ export class TimerService {
    */
   private readonly fireDue = (): void => {
     if (!this.draining) return; // cleared meanwhile
+    // The processes the last chunk woke have run by now (this runs behind them).
+    if (this.keptCount !== 0) this.dropKept();
+    this.fireMore();
+  };
+
+  /** Fires a chunk; queues `fireDue` behind the processes it woke, unless it was the last. */
+  private fireMore(): void {
     try {
       if (!this.fireChunk()) void resolved.then(this.fireDue);
     } catch (error) {
@@ -356,7 +379,7 @@ export class TimerService {
       this.arm(this.cursor);
       throw error;
     }
-  };
+  }
 
   /** Fires the next chunk of due timers; true once none is left. */
   private fireChunk(): boolean {
@@ -466,6 +489,12 @@ export class TimerService {
     this.warmth = sum;
   }
 
+  /**
+   * Fires one timer. The entry of an owned timer stays on its owner's list, free, until
+   * the next chunk: a process that sets its next timer while it handles this one (a
+   * periodic tick) takes the same entry again (see `add`) instead of one from the pool,
+   * so a tick touches no other entry and no pool, and unlinks and links nothing.
+   */
   private fire(entry: TimerEntry): void {
     this.firedThisAlarm++;
     const owner = entry.owner;
@@ -473,9 +502,36 @@ export class TimerService {
     this.live[slot]!--;
     if (slot === OVERDUE) this.overdue--;
     else this.inWheel--;
-    this.retire(entry);
+    if (owner === null) {
+      this.retire(entry);
+      this.deliver(entry, owner);
+      this.recycle(entry);
+      return;
+    }
+    this.expire(entry);
+    if (this.keptCount === this.kept.length) this.kept.push(entry);
+    else this.kept[this.keptCount] = entry;
+    this.keptCount++;
     this.deliver(entry, owner);
-    this.recycle(entry);
+    // Unless the delivery set a timer in it already, it holds nothing for the collector.
+    if (entry.state === FREE) {
+      entry.dest = entry.message = undefined;
+      entry.callback = null;
+    }
+  }
+
+  /** Frees the entries `fire` kept that were not reused (still free, still owned). */
+  private dropKept(): void {
+    const kept = this.kept;
+    for (let i = 0; i < this.keptCount; i++) {
+      const entry = kept[i]!;
+      kept[i] = null;
+      if (entry.state === FREE && entry.owner !== null) {
+        this.disown(entry);
+        this.recycle(entry);
+      }
+    }
+    this.keptCount = 0;
   }
 
   /**
@@ -594,11 +650,20 @@ export class TimerService {
 
   /** The timer is no longer pending: its refs go stale and its owner forgets it. */
   private retire(entry: TimerEntry): void {
+    this.expire(entry);
+    this.disown(entry);
+  }
+
+  /**
+   * The timer is no longer pending: its refs go stale, and its owner no longer counts it
+   * (but keeps it on its list until `disown`).
+   */
+  private expire(entry: TimerEntry): void {
     entry.state = FREE;
     entry.generation++;
     this.pending--;
     if (!entry.weak) this.release();
-    this.disown(entry);
+    if (entry.owner !== null) entry.owner.timerCount--;
   }
 
   private own(entry: TimerEntry, owner: OwnedTimers): void {
@@ -617,7 +682,6 @@ export class TimerService {
     else prevOwned.nextOwned = nextOwned;
     if (nextOwned !== null) nextOwned.prevOwned = prevOwned;
     entry.prevOwned = entry.nextOwned = entry.owner = null;
-    owner.timerCount--;
   }
 
   private allocate(): TimerEntry {

@@ -637,6 +637,122 @@ describe('the periodic pattern (a handler re-arming sendAfter to itself)', () =>
     for (let i = 0; i < 100; i++) await clock.advance(1);
     expect(ticks).toBe(10);
   });
+
+  it('makes the fired ref stale at each tick, and counts only the timer set anew', async () => {
+    const { runtime, clock } = virtualRuntime();
+    const seen: [number | false, number | false, number | false, number][] = [];
+    let last: TimerRef | null = null;
+    const pid = runtime.spawn<'tick'>({
+      init(ctx) {
+        last = ctx.sendAfter('tick', 10);
+      },
+      handle(_message, ctx) {
+        const fired = last!;
+        last = ctx.sendAfter('tick', 10);
+        seen.push([
+          runtime.readTimer(fired),
+          runtime.cancelTimer(fired),
+          runtime.readTimer(last),
+          runtime.processInfo(ctx.self)!.pendingTimers,
+        ]);
+      },
+    });
+    await clock.advance(30);
+    expect(seen).toEqual([
+      [false, false, 10, 1],
+      [false, false, 10, 1],
+      [false, false, 10, 1],
+    ]);
+    expect(runtime.cancelTimer(last!)).toBe(10);
+    expect(runtime.processInfo(pid)?.pendingTimers).toBe(0);
+    await clock.advance(100);
+    expect(seen).toHaveLength(3);
+  });
+
+  // Pins the reuse of a fired timer's entry for the timer its owner sets while handling
+  // it: refs, counts, cancels and exits behave as if every timer had an entry of its own.
+  it('fires every timer set from ticks once, at its time, unless cancelled or its process exited (property)', async () => {
+    const step = fc.record({
+      delays: fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 3 }),
+      cancel: fc.option(fc.nat(5)),
+      exit: fc.boolean(),
+    });
+    const script = fc.array(step, { minLength: 1, maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(script, { minLength: 1, maxLength: 4 }), async (scripts) => {
+        const clock = new VirtualClock();
+        const runtime = new Runtime({ clock });
+        try {
+          type Timer = { id: number; owner: number; due: number; ref: TimerRef; done: boolean };
+          const timers: Timer[] = [];
+          const problems: string[] = [];
+          const exited = new Set<number>();
+          let closing = false;
+          const set = (owner: number, delay: number, send: (id: number) => TimerRef) => {
+            if (closing) return;
+            const id = timers.length;
+            const timer: Timer = { id, owner, due: clock.now() + delay, ref: null!, done: false };
+            timers.push(timer);
+            timer.ref = send(id);
+          };
+          scripts.forEach((steps, owner) => {
+            let handled = 0;
+            runtime.spawn<number>({
+              init: (ctx) => set(owner, 1, (id) => ctx.sendAfter(id, 1)),
+              handle(message, ctx) {
+                const id = message as number;
+                const timer = timers[id]!;
+                if (timer.done || clock.now() !== timer.due) problems.push(`bad fire ${id}`);
+                timer.done = true;
+                if (runtime.readTimer(timer.ref) !== false) problems.push(`live ref ${id}`);
+                const { delays, cancel, exit } = steps[handled++ % steps.length]!;
+                // Up to 3 timers a tick would multiply without bound: stop at 150.
+                for (const delay of delays) {
+                  if (timers.length < 150) set(owner, delay, (i) => ctx.sendAfter(i, delay));
+                }
+                // Not one that fired already, its message queued behind this one.
+                const mine = timers.filter(
+                  (t) => t.owner === owner && !t.done && runtime.readTimer(t.ref) !== false,
+                );
+                if (cancel !== null && mine.length > 0) {
+                  const target = mine[cancel % mine.length]!;
+                  if (runtime.cancelTimer(target.ref) === false) problems.push(`cancel ${id}`);
+                  target.done = true;
+                }
+                // A timer due later is pending; one due by now may have fired, its message
+                // queued behind this one. The count is that of the refs still pending.
+                const live = timers.filter((t) => t.owner === owner && !t.done);
+                for (const t of live) {
+                  if (t.due > clock.now() && runtime.readTimer(t.ref) === false) {
+                    problems.push(`lost ${t.id}`);
+                  }
+                }
+                const pending = live.filter((t) => runtime.readTimer(t.ref) !== false).length;
+                if (runtime.processInfo(ctx.self)?.pendingTimers !== pending) {
+                  problems.push(`count ${owner}`);
+                }
+                if (exit) {
+                  exited.add(owner);
+                  ctx.exit('normal');
+                }
+              },
+            });
+          });
+          await clock.advance(500);
+          // No new timers from here on: every one set so far is due within 30 ms.
+          closing = true;
+          await clock.advance(50);
+          expect(problems).toEqual([]);
+          const unfired = timers.filter((t) => !t.done && !exited.has(t.owner));
+          expect(unfired.map((t) => t.id)).toEqual([]);
+          for (const t of timers) expect(runtime.readTimer(t.ref)).toBe(false);
+        } finally {
+          await runtime.stop();
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
 
 describe('timers set during a run', () => {
