@@ -15,6 +15,7 @@ import {
 } from './multicore-workloads.js';
 import { formatFigure } from './table.js';
 
+/** The section's column headers. */
 export const MULTICORE_TITLES: Record<MulticoreColumn, string> = {
   thread: 'actorkit, 1 thread',
   nodes: `actorkit, ${CORES} nodes`,

@@ -24,12 +24,14 @@ export type Target =
   /** The all-cores figure (a latency) is at most this many ms. */
   | { kind: 'latency'; max: number };
 
+/** One figure of a workload: a row of the section's table. */
 export interface MulticoreRow {
   label: string;
   unit: Unit;
   target?: Target;
 }
 
+/** The counts and lengths of the section's workloads, the same for every column. */
 export interface MulticoreSizes {
   /** Cross-node one-way send: small objects `{ i, text }`. */
   sends: number;
@@ -60,6 +62,7 @@ export interface MulticoreSizes {
   probeMs: number;
 }
 
+/** The sizes of a full run: a column of actorkit or the BEAM takes a minute or two here. */
 export const MULTICORE_FULL_SIZES: MulticoreSizes = {
   sends: 1_000_000,
   pingPongs: 50_000,
@@ -75,6 +78,7 @@ export const MULTICORE_FULL_SIZES: MulticoreSizes = {
   probeMs: 5,
 };
 
+/** `BENCH_QUICK=1`: about a tenth of the counts, a one-second flood. */
 export const MULTICORE_QUICK_SIZES: MulticoreSizes = {
   ...MULTICORE_FULL_SIZES,
   sends: 100_000,
@@ -92,6 +96,7 @@ export const MULTICORE_QUICK_SIZES: MulticoreSizes = {
  */
 export const CORES = Math.max(2, availableParallelism());
 
+/** A workload of the section: its id and its rows. */
 export interface MulticoreWorkload {
   id: MulticoreId;
   rows: (sizes: MulticoreSizes) => MulticoreRow[];
@@ -102,6 +107,7 @@ export interface MulticoreWorkload {
 const thousands = (n: number): string =>
   n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n);
 
+/** The section's workloads, in the table's order (M1 to M6). */
 export const MULTICORE_WORKLOADS: MulticoreWorkload[] = [
   {
     id: 'cross-send',
@@ -163,6 +169,7 @@ export const MULTICORE_WORKLOADS: MulticoreWorkload[] = [
   },
 ];
 
+/** The workload of `id`; throws for an unknown id. */
 export function multicoreWorkloadOf(id: MulticoreId): MulticoreWorkload {
   const workload = MULTICORE_WORKLOADS.find((w) => w.id === id);
   if (workload === undefined) throw new Error(`Expected a multi-core workload id, got ${id}`);

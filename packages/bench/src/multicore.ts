@@ -26,6 +26,7 @@ import {
 /** The section's columns: actorkit on one thread and on all cores, the BEAM likewise. */
 export type MulticoreColumn = Placement | 'beam-s1' | 'beam-all';
 
+/** What {@link compareMulticore} runs, and how. */
 export interface MulticoreOptions {
   sizes: MulticoreSizes;
   /** Measured runs per cell, after one uncounted run (none for HTTP); the table shows the median. */
