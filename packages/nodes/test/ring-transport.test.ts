@@ -1,0 +1,114 @@
+import { MessageChannel } from 'node:worker_threads';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRing } from '../src/ring.js';
+import { RingTransport } from '../src/ring-transport.js';
+import type { Frame } from '../src/transport.js';
+import { Recorder } from './transport-support.js';
+
+/** A recorder that also counts `drained` reports. */
+class FlowRecorder extends Recorder {
+  drains = 0;
+  drained(): void {
+    this.drains++;
+  }
+}
+
+const open: RingTransport[] = [];
+
+afterEach(() => {
+  for (const transport of open.splice(0)) transport.close();
+});
+
+/** Nodes 0 and 1 on this thread, linked by rings of `bytes` and a MessageChannel. */
+function pair(bytes = 1 << 16) {
+  const { port1, port2 } = new MessageChannel();
+  const ab = createRing(bytes);
+  const ba = createRing(bytes);
+  const a = new RingTransport(0);
+  const b = new RingTransport(1);
+  const ra = new FlowRecorder();
+  const rb = new FlowRecorder();
+  a.start(ra);
+  b.start(rb);
+  a.addPeer(1, port1, ab, ba);
+  b.addPeer(0, port2, ba, ab);
+  open.push(a, b);
+  return { a, b, ra, rb };
+}
+
+/** A frame for the ring (primitives) or, with an object inside, for the port. */
+const frame = fc.oneof(
+  fc.tuple(fc.constant('ring'), fc.integer(), fc.string({ maxLength: 8 })),
+  fc.tuple(fc.constant('port'), fc.record({ n: fc.integer() })),
+  fc.tuple(fc.constant('big'), fc.constant('x'.repeat(20_000))),
+);
+
+describe('RingTransport', () => {
+  it('keeps frames in the order they were sent across the ring and the port, whatever the mix and the turns (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(frame, { maxLength: 30 }), { minLength: 1, maxLength: 8 }),
+        async (turns) => {
+          const { a, rb } = pair(1024); // small: a turn often fills it
+          const sent: Frame[] = [];
+          for (const turn of turns) {
+            for (const f of turn) {
+              const numbered = [sent.length, ...f];
+              sent.push(numbered);
+              a.send(1, numbered);
+            }
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          await rb.until(() => rb.frames.length === sent.length);
+          expect(rb.frames).toEqual(sent);
+          a.close();
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('is busy while its ring is full, and reports drained once the peer made room, nothing lost or reordered', async () => {
+    const { a, ra, rb } = pair(1024);
+    for (let i = 0; i < 500; i++) a.send(1, [i, 'some text']);
+    expect(a.busy(1)).toBe(true);
+    await rb.until(() => rb.frames.length === 500);
+    await ra.until(() => ra.drains === 1);
+    expect(a.busy(1)).toBe(false);
+    expect(rb.frames.map((f) => (f as number[])[0])).toEqual(
+      Array.from({ length: 500 }, (_, i) => i),
+    );
+  });
+
+  it('answers back and forth (both directions share the polling)', async () => {
+    const { a, b, ra, rb } = pair();
+    let replies = 0;
+    for (let round = 0; round < 200; round++) {
+      a.send(1, [round]);
+      await rb.until(() => rb.frames.length === round + 1);
+      b.send(0, [round, 'back']);
+      await ra.until(() => ra.frames.length === round + 1);
+      replies++;
+    }
+    expect(replies).toBe(200);
+    expect(ra.frames.at(-1)).toEqual([199, 'back']);
+  });
+
+  it('reports the peer down when its port closes, after delivering what it had published', async () => {
+    const { a, b, rb } = pair();
+    for (let i = 0; i < 10; i++) a.send(1, [i]);
+    a.flush();
+    a.close();
+    await rb.until(() => rb.down.length === 1);
+    expect(rb.frames).toEqual(Array.from({ length: 10 }, (_, i) => [i]));
+    expect(rb.down).toEqual([{ peer: 0, reason: 'noconnection' }]);
+    expect(b.send(0, [1])).toBe(false);
+    expect(b.busy(0)).toBe(false);
+  });
+
+  it('refuses unknown options and negative spins with InvalidArgumentError', () => {
+    expect(() => new RingTransport(0, { spin: 1 } as never)).toThrow(/spinMs/);
+    expect(() => new RingTransport(0, { spinMs: -1 })).toThrow(/finite number of ms >= 0/);
+  });
+});
