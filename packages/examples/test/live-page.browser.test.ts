@@ -6,7 +6,8 @@ import { type LivePage, startLivePage } from '../src/crypto-sync/live-page.js';
 import { startBalanceService } from '../src/services/balance-service.js';
 import type { RunningService } from '../src/services/http-service.js';
 
-describe('live balances page (headless Chromium)', () => {
+// A headless browser beside a loaded machine's other tests: generous timeouts.
+describe('live balances page (headless Chromium)', { timeout: 60_000 }, () => {
   let runtime: Runtime;
   let service: RunningService;
   let page: LivePage;
@@ -22,7 +23,7 @@ describe('live balances page (headless Chromium)', () => {
     await app.startSync('alice');
     await app.startSync('bob');
     page = await startLivePage(runtime);
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await runtime?.stop();

@@ -7,7 +7,8 @@ import { type JobsApp, startJobsApp } from './observer-view-fixture.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
-describe('the Jobs view in the dashboard (headless Chromium)', () => {
+// A headless browser beside a loaded machine's other tests: generous timeouts.
+describe('the Jobs view in the dashboard (headless Chromium)', { timeout: 60_000 }, () => {
   let app: JobsApp;
   let browser: ChromiumSession;
   let tab: ChromiumSession['page'];
@@ -21,7 +22,7 @@ describe('the Jobs view in the dashboard (headless Chromium)', () => {
     });
     tab = browser.page;
     await tab.goto(app.observer.dashboardUrl);
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await browser?.close();

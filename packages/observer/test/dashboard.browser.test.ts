@@ -9,7 +9,8 @@ import { Counter, Gate, startApp } from './fixtures.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
-describe('the dashboard (headless Chromium)', () => {
+// A headless browser beside a loaded machine's other tests: generous timeouts.
+describe('the dashboard (headless Chromium)', { timeout: 60_000 }, () => {
   let app: Awaited<ReturnType<typeof startApp>>;
   let browser: ChromiumSession;
   let tab: ChromiumSession['page'];
@@ -23,7 +24,7 @@ describe('the dashboard (headless Chromium)', () => {
     });
     tab = browser.page;
     await tab.goto(app.observer.dashboardUrl);
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await browser?.close();

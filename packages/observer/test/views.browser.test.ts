@@ -66,7 +66,8 @@ function evilView(posted: unknown[]): ObserverView {
   };
 }
 
-describe('views in the dashboard (headless Chromium)', () => {
+// A headless browser beside a loaded machine's other tests: generous timeouts.
+describe('views in the dashboard (headless Chromium)', { timeout: 60_000 }, () => {
   let app: Awaited<ReturnType<typeof startApp>>;
   let browser: ChromiumSession;
   let tab: ChromiumSession['page'];
@@ -77,7 +78,7 @@ describe('views in the dashboard (headless Chromium)', () => {
     browser = await launchChromium({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
     tab = browser.page;
     await tab.goto(app.observer.dashboardUrl);
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
