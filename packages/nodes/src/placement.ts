@@ -1,5 +1,6 @@
-import { formatReason, InvalidArgumentError, type Pid } from '@actorkit/core';
-import type { NodeAgent } from './agent.js';
+import { InvalidArgumentError, type Pid, type Runtime } from '@actorkit/core';
+import { remoteNodes } from '@actorkit/core/internal';
+import { NodeAgent } from './agent.js';
 import { NodeDownError, NoNodeError } from './errors.js';
 import { loadMeterOf } from './node-load.js';
 
@@ -262,7 +263,13 @@ function isNodeList(value: unknown): value is readonly number[] {
   );
 }
 
-/** Renders `where` (a node number or a placement) for a message; never throws. */
-export function describeWhere(where: unknown): string {
-  return isPlacement(where) ? `placement ${where.name}` : `node ${formatReason(where)}`;
+/** The node layer attached to `runtime`; throws `InvalidArgumentError` if none is. */
+export function agentOf(runtime: Runtime): NodeAgent {
+  const agent = remoteNodes(runtime);
+  if (agent instanceof NodeAgent) return agent;
+  throw new InvalidArgumentError(
+    'runtime',
+    `a runtime with nodes attached (the runtime of startNodes, or a worker node's); runtime of node ${runtime.node} has none`,
+    runtime.node,
+  );
 }

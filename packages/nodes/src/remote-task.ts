@@ -13,8 +13,7 @@ import { Task } from '@actorkit/genserver';
 import { encode, type Stub } from './codec.js';
 import { NodeDownError, NoNodeError } from './errors.js';
 import { RUNNERS } from './node-load.js';
-import { isPlacement, type Placement, spawnPlaced } from './placement.js';
-import { agentOf } from './remote-child.js';
+import { agentOf, isPlacement, type Placement, spawnPlaced } from './placement.js';
 import type { TaskResultMessage } from './runners.js';
 import { moduleUrl } from './spawner.js';
 

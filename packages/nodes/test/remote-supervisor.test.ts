@@ -1,7 +1,7 @@
 // A Supervisor on node 0 whose children run on worker nodes (remoteChild), with the
 // nodes killed for real (their threads terminated).
 import { InvalidArgumentError, isDown, type Pid } from '@actorkit/core';
-import { type ChildInfo, DynamicSupervisor, Supervisor } from '@actorkit/genserver';
+import { type ChildInfo, DynamicSupervisor, GenServer, Supervisor } from '@actorkit/genserver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Nodes, startNodes } from '../src/nodes.js';
 import { roundRobin } from '../src/placement.js';
@@ -147,6 +147,34 @@ describe('remoteChild() under a Supervisor', { timeout: 60_000 }, () => {
     await Supervisor.stop(sup);
   });
 
+  it("starts a GenServer child with start (OTP's {M, F, A}) and restarts it elsewhere", async () => {
+    const sup = await Supervisor.start(
+      [
+        remoteChild({
+          id: 'kv',
+          module: placed,
+          start: 'startKv',
+          args: [5],
+          placement: roundRobin(),
+        }),
+      ],
+      { runtime: nodes.runtime },
+    );
+    const serverOf = async () => (await Supervisor.whichChildren(sup))[0]!.pid as Pid;
+    const first = await serverOf();
+    expect(first.node).toBe(1);
+    expect(await GenServer.call(first, { type: 'add', by: 2 })).toBe(7);
+    await nodes.terminate(1);
+    const second = await serverOf();
+    expect(second.node).toBe(2);
+    // A new server, started afresh by its start.
+    expect(await GenServer.call(second, { type: 'get' })).toBe(5);
+    const down = downOf(second);
+    await Supervisor.stop(sup);
+    expect(await down).toBe('shutdown');
+    expect(unhandled).toEqual([]);
+  });
+
   it('works under a DynamicSupervisor too: startChild, restart on a surviving node, stop', async () => {
     const me = inbox(nodes.runtime);
     const sup = await DynamicSupervisor.start({ runtime: nodes.runtime });
@@ -185,6 +213,8 @@ describe('remoteChild()', () => {
     const base = { id: 'x', module: placed, fn: 'child' };
     expect(() => remoteChild({ ...base, node: 1 } as never)).toThrow(InvalidArgumentError);
     expect(() => remoteChild({ ...base, fn: '' })).toThrow(InvalidArgumentError);
+    expect(() => remoteChild({ ...base, start: 'startKv' })).toThrow(InvalidArgumentError);
+    expect(() => remoteChild({ id: 'x', module: placed })).toThrow(InvalidArgumentError);
     expect(() => remoteChild({ ...base, args: 'a' as never })).toThrow(InvalidArgumentError);
     expect(() => remoteChild({ ...base, placement: 'any' as never })).toThrow(InvalidArgumentError);
     expect(() => remoteChild({ ...base, module: 'relative/x.js' })).not.toThrow();
