@@ -32,4 +32,7 @@ export { PortTransport } from './port-transport.js';
 export { GroupChange, isGroupChange, ProcessGroups, processGroups } from './process-groups.js';
 export { type RemoteChildOptions, remoteChild } from './remote-child.js';
 export { type RemoteAsyncOptions, remoteAsync } from './remote-task.js';
+export { createRing } from './ring.js';
+export type { TransportKind } from './ring-mesh.js';
+export { RingTransport, type RingTransportOptions } from './ring-transport.js';
 export type { Frame, Transport, TransportHandler } from './transport.js';
