@@ -16,7 +16,7 @@ describe('suspendRunning()', () => {
     let suspended: Runnable | null = null;
     const sender = runtime.spawn<number>({
       handle(n) {
-        handled.push(n);
+        handled.push(n as number);
         if (n === 2) suspended = suspendRunning(runtime);
       },
     });
@@ -54,7 +54,7 @@ describe('suspendRunning()', () => {
     const body = runtime.spawn(async (ctx: ReceiveContext<number>) => {
       for (;;) {
         const n = await ctx.receive();
-        got.push(n);
+        got.push(n as number);
         if (n === 1) suspended = suspendRunning(runtime);
       }
     });
