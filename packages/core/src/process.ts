@@ -58,13 +58,18 @@ export abstract class Process<M = unknown>
   /** True when the next delivered message should put this process on the run queue. */
   idle = false;
   alive = true;
-  /** True when its messages may carry tags: a handler process whose handler reads them. */
-  readsTags = false;
   status: ProcessStatus = 'runnable';
   handled = 0;
   timersHead: TimerEntry | null = null;
   timerCount = 0;
   readonly pid: Pid<M>;
+  // The last field a timer tick reads is `pid`: what follows is read less often. (The
+  // constructor's parameters would come first, among the hot fields, as parameter
+  // properties: they are declared here instead.)
+  readonly parent: Pid<any>;
+  readonly initialCall: string;
+  /** True when its messages may carry tags: a handler process whose handler reads them. */
+  readsTags = false;
   links: Set<Process<any>> | null = null;
   /** Monitors this process holds: ref → the monitored process. */
   monitors: Map<Ref, Process<any>> | null = null;
@@ -80,11 +85,13 @@ export abstract class Process<M = unknown>
   constructor(
     runtime: Runtime,
     id: number,
-    readonly parent: Pid<any>,
-    readonly initialCall: string,
+    parent: Pid<any>,
+    initialCall: string,
     mailbox: MailboxOptions | undefined,
   ) {
     super(mailbox);
+    this.parent = parent;
+    this.initialCall = initialCall;
     this.runtime = runtime;
     this.pid = new Pid(runtime.node, id, 0, this);
     this.startedAt = runtime.clock.now();
