@@ -234,9 +234,11 @@ export class TimerService {
     const entry = reuse ? head : this.allocate();
     const ref = new TimerRef(entry, entry.generation);
     if (this.closed) return ref;
-    entry.dest = dest;
-    entry.message = message;
-    entry.callback = callback;
+    // A reused entry most often holds these already (the same tick to the same process):
+    // a store costs a write barrier, a compare does not.
+    if (entry.dest !== dest) entry.dest = dest;
+    if (entry.message !== message) entry.message = message;
+    if (entry.callback !== callback) entry.callback = callback;
     entry.weak = weak;
     this.pending++;
     if (!weak) this.hold();
@@ -512,12 +514,8 @@ export class TimerService {
     if (this.keptCount === this.kept.length) this.kept.push(entry);
     else this.kept[this.keptCount] = entry;
     this.keptCount++;
+    // It keeps its destination and message until reused or freed (see `dropKept`).
     this.deliver(entry, owner);
-    // Unless the delivery set a timer in it already, it holds nothing for the collector.
-    if (entry.state === FREE) {
-      entry.dest = entry.message = undefined;
-      entry.callback = null;
-    }
   }
 
   /** Frees the entries `fire` kept that were not reused (still free, still owned). */
