@@ -107,10 +107,13 @@ export class Telemetry extends EventEmitter<RuntimeEvents> {
   override emit<T extends EventEmitter.EventNames<RuntimeEvents>>(
     event: T,
     ...args: EventEmitter.EventArgs<RuntimeEvents, T>
-  ): boolean {
-    if (event === 'report') this.stamp(args[0]);
+  ): boolean;
+  // Every event has one argument: taken as one, not as a rest array (reading a rest
+  // array's element made each listened event measurably slower).
+  override emit(event: keyof RuntimeEvents, payload?: unknown): boolean {
+    if (event === 'report') this.stamp(payload);
     try {
-      return super.emit(event, ...args);
+      return super.emit(event, payload as never);
     } catch (error) {
       if (event !== 'report' && this.has('report')) {
         this.emit('report', { type: 'listener_error', event, error });
