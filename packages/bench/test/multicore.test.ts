@@ -19,7 +19,8 @@ const tiny: MulticoreSizes = {
   crunchMessages: 40,
   crunchWork: 1_000,
   crunchers: 2,
-  floodSeconds: 0.3,
+  // Long enough for the HTTP probe to time some requests even on a loaded machine.
+  floodSeconds: 1,
   floodWork: 100_000,
 };
 
