@@ -1,16 +1,16 @@
-import { InvalidArgumentError, type Pid, type Ref, type Runtime } from '@actorkit/core';
+import type { Pid, Ref, Runtime } from '@actorkit/core';
 import {
   exitSignalFrom,
   localPid,
   type MessageTag,
   type RemoteNodes,
   type ReplySlot,
-  type Runnable,
   resumeSuspended,
+  type SuspendedProcess,
   sendSystem,
-  suspendRunning,
   sendTagged,
   setRemoteNodes,
+  suspendRunning,
   type WireLink,
   wireTypeNamed,
   wireTypeOf,
@@ -45,26 +45,8 @@ import { SEND_RECORD, SHAPE, ShapesIn, ShapesOut } from './records.js';
 import { RemoteLinks } from './remote-links.js';
 import { RemoteMonitors } from './remote-monitors.js';
 import { Spawner } from './spawner.js';
+import { addAgent, removeAgent } from './thread-agents.js';
 import type { Frame, Transport, TransportHandler } from './transport.js';
-
-/** The agents attached on this thread, first attached first. */
-const agents = new Set<NodeAgent>();
-
-/**
- * The node agent of `runtime`, or with none given, the one of this thread (the first
- * attached when there are several: pass the runtime then). Throws
- * `InvalidArgumentError` when there is none: nodes are not started.
- */
-export function agentOf(runtime: Runtime | undefined): NodeAgent {
-  for (const agent of agents) if (runtime === undefined || agent.runtime === runtime) return agent;
-  throw new InvalidArgumentError(
-    'runtime',
-    runtime === undefined
-      ? 'a thread with nodes: call startNodes() first (on a worker node, its runtime has them)'
-      : 'a runtime with nodes attached (startNodes made it, or was given it)',
-    runtime,
-  );
-}
 
 /**
  * One node's side of the system: attached to a runtime (as core's `RemoteNodes` hook)
@@ -108,7 +90,7 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   /** Per peer: the link wire types encode with (decoding makes one per frame that needs it). */
   private readonly wireLinks = new Map<number, PeerLink>();
   /** Per peer: the processes suspended for sending to it while its link was busy. */
-  private readonly suspended = new Map<number, Runnable[]>();
+  private readonly suspended = new Map<number, SuspendedProcess[]>();
   private readonly forget = new FinalizationRegistry<number>((key) => {
     if (this.remotePids.get(key)?.deref() === undefined) this.remotePids.delete(key);
   });
@@ -126,7 +108,7 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
     // The name services exist before any peer is up: a peer's first message finds them.
     this.globalNames = new GlobalNames(this);
     this.groups = new ProcessGroups(this);
-    agents.add(this);
+    addAgent(this);
     transport.start(this);
   }
 
@@ -144,7 +126,7 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   detach(): void {
     this.globalNames.close();
     this.groups.close();
-    agents.delete(this);
+    removeAgent(this);
     setRemoteNodes(this.runtime, undefined);
     this.transport.close();
     for (const peer of [...this.suspended.keys()]) this.resumeSenders(peer);

@@ -10,8 +10,8 @@ import {
 } from '@actorkit/core';
 import { localPid } from '@actorkit/core/internal';
 import type { NodeAgent } from './agent.js';
-import { agentOf } from './agent.js';
 import { encode } from './codec.js';
+import { agentOf } from './thread-agents.js';
 
 /**
  * Names unique across a system of nodes, as Erlang's `global`: a process registered as

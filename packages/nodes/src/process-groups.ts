@@ -9,7 +9,7 @@ import {
 } from '@actorkit/core';
 import { isInstance, localPid } from '@actorkit/core/internal';
 import type { NodeAgent } from './agent.js';
-import { agentOf } from './agent.js';
+import { agentOf } from './thread-agents.js';
 
 /**
  * Process groups across nodes, as Erlang's `pg` (OTP 23+): a group is a name under which
