@@ -81,10 +81,12 @@ export function removeDeadline(runtime: Runtime, node: DeadlineNode): void {
 }
 
 /**
- * A process as the scheduler knows it: what {@link suspendRunning} returns, to hand back
- * to {@link resumeSuspended}.
+ * A process {@link suspendRunning} suspended, to hand back to {@link resumeSuspended}:
+ * opaque (the scheduler's own type is internal to core).
  */
-export type { Runnable } from './scheduler.js';
+export interface SuspendedProcess {
+  readonly scheduled: boolean;
+}
 
 /**
  * Suspends the process whose turn is running on `runtime` (a handler's, or a body's held
@@ -95,7 +97,7 @@ export type { Runnable } from './scheduler.js';
  * code after an `await` in a handler): there is nobody to suspend. For the node layer's
  * flow control (`@actorkit/nodes`).
  */
-export function suspendRunning(runtime: Runtime): Runnable | null {
+export function suspendRunning(runtime: Runtime): SuspendedProcess | null {
   const process = runtime.scheduler.running();
   if (process === null) return null;
   runtime.scheduler.suspend(process);
@@ -106,14 +108,14 @@ export function suspendRunning(runtime: Runtime): Runnable | null {
  * Resumes a process {@link suspendRunning} suspended: it goes to the back of the run
  * queue if it has work. Returns false if it was not suspended (resumed already).
  */
-export function resumeSuspended(runtime: Runtime, process: Runnable): boolean {
-  return runtime.scheduler.resume(process);
+export function resumeSuspended(runtime: Runtime, process: SuspendedProcess): boolean {
+  return runtime.scheduler.resume(process as Runnable);
 }
 
 /** True when `pid`'s process is suspended (see {@link suspendRunning}). */
 export function isSuspended(pid: Pid<any>): boolean {
   const proc = pid.proc;
-  return proc !== null && proc.runtime.scheduler.isSuspended(proc);
+  return proc?.runtime.scheduler.isSuspended(proc) === true;
 }
 
 /**

@@ -4,7 +4,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Pid, ProcessContext, ReceiveContext } from '../src/index.js';
-import { isSuspended, type Runnable, resumeSuspended, suspendRunning } from '../src/internal.js';
+import {
+  isSuspended,
+  resumeSuspended,
+  type SuspendedProcess,
+  suspendRunning,
+} from '../src/internal.js';
 import { exitOf, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
@@ -13,7 +18,7 @@ describe('suspendRunning()', () => {
   it('ends the running turn at the next message and takes no more turns until resumed, while other processes run', async () => {
     const { runtime, clock } = virtualRuntime();
     const handled: number[] = [];
-    let suspended: Runnable | null = null;
+    let suspended: SuspendedProcess | null = null;
     const sender = runtime.spawn<number>({
       handle(n) {
         handled.push(n as number);
@@ -50,7 +55,7 @@ describe('suspendRunning()', () => {
   it('suspends a body process at its next receive', async () => {
     const { runtime, clock } = virtualRuntime();
     const got: number[] = [];
-    let suspended: Runnable | null = null;
+    let suspended: SuspendedProcess | null = null;
     const body = runtime.spawn(async (ctx: ReceiveContext<number>) => {
       for (;;) {
         const n = await ctx.receive();
@@ -69,7 +74,7 @@ describe('suspendRunning()', () => {
 
   it('leaves a suspended process open to exit signals, and a later resume harmless', async () => {
     const { runtime, clock } = virtualRuntime();
-    let suspended: Runnable | null = null;
+    let suspended: SuspendedProcess | null = null;
     const pid = runtime.spawn<string>({
       handle() {
         suspended = suspendRunning(runtime);
@@ -111,7 +116,7 @@ describe('suspendRunning()', () => {
         async (steps) => {
           const { runtime, clock } = virtualRuntime({ budget: 3 });
           const got = new Map<number, [number, number][]>();
-          const suspended = new Set<Runnable>();
+          const suspended = new Set<SuspendedProcess>();
           const pids: Pid<[number, number, boolean]>[] = [];
           for (let p = 0; p < 4; p++) {
             got.set(p, []);

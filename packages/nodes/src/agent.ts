@@ -6,7 +6,7 @@ import {
   type RemoteNodes,
   type ReplySlot,
   resumeSuspended,
-  type Runnable,
+  type SuspendedProcess,
   sendSystem,
   sendTagged,
   setRemoteNodes,
@@ -90,7 +90,7 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   /** Per peer: the link wire types encode with (decoding makes one per frame that needs it). */
   private readonly wireLinks = new Map<number, PeerLink>();
   /** Per peer: the processes suspended for sending to it while its link was busy. */
-  private readonly suspended = new Map<number, Runnable[]>();
+  private readonly suspended = new Map<number, SuspendedProcess[]>();
   private readonly forget = new FinalizationRegistry<number>((key) => {
     if (this.remotePids.get(key)?.deref() === undefined) this.remotePids.delete(key);
   });
