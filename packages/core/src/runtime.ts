@@ -604,8 +604,21 @@ export class Runtime {
       } catch {
         // A full 'reject' mailbox: the drop is already counted and emitted.
       }
-    } else if (!sendRemote(this, entry.dest, entry.message)) {
+    } else if (!sendRemote(this, this.remoteTimerDest(entry.dest), entry.message)) {
       this.deadLetter(entry.dest, entry.message, 'noproc');
+    }
+  }
+
+  /**
+   * Where on another node a timer's message goes: its PID, or the PID a `{ via, key }`
+   * names there (a global name). A registry that throws was reported by `timerTarget`.
+   */
+  private remoteTimerDest(dest: unknown): unknown {
+    if (isPid(dest)) return dest;
+    try {
+      return this.names.remoteHolder(dest as Name | Via);
+    } catch {
+      return undefined;
     }
   }
 

@@ -409,7 +409,7 @@ export function globalNames(runtime?: Runtime): GlobalNames {
 /**
  * A global name, `{ via: globalNames(runtime), key, value? }` (the issue's
  * `{ global: name }`): a name unique across all nodes, usable wherever a name is (`send`,
- * `exit`, `GenServer.start`'s `name`, `GenServer.call`, `GenServer.cast`). `value` is
+ * `exit`, `sendAfter`, `GenServer.start`'s `name`, `GenServer.call`, `GenServer.cast`). `value` is
  * stored with the registration when a process is started under the name; `runtime`
  * picks the node when this thread has several. The registry is this thread's node's,
  * taken when the name is made. Throws `InvalidArgumentError` for a key that is not a

@@ -133,6 +133,18 @@ describe('registerName()', () => {
   }, 60_000);
 });
 
+describe('sendAfter() to a global name', () => {
+  it('sends the message to the process of another node that holds the name when it fires', async () => {
+    const me = inbox(nodes.runtime);
+    const pid = await racer(1, 'timed', me.pid);
+    nodes.runtime.send(pid, 'go');
+    await me.next();
+    await everywhere('timed', pid);
+    nodes.runtime.sendAfter(globalName('timed'), 'stop', 5); // the racer exits on 'stop'
+    await everywhere('timed', null);
+  });
+});
+
 describe('unregisterName()', () => {
   it('frees a name held on another node, here at once and then everywhere', async () => {
     const me = inbox(nodes.runtime);
