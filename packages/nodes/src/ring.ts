@@ -50,7 +50,7 @@ const T_TRUE = 3;
 const T_INT = 4;
 const T_FLOAT = 5;
 const T_LATIN1 = 6;
-const T_UTF8 = 7;
+const T_UTF16 = 7;
 
 /** What {@link RingReader.read} hands over for a `PORT` marker. */
 export const PORT_MARKER: unique symbol = Symbol('actorkit.ringPortMarker');
@@ -119,7 +119,7 @@ export class RingWriter extends RingView {
       const value = frame[i];
       const type = typeof value;
       if (type === 'number') bound += 9;
-      else if (type === 'string') bound += 5 + 3 * (value as string).length;
+      else if (type === 'string') bound += 5 + 2 * (value as string).length;
       else if (type === 'boolean' || value === undefined || value === null) bound += 1;
       else return NOT_COMPACT;
     }
@@ -232,8 +232,9 @@ export class RingWriter extends RingView {
         return start + length;
       }
     }
-    const written = bytes.write(value, start, 'utf8');
-    view.setUint8(pos, T_UTF8);
+    // UTF-16 code units as they are: lone surrogates survive, as in structured clone.
+    const written = bytes.write(value, start, 'utf16le');
+    view.setUint8(pos, T_UTF16);
     view.setUint32(pos + 1, written, true);
     return start + written;
   }
@@ -333,9 +334,9 @@ export class RingReader extends RingView {
           pos = start + length;
           break;
         }
-        case T_UTF8: {
+        case T_UTF16: {
           const length = view.getUint32(pos + 1, true);
-          frame[i] = bytes.toString('utf8', pos + 5, pos + 5 + length);
+          frame[i] = bytes.toString('utf16le', pos + 5, pos + 5 + length);
           pos += 5 + length;
           break;
         }

@@ -29,6 +29,7 @@ const primitive = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme' }),
   fc.string({ unit: 'binary' }),
+  fc.string({ unit: fc.constantFrom('\uD800', '\uDC00', 'a', 'é') }),
   fc.boolean(),
   fc.constant(null),
   fc.constant(undefined),
@@ -72,10 +73,21 @@ describe('RingWriter / RingReader', () => {
     );
   });
 
-  it('keeps -0, NaN, large and fractional numbers, and non-ASCII strings exact', () => {
+  it('keeps -0, NaN, large and fractional numbers, and non-ASCII strings exact (lone surrogates too)', () => {
     const ring = createRing(1024);
     const writer = new RingWriter(ring);
-    const frame = [-0, Number.NaN, 2 ** 40, -1.5, 2 ** 31, 'héllo ✓', '😀', ''];
+    const frame = [
+      -0,
+      Number.NaN,
+      2 ** 40,
+      -1.5,
+      2 ** 31,
+      'héllo ✓',
+      '😀',
+      '',
+      '\uD800 lone',
+      'x\uDC00',
+    ];
     expect(writer.write(frame)).toBe(WROTE);
     writer.publish();
     const [got] = drain(new RingReader(ring)) as unknown[][];
@@ -88,9 +100,9 @@ describe('RingWriter / RingReader', () => {
     expect(writer.write([1, { a: 1 }])).toBe(NOT_COMPACT);
     expect(writer.write([[1]])).toBe(NOT_COMPACT);
     expect(writer.write([1n])).toBe(NOT_COMPACT);
-    // A string's bound is three bytes a character: 80 of them fit a quarter of 1 KiB.
-    expect(writer.write(['x'.repeat(100)])).toBe(NOT_COMPACT);
-    expect(writer.write(['x'.repeat(80)])).toBe(WROTE);
+    // A string's bound is two bytes a character: 120 of them fit a quarter of 1 KiB.
+    expect(writer.write(['x'.repeat(130)])).toBe(NOT_COMPACT);
+    expect(writer.write(['x'.repeat(120)])).toBe(WROTE);
   });
 
   it('says FULL when there is no room, and writes again once the reader made room', () => {
