@@ -1,4 +1,4 @@
-import { ExitError, type Pid, type Runtime } from '@actorkit/core';
+import { ExitError, NoProcError, type Pid, type Runtime } from '@actorkit/core';
 import {
   addDeadline,
   attachWatch,
@@ -25,12 +25,40 @@ import { CastEnvelope, From, SystemEnvelope } from './envelopes.js';
  *   `replaceState`'s function cannot cross (`UncloneableMessageError`).
  */
 
+/**
+ * The reason a call's `REPLY_DOWN` carries when the server was not alive as the call
+ * arrived: the caller rejects with `NoProcError`, as a local call to a dead PID does
+ * (not `ExitError('noproc')`, which a server that exits while the call waits gives).
+ * Anywhere else (a `From` handed on to a process that is not alive) it is `'noproc'`.
+ */
+const NOT_ALIVE = 'actorkit.genserver.not_alive';
+
+/** `reason`, with `NOT_ALIVE` as the `'noproc'` it stands for. */
+function noprocOf(reason: unknown): unknown {
+  return reason === NOT_ALIVE ? 'noproc' : reason;
+}
+
 /** The `From` of a call to another node's server: it frees its reply slot when it settles. */
 class RemoteFrom<R> extends From<R> {
   /** @internal */
   link: WireLink | null = null;
   /** @internal */
   slot = 0;
+  /** @internal The server called, and the call's name, for `NoProcError`. */
+  called: { server: Pid<any>; what: string } | null = null;
+
+  /** @internal The server exited before replying, or was not alive (`NoProcError`). */
+  override down(reason: unknown): void {
+    if (reason === NOT_ALIVE && this.called !== null) {
+      const { server, what } = this.called;
+      this.fail(
+        new NoProcError(
+          server,
+          `${what} needs a running server: start it first, or check the name.`,
+        ),
+      );
+    } else super.down(noprocOf(reason));
+  }
 
   protected override settle(): boolean {
     if (!super.settle()) return false;
@@ -43,7 +71,13 @@ const FROM_WIRE = {
   name: 'actorkit.genserver.From',
   encode(from: From<any>, link: WireLink): unknown {
     const slot = link.openReply(
-      from as unknown as { resolve(v: unknown): boolean; down(r: unknown): void },
+      from instanceof RemoteFrom
+        ? (from as unknown as { resolve(v: unknown): boolean; down(r: unknown): void })
+        : {
+            // A From handed on (one hop): a process not alive there is 'noproc'.
+            resolve: (value: unknown) => from.resolve(value),
+            down: (reason: unknown) => from.down(noprocOf(reason)),
+          },
     );
     if (from instanceof RemoteFrom) {
       from.link = link;
@@ -66,7 +100,15 @@ const FROM_WIRE = {
           link.replyDown(slot, error);
         }
       },
-      (error) => link.replyDown(slot, error instanceof ExitError ? error.reason : error),
+      (error) =>
+        link.replyDown(
+          slot,
+          error === NOT_ALIVE
+            ? NOT_ALIVE
+            : error instanceof ExitError
+              ? noprocOf(error.reason)
+              : error,
+        ),
       link.runtime,
       target ?? link.runtime.parsePid(`<${link.runtime.node}.0.0>`),
       'GenServer.call',
@@ -74,7 +116,7 @@ const FROM_WIRE = {
     );
     // Watching the server stands for the caller's monitor: its exit before a reply is
     // sent back as the call's exit reason.
-    if (target === undefined || !attachWatch(target, from)) from.down('noproc');
+    if (target === undefined || !attachWatch(target, from)) from.fail(NOT_ALIVE);
     return from;
   },
 };
@@ -118,6 +160,7 @@ export function remoteCall<R>(
   if (remote === undefined) return undefined;
   return new Promise<R>((resolve, reject) => {
     const call = new RemoteFrom<R>(request, resolve, reject, from, server, what, timeout);
+    call.called = { server, what };
     if (timeout !== Number.POSITIVE_INFINITY) addDeadline(from, call, timeout);
     try {
       // false: the server's node is not up.

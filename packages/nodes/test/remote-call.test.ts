@@ -1,4 +1,4 @@
-import { Crash, ExitError, type Pid, TimeoutError } from '@actorkit/core';
+import { Crash, ExitError, NoProcError, type Pid, TimeoutError } from '@actorkit/core';
 import { GenServer } from '@actorkit/genserver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UncloneableMessageError } from '../src/errors.js';
@@ -97,9 +97,9 @@ describe('GenServer.call() to a server on another node', () => {
     expect(error.reason).toBe('bye');
   });
 
-  it('exits with noproc for a server that is not alive', async () => {
+  it('rejects with NoProcError for a server that is not alive, as a local call to a dead PID', async () => {
     const error = await rejection(GenServer.call(nodes.runtime.parsePid('<1.999999.0>'), 'hi'));
-    expect(error).toBeInstanceOf(ExitError);
+    expect(error).toBeInstanceOf(NoProcError);
     expect(error.reason).toBe('noproc');
   });
 

@@ -1,0 +1,56 @@
+// GenServer.call and GenServer.cast, the same in one runtime and across nodes (the
+// scenarios are in fixtures/parity.ts). The reference is OTP's gen_server:call/cast/reply
+// as Elixir's gen_server_test.exs describes them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { placements, runScenario, sharedNodes } from './parity-support.js';
+
+const system = sharedNodes();
+beforeAll(() => system.start(), 60_000);
+afterAll(() => system.stop(), 60_000);
+
+describe.each(placements)('GenServer.call() $name', (placement) => {
+  const run = (scenario: string, args: unknown[] = []) =>
+    runScenario(system.nodes, placement, scenario, args, 'startKv');
+
+  it('returns the reply, PIDs in the request and the reply crossing as PIDs', async () => {
+    expect(await run('callReplies')).toEqual([
+      { ok: 2 },
+      { ok: 2 },
+      { ok: 'self' },
+      { ok: { nested: [true] } },
+      0,
+    ]);
+  });
+
+  it('rejects with TimeoutError, and the late reply lands nowhere', async () => {
+    expect(await run('callTimeout')).toEqual([
+      { error: 'TimeoutError', reason: 'timeout' },
+      { ok: 0 },
+      0,
+    ]);
+  });
+
+  it('rejects with ExitError and the Crash when the server crashes, then NoProcError once it is gone; a cast to it is dropped', async () => {
+    expect(await run('callExits', ['crash'])).toEqual([
+      { error: 'ExitError', reason: { crash: 'crashed on purpose' } },
+      { crash: 'crashed on purpose' },
+      { error: 'NoProcError', reason: 'noproc' },
+      false,
+      0,
+    ]);
+  });
+
+  it('rejects a waiting call with ExitError and the reason the server stops with', async () => {
+    expect(await run('callExits', ['stop'])).toEqual([
+      { error: 'ExitError', reason: { custom: 'stopped' } },
+      { custom: 'stopped' },
+      { error: 'NoProcError', reason: 'noproc' },
+      false,
+      0,
+    ]);
+  });
+
+  it('takes a reply made later with GenServer.reply, from the server or a process it handed the From to', async () => {
+    expect(await run('callDeferred')).toEqual([{ ok: { released: true } }, { ok: 41 }, 0]);
+  });
+});
