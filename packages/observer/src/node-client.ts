@@ -92,8 +92,9 @@ export class NodeClient {
     try {
       text = await this.call(node, request);
     } catch (error) {
-      // A service someone killed is started afresh, once.
-      if (!isNoProc(error) || this.closed) throw failed(node, error);
+      // A service that exited (someone killed it, even while it answered) is started
+      // afresh, once; on a node that went down meanwhile, that fails as it should.
+      if (!isExit(error) || this.closed) throw failed(node, error);
       try {
         text = await this.call(node, request);
       } catch (again) {
@@ -183,8 +184,8 @@ export class NodeClient {
 
 const nameOf = (error: unknown) => (error as { name?: unknown } | null)?.name;
 const isTimeout = (error: unknown) => nameOf(error) === 'TimeoutError';
-const isNoProc = (error: unknown) =>
-  nameOf(error) === 'ExitError' && (error as { reason?: unknown }).reason === 'noproc';
+/** The service is gone: it exited (`ExitError`), or was not alive when called (`NoProcError`). */
+const isExit = (error: unknown) => nameOf(error) === 'ExitError' || nameOf(error) === 'NoProcError';
 
 /** The `HttpError` a failed call to a node's service stands for. */
 function failed(node: number, error: unknown): HttpError {

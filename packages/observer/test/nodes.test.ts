@@ -184,6 +184,7 @@ describe('the node view (a real system of 2 worker nodes)', () => {
     const killed = await post(observer, `/api/processes/${enc(service.pid)}/kill`);
     expect(killed.status).toBe(200);
     const { status, body } = await getJson(observer, '/api/nodes/2');
+    expect(body.error).toBeUndefined();
     expect(status).toBe(200);
     expect(body.totals.processes).toBeGreaterThan(0);
     const [fresh, ...others] = await find();
