@@ -67,7 +67,7 @@ export async function runScenario<T = any>(
   const echo = await nodes.spawn(placement.peer, parity, 'echo');
   const driver = await nodes.spawn(placement.self, parity, scenario, [peer, echo, me.pid, ...args]);
   const { result } = await me.next<{ result: T }>((m) => 'result' in m);
-  nodes.runtime.exit(driver, 'kill');
-  nodes.runtime.exit(echo, 'kill');
+  // The scenario is done: nothing of it is left running on the shared nodes.
+  for (const pid of [driver, echo, peer]) nodes.runtime.exit(pid, 'kill');
   return result;
 }
