@@ -3,7 +3,7 @@ import type { MailboxOptions } from './mailbox.js';
 import type { Pid } from './pid.js';
 import { Process } from './process.js';
 import type { Runtime } from './runtime.js';
-import { CLOCK_EVERY, turn } from './scheduler.js';
+import { turn } from './scheduler.js';
 
 /**
  * @internal A process whose handler is called once per message, with no promise per
@@ -43,18 +43,18 @@ export class HandlerProcess<M> extends Process<M> {
     const handler = this.handler;
     if (handler === null) return 0;
     this.idle = false;
-    this.status = 'running';
+    this.statusCode = 1; // Status.Running: a literal, for the bytecode size (see `run`)
     const queued = this.length;
     if (!this.started && !this.start(handler)) return 1 + turn.charged;
     let handled = 0;
     // The next look at the clock, for a turn that goes on past its slice's end.
-    let look = CLOCK_EVERY;
+    let look = this.runtime.scheduler.lookEvery;
     // `length` too: the process may have taken queued messages out (demonitor with flush).
     while (handled < queued && this.length > 0) {
       if (handled + turn.charged >= budget) return this.yieldTurn(handled);
       if (handled === look) {
-        look += CLOCK_EVERY;
         if (this.runtime.scheduler.sliceOver()) return this.yieldTurn(handled);
+        look += this.runtime.scheduler.lookEvery;
       }
       const message = this.shift();
       const tag = this.shiftedTag;
@@ -76,7 +76,7 @@ export class HandlerProcess<M> extends Process<M> {
     if (this.length > 0) this.runtime.scheduler.schedule(this);
     else {
       this.idle = true;
-      this.status = 'waiting';
+      this.statusCode = 2; // Status.Waiting
     }
     return handled + turn.charged;
   }
@@ -143,7 +143,7 @@ export class HandlerProcess<M> extends Process<M> {
       if (!this.scheduled) this.runtime.scheduler.schedule(this);
     } else {
       this.idle = true;
-      this.status = 'waiting';
+      this.statusCode = 2; // Status.Waiting
     }
   }
 }

@@ -9,9 +9,12 @@ const resolved = Promise.resolve();
 export const DEFAULT_BUDGET = 2000;
 
 /**
- * @internal Messages a handler process handles between two looks at the clock within one
- * turn: once the slice is over, a turn ends after a multiple of this many
- * messages, so a process with slow messages and a large budget still lets the event loop in.
+ * @internal The most reductions between two looks at the clock (a turn's messages, or
+ * the turns of a run). Reading the clock costs about as much as a small message, so the
+ * scheduler looks this seldom while looks come quickly; when reductions are slow (a
+ * handler that computes for milliseconds a message) it looks more often, down to every
+ * reduction (see `Scheduler.lookEvery`), so a slice still ends within about one message of
+ * its time.
  */
 export const CLOCK_EVERY = 64;
 
@@ -144,6 +147,14 @@ export class Scheduler {
   private sliceStart = performance.now();
   /** Reductions spent since the last look at the clock. */
   private spent = 0;
+  /**
+   * @internal Reductions between two looks at the clock: `CLOCK_EVERY` while looks come
+   * quickly, fewer when the reductions between two looks took longer than the slice
+   * (slow messages), back up as they speed up.
+   */
+  lookEvery = CLOCK_EVERY;
+  /** When the clock was last read (for `lookEvery`). */
+  private lastLook = this.sliceStart;
   /** The process whose turn goes on between microtasks (see `hold`), or null. */
   private holder: Holder | null = null;
   /** True when the holder went on with its turn since the last look at it. */
@@ -205,13 +216,26 @@ export class Scheduler {
    * it wakes run in microtasks right after it instead of waiting for `setImmediate`.
    */
   beginSlice(): void {
-    this.sliceStart = performance.now();
+    this.sliceStart = this.lastLook = performance.now();
     this.armsUnchecked = 0;
   }
 
-  /** True when the current slice has run out: a long turn ends early (see `CLOCK_EVERY`). */
+  /**
+   * True when the current slice has run out: a long turn ends early. Called every
+   * `lookEvery` reductions, which it tunes: to 1 when the work since the last look outlasted
+   * a whole slice, doubling back towards `CLOCK_EVERY` while looks inside a slice come
+   * within an eighth of it.
+   */
   sliceOver(): boolean {
-    return performance.now() - this.sliceStart >= this.sliceMs;
+    const now = performance.now();
+    const gap = now - this.lastLook;
+    this.lastLook = now;
+    if (now - this.sliceStart >= this.sliceMs) {
+      if (gap > this.sliceMs) this.lookEvery = 1;
+      return true;
+    }
+    if (this.lookEvery < CLOCK_EVERY && gap * 8 < this.sliceMs) this.lookEvery *= 2;
+    return false;
   }
 
   /**
@@ -328,7 +352,7 @@ export class Scheduler {
   }
 
   private readonly startSlice = (): void => {
-    this.sliceStart = performance.now();
+    this.sliceStart = this.lastLook = performance.now();
     this.armsUnchecked = 0;
     this.flush();
   };
@@ -365,7 +389,7 @@ export class Scheduler {
     if (this.progressed) {
       this.progressed = false;
       this.idleLooks = 0;
-      if (this.spent >= 64) {
+      if (this.spent >= this.lookEvery) {
         this.spent = 0;
         if (this.sliceOver()) {
           this.dropHolder();
@@ -409,9 +433,9 @@ export class Scheduler {
         turn.current = process;
         // Reductions and turns: a look at the clock costs about as much as a small message.
         this.spent += process.run(budget) + 1;
-        if (this.spent >= 64) {
+        if (this.spent >= this.lookEvery) {
           this.spent = 0;
-          if (performance.now() - this.sliceStart >= this.sliceMs) {
+          if (this.sliceOver()) {
             this.dropHolder();
             break;
           }

@@ -173,6 +173,67 @@ describe('scheduler fairness', () => {
   });
 });
 
+/** Computes (spins) for `ms` of real time, as a CPU-bound handler does. */
+function computeFor(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {}
+}
+
+/**
+ * Counts the messages `handled()` reports between consecutive event-loop turns (each a
+ * `setImmediate` callback) until `done()` holds.
+ */
+async function messagesPerEventLoopTurn(handled: () => number, done: () => boolean) {
+  const counts: number[] = [];
+  let last = 0;
+  while (!done()) {
+    await new Promise((resolve) => setImmediate(resolve));
+    counts.push(handled() - last);
+    last = handled();
+  }
+  return counts;
+}
+
+describe('scheduler responsiveness with slow messages', () => {
+  // Each message computes for 4 ms, longer than the 3 ms slice, so the assertions hold on
+  // any machine: a slower one only makes each message longer. The first look at the clock
+  // may come after CLOCK_EVERY reductions; from then on the scheduler looks after each.
+  it('gives the event loop back after each message of a self-continuing CPU-bound process', async () => {
+    const runtime = trackedRuntime();
+    let handled = 0;
+    const worker = runtime.spawn<number>({
+      handle(n, ctx) {
+        computeFor(4);
+        handled++;
+        if (n < 60) ctx.send(ctx.self, n + 1);
+      },
+    });
+    runtime.send(worker, 0);
+    const counts = await messagesPerEventLoopTurn(
+      () => handled,
+      () => handled === 61,
+    );
+    expect(counts.filter((n) => n > 1)).toHaveLength(1);
+  });
+
+  it('gives the event loop back after each message of a long mailbox of CPU-bound messages', async () => {
+    const runtime = trackedRuntime();
+    let handled = 0;
+    const worker = runtime.spawn<number>({
+      handle() {
+        computeFor(4);
+        handled++;
+      },
+    });
+    for (let i = 0; i < 150; i++) runtime.send(worker, i);
+    const counts = await messagesPerEventLoopTurn(
+      () => handled,
+      () => handled === 150,
+    );
+    expect(counts.filter((n) => n > 1)).toHaveLength(1);
+  });
+});
+
 describe('scheduler budget', () => {
   it('runs each process for at most `budget` messages per turn, taking turns', async () => {
     const clock = new VirtualClock();
