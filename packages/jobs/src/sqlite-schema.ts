@@ -16,6 +16,14 @@
  * Version 1 of the schema had the IN lists; opening such a database upgrades it.
  * Version 3 added the `backoff` column (a job's own backoff, JSON, NULL for the worker's);
  * opening a version 2 database adds it (older rows get NULL: their worker's backoff, as before).
+ *
+ * Version 4 added `reserve`: room a new row holds for its claim. Inserts append rows, so
+ * SQLite fills each table page to the brim, and a claim then grows every row by its node and
+ * start time (`CLAIM_ROOM_BYTES`): a page of just-claimed rows no longer fit and split in two,
+ * with its parent and the database header, at every claim (about a third of the WAL frames a
+ * job wrote). An insert now writes a `CLAIM_ROOM_BYTES` zero blob there, and the claim sets it
+ * to NULL as it sets node and start time, so the claimed row keeps its size and is rewritten
+ * in place. Rows of an upgraded database have none (NULL): their claims split pages as before.
  */
 import type Database from 'better-sqlite3';
 import {
@@ -30,7 +38,15 @@ import {
 import type { JobBackoff } from './retry.js';
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
+
+/**
+ * @internal What a first claim adds to a row: its node's incarnation (12 characters, see the
+ * producer's `newIncarnation`) and `attempted_at` (a time in whole ms, which SQLite writes as
+ * a 6-byte integer), both NULL before. An insert reserves this much (see the module
+ * documentation).
+ */
+export const CLAIM_ROOM_BYTES = 18;
 
 /** `states` as one SQL condition on `state`, without IN (see the module documentation). */
 function anyOf(states: readonly JobState[]): string {
@@ -62,9 +78,10 @@ const JOBS_COLUMNS_V2 = `
     errors TEXT NOT NULL DEFAULT '[]'
   `;
 
-/** The jobs table's columns now: version 3 added `backoff` at the end. */
+/** The jobs table's columns now: version 3 added `backoff` at the end, version 4 `reserve`. */
 const JOBS_COLUMNS = `${JOBS_COLUMNS_V2},
-    backoff TEXT
+    backoff TEXT,
+    reserve BLOB
   `;
 
 const SCHEMA = `
@@ -109,6 +126,7 @@ export function migrate(db: Database.Database, where: string): void {
     }
     if (version === 1) upgradeFromVersion1(db);
     if (version === 1 || version === 2) upgradeFromVersion2(db);
+    if (version === 1 || version === 2 || version === 3) upgradeFromVersion3(db);
     db.exec(SCHEMA);
     db.prepare(
       `INSERT INTO actorkit_jobs_meta (key, value) VALUES ('version', ?)
@@ -148,6 +166,11 @@ function upgradeFromVersion2(db: Database.Database): void {
   db.exec('ALTER TABLE actorkit_jobs ADD COLUMN backoff TEXT');
 }
 
+/** Version 4 added room for a claim: a column at the end, NULL for the rows there are (their claims split pages, as before). */
+function upgradeFromVersion3(db: Database.Database): void {
+  db.exec('ALTER TABLE actorkit_jobs ADD COLUMN reserve BLOB');
+}
+
 /** @internal A jobs row as SQLite returns it. */
 export interface JobRow {
   id: number;
@@ -167,6 +190,8 @@ export interface JobRow {
   node: string | null;
   errors: string;
   backoff: string | null;
+  /** Room kept for the claim (see the module documentation); not part of a job. */
+  reserve: Uint8Array | null;
 }
 
 /** @internal */

@@ -1,22 +1,23 @@
 /** @internal The statements of `SqliteStore`, prepared once per connection. */
 import type Database from 'better-sqlite3';
-import { CLAIMED_JSON, FINAL_SQL, WAITING_SQL } from './sqlite-schema.js';
+import { CLAIM_ROOM_BYTES, CLAIMED_JSON, FINAL_SQL, WAITING_SQL } from './sqlite-schema.js';
 
 const OWNED = `WHERE id = ? AND token = ? AND state = 'executing'`;
 /** The states a manual retry revives without being asked for more. */
 const RETRIABLE_SQL = `(state = 'scheduled' OR state = 'retryable' OR state = 'discarded' OR state = 'cancelled')`;
 
-/** The columns an insert sets, `INSERT_ROW`'s parameters in order. */
+/** The columns an insert sets, `INSERT_ROW`'s parameters in order, then the room kept for the claim. */
 const INSERT_INTO = `INSERT INTO actorkit_jobs
-      (queue, worker, args, state, priority, max_attempts, key, inserted_at, run_at, backoff) VALUES `;
-const INSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+      (queue, worker, args, state, priority, max_attempts, key, inserted_at, run_at, backoff, reserve) VALUES `;
+/** The room a new row keeps for its claim (see `sqlite-schema.ts`): a constant, not a parameter. */
+const RESERVE = `zeroblob(${CLAIM_ROOM_BYTES})`;
+const INSERT_ROW = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${RESERVE})`;
 /**
  * A row of a uniform insert: the jobs share everything but their args (named parameters,
  * bound once per statement), the common case of a batch of one worker's jobs. Binding a
  * parameter costs the driver several hundred instructions: one per job instead of ten.
  */
-const UNIFORM_ROW =
-  '(@queue, @worker, ?, @state, @priority, @maxAttempts, NULL, @now, @runAt, NULL)';
+const UNIFORM_ROW = `(@queue, @worker, ?, @state, @priority, @maxAttempts, NULL, @now, @runAt, NULL, ${RESERVE})`;
 /**
  * A claim of up to `limit` jobs (a number, or `?` for a parameter). SQLite prepares a
  * statement whose subquery has `LIMIT ?` again at every execution (a few hundred thousand
@@ -24,7 +25,8 @@ const UNIFORM_ROW =
  */
 function claimSql(limit: string | number): string {
   return `UPDATE actorkit_jobs
-      SET state = 'executing', attempt = attempt + 1, token = token + 1, node = ?, attempted_at = ?
+      SET state = 'executing', attempt = attempt + 1, token = token + 1, node = ?, attempted_at = ?,
+        reserve = NULL
       WHERE id IN (SELECT id FROM actorkit_jobs WHERE queue = ? AND ${WAITING_SQL} AND run_at <= ?
         ORDER BY priority, run_at, id LIMIT ${limit})
       RETURNING ${CLAIMED_JSON}`;

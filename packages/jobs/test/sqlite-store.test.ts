@@ -219,7 +219,7 @@ describe('a database of schema version 1', () => {
     const db = new Database(':memory:');
     db.exec(VERSION_1);
     const store = new SqliteStore({ database: db, clock: { now: () => 10 } });
-    expect(db.prepare(`SELECT value FROM actorkit_jobs_meta`).pluck().get()).toBe('3');
+    expect(db.prepare(`SELECT value FROM actorkit_jobs_meta`).pluck().get()).toBe('4');
     const schema = db.prepare(`SELECT group_concat(sql, ';') FROM sqlite_schema`).pluck().get();
     expect(schema).not.toMatch(/ IN \(/);
     expect((await store.list()).map((j) => [j.id, j.state, j.args, j.key])).toEqual([
@@ -264,7 +264,7 @@ describe('a database of schema version 2', () => {
     const db = new Database(':memory:');
     db.exec(VERSION_2);
     const store = new SqliteStore({ database: db, clock: { now: () => 10 } });
-    expect(db.prepare(`SELECT value FROM actorkit_jobs_meta`).pluck().get()).toBe('3');
+    expect(db.prepare(`SELECT value FROM actorkit_jobs_meta`).pluck().get()).toBe('4');
     const old = await store.list();
     expect(old.map((j) => [j.id, j.state, j.args, j.key, j.backoff])).toEqual([
       ['1', 'completed', { n: 1 }, 'k1', undefined],
@@ -282,6 +282,36 @@ describe('a database of schema version 2', () => {
     ]);
     new SqliteStore({ database: db }); // opening again changes nothing
     expect(await store.get('3')).toMatchObject({ backoff });
+    db.close();
+  });
+});
+
+// Version 3 as it created it: version 2's tables and the backoff column, no reserve.
+const VERSION_3 = VERSION_2.replace("('version', '2')", "('version', '3')").replace(
+  "errors TEXT NOT NULL DEFAULT '[]')",
+  "errors TEXT NOT NULL DEFAULT '[]', backoff TEXT)",
+);
+
+describe('a database of schema version 3', () => {
+  it('is upgraded on opening: same jobs, a reserve column, NULL in old rows and room in new ones until their claim', async () => {
+    expect(VERSION_3).toMatch(/backoff TEXT\)/);
+    const db = new Database(':memory:');
+    db.exec(VERSION_3);
+    const store = new SqliteStore({ database: db, clock: { now: () => 10 } });
+    expect(db.prepare(`SELECT value FROM actorkit_jobs_meta`).pluck().get()).toBe('4');
+    await store.enqueue([{ queue: 'mail', worker: 'w', args: { n: 3 } }]);
+    const reserve = db.prepare(`SELECT length(reserve) FROM actorkit_jobs ORDER BY id`).pluck();
+    expect(reserve.all()).toEqual([null, null, 18]);
+    const node = { name: 'n', incarnation: 'n#1' };
+    await store.registerNode(node, 1000);
+    const claimed = await store.claim({ queue: 'mail', node, limit: 5 });
+    expect(claimed.map((j) => [j.id, j.args, j.node])).toEqual([
+      ['2', { n: 2 }, 'n#1'],
+      ['3', { n: 3 }, 'n#1'],
+    ]);
+    expect(reserve.all()).toEqual([null, null, null]);
+    expect(Object.keys((await store.get('3'))!)).not.toContain('reserve');
+    new SqliteStore({ database: db }); // opening again changes nothing
     db.close();
   });
 });
