@@ -10,7 +10,7 @@ afterAll(() => system.stop(), 60_000);
 
 describe.each(placements)('GenServer.call() $name', (placement) => {
   const run = (scenario: string, args: unknown[] = []) =>
-    runScenario(system.nodes, placement, scenario, args, 'startKv');
+    runScenario(system.nodes, placement, scenario, args, 'startKv', []);
 
   it('returns the reply, PIDs in the request and the reply crossing as PIDs', async () => {
     expect(await run('callReplies')).toEqual([

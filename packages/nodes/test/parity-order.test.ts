@@ -58,7 +58,7 @@ describe.each(placements)('order between two processes $name', (placement) => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (kinds) => {
         const ops = kinds.map((kind, i) => ({ kind, i }));
-        const log = await runScenario(system.nodes, placement, 'interleave', [ops], 'startLog');
+        const log = await runScenario(system.nodes, placement, 'interleave', [ops], 'startLog', []);
         expect(log).toEqual(
           ops.map(({ kind, i }) => `${kind.startsWith('call') ? 'call' : kind} ${i}`),
         );

@@ -47,8 +47,8 @@ export function sharedNodes(): {
 /**
  * Runs `scenario` on `placement.self` against a fresh `peerFn(...peerArgs)` on
  * `placement.peer` (with an echo beside it), and resolves with the scenario's result.
- * `peerFn` may be a starter (`startKv`, `startLog`) that reports `{ server }`: the server
- * is then the peer.
+ * `peerFn` may be a starter (`startKv`, `startLog`, `startNamedKv`), called with
+ * `(reportTo, ...peerArgs)`, that reports `{ server }`: the server is then the peer.
  */
 export async function runScenario<T = any>(
   nodes: Nodes,
@@ -61,7 +61,7 @@ export async function runScenario<T = any>(
   const me = inbox(nodes.runtime);
   let peer: Pid;
   if (peerFn.startsWith('start')) {
-    await nodes.spawn(placement.peer, parity, peerFn, [me.pid]);
+    await nodes.spawn(placement.peer, parity, peerFn, [me.pid, ...peerArgs]);
     peer = (await me.next<{ server: Pid }>((m) => 'server' in m)).server;
   } else peer = await nodes.spawn(placement.peer, parity, peerFn, peerArgs);
   const echo = await nodes.spawn(placement.peer, parity, 'echo');
