@@ -87,4 +87,19 @@ describe('the dashboard of a system of nodes (headless Chromium)', () => {
     expect(await tab.locator(`#procs-body tr[data-pid="${tally}"]`).count()).toBe(0);
     expect(await tab.locator('#node-picker').inputValue()).toBe('0');
   });
+
+  it('goes back to this node when the node shown goes down, and says so', async () => {
+    await tab.locator('#node-picker').selectOption('2');
+    await tab.locator('#procs-count', { hasText: 'on node 2' }).waitFor();
+    await nodes.terminate(2);
+    await tab.locator('#toast', { hasText: 'Node 2 is down' }).waitFor();
+    await tab.locator(`#procs-body tr[data-pid="${local}"]`).waitFor();
+    expect(await tab.locator('#node').textContent()).toBe('node 0');
+    await tab.waitForFunction('!document.querySelector(\'#nodes-body tr[data-node="2"]\')');
+    expect(
+      await tab
+        .locator('#node-picker option')
+        .evaluateAll((els) => els.map((el) => el.textContent)),
+    ).toEqual(['node 0 (this one)', 'node 1']);
+  });
 });
