@@ -64,8 +64,9 @@ export interface RingTransportOptions {
    * microseconds, sooner than a sleeping thread wakes. The spin adapts within this
    * bound: it grows while frames come soon after this side went to sleep, and halves
    * each time a spin ends without one, down to none (a quiet link costs no spinning).
-   * No side spins while the machine's load average is at or above its cores plus one
-   * (spinning threads would take the cores their peers need). 0 never spins.
+   * With the default, no side spins while the machine's load average is at or above its
+   * cores plus one (spinning threads would take the cores their peers need); a value
+   * given here spins whatever the load. 0 never spins.
    * @default 0.05
    */
   spinMs?: number;
@@ -119,6 +120,8 @@ export class RingTransport implements Transport {
   /** 'poll' while polling from setImmediate, 'sleep' while waiting to be woken. */
   private state: 'poll' | 'sleep' = 'sleep';
   private readonly spinMs: number;
+  /** True when `spinMs` was given: the load average does not hold the spin back. */
+  private readonly spinAlways: boolean;
   /** How long the next spin may last (ms): adapts between 0 and `spinMs`. */
   private spin: number;
   /** When this side last went to sleep (performance.now()). */
@@ -134,6 +137,7 @@ export class RingTransport implements Transport {
       }
     }
     this.spinMs = nonNegative(options.spinMs, 'spinMs', SPIN_MS);
+    this.spinAlways = options.spinMs !== undefined;
     this.spin = this.spinMs;
   }
 
@@ -328,7 +332,10 @@ export class RingTransport implements Transport {
    */
   private readonly poll = (): void => {
     if (this.closed) return;
-    if (this.pollOnce() > 0 || (this.spin > 0 && roomToSpin(performance.now()) && this.spun())) {
+    if (
+      this.pollOnce() > 0 ||
+      (this.spin > 0 && (this.spinAlways || roomToSpin(performance.now())) && this.spun())
+    ) {
       setImmediate(this.poll);
       return;
     }

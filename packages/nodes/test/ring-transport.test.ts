@@ -2,7 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRing } from '../src/ring.js';
-import { RingTransport } from '../src/ring-transport.js';
+import { RingTransport, type RingTransportOptions } from '../src/ring-transport.js';
 import type { Frame } from '../src/transport.js';
 import { Recorder } from './transport-support.js';
 
@@ -21,12 +21,12 @@ afterEach(() => {
 });
 
 /** Nodes 0 and 1 on this thread, linked by rings of `bytes` and a MessageChannel. */
-function pair(bytes = 1 << 16) {
+function pair(bytes = 1 << 16, options: RingTransportOptions = {}) {
   const { port1, port2 } = new MessageChannel();
   const ab = createRing(bytes);
   const ba = createRing(bytes);
-  const a = new RingTransport(0);
-  const b = new RingTransport(1);
+  const a = new RingTransport(0, options);
+  const b = new RingTransport(1, options);
   const ra = new FlowRecorder();
   const rb = new FlowRecorder();
   a.start(ra);
@@ -81,8 +81,11 @@ describe('RingTransport', () => {
     );
   });
 
-  it('answers back and forth (both directions share the polling)', async () => {
-    const { a, b, ra, rb } = pair();
+  it.each([
+    ['without spinning', { spinMs: 0 }],
+    ['spinning (whatever the load)', { spinMs: 0.05 }],
+  ])('answers back and forth, %s', async (_name, options) => {
+    const { a, b, ra, rb } = pair(1 << 16, options);
     let replies = 0;
     for (let round = 0; round < 200; round++) {
       a.send(1, [round]);
