@@ -213,18 +213,26 @@ export class Mailbox {
     if (this.extra !== null) return this.shiftSlow(this.extra);
     const ring = this.ring;
     this.length--;
+    // Tags are stored only when one is there: a field of an old object costs each store
+    // of a value that may be an object a write barrier (loads of page headers, which all
+    // share one cache set), and most messages have no tag.
     if (ring === null) {
       const message = this.single;
-      this.shiftedTag = this.singleTag;
+      const tag = this.singleTag;
+      if (tag !== undefined) {
+        this.shiftedTag = tag;
+        this.singleTag = undefined;
+      } else if (this.shiftedTag !== undefined) {
+        this.shiftedTag = undefined;
+      }
       this.single = undefined;
-      this.singleTag = undefined;
       return message;
     }
     const head = this.head;
     const message = ring[head];
     ring[head] = undefined;
     this.head = (head + 1) & (ring.length - 1);
-    this.shiftedTag = undefined;
+    if (this.shiftedTag !== undefined) this.shiftedTag = undefined;
     return message;
   }
 
