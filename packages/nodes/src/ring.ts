@@ -258,7 +258,8 @@ export class RingReader extends RingView {
    * Hands published frames to `take`, oldest first, at most `max` of them, and gives
    * their room back. A `PORT` marker is handed over as {@link PORT_MARKER}; when `take`
    * returns false for it, reading stops there and the marker stays, to be read again.
-   * Returns how many frames were taken.
+   * Returns how many frames were taken. `take` must not throw: the room of the frames
+   * read before a throw would not be given back, and they would be read again.
    */
   read(take: (frame: unknown[] | typeof PORT_MARKER) => boolean | undefined, max: number): number {
     const cells = this.cells;
