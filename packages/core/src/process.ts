@@ -24,12 +24,23 @@ import type { OwnedTimers, TimerEntry, TimerRef } from './timers.js';
 /**
  * @internal The key of a handler's own warm-up (see `TimerService.warm`): a handler that
  * has a method under it (a GenServer's loop) reads there what handling its next message
- * touches. A symbol, so that no user's handler is called by accident.
+ * touches, one level of pointers per `depth` (0: its own fields; 1: the objects they
+ * point to), so that each pass of the warm-up reads only what the last one fetched. A
+ * symbol, so that no user's handler is called by accident.
  */
 export const warmHandler: unique symbol = Symbol('actorkit.warmHandler');
 
 /** What a process is doing, as `processInfo` reports it. */
 export type ProcessStatus = 'runnable' | 'running' | 'waiting' | 'exiting';
+
+/**
+ * @internal `Process.statusCode`: a `ProcessStatus` as a small integer. A string in a field
+ * of an old object costs each store a write barrier (two loads of page headers, which
+ * all share one cache set); a small integer costs none, and a handler process stores its
+ * status twice a turn.
+ */
+export const Status = { Runnable: 0, Running: 1, Waiting: 2, Exiting: 3 } as const;
+const STATUS_NAMES: readonly ProcessStatus[] = ['runnable', 'running', 'waiting', 'exiting'];
 
 /**
  * @internal A process: its mailbox, links, monitors and timers, and the context methods
@@ -58,7 +69,8 @@ export abstract class Process<M = unknown>
   /** True when the next delivered message should put this process on the run queue. */
   idle = false;
   alive = true;
-  status: ProcessStatus = 'runnable';
+  /** @internal The status (see `Status`); `status` reads and writes it by name. */
+  statusCode: number = Status.Runnable;
   handled = 0;
   timersHead: TimerEntry | null = null;
   timerCount = 0;
@@ -140,12 +152,27 @@ export abstract class Process<M = unknown>
     return true;
   }
 
-  /** @internal See `TimerService.warm`: the fields span the object, and the handler's header. */
-  warm(): number {
-    const handler = this.handler as { [warmHandler]?(): number } | null;
-    let sum = this.length + this.handled + this.timerCount;
-    if (handler !== null) sum += handler[warmHandler]?.() ?? 1;
-    return sum;
+  /** What the process is doing, as `processInfo` reports it. */
+  get status(): ProcessStatus {
+    return STATUS_NAMES[this.statusCode]!;
+  }
+
+  set status(status: ProcessStatus) {
+    this.statusCode = STATUS_NAMES.indexOf(status);
+  }
+
+  /**
+   * @internal See `TimerService.warm`: at `depth` 0, reads the fields a delivery and a turn
+   * touch, across the object; deeper, what the handler reaches (its header at 1, then
+   * its own `warmHandler` hook at `depth - 1`).
+   */
+  warm(depth: number): number {
+    if (depth === 0) {
+      return this.length + this.handled + this.timerCount + (this.handler === null ? 0 : 1);
+    }
+    const handler = this.handler as { [warmHandler]?(depth: number): number } | null;
+    if (handler === null) return 0;
+    return handler[warmHandler]?.(depth - 1) ?? 1;
   }
 
   /** Delivers an `Exit` or `Down`: the runtime's own signals are never dropped by a full mailbox. */
@@ -201,7 +228,7 @@ export abstract class Process<M = unknown>
 
   /** @internal Called by the runtime once links, monitors and names are cleaned up. */
   finish(reason: unknown): void {
-    this.status = 'exiting';
+    this.statusCode = Status.Exiting;
     this.idle = false;
     this.onExit(reason);
     if (this.controller !== null && !this.controller.signal.aborted) {

@@ -887,16 +887,18 @@ describe('firing a millisecond of timers', () => {
     const log: string[] = [];
     for (const name of ['a', 'b', 'c']) {
       const pid = runtime.spawn({ handle: () => void log.push(`deliver ${name}`) });
-      const proc = (pid as unknown as { proc: { warm(): number } }).proc;
+      const proc = (pid as unknown as { proc: { warm(depth: number): number } }).proc;
       const warm = proc.warm.bind(proc);
-      proc.warm = () => {
-        log.push(`warm ${name}`);
-        return warm();
+      proc.warm = (depth) => {
+        log.push(`warm ${name} ${depth}`);
+        return warm(depth);
       };
       runtime.sendAfter(pid, 'tick', 10);
     }
     await clock.advance(10);
-    expect(log).toEqual(['warm a', 'warm b', 'warm c', 'deliver a', 'deliver b', 'deliver c']);
+    // One pass per level of pointers: every owner at depth 0, then 1, then 2.
+    const passes = [0, 1, 2].flatMap((depth) => ['a', 'b', 'c'].map((n) => `warm ${n} ${depth}`));
+    expect(log).toEqual([...passes, 'deliver a', 'deliver b', 'deliver c']);
   });
 
   it("calls a handler's own warm-up under the internal key before delivering, and no method of any other name", async () => {
@@ -904,12 +906,13 @@ describe('firing a millisecond of timers', () => {
     const log: string[] = [];
     const pid = runtime.spawn({
       handle: () => void log.push('deliver'),
-      [warmHandler]: () => log.push('warm hook'),
+      [warmHandler]: (depth: number) => log.push(`warm hook ${depth}`),
       warm: () => log.push('a method named warm'),
     } as never);
     runtime.sendAfter(pid, 'tick', 10);
     await clock.advance(10);
-    expect(log).toEqual(['warm hook', 'deliver']);
+    // The process reads its own fields at depth 0, then asks the hook for 0 and 1.
+    expect(log).toEqual(['warm hook 0', 'warm hook 1', 'deliver']);
   });
 });
 
