@@ -37,6 +37,8 @@ class RemoteLink implements WatchNode {
  */
 export class RemoteLinks {
   private readonly links = new Map<string, RemoteLink>();
+  /** The links of each local process (by its id), for `exitBeforeDowns`. */
+  private readonly byLocal = new Map<number, Set<RemoteLink>>();
 
   constructor(private readonly agent: NodeAgent) {}
 
@@ -61,7 +63,7 @@ export class RemoteLinks {
   }
 
   localExited(link: RemoteLink, reason: unknown): void {
-    this.links.delete(link.key);
+    this.forget(link);
     this.agent.sendFrame(link.remote.node, [
       EXIT,
       link.local.id,
@@ -95,6 +97,24 @@ export class RemoteLinks {
     linkExit(link.local, link.remote, decodeReason(reason, this.agent.resolvePid));
   }
 
+  /**
+   * The local process `local` is exiting with `reason`: sends its links' exit signals now,
+   * if they have not gone yet. A monitor served on this node calls it before its `DOWN`
+   * goes out, so that a process both linked to and monitoring `local` from another node
+   * gets the `Exit` before the `Down`, as it does in one runtime (and in Erlang, where a
+   * dying process signals its links before its monitors). Each link's watch would fire in
+   * the same exit anyway; watches fire last attached first, which would put a monitor
+   * made after a link ahead of it.
+   */
+  exitBeforeDowns(local: Pid<any>, reason: unknown): void {
+    const links = this.byLocal.get(local.id);
+    if (links === undefined) return;
+    for (const link of [...links]) {
+      detachWatch(link);
+      this.localExited(link, reason);
+    }
+  }
+
   /** `node` is gone: `'noconnection'` to every local process linked to one of its processes. */
   nodeDown(node: number): void {
     for (const link of [...this.links.values()]) {
@@ -116,12 +136,23 @@ export class RemoteLinks {
   private add(key: string, local: Pid<any>, remote: Pid<any>): void {
     const link = new RemoteLink(this, key, local, remote);
     this.links.set(key, link);
+    let ofLocal = this.byLocal.get(local.id);
+    if (ofLocal === undefined) this.byLocal.set(local.id, (ofLocal = new Set()));
+    ofLocal.add(link);
     attachWatch(local, link);
   }
 
   private remove(link: RemoteLink): void {
-    this.links.delete(link.key);
+    this.forget(link);
     detachWatch(link);
+  }
+
+  private forget(link: RemoteLink): void {
+    this.links.delete(link.key);
+    const ofLocal = this.byLocal.get(link.local.id);
+    if (ofLocal === undefined) return;
+    ofLocal.delete(link);
+    if (ofLocal.size === 0) this.byLocal.delete(link.local.id);
   }
 }
 

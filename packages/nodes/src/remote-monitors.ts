@@ -33,6 +33,7 @@ class ServedMonitor implements WatchNode {
     readonly owner: RemoteMonitors,
     readonly peer: number,
     readonly key: number,
+    readonly target: Pid<any>,
   ) {}
 
   down(reason: unknown): void {
@@ -100,7 +101,7 @@ export class RemoteMonitors {
       this.agent.sendFrame(peer, [DOWN, key, encodeReason('noproc')]);
       return;
     }
-    const monitor = new ServedMonitor(this, peer, key);
+    const monitor = new ServedMonitor(this, peer, key, target);
     let served = this.servedBy.get(peer);
     if (served === undefined) this.servedBy.set(peer, (served = new Map()));
     served.set(key, monitor);
@@ -117,6 +118,8 @@ export class RemoteMonitors {
 
   targetExited(monitor: ServedMonitor, reason: unknown): void {
     this.servedBy.get(monitor.peer)?.delete(monitor.key);
+    // Its links' exit signals first, as in one runtime (see RemoteLinks.exitBeforeDowns).
+    this.agent.links.exitBeforeDowns(monitor.target, reason);
     this.agent.sendFrame(monitor.peer, [DOWN, monitor.key, encodeReason(reason)]);
   }
 

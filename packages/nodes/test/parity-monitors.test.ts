@@ -39,6 +39,15 @@ describe.each(placements)('monitor() $name', (placement) => {
     });
   });
 
+  it('delivers no Down for a monitor removed while another remains', async () => {
+    expect(await run('demonitorOne')).toEqual({
+      returned: true,
+      down: { down: 'peer', reason: 'gone' },
+      kept: true,
+      left: [],
+    });
+  });
+
   it.each([
     ['before', false, { returned: true, left: [] }],
     ['before', true, { returned: true, left: [] }],

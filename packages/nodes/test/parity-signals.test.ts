@@ -97,6 +97,40 @@ describe.each(placements)('link() $name', (placement) => {
     expect(await run('linkDead', [false])).toEqual({ down: 'child', reason: 'noproc' });
   });
 
+  it.each([
+    ['linked twice and unlinked once', 'twice', []],
+    ['linked from both sides and unlinked from one', 'both', []],
+    ['unlinked and linked again', 'relink', [{ exit: 'peer', reason: 'gone' }]],
+  ])('treats links as a set: %s', async (_name, how, left) => {
+    expect(await run('linkSet', [how])).toEqual(left);
+  });
+
+  it.each([
+    ['bye', 'bye'],
+    ['crash', { crash: 'crashed on purpose' }],
+  ])(
+    'delivers what a process sent before it exited (%j) ahead of its Exit and Down',
+    async (reason, seen) => {
+      expect(await run('messagesThenExit', [reason])).toEqual([
+        1,
+        'two',
+        { three: 3 },
+        { four: { deep: [4] } },
+        [5],
+        { six: 'self' },
+        { exit: 'peer', reason: seen },
+        { down: 'peer', reason: seen },
+      ]);
+    },
+  );
+
+  it('carries PIDs inside exit reasons as the PIDs themselves', async () => {
+    expect(await run('pidReasons', [], [true])).toEqual({
+      signal: [true, true, true],
+      down: [true, true],
+    });
+  });
+
   it('delivers no exit signal after unlink()', async () => {
     expect(await run('unlinked', ['gone'])).toEqual([{ down: 'peer', reason: 'gone' }]);
   });
