@@ -50,6 +50,15 @@ describe.each(placements)('GenServer.call() $name', (placement) => {
     ]);
   });
 
+  it('returns the reply of a stop with a reply, and exits with the reason of one without', async () => {
+    expect(await run('callStops', [true])).toEqual([{ ok: 'last words' }, 'done', 0]);
+    expect(await run('callStops', [false])).toEqual([
+      { error: 'ExitError', reason: 'done' },
+      'done',
+      0,
+    ]);
+  });
+
   it('takes a reply made later with GenServer.reply, from the server or a process it handed the From to', async () => {
     expect(await run('callDeferred')).toEqual([{ ok: { released: true } }, { ok: 41 }, 0]);
   });

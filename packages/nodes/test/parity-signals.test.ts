@@ -131,6 +131,13 @@ describe.each(placements)('link() $name', (placement) => {
     });
   });
 
+  it("gives a trapping process linked to a process killed by exit(pid, 'kill') an Exit 'killed'", async () => {
+    expect(await run('killLinked', [])).toEqual([
+      { exit: 'peer', reason: 'killed' },
+      { down: 'peer', reason: 'killed' },
+    ]);
+  });
+
   it('delivers no exit signal after unlink()', async () => {
     expect(await run('unlinked', ['gone'])).toEqual([{ down: 'peer', reason: 'gone' }]);
   });

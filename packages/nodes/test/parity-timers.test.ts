@@ -24,3 +24,13 @@ describe.each(placements)('sendAfter() $name', (placement) => {
     ]);
   });
 });
+
+describe.each(placements)('sendAfter() to a global name $name', (placement) => {
+  it('delivers to the process that holds the name when the timer fires', async () => {
+    expect(
+      await runScenario(system.nodes, placement, 'sendAfterByName', [
+        `timed-${placement.self}-${placement.peer}`,
+      ]),
+    ).toEqual({ pong: 'timed' });
+  });
+});
