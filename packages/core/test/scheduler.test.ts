@@ -205,7 +205,7 @@ describe('scheduler responsiveness with slow messages', () => {
       handle(n, ctx) {
         computeFor(4);
         handled++;
-        if (n < 60) ctx.send(ctx.self, n + 1);
+        if (typeof n === 'number' && n < 60) ctx.send(ctx.self, n + 1);
       },
     });
     runtime.send(worker, 0);
