@@ -166,6 +166,8 @@ export class Scheduler {
    * to be scheduled, and waits off the run queue until `resume`.
    */
   private readonly suspended = new Map<Runnable, boolean>();
+  /** `suspended.size`, as a plain field: `schedule` reads it on every call. */
+  private suspendedCount = 0;
   private readonly budget: number;
   private readonly sliceMs: number;
 
@@ -191,8 +193,8 @@ export class Scheduler {
 
   schedule(process: Runnable): void {
     process.scheduled = true;
-    // One size read when nobody is suspended: the run queue's cost stays what it was.
-    if (this.suspended.size !== 0 && this.park(process)) return;
+    // One field read when nobody is suspended: the run queue's cost stays what it was.
+    if (this.suspendedCount !== 0 && this.park(process)) return;
     this.enqueue(process);
   }
 
@@ -274,6 +276,7 @@ export class Scheduler {
     while (this.length > 0) this.take().scheduled = false;
     for (const process of this.suspended.keys()) process.scheduled = false;
     this.suspended.clear();
+    this.suspendedCount = 0;
     this.dropHolder();
   }
 
@@ -295,6 +298,7 @@ export class Scheduler {
   suspend(process: Runnable): void {
     if (this.suspended.has(process)) return;
     this.suspended.set(process, false);
+    this.suspendedCount = this.suspended.size;
     if (this.running() === process) turn.charged += this.budget;
     if (process.scheduled) this.unqueue(process);
   }
@@ -308,6 +312,7 @@ export class Scheduler {
     const parked = this.suspended.get(process);
     if (parked === undefined) return false;
     this.suspended.delete(process);
+    this.suspendedCount = this.suspended.size;
     if (parked) this.enqueue(process);
     return true;
   }
