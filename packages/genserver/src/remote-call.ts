@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ExitError, NoProcError, type Pid, type Runtime } from '@actorkit/core';
 import {
   addDeadline,
@@ -46,6 +47,8 @@ class RemoteFrom<R> extends From<R> {
   slot = 0;
   /** @internal The server called, and the call's name, for `NoProcError`. */
   called: { server: Pid<any>; what: string } | null = null;
+  /** @internal For a `GenServer.stop`: the reason it asked for. */
+  stopReason: { reason: unknown } | null = null;
 
   /** @internal The server exited before replying, or was not alive (`NoProcError`). */
   override down(reason: unknown): void {
@@ -57,6 +60,10 @@ class RemoteFrom<R> extends From<R> {
           `${what} needs a running server: start it first, or check the name.`,
         ),
       );
+    } else if (this.stopReason !== null && isDeepStrictEqual(reason, this.stopReason.reason)) {
+      // The reason crossed back as a copy: `GenServer.stop` resolves when the server
+      // exited with the reason it asked for (OTP compares terms), so it gets its own.
+      super.down(this.stopReason.reason);
     } else super.down(noprocOf(reason));
   }
 
@@ -166,6 +173,9 @@ export function remoteCall<R>(
       // false: the server's node is not up.
       // A system request arrives in the server's mailbox (not beside it, as locally).
       const message = envelope === null ? call : envelope(call);
+      if (message instanceof SystemEnvelope && message.kind === 'stop') {
+        call.stopReason = { reason: message.payload };
+      }
       if (!remote.send(server, message, undefined)) call.down('noconnection');
     } catch (error) {
       call.fail(error);

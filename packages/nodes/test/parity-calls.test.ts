@@ -59,6 +59,18 @@ describe.each(placements)('GenServer.call() $name', (placement) => {
     ]);
   });
 
+  it('answers getState, getStatus and stop as OTP sys does, then NoProcError once stopped', async () => {
+    expect(await run('systemRequests')).toEqual([
+      { ok: { count: 5, deferred: [] } },
+      true,
+      { ok: undefined },
+      { why: 'asked' },
+      { error: 'NoProcError', reason: 'noproc' },
+      { error: 'NoProcError', reason: 'noproc' },
+      { error: 'NoProcError', reason: 'noproc' },
+    ]);
+  });
+
   it('takes a reply made later with GenServer.reply, from the server or a process it handed the From to', async () => {
     expect(await run('callDeferred')).toEqual([{ ok: { released: true } }, { ok: 41 }, 0]);
   });

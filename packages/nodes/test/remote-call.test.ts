@@ -157,6 +157,11 @@ describe('system requests to a server on another node', () => {
     expect(error.reason).toBe('noproc');
   });
 
+  it('stop resolves for a reason that is an object, though it crosses back as a copy', async () => {
+    const server = await startKv(2);
+    await expect(GenServer.stop(server, { why: ['asked', 1] })).resolves.toBeUndefined();
+  });
+
   it('replaceState rejects with UncloneableMessageError: its function cannot cross', async () => {
     const server = await startKv(1);
     const error = await rejection(GenServer.replaceState(server, (state) => state));
