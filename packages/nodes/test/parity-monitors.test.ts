@@ -51,6 +51,9 @@ describe.each(placements)('monitor() $name', (placement) => {
   it.each([
     ['before', false, { returned: true, left: [] }],
     ['before', true, { returned: true, left: [] }],
+    // Just after the exit was asked for: the Down may be on its way, and never comes.
+    ['racing', false, { returned: true, left: [] }],
+    ['racing', true, { returned: true, left: [] }],
     // Erlang's demonitor(Ref, [info]): false once the monitor has fired; without flush
     // its Down stays in the mailbox.
     ['after', false, { returned: false, left: [{ down: 'peer', reason: 'gone' }] }],

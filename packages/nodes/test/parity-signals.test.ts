@@ -101,6 +101,7 @@ describe.each(placements)('link() $name', (placement) => {
     ['linked twice and unlinked once', 'twice', []],
     ['linked from both sides and unlinked from one', 'both', []],
     ['unlinked and linked again', 'relink', [{ exit: 'peer', reason: 'gone' }]],
+    ['unlinked while the exit may be on its way', 'racing', []],
   ])('treats links as a set: %s', async (_name, how, left) => {
     expect(await run('linkSet', [how])).toEqual(left);
   });
