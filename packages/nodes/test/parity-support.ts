@@ -16,10 +16,11 @@ export interface Placement {
   peer: number;
 }
 
-/** One runtime (a worker's), the main thread and a worker, and two workers. */
+/** One runtime (a worker's), the main node and a worker both ways, and two workers. */
 export const placements: Placement[] = [
   { name: 'in one runtime', self: 1, peer: 1 },
   { name: 'from the main node to a worker', self: 0, peer: 1 },
+  { name: 'from a worker to the main node', self: 1, peer: 0 },
   { name: 'between two worker nodes', self: 1, peer: 2 },
 ];
 
