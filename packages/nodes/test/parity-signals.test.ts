@@ -125,6 +125,14 @@ describe.each(placements)('link() $name', (placement) => {
     },
   );
 
+  it('takes back a PID of its own node as the same PID, for ===, Map keys, monitor and link', async () => {
+    expect(await run('pidRoundTrip', [])).toEqual({
+      same: [true, true, 1, 'found'],
+      down: [true, true, 'went'],
+      exit: [true, 'went'],
+    });
+  });
+
   it('carries PIDs inside exit reasons as the PIDs themselves', async () => {
     expect(await run('pidReasons', [], [true])).toEqual({
       signal: [true, true, true],
