@@ -3,7 +3,7 @@
 // so the names two processes on different nodes share are global names (Erlang's
 // `global`, `{via, global, Name}`), which work in one runtime too. The reference is
 // OTP's global: register_name, whereis_name, send by the name, a name freed when its
-// process exits.
+// process exits; and OTP's pg for process groups (join, leave, members, monitor).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placements, runScenario, sharedNodes } from './parity-support.js';
 
@@ -35,5 +35,21 @@ describe.each(placements)('global names $name', (placement) => {
     expect(
       await runScenario(system.nodes, placement, 'namedCalls', [key], 'startNamedKv', [key]),
     ).toEqual([{ ok: 6 }, { error: 'NoProcError', reason: 'noproc' }]);
+  });
+});
+
+describe.each(placements)('process groups $name', (placement) => {
+  it('reports joins and leaves to a group monitor, and the members with them', async () => {
+    expect(await runScenario(system.nodes, placement, 'groups', [fresh()])).toEqual([
+      [],
+      { same: true, type: 'join', group: expect.any(String), pids: ['peer', 'peer'] },
+      ['peer', 'peer'],
+      { left: true },
+      { same: true, type: 'leave', group: expect.any(String), pids: ['peer'] },
+      ['peer'],
+      // The member that exits leaves every group it was in.
+      { same: true, type: 'leave', group: expect.any(String), pids: ['peer'] },
+      [],
+    ]);
   });
 });
