@@ -18,6 +18,8 @@ describe.each(placements)('GenServer.call() $name', (placement) => {
       { ok: 2 },
       { ok: 'self' },
       { ok: { nested: [true] } },
+      { ok: undefined },
+      { ok: [new Map([['k', 2n]]), new Set([null]), new Date(5), /x+/g, -0] },
       0,
     ]);
   });
