@@ -12,6 +12,7 @@
  * WORKER_ARGS adds Node options to the worker (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
  */
 import { loadavg } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { type Pid, Runtime } from '@actorkit/core';
 import { startNodes } from '../src/nodes.js';
 import type { TransportKind } from '../src/ring-mesh.js';
@@ -44,16 +45,21 @@ function waiter(runtime: Runtime): { pid: Pid; got: Promise<unknown> } {
   return { pid, got };
 }
 
-/** Samples this thread's heap every few ms until stopped; the peak above where it began. */
+/**
+ * Samples this thread's heap every 5 ms until stopped; the peak above where it began.
+ * (`v8.getHeapStatistics`, not `process.memoryUsage`, which also reads the RSS from the
+ * OS and cost the producer a few percent.)
+ */
 function heapSampler(): () => number {
-  const base = process.memoryUsage().heapUsed;
+  const used = () => getHeapStatistics().used_heap_size;
+  const base = used();
   let peak = base;
   const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
-  }, 2);
+    peak = Math.max(peak, used());
+  }, 5);
   return () => {
     clearInterval(timer);
-    return Math.max(peak, process.memoryUsage().heapUsed) - base;
+    return Math.max(peak, used()) - base;
   };
 }
 
