@@ -253,7 +253,7 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
 
   private recordFrame(pid: Pid<any>, message: object): unknown[] | undefined {
     const shapes = this.shapesOut.get(pid.node);
-    return shapes?.frame(pid.id, message, (shape) => this.transport.send(pid.node, shape));
+    return shapes?.frame(pid.id, message);
   }
 
   private sendOrDrop(pid: Pid<any>, frame: unknown[], message: unknown): boolean {
@@ -394,7 +394,7 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   peerUp(peer: number): void {
     this.up.add(peer);
     this.wireLinks.set(peer, new PeerLink(this, peer, undefined));
-    this.shapesOut.set(peer, new ShapesOut());
+    this.shapesOut.set(peer, new ShapesOut((shape) => this.transport.send(peer, shape)));
     this.shapesIn.set(peer, new ShapesIn());
     this.watchers.nodeUp(peer);
   }

@@ -28,6 +28,12 @@ const MAX_SHAPES = 4096;
 
 /** The shapes this node has told one peer about. */
 export class ShapesOut {
+  /**
+   * `define`, when given, is where `frame` sends a new shape's `SHAPE` frame by default:
+   * one function per peer, not a closure per message.
+   */
+  constructor(private readonly define?: (frame: unknown[]) => void) {}
+
   private readonly ids = new Map<string, number>();
   private last: string[] | null = null;
   /** Which of the last shape's values are PIDs, one bit per key. */
@@ -36,9 +42,14 @@ export class ShapesOut {
 
   /**
    * The frame for `message` to process `to`, or undefined if it is not a flat record.
-   * When it uses a new shape, `define` is called first with the `SHAPE` frame to send.
+   * When it uses a new shape, `define` (the constructor's by default) is called first
+   * with the `SHAPE` frame to send.
    */
-  frame(to: number, message: object, define: (frame: unknown[]) => void): unknown[] | undefined {
+  frame(
+    to: number,
+    message: object,
+    define: ((frame: unknown[]) => void) | undefined = this.define,
+  ): unknown[] | undefined {
     if (Object.getPrototypeOf(message) !== Object.prototype) return undefined;
     const frame: unknown[] = [SEND_RECORD, to, 0];
     const last = this.last;
@@ -67,6 +78,8 @@ export class ShapesOut {
       frame[2] = this.lastId;
       return frame;
     }
+    if (define === undefined)
+      throw new Error('ShapesOut.frame: no define function for a new shape.');
     const id = this.shapeOf(Object.keys(message), pids, define);
     if (id === undefined) return undefined;
     frame[2] = id;
