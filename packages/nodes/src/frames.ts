@@ -55,6 +55,9 @@ export type WireReason =
 /**
  * Encodes an exit reason: as it is when it can cross unchanged (a `Crash` as its error),
  * else as its printed text, so a strange reason never stops a `DOWN` or an exit signal.
+ * A crash whose error cannot cross (an error with fields of its own, a subclass) still
+ * crosses as a `Crash`, of a plain `Error` with its message (after its name, when that is
+ * not `Error`) and stack, so that `isCrash` holds on every node as in one runtime.
  */
 export function encodeReason(reason: unknown): WireReason {
   const stubs: PidStub[] = [];
@@ -62,7 +65,24 @@ export function encodeReason(reason: unknown): WireReason {
     if (isCrash(reason)) return ['crash', encode(reason.error, stubs), stubs];
     return ['value', encode(reason, stubs), stubs];
   } catch {
+    const error = isCrash(reason) ? plainError(reason.error) : undefined;
+    if (error !== undefined) return ['crash', error, []];
     return ['text', formatReason(reason)];
+  }
+}
+
+/** A plain `Error` standing for `error` (an Error that cannot cross), or undefined. */
+function plainError(error: unknown): Error | undefined {
+  try {
+    if (!(error instanceof Error)) return undefined;
+    const name = String(error.name);
+    const message = String(error.message);
+    const plain = new Error(name === 'Error' ? message : `${name}: ${message}`);
+    plain.stack = typeof error.stack === 'string' ? error.stack : plain.stack;
+    return plain;
+  } catch {
+    // A getter that throws, a revoked proxy: its text, as any reason that cannot cross.
+    return undefined;
   }
 }
 

@@ -28,6 +28,17 @@ describe.each(placements)('monitor() $name', (placement) => {
     });
   });
 
+  it('delivers a crash whose error has fields of its own as a Crash with its message, the fields lost across nodes (documented)', async () => {
+    const { down } = await run('monitorDown', ['crash with code']);
+    // The README ("Messages between nodes"): an error with fields of its own cannot
+    // cross unchanged (structured clone drops them); a Crash of one crosses as a Crash of
+    // a plain Error with its message and stack, so only the fields differ.
+    expect(down.reason).toEqual({
+      crash: 'coded',
+      code: placement.self === placement.peer ? 'E_CODED' : undefined,
+    });
+  });
+
   it("delivers a Down 'noproc' for each monitor of a dead process, each with its ref", async () => {
     expect(await run('monitorDead')).toEqual({
       downs: [

@@ -3,6 +3,7 @@ import {
   Crash,
   ExitError,
   InvalidArgumentError,
+  isCrash,
   isDown,
   type Pid,
   TimeoutError,
@@ -136,7 +137,8 @@ describe('nodes.async()', () => {
     const error = await rejection(Task.await(nodes.async(2, placed, 'unclonable')));
     expect(error).toBeInstanceOf(ExitError);
     // An UncloneableMessageError has fields of its own, so it cannot cross either: the
-    // reason arrives as its printed text, as any reason that cannot cross.
+    // crash arrives as a Crash of a plain Error with its name and message.
+    expect(isCrash(error.reason)).toBe(true);
     expect(String(error.reason)).toMatch(/UncloneableMessageError.*cannot be sent to another node/);
   });
 
