@@ -7,6 +7,7 @@ import { NodeStartError } from './errors.js';
 import { STOP } from './frames.js';
 import type { NodeListener } from './node-watchers.js';
 import { type Placement, spawnPlaced } from './placement.js';
+import { type RemoteAsyncOptions, remoteAsync } from './remote-task.js';
 import {
   addMeshPeer,
   type MeshTransport,
@@ -14,7 +15,6 @@ import {
   meshTransport,
   type TransportKind,
 } from './ring-mesh.js';
-import { type RemoteAsyncOptions, remoteAsync } from './remote-task.js';
 import { launchWorker, siblingModule } from './worker-launch.js';
 
 /**
