@@ -47,10 +47,11 @@ describe('link() to a process on another node', () => {
     const target = await nodes.spawn(1, fixtures, 'exitOnRequest');
     const linker = nodes.runtime.spawn(async (ctx) => {
       ctx.link(target);
+      // After the link, on the same pair of nodes: the link arrives first.
+      ctx.send(target, { exit: 'boom' });
       await ctx.receive();
     });
     const reason = new Promise((resolve) => nodes.runtime.watch(linker, resolve));
-    nodes.runtime.send(target, { exit: 'boom' });
     expect(await reason).toBe('boom');
   });
 
