@@ -1,9 +1,10 @@
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRing } from '../src/ring.js';
 import { RingTransport, type RingTransportOptions } from '../src/ring-transport.js';
 import type { Frame } from '../src/transport.js';
+import { launchWorker } from '../src/worker-launch.js';
 import { Recorder } from './transport-support.js';
 
 /** A recorder that also counts `drained` reports. */
@@ -15,10 +16,32 @@ class FlowRecorder extends Recorder {
 }
 
 const open: RingTransport[] = [];
+const workers: Worker[] = [];
 
-afterEach(() => {
+afterEach(async () => {
   for (const transport of open.splice(0)) transport.close();
+  await Promise.all(workers.splice(0).map((worker) => worker.terminate()));
 });
+
+/** Node 0 here, node 1 an echo in a real worker thread; both spin up to `spinMs`. */
+function echoWorker(spinMs: number) {
+  const { port1, port2 } = new MessageChannel();
+  const toWorker = createRing(1 << 16);
+  const fromWorker = createRing(1 << 16);
+  const worker = launchWorker({
+    entry: new URL('./fixtures/ring-echo.ts', import.meta.url),
+    data: { port: port2, out: fromWorker, inn: toWorker, spinMs },
+    transferList: [port2],
+  });
+  workers.push(worker);
+  const transport = new RingTransport(0, { spinMs });
+  const recorder = new FlowRecorder();
+  transport.start(recorder);
+  transport.addPeer(1, port1, toWorker, fromWorker);
+  worker.on('exit', () => transport.disconnect(1, 'exited'));
+  open.push(transport);
+  return { transport, recorder, worker };
+}
 
 /** Nodes 0 and 1 on this thread, linked by rings of `bytes` and a MessageChannel. */
 function pair(bytes = 1 << 16, options: RingTransportOptions = {}) {
@@ -96,6 +119,31 @@ describe('RingTransport', () => {
     }
     expect(replies).toBe(200);
     expect(ra.frames.at(-1)).toEqual([199, 'back']);
+  });
+
+  it.each([
+    ['without spinning', 0],
+    ['spinning', 0.05],
+  ])('answers a peer in another thread back and forth, %s', async (_name, spinMs) => {
+    const { transport, recorder } = echoWorker(spinMs);
+    for (let round = 0; round < 2000; round++) {
+      transport.send(1, [round, 'ping']);
+      await recorder.until(() => recorder.frames.length === round + 1);
+    }
+    expect(recorder.frames).toEqual(Array.from({ length: 2000 }, (_, i) => [i, 'ping']));
+  });
+
+  it('reports a peer thread terminated mid-traffic down once, and drops what is sent to it after', async () => {
+    const { transport, recorder, worker } = echoWorker(0.05);
+    for (let i = 0; i < 5000; i++) transport.send(1, [i, { boxed: i }]); // both paths
+    await recorder.until(() => recorder.frames.length > 100);
+    await worker.terminate();
+    await recorder.until(() => recorder.down.length === 1);
+    expect(recorder.down).toEqual([{ peer: 1, reason: expect.anything() }]);
+    const echoed = recorder.frames.map((f) => (f as [number])[0]);
+    expect(echoed).toEqual(Array.from({ length: echoed.length }, (_, i) => i));
+    expect(transport.send(1, [1])).toBe(false);
+    expect(transport.busy(1)).toBe(false);
   });
 
   it('reports the peer down when its port closes, after delivering what it had published', async () => {
