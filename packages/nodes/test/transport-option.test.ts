@@ -1,0 +1,33 @@
+import { InvalidArgumentError } from '@actorkit/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Nodes, startNodes } from '../src/nodes.js';
+import { fixtures, inbox } from './support.js';
+
+const started: Nodes[] = [];
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((nodes) => nodes.stop()));
+});
+
+describe('startNodes({ transport })', () => {
+  it.each(['ring', 'port'] as const)(
+    "carries records and other messages both ways on '%s'",
+    async (transport) => {
+      const nodes = await startNodes({ workers: 1, transport });
+      started.push(nodes);
+      const echo = await nodes.spawn(1, fixtures, 'echo');
+      const box = inbox(nodes.runtime);
+      const bodies = ['text', 42, { nested: { deep: [1, 2] } }, { flat: 1, pid: box.pid }];
+      for (const body of bodies) nodes.runtime.send(echo, { from: box.pid, body });
+      const got: unknown[] = [];
+      for (let i = 0; i < bodies.length; i++) got.push(await box.next());
+      expect(got).toEqual(bodies);
+    },
+  );
+
+  it('rejects a transport it does not know with InvalidArgumentError', async () => {
+    await expect(startNodes({ workers: 0, transport: 'tcp' as never })).rejects.toThrow(
+      InvalidArgumentError,
+    );
+  });
+});
