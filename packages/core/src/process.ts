@@ -158,7 +158,15 @@ export abstract class Process<M = unknown>
   }
 
   set status(status: ProcessStatus) {
-    this.statusCode = STATUS_NAMES.indexOf(status);
+    // Compares of interned strings, in the order a body process's turns set them.
+    this.statusCode =
+      status === 'running'
+        ? Status.Running
+        : status === 'waiting'
+          ? Status.Waiting
+          : status === 'exiting'
+            ? Status.Exiting
+            : Status.Runnable;
   }
 
   /**
