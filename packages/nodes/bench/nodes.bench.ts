@@ -16,6 +16,7 @@ import { getHeapStatistics } from 'node:v8';
 import { type Pid, Runtime } from '@actorkit/core';
 import { startNodes } from '../src/nodes.js';
 import type { TransportKind } from '../src/ring-mesh.js';
+import { floor } from './sab-floor.js';
 
 const SENDS = Number(process.env.SENDS ?? 2_000_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 200_000);
@@ -137,13 +138,17 @@ async function across(transport: TransportKind) {
 
 async function main(): Promise<void> {
   console.log(`load average before: ${load()}`);
+  // The floor: two threads bouncing a counter through a SharedArrayBuffer, no actorkit.
+  const bare = await floor(ROUNDS / 2);
   const base = await single();
   const rows: string[] = [];
+  const pings: number[] = [];
   rows.push(
     `| single thread | ${M(base.send.rate)} | — | ${MB(base.send.heap)} | ${M(base.ping)} | — | — |`,
   );
   for (const kind of TRANSPORTS) {
     const r = await across(kind);
+    pings.push(r.ping);
     rows.push(
       `| 2 nodes, '${kind}' | ${M(r.send.rate)} | ${(r.send.rate / base.send.rate).toFixed(2)}x | ${MB(r.send.heap)} | ${M(r.ping)} | ${(r.ping / base.ping).toFixed(3)}x | ${r.idle.toFixed(1)}% |`,
     );
@@ -155,6 +160,15 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   console.log('targets: one-way >= 2M/s, ping-pong >= 0.2M/s across 2 nodes');
+  console.log(
+    `bare SAB ping-pong floor (no actorkit), round trips/s: both spin ${M(bare.spin)}, main spins/worker Atomics.wait ${M(bare['spin-main'])}, both Atomics.wait ${M(bare.wait)}, main waitAsync/worker wait ${M(bare['wait-async'])}`,
+  );
+  for (const [i, kind] of TRANSPORTS.entries()) {
+    const ping = pings[i]!;
+    console.log(
+      `'${kind}' ping-pong against the floor: ${(ping / bare.spin).toFixed(3)}x both-spin, ${(ping / bare['wait-async']).toFixed(2)}x waitAsync`,
+    );
+  }
 }
 
 await main();

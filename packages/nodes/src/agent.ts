@@ -318,6 +318,15 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
 
   // ---- TransportHandler: what arrives ----
 
+  /**
+   * True when this node's scheduler has nothing queued: a ring transport then waits a few
+   * microseconds for an answer right after publishing (see `RingTransport`). The
+   * scheduler is internal to core; this reads its one `idle` flag.
+   */
+  idle(): boolean {
+    return (this.runtime as unknown as { scheduler: { idle: boolean } }).scheduler.idle;
+  }
+
   frame(peer: number, frame: Frame): void {
     try {
       this.handle(peer, frame as unknown[]);

@@ -90,7 +90,12 @@ export interface RingTransportOptions {
  *   when a poll finds nothing, it spins a little (adaptive, at most `spinMs`) and then
  *   sleeps on `Atomics.waitAsync` until a producer wakes it. An idle node costs no CPU;
  *   a ping-pong whose answers come within the spin skips a thread wake-up (tens of µs)
- *   per hop.
+ *   per hop. Right after publishing, a side whose handler says it is `idle` (nothing
+ *   else to run) spins for the answer there and then, within the same bound, and
+ *   delivers it at once: the processes it wakes run in the microtasks that follow, with
+ *   no trip through the event loop between a frame's arrival and its receiver's turn.
+ *   Such a chain of turns still ends when the scheduler's slice does (it then continues
+ *   from `setImmediate`, and is no longer idle), so timers and I/O keep their turn.
  * - **Flow control**: when a peer's ring is full, frames wait here in order and the link
  *   is `busy`: the node layer suspends the sending process (as the BEAM suspends a sender
  *   to a busy distribution port), so a fast producer stops taking turns instead of
@@ -257,9 +262,22 @@ export class RingTransport implements Transport {
       this.publish(link);
     }
     dirty.length = 0;
-    // An answer may come soon: look for it (spinning, if that has paid lately).
+    // With nothing else to run on this node, the answer to what just went out is most
+    // likely microseconds away, sooner than this thread could go back to the event loop
+    // and be woken: wait for it here (bounded, adaptive, see `spinMs`). What comes is
+    // delivered at once, and the processes it wakes run in the microtasks right after.
+    if (this.spin > 0 && this.handler?.idle?.() === true && this.maySpin() && this.spun()) {
+      if (this.state === 'sleep') this.wake();
+      return;
+    }
+    // An answer may still come: look for it (spinning, if that has paid lately).
     if (this.state === 'sleep') this.wake();
   };
+
+  /** True when this side may spin now: always with an explicit `spinMs`, else while the load leaves room. */
+  private maySpin(): boolean {
+    return this.spinAlways || roomToSpin(performance.now());
+  }
 
   /** Writes `frame` to the ring, or its marker with the frame for the port: false when full. */
   private place(link: RingLink, frame: unknown[]): boolean {
@@ -332,10 +350,7 @@ export class RingTransport implements Transport {
    */
   private readonly poll = (): void => {
     if (this.closed) return;
-    if (
-      this.pollOnce() > 0 ||
-      (this.spin > 0 && (this.spinAlways || roomToSpin(performance.now())) && this.spun())
-    ) {
+    if (this.pollOnce() > 0 || (this.spin > 0 && this.maySpin() && this.spun())) {
       setImmediate(this.poll);
       return;
     }

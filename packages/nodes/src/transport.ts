@@ -36,6 +36,12 @@ export interface TransportHandler {
    * `busy` call it.
    */
   drained?(peer: number): void;
+  /**
+   * True when this node has nothing else to run now (its scheduler's queue is empty): a
+   * transport may then wait a few microseconds for a peer's answer within the current
+   * task instead of going back to the event loop. Transports that never wait ignore it.
+   */
+  idle?(): boolean;
 }
 
 /**

@@ -23,19 +23,24 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((worker) => worker.terminate()));
 });
 
-/** Node 0 here, node 1 an echo in a real worker thread; both spin up to `spinMs`. */
-function echoWorker(spinMs: number) {
+/**
+ * Node 0 here, node 1 an echo in a real worker thread; both spin up to `spinMs`. With
+ * `idle`, both handlers say they have nothing else to run, so each side waits for the
+ * answer right after publishing.
+ */
+function echoWorker(spinMs: number, idle = false) {
   const { port1, port2 } = new MessageChannel();
   const toWorker = createRing(1 << 16);
   const fromWorker = createRing(1 << 16);
   const worker = launchWorker({
     entry: new URL('./fixtures/ring-echo.ts', import.meta.url),
-    data: { port: port2, out: fromWorker, inn: toWorker, spinMs },
+    data: { port: port2, out: fromWorker, inn: toWorker, spinMs, idle },
     transferList: [port2],
   });
   workers.push(worker);
   const transport = new RingTransport(0, { spinMs });
   const recorder = new FlowRecorder();
+  if (idle) Object.assign(recorder, { idle: () => true });
   transport.start(recorder);
   transport.addPeer(1, port1, toWorker, fromWorker);
   worker.on('exit', () => transport.disconnect(1, 'exited'));
@@ -131,6 +136,18 @@ describe('RingTransport', () => {
       await recorder.until(() => recorder.frames.length === round + 1);
     }
     expect(recorder.frames).toEqual(Array.from({ length: 2000 }, (_, i) => [i, 'ping']));
+  });
+
+  it('answers a peer in another thread back and forth when both wait for the answer right after sending, in order across ring and port', async () => {
+    const { transport, recorder } = echoWorker(0.05, true);
+    const sent: unknown[][] = [];
+    for (let round = 0; round < 2000; round++) {
+      const frame = round % 7 === 0 ? [round, { boxed: round }] : [round, 'ping'];
+      sent.push(frame);
+      transport.send(1, frame);
+      await recorder.until(() => recorder.frames.length === round + 1);
+    }
+    expect(recorder.frames).toEqual(sent);
   });
 
   it('reports a peer thread terminated mid-traffic down once, and drops what is sent to it after', async () => {
