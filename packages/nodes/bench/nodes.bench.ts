@@ -8,7 +8,8 @@
  * its threads) burns while the nodes sit idle.
  *
  * Run: pnpm --filter @actorkit/nodes bench  (from source: workers register tsx).
- * SENDS (default 2M), ROUNDS (200k), TRANSPORTS (`ring,port`), IDLE_MS (1000) change it;
+ * SENDS (default 2M), ROUNDS (200k), TRANSPORTS (`ring,port`), IDLE_MS (1000), SPIN_MS (the
+ * ring transport's `spinMs`; unset: its default, held back by the load gate) change it;
  * WORKER_ARGS adds Node options to the worker (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
  */
 import { loadavg } from 'node:os';
@@ -17,6 +18,7 @@ import { type Pid, Runtime } from '@actorkit/core';
 import { startNodes } from '../src/nodes.js';
 import type { TransportKind } from '../src/ring-mesh.js';
 import { floor } from './sab-floor.js';
+import { spinOptions } from './spin-options.js';
 
 const SENDS = Number(process.env.SENDS ?? 2_000_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 200_000);
@@ -124,6 +126,7 @@ async function across(transport: TransportKind) {
   const nodes = await startNodes({
     workers: 1,
     transport,
+    ...spinOptions(),
     ...(extra.length > 0 ? { execArgv: ['--conditions=actorkit-source', ...extra] } : {}),
   });
   const remotePonger = await nodes.spawn(1, processes, 'ponger');

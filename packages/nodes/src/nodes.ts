@@ -48,6 +48,13 @@ export interface StartNodesOptions {
    * (`PortTransport`). @default 'ring'
    */
   transport?: TransportKind;
+  /**
+   * With `'ring'`: the longest each node spins (ms) for a frame before it sleeps until
+   * woken (`RingTransportOptions.spinMs`). Unset, 0.05 and no spinning while the
+   * machine's load average is at or above its cores plus one; a value given here spins
+   * whatever the load; 0 never spins. @default undefined
+   */
+  spinMs?: number;
 }
 
 /** A worker node as the main thread sees it. */
@@ -244,7 +251,7 @@ export async function startNodes(options: StartNodesOptions = {}): Promise<Nodes
   const all = [runtime.node, ...numbers];
   const ports = meshPorts(all);
   const rings = meshRings(all, settings.transport);
-  const transport = meshTransport(runtime.node, settings.transport);
+  const transport = meshTransport(runtime.node, settings.transport, settings.spinMs);
   const agent = new NodeAgent(runtime, transport);
   const workers = new Map<number, WorkerNode>();
   const ready: Promise<void>[] = [];
@@ -252,7 +259,13 @@ export async function startNodes(options: StartNodesOptions = {}): Promise<Nodes
     const theirs = ports.get(node)!;
     const worker = launchWorker({
       entry: siblingModule('worker-main'),
-      data: { node, ports: theirs, rings: rings?.get(node), transport: settings.transport },
+      data: {
+        node,
+        ports: theirs,
+        rings: rings?.get(node),
+        transport: settings.transport,
+        spinMs: settings.spinMs,
+      },
       transferList: [...theirs.values()],
       name: `actorkit node ${node}`,
       ...(settings.typescript === undefined ? {} : { typescript: settings.typescript }),
@@ -337,6 +350,7 @@ const KEYS = [
   'startTimeout',
   'stopTimeout',
   'transport',
+  'spinMs',
 ];
 
 function checkOptions(options: StartNodesOptions) {
@@ -369,8 +383,15 @@ function checkOptions(options: StartNodesOptions) {
   if (transport !== 'ring' && transport !== 'port') {
     throw new InvalidArgumentError('options.transport', "'ring' or 'port'", options.transport);
   }
+  if (
+    options.spinMs !== undefined &&
+    (typeof options.spinMs !== 'number' || !Number.isFinite(options.spinMs) || options.spinMs < 0)
+  ) {
+    throw new InvalidArgumentError('options.spinMs', 'a finite number of ms >= 0', options.spinMs);
+  }
   return {
     transport,
+    spinMs: options.spinMs,
     workers,
     typescript: options.typescript,
     execArgv: options.execArgv,

@@ -36,9 +36,13 @@ export function meshRings(
   return rings;
 }
 
-/** The transport of node `node`: rings when its links come with them, else ports only. */
-export function meshTransport(node: number, kind: TransportKind): MeshTransport {
-  return kind === 'ring' ? new RingTransport(node) : new PortTransport(node);
+/**
+ * The transport of node `node`: rings when its links come with them, else ports only.
+ * `spinMs` is the ring transport's (unset: its default).
+ */
+export function meshTransport(node: number, kind: TransportKind, spinMs?: number): MeshTransport {
+  if (kind !== 'ring') return new PortTransport(node);
+  return new RingTransport(node, spinMs === undefined ? {} : { spinMs });
 }
 
 /** Adds `peer` to `transport`, through `port` and, for a ring transport, `rings`. */

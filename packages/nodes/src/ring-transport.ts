@@ -8,6 +8,13 @@ import type { Frame, Transport, TransportHandler } from './transport.js';
 const CHUNK = 4096;
 /** The longest, in ms, a poll spins on the rings for a frame before this side sleeps. */
 const SPIN_MS = 0.05;
+/**
+ * The least a spin shrinks to after misses, in ms. Spins happen only after this side
+ * sent or was woken, so an idle node still spins not at all; this floor lets a
+ * ping-pong whose sides fell asleep (a miss each, a GC, a preempted thread) get back to
+ * answering within spins: at 0 it could never find out that spinning pays again.
+ */
+const MIN_SPIN_MS = 0.01;
 /** How often, in ms, a side looks at the machine's load to decide whether spinning may pay. */
 const LOAD_EVERY_MS = 500;
 /** Cores; spinning pays only while the load leaves a core for each spinning thread. */
@@ -62,8 +69,9 @@ export interface RingTransportOptions {
    * The longest a side spins (ms) on its rings for a frame once it has nothing else to
    * do, before it sleeps until woken: a ping-pong's next frame usually comes within
    * microseconds, sooner than a sleeping thread wakes. The spin adapts within this
-   * bound: it grows while frames come soon after this side went to sleep, and halves
-   * each time a spin ends without one, down to none (a quiet link costs no spinning).
+   * bound: it doubles each time it paid and while frames come soon after this side went
+   * to sleep, and halves each time a spin ends without one, down to 10 µs. Spins only
+   * follow this side's sends and wake-ups: an idle node spins not at all.
    * With the default, no side spins while the machine's load average is at or above its
    * cores plus one (spinning threads would take the cores their peers need); a value
    * given here spins whatever the load. 0 never spins.
@@ -127,8 +135,10 @@ export class RingTransport implements Transport {
   private readonly spinMs: number;
   /** True when `spinMs` was given: the load average does not hold the spin back. */
   private readonly spinAlways: boolean;
-  /** How long the next spin may last (ms): adapts between 0 and `spinMs`. */
+  /** How long the next spin may last (ms): adapts between `minSpin` and `spinMs`. */
   private spin: number;
+  /** The least a spin shrinks to (ms): `MIN_SPIN_MS`, or `spinMs` when smaller. */
+  private readonly minSpin: number;
   /** When this side last went to sleep (performance.now()). */
   private sleptAt = 0;
 
@@ -144,6 +154,7 @@ export class RingTransport implements Transport {
     this.spinMs = nonNegative(options.spinMs, 'spinMs', SPIN_MS);
     this.spinAlways = options.spinMs !== undefined;
     this.spin = this.spinMs;
+    this.minSpin = Math.min(this.spinMs, MIN_SPIN_MS);
   }
 
   start(handler: TransportHandler): void {
@@ -362,11 +373,15 @@ export class RingTransport implements Transport {
     const until = performance.now() + this.spin;
     let looks = 0;
     do {
-      if (this.anyReadable() && this.pollOnce() > 0) return true;
+      if (this.anyReadable() && this.pollOnce() > 0) {
+        // It paid: spin longer next time, up to the bound.
+        this.spin = Math.min(this.spinMs, this.spin * 2);
+        return true;
+      }
       // The clock costs more than a look at the rings: read it every 16 looks.
     } while ((++looks & 15) !== 0 || performance.now() < until);
-    // Spinning did not pay this time: spin less next time (below a microsecond, not at all).
-    this.spin = this.spin < 0.002 ? 0 : this.spin / 2;
+    // Spinning did not pay this time: spin less next time, down to `minSpin`.
+    this.spin = Math.max(this.minSpin, this.spin / 2);
     return false;
   }
 

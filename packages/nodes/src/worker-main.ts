@@ -15,16 +15,18 @@ const {
   ports,
   rings,
   transport: kind,
+  spinMs,
 } = workerData.data as {
   node: number;
   ports: Map<number, MessagePort>;
   rings: Map<number, RingPair> | undefined;
   transport: TransportKind;
+  spinMs: number | undefined;
 };
 const runtime = new Runtime({ node });
 // Code on this thread that uses defaultRuntime() (send, spawn, whereis) runs on the node.
 setDefaultRuntime(runtime);
-const transport = meshTransport(node, kind);
+const transport = meshTransport(node, kind, spinMs);
 const agent = new NodeAgent(runtime, transport);
 agent.onStop = () => {
   // Once the runtime is stopped and the ports closed, nothing holds the thread: it ends
