@@ -31,3 +31,25 @@ describe('startNodes({ transport })', () => {
     );
   });
 });
+
+describe('startNodes({ spinMs })', () => {
+  it.each([0, 0.05])(
+    'answers a remote echo back and forth in order with spinMs %s',
+    async (spinMs) => {
+      const nodes = await startNodes({ workers: 1, spinMs });
+      started.push(nodes);
+      const echo = await nodes.spawn(1, fixtures, 'echo');
+      const box = inbox(nodes.runtime);
+      for (let round = 0; round < 500; round++) {
+        nodes.runtime.send(echo, { from: box.pid, body: round });
+        expect(await box.next()).toBe(round);
+      }
+    },
+  );
+
+  it('rejects a negative or non-finite spinMs with InvalidArgumentError', async () => {
+    for (const spinMs of [-1, Number.POSITIVE_INFINITY, '1' as never]) {
+      await expect(startNodes({ workers: 0, spinMs })).rejects.toThrow(InvalidArgumentError);
+    }
+  });
+});
