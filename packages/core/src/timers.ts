@@ -216,7 +216,7 @@ export class TimerService {
    * Entries fired by the last chunk and kept on their owners' lists for reuse (see
    * `fire`); the next chunk frees those not reused meanwhile.
    */
-  private kept: TimerEntry[] = [];
+  private kept: (TimerEntry | null)[] = [];
   private keptCount = 0;
 
   constructor(
@@ -279,14 +279,15 @@ export class TimerService {
     this.stagedCount = this.stagedLive = 0;
     for (let i = 0; i < count; i++) {
       const entry = staged[i]!;
-      if (entry !== null) this.place(entry, delays[i]!, now);
+      if (entry === null) continue;
+      staged[i] = null;
+      this.place(entry, delays[i]!, now);
     }
-    // A new array for each run that staged timers, young: storing an entry into an old
-    // array costs a write barrier that loads the entry's page header (page headers all
-    // share one cache set), into a young one it does not.
-    if (count > 0) this.staged = [];
     // A burst (100k timers armed in one run) leaves no arrays of that size behind.
-    if (count > STAGED_KEPT) this.stagedDelays = new Float64Array(STAGED_KEPT);
+    if (count > STAGED_KEPT) {
+      this.staged = [];
+      this.stagedDelays = new Float64Array(STAGED_KEPT);
+    }
   }
 
   /** The entry `ref` names, if it is still pending. */
@@ -539,7 +540,8 @@ export class TimerService {
     }
     this.expire(entry);
     if (entry.callback === null && !owner.alive) entry.dest = owner.pid;
-    this.kept.push(entry);
+    if (this.keptCount === this.kept.length) this.kept.push(entry);
+    else this.kept[this.keptCount] = entry;
     this.keptCount++;
     // It keeps its destination and message until reused or freed (see `dropKept`).
     this.deliver(entry, owner);
@@ -550,13 +552,12 @@ export class TimerService {
     const kept = this.kept;
     for (let i = 0; i < this.keptCount; i++) {
       const entry = kept[i]!;
+      kept[i] = null;
       if (entry.state === FREE && entry.owner !== null) {
         this.disown(entry);
         this.recycle(entry);
       }
     }
-    // A new array, young, as `staged` (see `placeStaged`).
-    this.kept = [];
     this.keptCount = 0;
   }
 
