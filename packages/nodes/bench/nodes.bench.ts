@@ -122,11 +122,12 @@ async function single() {
 }
 
 async function across(transport: TransportKind) {
+  const { spinMs } = spinOptions();
   const extra = process.env.WORKER_ARGS?.split(' ').filter(Boolean) ?? [];
   const nodes = await startNodes({
     workers: 1,
     transport,
-    ...spinOptions(),
+    ...(spinMs === undefined ? {} : { spinMs }),
     ...(extra.length > 0 ? { execArgv: ['--conditions=actorkit-source', ...extra] } : {}),
   });
   const remotePonger = await nodes.spawn(1, processes, 'ponger');

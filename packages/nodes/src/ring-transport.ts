@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { InvalidArgumentError } from '@actorkit/core';
@@ -16,25 +17,45 @@ const SPIN_MS = 0.05;
  */
 const MIN_SPIN_MS = 0.01;
 /** How often, in ms, a side looks at the machine's load to decide whether spinning may pay. */
-const LOAD_EVERY_MS = 500;
+const LOAD_EVERY_MS = 100;
 /** Cores; spinning pays only while the load leaves a core for each spinning thread. */
 const CORES = availableParallelism();
 
 /** When the load was last read, and whether it left room to spin (one answer per thread). */
-const machine = { readAt: Number.NEGATIVE_INFINITY, roomToSpin: true };
+const machine = { readAt: Number.NEGATIVE_INFINITY, roomToSpin: true, proc: true };
 
 /**
- * True while the machine's load average (1 minute) is below its cores plus one: two
- * spinning nodes on a loaded machine take the cores their peers need to answer, and a
- * ping-pong gets slower than with no spin at all (measured at load 16 on 2 cores). Where
- * there is no load average (Windows: zeros), spinning is always allowed.
+ * True while the threads running or ready to run on the machine, this one included, are
+ * fewer than its cores plus one: on a loaded machine two spinning nodes take the cores
+ * their peers need to answer, and a ping-pong gets slower than with no spin at all
+ * (measured at load 16 on 2 cores). Where Linux tells (`/proc/loadavg`'s running count)
+ * that is the count now, read every `LOAD_EVERY_MS`: the 1-minute load average lags by
+ * a minute and counts the spinning nodes' own threads, so a ping-pong's own spin, or a
+ * build that ended, held spinning back for minutes while the cores were free. Elsewhere,
+ * the 1-minute load average; where there is none (Windows: zeros), spinning is allowed.
  */
 function roomToSpin(now: number): boolean {
   if (now - machine.readAt >= LOAD_EVERY_MS) {
     machine.readAt = now;
-    machine.roomToSpin = loadavg()[0]! < CORES + 1;
+    machine.roomToSpin = runnable() < CORES + 1;
   }
   return machine.roomToSpin;
+}
+
+/** Threads running or ready to run now (Linux), else the 1-minute load average. */
+function runnable(): number {
+  if (machine.proc) {
+    try {
+      // "0.52 0.58 0.59 2/114 16724": the fourth field is running/total.
+      const text = readFileSync('/proc/loadavg', 'latin1');
+      const running = Number.parseInt(text.split(' ')[3]!, 10);
+      if (Number.isInteger(running)) return running;
+    } catch {
+      // Not Linux: the load average it is, from now on.
+    }
+    machine.proc = false;
+  }
+  return loadavg()[0]!;
 }
 
 /** One peer: the two rings, the port beside them, and what waits for room. */
@@ -72,9 +93,10 @@ export interface RingTransportOptions {
    * bound: it doubles each time it paid and while frames come soon after this side went
    * to sleep, and halves each time a spin ends without one, down to 10 µs. Spins only
    * follow this side's sends and wake-ups: an idle node spins not at all.
-   * With the default, no side spins while the machine's load average is at or above its
-   * cores plus one (spinning threads would take the cores their peers need); a value
-   * given here spins whatever the load. 0 never spins.
+   * With the default, no side spins while the threads running or ready to run on the
+   * machine are at least its cores plus one (on Linux, counted every 100 ms; elsewhere,
+   * the 1-minute load average): spinning threads would take the cores their peers need.
+   * A value given here spins whatever the load. 0 never spins.
    * @default 0.05
    */
   spinMs?: number;
