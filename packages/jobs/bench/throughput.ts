@@ -5,6 +5,10 @@
  * (`node bench/run-throughput.mjs`) under `--cpu-prof` to see where a job's time goes:
  *
  *   DURABILITY=process ROUNDS=5 node --cpu-prof node_modules/.cache/jobs-bench/throughput.mjs
+ *
+ * A/B of a database setting or index in the same run: `VARIANT_SQL='DROP INDEX …'` adds a
+ * `variant` row, the store with that SQL run on its connection once opened, alternating with
+ * the store as it is and the minimal queue (each against the minimal queue at the end).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,10 +47,12 @@ async function measure(run: (dir: string) => Promise<void>): Promise<Result> {
   }
 }
 
-function actorkit(): Promise<Result> {
+function actorkit(variant?: string): Promise<Result> {
   return measure(async (dir) => {
     const path = join(dir, 'jobs.db');
     const store = new SqliteStore({ path, durability: DURABILITY });
+    // The A/B variant (VARIANT_SQL): statements run on the store's own connection first.
+    if (variant !== undefined) (store as unknown as { db: Database.Database }).db.exec(variant);
     const runtime = new Runtime();
     let performed = 0;
     const Noop = defineWorker({ name: 'noop', perform: () => void performed++ });
@@ -106,12 +112,16 @@ function minimal(): Promise<Result> {
   });
 }
 
-const systems = { actorkit, minimal };
-const names = (ONLY === undefined ? Object.keys(systems) : [ONLY]) as (keyof typeof systems)[];
+const VARIANT_SQL = process.env.VARIANT_SQL;
+const systems: Record<string, () => Promise<Result>> =
+  VARIANT_SQL === undefined
+    ? { actorkit: () => actorkit(), minimal }
+    : { actorkit: () => actorkit(), variant: () => actorkit(VARIANT_SQL), minimal };
+const names = ONLY === undefined ? Object.keys(systems) : [ONLY];
 const results = new Map<string, Result[]>(names.map((n) => [n, []]));
 for (let round = 0; round <= ROUNDS; round++) {
   for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-    const result = await systems[name]();
+    const result = await systems[name]!();
     if (round > 0) results.get(name)!.push(result); // round 0 warms up
   }
 }
@@ -122,9 +132,12 @@ for (const [name, runs] of results) {
     `${name.padEnd(9)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} jobs/s  ${cpu.toFixed(1)} µs CPU/job`,
   );
 }
-if (names.length === 2) {
-  const [a, m] = names.map((n) => results.get(n)!);
-  console.log(
-    `ratio     ${(median(a!.map((r) => r.rate)) / median(m!.map((r) => r.rate))).toFixed(2)}x jobs/s, ${(median(m!.map((r) => r.cpuPerJob)) / median(a!.map((r) => r.cpuPerJob))).toFixed(2)}x by CPU`,
-  );
+const baseline = results.get('minimal');
+if (baseline !== undefined) {
+  for (const name of names.filter((n) => n !== 'minimal')) {
+    const a = results.get(name)!;
+    const rate = median(a.map((r) => r.rate)) / median(baseline.map((r) => r.rate));
+    const cpu = median(baseline.map((r) => r.cpuPerJob)) / median(a.map((r) => r.cpuPerJob));
+    console.log(`${name} / minimal ${rate.toFixed(2)}x jobs/s, ${cpu.toFixed(2)}x by CPU`);
+  }
 }
