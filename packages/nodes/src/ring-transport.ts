@@ -234,7 +234,7 @@ export class RingTransport implements Transport {
       this.dirty.push(link);
       if (!this.flushing) {
         this.flushing = true;
-        queueMicrotask(this.flush);
+        queueMicrotask(this.endTurn);
       }
     }
     return true;
@@ -295,16 +295,22 @@ export class RingTransport implements Transport {
       this.publish(link);
     }
     dirty.length = 0;
-    // With nothing else to run on this node, the answer to what just went out is most
-    // likely microseconds away, sooner than this thread could go back to the event loop
-    // and be woken: wait for it here (bounded, adaptive, see `spinMs`). What comes is
-    // delivered at once, and the processes it wakes run in the microtasks right after.
-    if (this.spin > 0 && this.handler?.idle?.() === true && this.maySpin() && this.spun()) {
-      if (this.state === 'sleep') this.wake();
-      return;
-    }
-    // An answer may still come: look for it (spinning, if that has paid lately).
+    // An answer may come soon: look for it (spinning, if that has paid lately).
     if (this.state === 'sleep') this.wake();
+  };
+
+  /**
+   * The microtask after a turn that sent: publishes (`flush`), then, with nothing else
+   * to run on this node, waits here for the answer, which is most likely microseconds
+   * away, sooner than this thread could go back to the event loop and be woken (bounded
+   * and adaptive, see `spinMs`). What comes is delivered at once, and the processes it
+   * wakes run in the microtasks right after. A `flush` called directly (at `close`, or
+   * by the node layer) never waits.
+   */
+  private readonly endTurn = (): void => {
+    this.flush();
+    if (this.closed || this.spin === 0 || this.handler?.idle?.() !== true) return;
+    if (this.maySpin()) this.spun();
   };
 
   /** True when this side may spin now: always with an explicit `spinMs`, else while the load leaves room. */
