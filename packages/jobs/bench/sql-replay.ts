@@ -11,7 +11,9 @@
  * `ONE=current` (or `variant`) runs once, for callgrind (the difference of two job counts);
  * `FRAMES=1` with `VARIANT_SQL='PRAGMA wal_autocheckpoint = 0; …'` prints the WAL frames
  * written per job and the b-trees they were pages of (by `dbstat`; a page free at the end
- * shows as its number).
+ * shows as its number). `RUNNING_LIST=1`: the variant's claims also write the ids they
+ * claimed on the node's lease row (a prototype of rescue without the executing index; use
+ * with `VARIANT_SQL='DROP INDEX actorkit_jobs_executing'`).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +66,7 @@ function framesByTree(db: Database.Database, wal: string): string {
   return `${(frames / JOBS).toFixed(3)} frames/job: ${byTree}`;
 }
 
-function run(variant: (db: Database.Database) => void): number {
+function run(variant: (db: Database.Database) => void, isVariant: boolean): number {
   const dir = mkdtempSync(join(tmpdir(), 'actorkit-jobs-replay-'));
   try {
     const db = new Database(join(dir, 'jobs.db'));
@@ -73,6 +75,13 @@ function run(variant: (db: Database.Database) => void): number {
     migrate(db, 'replay');
     variant(db);
     const sql = prepare(db);
+    // RUNNING_LIST=1: the variant's claims also write the node's running jobs on its lease row.
+    let running: Database.Statement | undefined;
+    if (isVariant && process.env.RUNNING_LIST) {
+      db.exec(`ALTER TABLE actorkit_job_nodes ADD COLUMN running TEXT;
+        INSERT INTO actorkit_job_nodes VALUES ('replay', 'node-1234567', 0, 0, 0, '[]')`);
+      running = db.prepare('UPDATE actorkit_job_nodes SET running = ? WHERE incarnation = ?');
+    }
     const immediate = db.transaction((fn: () => unknown) => fn()).immediate as <T>(
       fn: () => T,
     ) => T;
@@ -98,9 +107,14 @@ function run(variant: (db: Database.Database) => void): number {
     let done = 0;
     for (;;) {
       const now = Date.now();
-      const texts = immediate(() =>
-        sql.claimUpTo(50).all('node-1234567', now, 'default', now),
-      ) as string[];
+      const texts = immediate(() => {
+        const claimed = sql.claimUpTo(50).all('node-1234567', now, 'default', now) as string[];
+        if (running !== undefined) {
+          const ids = claimed.map((text) => text.slice(1, text.indexOf(','))).join(',');
+          running.run(`[${ids}]`, 'node-1234567');
+        }
+        return claimed;
+      });
       if (texts.length === 0) break;
       const rows = texts.map((t) => JSON.parse(t));
       immediate(() => {
@@ -126,14 +140,16 @@ function run(variant: (db: Database.Database) => void): number {
 
 if (process.env.ONE !== undefined) {
   // One run of one variant, for callgrind: instructions of BENCH_JOBS=a and =b, subtracted.
-  console.log(`${process.env.ONE} ${run(variants[process.env.ONE]!).toFixed(2)} µs CPU/job`);
+  console.log(
+    `${process.env.ONE} ${run(variants[process.env.ONE]!, process.env.ONE === 'variant').toFixed(2)} µs CPU/job`,
+  );
   process.exit(0);
 }
 const names = Object.keys(variants);
 const results = new Map<string, number[]>(names.map((n) => [n, []]));
 for (let round = 0; round <= ROUNDS; round++) {
   for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-    const cpu = run(variants[name]!);
+    const cpu = run(variants[name]!, name === 'variant');
     if (round > 0) results.get(name)!.push(cpu);
   }
 }
