@@ -16,6 +16,12 @@ const SPIN_MS = 0.05;
  * answering within spins: at 0 it could never find out that spinning pays again.
  */
 const MIN_SPIN_MS = 0.01;
+/**
+ * The longest, in ms, a chain of turns answered within `endTurn` spins goes on without
+ * the event loop: then the answer is left to the next poll (a macrotask), so timers and
+ * I/O on this thread wait at most about this long for a ping-pong, not a whole slice.
+ */
+const CHAIN_MS = 0.5;
 /** How often, in ms, a side looks at the machine's load to decide whether spinning may pay. */
 const LOAD_EVERY_MS = 100;
 /** Cores; spinning pays only while the load leaves a core for each spinning thread. */
@@ -161,6 +167,8 @@ export class RingTransport implements Transport {
   private spin: number;
   /** The least a spin shrinks to (ms): `MIN_SPIN_MS`, or `spinMs` when smaller. */
   private readonly minSpin: number;
+  /** When the current chain of `endTurn` spins began (see `CHAIN_MS`), or -1 after a poll. */
+  private chainedSince = -1;
   /** When this side last went to sleep (performance.now()). */
   private sleptAt = 0;
 
@@ -305,11 +313,17 @@ export class RingTransport implements Transport {
    * away, sooner than this thread could go back to the event loop and be woken (bounded
    * and adaptive, see `spinMs`). What comes is delivered at once, and the processes it
    * wakes run in the microtasks right after. A `flush` called directly (at `close`, or
-   * by the node layer) never waits.
+   * by the node layer) never waits. A chain of such turns gives the event loop its turn
+   * every `CHAIN_MS`.
    */
   private readonly endTurn = (): void => {
     this.flush();
     if (this.closed || this.spin === 0 || this.handler?.idle?.() !== true) return;
+    const now = performance.now();
+    if (this.chainedSince < 0) this.chainedSince = now;
+    // The event loop's turn: the poll it runs (one is due whenever this side is not
+    // asleep) takes the answer, and a new chain begins.
+    else if (now - this.chainedSince >= CHAIN_MS) return;
     if (this.maySpin()) this.spun();
   };
 
@@ -389,6 +403,7 @@ export class RingTransport implements Transport {
    */
   private readonly poll = (): void => {
     if (this.closed) return;
+    this.chainedSince = -1;
     if (this.pollOnce() > 0 || (this.spin > 0 && this.maySpin() && this.spun())) {
       setImmediate(this.poll);
       return;
