@@ -46,6 +46,7 @@ import { RemoteLinks } from './remote-links.js';
 import { RemoteMonitors } from './remote-monitors.js';
 import { Spawner } from './spawner.js';
 import { addAgent, removeAgent } from './thread-agents.js';
+import { moveBuffers, transferListOf } from './transfer.js';
 import type { Frame, Transport, TransportHandler } from './transport.js';
 
 /**
@@ -132,9 +133,9 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
     for (const peer of [...this.suspended.keys()]) this.resumeSenders(peer);
   }
 
-  /** Queues `frame` for `node`; false if `node` is not up. */
-  sendFrame(node: number, frame: Frame): boolean {
-    return this.up.has(node) && this.transport.send(node, frame);
+  /** Queues `frame` for `node` (moving `transfer`'s buffers with it); false if `node` is not up. */
+  sendFrame(node: number, frame: Frame, transfer?: ArrayBuffer[]): boolean {
+    return this.up.has(node) && this.transport.send(node, frame, transfer);
   }
 
   /**
@@ -185,6 +186,8 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
   send(pid: Pid<any>, message: unknown, tag: MessageTag | undefined): boolean {
     if (tag !== undefined) return this.sendTagged(pid, message, tag);
     if (typeof message === 'object' && message !== null) {
+      const buffers = transferListOf(message);
+      if (buffers !== undefined) return this.sendTransfer(pid, message, buffers);
       const record = this.recordFrame(pid, message);
       if (record !== undefined) return this.sendOrDrop(pid, record, message);
     }
@@ -192,6 +195,26 @@ export class NodeAgent implements RemoteNodes, TransportHandler {
     const value = encode(message, stubs, this.wireLink(pid.node));
     const frame = stubs.length === 0 ? [SEND, pid.id, value] : [SEND, pid.id, value, stubs];
     return this.sendOrDrop(pid, frame, message);
+  }
+
+  /**
+   * A message marked by `transfer()`: its buffers move with the frame, by the port (never
+   * a record or ring frame). A node not up detaches nothing: a dead letter, as any send.
+   */
+  private sendTransfer(pid: Pid<any>, message: object, buffers: readonly ArrayBuffer[]): boolean {
+    const stubs: Stub[] = [];
+    const value = encode(message, stubs, this.wireLink(pid.node));
+    if (!this.up.has(pid.node)) {
+      this.runtime.deadLetter(pid, message, 'noproc');
+      return false;
+    }
+    const moved = moveBuffers(
+      stubs.length === 0 ? [SEND, pid.id, value] : [SEND, pid.id, value, stubs],
+      buffers,
+    );
+    this.sendFrame(pid.node, moved.frame, moved.transfer);
+    if (this.transport.busy?.(pid.node) === true) this.suspendSender(pid.node);
+    return true;
   }
 
   /** A tagged message crosses bare, its tag by the name it registered as a wire type. */

@@ -35,4 +35,5 @@ export { type RemoteAsyncOptions, remoteAsync } from './remote-task.js';
 export { createRing } from './ring.js';
 export type { TransportKind } from './ring-mesh.js';
 export { RingTransport, type RingTransportOptions } from './ring-transport.js';
+export { transfer } from './transfer.js';
 export type { Frame, Transport, TransportHandler } from './transport.js';

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { InvalidArgumentError } from '@actorkit/core';
+import { batchTransfer } from './transfer.js';
 import type { Frame, Transport, TransportHandler } from './transport.js';
 
 /** Frames in one posted batch at most: a flood leaves in pieces the receiver takes in turns. */
@@ -22,6 +23,8 @@ interface PeerLink {
   /** Frames received and not yet acknowledged. */
   toAck: number;
   ackQueued: boolean;
+  /** The buffers to move with queued frames, by frame (see `transfer()`): empty mostly. */
+  transfers: Map<Frame, ArrayBuffer[]>;
 }
 
 /** What is queued for one peer (see {@link PortTransport.backlog}). */
@@ -94,6 +97,7 @@ export class PortTransport implements Transport {
       inFlight: 0,
       toAck: 0,
       ackQueued: false,
+      transfers: new Map(),
     };
     this.links.set(peer, link);
     port.on('message', (data: Frame[] | number) => {
@@ -105,9 +109,10 @@ export class PortTransport implements Transport {
     this.handler?.peerUp(peer);
   }
 
-  send(peer: number, frame: Frame): boolean {
+  send(peer: number, frame: Frame, transfer?: ArrayBuffer[]): boolean {
     const link = this.links.get(peer);
     if (link === undefined) return false;
+    if (transfer !== undefined && transfer.length > 0) link.transfers.set(frame, transfer);
     const outbox = link.outbox;
     outbox.push(frame);
     if (outbox.length === CHUNK) {
@@ -187,7 +192,8 @@ export class PortTransport implements Transport {
       const batch = waiting.shift()!;
       link.inFlight += batch.length;
       try {
-        link.port.postMessage(batch);
+        if (link.transfers.size === 0) link.port.postMessage(batch);
+        else link.port.postMessage(batch, batchTransfer(batch, link.transfers));
       } catch (error) {
         // The codec lets only clonable frames through; a batch that still fails to clone
         // is a broken link, reported as the peer's loss rather than thrown out of a microtask.

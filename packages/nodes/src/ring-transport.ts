@@ -3,6 +3,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { InvalidArgumentError } from '@actorkit/core';
 import { DATA_WAIT, FULL, PORT_MARKER, RingReader, RingWriter, ROOM_WAIT, WROTE } from './ring.js';
+import { batchTransfer } from './transfer.js';
 import type { Frame, Transport, TransportHandler } from './transport.js';
 
 /** Frames read from one peer's ring per poll: the processes they wake run between polls. */
@@ -88,6 +89,8 @@ interface RingLink {
   dataWaiter: boolean;
   /** True while an `Atomics.waitAsync` on the ring out (`ROOM_WAIT`) is pending. */
   roomWaiter: boolean;
+  /** The buffers to move with port frames, by frame (see `transfer()`): empty mostly. */
+  transfers: Map<Frame, ArrayBuffer[]>;
 }
 
 /** Options for {@link RingTransport}. */
@@ -217,6 +220,7 @@ export class RingTransport implements Transport {
       busy: false,
       dataWaiter: false,
       roomWaiter: false,
+      transfers: new Map(),
     };
     this.links.set(peer, link);
     this.list = [...this.links.values()];
@@ -230,9 +234,11 @@ export class RingTransport implements Transport {
     if (this.handler !== null) this.wake();
   }
 
-  send(peer: number, frame: Frame): boolean {
+  send(peer: number, frame: Frame, transfer?: ArrayBuffer[]): boolean {
     const link = this.links.get(peer);
     if (link === undefined) return false;
+    // A frame with buffers to move holds an object: never compact, it goes by the port.
+    if (transfer !== undefined && transfer.length > 0) link.transfers.set(frame, transfer);
     if (link.overflow.length > 0 || !this.place(link, frame as unknown[])) {
       link.overflow.push(frame);
       link.busy = true;
@@ -374,7 +380,8 @@ export class RingTransport implements Transport {
       link.portReady = [];
       for (const batch of ready) {
         try {
-          link.port.postMessage(batch);
+          if (link.transfers.size === 0) link.port.postMessage(batch);
+          else link.port.postMessage(batch, batchTransfer(batch, link.transfers));
         } catch (error) {
           // The codec lets only clonable frames through; one that still fails is a broken
           // link, reported as the peer's loss rather than thrown out of a microtask.

@@ -60,8 +60,11 @@ export interface Transport {
   /**
    * Queues `frame` for `peer`; returns false (and drops it) if `peer` is not up. A
    * transport may batch: frames queued in one scheduler turn leave together.
+   * `transfer`, when given, lists ArrayBuffers inside `frame` to move rather than copy
+   * (a `postMessage` transfer list; see `transfer()`): a transport that cannot move them
+   * copies them.
    */
-  send(peer: number, frame: Frame): boolean;
+  send(peer: number, frame: Frame, transfer?: ArrayBuffer[]): boolean;
   /**
    * Flow control, optional: true while frames for `peer` wait beyond what the transport
    * has room for (Erlang's busy distribution port). The node layer then suspends the
