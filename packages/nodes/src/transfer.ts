@@ -34,7 +34,7 @@ let anyMarked = false;
  * ctx.send(remotePid, transfer({ frame: 7, pixels }, [pixels.buffer]));
  * pixels.byteLength; // 0: the bytes are on the other node now
  */
-export function transfer<T extends object>(message: T, buffers: readonly ArrayBuffer[]): T {
+export function transfer<T extends object>(message: T, buffers: readonly ArrayBufferLike[]): T {
   if (typeof message !== 'object' || message === null) {
     throw new InvalidArgumentError(
       'message',
@@ -60,7 +60,7 @@ export function transfer<T extends object>(message: T, buffers: readonly ArrayBu
     }
     seen.add(buffer);
   }
-  marked.set(message, buffers.slice());
+  marked.set(message, buffers.slice() as ArrayBuffer[]);
   anyMarked = true;
   return message;
 }

@@ -88,7 +88,7 @@ describe('transfer()', () => {
       [bytes.buffer, bytes.buffer],
     ];
     for (const list of bad) {
-      expect(() => transfer({ bytes }, list as ArrayBuffer[])).toThrow(InvalidArgumentError);
+      expect(() => transfer({ bytes }, list as ArrayBufferLike[])).toThrow(InvalidArgumentError);
     }
     expect(() => transfer({ bytes }, [bytes] as unknown as ArrayBuffer[])).toThrow(/\.buffer/);
     expect(() => transfer('text' as unknown as object, [])).toThrow(InvalidArgumentError);
