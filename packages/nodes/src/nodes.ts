@@ -1,5 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import {
+  MessageChannel,
+  type MessagePort,
+  type ResourceLimits,
+  type Worker,
+} from 'node:worker_threads';
 import { InvalidArgumentError, type Pid, Runtime } from '@actorkit/core';
 import type { Task } from '@actorkit/genserver';
 import { NodeAgent } from './agent.js';
@@ -55,6 +60,15 @@ export interface StartNodesOptions {
    * whatever the load; 0 never spins. @default undefined
    */
   spinMs?: number;
+  /**
+   * Heap and stack limits of each worker thread (Node's `Worker` `resourceLimits`:
+   * `maxOldGenerationSizeMb`, `maxYoungGenerationSizeMb`, `codeRangeSizeMb`,
+   * `stackSizeMb`, each a number > 0). A worker that reaches its limit dies alone
+   * (`ERR_WORKER_OUT_OF_MEMORY`) instead of taking the process down: its node goes
+   * down, with `noconnection` for the monitors and links across it, as for any crash.
+   * @default Node's defaults (the limits of the main thread's heap)
+   */
+  resourceLimits?: ResourceLimits;
 }
 
 /** A worker node as the main thread sees it. */
@@ -270,6 +284,7 @@ export async function startNodes(options: StartNodesOptions = {}): Promise<Nodes
       name: `actorkit node ${node}`,
       ...(settings.typescript === undefined ? {} : { typescript: settings.typescript }),
       ...(settings.execArgv === undefined ? {} : { execArgv: settings.execArgv }),
+      ...(settings.resourceLimits === undefined ? {} : { resourceLimits: settings.resourceLimits }),
     });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.on('error', (error) => transport.disconnect(node, error));
@@ -351,7 +366,43 @@ const KEYS = [
   'stopTimeout',
   'transport',
   'spinMs',
+  'resourceLimits',
 ];
+
+const LIMITS = [
+  'maxOldGenerationSizeMb',
+  'maxYoungGenerationSizeMb',
+  'codeRangeSizeMb',
+  'stackSizeMb',
+];
+
+function checkLimits(limits: unknown): ResourceLimits | undefined {
+  if (limits === undefined) return undefined;
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
+    throw new InvalidArgumentError(
+      'options.resourceLimits',
+      `an object of ${LIMITS.join(', ')}`,
+      limits,
+    );
+  }
+  for (const [key, value] of Object.entries(limits)) {
+    if (!LIMITS.includes(key)) {
+      throw new InvalidArgumentError(
+        `options.resourceLimits.${key}`,
+        `one of ${LIMITS.join(', ')}`,
+        key,
+      );
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new InvalidArgumentError(
+        `options.resourceLimits.${key}`,
+        'a finite number of MB > 0',
+        value,
+      );
+    }
+  }
+  return { ...(limits as ResourceLimits) };
+}
 
 function checkOptions(options: StartNodesOptions) {
   if (typeof options !== 'object' || options === null) {
@@ -397,6 +448,7 @@ function checkOptions(options: StartNodesOptions) {
     execArgv: options.execArgv,
     startTimeout: positive(options.startTimeout, 'startTimeout', 30_000),
     stopTimeout: positive(options.stopTimeout, 'stopTimeout', 5_000),
+    resourceLimits: checkLimits(options.resourceLimits),
   };
 }
 

@@ -1,4 +1,4 @@
-import { type Transferable, Worker } from 'node:worker_threads';
+import { type ResourceLimits, type Transferable, Worker } from 'node:worker_threads';
 
 /** True when this module runs from its TypeScript source (the workspace's tests), not from dist/. */
 export const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -20,6 +20,8 @@ export interface LaunchOptions {
   execArgv?: string[];
   /** The thread's name in inspectors and heap snapshots. */
   name?: string;
+  /** The thread's heap and stack limits (Node's `Worker` `resourceLimits`). @default Node's */
+  resourceLimits?: ResourceLimits;
 }
 
 /**
@@ -37,6 +39,7 @@ export function launchWorker(options: LaunchOptions): Worker {
     transferList: options.transferList ?? [],
     ...(execArgv === undefined ? {} : { execArgv }),
     ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
   });
 }
 
