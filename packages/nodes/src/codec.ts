@@ -153,7 +153,7 @@ function scan(value: object, depth: number, seen: Set<object> | null): number {
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype) return scanPlain(value, depth, seen);
   if (proto === Array.prototype) return scanArray(value as unknown[], depth, seen);
-  if (PLAIN_LEAVES.has(proto)) return 0;
+  if (PLAIN_LEAVES.has(proto)) return isDetached(value) ? FAIL : 0;
   if (isPid(value)) return 1;
   if (proto === Map.prototype) return scanMap(value as Map<unknown, unknown>, depth, seen);
   if (proto === Set.prototype) return scanIterable(value as Set<unknown>, depth, seen);
@@ -391,6 +391,12 @@ function findUncloneable(
     }
     return undefined;
   }
+  if (PLAIN_LEAVES.has(proto) && isDetached(value)) {
+    return {
+      path,
+      what: 'a detached ArrayBuffer (or a view on one): its bytes were moved away by transfer() or postMessage',
+    };
+  }
   if (PLAIN_LEAVES.has(proto) || isPid(value) || wireTypeOf(proto) !== undefined) return undefined;
   if (proto === Map.prototype || proto === Set.prototype) {
     let i = 0;
@@ -408,6 +414,27 @@ function findUncloneable(
     return findUncloneable((value as Error).cause, `${path}.cause`, seen);
   }
   return { path, what: describeInstance(value, proto) };
+}
+
+/**
+ * True for an ArrayBuffer moved away (`transfer()`, `postMessage`), or a view on one:
+ * structured clone refuses it, and would fail the whole batch it is posted in. Only an
+ * empty buffer can be detached, so a non-empty one costs a length read.
+ */
+function isDetached(value: object): boolean {
+  try {
+    let buffer: unknown = value;
+    if (ArrayBuffer.isView(value)) {
+      if (value.byteLength !== 0) return false;
+      buffer = value.buffer;
+    }
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== 0) return false;
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    // Reading a DataView over a detached buffer throws, and so does viewing the buffer.
+    return true;
+  }
 }
 
 function keyPath(key: string): string {

@@ -83,6 +83,24 @@ describe('encode()', () => {
     expect(thrown(() => encode({ p: proxy }, [])).path).toBe('message');
   });
 
+  it('rejects a detached ArrayBuffer and views on one, which would fail the whole batch, and keeps empty live ones', () => {
+    const moved = new ArrayBuffer(16);
+    structuredClone(moved, { transfer: [moved] });
+    expect(thrown(() => encode({ data: moved }, [])).path).toBe('message.data');
+    const view = new Uint8Array(8);
+    const dataView = new DataView(view.buffer);
+    structuredClone(view.buffer, { transfer: [view.buffer] });
+    expect(thrown(() => encode({ view }, [])).path).toBe('message.view');
+    expect(thrown(() => encode([view], [])).what).toContain('detached');
+    expect(thrown(() => encode({ dataView }, [])).path).toBe('message.dataView');
+    const empty = {
+      buffer: new ArrayBuffer(0),
+      bytes: new Uint8Array(0),
+      dv: new DataView(new ArrayBuffer(0)),
+    };
+    expect(encode(empty, [])).toBe(empty);
+  });
+
   it('checks cyclic messages and messages deeper than the fast walk', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;

@@ -98,13 +98,15 @@ describe('transfer()', () => {
     expect(bytes.buffer.byteLength).toBe(8);
   });
 
-  it('throws UncloneableMessageError at send for a buffer already moved, and the node stays up', async () => {
+  it('throws UncloneableMessageError at send for a buffer already moved, marked or not, and the node stays up', async () => {
     const me = inbox(nodes.runtime);
     const peer = await nodes.spawn(1, fixture, 'transferBack');
     const bytes = filled(64);
     const message = transfer({ from: me.pid, bytes }, [bytes.buffer]);
     nodes.runtime.send(peer, message);
     expect(() => nodes.runtime.send(peer, message)).toThrow(UncloneableMessageError);
+    // Unmarked, the moved buffer is refused at send too, rather than failing the batch.
+    expect(() => nodes.runtime.send(peer, { from: me.pid, body: bytes })).toThrow(/detached/);
     expect((await me.next((m) => m.sum !== undefined)).length).toBe(64);
     nodes.runtime.send(peer, { from: me.pid, body: 'still up' });
     expect(await me.next((m) => m === 'still up')).toBe('still up');
