@@ -93,6 +93,13 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
    * in front; each that leaves from among them counts down.
    */
   private turnQueued = 0;
+  /**
+   * Reductions left of a turn the slice's end cut short (see `endTurn`), 0 when none
+   * was; its receive goes on with them first in the next slice.
+   */
+  private cutCredit = 0;
+  /** `turnQueued` of that turn. */
+  private cutQueued = 0;
 
   constructor(
     runtime: Runtime,
@@ -115,6 +122,7 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
     if (!this.started) return this.startTurn(budget);
     const pending = this.pending;
     if (pending === null) return 0;
+    if (this.cutCredit > 0) return this.continueCut(pending);
     const index =
       pending.match === undefined
         ? this.length > 0
@@ -128,19 +136,57 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
         this.status = 'waiting';
         return 0;
       }
-      this.beginTurn(budget - 1);
+      this.beginTurn(budget - 1, this.length);
       this.settle(pending, TIMEOUT);
     } else {
       this.handled++;
       const message = this.take(index);
-      this.beginTurn(budget - 1);
+      this.beginTurn(budget - 1, this.length);
       this.settle(pending, message);
     }
     return 1;
   }
 
-  /** @internal See `Holder.endTurn`: its next receive waits through the run queue. */
-  endTurn(): void {
+  /**
+   * Goes on with a turn the slice's end cut short, as if it had not been: the waiting
+   * receive takes its first match among that turn's messages, with the credit left, and
+   * the turn goes on; with no match among them, the turn is over, as it would have been.
+   */
+  private continueCut(pending: PendingReceive): number {
+    const credit = this.cutCredit;
+    this.cutCredit = 0;
+    const queued = Math.min(this.cutQueued, this.length);
+    const index = this.matchQueued(pending.match, queued);
+    if (index !== -1) {
+      this.handled++;
+      const message = this.take(index);
+      this.beginTurn(credit - index - 1, queued - 1);
+      this.settle(pending, message);
+      return index + 1;
+    }
+    if (pending.once && queued === this.length) {
+      this.beginTurn(credit - queued - 1, queued);
+      this.settle(pending, TIMEOUT);
+      return queued + 1;
+    }
+    pending.scanned = queued;
+    if (this.length > queued || pending.once) this.runtime.scheduler.schedule(this);
+    else {
+      this.idle = true;
+      this.status = 'waiting';
+    }
+    return queued;
+  }
+
+  /**
+   * @internal See `Holder.endTurn`: its next receive waits through the run queue. When
+   * the slice's end cut the turn, that receive goes on first with what was left of it.
+   */
+  endTurn(cut: boolean): void {
+    if (cut && this.credit > 0) {
+      this.cutCredit = this.credit;
+      this.cutQueued = this.turnQueued;
+    }
     this.credit = 0;
   }
 
@@ -160,12 +206,12 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
   }
 
   /**
-   * The messages queued now are this turn's, up to `credit` reductions of them; the turn
-   * goes on after `run` returns, so the scheduler holds still for it.
+   * The first `queued` messages are this turn's, up to `credit` reductions of them; the
+   * turn goes on after `run` returns, so the scheduler holds still for it.
    */
-  private beginTurn(credit: number): void {
+  private beginTurn(credit: number, queued: number): void {
     this.credit = credit;
-    this.turnQueued = this.length;
+    this.turnQueued = queued;
     this.runtime.scheduler.hold(this);
   }
 
@@ -191,8 +237,10 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
       if (now !== null) return now;
       scanned = this.turnQueued;
     }
-    // The receive waits: the turn, if one was running, is over.
+    // The receive waits: the turn, if one was running, is over (or the slice's end cut it,
+    // and what the process did since its last receive is charged to the rest of it).
     this.credit = 0;
+    if (this.cutCredit > 0) this.cutCredit -= charged;
     this.runtime.scheduler.release(this, charged);
     return this.wait(match, scanned, timeout);
   }
@@ -274,12 +322,26 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
         pending.timer = this.runtime.addTimer(timeout, () => this.settle(pending, TIMEOUT), this);
       }
       if (this.length > scanned || pending.once) {
-        if (!this.scheduled) this.runtime.scheduler.schedule(this);
+        if (!this.scheduled) this.scheduleReceive();
       } else {
+        this.cutCredit = 0;
         this.idle = true;
         this.status = 'waiting';
       }
     });
+  }
+
+  /**
+   * Queues the waiting receive's turn: first, when it goes on with a turn the slice's end
+   * cut short in this very run of the scheduler; else at the back.
+   */
+  private scheduleReceive(): void {
+    const scheduler = this.runtime.scheduler;
+    if (this.cutCredit > 0 && scheduler.cutShort(this)) scheduler.continueFirst(this);
+    else {
+      this.cutCredit = 0;
+      scheduler.schedule(this);
+    }
   }
 
   /** Removes the message at `index`: the oldest is shifted, the cheaper way. */

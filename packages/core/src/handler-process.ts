@@ -15,6 +15,11 @@ export class HandlerProcess<M> extends Process<M> {
     return 'handler';
   }
 
+  /** Messages left of a turn the slice's end cut short (see `cutTurn`); 0 when none was. */
+  private cutQueued = 0;
+  /** Reductions left of that turn. */
+  private cutBudget = 0;
+
   constructor(
     runtime: Runtime,
     id: number,
@@ -32,7 +37,9 @@ export class HandlerProcess<M> extends Process<M> {
    * One turn: `init` on the first, then the messages that were queued when the turn
    * began, until `budget` reductions are spent (one per message handled, plus what
    * `turn.charged` counts) or the slice runs out. What arrives meanwhile waits for the
-   * next turn, at the back of the run queue.
+   * next turn, at the back of the run queue. A turn the slice's end cut short goes on
+   * first in the next slice, with what was left of its messages and budget (`cutTurn`),
+   * so the event loop's turn in between does not change the order of processes.
    *
    * Everything but the loop is out of line (`start`, `failed`, `settle`, `yieldTurn`):
    * V8 inlines a function of up to 460 bytes of bytecode into its caller, and this one
@@ -44,7 +51,12 @@ export class HandlerProcess<M> extends Process<M> {
     if (handler === null) return 0;
     this.idle = false;
     this.statusCode = 1; // Status.Running: a literal, for the bytecode size (see `run`)
-    const queued = this.length;
+    let queued = this.length;
+    if (this.cutQueued !== 0) {
+      queued = this.cutQueued;
+      budget = this.cutBudget;
+      this.cutQueued = 0;
+    }
     if (!this.started && !this.start(handler)) return 1 + turn.charged;
     let handled = 0;
     // The next look at the clock, for a turn that goes on past its slice's end.
@@ -53,7 +65,7 @@ export class HandlerProcess<M> extends Process<M> {
     while (handled < queued && this.length > 0) {
       if (handled + turn.charged >= budget) return this.yieldTurn(handled);
       if (handled === look) {
-        if (this.runtime.scheduler.sliceOver()) return this.yieldTurn(handled);
+        if (this.runtime.scheduler.sliceOver()) return this.cutTurn(handled, queued, budget);
         look += this.runtime.scheduler.lookEvery;
       }
       const message = this.shift();
@@ -101,6 +113,18 @@ export class HandlerProcess<M> extends Process<M> {
     if (!isPromiseLike(result)) return false;
     this.awaitResult(result);
     return true;
+  }
+
+  /**
+   * The slice ran out in the middle of the turn: the rest of it (its messages not yet
+   * handled, its budget not yet spent) goes on first in the next slice.
+   */
+  private cutTurn(handled: number, queued: number, budget: number): number {
+    const spent = handled + turn.charged;
+    this.cutQueued = queued - handled;
+    this.cutBudget = budget - spent;
+    this.runtime.scheduler.continueFirst(this);
+    return spent;
   }
 
   /** Ends the turn with messages left: back to the end of the run queue. */

@@ -51,10 +51,11 @@ export const HOLD_PATIENCE = 8;
  */
 export interface Holder extends Runnable {
   /**
-   * The scheduler took the turn back (the process stopped receiving, or the slice ran
-   * out): what the process does next is not part of this turn.
+   * The scheduler took the turn back: the process stopped receiving (`cut` false), or the
+   * slice ran out (`cut` true; the rest of the turn may go on first in the next slice,
+   * see `Scheduler.continueFirst`). What the process does next is not part of this turn.
    */
-  endTurn(): void;
+  endTurn(cut: boolean): void;
 }
 
 /** @internal What the scheduler runs: a process with work to do. */
@@ -115,9 +116,10 @@ export interface SchedulerOptions {
   /**
    * Longest stretch, in ms, the scheduler runs before giving the event loop a turn: about
    * the most a flood of messages delays I/O and timers on the same Node process. Shorter
-   * slices serve I/O sooner and leave the flood a little less throughput. A turn that is
-   * still handling messages when the slice runs out ends early, after a multiple of 64
-   * messages (a body's, after about 64 reductions). A finite number > 0. @default 3
+   * slices serve I/O sooner and leave the flood a little less throughput. A turn still
+   * going when the slice runs out pauses and goes on first in the next slice, with what
+   * was left of its messages and budget, so where slices end never changes the order in
+   * which processes take their messages. A finite number > 0. @default 3
    */
   sliceMs?: number;
 }
@@ -161,6 +163,8 @@ export class Scheduler {
   private progressed = false;
   /** Looks in a row at a holder that had not gone on (see `HOLD_PATIENCE`). */
   private idleLooks = 0;
+  /** The holder whose turn the slice's end cut (see `cutShort`), until the next run. */
+  private cutHolder: Holder | null = null;
   /**
    * Processes suspended (see `suspend`), each with true once it has work to do: it asked
    * to be scheduled, and waits off the run queue until `resume`.
@@ -196,6 +200,30 @@ export class Scheduler {
     // One field read when nobody is suspended: the run queue's cost stays what it was.
     if (this.suspendedCount !== 0 && this.park(process)) return;
     this.enqueue(process);
+  }
+
+  /**
+   * Schedules `process` to run before every queued process: the rest of a turn the
+   * slice's end cut short, which goes on first in the next slice, so that giving the
+   * event loop a turn never changes the order of processes. A suspended process waits
+   * parked, as with `schedule`.
+   */
+  continueFirst(process: Runnable): void {
+    process.scheduled = true;
+    if (this.suspendedCount !== 0 && this.park(process)) return;
+    if (this.length === this.ring.length) this.grow();
+    this.head = (this.head - 1) & (this.ring.length - 1);
+    this.ring[this.head] = process;
+    this.length++;
+    if (!this.armed) this.arm();
+  }
+
+  /**
+   * True when the slice's end cut `holder`'s turn since the scheduler last ran: its
+   * next receive may go on with the rest of that turn, first (see `continueFirst`).
+   */
+  cutShort(holder: Holder): boolean {
+    return this.cutHolder === holder;
   }
 
   private enqueue(process: Runnable): void {
@@ -277,7 +305,8 @@ export class Scheduler {
     for (const process of this.suspended.keys()) process.scheduled = false;
     this.suspended.clear();
     this.suspendedCount = 0;
-    this.dropHolder();
+    this.dropHolder(false);
+    this.cutHolder = null;
   }
 
   /**
@@ -367,6 +396,7 @@ export class Scheduler {
   };
 
   private flush(): void {
+    this.cutHolder = null;
     if (this.holder !== null && this.awaitHolder()) return;
     // One try around the whole loop, entered again after a throw: none per turn.
     while (!this.runQueue() && !this.sliceOver()) {}
@@ -397,7 +427,7 @@ export class Scheduler {
       if (this.spent >= this.lookEvery) {
         this.spent = 0;
         if (this.sliceOver()) {
-          this.dropHolder();
+          this.dropHolder(true);
           this.afterRun?.();
           setImmediate(this.startSlice);
           return true;
@@ -410,16 +440,17 @@ export class Scheduler {
       void resolved.then(this.continueSlice);
       return true;
     }
-    this.dropHolder();
+    this.dropHolder(false);
     return false;
   }
 
-  /** Ends the holder's turn, if a process holds one. */
-  private dropHolder(): void {
+  /** Ends the holder's turn, if a process holds one; `cut` when the slice ran out. */
+  private dropHolder(cut: boolean): void {
     const holder = this.holder;
     if (holder === null) return;
     this.holder = null;
-    holder.endTurn();
+    if (cut) this.cutHolder = holder;
+    holder.endTurn(cut);
   }
 
   /**
@@ -441,7 +472,7 @@ export class Scheduler {
         if (this.spent >= this.lookEvery) {
           this.spent = 0;
           if (this.sliceOver()) {
-            this.dropHolder();
+            this.dropHolder(true);
             break;
           }
         }

@@ -281,18 +281,23 @@ describe('scheduler budget', () => {
     expect(log.indexOf('other')).toBe(DEFAULT_BUDGET);
   });
 
-  it('ends a turn early once the slice is over, after a multiple of 64 messages', async () => {
+  it('gives the event loop a turn when the slice is over, and then goes on first with the turn it cut short', async () => {
     const clock = new VirtualClock();
     // Every slice is over at once: each turn stops at its first look at the clock.
-    const runtime = trackedRuntime({ clock, sliceMs: Number.MIN_VALUE });
+    const runtime = trackedRuntime({ clock, budget: 200, sliceMs: Number.MIN_VALUE });
     const log: string[] = [];
     const busy = runtime.spawn<number>({ handle: (m) => void log.push(`busy ${m}`) });
     for (let i = 0; i < 1000; i++) runtime.send(busy, i);
     const other = runtime.spawn<string>({ handle: (m) => void log.push(m as string) });
     runtime.send(other, 'other');
+    setImmediate(() => log.push('immediate'));
     await clock.settle();
-    expect(log).toHaveLength(1001);
-    expect(log.indexOf('other')).toBe(64);
+    // The event loop's turn came at the first look at the clock, after 64 messages...
+    expect(log.indexOf('immediate')).toBe(64);
+    // ...and `other` still waited for the whole turn of `busy`: its budget of 200.
+    const messages = log.filter((entry) => entry !== 'immediate');
+    expect(messages).toHaveLength(1001);
+    expect(messages.indexOf('other')).toBe(200);
   });
 
   it('runs two body processes receiving full mailboxes in turns of `budget` receives', async () => {
