@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Crash, type Exit, type Pid, type ReceiveContext, type TimerRef } from '@actorkit/core';
 import { attachWatch, type WatchNode } from '@actorkit/core/internal';
 import { GenServer, noreply, ok } from '@actorkit/genserver';
+import { AttemptSlots } from './attempt-slots.js';
 import {
   LeaseLostError,
   StaleAttemptError,
@@ -60,6 +61,8 @@ class Running implements EndedAttempt, WatchNode {
   watched: object | null = null;
   prevWatch: WatchNode | null = null;
   nextWatch: WatchNode | null = null;
+  /** Its index in the producer's `running` (see `AttemptSlots`), -1 once removed. */
+  slot = -1;
 
   constructor(
     readonly job: ClaimedJob,
@@ -81,7 +84,8 @@ class Running implements EndedAttempt, WatchNode {
 /** The producer's state: mutable, shared with the watch callbacks of its attempts. */
 class ProducerState {
   node: NodeRef;
-  readonly running = new Map<string, Running>();
+  /** The attempts held: claimed, running, or ended with their outcome not yet recorded. */
+  readonly running = new AttemptSlots<Running>();
   /** Attempts that ended, waiting for their outcome to be recorded. */
   readonly finished: Running[] = [];
   live = 0;
@@ -267,7 +271,7 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
     const runtime = this.ctx.runtime;
     const worker = state.config.workers.get(job.worker);
     const attempt = new Running(job, worker, runtime.clock.now(), this, state);
-    state.running.set(job.id, attempt);
+    state.running.add(attempt);
     const { queue } = state.config;
     const node = state.node.name;
     if (worker === undefined) {
@@ -352,7 +356,7 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
       return;
     }
     batch.forEach((attempt, i) => {
-      state.running.delete(attempt.job.id);
+      state.running.delete(attempt);
       this.reportOutcome(state, attempt, settled[i]!);
     });
     if (leaseLost) return this.relinquish(state);
@@ -414,8 +418,8 @@ export class Producer extends GenServer<ProducerState, never, never, Tick> {
       queue: state.config.queue,
       node: state.node.name,
     }));
-    for (const attempt of [...state.running.values()]) {
-      state.running.delete(attempt.job.id);
+    for (const attempt of state.running.values()) {
+      state.running.delete(attempt);
       if (attempt.exited || attempt.pid === undefined) continue;
       attempt.stopping = 'lost';
       runtime.exit(attempt.pid, 'kill');
