@@ -106,17 +106,21 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
 
   /**
    * @internal Reads what handling the next message touches beyond the process: this
-   * loop's hot fields at `depth` 0, the module's header (where `handleInfo` and the other
-   * callbacks are looked up) at 1. A hook for the process's own `warm` (see core's
+   * loop's hot fields at `depth` 0; at 1, the module's header (where `handleInfo` and the
+   * other callbacks are looked up) and the state's header (the callback is handed the
+   * state, and most read it first). A hook for the process's own `warm` (see core's
    * `TimerService.warm`): called for every timer of an alarm before any fires, one depth
    * per pass, it lets the CPU overlap these misses instead of taking them one server at a
    * time. Replays of 100k periodic servers sleeping between alarms: ~0.6x the CPU per
-   * tick with it than without.
+   * tick with it than without; the state's header, ~0.8x again for a state object.
    */
   [warmHandler](depth: number): number {
-    // One level of pointers a call: the loop's own fields, then the module's header.
+    // One level of pointers a call: the loop's own fields, then what they point to.
     if (depth === 0) return this.flags + (this.pendingExit === null ? 0 : 1);
-    return depth === 1 && this.module.handleInfo !== undefined ? 1 : 0;
+    if (depth !== 1) return 0;
+    // `typeof` of an object reads its map, its first word (and never runs a proxy's trap).
+    const state = typeof this.state === 'function' ? 1 : 0;
+    return (this.module.handleInfo !== undefined ? 1 : 0) + state;
   }
 
   handle(message: unknown): void | Promise<void> {
