@@ -183,7 +183,7 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
     try {
       result = module.handleCall(from.request, from, this.state);
       if (result instanceof Reply && result.action === undefined && this.pendingExit === null) {
-        this.state = result.state;
+        this.keepState(result.state);
         from.resolve(result.value);
         return;
       }
@@ -204,7 +204,7 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
     try {
       result = this.callback(kind, payload, undefined);
       if (result instanceof NoReply && result.action === undefined && this.pendingExit === null) {
-        this.state = result.state;
+        this.keepState(result.state);
         return;
       }
     } catch (error) {
@@ -212,6 +212,16 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
       return result === UNSET ? this.crash(error) : this.applyResult(kind, result, undefined);
     }
     return this.applyResult(kind, result, undefined);
+  }
+
+  /**
+   * Takes a callback's new state. Most servers return the state they were handed (mutated
+   * or not): storing it again would cost a write barrier, a load of this loop's page
+   * header, which misses for a server out of cache (page headers all share one cache set);
+   * a compare costs nothing.
+   */
+  private keepState(state: unknown): void {
+    if (state !== this.state) this.state = state;
   }
 
   /** Runs one callback and applies its (possibly async) result: see `applyResult`. */
