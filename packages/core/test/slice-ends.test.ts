@@ -117,7 +117,10 @@ describe('the end of a slice', () => {
         consumerKind === 'handler'
           ? runtime.spawn<number>({ handle: count })
           : runtime.spawn<number>(async (ctx) => {
-              for (;;) count(await ctx.receive());
+              for (;;) {
+                await ctx.receive();
+                count();
+              }
             });
       let sent = 0;
       const producer = runtime.spawn<'go'>({
