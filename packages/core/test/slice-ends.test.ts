@@ -73,19 +73,20 @@ async function orderOf(
   kinds.forEach((kind, index) => {
     let taken = 0;
     if (kind === 'handler') {
-      pids.push(runtime.spawn<Note>({ handle: (note) => took(index, taken++, note) }));
+      pids.push(runtime.spawn<Note>({ handle: (note) => took(index, taken++, note as Note) }));
       return;
     }
     pids.push(
       runtime.spawn<Note>(async (ctx: ReceiveContext<Note>) => {
         for (;;) {
           // A selective body takes even-numbered notes first, when one is there.
-          const note =
+          const note = (
             kind === 'body'
               ? await ctx.receive()
-              : await ctx.receive((m) => (m as Note).n % 2 === 0, { timeout: 0 });
+              : await ctx.receive((m) => (m as Note).n % 2 === 0, { timeout: 0 })
+          ) as Note | typeof TIMEOUT;
           took(index, taken++, note);
-          if (note === TIMEOUT) took(index, taken++, await ctx.receive());
+          if (note === TIMEOUT) took(index, taken++, (await ctx.receive()) as Note);
         }
       }),
     );
