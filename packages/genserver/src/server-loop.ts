@@ -218,10 +218,10 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
    * Takes a callback's new state. Most servers return the state they were handed (mutated
    * or not): storing it again would cost a write barrier, a load of this loop's page
    * header, which misses for a server out of cache (page headers all share one cache set);
-   * a compare costs nothing.
+   * a compare costs nothing. (`Object.is`, so that -0 after 0 is kept as returned.)
    */
   private keepState(state: unknown): void {
-    if (state !== this.state) this.state = state;
+    if (!Object.is(state, this.state)) this.state = state;
   }
 
   /** Runs one callback and applies its (possibly async) result: see `applyResult`. */

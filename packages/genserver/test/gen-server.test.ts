@@ -1151,6 +1151,28 @@ describe('GenServer.getState(), replaceState() and getStatus()', () => {
     expect(await GenServer.getState(server)).toEqual({ user: 'ada', apiKey: 'sk-123' });
   });
 
+  it('getState returns the very state a callback returned, the same object or another', async () => {
+    const { clock, runtime } = virtualRuntime();
+    const states: unknown[] = [{ n: 1 }, 0, -0, Number.NaN, 'x'];
+    class Returns extends GenServer<unknown, never, never, number> {
+      init() {
+        return ok(states[0]);
+      }
+      override handleInfo(index: number, state: unknown) {
+        // The state it was handed (mutated), then each of the others in turn.
+        if (index === 0) (state as { n: number }).n = 2;
+        return noreply(index === 0 ? state : states[index]);
+      }
+    }
+    const server = await GenServer.start(Returns, undefined, { runtime });
+    for (let index = 0; index < states.length; index++) {
+      runtime.send(server, index);
+      await clock.settle();
+      expect(Object.is(await GenServer.getState(server), states[index])).toBe(true);
+    }
+    expect(states[0]).toEqual({ n: 2 });
+  });
+
   it('replaceState swaps the state and resolves with the new one', async () => {
     const { runtime } = virtualRuntime();
     const server = await GenServer.start(Vault, { user: 'ada', apiKey: 'sk-123' }, { runtime });
