@@ -1,10 +1,18 @@
 /**
  * The end-to-end throughput rows alone, for profiling: `@actorkit/jobs` and the minimal
  * queue alternating in one process at one durability, with jobs/s and CPU per job (user +
- * system of the process, which on a shared machine is steadier than jobs/s). Run bundled
- * (`node bench/run-throughput.mjs`) under `--cpu-prof` to see where a job's time goes:
+ * system of the process, which on a shared machine is steadier than jobs/s). Bundle it
+ * first (the sources, as the two-process children are: see `test/bundle.ts`), then run it,
+ * under `--cpu-prof` to see where a job's time goes:
  *
+ *   node -e "import('esbuild').then((e) => e.build({ entryPoints: ['bench/throughput.ts'],
+ *     outfile: 'node_modules/.cache/jobs-bench/throughput.mjs', bundle: true, platform: 'node',
+ *     format: 'esm', conditions: ['actorkit-source'], external: ['better-sqlite3'] }))"
  *   DURABILITY=process ROUNDS=5 node --cpu-prof node_modules/.cache/jobs-bench/throughput.mjs
+ *
+ * Two builds side by side (a change's A/B): bundle each (a copy of `src/` from `git archive`
+ * for the one before), then run the two bundles alternately, a few rounds each, and compare
+ * their ratios to the minimal queue (see `bench/results/2026-12-06-gc-churn.md`).
  *
  * A/B of a database setting or index in the same run: `VARIANT_SQL='DROP INDEX …'` adds a
  * `variant` row, the store with that SQL run on its connection once opened, alternating with
