@@ -93,13 +93,6 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
    * in front; each that leaves from among them counts down.
    */
   private turnQueued = 0;
-  /**
-   * Reductions left of a turn the slice's end cut short (see `endTurn`), 0 when none
-   * was; its receive goes on with them first in the next slice.
-   */
-  private cutCredit = 0;
-  /** `turnQueued` of that turn. */
-  private cutQueued = 0;
 
   constructor(
     runtime: Runtime,
@@ -122,7 +115,7 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
     if (!this.started) return this.startTurn(budget);
     const pending = this.pending;
     if (pending === null) return 0;
-    if (this.cutCredit > 0) return this.continueCut(pending);
+    if (this.cutBudget > 0) return this.continueCut(pending);
     const index =
       pending.match === undefined
         ? this.length > 0
@@ -153,9 +146,9 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
    * the turn goes on; with no match among them, the turn is over, as it would have been.
    */
   private continueCut(pending: PendingReceive): number {
-    const credit = this.cutCredit;
-    this.cutCredit = 0;
+    const credit = this.cutBudget;
     const queued = Math.min(this.cutQueued, this.length);
+    this.cutBudget = this.cutQueued = 0;
     const index = this.matchQueued(pending.match, queued);
     if (index !== -1) {
       this.handled++;
@@ -184,7 +177,7 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
    */
   endTurn(cut: boolean): void {
     if (cut && this.credit > 0) {
-      this.cutCredit = this.credit;
+      this.cutBudget = this.credit;
       this.cutQueued = this.turnQueued;
     }
     this.credit = 0;
@@ -240,7 +233,7 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
     // The receive waits: the turn, if one was running, is over (or the slice's end cut it,
     // and what the process did since its last receive is charged to the rest of it).
     this.credit = 0;
-    if (this.cutCredit > 0) this.cutCredit -= charged;
+    if (this.cutBudget > 0) this.cutBudget -= charged;
     this.runtime.scheduler.release(this, charged);
     return this.wait(match, scanned, timeout);
   }
@@ -324,7 +317,7 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
       if (this.length > scanned || pending.once) {
         if (!this.scheduled) this.scheduleReceive();
       } else {
-        this.cutCredit = 0;
+        this.cutBudget = 0;
         this.idle = true;
         this.status = 'waiting';
       }
@@ -337,9 +330,9 @@ export class BodyProcess<M> extends Process<M> implements ReceiveContext<M>, Hol
    */
   private scheduleReceive(): void {
     const scheduler = this.runtime.scheduler;
-    if (this.cutCredit > 0 && scheduler.cutShort(this)) scheduler.continueFirst(this);
+    if (this.cutBudget > 0 && scheduler.cutShort(this)) scheduler.continueFirst(this);
     else {
-      this.cutCredit = 0;
+      this.cutBudget = 0;
       scheduler.schedule(this);
     }
   }

@@ -15,11 +15,6 @@ export class HandlerProcess<M> extends Process<M> {
     return 'handler';
   }
 
-  /** Messages left of a turn the slice's end cut short (see `cutTurn`); 0 when none was. */
-  private cutQueued = 0;
-  /** Reductions left of that turn. */
-  private cutBudget = 0;
-
   constructor(
     runtime: Runtime,
     id: number,

@@ -74,6 +74,14 @@ export abstract class Process<M = unknown>
   handled = 0;
   timersHead: TimerEntry | null = null;
   timerCount = 0;
+  /**
+   * Messages left of a turn the slice's end cut short (see the subclasses' `run`), 0 when
+   * none was. Every turn reads it first: it is here, among the hot fields, for the same
+   * reason as `handler`.
+   */
+  protected cutQueued = 0;
+  /** Reductions left of that turn. */
+  protected cutBudget = 0;
   readonly pid: Pid<M>;
   // The last field a timer tick reads is `pid`: what follows is read less often. (The
   // constructor's parameters would come first, among the hot fields, as parameter

@@ -14,6 +14,7 @@ import { notifyDown, watch } from './monitors.js';
 import { assertDest, NameTable } from './names.js';
 import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
 import type { Process, ProcessStatus } from './process.js';
+import { ProcessTable } from './process-table.js';
 import { reachesRemote, remoteNodes, sendRemote } from './remote.js';
 import { Scheduler, type SchedulerOptions, turn } from './scheduler.js';
 import { assertSpawnOptions } from './spawn-options.js';
@@ -118,7 +119,7 @@ export class Runtime {
   readonly timers: TimerService;
   /** @internal Call timeouts: see `Deadlines`. */
   readonly deadlines: Deadlines;
-  private readonly table = new Map<number, Process<any>>();
+  private readonly table = new ProcessTable<Process<any>>();
   private readonly names = new NameTable(this);
   private nextId = 1;
   private readonly dying: Process<any>[] = [];
@@ -432,7 +433,7 @@ export class Runtime {
 
   /** Every live PID, oldest first. */
   processes(): Pid<any>[] {
-    return [...this.table.values()].map((p) => p.pid);
+    return this.table.sorted().map((p) => p.pid);
   }
 
   /** Live processes right now. */
@@ -656,14 +657,17 @@ export class Runtime {
   private async shutdown(timeout: number): Promise<void> {
     this.state = 'stopping';
     const deadline = Date.now() + timeout;
-    const roots = [...this.table.values()].filter((p) => !this.isAlive(p.parent)).reverse();
+    const roots = this.table
+      .sorted()
+      .filter((p) => !this.isAlive(p.parent))
+      .reverse();
     for (const root of roots) {
       if (!root.alive) continue;
       const exited = new Promise<void>((resolve) => this.watch(root.pid, () => resolve()));
       exitSignal(this, root, this.initPid, 'shutdown', false);
       await waitUntil(exited, deadline - Date.now());
     }
-    for (const proc of [...this.table.values()].reverse()) this.terminate(proc, 'killed');
+    for (const proc of this.table.sorted().reverse()) this.terminate(proc, 'killed');
     this.state = 'stopped';
     this.timers.clear(true);
     this.scheduler.clear();
