@@ -10,7 +10,7 @@ import type {
 import { ExitError, InvalidArgumentError, MailboxFullError } from './errors.js';
 import { Crash } from './exit-reason.js';
 import { assertOptionalBoolean, assertOptions } from './internal/options.js';
-import { link, unlink } from './links.js';
+import { type Link, link, unlink } from './links.js';
 import { Mailbox, type MailboxOptions, PushResult } from './mailbox.js';
 import { type MessageTag, wrap } from './message-tag.js';
 import { demonitor, type MonitorKey, monitor, type Watcher, type WatchNode } from './monitors.js';
@@ -90,7 +90,9 @@ export abstract class Process<M = unknown>
   readonly initialCall: string;
   /** True when its messages may carry tags: a handler process whose handler reads them. */
   readsTags = false;
-  links: Set<Process<any>> | null = null;
+  /** The links of this process, oldest first: a list of `Link` records (see `links.ts`). */
+  linkHead: Link | null = null;
+  linkTail: Link | null = null;
   /** Monitors this process holds: ref → the monitored process. */
   monitors: Map<Ref, Process<any>> | null = null;
   /** Monitors on this process: ref → the watcher. */

@@ -8,7 +8,7 @@ import { HandlerProcess } from './handler-process.js';
 import { isInstance } from './internal/describe.js';
 import { trackRuntime } from './internal/live-runtimes.js';
 import { assertOptionalBoolean, assertOptionalNumber, assertOptions } from './internal/options.js';
-import { exitSignal, link, propagateExit } from './links.js';
+import { exitSignal, link, linkedTo, propagateExit } from './links.js';
 import { type MessageTag, wrap } from './message-tag.js';
 import { notifyDown, watch } from './monitors.js';
 import { assertDest, NameTable } from './names.js';
@@ -414,7 +414,7 @@ export class Runtime {
       status: proc.status,
       mailboxLength: proc.length,
       mailboxDropped: proc.dropped,
-      links: [...(proc.links ?? [])].map((p) => p.pid),
+      links: linkedTo(proc).map((p) => p.pid),
       monitors: [...(proc.monitors?.values() ?? [])].map((p) => p.pid),
       monitoredBy: [...(proc.monitoredBy?.values() ?? [])].flatMap((w) =>
         typeof w === 'function' ? [] : [w.pid],

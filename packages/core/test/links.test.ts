@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   Crash,
@@ -501,5 +502,83 @@ describe('ctx.spawnLink()', () => {
     const reason = w.exits.get(parent);
     expect(reason).toBeInstanceOf(Crash);
     expect(reason).toBe(w.exits.get(child!));
+  });
+});
+
+describe('the links of each process', () => {
+  type Op = { kind: 'link' | 'unlink' | 'kill'; from: number; to: number };
+  const op = (count: number): fc.Arbitrary<Op> =>
+    fc.record({
+      kind: fc.constantFrom<Op['kind']>('link', 'link', 'link', 'unlink', 'kill'),
+      from: fc.integer({ min: 0, max: count - 1 }),
+      to: fc.integer({ min: 0, max: count - 1 }),
+    });
+  const scenario = fc
+    .integer({ min: 2, max: 8 })
+    .chain((count) => fc.tuple(fc.constant(count), fc.array(op(count), { maxLength: 60, size: 'max' })));
+
+  it('are those made and not undone, in the order made, through links, unlinks and exits (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async ([count, ops]) => {
+        const w = world();
+        const pids: Pid<Op>[] = [];
+        const exits: string[][] = [];
+        for (let i = 0; i < count; i++) {
+          exits.push([]);
+          pids.push(
+            w.runtime.spawn<Op>(
+              {
+                handle(m, ctx) {
+                  if (isExit(m)) exits[i]!.push(String(m.from));
+                  else if (m.kind === 'link') ctx.link(pids[m.to]!);
+                  else ctx.unlink(pids[m.to]!);
+                },
+              },
+              { trapExit: true },
+            ),
+          );
+        }
+        // The model: each live process's peers, oldest link first; a link is made once.
+        const peers = pids.map(() => [] as number[]);
+        const alive = pids.map(() => true);
+        const expectedExits = pids.map(() => [] as string[]);
+        for (const { kind, from, to } of ops) {
+          if (!alive[from]) continue;
+          if (kind === 'kill') {
+            w.runtime.exit(pids[from]!, 'kill');
+            alive[from] = false;
+            for (const peer of peers[from]!) {
+              peers[peer] = peers[peer]!.filter((p) => p !== from);
+              expectedExits[peer]!.push(String(pids[from]));
+            }
+            peers[from] = [];
+          } else {
+            w.runtime.send(pids[from]!, { kind, from, to });
+            if (from !== to && alive[to]) {
+              const linked = peers[from]!.includes(to);
+              if (kind === 'link' && !linked) {
+                peers[from]!.push(to);
+                peers[to]!.push(from);
+              } else if (kind === 'unlink' && linked) {
+                peers[from] = peers[from]!.filter((p) => p !== to);
+                peers[to] = peers[to]!.filter((p) => p !== from);
+              }
+            } else if (kind === 'link' && from !== to) {
+              // A link to a dead process: a trapping caller gets an Exit with 'noproc'.
+              expectedExits[from]!.push(String(pids[to]));
+            }
+          }
+          await w.settle();
+        }
+        pids.forEach((pid, i) => {
+          if (!alive[i]) return expect(w.runtime.processInfo(pid)).toBeUndefined();
+          expect(w.runtime.processInfo(pid)!.links).toEqual(peers[i]!.map((p) => pids[p]));
+          expect(exits[i]).toEqual(expectedExits[i]);
+        });
+        // Trapping processes ignore 'shutdown': kill them at once.
+        await w.runtime.stop({ timeout: 0 });
+      }),
+      { numRuns: 150 },
+    );
   });
 });
