@@ -515,7 +515,9 @@ describe('the links of each process', () => {
     });
   const scenario = fc
     .integer({ min: 2, max: 8 })
-    .chain((count) => fc.tuple(fc.constant(count), fc.array(op(count), { maxLength: 60, size: 'max' })));
+    .chain((count) =>
+      fc.tuple(fc.constant(count), fc.array(op(count), { maxLength: 60, size: 'max' })),
+    );
 
   it('are those made and not undone, in the order made, through links, unlinks and exits (property)', async () => {
     await fc.assert(
@@ -529,9 +531,10 @@ describe('the links of each process', () => {
             w.runtime.spawn<Op>(
               {
                 handle(m, ctx) {
-                  if (isExit(m)) exits[i]!.push(String(m.from));
-                  else if (m.kind === 'link') ctx.link(pids[m.to]!);
-                  else ctx.unlink(pids[m.to]!);
+                  if (isExit(m)) return void exits[i]!.push(String(m.from));
+                  const { kind, to } = m as Op;
+                  if (kind === 'link') ctx.link(pids[to]!);
+                  else ctx.unlink(pids[to]!);
                 },
               },
               { trapExit: true },
@@ -571,9 +574,11 @@ describe('the links of each process', () => {
           await w.settle();
         }
         pids.forEach((pid, i) => {
-          if (!alive[i]) return expect(w.runtime.processInfo(pid)).toBeUndefined();
-          expect(w.runtime.processInfo(pid)!.links).toEqual(peers[i]!.map((p) => pids[p]));
-          expect(exits[i]).toEqual(expectedExits[i]);
+          if (!alive[i]) expect(w.runtime.processInfo(pid)).toBeUndefined();
+          else {
+            expect(w.runtime.processInfo(pid)!.links).toEqual(peers[i]!.map((p) => pids[p]));
+            expect(exits[i]).toEqual(expectedExits[i]);
+          }
         });
         // Trapping processes ignore 'shutdown': kill them at once.
         await w.runtime.stop({ timeout: 0 });
