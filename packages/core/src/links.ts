@@ -83,7 +83,7 @@ export function linkedTo(proc: Process<any>): Process<any>[] {
  *
  * Why not a `Set` of peers per process: a long-lived process whose links come and go (a
  * supervisor of short tasks) would keep a long-lived `Set` whose entries churn, V8's
- * worst case for the garbage collector (see `ProcessTable`). A record is unlinked from
+ * worst case for the garbage collector (see `IdTable`). A record is unlinked from
  * both lists in constant time, and nothing keeps it once it is.
  */
 export class Link {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { isInstance } from './internal/describe.js';
 import { Down, isDown } from './messages.js';
 import { isPid, type Pid } from './pid.js';
 import type { Process } from './process.js';
@@ -9,8 +10,30 @@ import type { Runtime } from './runtime.js';
 /** @internal Who is told when a monitored process exits: a process, or a callback. */
 export type Watcher = Process<any> | ((reason: unknown) => void);
 
-/** @internal How a monitor is keyed: its ref, or for `watch` the callback itself. */
-export type MonitorKey = Ref | ((reason: unknown) => void);
+/**
+ * @internal A monitor: in the watcher's list of monitors it holds (`Process.monitorsHead`,
+ * the `w` fields; not for a callback) and in the target's list of monitors on it
+ * (`Process.monitoredHead`, the `t` fields); a process's monitor is also in its runtime's
+ * `monitorRefs`, by its ref's id, for `demonitor`. `live` until it is taken out of them.
+ *
+ * Why not a `Map` per process: a long-lived process that monitors short ones (a caller
+ * of many tasks) would keep a long-lived `Map` whose entries churn, V8's worst case for
+ * the garbage collector (see `IdTable`). A record is taken out of its lists in constant
+ * time, and nothing keeps it once it is.
+ */
+export class Monitor {
+  live = true;
+  wPrev: Monitor | null = null;
+  wNext: Monitor | null = null;
+  tPrev: Monitor | null = null;
+  tNext: Monitor | null = null;
+
+  constructor(
+    readonly ref: Ref | null,
+    readonly watcher: Watcher,
+    readonly target: Process<any>,
+  ) {}
+}
 
 /** @internal `watcher` monitors `target`; a dead target yields `Down` with `'noproc'` at once. */
 export function monitor(watcher: Process<any>, target: Pid<any>): Ref {
@@ -21,22 +44,25 @@ export function monitor(watcher: Process<any>, target: Pid<any>): Ref {
     watcher.deliverSignal(new Down(ref, target, 'noproc'));
     return ref;
   }
-  (watcher.monitors ??= new Map()).set(ref, proc);
-  (proc.monitoredBy ??= new Map()).set(ref, watcher);
+  const record = new Monitor(ref, watcher, proc);
+  appendHeld(watcher, record);
+  appendOn(proc, record);
+  watcher.runtime.monitorRefs.set(ref.id, record);
   return ref;
 }
 
 /** @internal Removes a monitor `proc` holds; with `flush`, also its `Down` message. */
 export function demonitor(proc: Process<any>, ref: Ref, flush: boolean): boolean {
-  const target = proc.monitors?.get(ref);
-  if (target !== undefined) {
-    proc.monitors!.delete(ref);
-    target.monitoredBy?.delete(ref);
+  // Anything but a ref is no monitor of this process (a hostile value is never read).
+  const record = isInstance(ref, Ref) ? proc.runtime.monitorRefs.get(ref.id) : undefined;
+  const held = record !== undefined && record.ref === ref && record.watcher === proc;
+  if (held) {
+    drop(record);
+    removeOn(record.target, record);
   }
-  const remote =
-    target === undefined && remoteNodes(proc.runtime)?.demonitor(proc.pid, ref) === true;
+  const remote = !held && remoteNodes(proc.runtime)?.demonitor(proc.pid, ref) === true;
   if (flush) proc.removeAll((m) => isDown(m) && m.ref === ref);
-  return target !== undefined || remote;
+  return held || remote;
 }
 
 /** A monitor of a PID of another node, if a node layer is attached (see `remote.ts`). */
@@ -58,9 +84,15 @@ export function watch(
     notifyNow('noproc');
     return () => false;
   }
-  // The callback is its own key: no ref to allocate on the hot path of every call.
-  (proc.monitoredBy ??= new Map()).set(onDown, onDown);
-  return () => proc.monitoredBy?.delete(onDown) ?? false;
+  // No ref to allocate on the hot path of every call: the record is the handle.
+  const record = new Monitor(null, onDown, proc);
+  appendOn(proc, record);
+  return () => {
+    if (!record.live) return false;
+    record.live = false;
+    removeOn(proc, record);
+    return true;
+  };
 }
 
 /**
@@ -103,10 +135,16 @@ export function detachWatch(node: WatchNode): boolean {
 
 /** @internal Drops the monitors `proc` held and tells its watchers it exited. */
 export function notifyDown(runtime: Runtime, proc: Process<any>, reason: unknown): void {
-  const held = proc.monitors;
-  if (held !== null) {
-    proc.monitors = null;
-    for (const [ref, target] of held) target.monitoredBy?.delete(ref);
+  let held = proc.monitorsHead;
+  proc.monitorsHead = proc.monitorsTail = null;
+  while (held !== null) {
+    const next = held.wNext;
+    // A target that is exiting too has taken its list apart already (its records are not live).
+    if (held.live) {
+      drop(held);
+      removeOn(held.target, held);
+    }
+    held = next;
   }
   for (let node = proc.watchHead; node !== null; node = proc.watchHead) {
     detachWatch(node);
@@ -116,17 +154,81 @@ export function notifyDown(runtime: Runtime, proc: Process<any>, reason: unknown
       runtime.reportWatcherError(error, reason);
     }
   }
-  const watchers = proc.monitoredBy;
-  if (watchers === null) return;
-  proc.monitoredBy = null;
-  for (const [ref, watcher] of watchers) {
-    if (typeof watcher === 'function') {
-      runtime.runCallback(watcher, reason);
-    } else {
-      watcher.monitors?.delete(ref as Ref);
-      if (watcher.alive) watcher.deliverSignal(new Down(ref as Ref, proc.pid, reason));
+  if (proc.monitoredHead === null) return;
+  // Every watcher listed now is told, even one cancelled meanwhile by another's callback.
+  const watchers: Monitor[] = [];
+  for (let record: Monitor | null = proc.monitoredHead; record !== null; record = record.tNext) {
+    record.live = false;
+    watchers.push(record);
+  }
+  proc.monitoredHead = proc.monitoredTail = null;
+  for (const record of watchers) {
+    const watcher = record.watcher;
+    if (typeof watcher === 'function') runtime.runCallback(watcher, reason);
+    else {
+      drop(record);
+      if (watcher.alive) watcher.deliverSignal(new Down(record.ref!, proc.pid, reason));
     }
   }
+}
+
+/** @internal The monitors `proc` holds (targets) and those on it (watchers), oldest first. */
+export function monitorsOf(proc: Process<any>): { targets: Process<any>[]; watchers: Watcher[] } {
+  const targets: Process<any>[] = [];
+  for (let record = proc.monitorsHead; record !== null; record = record.wNext) {
+    targets.push(record.target);
+  }
+  const watchers: Watcher[] = [];
+  for (let record = proc.monitoredHead; record !== null; record = record.tNext) {
+    watchers.push(record.watcher);
+  }
+  return { targets, watchers };
+}
+
+/**
+ * Takes a process's monitor out of its watcher's list and its runtime's `monitorRefs`,
+ * and marks it not live (the caller takes it out of its target's list, if it must).
+ * Exits never interleave (the runtime cleans up one exiting process at a time), so the
+ * watcher's list still holds it.
+ */
+function drop(record: Monitor): void {
+  record.live = false;
+  const watcher = record.watcher as Process<any>;
+  watcher.runtime.monitorRefs.delete(record.ref!.id);
+  const { wPrev, wNext } = record;
+  if (wPrev === null) watcher.monitorsHead = wNext;
+  else wPrev.wNext = wNext;
+  if (wNext === null) watcher.monitorsTail = wPrev;
+  else wNext.wPrev = wPrev;
+  record.wPrev = record.wNext = null;
+}
+
+/** Appends `record` to the monitors `watcher` holds. */
+function appendHeld(watcher: Process<any>, record: Monitor): void {
+  const tail = watcher.monitorsTail;
+  record.wPrev = tail;
+  if (tail === null) watcher.monitorsHead = record;
+  else tail.wNext = record;
+  watcher.monitorsTail = record;
+}
+
+/** Appends `record` to the monitors on `target`. */
+function appendOn(target: Process<any>, record: Monitor): void {
+  const tail = target.monitoredTail;
+  record.tPrev = tail;
+  if (tail === null) target.monitoredHead = record;
+  else tail.tNext = record;
+  target.monitoredTail = record;
+}
+
+/** Takes `record` out of the monitors on `target`. */
+function removeOn(target: Process<any>, record: Monitor): void {
+  const { tPrev, tNext } = record;
+  if (tPrev === null) target.monitoredHead = tNext;
+  else tPrev.tNext = tNext;
+  if (tNext === null) target.monitoredTail = tPrev;
+  else tNext.tPrev = tPrev;
+  record.tPrev = record.tNext = null;
 }
 
 function liveTarget(target: Pid<any>): Process<any> | null {

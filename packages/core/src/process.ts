@@ -13,7 +13,7 @@ import { assertOptionalBoolean, assertOptions } from './internal/options.js';
 import { type Link, link, unlink } from './links.js';
 import { Mailbox, type MailboxOptions, PushResult } from './mailbox.js';
 import { type MessageTag, wrap } from './message-tag.js';
-import { demonitor, type MonitorKey, monitor, type Watcher, type WatchNode } from './monitors.js';
+import { demonitor, type Monitor, monitor, type WatchNode } from './monitors.js';
 import { isPid, Pid } from './pid.js';
 import type { Ref } from './ref.js';
 import type { Runtime } from './runtime.js';
@@ -93,10 +93,12 @@ export abstract class Process<M = unknown>
   /** The links of this process, oldest first: a list of `Link` records (see `links.ts`). */
   linkHead: Link | null = null;
   linkTail: Link | null = null;
-  /** Monitors this process holds: ref → the monitored process. */
-  monitors: Map<Ref, Process<any>> | null = null;
-  /** Monitors on this process: ref → the watcher. */
-  monitoredBy: Map<MonitorKey, Watcher> | null = null;
+  /** Monitors this process holds, oldest first: a list of `Monitor` records (see `monitors.ts`). */
+  monitorsHead: Monitor | null = null;
+  monitorsTail: Monitor | null = null;
+  /** Monitors on this process, oldest first. */
+  monitoredHead: Monitor | null = null;
+  monitoredTail: Monitor | null = null;
   /** Internal watchers (pending calls), an intrusive list. */
   watchHead: WatchNode | null = null;
   registeredName: Name | undefined = undefined;

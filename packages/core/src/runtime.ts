@@ -5,16 +5,16 @@ import { Deadlines } from './deadlines.js';
 import { InvalidArgumentError, NoProcError, RuntimeStoppedError } from './errors.js';
 import { isCrash } from './exit-reason.js';
 import { HandlerProcess } from './handler-process.js';
+import { IdTable } from './id-table.js';
 import { isInstance } from './internal/describe.js';
 import { trackRuntime } from './internal/live-runtimes.js';
 import { assertOptionalBoolean, assertOptionalNumber, assertOptions } from './internal/options.js';
 import { exitSignal, link, linkedTo, propagateExit } from './links.js';
 import { type MessageTag, wrap } from './message-tag.js';
-import { notifyDown, watch } from './monitors.js';
+import { type Monitor, monitorsOf, notifyDown, watch } from './monitors.js';
 import { assertDest, NameTable } from './names.js';
 import { isPid, type Pid, Pid as PidClass, parsePidText } from './pid.js';
 import type { Process, ProcessStatus } from './process.js';
-import { ProcessTable } from './process-table.js';
 import { reachesRemote, remoteNodes, sendRemote } from './remote.js';
 import { Scheduler, type SchedulerOptions, turn } from './scheduler.js';
 import { assertSpawnOptions } from './spawn-options.js';
@@ -119,7 +119,9 @@ export class Runtime {
   readonly timers: TimerService;
   /** @internal Call timeouts: see `Deadlines`. */
   readonly deadlines: Deadlines;
-  private readonly table = new ProcessTable<Process<any>>();
+  private readonly table = new IdTable<Process<any>>();
+  /** @internal The monitors this runtime's processes hold, by their ref's id (see `monitors.ts`). */
+  readonly monitorRefs = new IdTable<Monitor>();
   private readonly names = new NameTable(this);
   private nextId = 1;
   private readonly dying: Process<any>[] = [];
@@ -408,6 +410,7 @@ export class Runtime {
     const toPid = isPid(dest);
     const proc = toPid ? this.table.get(dest.id) : this.names.lookup(dest);
     if (proc === undefined || (toPid && proc.pid !== dest)) return undefined;
+    const monitors = monitorsOf(proc);
     return {
       pid: proc.pid,
       kind: proc.kind,
@@ -415,10 +418,8 @@ export class Runtime {
       mailboxLength: proc.length,
       mailboxDropped: proc.dropped,
       links: linkedTo(proc).map((p) => p.pid),
-      monitors: [...(proc.monitors?.values() ?? [])].map((p) => p.pid),
-      monitoredBy: [...(proc.monitoredBy?.values() ?? [])].flatMap((w) =>
-        typeof w === 'function' ? [] : [w.pid],
-      ),
+      monitors: monitors.targets.map((p) => p.pid),
+      monitoredBy: monitors.watchers.flatMap((w) => (typeof w === 'function' ? [] : [w.pid])),
       registeredName: proc.registeredName,
       behaviour: proc.behaviour ?? (proc.kind === 'body' ? 'process' : 'handler'),
       startedAt: proc.startedAt,

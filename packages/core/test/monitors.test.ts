@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { Crash, Down, isDown, type Pid, type Ref, type Runtime, TIMEOUT } from '../src/index.js';
 import { stopRuntimesAfterEach, virtualRuntime } from './support.js';
@@ -349,5 +350,137 @@ describe('runtime.watch()', () => {
     await settle();
     expect(runtime.isAlive(target)).toBe(false);
     expect(runtime.isAlive(killer)).toBe(true);
+  });
+});
+
+describe('the monitors of each process', () => {
+  type Op =
+    | { kind: 'monitor' | 'demonitor'; from: number; to: number }
+    | { kind: 'watch' | 'cancel' | 'kill'; from: number; to: number };
+  const scenario = fc.integer({ min: 2, max: 6 }).chain((count) =>
+    fc.tuple(
+      fc.constant(count),
+      fc.array(
+        fc.record({
+          kind: fc.constantFrom<Op['kind']>(
+            'monitor',
+            'monitor',
+            'demonitor',
+            'watch',
+            'cancel',
+            'kill',
+          ),
+          from: fc.integer({ min: 0, max: count - 1 }),
+          to: fc.integer({ min: 0, max: 12 }),
+        }),
+        { maxLength: 60, size: 'max' },
+      ),
+    ),
+  );
+
+  it('are those made and not undone, in the order made, each Down and callback once (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async ([count, ops]) => {
+        const { runtime, settle } = world();
+        const pids: Pid<Op>[] = [];
+        const refs: Ref[][] = [];
+        const downs: string[][] = [];
+        const results: boolean[][] = [];
+        for (let i = 0; i < count; i++) {
+          refs.push([]);
+          downs.push([]);
+          results.push([]);
+          pids.push(
+            runtime.spawn<Op>({
+              handle(m, ctx) {
+                if (isDown(m)) return void downs[i]!.push(`${refs[i]!.indexOf(m.ref)} ${m.reason}`);
+                const { kind, to } = m as Op;
+                if (kind === 'monitor') refs[i]!.push(ctx.monitor(pids[to % count]!));
+                else if (refs[i]!.length > 0) {
+                  results[i]!.push(ctx.demonitor(refs[i]![to % refs[i]!.length]!));
+                }
+              },
+            }),
+          );
+        }
+        // The model: each monitor made (watcher, target, live), and what each must see.
+        const made: { from: number; to: number; live: boolean; seq: number }[][] = pids.map(
+          () => [],
+        );
+        const watches: { to: number; live: boolean; cancel: () => boolean }[] = [];
+        const called: string[] = [];
+        const expectedCalls: string[] = [];
+        const expectedDowns = pids.map(() => [] as string[]);
+        const expectedResults = pids.map(() => [] as boolean[]);
+        const alive = pids.map(() => true);
+        let seq = 0;
+        for (const { kind, from, to } of ops) {
+          const target = to % count;
+          if (kind === 'watch') {
+            const n = watches.length;
+            const cancel = runtime.watch(
+              pids[target]!,
+              (reason) => void called.push(`${n} ${reason}`),
+            );
+            watches.push({ to: target, live: alive[target]!, cancel });
+            if (!alive[target]) expectedCalls.push(`${n} noproc`);
+          } else if (kind === 'cancel') {
+            const w = watches[to % Math.max(1, watches.length)];
+            if (w !== undefined) {
+              expect(w.cancel()).toBe(w.live);
+              w.live = false;
+            }
+          } else if (!alive[from]) {
+            continue;
+          } else if (kind === 'kill') {
+            runtime.exit(pids[from]!, 'kill');
+            alive[from] = false;
+            for (const m of made[from]!) m.live = false;
+            made.forEach((list, watcher) => {
+              list.forEach((m, index) => {
+                if (m.live && m.to === from) {
+                  m.live = false;
+                  expectedDowns[watcher]!.push(`${index} killed`);
+                }
+              });
+            });
+            watches.forEach((w, n) => {
+              if (w.live && w.to === from) {
+                w.live = false;
+                expectedCalls.push(`${n} killed`);
+              }
+            });
+          } else {
+            runtime.send(pids[from]!, { kind, from, to });
+            if (kind === 'monitor') {
+              made[from]!.push({ from, to: target, live: alive[target]!, seq: seq++ });
+              if (!alive[target]) expectedDowns[from]!.push(`${made[from]!.length - 1} noproc`);
+            } else if (made[from]!.length > 0) {
+              const m = made[from]![to % made[from]!.length]!;
+              expectedResults[from]!.push(m.live);
+              m.live = false;
+            }
+          }
+          await settle();
+        }
+        pids.forEach((pid, i) => {
+          if (!alive[i]) {
+            expect(runtime.processInfo(pid)).toBeUndefined();
+            return;
+          }
+          const info = runtime.processInfo(pid)!;
+          expect(info.monitors).toEqual(made[i]!.filter((m) => m.live).map((m) => pids[m.to]));
+          const on = made
+            .flatMap((list) => list.filter((m) => m.live && m.to === i))
+            .sort((a, b) => a.seq - b.seq);
+          expect(info.monitoredBy).toEqual(on.map((m) => pids[m.from]));
+          expect(downs[i]).toEqual(expectedDowns[i]);
+          expect(results[i]).toEqual(expectedResults[i]);
+        });
+        expect(called).toEqual(expectedCalls);
+        await runtime.stop({ timeout: 0 });
+      }),
+      { numRuns: 150 },
+    );
   });
 });

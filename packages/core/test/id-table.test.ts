@@ -1,8 +1,9 @@
-// The runtime's table of live processes by id: an open-addressing hash table that keeps
-// no entry that left (see process-table.ts for why not a Map). Checked against a Map.
+// Entries by numeric id (a runtime's processes, its monitors): an open-addressing hash
+// table that keeps no entry that left (see id-table.ts for why not a Map). Checked
+// against a Map.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ProcessTable } from '../src/process-table.js';
+import { IdTable } from '../src/id-table.js';
 
 type Op = { kind: 'set' | 'delete' | 'get'; id: number };
 
@@ -22,11 +23,11 @@ const op: fc.Arbitrary<Op> = fc.record({
   id,
 });
 
-describe('ProcessTable', () => {
+describe('IdTable', () => {
   it('answers get, size and sorted as a Map would, through growth, shrinking and deletes (property)', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 3000, size: 'max' }), (ops) => {
-        const table = new ProcessTable<{ id: number; n: number }>();
+        const table = new IdTable<{ id: number; n: number }>();
         const model = new Map<number, { id: number; n: number }>();
         ops.forEach(({ kind, id }, n) => {
           if (kind === 'set') {
@@ -49,7 +50,7 @@ describe('ProcessTable', () => {
   });
 
   it('keeps nothing that left: the slot of every deleted entry is cleared', () => {
-    const table = new ProcessTable<object>();
+    const table = new IdTable<object>();
     const left = { left: true };
     for (let i = 0; i < 1000; i++) table.set(i, i % 7 === 0 ? left : {});
     for (let i = 0; i < 1000; i += 7) table.delete(i);

@@ -1,7 +1,7 @@
 /**
- * @internal A runtime's live processes by id: an open-addressing hash table (linear
- * probing, deletion by backward shift) in two arrays that are replaced only when the
- * table doubles or halves.
+ * @internal Entries by a numeric id (a runtime's live processes, its monitors by ref):
+ * an open-addressing hash table (linear probing, deletion by backward shift) in two
+ * arrays that are replaced only when the table doubles or halves.
  *
  * Why not a `Map`: a long-lived `Map` whose entries come and go (a process per spawn) is,
  * in V8, the garbage collector's worst case. Once its hash table is in the old
@@ -13,7 +13,7 @@
  * young collections of 20–40 ms, the old generation growing to 200 MB between full
  * ones). Here a slot that is emptied is cleared at once, so nothing that left is kept.
  */
-export class ProcessTable<T> {
+export class IdTable<T> {
   /** The id in each slot; meaningless where `values` holds undefined. */
   private ids = new Float64Array(MIN_CAPACITY);
   private values: (T | undefined)[] = new Array(MIN_CAPACITY).fill(undefined);
