@@ -56,6 +56,9 @@ const SEND_COUNT = 5_000_000;
 /** Messages in flight in the send workload: the receiver acks every half window. */
 const SEND_WINDOW = 2_000;
 const PING_PONGS = 1_000_000;
+const CHURN_TASKS = 400_000;
+const CHURN_BATCH = 50;
+const CHURN_IDLE = 10_000;
 const RING_SIZE = 10_000;
 const RING_HOPS = 1_000_000;
 const FLOODED = 10_000_000;
@@ -200,6 +203,73 @@ async function sendThroughputPlain(): Promise<number[]> {
   sender.send('more');
   await finished;
   return [SEND_COUNT / ((performance.now() - t0) / 1000)];
+}
+
+/**
+ * Short tasks under a long-lived parent, as a task supervisor runs them: the parent
+ * spawns `CHURN_BATCH` children at a time, each linked and monitored, each exiting at
+ * once, and the next batch when their `Down`s are in; beside `CHURN_IDLE` idle
+ * long-lived processes, after a full collection has made the parent and its
+ * bookkeeping old, as in a server that has been up a while. Tasks/s.
+ */
+async function taskChurn(): Promise<number[]> {
+  const runtime = new Runtime();
+  for (let i = 0; i < CHURN_IDLE; i++) runtime.spawn({ handle() {} });
+  const { done, finished } = signal();
+  let downs = 0;
+  const child = async (): Promise<void> => {};
+  const parent = runtime.spawn<'go'>({
+    handle(message, ctx) {
+      if (message !== 'go' && ++downs % CHURN_BATCH !== 0) return;
+      if (downs === CHURN_TASKS) return done();
+      for (let i = 0; i < CHURN_BATCH; i++) ctx.monitor(ctx.spawnLink(child));
+    },
+  });
+  await until(() => runtime.processCount > CHURN_IDLE);
+  collect();
+  const t0 = performance.now();
+  runtime.send(parent, 'go');
+  await finished;
+  const rate = CHURN_TASKS / ((performance.now() - t0) / 1000);
+  await runtime.stop();
+  return [rate];
+}
+
+async function taskChurnPlain(): Promise<number[]> {
+  const loop = new RunLoop();
+  const idle = new Map<number, PlainHandlerActor>();
+  for (let i = 1; i <= CHURN_IDLE; i++) idle.set(i, new PlainHandlerActor(loop, () => {}));
+  const { done, finished } = signal();
+  let downs = 0;
+  // The parent's links and monitors, as plain code keeps them: a Set and a Map.
+  const links = new Set<PlainHandlerActor>();
+  const monitors = new Map<number, PlainHandlerActor>();
+  let nextRef = 0;
+  const parent: PlainHandlerActor = new PlainHandlerActor(loop, (message) => {
+    if (message !== 'go' && ++downs % CHURN_BATCH !== 0) return;
+    if (downs === CHURN_TASKS) return done();
+    for (let i = 0; i < CHURN_BATCH; i++) {
+      const ref = nextRef++;
+      const child = new PlainHandlerActor(
+        loop,
+        () => {},
+        (self) => {
+          links.delete(self);
+          monitors.delete(ref);
+          parent.send({ down: ref });
+        },
+      );
+      links.add(child);
+      monitors.set(ref, child);
+    }
+  });
+  collect();
+  const t0 = performance.now();
+  parent.send('go');
+  await finished;
+  const rate = CHURN_TASKS / ((performance.now() - t0) / 1000);
+  idle.clear();
+  return [rate];
 }
 
 /** 1M round trips between two handler processes: round trips/s. */
@@ -618,6 +688,16 @@ const workloads: Workload[] = [
     rows: [{ label: 'ping-pong, 1M round trips, bodies + receive (round trips/s)', unit: '/s' }],
     actorkit: pingPongBodies,
     baseline: pingPongBodiesPlain,
+  },
+  {
+    rows: [
+      {
+        label: 'short tasks under a long-lived parent, linked and monitored, 400k (tasks/s)',
+        unit: '/s',
+      },
+    ],
+    actorkit: taskChurn,
+    baseline: taskChurnPlain,
   },
   {
     rows: [{ label: 'ring of 10k handlers, 1M hops (hops/s)', unit: '/s' }],
