@@ -54,32 +54,37 @@ export function exitSignal(
 
 /** @internal Sends every process linked to the exiting `proc` an exit signal with its reason. */
 export function propagateExit(runtime: Runtime, proc: Process<any>, reason: unknown): void {
-  let record = proc.linkHead;
-  proc.linkHead = proc.linkTail = null;
-  // The records keep their links on `proc`'s side: nothing else reads them now.
-  while (record !== null) {
-    const next = record.a === proc ? record.aNext : record.bNext;
+  const first = proc.linkHead;
+  if (first === null) return;
+  proc.linkHead = null;
+  // The records keep their pointers on `proc`'s side: nothing else reads them now.
+  let record = first;
+  do {
+    const next = nextOf(record, proc);
     const other = record.a === proc ? record.b : record.a;
     remove(other, record);
     exitSignal(runtime, other, proc.pid, reason, true);
     record = next;
-  }
+  } while (record !== first);
 }
 
 /** @internal The processes `proc` is linked to, in the order the links were made. */
 export function linkedTo(proc: Process<any>): Process<any>[] {
   const peers: Process<any>[] = [];
-  for (let record = proc.linkHead; record !== null; ) {
-    const atA = record.a === proc;
-    peers.push(atA ? record.b : record.a);
-    record = atA ? record.aNext : record.bNext;
-  }
+  const first = proc.linkHead;
+  if (first === null) return peers;
+  let record = first;
+  do {
+    peers.push(record.a === proc ? record.b : record.a);
+    record = nextOf(record, proc);
+  } while (record !== first);
   return peers;
 }
 
 /**
- * @internal A link between two processes, in both processes' lists (`Process.linkHead`):
- * its `a` fields chain it in `a`'s list, its `b` fields in `b`'s.
+ * @internal A link between two processes, in both processes' circular lists
+ * (`Process.linkHead`, whose `prev` is the newest): its `a` fields chain it in `a`'s
+ * list, its `b` fields in `b`'s.
  *
  * Why not a `Set` of peers per process: a long-lived process whose links come and go (a
  * supervisor of short tasks) would keep a long-lived `Set` whose entries churn, V8's
@@ -87,15 +92,33 @@ export function linkedTo(proc: Process<any>): Process<any>[] {
  * both lists in constant time, and nothing keeps it once it is.
  */
 export class Link {
-  aPrev: Link | null = null;
-  aNext: Link | null = null;
-  bPrev: Link | null = null;
-  bNext: Link | null = null;
+  aPrev: Link = this;
+  aNext: Link = this;
+  bPrev: Link = this;
+  bNext: Link = this;
 
   constructor(
     readonly a: Process<any>,
     readonly b: Process<any>,
   ) {}
+}
+
+function nextOf(record: Link, proc: Process<any>): Link {
+  return record.a === proc ? record.aNext : record.bNext;
+}
+
+function prevOf(record: Link, proc: Process<any>): Link {
+  return record.a === proc ? record.aPrev : record.bPrev;
+}
+
+function setNext(record: Link, proc: Process<any>, next: Link): void {
+  if (record.a === proc) record.aNext = next;
+  else record.bNext = next;
+}
+
+function setPrev(record: Link, proc: Process<any>, prev: Link): void {
+  if (record.a === proc) record.aPrev = prev;
+  else record.bPrev = prev;
 }
 
 /**
@@ -105,43 +128,48 @@ export class Link {
  * thousands looks at a record or two.
  */
 function findLink(proc: Process<any>, other: Process<any>): Link | null {
-  let mine = proc.linkHead;
-  let theirs = other.linkHead;
-  while (mine !== null && theirs !== null) {
-    const mineAtA = mine.a === proc;
-    if ((mineAtA ? mine.b : mine.a) === other) return mine;
-    const theirsAtA = theirs.a === other;
-    if ((theirsAtA ? theirs.b : theirs.a) === proc) return theirs;
-    mine = mineAtA ? mine.aNext : mine.bNext;
-    theirs = theirsAtA ? theirs.aNext : theirs.bNext;
-  }
+  const mineFirst = proc.linkHead;
+  const theirsFirst = other.linkHead;
+  if (mineFirst === null || theirsFirst === null) return null;
+  let mine = mineFirst;
+  let theirs = theirsFirst;
+  do {
+    if ((mine.a === proc ? mine.b : mine.a) === other) return mine;
+    if ((theirs.a === other ? theirs.b : theirs.a) === proc) return theirs;
+    mine = nextOf(mine, proc);
+    theirs = nextOf(theirs, other);
+  } while (mine !== mineFirst && theirs !== theirsFirst);
   return null;
 }
 
-/** Appends `record` to `proc`'s list. */
+/** Appends `record` to `proc`'s list, as its newest. */
 function append(proc: Process<any>, record: Link): void {
-  const tail = proc.linkTail;
-  if (record.a === proc) record.aPrev = tail;
-  else record.bPrev = tail;
-  if (tail === null) proc.linkHead = record;
-  else if (tail.a === proc) tail.aNext = record;
-  else tail.bNext = record;
-  proc.linkTail = record;
+  const head = proc.linkHead;
+  if (head === null) {
+    setNext(record, proc, record);
+    setPrev(record, proc, record);
+    proc.linkHead = record;
+    return;
+  }
+  const tail = prevOf(head, proc);
+  setPrev(record, proc, tail);
+  setNext(record, proc, head);
+  setNext(tail, proc, record);
+  setPrev(head, proc, record);
 }
 
 /** Takes `record` out of `proc`'s list. */
 function remove(proc: Process<any>, record: Link): void {
-  const atA = record.a === proc;
-  const prev = atA ? record.aPrev : record.bPrev;
-  const next = atA ? record.aNext : record.bNext;
-  if (prev === null) proc.linkHead = next;
-  else if (prev.a === proc) prev.aNext = next;
-  else prev.bNext = next;
-  if (next === null) proc.linkTail = prev;
-  else if (next.a === proc) next.aPrev = prev;
-  else next.bPrev = prev;
-  if (atA) record.aPrev = record.aNext = null;
-  else record.bPrev = record.bNext = null;
+  const next = nextOf(record, proc);
+  if (next === record) proc.linkHead = null;
+  else {
+    const prev = prevOf(record, proc);
+    setNext(prev, proc, next);
+    setPrev(next, proc, prev);
+    if (proc.linkHead === record) proc.linkHead = next;
+  }
+  setNext(record, proc, record);
+  setPrev(record, proc, record);
 }
 
 function livePeer(pid: Pid<any>): Process<any> | null {

@@ -11,9 +11,10 @@ import type { Runtime } from './runtime.js';
 export type Watcher = Process<any> | ((reason: unknown) => void);
 
 /**
- * @internal A monitor: in the watcher's list of monitors it holds (`Process.monitorsHead`,
- * the `w` fields; not for a callback) and in the target's list of monitors on it
- * (`Process.monitoredHead`, the `t` fields); a process's monitor is also in its runtime's
+ * @internal A monitor: in the watcher's circular list of monitors it holds
+ * (`Process.monitorsHead`, whose `wPrev` is the newest; the `w` fields; not for a
+ * callback) and in the target's circular list of monitors on it (`Process.monitoredHead`,
+ * the `t` fields); a process's monitor is also in its runtime's
  * `monitorRefs`, by its ref's id, for `demonitor`. `live` until it is taken out of them.
  *
  * Why not a `Map` per process: a long-lived process that monitors short ones (a caller
@@ -23,10 +24,10 @@ export type Watcher = Process<any> | ((reason: unknown) => void);
  */
 export class Monitor {
   live = true;
-  wPrev: Monitor | null = null;
-  wNext: Monitor | null = null;
-  tPrev: Monitor | null = null;
-  tNext: Monitor | null = null;
+  wPrev: Monitor = this;
+  wNext: Monitor = this;
+  tPrev: Monitor = this;
+  tNext: Monitor = this;
 
   constructor(
     readonly ref: Ref | null,
@@ -135,16 +136,11 @@ export function detachWatch(node: WatchNode): boolean {
 
 /** @internal Drops the monitors `proc` held and tells its watchers it exited. */
 export function notifyDown(runtime: Runtime, proc: Process<any>, reason: unknown): void {
-  let held = proc.monitorsHead;
-  proc.monitorsHead = proc.monitorsTail = null;
-  while (held !== null) {
-    const next = held.wNext;
+  for (let held = proc.monitorsHead; held !== null; held = proc.monitorsHead) {
     // A target that is exiting too has taken its list apart already (its records are not live).
-    if (held.live) {
-      drop(held);
-      removeOn(held.target, held);
-    }
-    held = next;
+    const listedOnTarget = held.live;
+    drop(held);
+    if (listedOnTarget) removeOn(held.target, held);
   }
   for (let node = proc.watchHead; node !== null; node = proc.watchHead) {
     detachWatch(node);
@@ -154,14 +150,17 @@ export function notifyDown(runtime: Runtime, proc: Process<any>, reason: unknown
       runtime.reportWatcherError(error, reason);
     }
   }
-  if (proc.monitoredHead === null) return;
+  const first = proc.monitoredHead;
+  if (first === null) return;
   // Every watcher listed now is told, even one cancelled meanwhile by another's callback.
   const watchers: Monitor[] = [];
-  for (let record: Monitor | null = proc.monitoredHead; record !== null; record = record.tNext) {
+  let record = first;
+  do {
     record.live = false;
     watchers.push(record);
-  }
-  proc.monitoredHead = proc.monitoredTail = null;
+    record = record.tNext;
+  } while (record !== first);
+  proc.monitoredHead = null;
   for (const record of watchers) {
     const watcher = record.watcher;
     if (typeof watcher === 'function') runtime.runCallback(watcher, reason);
@@ -175,12 +174,22 @@ export function notifyDown(runtime: Runtime, proc: Process<any>, reason: unknown
 /** @internal The monitors `proc` holds (targets) and those on it (watchers), oldest first. */
 export function monitorsOf(proc: Process<any>): { targets: Process<any>[]; watchers: Watcher[] } {
   const targets: Process<any>[] = [];
-  for (let record = proc.monitorsHead; record !== null; record = record.wNext) {
-    targets.push(record.target);
+  const held = proc.monitorsHead;
+  if (held !== null) {
+    let record = held;
+    do {
+      targets.push(record.target);
+      record = record.wNext;
+    } while (record !== held);
   }
   const watchers: Watcher[] = [];
-  for (let record = proc.monitoredHead; record !== null; record = record.tNext) {
-    watchers.push(record.watcher);
+  const on = proc.monitoredHead;
+  if (on !== null) {
+    let record = on;
+    do {
+      watchers.push(record.watcher);
+      record = record.tNext;
+    } while (record !== on);
   }
   return { targets, watchers };
 }
@@ -196,39 +205,53 @@ function drop(record: Monitor): void {
   const watcher = record.watcher as Process<any>;
   watcher.runtime.monitorRefs.delete(record.ref!.id);
   const { wPrev, wNext } = record;
-  if (wPrev === null) watcher.monitorsHead = wNext;
-  else wPrev.wNext = wNext;
-  if (wNext === null) watcher.monitorsTail = wPrev;
-  else wNext.wPrev = wPrev;
-  record.wPrev = record.wNext = null;
+  if (wNext === record) watcher.monitorsHead = null;
+  else {
+    wPrev.wNext = wNext;
+    wNext.wPrev = wPrev;
+    if (watcher.monitorsHead === record) watcher.monitorsHead = wNext;
+  }
+  record.wPrev = record.wNext = record;
 }
 
-/** Appends `record` to the monitors `watcher` holds. */
+/** Appends `record` to the monitors `watcher` holds, as the newest. */
 function appendHeld(watcher: Process<any>, record: Monitor): void {
-  const tail = watcher.monitorsTail;
+  const head = watcher.monitorsHead;
+  if (head === null) {
+    watcher.monitorsHead = record;
+    return;
+  }
+  const tail = head.wPrev;
   record.wPrev = tail;
-  if (tail === null) watcher.monitorsHead = record;
-  else tail.wNext = record;
-  watcher.monitorsTail = record;
+  record.wNext = head;
+  tail.wNext = record;
+  head.wPrev = record;
 }
 
-/** Appends `record` to the monitors on `target`. */
+/** Appends `record` to the monitors on `target`, as the newest. */
 function appendOn(target: Process<any>, record: Monitor): void {
-  const tail = target.monitoredTail;
+  const head = target.monitoredHead;
+  if (head === null) {
+    target.monitoredHead = record;
+    return;
+  }
+  const tail = head.tPrev;
   record.tPrev = tail;
-  if (tail === null) target.monitoredHead = record;
-  else tail.tNext = record;
-  target.monitoredTail = record;
+  record.tNext = head;
+  tail.tNext = record;
+  head.tPrev = record;
 }
 
 /** Takes `record` out of the monitors on `target`. */
 function removeOn(target: Process<any>, record: Monitor): void {
   const { tPrev, tNext } = record;
-  if (tPrev === null) target.monitoredHead = tNext;
-  else tPrev.tNext = tNext;
-  if (tNext === null) target.monitoredTail = tPrev;
-  else tNext.tPrev = tPrev;
-  record.tPrev = record.tNext = null;
+  if (tNext === record) target.monitoredHead = null;
+  else {
+    tPrev.tNext = tNext;
+    tNext.tPrev = tPrev;
+    if (target.monitoredHead === record) target.monitoredHead = tNext;
+  }
+  record.tPrev = record.tNext = record;
 }
 
 function liveTarget(target: Pid<any>): Process<any> | null {

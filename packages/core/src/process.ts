@@ -90,15 +90,12 @@ export abstract class Process<M = unknown>
   readonly initialCall: string;
   /** True when its messages may carry tags: a handler process whose handler reads them. */
   readsTags = false;
-  /** The links of this process, oldest first: a list of `Link` records (see `links.ts`). */
+  /** The links of this process, oldest first: a circular list of `Link` records (see `links.ts`). */
   linkHead: Link | null = null;
-  linkTail: Link | null = null;
-  /** Monitors this process holds, oldest first: a list of `Monitor` records (see `monitors.ts`). */
+  /** Monitors this process holds, oldest first: a circular list of `Monitor` records (see `monitors.ts`). */
   monitorsHead: Monitor | null = null;
-  monitorsTail: Monitor | null = null;
   /** Monitors on this process, oldest first. */
   monitoredHead: Monitor | null = null;
-  monitoredTail: Monitor | null = null;
   /** Internal watchers (pending calls), an intrusive list. */
   watchHead: WatchNode | null = null;
   registeredName: Name | undefined = undefined;
