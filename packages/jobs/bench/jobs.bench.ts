@@ -5,7 +5,22 @@
  * ceiling for an embedded store) and BullMQ on a private `redis-server` (without
  * persistence against 'process', with AOF everysec against 'machine'), and enqueue→start
  * latency at a steady 1,000 jobs/s. Each workload runs once to warm up, then `BENCH_RUNS`
- * times (default 3), rotating which system goes first; the table shows medians and ratios.
+ * times (default 3); the table shows medians and ratios.
+ *
+ * The one-process throughput rows run each contender in its own fresh child process (this
+ * file again, with `--contender`), which runs its warm-up and its `BENCH_RUNS` timed runs and
+ * exits; the contenders' children run one after another, in an order that rotates from row
+ * to row. Side by side in one process, a contender paid for the garbage of the one before it:
+ * V8 collects and sweeps what a BullMQ run leaves (~50–100 MB) on its helper threads while
+ * the next run is timed, and on a 2-core machine those threads take a core from it. With the
+ * CPU time of each thread (`bench/results/2026-12-06-contenders.md`): the queue's main thread
+ * did the same work (170–190 ms for 20k jobs) with or without a BullMQ run before it, V8's
+ * helper threads 50–130 ms more after one (10–30 ms without). `BENCH_CONTENDERS=shared` runs
+ * the contenders in this process, rotating, as before.
+ *
+ * `BENCH_ONLY=process,machine,two-process,latency` (any of them) runs only those rows and
+ * writes no results file.
+ *
  * The two-process children are new processes each run: they take `BENCH_TWO_PROCESS_WARMUP`
  * jobs (default half of `BENCH_JOBS`) untimed first, as the one-process rows' process has run
  * the workload before it is timed (0 times cold children).
@@ -17,6 +32,7 @@
  * the packages, then runs this file against `dist/`. The table goes to stdout and to
  * `bench/results/latest.md`.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,11 +216,94 @@ async function withRedis<T>(
   }
 }
 
+/** A contender of the one-process throughput rows. */
+type Contender = 'actorkit' | 'minimal' | 'bullmq';
+
+/** One run of `contender` (BullMQ on the redis-server at `redisPort`), in jobs/s. */
+function runContender(
+  contender: Contender,
+  durability: Durability,
+  redisPort: number,
+): Promise<number> {
+  switch (contender) {
+    case 'actorkit':
+      return actorkitThroughput(durability);
+    case 'minimal':
+      return minimalThroughput(durability);
+    case 'bullmq': {
+      const redis = { port: redisPort, appendonly: durability === 'machine', stop: async () => {} };
+      return bullmqThroughput(redis, JOBS, BATCH, CONCURRENCY);
+    }
+  }
+}
+
+/**
+ * The child's side of `isolated` (`--contender <name> <durability> <redis port>`): runs the
+ * contender once to warm up, then RUNS times, and prints its rates as JSON on its last line.
+ */
+async function contenderChild([name, durability, port]: string[]): Promise<void> {
+  const run = () => runContender(name as Contender, durability as Durability, Number(port));
+  await run();
+  const rates: number[] = [];
+  for (let i = 0; i < RUNS; i++) rates.push(await run());
+  process.stdout.write(`${JSON.stringify(rates)}\n`);
+}
+
+/**
+ * Each contender's median over RUNS runs, each contender in a fresh child process of its
+ * own (see the module documentation), one after another in the order given.
+ */
+async function isolated(
+  contenders: readonly Contender[],
+  durability: Durability,
+  redis: RedisServer | undefined,
+): Promise<Map<Contender, number>> {
+  const medians = new Map<Contender, number>();
+  for (const contender of contenders) {
+    const args = [...process.execArgv, process.argv[1]!, '--contender', contender, durability];
+    const child = spawn(process.execPath, [...args, String(redis?.port ?? 0)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const last = output.trim().split('\n').at(-1) ?? '';
+    if (code !== 0) throw new Error(`the ${contender} contender exited with ${code}: ${output}`);
+    medians.set(contender, median(JSON.parse(last) as number[]));
+  }
+  return medians;
+}
+
+/** Rows so far: each one-process row starts its contenders' children one later in the order. */
+let rotation = 0;
+
+/**
+ * The one-process throughput row at `durability`: each contender in its own child process
+ * (`BENCH_CONTENDERS=shared`: all in this process, rotating, as before 2026-12-06 09:00 UTC).
+ */
 function throughputRow(durability: Durability): Promise<Row> {
   return withRedis(durability, async (redis) => {
-    const systems = [() => actorkitThroughput(durability), () => minimalThroughput(durability)];
-    if (redis) systems.push(() => bullmqThroughput(redis, JOBS, BATCH, CONCURRENCY));
-    const [actorkit, minimal, bullmq] = await compare(systems);
+    let actorkit: number | undefined;
+    let minimal: number | undefined;
+    let bullmq: number | undefined;
+    if (process.env.BENCH_CONTENDERS === 'shared') {
+      const systems = [() => actorkitThroughput(durability), () => minimalThroughput(durability)];
+      if (redis) systems.push(() => bullmqThroughput(redis, JOBS, BATCH, CONCURRENCY));
+      [actorkit, minimal, bullmq] = await compare(systems);
+    } else {
+      const all: Contender[] = redis ? ['actorkit', 'minimal', 'bullmq'] : ['actorkit', 'minimal'];
+      const shift = rotation++ % all.length;
+      const medians = await isolated(
+        [...all.slice(shift), ...all.slice(0, shift)],
+        durability,
+        redis,
+      );
+      [actorkit, minimal, bullmq] = [
+        medians.get('actorkit'),
+        medians.get('minimal'),
+        medians.get('bullmq'),
+      ];
+    }
     return {
       label: `end to end, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY}, durability '${durability}' (jobs/s)`,
       actorkit: actorkit!,
@@ -273,6 +372,13 @@ function tableRow(r: Row): string {
   return `| ${r.label} | ${format(r.actorkit)} | ${format(r.minimal)} | ${(r.actorkit / r.minimal).toFixed(2)}x | ${bullmq} | ${vsBullmq} |`;
 }
 
+/**
+ * The row groups to run: `BENCH_ONLY=process,machine,two-process,latency` (any of them) runs
+ * only those and writes no results file; unset runs all.
+ */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((id) => id.trim());
+const wanted = (id: string) => ONLY === undefined || ONLY.includes(id);
+
 async function main(): Promise<void> {
   if (!redisServerInstalled()) {
     console.warn(
@@ -281,13 +387,17 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = [];
   for (const durability of ['process', 'machine'] as const)
-    rows.push(await throughputRow(durability));
-  await bundleChild();
-  for (const durability of ['process', 'machine'] as const)
-    rows.push(await twoProcessRow(durability));
+    if (wanted(durability)) rows.push(await throughputRow(durability));
+  if (wanted('two-process')) {
+    await bundleChild();
+    for (const durability of ['process', 'machine'] as const)
+      rows.push(await twoProcessRow(durability));
+  }
   const latency: string[] = [];
-  for (const durability of ['process', 'machine'] as const)
-    latency.push(await latencyRow(durability));
+  if (wanted('latency')) {
+    for (const durability of ['process', 'machine'] as const)
+      latency.push(await latencyRow(durability));
+  }
   const table = [
     "| workload | @actorkit/jobs | minimal SQLite queue | ratio | BullMQ (Redis: no persistence at 'process', AOF everysec at 'machine') | ratio |",
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -299,9 +409,12 @@ async function main(): Promise<void> {
   ].join('\n');
   const header = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${RUNS} runs, ${new Date().toISOString()}`;
   console.log(`${header}\n\n${table}`);
+  if (ONLY !== undefined) return;
   const results = new URL('./results/', import.meta.url);
   mkdirSync(results, { recursive: true });
   writeFileSync(new URL('latest.md', results), `# @actorkit/jobs bench\n\n${header}\n\n${table}\n`);
 }
 
-await main();
+const contender = process.argv.indexOf('--contender');
+if (contender >= 0) await contenderChild(process.argv.slice(contender + 1));
+else await main();
