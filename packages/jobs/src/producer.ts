@@ -478,10 +478,35 @@ function claimRequest(state: ProducerState, limit: number): ClaimRequest {
 }
 
 /**
- * The attempt's body: `perform`'s result as it is, which the runtime awaits (a throw and a
- * rejection both end the process with a crash); no async wrapper, one promise less per job.
+ * The attempt's body: `perform`'s result, which the runtime awaits (a throw and a rejection
+ * both end the process with a crash); no async wrapper, one promise less per job.
+ *
+ * An attempt that returned unlinks from its producer before it exits `normal`: its watch
+ * tells the producer how it ended, and the link, which makes a running attempt die with
+ * its producer, has nothing left to protect; kept, it would bring the producer (which
+ * traps exits) an `Exit` message per job to handle. A crash keeps its link (its `Exit` is
+ * ignored as the others were). An attempt killed while `perform`'s promise was pending is
+ * gone when it settles: the unlink throws `ExitError` then, as any call of a dead process
+ * does, and the runtime ignores a dead process's failure.
  */
 function attemptBody(worker: Worker, job: ClaimedJob) {
-  return (ctx: ReceiveContext<any>): unknown =>
-    worker.perform(job.args, new AttemptContext(ctx, job));
+  return (ctx: ReceiveContext<any>): unknown => {
+    const result = worker.perform(job.args, new AttemptContext(ctx, job));
+    if (!isThenable(result)) {
+      ctx.unlink(ctx.parent);
+      return result;
+    }
+    return result.then((value) => {
+      ctx.unlink(ctx.parent);
+      return value;
+    });
+  };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
