@@ -8,9 +8,11 @@
  * times (default 3); the table shows medians and ratios.
  *
  * The one-process throughput rows run each contender in its own fresh child process (this
- * file again, with `--contender`), which runs its warm-up and its `BENCH_RUNS` timed runs and
- * exits; the contenders' children run one after another, in an order that rotates from row
- * to row. Side by side in one process, a contender paid for the garbage of the one before it:
+ * file again, with `--contender`). The children start together and run one at a time, when
+ * told: each once to warm up, then `BENCH_RUNS` rounds in a rotating order, as the systems
+ * ran in one process before; after each run a child collects its garbage and waits for the
+ * sweep to end, so an idle child costs nothing while another is timed. Side by side in one
+ * process, a contender paid for the garbage of the one before it:
  * V8 collects and sweeps what a BullMQ run leaves (~50–100 MB) on its helper threads while
  * the next run is timed, and on a 2-core machine those threads take a core from it. With the
  * CPU time of each thread (`bench/results/2026-12-06-contenders.md`): the queue's main thread
@@ -37,11 +39,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Runtime } from '@actorkit/core';
 import { defineWorker, job, Queue, SqliteStore } from '@actorkit/jobs';
 import Database from 'better-sqlite3';
-import { median, perSecond, until } from '../../core/bench/measure.js';
+import { collect, median, perSecond, until } from '../../core/bench/measure.js';
 import { bullmqLatency, bullmqThroughput } from './bullmq.js';
 import { MinimalQueue } from './minimal-queue.js';
 import { type RedisServer, redisServerInstalled, startRedis } from './redis-server.js';
@@ -237,45 +240,75 @@ function runContender(
   }
 }
 
+/** Ms a contender's child waits after its collection, so that V8's helper threads are done sweeping before the next run. */
+const SETTLE_MS = 200;
+
 /**
  * The child's side of `isolated` (`--contender <name> <durability> <redis port>`): runs the
- * contender once to warm up, then RUNS times, and prints its rates as JSON on its last line.
+ * contender once for each `run` line on stdin and answers with its rate on a line of its
+ * own, after collecting its garbage (and waiting `SETTLE_MS` for the sweep), so that an idle
+ * child gives the collector nothing to do while another contender is timed; exits when stdin
+ * ends.
  */
 async function contenderChild([name, durability, port]: string[]): Promise<void> {
-  const run = () => runContender(name as Contender, durability as Durability, Number(port));
-  await run();
-  const rates: number[] = [];
-  for (let i = 0; i < RUNS; i++) rates.push(await run());
-  process.stdout.write(`${JSON.stringify(rates)}\n`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line !== 'run') continue;
+    const rate = await runContender(name as Contender, durability as Durability, Number(port));
+    collect();
+    await sleep(SETTLE_MS);
+    process.stdout.write(`${rate}\n`);
+  }
+}
+
+/** A contender's child process: `run()` resolves with one run's jobs/s; `end()` lets it exit. */
+function startContender(contender: Contender, durability: Durability, redisPort: number) {
+  const args = [...process.execArgv, process.argv[1]!, '--contender', contender, durability];
+  const child = spawn(process.execPath, [...args, String(redisPort)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const waiting: { resolve: (rate: number) => void; reject: (error: Error) => void }[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) =>
+    waiting.shift()?.resolve(Number(line)),
+  );
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', (code) => {
+      const error = new Error(`the ${contender} contender exited with ${code} during a run`);
+      for (const pending of waiting.splice(0)) pending.reject(error);
+      resolve();
+    }),
+  );
+  return {
+    run: () =>
+      new Promise<number>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin.write('run\n');
+      }),
+    end: () => {
+      child.stdin.end();
+      return exited;
+    },
+  };
 }
 
 /**
  * Each contender's median over RUNS runs, each contender in a fresh child process of its
- * own (see the module documentation), one after another in the order given.
+ * own (see the module documentation), started together and run one at a time: each once to
+ * warm up, then RUNS rounds, rotating which goes first as `compare` does, so that a change
+ * in the machine's load meets every contender alike.
  */
 async function isolated(
   contenders: readonly Contender[],
   durability: Durability,
   redis: RedisServer | undefined,
 ): Promise<Map<Contender, number>> {
-  const medians = new Map<Contender, number>();
-  for (const contender of contenders) {
-    const args = [...process.execArgv, process.argv[1]!, '--contender', contender, durability];
-    const child = spawn(process.execPath, [...args, String(redis?.port ?? 0)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const last = output.trim().split('\n').at(-1) ?? '';
-    if (code !== 0) throw new Error(`the ${contender} contender exited with ${code}: ${output}`);
-    medians.set(contender, median(JSON.parse(last) as number[]));
+  const children = contenders.map((c) => startContender(c, durability, redis?.port ?? 0));
+  try {
+    const medians = await compare(children.map((child) => child.run));
+    return new Map(contenders.map((contender, i) => [contender, medians[i]!]));
+  } finally {
+    await Promise.all(children.map((child) => child.end()));
   }
-  return medians;
 }
-
-/** Rows so far: each one-process row starts its contenders' children one later in the order. */
-let rotation = 0;
 
 /**
  * The one-process throughput row at `durability`: each contender in its own child process
@@ -292,12 +325,7 @@ function throughputRow(durability: Durability): Promise<Row> {
       [actorkit, minimal, bullmq] = await compare(systems);
     } else {
       const all: Contender[] = redis ? ['actorkit', 'minimal', 'bullmq'] : ['actorkit', 'minimal'];
-      const shift = rotation++ % all.length;
-      const medians = await isolated(
-        [...all.slice(shift), ...all.slice(0, shift)],
-        durability,
-        redis,
-      );
+      const medians = await isolated(all, durability, redis);
       [actorkit, minimal, bullmq] = [
         medians.get('actorkit'),
         medians.get('minimal'),
