@@ -5,7 +5,7 @@
  * ceiling for an embedded store) and BullMQ on a private `redis-server` (without
  * persistence against 'process', with AOF everysec against 'machine'), and enqueue→start
  * latency at a steady 1,000 jobs/s. Each workload runs once to warm up, then `BENCH_RUNS`
- * times (default 3); the table shows medians and ratios.
+ * times (default 3), rotating which system goes first; the table shows medians and ratios.
  *
  * The one-process throughput rows run each contender in its own fresh child process (this
  * file again, with `--contender`). The children start together and run one at a time, when
@@ -17,8 +17,9 @@
  * the next run is timed, and on a 2-core machine those threads take a core from it. With the
  * CPU time of each thread (`bench/results/2026-12-06-contenders.md`): the queue's main thread
  * did the same work (170–190 ms for 20k jobs) with or without a BullMQ run before it, V8's
- * helper threads 50–130 ms more after one (10–30 ms without). `BENCH_CONTENDERS=shared` runs
- * the contenders in this process, rotating, as before.
+ * helper threads 50–130 ms more after one (10–30 ms without). Apart, each system's figure is
+ * its own; the queue's ratio did not move with the change (three pairs at load ~3, same file).
+ * `BENCH_CONTENDERS=shared` runs the contenders in this process, rotating, as before.
  *
  * `BENCH_ONLY=process,machine,two-process,latency` (any of them) runs only those rows and
  * writes no results file.
