@@ -496,13 +496,15 @@ function attemptBody(worker: Worker, job: ClaimedJob) {
       ctx.unlink(ctx.parent);
       return result;
     }
-    return result.then((value) => {
+    // Promise.resolve: the same promise for a native one, adopted properly for another thenable.
+    return Promise.resolve(result).then((value) => {
       ctx.unlink(ctx.parent);
       return value;
     });
   };
 }
 
+/** True for what `await` would treat as a promise: an object or function with a `then` method. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&

@@ -59,6 +59,37 @@ describe('attempt links', () => {
     expect(runtime.processInfo(producer)!.links).not.toContainEqual(asyncPid);
   });
 
+  it('waits for a thenable that is not a native promise, as await would', async () => {
+    setup();
+    const later = deferred<void>();
+    let released = false;
+    const Thenable = defineWorker({
+      name: 'thenable',
+      // A bare thenable: its `then` returns nothing, so only adopting it waits for it.
+      perform: () => ({
+        then(onFulfilled: (value: unknown) => void) {
+          void later.promise.then(() => onFulfilled('done'));
+        },
+      }),
+    });
+    const queue = await start({ workers: [Thenable] });
+    const producer = await producerOf(queue);
+    const started = nextReport(runtime, (r) => r.event === 'start');
+    const stopped = nextReport(runtime, (r) => r.event === 'stop').then((report) => {
+      expect(released).toBe(true);
+      return report;
+    });
+    const { job } = await enqueue(store, Thenable, {});
+    const { pid } = await started;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runtime.isAlive(pid as Pid<any>)).toBe(true);
+    released = true;
+    later.resolve();
+    await stopped;
+    expect((await store.get(job.id))!.state).toBe('completed');
+    expect(runtime.processInfo(producer)!.links).not.toContainEqual(pid);
+  });
+
   it('ends cleanly when a stopped attempt’s perform resolves afterwards', async () => {
     setup();
     const release = deferred<void>();
