@@ -15,12 +15,24 @@
  */
 export class IdTable<T> {
   /** The id in each slot; meaningless where `values` holds undefined. */
-  private ids = new Float64Array(MIN_CAPACITY);
-  private values: (T | undefined)[] = new Array(MIN_CAPACITY).fill(undefined);
-  private mask = MIN_CAPACITY - 1;
+  private ids: Float64Array;
+  private values: (T | undefined)[];
+  private mask: number;
   /** 32 − log2(capacity): `home` takes a hash's top bits. */
-  private shift = 32 - Math.log2(MIN_CAPACITY);
+  private shift: number;
   private count = 0;
+
+  /**
+   * `minCapacity` (a power of two) is the fewest slots it keeps: it never halves below
+   * it, so a runtime whose processes come and go by the dozen (a job queue's batches of
+   * attempts) does not rehash its table at every batch.
+   */
+  constructor(private readonly minCapacity = MIN_CAPACITY) {
+    this.ids = new Float64Array(minCapacity);
+    this.values = new Array(minCapacity).fill(undefined);
+    this.mask = minCapacity - 1;
+    this.shift = 32 - Math.log2(minCapacity);
+  }
 
   /** How many entries it holds. */
   get size(): number {
@@ -74,7 +86,7 @@ export class IdTable<T> {
     }
     values[slot] = undefined;
     this.count--;
-    if (this.values.length > MIN_CAPACITY && this.count * 8 < this.values.length) {
+    if (this.values.length > this.minCapacity && this.count * 8 < this.values.length) {
       this.resize(this.values.length / 2);
     }
     return true;
@@ -107,7 +119,7 @@ export class IdTable<T> {
   }
 }
 
-const MIN_CAPACITY = 64;
+const MIN_CAPACITY = 1024;
 
 /**
  * The slot an id's probe starts from. Ids are handed out in sequence (processes, refs):

@@ -27,7 +27,8 @@ describe('IdTable', () => {
   it('answers get, size and sorted as a Map would, through growth, shrinking and deletes (property)', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 3000, size: 'max' }), (ops) => {
-        const table = new IdTable<{ id: number; n: number }>();
+        // Four slots at least, so that growing and halving happen at every size.
+        const table = new IdTable<{ id: number; n: number }>(4);
         const model = new Map<number, { id: number; n: number }>();
         ops.forEach(({ kind, id }, n) => {
           if (kind === 'set') {
@@ -58,5 +59,19 @@ describe('IdTable', () => {
     expect(table.size).toBe(1000 - 143);
     expect(slots.includes(left)).toBe(false);
     expect(slots.filter((value) => value !== undefined)).toHaveLength(1000 - 143);
+  });
+
+  it('keeps its arrays while entries come and go by the dozen below its minimum capacity', () => {
+    const table = new IdTable<object>();
+    const slots = () => (table as unknown as { values: unknown[] }).values;
+    const first = slots();
+    let id = 0;
+    for (let batch = 0; batch < 100; batch++) {
+      const ids = Array.from({ length: 50 }, () => id++);
+      for (const each of ids) table.set(each, {});
+      for (const each of ids) table.delete(each);
+    }
+    expect(table.size).toBe(0);
+    expect(slots()).toBe(first);
   });
 });
