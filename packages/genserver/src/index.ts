@@ -142,3 +142,4 @@ export {
   type TaskSupervisorOptions,
   type TaskSupervisorRef,
 } from './task-supervisor.js';
+export type { YieldManyEntry, YieldManyOptions } from './task-yield-many.js';

@@ -24,6 +24,7 @@ import {
 import { RETRY_OPTION_CHECKS } from './retry.js';
 import { type AttemptFn, retrying, retryPolicy, type TaskRetryOptions } from './task-retry.js';
 import { streamTasks } from './task-stream.js';
+import { type YieldManyEntry, type YieldManyOptions, yieldControls } from './task-yield-many.js';
 import { nameOf } from './text.js';
 
 const TASK_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION, ...RETRY_OPTION_CHECKS };
@@ -40,6 +41,20 @@ const STREAM_OPTIONS: OptionChecks = {
   },
   zipInputOnExit: { expected: 'true or false', accepts: (value) => typeof value === 'boolean' },
 };
+const YIELD_MANY_OPTIONS: OptionChecks = {
+  timeout: TIMEOUT_OPTION,
+  onTimeout: {
+    expected: "'nothing', 'ignore' or 'kill_task'",
+    accepts: (value) => value === 'nothing' || value === 'ignore' || value === 'kill_task',
+  },
+  limit: {
+    expected: 'an integer >= 1',
+    accepts: (value) => Number.isInteger(value) && (value as number) >= 1,
+  },
+};
+
+/** Orders outcomes as they arrive, as a mailbox would (`Task.yieldMany`'s `limit` takes the first). */
+let arrivals = 0;
 
 /** The function a task runs, in the task's process; what it returns (or resolves to) is the result. */
 export type TaskFn<R> = (ctx: ReceiveContext<any>) => R | PromiseLike<R>;
@@ -128,6 +143,8 @@ export class TaskControl<R> {
   down = false;
   /** True once the result was taken (await, yield, shutdown) or given up: later ones are dropped. */
   consumed = false;
+  /** When the outcome arrived, relative to other tasks' outcomes. */
+  arrival = 0;
   private ctx: ProcessContext<any> | undefined = undefined;
   private listeners: (() => void)[] = [];
 
@@ -181,6 +198,13 @@ export class TaskControl<R> {
     this.kill();
   }
 
+  /** Takes the outcome if it arrived; otherwise drops the result to come and unlinks the owner, leaving the process running. */
+  ignore(): TaskResult<R> | undefined {
+    const outcome = this.take();
+    if (outcome === undefined || 'ok' in outcome) this.unlinkOwner();
+    return outcome;
+  }
+
   /** Sends the exit signal `reason`, unlinked first as Elixir's `Task.shutdown` does. */
   signal(reason: unknown): void {
     this.unlinkOwner();
@@ -206,13 +230,17 @@ export class TaskControl<R> {
   private settle(result: TaskResult<R>): void {
     if (this.outcome !== undefined || this.consumed) return;
     this.outcome = result;
+    this.arrival = ++arrivals;
     this.notify();
   }
 
   private exited(reason: unknown): void {
     this.down = true;
     this.ctx = undefined;
-    if (this.outcome === undefined && !this.consumed) this.outcome = { exit: reason };
+    if (this.outcome === undefined && !this.consumed) {
+      this.outcome = { exit: reason };
+      this.arrival = ++arrivals;
+    }
     this.notify();
   }
 
@@ -401,6 +429,61 @@ export class Task<R = unknown> {
           control.kill();
         });
       }
+    });
+  }
+
+  /**
+   * Ignores `task`, as Elixir's `Task.ignore/1`: returns `{ ok: result }` or
+   * `{ exit: reason }` if either already arrived, otherwise undefined; the task keeps
+   * running, unlinked from its owner (its crash no longer reaches the owner), and its
+   * result is dropped when it comes. Ignoring a task twice returns undefined.
+   *
+   * Where Elixir's `Task.await` of an ignored task waits out its timeout (no reply can
+   * come), ours rejects at once with the `TASK_CONSUMED` `ActorkitError`; `yield` and
+   * `yieldMany` reject the same way.
+   *
+   * @example
+   * const early = Task.ignore(task); // { ok } if it already finished, else undefined
+   */
+  static ignore<R>(task: Task<R>): TaskResult<R> | undefined {
+    return checkTask(task, 0).ignore();
+  }
+
+  /**
+   * Waits up to `timeout` ms (default 5000, for all of them together) for `tasks`, as
+   * Elixir's `Task.yield_many/2`, and resolves with one `[task, result]` pair per task, in
+   * the order given: `{ ok: result }`, `{ exit: reason }`, or undefined for a task still
+   * running. A number as second argument is the `timeout`. With `limit`, it resolves as
+   * soon as that many have replied or exited (the first to arrive; the others answer
+   * undefined and can be yielded again). When the timeout passes, `onTimeout` decides what
+   * happens to the tasks still running: `'nothing'` (default), `'ignore'` or `'kill_task'`.
+   * Rejects with `InvalidArgumentError` for a bad option and with `TASK_CONSUMED` if a
+   * task's result was already taken.
+   *
+   * @example
+   * const results = await Task.yieldMany(tasks, { timeout: 5000, onTimeout: 'kill_task' });
+   * for (const [, result] of results) if (result && 'ok' in result) console.log(result.ok);
+   */
+  static yieldMany<R>(
+    tasks: readonly Task<R>[],
+    options: number | YieldManyOptions = {},
+  ): Promise<YieldManyEntry<Task<R>, R>[]> {
+    return new Promise((resolve, reject) => {
+      if (!isArray(tasks)) throw new InvalidArgumentError('tasks', 'an array of Tasks', tasks);
+      const opts = typeof options === 'number' ? { timeout: options } : options;
+      checkOptions(opts, 'Task.yieldMany', YIELD_MANY_OPTIONS);
+      const { timeout = 5000, onTimeout = 'nothing', limit = tasks.length } = opts;
+      const controls = tasks.map((task) => checkTask(task, timeout));
+      const taken = tasks.find((task) => task.control.consumed);
+      if (taken !== undefined) throw consumedError(taken);
+      const whenTimedOut = (index: number) => {
+        if (onTimeout === 'kill_task') return Task.shutdown(tasks[index]!, 'brutal_kill');
+        return onTimeout === 'ignore' ? controls[index]!.ignore() : undefined;
+      };
+      yieldControls(controls, timeout, Math.min(limit, tasks.length), whenTimedOut).then(
+        (results) => resolve(tasks.map((task, index) => [task, results[index]])),
+        reject,
+      );
     });
   }
 
