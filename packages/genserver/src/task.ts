@@ -400,7 +400,9 @@ export class Task<R = unknown> {
    * has not exited after `timeout` ms (default 5000; `'brutal_kill'` kills at once).
    * Resolves with `{ ok: result }` if the result arrived before the task stopped,
    * `{ exit: reason }` if it exited for another reason (`'killed'` when it had to be
-   * killed after the timeout), or undefined when it stopped as asked.
+   * killed after the timeout), or undefined when it stopped as asked. A task whose
+   * outcome was already taken (awaited, yielded) and which is down answers
+   * `{ exit: 'noproc' }`, as in Elixir.
    */
   static shutdown<R>(
     task: Task<R>,
@@ -409,6 +411,8 @@ export class Task<R = unknown> {
     return new Promise((resolve) => {
       const control = checkTask(task, timeout === 'brutal_kill' ? 0 : timeout);
       if (control.consumed) {
+        // Elixir's shutdown of a task already handled (its DOWN taken) answers noproc.
+        if (control.down) return resolve({ exit: 'noproc' });
         control.kill();
         return resolve(undefined);
       }

@@ -416,6 +416,23 @@ describe('Task.shutdown()', () => {
     expect(runtime.isAlive(owner.pid)).toBe(true);
   });
 
+  // Elixir's task_test.exs: "returns {:exit, :noproc} if task handled".
+  it("returns { exit: 'noproc' } for a task already awaited and down, either way", async () => {
+    setup();
+    const task = Task.async(() => 'done', { runtime });
+    expect(await Task.await(task)).toBe('done');
+    await clock.settle();
+    expect(await Task.shutdown(task)).toEqual({ exit: 'noproc' });
+    expect(await Task.shutdown(task, 'brutal_kill')).toEqual({ exit: 'noproc' });
+  });
+
+  it("returns { exit: 'shutdown' } with 'brutal_kill' for a task that exited 'shutdown' by itself", async () => {
+    setup();
+    const task = Task.async((ctx) => ctx.exit('shutdown'), { runtime });
+    await clock.settle();
+    expect(await Task.shutdown(task, 'brutal_kill')).toEqual({ exit: 'shutdown' });
+  });
+
   it('shuts down a task that has not started running yet', async () => {
     setup();
     const owner = spawnOwner();
