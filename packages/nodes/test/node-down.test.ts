@@ -1,24 +1,21 @@
 // A worker node killed for real (its thread terminated) in the middle of traffic.
 import { isDown, isExit, type Pid } from '@actorkit/core';
+import { type UncaughtWatch, watchUncaught } from '@actorkit/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Nodes, startNodes } from '../src/nodes.js';
 import { fixtures, inbox } from './support.js';
 
 let nodes: Nodes;
-const unhandled: unknown[] = [];
-const onUnhandled = (error: unknown) => unhandled.push(error);
+let uncaught: UncaughtWatch;
 
 beforeEach(async () => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
+  uncaught = watchUncaught();
   nodes = await startNodes({ workers: 2 });
 });
 
 afterEach(async () => {
   await nodes.stop();
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
+  uncaught.stop();
 });
 
 describe('a worker node terminated mid-traffic', () => {
@@ -86,12 +83,12 @@ describe('a worker node terminated mid-traffic', () => {
     const echo2 = await nodes.spawn(2, fixtures, 'echo');
     nodes.runtime.send(echo2, { from: report.pid, body: 'still here' });
     expect(await report.next((m) => m === 'still here')).toBe('still here');
-    expect(unhandled).toEqual([]);
+    expect(uncaught.caught).toEqual([]);
   });
 
   it('rejects a spawn on the node after it is gone with NodeDownError', async () => {
     await nodes.terminate(2);
     await expect(nodes.spawn(2, fixtures, 'echo')).rejects.toThrow(/node 2 is not up/);
-    expect(unhandled).toEqual([]);
+    expect(uncaught.caught).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, isDown, isExit, type Pid } from '@actorkit/core';
+import { type UncaughtWatch, watchUncaught } from '@actorkit/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Nodes, startNodes } from '../src/nodes.js';
 import { fixtures, inbox } from './support.js';
@@ -9,19 +10,16 @@ import { fixtures, inbox } from './support.js';
 const oom = new URL('./fixtures/oom.ts', import.meta.url);
 
 let nodes: Nodes;
-const unhandled: unknown[] = [];
-const onUnhandled = (error: unknown) => unhandled.push(error);
+let uncaught: UncaughtWatch;
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
+  uncaught = watchUncaught();
   nodes = await startNodes({ workers: 2, resourceLimits: { maxOldGenerationSizeMb: 64 } });
 });
 
 afterAll(async () => {
   await nodes.stop();
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
+  uncaught.stop();
 });
 
 describe('startNodes({ resourceLimits })', () => {
@@ -85,7 +83,7 @@ describe('startNodes({ resourceLimits })', () => {
     const local = inbox(nodes.runtime);
     nodes.runtime.send(local.pid, 'main answers');
     expect(await local.next()).toBe('main answers');
-    expect(unhandled).toEqual([]);
+    expect(uncaught.caught).toEqual([]);
   });
 
   it('rejects a limit that is not a known key or a number > 0 with InvalidArgumentError', async () => {

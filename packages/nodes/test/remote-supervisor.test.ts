@@ -2,6 +2,7 @@
 // nodes killed for real (their threads terminated).
 import { InvalidArgumentError, isDown, type Pid } from '@actorkit/core';
 import { type ChildInfo, DynamicSupervisor, GenServer, Supervisor } from '@actorkit/genserver';
+import { type UncaughtWatch, watchUncaught } from '@actorkit/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Nodes, startNodes } from '../src/nodes.js';
 import { roundRobin } from '../src/placement.js';
@@ -11,8 +12,7 @@ import { inbox } from './support.js';
 const placed = new URL('./fixtures/placed.ts', import.meta.url);
 
 let nodes: Nodes;
-const unhandled: unknown[] = [];
-const onUnhandled = (error: unknown) => unhandled.push(error);
+let uncaught: UncaughtWatch;
 
 type Started = { started: string; pid: Pid };
 
@@ -44,15 +44,12 @@ function downOf(pid: Pid): Promise<unknown> {
 // Starting worker threads under load can outlast the default hook and test timeouts.
 describe('remoteChild() under a Supervisor', { timeout: 60_000 }, () => {
   beforeEach(async () => {
-    unhandled.length = 0;
-    process.on('unhandledRejection', onUnhandled);
-    process.on('uncaughtException', onUnhandled);
+    uncaught = watchUncaught();
     nodes = await startNodes({ workers: 2 });
   }, 60_000);
   afterEach(async () => {
     await nodes.stop();
-    process.off('unhandledRejection', onUnhandled);
-    process.off('uncaughtException', onUnhandled);
+    uncaught.stop();
   }, 60_000);
 
   it('starts each child on the node its placement picks, linked to the supervisor', async () => {
@@ -117,7 +114,7 @@ describe('remoteChild() under a Supervisor', { timeout: 60_000 }, () => {
     const restartedA = restarted[0]!.pid;
     nodes.runtime.send(restartedA, { from: me.pid, body: 'after' });
     expect(await me.next((m) => m.body === 'after')).toEqual({ id: 'a', body: 'after', node: 2 });
-    expect(unhandled).toEqual([]);
+    expect(uncaught.caught).toEqual([]);
     await Supervisor.stop(sup);
   });
 
@@ -172,7 +169,7 @@ describe('remoteChild() under a Supervisor', { timeout: 60_000 }, () => {
     const down = downOf(second);
     await Supervisor.stop(sup);
     expect(await down).toBe('shutdown');
-    expect(unhandled).toEqual([]);
+    expect(uncaught.caught).toEqual([]);
   });
 
   it('works under a DynamicSupervisor too: startChild, restart on a surviving node, stop', async () => {
@@ -188,7 +185,7 @@ describe('remoteChild() under a Supervisor', { timeout: 60_000 }, () => {
     const down = downOf(again.pid);
     await DynamicSupervisor.stop(sup);
     expect(await down).toBe('shutdown');
-    expect(unhandled).toEqual([]);
+    expect(uncaught.caught).toEqual([]);
   });
 
   it('counts restarts after a node loss toward the intensity, and gives up past maxRestarts', async () => {
@@ -204,7 +201,7 @@ describe('remoteChild() under a Supervisor', { timeout: 60_000 }, () => {
     // exceeds one restart and shuts down, as OTP's does.
     await nodes.terminate(1);
     expect(await supDown).toBe('shutdown');
-    expect(unhandled).toEqual([]);
+    expect(uncaught.caught).toEqual([]);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   TimeoutError,
 } from '@actorkit/core';
 import { Task } from '@actorkit/genserver';
+import { type UncaughtWatch, watchUncaught } from '@actorkit/test-support';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UncloneableMessageError } from '../src/errors.js';
 import { type Nodes, startNodes } from '../src/nodes.js';
@@ -18,8 +19,7 @@ import { inbox } from './support.js';
 const placed = new URL('./fixtures/placed.ts', import.meta.url);
 
 let nodes: Nodes;
-const unhandled: unknown[] = [];
-const onUnhandled = (error: unknown) => unhandled.push(error);
+let uncaught: UncaughtWatch;
 
 // Starting worker threads under load can outlast the default hook and test timeouts.
 beforeAll(async () => {
@@ -27,12 +27,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => nodes.stop(), 60_000);
 beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
+  uncaught = watchUncaught();
 });
 afterEach(() => {
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
+  uncaught.stop();
+  expect(uncaught.caught).toEqual([]);
 });
 
 /** The error a promise rejects with. */

@@ -21,4 +21,5 @@ export {
   type TypeCheckOptions,
   typeCheck,
 } from './readme-program.js';
+export { type UncaughtWatch, watchUncaught } from './uncaught.js';
 export { type Truthy, type WaitForOptions, WaitForTimeoutError, waitFor } from './wait-for.js';
