@@ -67,6 +67,7 @@ describe('attempt links', () => {
       name: 'thenable',
       // A bare thenable: its `then` returns nothing, so only adopting it waits for it.
       perform: () => ({
+        // biome-ignore lint/suspicious/noThenProperty: the thenable is what this test is about.
         then(onFulfilled: (value: unknown) => void) {
           void later.promise.then(() => onFulfilled('done'));
         },
