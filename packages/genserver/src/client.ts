@@ -244,6 +244,21 @@ export function cast(
   }
 }
 
+/** @internal `GenServer.whereis`: the PID `server` names now, undefined if none. */
+export function whereis(
+  server: Pid<any> | Name | Via,
+  options: CastOptions | undefined,
+): Pid<any> | undefined {
+  if (options !== undefined) checkOptions(options, 'GenServer.whereis', CAST_OPTIONS);
+  if (isPid(server)) return server;
+  if (typeof server === 'string' || typeof server === 'symbol') {
+    return runtimeFor(server, options).whereis(server);
+  }
+  if (!isTarget(server)) throw badTarget(server);
+  const pid: unknown = server.via.whereisName(server.key);
+  return isPid(pid) ? pid : undefined;
+}
+
 /** @internal */
 export function reply<R>(from: From<R>, value: R): boolean {
   // isInstance, not instanceof: a revoked proxy gets this error, not instanceof's TypeError.

@@ -22,6 +22,7 @@ import {
   type ServerRef,
   type ServerTarget,
   stopServer,
+  whereis,
 } from './client.js';
 import type { From } from './envelopes.js';
 import type { CallResult, InitResult, MaybePromise, NoReplyResult } from './results.js';
@@ -275,6 +276,20 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
    */
   static cast<S>(server: ServerTarget<S>, request: CastsOf<S>, options?: CastOptions): void {
     cast(server, request, options);
+  }
+
+  /**
+   * The PID of `server` now, as Elixir's `GenServer.whereis/1`: a PID is returned as it
+   * is (alive or not, as in Elixir), a name is looked up in `runtime` (default
+   * `defaultRuntime()`), a `{ via, key }` through its registry's `whereisName`.
+   * Undefined when nothing is registered under the name. Throws `InvalidArgumentError`
+   * for anything that cannot name a server.
+   *
+   * @example
+   * const pid = GenServer.whereis('ids', { runtime }); // undefined when not running
+   */
+  static whereis<S>(server: ServerTarget<S>, options?: CastOptions): ServerRef<S> | undefined {
+    return whereis(server, options);
   }
 
   /** Answers a call whose `handleCall` returned `noreply`; false if the caller is no longer waiting. */

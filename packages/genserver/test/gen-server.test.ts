@@ -814,6 +814,40 @@ describe('stop() result', () => {
   });
 });
 
+// Ported from Elixir's gen_server_test.exs, "whereis/1".
+describe('GenServer.whereis()', () => {
+  it('finds a server by name, by { via, key } and by PID, and undefined for an unknown name', async () => {
+    const { runtime } = virtualRuntime();
+    const pid = await GenServer.start(Counter, 0, { runtime, name: 'whereis_server' });
+    expect(GenServer.whereis('whereis_server', { runtime })).toBe(pid);
+    expect(GenServer.whereis(pid)).toBe(pid);
+    expect(GenServer.whereis('whereis_bad_server', { runtime })).toBeUndefined();
+    const registry = new Registry<string>(runtime, { keys: 'unique' });
+    const viaPid = await GenServer.start(Counter, 0, {
+      runtime,
+      name: { via: registry, key: 'whereis_server' },
+    });
+    expect(GenServer.whereis({ via: registry, key: 'whereis_server' })).toBe(viaPid);
+    expect(GenServer.whereis({ via: registry, key: 'whereis_bad_server' })).toBeUndefined();
+  });
+
+  it('returns a PID as it is, even once its server is gone, and undefined for its name', async () => {
+    const { runtime } = virtualRuntime();
+    const pid = await GenServer.start(Counter, 0, { runtime, name: 'gone' });
+    await GenServer.stop(pid);
+    expect(GenServer.whereis(pid)).toBe(pid);
+    expect(GenServer.whereis('gone', { runtime })).toBeUndefined();
+  });
+
+  it('throws InvalidArgumentError for what cannot name a server, or an unknown option', () => {
+    const { runtime } = virtualRuntime();
+    expect(() => GenServer.whereis(42 as never, { runtime })).toThrow(InvalidArgumentError);
+    expect(() => GenServer.whereis('x', { runtime, timeout: 1 } as never)).toThrow(
+      InvalidArgumentError,
+    );
+  });
+});
+
 describe('GenServer.stop()', () => {
   it('runs terminate and resolves once the server has exited', async () => {
     const { runtime } = virtualRuntime();
