@@ -4,8 +4,31 @@
  * from any handler, `stop(reason, state)` to end the server.
  */
 
-/** Extra instruction after a callback: run `handleContinue(arg)` next, or an idle timeout. */
-export type Action = { continue: unknown } | { timeout: number };
+/**
+ * Extra instruction after a callback, the third element of Elixir's tuples:
+ * `{ continue: arg }` runs `handleContinue(arg)` before the next message;
+ * `{ timeout: ms }` is an idle timeout (`TIMEOUT` arrives after `ms` without a message;
+ * `Infinity` for none, Elixir's `:infinity`); `'hibernate'` is accepted as Elixir's
+ * `:hibernate` is, and does nothing here: V8 collects a process's garbage by itself, and
+ * there is no per-process heap to compact. Anything else (a negative or non-numeric
+ * timeout, an object with neither key) is a bad return value, as in OTP.
+ */
+export type Action = { continue: unknown } | { timeout: number } | 'hibernate';
+
+/** @internal True for a well-formed {@link Action}. Never throws (a revoked proxy is not one). */
+export function isAction(action: unknown): action is Action {
+  if (action === 'hibernate') return true;
+  if (typeof action !== 'object' || action === null) return false;
+  try {
+    if ('timeout' in action) {
+      const { timeout } = action as { timeout: unknown };
+      return typeof timeout === 'number' && timeout >= 0;
+    }
+    return 'continue' in action;
+  } catch {
+    return false;
+  }
+}
 
 /** `init` succeeded: the server runs with `state`. */
 export class Ok<S> {

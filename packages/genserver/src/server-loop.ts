@@ -13,7 +13,7 @@ import { isRunning, warmHandler } from '@actorkit/core/internal';
 import { CastEnvelope, From, IdleTimeout, SystemEnvelope } from './envelopes.js';
 import { BadReturnValue } from './errors.js';
 import type { GenServer } from './gen-server.js';
-import { type Action, Ignore, NoReply, Ok, Reply, Stop } from './results.js';
+import { type Action, Ignore, isAction, NoReply, Ok, Reply, Stop } from './results.js';
 import { ServerContext } from './server-context.js';
 import { classNameOf, clip } from './text.js';
 
@@ -344,9 +344,17 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
     return this.terminate(badReturn(this.module, callback, result, expected));
   }
 
+  /** A result whose action is malformed: OTP's bad_return_value, as for any bad result. */
+  private badAction(kind: Step, result: Ok<unknown> | Reply<unknown, unknown> | NoReply<unknown>) {
+    const expected = `its action to be { continue: arg }, { timeout: ms >= 0 or Infinity } or 'hibernate', not ${clip(formatReason(result.action), 100)}`;
+    const error = badReturn(this.module, CALLBACK_NAMES[kind]!, result, expected);
+    return kind === INIT ? this.initFailed(error) : this.terminate(error);
+  }
+
   private afterInit(result: unknown): void | Promise<void> {
     const ack = this.ack!;
     if (result instanceof Ok) {
+      if (!validAction(result.action)) return this.badAction(INIT, result);
       this.state = result.state;
       this.flags |= INITIALIZED;
       this.ack = null;
@@ -430,6 +438,8 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
 
   private applyCall(result: unknown, from: From<any>): void | Promise<void> {
     if (result instanceof Reply) {
+      // OTP: a bad third element is a bad return value; the caller gets no reply.
+      if (!validAction(result.action)) return this.badAction(CALL, result);
       this.state = result.state;
       from.resolve(result.value);
       return this.applyAction(result.action);
@@ -445,6 +455,7 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
 
   private applyNoReply(result: unknown, kind: Step): void | Promise<void> {
     if (result instanceof NoReply) {
+      if (!validAction(result.action)) return this.badAction(kind, result);
       this.state = result.state;
       return this.applyAction(result.action);
     }
@@ -456,9 +467,9 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
   }
 
   private applyAction(action: Action | undefined): void | Promise<void> {
-    if (action === undefined) return;
+    if (action === undefined || action === 'hibernate') return;
     if ('timeout' in action) {
-      this.armIdle(action.timeout);
+      if (action.timeout !== Number.POSITIVE_INFINITY) this.armIdle(action.timeout);
       return;
     }
     return this.step(CONTINUE, action.continue, undefined);
@@ -527,6 +538,11 @@ export class ServerLoop extends ServerContext implements Handler<unknown> {
     this.idleTimer = null;
     this.idleToken = null;
   }
+}
+
+/** True when a callback gave no action, or a well-formed one. */
+function validAction(action: unknown): boolean {
+  return action === undefined || isAction(action);
 }
 
 /** True for a call: a `From`. Never throws (`instanceof` does, for a revoked proxy). */

@@ -5,7 +5,16 @@
 import { Down, Exit, ExitError, formatReason } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
 import { hostileValues } from '../../core/test/hostile-values.js';
-import { BadReturnValue, type Call, GenServer, ok, StartError, Supervisor } from '../src/index.js';
+import {
+  BadReturnValue,
+  type Call,
+  GenServer,
+  NoReply,
+  ok,
+  Reply,
+  StartError,
+  Supervisor,
+} from '../src/index.js';
 import { exitOf, rejection, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
@@ -178,5 +187,49 @@ describe('init returning a bad value', () => {
     expect(((error as StartError).reason as BadReturnValue).value).toEqual({ ok: 1 });
     await clock.settle();
     expect(runtime.isAlive(parent)).toBe(true);
+  });
+});
+
+// OTP: {reply, R, S, Bad}, {noreply, S, Bad} and {ok, S, Bad} with a third element that
+// is not a timeout, hibernate or {continue, _} are bad return values. Before: a malformed
+// action crashed the server with a TypeError after replying (or ran handleContinue with
+// undefined), and from init it crashed the server after start had resolved.
+describe('a result with a malformed action', () => {
+  const malformed: unknown[] = [{ foo: 1 }, { timeout: -1 }, { timeout: '5' }, 'sleep', null];
+
+  it('is a BadReturnValue from handleCall, and the caller gets no reply', async () => {
+    const { runtime } = virtualRuntime();
+    for (const action of malformed) {
+      forget(new Reply(1, 7, action as never));
+      const server = await GenServer.start(Forgetful, null, { runtime });
+      const error = await rejection(GenServer.call(server, { type: 'get' }));
+      expect(error).toBeInstanceOf(ExitError);
+      const reason = (error as ExitError).reason as BadReturnValue;
+      expect(reason).toBeInstanceOf(BadReturnValue);
+      expect(reason.message).toMatch(/its action to be \{ continue: arg \}/);
+      expect(Forgetful.terminated).toEqual([[reason, 7]]);
+    }
+  });
+
+  it('is a BadReturnValue from handleInfo', async () => {
+    const { runtime } = virtualRuntime();
+    forget(new NoReply(7, { timeout: Number.NaN } as never));
+    const server = await GenServer.start(Forgetful, null, { runtime });
+    runtime.send(server, 'info');
+    const reason = await exitOf(runtime, server);
+    expect(reason).toBeInstanceOf(BadReturnValue);
+  });
+
+  it('fails the start from init', async () => {
+    const { runtime } = virtualRuntime();
+    class BadAction extends GenServer<number> {
+      init(): any {
+        return ok(1, { timeout: -5 });
+      }
+    }
+    const error = await rejection(GenServer.start(BadAction, null, { runtime }));
+    expect(error).toBeInstanceOf(StartError);
+    expect((error as StartError).reason).toBeInstanceOf(BadReturnValue);
+    expect(runtime.processCount).toBe(0);
   });
 });

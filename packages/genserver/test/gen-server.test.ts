@@ -751,6 +751,28 @@ describe('idle timeout ({ timeout })', () => {
     expect(log).toEqual(['call plain', 'call rearm', 'TIMEOUT']);
   });
 
+  // Elixir's :infinity timeout and :hibernate are valid actions; both crashed the server.
+  it("arms nothing with { timeout: Infinity }, and accepts 'hibernate' as a no-op", async () => {
+    const { clock, runtime } = virtualRuntime();
+    const log: string[] = [];
+    class Lazy extends Idle {
+      override handleCast(request: string, state: string[]) {
+        state.push(`cast ${request}`);
+        return noreply(state, request === 'sleep' ? 'hibernate' : { timeout: Infinity });
+      }
+      override handleCall(request: unknown, _from: From, state: string[]) {
+        return reply(`got ${String(request)}`, state, 'hibernate');
+      }
+    }
+    const server = await GenServer.start(Lazy, { ms: Infinity, log }, { runtime });
+    GenServer.cast(server, 'sleep');
+    GenServer.cast(server, 'forever');
+    expect(await GenServer.call(server, 'x' as never)).toBe('got x');
+    await clock.advance(1_000_000);
+    expect(log).toEqual(['cast sleep', 'cast forever']);
+    expect(runtime.isAlive(server)).toBe(true);
+  });
+
   it('is armed again by a later result that returns { timeout }', async () => {
     const { clock, runtime } = virtualRuntime();
     const log: string[] = [];
