@@ -21,6 +21,7 @@ import {
   RUNTIME_OPTION,
   TIMEOUT_OPTION,
 } from './check-options.js';
+import type { ChildSpec } from './child-spec.js';
 import { RETRY_OPTION_CHECKS } from './retry.js';
 import { type AttemptFn, retrying, retryPolicy, type TaskRetryOptions } from './task-retry.js';
 import { streamTasks } from './task-stream.js';
@@ -318,6 +319,26 @@ export class Task<R = unknown> {
       link,
       parent: link,
     });
+  }
+
+  /**
+   * The child spec to run `fn` as a task under a supervisor, Elixir's `Task.child_spec/1`:
+   * `{ id: 'Task', restart: 'temporary', start: Task.startLink(fn, { link: supervisor }) }`,
+   * so that `[Task, fn]` works as a child (`{Task, fun}` in Elixir). A temporary task is
+   * never restarted, and its spec goes once it ends; change that with an override,
+   * `[Task, fn, { restart: 'transient' }]`, to run it again after a crash. Give each task
+   * of one supervisor its own `id` the same way: ids must be unique there.
+   *
+   * @example
+   * await Supervisor.start([[Task, async () => warmCache()]], { runtime });
+   */
+  static childSpec(fn: TaskFn<unknown>): ChildSpec {
+    assertFn(fn);
+    return {
+      id: 'Task',
+      restart: 'temporary',
+      start: async ({ runtime, self }) => Task.startLink(fn, { runtime, link: self }),
+    };
   }
 
   /**

@@ -4,12 +4,14 @@ import {
   ExitError,
   InvalidArgumentError,
   type Pid,
+  type ReceiveContext,
   type Runtime,
   TimeoutError,
   type VirtualClock,
 } from '@actorkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Supervisor } from '../src/supervisor.js';
 import { Task, type TaskResult } from '../src/task.js';
 import { collect, deferred, sleep, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
@@ -111,6 +113,59 @@ describe('Task.start()', () => {
   it('rejects a non-function with InvalidArgumentError', () => {
     setup();
     expect(() => Task.start(42 as any, { runtime })).toThrow(InvalidArgumentError);
+  });
+});
+
+// Ported from Elixir's task_test.exs, "can be supervised directly" and "generates child_spec/1".
+describe('Task.childSpec()', () => {
+  it('runs [Task, fn] as a temporary child linked to its supervisor', async () => {
+    setup();
+    const ran = deferred<Pid<any>>();
+    const go = deferred<void>();
+    const sup = await Supervisor.start(
+      [
+        [
+          Task,
+          async (ctx: ReceiveContext<any>) => {
+            ran.resolve(ctx.self);
+            await go.promise;
+          },
+        ],
+      ],
+      { runtime },
+    );
+    const pid = await ran.promise;
+    expect(runtime.processInfo(pid)?.links).toContainEqual(sup);
+    const [child] = await Supervisor.whichChildren(sup);
+    expect(child).toMatchObject({ id: 'Task', pid, restart: 'temporary', type: 'worker' });
+    go.resolve();
+    await clock.settle();
+    expect(await Supervisor.whichChildren(sup)).toEqual([]);
+  });
+
+  it('restarts a crashed task when overridden with restart: transient', async () => {
+    setup();
+    let runs = 0;
+    const sup = await Supervisor.start(
+      [
+        [
+          Task,
+          () => {
+            runs++;
+            if (runs === 1) throw new Error('first run fails');
+          },
+          { restart: 'transient' },
+        ],
+      ],
+      { runtime },
+    );
+    await clock.settle();
+    expect(runs).toBe(2);
+    expect(await Supervisor.countChildren(sup)).toMatchObject({ specs: 1, active: 0 });
+  });
+
+  it('throws InvalidArgumentError for something that is not a function', () => {
+    expect(() => Task.childSpec(42 as never)).toThrow(InvalidArgumentError);
   });
 });
 
