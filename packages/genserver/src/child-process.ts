@@ -14,10 +14,14 @@ import { readStarted, type Started } from './started-child.js';
 export async function startChild(
   spec: NormalizedSpec,
   ctx: ProcessContext<unknown>,
+  extraArguments?: readonly unknown[],
 ): Promise<Started | undefined> {
   let value: unknown;
   try {
-    value = await spec.start({ runtime: ctx.runtime, self: ctx.self });
+    const context = { runtime: ctx.runtime, self: ctx.self };
+    value = await spec.start(
+      extraArguments === undefined ? context : { ...context, extraArguments },
+    );
   } catch (error) {
     if (isInstance(error, StartError) && error.ignored) return undefined;
     throw error;

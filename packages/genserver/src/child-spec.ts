@@ -28,6 +28,13 @@ export interface StartContext {
    * the supervisor registers the PID as soon as `start` resolves with it.
    */
   name?: Name | Via;
+  /**
+   * A `DynamicSupervisor`'s `extraArguments` (Elixir's `:extra_arguments`, which it
+   * prepends to each child's start arguments), for a `start` that takes them; the same
+   * at every restart. Undefined under a `Supervisor`, and under a dynamic supervisor
+   * started without them.
+   */
+  extraArguments?: readonly unknown[];
 }
 
 /**

@@ -62,6 +62,21 @@ export interface DynamicSupervisorOptions {
   maxSeconds?: number;
   /** Most children at once; `startChild` beyond it rejects with `ChildError` (`max_children`). @default Infinity */
   maxChildren?: number;
+  /**
+   * Values handed to every child's `start` as `extraArguments` (Elixir's
+   * `:extra_arguments`), at its first start and at each restart: state the supervisor
+   * holds for all its children, where Elixir prepends them to the start arguments. A
+   * `start` reads them from its context; the `[Module, arg]` shorthand ignores them.
+   * Not a `TaskSupervisor` option. @default none
+   *
+   * @example
+   * const sup = await DynamicSupervisor.start({ runtime, extraArguments: [pool] });
+   * await DynamicSupervisor.startChild(sup, {
+   *   id: 'worker',
+   *   start: ({ runtime, self, extraArguments: [db] = [] }) => GenServer.startLink(Worker, db, { runtime, link: self }),
+   * });
+   */
+  extraArguments?: readonly unknown[];
 }
 
 /**
@@ -86,8 +101,16 @@ type DynamicCall =
   | { type: 'getFlags' }
   | { type: 'restartCount' };
 
-const OPTION_KEYS = ['name', 'runtime', 'link', 'maxRestarts', 'maxSeconds', 'maxChildren'];
-const CHILD_SPEC_KEYS = ['name', 'maxRestarts', 'maxSeconds', 'maxChildren'];
+const OPTION_KEYS = [
+  'name',
+  'runtime',
+  'link',
+  'maxRestarts',
+  'maxSeconds',
+  'maxChildren',
+  'extraArguments',
+];
+const CHILD_SPEC_KEYS = ['name', 'maxRestarts', 'maxSeconds', 'maxChildren', 'extraArguments'];
 
 const DYNAMIC_CALLS: readonly DynamicCall['type'][] = [
   'startChild',
@@ -282,6 +305,7 @@ export class DynamicSupervisorServer extends GenServer<
 > {
   private intensity!: RestartIntensity;
   private maxChildren = Number.POSITIVE_INFINITY;
+  private extraArguments: readonly unknown[] | undefined;
 
   init(options: DynamicSupervisorOptions) {
     validateOptions(options, OPTION_KEYS, 'DynamicSupervisor.start(options)');
@@ -289,6 +313,7 @@ export class DynamicSupervisorServer extends GenServer<
     this.ctx.trapExit(true);
     this.intensity = new RestartIntensity(this.ctx.runtime.clock, maxRestarts, maxSeconds);
     this.maxChildren = maxChildren;
+    this.extraArguments = options.extraArguments && Object.freeze([...options.extraArguments]);
     return ok<DynamicState>({ children: new Map(), pending: new Set() });
   }
 
@@ -386,7 +411,7 @@ export class DynamicSupervisorServer extends GenServer<
   private async startOne(child: DynamicChild): Promise<Started | undefined> {
     let started: Started | undefined;
     try {
-      started = await startChild(child.spec, this.ctx);
+      started = await startChild(child.spec, this.ctx, this.extraArguments);
     } catch (error) {
       this.report('start_error', child, undefined, error);
       throw error ?? startFailure(error, child.spec.id);
@@ -497,7 +522,13 @@ function countChildren(state: DynamicState): ChildCounts {
 function validateOptions(options: unknown, known: readonly string[], where: string): void {
   checkSupervisorOptions(options, known, where);
   validateIntensity(options as DynamicSupervisorOptions);
-  const { maxChildren = Number.POSITIVE_INFINITY } = options as DynamicSupervisorOptions;
+  const { maxChildren = Number.POSITIVE_INFINITY, extraArguments } =
+    options as DynamicSupervisorOptions;
+  if (extraArguments !== undefined && !Array.isArray(extraArguments)) {
+    throw new ChildSpecError(
+      `${where}: extraArguments must be an array, got ${formatReason(extraArguments)}.`,
+    );
+  }
   if (!(typeof maxChildren === 'number' && maxChildren >= 0 && !Number.isNaN(maxChildren))) {
     throw new ChildSpecError(
       `${where}: maxChildren must be a number >= 0 (Infinity for no limit), got ${formatReason(maxChildren)}.`,

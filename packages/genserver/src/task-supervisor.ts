@@ -66,6 +66,7 @@ import {
   type DynamicSupervisorRef,
   type DynamicSupervisorServer,
 } from './dynamic-supervisor.js';
+import { ChildSpecError } from './errors.js';
 import { RETRY_OPTION_CHECKS, type RetryOptions } from './retry.js';
 import type { ChildCounts, RestartCount } from './supervisor-server.js';
 import {
@@ -94,7 +95,7 @@ import {
 import { streamTasks } from './task-stream.js';
 
 /** Options for `TaskSupervisor.start`: those of a `DynamicSupervisor`. */
-export type TaskSupervisorOptions = DynamicSupervisorOptions;
+export type TaskSupervisorOptions = Omit<DynamicSupervisorOptions, 'extraArguments'>;
 
 /** A reference to a running task supervisor: its PID, or its name. */
 export type TaskSupervisorRef = DynamicSupervisorRef;
@@ -207,6 +208,7 @@ export class TaskSupervisor {
    * Infinity) bounds running tasks, beyond which starting one rejects with `ChildError`.
    */
   static start(options: TaskSupervisorOptions = {}): Promise<ServerRef<DynamicSupervisorServer>> {
+    if (hasExtraArguments(options)) return Promise.reject(extraArgumentsError('start'));
     return DynamicSupervisor.start(options);
   }
 
@@ -214,7 +216,7 @@ export class TaskSupervisor {
   static startLink(
     options: TaskSupervisorOptions = {},
   ): Promise<ServerRef<DynamicSupervisorServer>> {
-    return DynamicSupervisor.start(options);
+    return TaskSupervisor.start(options);
   }
 
   /**
@@ -223,6 +225,7 @@ export class TaskSupervisor {
    * the name when it is a string, else `'TaskSupervisor'`; its type is `'supervisor'`.
    */
   static childSpec(options: Omit<TaskSupervisorOptions, 'runtime' | 'link'> = {}): ChildSpec {
+    if (hasExtraArguments(options)) throw extraArgumentsError('childSpec');
     return {
       ...DynamicSupervisor.childSpec(options),
       id: typeof options.name === 'string' ? options.name : 'TaskSupervisor',
@@ -561,4 +564,22 @@ function mfaFunction(task: unknown): TaskFn<unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** True when `options` has its own `extraArguments` key. Never throws (a hostile object is left to the full check). */
+function hasExtraArguments(options: unknown): boolean {
+  try {
+    return (
+      typeof options === 'object' && options !== null && Object.hasOwn(options, 'extraArguments')
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** A task's start takes no extra arguments: the option would do nothing, so it is refused. */
+function extraArgumentsError(what: 'start' | 'childSpec'): ChildSpecError {
+  return new ChildSpecError(
+    `TaskSupervisor.${what}(options): unknown option "extraArguments"; it is a DynamicSupervisor option, and a task gets what it needs through its function's closure.`,
+  );
 }

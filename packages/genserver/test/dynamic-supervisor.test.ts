@@ -14,6 +14,8 @@ import {
   reply,
   StartError,
   Supervisor,
+  Task,
+  TaskSupervisor,
 } from '../src/index.js';
 import { exitReason, rejection, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
@@ -376,6 +378,62 @@ describe('restarts', () => {
     expect(after).toContain(a);
     expect(after).toContain(c);
     expect(after).not.toContain(b);
+  });
+});
+
+// Ported from Elixir's dynamic_supervisor_test.exs, "restarting a child with
+// extra_arguments successfully restarts child".
+describe('extraArguments', () => {
+  it("hands the supervisor's extraArguments to each start, again at a restart", async () => {
+    const { runtime, clock } = virtualRuntime();
+    const started: unknown[][] = [];
+    const fn = async (ctx: { receive(): Promise<unknown> }) => {
+      for (;;) await ctx.receive();
+    };
+    const sup = await DynamicSupervisor.start({ runtime, extraArguments: [fn, 'extra'] });
+    const child: ChildSpec = {
+      id: 'Task',
+      restart: 'transient',
+      start: async ({ runtime, self, extraArguments = [] }) => {
+        started.push([...extraArguments]);
+        return Task.startLink(extraArguments[0] as typeof fn, { runtime, link: self });
+      },
+    };
+    const pid = (await DynamicSupervisor.startChild(sup, child)) as Pid<any>;
+    expect(await DynamicSupervisor.countChildren(sup)).toMatchObject({ active: 1, workers: 1 });
+    runtime.exit(pid, 'oops');
+    await clock.settle();
+    expect(started).toEqual([
+      [fn, 'extra'],
+      [fn, 'extra'],
+    ]);
+    expect(await DynamicSupervisor.countChildren(sup)).toMatchObject({ active: 1, workers: 1 });
+  });
+
+  it('gives a start no extraArguments when the supervisor has none, nor under a Supervisor', async () => {
+    const { runtime } = virtualRuntime();
+    const seen: unknown[] = [];
+    const child: ChildSpec = {
+      id: 'w',
+      start: async ({ runtime, self, extraArguments }) => {
+        seen.push(extraArguments);
+        return runtime.spawn((ctx) => ctx.receive(), { link: self });
+      },
+    };
+    await DynamicSupervisor.startChild(await DynamicSupervisor.start({ runtime }), child);
+    await Supervisor.start([child], { runtime });
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
+  it('rejects extraArguments that is not an array, and refuses them for a TaskSupervisor', async () => {
+    const { runtime } = virtualRuntime();
+    expect(
+      await rejection(DynamicSupervisor.start({ runtime, extraArguments: 'x' as never })),
+    ).toBeInstanceOf(ChildSpecError);
+    expect(
+      await rejection(TaskSupervisor.start({ runtime, extraArguments: [] } as never)),
+    ).toBeInstanceOf(ChildSpecError);
+    expect(() => TaskSupervisor.childSpec({ extraArguments: [] } as never)).toThrow(ChildSpecError);
   });
 });
 
