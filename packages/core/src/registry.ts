@@ -8,6 +8,7 @@ import {
   RegistryRegister,
   RegistryUnregister,
 } from './registry-listeners.js';
+import { KeyLocks } from './registry-lock.js';
 import {
   checkRegistryOptions,
   type MetaKey,
@@ -96,6 +97,7 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
   private readonly owners = new Map<Pid<any>, Owner<K>>();
   private readonly metadata = new Map<MetaKey, unknown>();
   private size = 0;
+  private locks: KeyLocks | undefined;
 
   constructor(
     readonly runtime: Runtime,
@@ -374,6 +376,28 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
    */
   deleteMeta<Key extends keyof Meta & MetaKey>(key: Key): void {
     this.metadata.delete(metaKey(key));
+  }
+
+  /**
+   * Runs `fn` for `pid` once it holds the lock on `lockKey`, and resolves with what `fn`
+   * returns (or resolves to), as Elixir's `lock/3`: per key, one process runs at a time
+   * and the others wait in the order they asked; different keys do not wait for each
+   * other. `lockKey` is any value, compared as a `Map` key; it has nothing to do with the
+   * registrations. The lock is released when `fn` returns or throws (the error reaches
+   * the caller), or its promise settles, and also when `pid` exits first: the next
+   * waiter runs then, though `fn` itself, which JavaScript cannot stop, may still be
+   * running. A waiter whose process exits leaves the queue, and its promise rejects with
+   * `ExitError`. Rejects with `NoProcError` for a dead `pid`. Where Elixir locks for the
+   * calling process, `pid` names it: usually `ctx.self`.
+   *
+   * @example
+   * await accounts.lock(ctx.self, `account:${id}`, async () => {
+   *   await settle(id); // no other process settles this account meanwhile
+   * });
+   */
+  lock<R>(pid: Pid<any>, lockKey: unknown, fn: () => R | PromiseLike<R>): Promise<R> {
+    this.locks ??= new KeyLocks(this.runtime);
+    return this.locks.lock(pid, lockKey, fn);
   }
 
   /**
