@@ -27,7 +27,8 @@ export class RestartIntensity {
   /** The restarts within the last `maxSeconds`: what `add` weighs against `maxRestarts`. */
   recent(): number {
     const since = this.clock.now() - this.maxSeconds * 1000;
-    while (this.times.length > 0 && this.times[0]! <= since) this.times.shift();
+    // OTP keeps a restart exactly maxSeconds old (R >= Now - Period): the window is inclusive.
+    while (this.times.length > 0 && this.times[0]! < since) this.times.shift();
     return this.times.length;
   }
 }

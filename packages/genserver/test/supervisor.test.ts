@@ -500,9 +500,10 @@ describe('strategies', () => {
               const before = await pids(sup);
               runtime.exit(before[index]!, 'kill');
               await clock.settle();
-              // The model of OTP's intensity: restarts within the last maxSeconds.
+              // The model of OTP's intensity: restarts within the last maxSeconds, one exactly
+              // maxSeconds old included (OTP keeps R >= Now - Period).
               const now = clock.now();
-              model.restarts = [...model.restarts, now].filter((t) => t > now - maxSeconds * 1000);
+              model.restarts = [...model.restarts, now].filter((t) => t >= now - maxSeconds * 1000);
               if (model.restarts.length > maxRestarts) {
                 model.alive = false;
                 expect(supExit).toEqual({ exited: true, reason: 'shutdown' });
@@ -612,6 +613,30 @@ describe('restart types', () => {
 });
 
 describe('restart intensity', () => {
+  // OTP's supervisor keeps restarts with R >= Now - Period: one exactly maxSeconds old
+  // still counts (ours dropped it, allowing one restart more at the boundary).
+  it('counts a restart exactly maxSeconds old toward the intensity, and not one a ms older', async () => {
+    const { runtime, clock } = virtualRuntime();
+    const log: string[] = [];
+    const flags = { runtime, maxRestarts: 1, maxSeconds: 5 };
+    const kept = await Supervisor.start([worker({ id: 'b', log })], flags);
+    const keptExit = exitReason(runtime, kept);
+    runtime.exit(await pidOf(kept, 'b'), 'kill');
+    await clock.settle();
+    await clock.advance(5000);
+    runtime.exit(await pidOf(kept, 'b'), 'kill');
+    await clock.settle();
+    expect(keptExit).toEqual({ exited: true, reason: 'shutdown' });
+
+    const dropped = await Supervisor.start([worker({ id: 'b', log })], flags);
+    runtime.exit(await pidOf(dropped, 'b'), 'kill');
+    await clock.settle();
+    await clock.advance(5001);
+    runtime.exit(await pidOf(dropped, 'b'), 'kill');
+    await clock.settle();
+    expect(runtime.isAlive(dropped)).toBe(true);
+  });
+
   it('more than maxRestarts within maxSeconds stops every child and exits the supervisor with shutdown', async () => {
     const { runtime, clock } = virtualRuntime();
     const log: string[] = [];
