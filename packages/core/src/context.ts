@@ -142,7 +142,9 @@ export interface ProcessContext<M = unknown> {
   monitor(target: Pid<any>): Ref;
   /**
    * Removes a monitor; returns true if it was active. With `flush: true` also removes
-   * its `Down` message if that already arrived.
+   * its `Down` message if that already arrived. The answer is that of Erlang's
+   * `demonitor(Ref, [info])` (false once the `Down` was sent); Elixir's
+   * `Process.demonitor/1` without `:info` answers true whatever the case.
    */
   demonitor(ref: Ref, options?: { flush?: boolean }): boolean;
   /** Turns exit trapping on or off (exit signals become `Exit` messages); returns the old value. */
