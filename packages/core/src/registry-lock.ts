@@ -55,7 +55,8 @@ export class KeyLocks {
       result = fn();
     } catch (error) {
       this.release(key, waiter);
-      return reject(error);
+      reject(error);
+      return;
     }
     Promise.resolve(result).then(
       (value) => {
@@ -81,7 +82,10 @@ export class KeyLocks {
     const queue = this.queues.get(key);
     const index = queue?.indexOf(waiter) ?? -1;
     if (queue === undefined || index === -1) return;
-    if (index === 0) return this.next(key, queue);
+    if (index === 0) {
+      this.next(key, queue);
+      return;
+    }
     queue.splice(index, 1);
     waiter.fail(reason);
   }
