@@ -37,7 +37,11 @@ export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
 
 /** Supervisor flags, as Elixir's `Supervisor.init/2` options. */
 export interface SupervisorFlags {
-  /** @default 'one_for_one' */
+  /**
+   * How a child's exit affects its siblings. Elixir's `Supervisor.init/2` requires it
+   * (`expected :strategy option to be given`); here it defaults to the common case.
+   * @default 'one_for_one'
+   */
   strategy?: Strategy;
   /** Restarts allowed within `maxSeconds` before the supervisor gives up. @default 3 */
   maxRestarts?: number;
