@@ -1,3 +1,4 @@
+export { Agent, type AgentRef, AgentServer, type AgentTarget } from './agent.js';
 export { AttemptProcessContext } from './attempt-context.js';
 export {
   type AnyChildSpecLike,

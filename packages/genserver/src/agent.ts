@@ -1,0 +1,182 @@
+/**
+ * Agent, as Elixir's `Agent`: a process that only holds state, read and changed through
+ * functions that run inside it, one at a time. It is a `GenServer` whose callbacks are
+ * the functions you pass, so everything said of GenServer (names, timeouts, links,
+ * supervision, `GenServer.getState`) holds for it.
+ *
+ * @example
+ * const counter = await Agent.start(() => 0, { runtime });
+ * await Agent.update(counter, (n) => n + 1);
+ * await Agent.get(counter, (n) => n); // 1
+ * await Agent.getAndUpdate(counter, (n) => [n, n + 1]); // 1, and the state is 2
+ * await Agent.stop(counter);
+ *
+ * When not to use it: state with behaviour of its own (timeouts, messages from other
+ * processes, a protocol) belongs in a `GenServer`; a function that takes long blocks
+ * every other caller of the agent, so do slow work outside and store only its result.
+ * Where JavaScript differs: Elixir's `{Module, fun, args}` forms are plain closures
+ * here, and a function may return a promise, which the agent awaits before the next
+ * request (one at a time still holds).
+ */
+import { formatReason, InvalidArgumentError, type Name, type Via } from '@actorkit/core';
+import type { ChildSpec } from './child-spec.js';
+import type { CallOptions, ServerRef, ServerTarget } from './client.js';
+import type { From } from './envelopes.js';
+import { type Call, GenServer, type StartLinkOptions, type StartOptions } from './gen-server.js';
+import { type MaybePromise, noreply, ok, reply } from './results.js';
+
+type StateFn = (state: unknown) => unknown;
+
+/** The requests an agent answers. */
+type AgentCall =
+  | Call<'get', unknown, { fn: StateFn }>
+  | Call<'getAndUpdate', unknown, { fn: StateFn }>
+  | Call<'update', void, { fn: StateFn }>;
+
+/** The agent process (use it through `Agent`). */
+export class AgentServer extends GenServer<unknown, AgentCall, { type: 'cast'; fn: StateFn }> {
+  async init(fn: () => unknown) {
+    return ok(await fn());
+  }
+
+  override async handleCall(request: AgentCall, _from: From, state: unknown) {
+    const value = await request.fn(state);
+    if (request.type === 'get') return reply(value, state);
+    if (request.type === 'update') return reply(undefined, value);
+    const [answer, next] = pairOf(value);
+    return reply(answer, next);
+  }
+
+  override async handleCast(request: { fn: StateFn }, state: unknown) {
+    return noreply(await request.fn(state));
+  }
+}
+
+/** What `getAndUpdate`'s function must return: `[reply, newState]` (Elixir's `{reply, new_state}`). */
+function pairOf(value: unknown): [unknown, unknown] {
+  if (Array.isArray(value) && value.length === 2) return [value[0], value[1]];
+  throw new TypeError(
+    `Agent.getAndUpdate: the function must return [reply, newState], got ${formatReason(value)}.`,
+  );
+}
+
+/** A running agent holding state of type `S`: what `Agent.start` resolves to. */
+export type AgentRef<S> = ServerRef<AgentServer> & { readonly __agentState?: S };
+
+/** Where an agent holding `S` can be reached: its PID, or its name. */
+export type AgentTarget<S> = AgentRef<S> | Name | Via;
+
+/** The `Agent` API (see the module doc above): start, read and change an agent's state. */
+export class Agent {
+  /**
+   * Starts an agent whose state is what `fn` returns (or resolves to), run in the new
+   * process; resolves with its PID. Options as `GenServer.start`'s (`name`, `timeout`
+   * for `fn`, `runtime`). Rejects with `StartError` if `fn` throws.
+   *
+   * @example
+   * const cache = await Agent.start(() => new Map<string, string>(), { name: 'cache' });
+   */
+  static start<S>(fn: () => MaybePromise<S>, options: StartOptions = {}): Promise<AgentRef<S>> {
+    const bad = badFn(fn);
+    if (bad !== undefined) return Promise.reject(bad);
+    return GenServer.start(AgentServer, fn, { label: 'Agent', behaviour: 'agent', ...options });
+  }
+
+  /** Like `start`, linked to `options.link` (its parent, usually a supervisor). */
+  static startLink<S>(fn: () => MaybePromise<S>, options: StartLinkOptions): Promise<AgentRef<S>> {
+    const bad = badFn(fn);
+    if (bad !== undefined) return Promise.reject(bad);
+    return GenServer.startLink(AgentServer, fn, {
+      label: 'Agent',
+      behaviour: 'agent',
+      ...options,
+    });
+  }
+
+  /**
+   * Resolves with `fn(state)`, run in the agent; the state stays as it was. Rejects as
+   * `GenServer.call` does: `TimeoutError` after `timeout` ms (default 5000), `ExitError`
+   * if the agent exits first (a throw in `fn` crashes the agent, as in Elixir).
+   */
+  static get<S, R>(
+    agent: AgentTarget<S>,
+    fn: (state: S) => MaybePromise<R>,
+    timeout: number | CallOptions = 5000,
+  ): Promise<R> {
+    const bad = badFn(fn);
+    if (bad !== undefined) return Promise.reject(bad);
+    return call(agent, { type: 'get', fn: fn as StateFn }, timeout) as Promise<R>;
+  }
+
+  /** Runs `fn(state)`, which returns `[reply, newState]`; resolves with `reply`. */
+  static getAndUpdate<S, R>(
+    agent: AgentTarget<S>,
+    fn: (state: S) => MaybePromise<readonly [R, S]>,
+    timeout: number | CallOptions = 5000,
+  ): Promise<R> {
+    const bad = badFn(fn);
+    if (bad !== undefined) return Promise.reject(bad);
+    return call(agent, { type: 'getAndUpdate', fn: fn as StateFn }, timeout) as Promise<R>;
+  }
+
+  /** Replaces the state with `fn(state)` and resolves once done (Elixir's `:ok`). */
+  static update<S>(
+    agent: AgentTarget<S>,
+    fn: (state: S) => MaybePromise<S>,
+    timeout: number | CallOptions = 5000,
+  ): Promise<void> {
+    const bad = badFn(fn);
+    if (bad !== undefined) return Promise.reject(bad);
+    return call(agent, { type: 'update', fn: fn as StateFn }, timeout) as Promise<void>;
+  }
+
+  /** Replaces the state with `fn(state)` without waiting; succeeds even if the agent is gone. */
+  static cast<S>(
+    agent: AgentTarget<S>,
+    fn: (state: S) => MaybePromise<S>,
+    options?: Pick<CallOptions, 'runtime'>,
+  ): void {
+    assertFn(fn);
+    GenServer.cast(
+      agent as ServerTarget<AgentServer>,
+      { type: 'cast', fn: fn as StateFn },
+      options,
+    );
+  }
+
+  /** Stops the agent with `reason` (default `'normal'`), as `GenServer.stop`. */
+  static stop(
+    agent: AgentTarget<unknown>,
+    reason: unknown = 'normal',
+    timeout: number | CallOptions = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
+    return GenServer.stop(agent, reason, timeout);
+  }
+
+  /**
+   * The child spec to run an agent under a supervisor, so that `[Agent, fn]` is a child
+   * (Elixir's `{Agent, fun}`): `{ id: 'Agent', start: Agent.startLink(fn) }`, permanent.
+   */
+  static childSpec(fn: () => unknown): ChildSpec {
+    assertFn(fn);
+    return {
+      id: 'Agent',
+      start: ({ runtime, self, name }) => Agent.startLink(fn, { runtime, link: self, name }),
+    };
+  }
+}
+
+function call(agent: AgentTarget<unknown>, request: AgentCall, timeout: number | CallOptions) {
+  return GenServer.call(agent as ServerTarget<AgentServer>, request, timeout);
+}
+
+/** The `InvalidArgumentError` for an `fn` that is not a function, else undefined. */
+function badFn(fn: unknown): InvalidArgumentError | undefined {
+  return typeof fn === 'function' ? undefined : new InvalidArgumentError('fn', 'a function', fn);
+}
+
+/** Throws `InvalidArgumentError` unless `fn` is a function. */
+function assertFn(fn: unknown): void {
+  const bad = badFn(fn);
+  if (bad !== undefined) throw bad;
+}
