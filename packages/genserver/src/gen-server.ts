@@ -140,7 +140,8 @@ export abstract class GenServer<State = unknown, Calls = never, Casts = never, I
 
   /**
    * Runs in the new process before any message. Return `ok(state)` (optionally with
-   * `{ continue: arg }` or `{ timeout: ms }`), `ignore()`, or `stop(reason)`. A throw,
+   * `{ continue: arg }`, `{ timeout: ms }` or `'hibernate'`: see `Action`), `ignore()`, or
+   * `stop(reason)`. A throw,
    * `this.ctx.exit(reason)` or any other return value (a `BadReturnValue`) is a failed
    * start; a `{ via }` name is unregistered first, so a `Registry`'s listeners hear of it.
    */

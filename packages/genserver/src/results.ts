@@ -69,7 +69,8 @@ export class Stop<S, R = unknown> {
 
 /**
  * `init` result: start with `state`. `action` may be `{ continue: arg }` (run
- * `handleContinue` before any message) or `{ timeout: ms }` (an idle timeout).
+ * `handleContinue` before any message), `{ timeout: ms }` (an idle timeout) or
+ * `'hibernate'` (accepted, does nothing): see {@link Action}.
  */
 export function ok<S>(state: S, action?: Action): Ok<S> {
   return new Ok(state, action);
