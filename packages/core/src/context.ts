@@ -3,7 +3,7 @@ import type { MessageTag } from './message-tag.js';
 import type { Inbox, Timeout } from './messages.js';
 import type { Pid } from './pid.js';
 import type { Ref } from './ref.js';
-import type { Runtime } from './runtime.js';
+import type { Runtime, SendAfterOptions } from './runtime.js';
 import type { TimerRef } from './timers.js';
 
 /** A registered process name, like an Erlang atom. */
@@ -162,9 +162,17 @@ export interface ProcessContext<M = unknown> {
   exit(target: Dest, reason: unknown): void;
   /** Sends `message` to this process after `ms` milliseconds. */
   sendAfter(message: M, ms: number): TimerRef;
-  /** Sends `message` to `dest` after `ms` milliseconds; see `Runtime.sendAfter`. */
-  sendAfter<T>(dest: Dest<T>, message: T, ms: number): TimerRef;
-  /** Cancels a timer; returns the whole ms it had left, or false if it already fired. */
+  /**
+   * Sends `message` to `dest` after `ms` milliseconds, or at the time `ms` with
+   * `{ abs: true }`; see `Runtime.sendAfter`.
+   */
+  sendAfter<T>(dest: Dest<T>, message: T, ms: number, options?: SendAfterOptions): TimerRef;
+  /**
+   * Cancels a timer; returns the whole ms it had left, or false if it already fired.
+   * Always synchronous: where Erlang's `cancel_timer` takes `{async, true}` so as not to
+   * wait on another scheduler's timer wheel, a runtime's timers are all on its own
+   * thread, and cancelling one costs a few array writes.
+   */
   cancelTimer(ref: TimerRef): number | false;
   /** Registers this process under `name`. */
   register(name: Name): void;

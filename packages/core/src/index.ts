@@ -71,6 +71,7 @@ export {
   Runtime,
   type RuntimeOptions,
   type RuntimeStats,
+  type SendAfterOptions,
   type StopOptions,
 } from './runtime.js';
 export type { SchedulerOptions } from './scheduler.js';

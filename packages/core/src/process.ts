@@ -16,7 +16,7 @@ import { type MessageTag, wrap } from './message-tag.js';
 import { demonitor, type Monitor, monitor, type WatchNode } from './monitors.js';
 import { isPid, Pid } from './pid.js';
 import type { Ref } from './ref.js';
-import type { Runtime } from './runtime.js';
+import type { Runtime, SendAfterOptions } from './runtime.js';
 import { type Runnable, turn } from './scheduler.js';
 import { childOptions } from './spawn-options.js';
 import type { OwnedTimers, TimerEntry, TimerRef } from './timers.js';
@@ -337,13 +337,13 @@ export abstract class Process<M = unknown>
   }
 
   sendAfter(message: M, ms: number): TimerRef;
-  sendAfter<T>(dest: Dest<T>, message: T, ms: number): TimerRef;
-  sendAfter(a: unknown, b: unknown, c?: number): TimerRef {
+  sendAfter<T>(dest: Dest<T>, message: T, ms: number, options?: SendAfterOptions): TimerRef;
+  sendAfter(a: unknown, b: unknown, c?: number, d?: SendAfterOptions): TimerRef {
     this.assertAlive();
     // Fixed arity, not rest arguments: periodic processes call this on every tick.
     return c === undefined
       ? this.runtime.sendAfterSelf(this, a, b as number)
-      : this.runtime.sendAfter(a as Dest, b, c);
+      : this.runtime.sendAfter(a as Dest, b, c, d);
   }
 
   cancelTimer(ref: TimerRef): number | false {

@@ -78,6 +78,15 @@ export interface StopOptions {
   timeout?: number;
 }
 
+/** Options for `sendAfter` (Erlang's `send_after/4`); an unknown key throws `InvalidArgumentError`. */
+export interface SendAfterOptions {
+  /**
+   * True: the time argument is when to send, on the scale of `runtime.clock.now()`, not a
+   * delay. A time already past sends at once. @default false
+   */
+  abs?: boolean;
+}
+
 let nextNode = 0;
 
 /**
@@ -306,14 +315,23 @@ export class Runtime {
    * never early; on a `VirtualClock` it is exact. While the runtime's timers fall due
    * at 2 or more per ms, a timer may go off late by a sixteenth of its delay, at most
    * `clock.timerSlackMs` (8 ms on a `RealClock`), so that one wake-up serves many.
+   *
+   * With `{ abs: true }` (Erlang's `send_after/4` option), `ms` is not a delay but the
+   * time to send at, on the scale of `runtime.clock.now()`; a time already past sends at
+   * once.
+   *
+   * @example
+   * const at = runtime.clock.now() + 1000;
+   * runtime.sendAfter(pid, 'tick', at, { abs: true });
    */
-  sendAfter<M>(dest: Dest<M>, message: M, ms: number): TimerRef {
-    assertDelay(ms);
+  sendAfter<M>(dest: Dest<M>, message: M, ms: number, options?: SendAfterOptions): TimerRef {
+    const delay = options === undefined ? ms : this.delayUntil(ms, options);
+    assertDelay(delay);
     assertDest(dest);
     const toPid = isPid(dest);
     const owner = toPid ? dest.proc : null;
     if (toPid && !owner?.alive && !reachesRemote(this, dest)) return new TimerRef(null, 0);
-    return this.timers.add(ms, dest, message, null, owner);
+    return this.timers.add(delay, dest, message, null, owner);
   }
 
   /**
@@ -648,6 +666,17 @@ export class Runtime {
     this.deadlines.stamp(now);
   }
 
+  /** `sendAfter`'s delay for `time` under `options`: `time` itself, or the ms until it with `abs`. */
+  private delayUntil(time: number, options: SendAfterOptions): number {
+    assertOptions(options, 'options', 'sendAfter', SEND_AFTER_KEYS);
+    assertOptionalBoolean(options.abs, 'options.abs');
+    if (options.abs !== true) return time;
+    if (typeof time !== 'number' || !Number.isFinite(time)) {
+      throw new InvalidArgumentError('time', 'a finite time on runtime.clock.now()', time);
+    }
+    return Math.max(0, time - this.clock.now());
+  }
+
   private timerEntry(ref: TimerRef): TimerEntry | null {
     if (!isInstance(ref, TimerRef)) {
       throw new InvalidArgumentError('ref', 'a timer ref from sendAfter', ref);
@@ -710,6 +739,7 @@ function labelOf(spawnable: Spawnable<any>): string {
 const RUNTIME_KEYS = ['clock', 'node', 'budget', 'sliceMs'];
 const STOP_KEYS = ['timeout'];
 const CANCEL_TIMER_KEYS = ['info'];
+const SEND_AFTER_KEYS = ['abs'];
 
 /** `cancelTimer`'s `info` option, checked. */
 function wantsInfo(options: { info?: boolean }): boolean {

@@ -318,6 +318,58 @@ describe('sendAfter()', () => {
   });
 });
 
+describe('sendAfter(dest, message, time, { abs: true })', () => {
+  it('sends at the time given on the runtime clock, not after it as a delay', async () => {
+    const { runtime, clock } = virtualRuntime();
+    await clock.advance(500);
+    const r = recorder(runtime);
+    runtime.sendAfter(r.pid, 'at 600', 600, { abs: true });
+    runtime.sendAfter(r.pid, 'in 600', 600, { abs: false });
+    await clock.advance(99);
+    expect(r.seen).toEqual([]);
+    await clock.advance(1);
+    expect(r.seen).toEqual([['at 600', 600]]);
+    await clock.advance(500);
+    expect(r.seen).toEqual([
+      ['at 600', 600],
+      ['in 600', 1100],
+    ]);
+  });
+
+  it('sends at once for a time already past, and its ref reads 0 until then', async () => {
+    const { runtime, clock } = virtualRuntime();
+    await clock.advance(1000);
+    const r = recorder(runtime);
+    const ref = runtime.sendAfter(r.pid, 'late', 10, { abs: true });
+    expect(runtime.readTimer(ref)).toBe(0);
+    await clock.advance(0);
+    expect(r.seen).toEqual([['late', 1000]]);
+  });
+
+  // Elixir's process_test.exs: "send_after/4 with absolute time sends message once expired".
+  it("works from a process's context, to itself", async () => {
+    const { runtime, clock } = virtualRuntime();
+    const got = deferred<[unknown, number]>();
+    runtime.spawn(async (ctx) => {
+      ctx.sendAfter(ctx.self, 'hello', runtime.clock.now() + 10, { abs: true });
+      got.resolve([await ctx.receive(), runtime.clock.now()]);
+    });
+    await clock.advance(10);
+    expect(await got.promise).toEqual(['hello', 10]);
+  });
+
+  it('throws InvalidArgumentError for a bad option or a time that is not finite', () => {
+    const { runtime } = virtualRuntime();
+    const pid = recorder(runtime).pid;
+    expect(() => runtime.sendAfter(pid, 'x', 10, { abs: 'yes' } as never)).toThrow(/options\.abs/);
+    expect(() => runtime.sendAfter(pid, 'x', 10, { absolute: true } as never)).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => runtime.sendAfter(pid, 'x', Number.NaN, { abs: true })).toThrow(/`time`/);
+    expect(() => runtime.sendAfter(pid, 'x', -1, { abs: false })).toThrow(/`ms`/);
+  });
+});
+
 describe('TimerRef', () => {
   // TimerRef is a Ref without `extends` (see timers.ts): this pins what that must keep.
   it('is a Ref: instanceof Ref and isRef, printed and serialised as #Reference<0.0.1.n>', () => {

@@ -7,6 +7,7 @@ import {
   type ProcessContext,
   type Ref,
   type Runtime,
+  type SendAfterOptions,
   type Spawnable,
   type SpawnOptions,
   type TimerRef,
@@ -101,10 +102,12 @@ export abstract class ServerContext implements ProcessContext<unknown> {
   }
 
   sendAfter(message: unknown, ms: number): TimerRef;
-  sendAfter<T>(dest: Dest<T>, message: T, ms: number): TimerRef;
-  sendAfter(a: unknown, b: unknown, c?: number): TimerRef {
+  sendAfter<T>(dest: Dest<T>, message: T, ms: number, options?: SendAfterOptions): TimerRef;
+  sendAfter(a: unknown, b: unknown, c?: number, d?: SendAfterOptions): TimerRef {
     const process = this.live();
-    return c === undefined ? process.sendAfter(a, b as number) : process.sendAfter(a as Dest, b, c);
+    return c === undefined
+      ? process.sendAfter(a, b as number)
+      : process.sendAfter(a as Dest, b, c, d);
   }
 
   cancelTimer(ref: TimerRef): number | false {

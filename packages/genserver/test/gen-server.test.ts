@@ -1184,6 +1184,25 @@ describe('sendAfter() and cancelTimer() inside a server', () => {
     expect((await GenServer.getState(server)).fired).toBe(0);
     expect(await GenServer.call(server, { type: 'cancel' })).toBe(false);
   });
+
+  it('ctx.sendAfter with { abs: true } wakes the server at a time on the runtime clock', async () => {
+    const { clock, runtime } = virtualRuntime();
+    class Alarm extends GenServer<number | null, never, never, 'ring'> {
+      init(at: number) {
+        this.ctx.sendAfter(this.self, 'ring', at, { abs: true });
+        return ok(null);
+      }
+      override handleInfo(_message: unknown) {
+        return noreply(this.ctx.runtime.clock.now());
+      }
+    }
+    await clock.advance(100);
+    const server = await GenServer.start(Alarm, 250, { runtime });
+    await clock.advance(149);
+    expect(await GenServer.getState(server)).toBe(null);
+    await clock.advance(1);
+    expect(await GenServer.getState(server)).toBe(250);
+  });
 });
 
 describe('GenServer.getState(), replaceState() and getStatus()', () => {
