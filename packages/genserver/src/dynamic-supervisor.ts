@@ -88,6 +88,8 @@ export interface DynamicSupervisorFlags {
   maxRestarts: number;
   maxSeconds: number;
   maxChildren: number;
+  /** What every child's `start` gets as `extraArguments` (Elixir's `:extra_arguments`); `[]` without. */
+  extraArguments: readonly unknown[];
 }
 
 /** A reference to a running dynamic supervisor. */
@@ -250,7 +252,7 @@ export class DynamicSupervisor {
    * `maxRestarts`, `maxSeconds` and `maxChildren`.
    *
    * @example
-   * await DynamicSupervisor.getFlags(sup); // { strategy: 'one_for_one', maxRestarts: 3, maxSeconds: 5, maxChildren: Infinity }
+   * await DynamicSupervisor.getFlags(sup); // { strategy: 'one_for_one', maxRestarts: 3, maxSeconds: 5, maxChildren: Infinity, extraArguments: [] }
    */
   static getFlags(
     supervisor: DynamicSupervisorRef,
@@ -423,7 +425,13 @@ export class DynamicSupervisorServer extends GenServer<
 
   private flags(): DynamicSupervisorFlags {
     const { maxRestarts, maxSeconds } = this.intensity;
-    return { strategy: 'one_for_one', maxRestarts, maxSeconds, maxChildren: this.maxChildren };
+    return {
+      strategy: 'one_for_one',
+      maxRestarts,
+      maxSeconds,
+      maxChildren: this.maxChildren,
+      extraArguments: this.extraArguments ?? [],
+    };
   }
 
   private scheduleRestart(child: DynamicChild, state: DynamicState) {

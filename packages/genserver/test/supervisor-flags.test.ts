@@ -113,18 +113,21 @@ describe('DynamicSupervisor.getFlags()', () => {
       maxRestarts: 3,
       maxSeconds: 5,
       maxChildren: Number.POSITIVE_INFINITY,
+      extraArguments: [],
     });
     const bounded = await DynamicSupervisor.start({
       runtime,
       maxRestarts: 1,
       maxSeconds: 2,
       maxChildren: 10,
+      extraArguments: ['pool', 7],
     });
     expect(await DynamicSupervisor.getFlags(bounded)).toEqual({
       strategy: 'one_for_one',
       maxRestarts: 1,
       maxSeconds: 2,
       maxChildren: 10,
+      extraArguments: ['pool', 7],
     });
   });
 });
@@ -171,6 +174,7 @@ describe('TaskSupervisor.countChildren() and getFlags()', () => {
       maxRestarts: 3,
       maxSeconds: 5,
       maxChildren: 5,
+      extraArguments: [],
     });
   });
 
