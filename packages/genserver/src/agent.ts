@@ -19,11 +19,13 @@
  * request (one at a time still holds).
  */
 import { formatReason, InvalidArgumentError, type Name, type Via } from '@actorkit/core';
+import { checkOptions, type OptionChecks } from './check-options.js';
 import type { ChildSpec } from './child-spec.js';
 import type { CallOptions, ServerRef, ServerTarget } from './client.js';
 import type { From } from './envelopes.js';
 import { type Call, GenServer, type StartLinkOptions, type StartOptions } from './gen-server.js';
 import { type MaybePromise, noreply, ok, reply } from './results.js';
+import { START_LINK_OPTIONS, START_OPTIONS, startServer } from './start.js';
 
 type StateFn = (state: unknown) => unknown;
 
@@ -79,18 +81,14 @@ export class Agent {
   static start<S>(fn: () => MaybePromise<S>, options: StartOptions = {}): Promise<AgentRef<S>> {
     const bad = badFn(fn);
     if (bad !== undefined) return Promise.reject(bad);
-    return GenServer.start(AgentServer, fn, { label: 'Agent', behaviour: 'agent', ...options });
+    return startAgent(fn, options, 'Agent.start', START_OPTIONS);
   }
 
   /** Like `start`, linked to `options.link` (its parent, usually a supervisor). */
   static startLink<S>(fn: () => MaybePromise<S>, options: StartLinkOptions): Promise<AgentRef<S>> {
     const bad = badFn(fn);
     if (bad !== undefined) return Promise.reject(bad);
-    return GenServer.startLink(AgentServer, fn, {
-      label: 'Agent',
-      behaviour: 'agent',
-      ...options,
-    });
+    return startAgent(fn, options, 'Agent.startLink', START_LINK_OPTIONS);
   }
 
   /**
@@ -164,6 +162,31 @@ export class Agent {
       start: ({ runtime, self, name }) => Agent.startLink(fn, { runtime, link: self, name }),
     };
   }
+}
+
+/**
+ * Starts the agent process once `options` passed `checks`; rejects (never throws) with
+ * `InvalidArgumentError` for options that are not an object of known keys, or whose
+ * getters throw (they are read before they are copied, so a revoked proxy never reaches
+ * a spread).
+ */
+function startAgent<S>(
+  fn: () => unknown,
+  options: StartLinkOptions | undefined,
+  what: string,
+  checks: OptionChecks,
+): Promise<AgentRef<S>> {
+  let labelled: StartLinkOptions;
+  try {
+    checkOptions(options, what, checks);
+    labelled = { label: 'Agent', behaviour: 'agent', ...options };
+  } catch (error) {
+    const typed = InvalidArgumentError.is(error);
+    return Promise.reject(
+      typed ? error : new InvalidArgumentError('options', `an options object for ${what}`, options),
+    );
+  }
+  return startServer(AgentServer, fn, labelled, labelled.link);
 }
 
 function call(agent: AgentTarget<unknown>, request: AgentCall, timeout: number | CallOptions) {

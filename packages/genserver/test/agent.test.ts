@@ -67,6 +67,30 @@ describe('Agent.start() and startLink()', () => {
     );
     expect((error as Error).name).toBe('StartError');
   });
+
+  // Regression: the options were spread into Agent's own before they were checked, so a
+  // revoked proxy or a throwing getter threw a raw TypeError synchronously.
+  it('rejects, never throws, InvalidArgumentError for options it cannot read or does not know', async () => {
+    const { runtime } = virtualRuntime();
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const throwing = {
+      runtime,
+      get name(): never {
+        throw new Error('getter');
+      },
+    };
+    for (const start of [Agent.start, Agent.startLink]) {
+      for (const options of [revoked.proxy, throwing, { runtime, nmae: 'typo' }, 'x']) {
+        let started: Promise<unknown> | undefined;
+        expect(() => {
+          started = start(() => 0, options as never);
+        }).not.toThrow();
+        expect(await rejection(started!)).toBeInstanceOf(InvalidArgumentError);
+      }
+    }
+    expect(runtime.processes()).toEqual([]);
+  });
 });
 
 describe('Agent.get() and friends', () => {
