@@ -298,6 +298,20 @@ export class DynamicSupervisor {
   }
 }
 
+/**
+ * True for an array whose items can be copied (as `init` copies `extraArguments`); false,
+ * never a throw, for a revoked proxy or a proxy whose traps throw.
+ */
+function readableArray(value: unknown): boolean {
+  try {
+    if (!Array.isArray(value)) return false;
+    void [...value];
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The dynamic supervisor process (use it through `DynamicSupervisor`). */
 export class DynamicSupervisorServer extends GenServer<
   DynamicState,
@@ -532,7 +546,7 @@ function validateOptions(options: unknown, known: readonly string[], where: stri
   validateIntensity(options as DynamicSupervisorOptions);
   const { maxChildren = Number.POSITIVE_INFINITY, extraArguments } =
     options as DynamicSupervisorOptions;
-  if (extraArguments !== undefined && !Array.isArray(extraArguments)) {
+  if (extraArguments !== undefined && !readableArray(extraArguments)) {
     throw new ChildSpecError(
       `${where}: extraArguments must be an array, got ${formatReason(extraArguments)}.`,
     );

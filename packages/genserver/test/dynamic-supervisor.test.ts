@@ -435,6 +435,26 @@ describe('extraArguments', () => {
     ).toBeInstanceOf(ChildSpecError);
     expect(() => TaskSupervisor.childSpec({ extraArguments: [] } as never)).toThrow(ChildSpecError);
   });
+
+  // Regression: Array.isArray threw a raw TypeError for a revoked proxy, and an array
+  // whose items cannot be read crashed the supervisor's init instead of being refused.
+  it('rejects extraArguments it cannot read with a ChildSpecError, before spawning', async () => {
+    const { runtime } = virtualRuntime();
+    const revoked = Proxy.revocable([], {});
+    revoked.revoke();
+    const unreadable = new Proxy([1], {
+      get() {
+        throw new Error('trap');
+      },
+    });
+    for (const extraArguments of [revoked.proxy, unreadable]) {
+      const error = await rejection(DynamicSupervisor.start({ runtime, extraArguments }));
+      expect(error).toBeInstanceOf(ChildSpecError);
+      expect((error as Error).message).toMatch(/extraArguments must be an array/);
+      expect(() => DynamicSupervisor.childSpec({ extraArguments })).toThrow(ChildSpecError);
+    }
+    expect(runtime.processCount).toBe(0);
+  });
 });
 
 describe('restart intensity', () => {
