@@ -1,6 +1,7 @@
 // Issue #12 (invariant 2), for the behaviours' public entry points: each hostile value in
-// each argument position of GenServer, Task, Supervisor, DynamicSupervisor and
-// TaskSupervisor either works or gets a typed actorkit error — a rejection from every
+// each argument position of GenServer, Task, Agent, Supervisor, DynamicSupervisor and
+// TaskSupervisor (and in the options that take a value of their own: yieldMany's
+// timeout, onTimeout and limit, DynamicSupervisor's extraArguments) either works or gets a typed actorkit error — a rejection from every
 // function that returns a promise, never a synchronous throw — and never a raw TypeError
 // (`instanceof`, a spread or `Object.keys` on a revoked proxy). Afterwards a fresh
 // GenServer answers, and Node saw no unhandled rejection.
@@ -9,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type HostileCall, sweepCall } from '../../core/test/hostile-calls.js';
 import { watchNode } from '../../core/test/hostile-values.js';
 import {
+  Agent,
   type ChildSpec,
   DynamicSupervisor,
   type From,
@@ -54,6 +56,8 @@ interface Fixture {
   supervisedTask(): Promise<Pid<any>>;
   /** A Task that waits for a message. */
   task(): Task<unknown>;
+  /** An Agent holding 0. */
+  agent(): Promise<Pid<any>>;
 }
 
 function fixture(runtime: Runtime): Fixture {
@@ -78,6 +82,7 @@ function fixture(runtime: Runtime): Fixture {
     tasks,
     supervisedTask,
     task: once(() => Task.async((ctx) => ctx.receive(), { runtime })),
+    agent: once(() => Agent.start(() => 0, { runtime })),
   };
 }
 
@@ -125,6 +130,11 @@ const genServerApis: Api[] = [
     args: async (f) => [await f.server(), (state: unknown) => state, 1000],
     call: (_, [s, u, t]) => GenServer.replaceState(s as Pid<any>, u as never, t as number),
   },
+  {
+    name: 'GenServer.whereis(server, options)',
+    args: async (f) => [await f.server(), { runtime: f.runtime }],
+    call: (_, [s, o]) => GenServer.whereis(s as Pid<any>, o as {}),
+  },
 ];
 
 const taskApis: Api[] = [
@@ -161,6 +171,93 @@ const taskApis: Api[] = [
     async: true,
     args: (f) => [[f.task()], 10],
     call: (_, [tasks, t]) => Task.awaitMany(tasks as Task<unknown>[], t as number),
+  },
+  {
+    name: 'Task.yieldMany(tasks, options)',
+    async: true,
+    args: (f) => [[f.task()], { timeout: 10, onTimeout: 'kill_task', limit: 1 }],
+    call: (_, [tasks, o]) => Task.yieldMany(tasks as Task<unknown>[], o as {}),
+  },
+  ...(['timeout', 'onTimeout', 'limit'] as const).map(
+    (key): Api => ({
+      name: `Task.yieldMany(tasks, { ${key} }) with (${key})`,
+      async: true,
+      args: (f) => [[f.task()], { timeout: 10, onTimeout: 'ignore', limit: 1 }[key]],
+      call: (_, [tasks, value]) =>
+        Task.yieldMany(tasks as Task<unknown>[], { timeout: 10, [key]: value }),
+    }),
+  ),
+  {
+    name: 'Task.ignore(task)',
+    args: (f) => [f.task()],
+    call: (_, [task]) => Task.ignore(task as Task<unknown>),
+  },
+  {
+    name: 'Task.childSpec(fn)',
+    args: () => [() => 1],
+    call: (_, [fn]) => Task.childSpec(fn as () => number),
+  },
+  {
+    name: 'Supervisor.start([[Task, fn]]) with (fn)',
+    async: true,
+    args: () => [() => 1],
+    call: (f, [fn]) => Supervisor.start([[Task, fn as () => number]], { runtime: f.runtime }),
+  },
+];
+
+const agentApis: Api[] = [
+  ...(['start', 'startLink'] as const).map(
+    (fn): Api => ({
+      name: `Agent.${fn}(fn, options)`,
+      async: true,
+      args: (f) => [
+        () => 0,
+        fn === 'start'
+          ? { runtime: f.runtime }
+          : { runtime: f.runtime, link: f.runtime.spawn(() => new Promise(() => {})) },
+      ],
+      call: (_, [init, o]) => Agent[fn](init as () => number, o as { link: Pid<any> }),
+    }),
+  ),
+  ...(['get', 'update'] as const).map(
+    (fn): Api => ({
+      name: `Agent.${fn}(agent, fn, timeout)`,
+      async: true,
+      args: async (f) => [await f.agent(), (n: number) => n, 1000],
+      call: (_, [a, g, t]) =>
+        fn === 'get'
+          ? Agent.get(a as Pid<any>, g as (n: number) => number, t as number)
+          : Agent.update(a as Pid<any>, g as (n: number) => number, t as number),
+    }),
+  ),
+  {
+    name: 'Agent.getAndUpdate(agent, fn, timeout)',
+    async: true,
+    args: async (f) => [await f.agent(), (n: number) => [n, n + 1], 1000],
+    call: (_, [a, g, t]) =>
+      Agent.getAndUpdate(a as Pid<any>, g as (n: number) => [number, number], t as number),
+  },
+  {
+    name: 'Agent.cast(agent, fn, options)',
+    args: async (f) => [await f.agent(), (n: number) => n + 1, { runtime: f.runtime }],
+    call: (_, [a, g, o]) => Agent.cast(a as Pid<any>, g as (n: number) => number, o as {}),
+  },
+  {
+    name: 'Agent.stop(agent, reason, timeout)',
+    async: true,
+    args: async (f) => [await f.agent(), 'normal', 1000],
+    call: (_, [a, r, t]) => Agent.stop(a as Pid<any>, r, t as number),
+  },
+  {
+    name: 'Agent.childSpec(fn)',
+    args: () => [() => 0],
+    call: (_, [fn]) => Agent.childSpec(fn as () => number),
+  },
+  {
+    name: 'Supervisor.start([[Agent, fn]]) with (fn)',
+    async: true,
+    args: () => [() => 0],
+    call: (f, [fn]) => Supervisor.start([[Agent, fn as () => number]], { runtime: f.runtime }),
   },
 ];
 
@@ -207,6 +304,13 @@ const dynamicSupervisorApis: Api[] = [
     async: true,
     args: (f) => [{ runtime: f.runtime }],
     call: (_, [o]) => DynamicSupervisor.start(o as {}),
+  },
+  {
+    name: 'DynamicSupervisor.start({ runtime, extraArguments }) with (extraArguments)',
+    async: true,
+    args: () => [[1]],
+    call: (f, [extra]) =>
+      DynamicSupervisor.start({ runtime: f.runtime, extraArguments: extra as unknown[] }),
   },
   {
     name: 'DynamicSupervisor.startChild(supervisor, spec, options)',
@@ -316,6 +420,10 @@ describe('GenServer, given a hostile argument', () => {
 
 describe('Task, given a hostile argument', () => {
   it.each(taskApis)('$name works or fails with an actorkit error', sweepBehaviour);
+});
+
+describe('Agent, given a hostile argument', () => {
+  it.each(agentApis)('$name works or fails with an actorkit error', sweepBehaviour);
 });
 
 describe('Supervisor, given a hostile argument', () => {
