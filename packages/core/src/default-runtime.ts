@@ -1,7 +1,7 @@
 import type { Dest, Name, Spawnable, SpawnOptions } from './context.js';
 import { markDefaultRuntime } from './internal/live-runtimes.js';
 import type { Pid } from './pid.js';
-import { Runtime } from './runtime.js';
+import { Runtime, type SendAfterOptions } from './runtime.js';
 import type { TimerRef } from './timers.js';
 
 let current: Runtime | undefined;
@@ -50,9 +50,18 @@ export function exit(dest: Dest, reason: unknown): void {
   defaultRuntime().exit(dest, reason);
 }
 
-/** `defaultRuntime().sendAfter(dest, message, ms)`. */
-export function sendAfter<M>(dest: Dest<M>, message: M, ms: number): TimerRef {
-  return defaultRuntime().sendAfter(dest, message, ms);
+/**
+ * `defaultRuntime().sendAfter(dest, message, ms, options)`: with `{ abs: true }`, `ms` is
+ * the time to send at on `defaultRuntime().clock.now()` (Elixir's
+ * `Process.send_after(dest, msg, time, abs: true)`).
+ */
+export function sendAfter<M>(
+  dest: Dest<M>,
+  message: M,
+  ms: number,
+  options?: SendAfterOptions,
+): TimerRef {
+  return defaultRuntime().sendAfter(dest, message, ms, options);
 }
 
 /** `defaultRuntime().cancelTimer(ref)`. */

@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   type Clock,
   type DeadLetterEvent,
+  defaultRuntime,
   InvalidArgumentError,
   isRef,
   type Pid,
@@ -12,6 +13,7 @@ import {
   Ref,
   Registry,
   Runtime,
+  sendAfter,
   TIMEOUT,
   TimerRef,
   VirtualClock,
@@ -367,6 +369,22 @@ describe('sendAfter(dest, message, time, { abs: true })', () => {
     );
     expect(() => runtime.sendAfter(pid, 'x', Number.NaN, { abs: true })).toThrow(/`time`/);
     expect(() => runtime.sendAfter(pid, 'x', -1, { abs: false })).toThrow(/`ms`/);
+  });
+
+  // Regression: the default runtime's sendAfter had no options parameter, so from
+  // JavaScript `sendAfter(pid, m, at, { abs: true })` silently took `at` as a delay.
+  it('holds for the default runtime function too, which refuses unknown options', async () => {
+    try {
+      const pid = defaultRuntime().spawn({ handle() {} });
+      const at = defaultRuntime().clock.now() + 60_000;
+      const ref = sendAfter(pid, 'x', at, { abs: true });
+      expect(defaultRuntime().readTimer(ref)).toBeLessThanOrEqual(60_000);
+      expect(() => sendAfter(pid, 'x', 10, { absolute: true } as never)).toThrow(
+        InvalidArgumentError,
+      );
+    } finally {
+      await defaultRuntime().stop({ timeout: 0 });
+    }
   });
 });
 
