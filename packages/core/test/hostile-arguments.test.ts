@@ -120,6 +120,11 @@ const runtimeApis: RuntimeApi[] = [
     call: (f, [d, m, ms]) => f.runtime.sendAfter(d as Pid<unknown>, m, ms as number),
   },
   {
+    name: 'runtime.sendAfter(dest, message, time, options)',
+    args: (f) => [f.pid, 'tick', f.runtime.clock.now() + 10, { abs: true }],
+    call: (f, [d, m, t, o]) => f.runtime.sendAfter(d as Pid<unknown>, m, t as number, o as {}),
+  },
+  {
     name: 'runtime.callAfter(ms, callback)',
     args: () => [10, () => {}],
     call: (f, [ms, c]) => f.runtime.callAfter(ms as number, c as () => void),
@@ -271,6 +276,13 @@ const registryApis: RuntimeApi[] = [
     args: () => ['key'],
     call: (f, [k]) => f.unique.unregisterName(k),
   },
+  {
+    name: 'registry.lock(pid, key, fn)',
+    async: true,
+    callbacks: [2],
+    args: (f) => [f.pid, 'lock', () => 1],
+    call: (f, [p, k, fn]) => f.unique.lock(p as Pid<unknown>, k, fn as () => number),
+  },
 ];
 
 const errorClasses = [
@@ -406,6 +418,11 @@ const contextApis: ContextApi[] = [
     call: (_, [d, m, ms], ctx) => ctx.sendAfter(d as Pid<unknown>, m, ms as number),
   },
   {
+    name: 'ctx.sendAfter(dest, message, time, options)',
+    args: (f) => [f.pid, 'tick', f.runtime.clock.now() + 10, { abs: true }],
+    call: (_, [d, m, t, o], ctx) => ctx.sendAfter(d as Pid<unknown>, m, t as number, o as {}),
+  },
+  {
     name: 'ctx.cancelTimer(ref)',
     args: (f) => [f.timer],
     call: (_, [r], ctx) => ctx.cancelTimer(r as TimerRef),
@@ -449,6 +466,11 @@ const defaultRuntimeApis: RuntimeApi[] = [
     name: 'sendAfter(dest, message, ms)',
     args: (f) => [f.pid, 'tick', 10],
     call: (_, [d, m, ms]) => sendAfter(d as Pid<unknown>, m, ms as number),
+  },
+  {
+    name: 'sendAfter(dest, message, time, options)',
+    args: (f) => [f.pid, 'tick', f.runtime.clock.now() + 10, { abs: true }],
+    call: (_, [d, m, t, o]) => sendAfter(d as Pid<unknown>, m, t as number, o as {}),
   },
   {
     name: 'cancelTimer(ref)',
