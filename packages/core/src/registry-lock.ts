@@ -50,15 +50,17 @@ export class KeyLocks {
     resolve: (value: R) => void,
     reject: (error: unknown) => void,
   ): void {
-    let result: R | PromiseLike<R>;
+    let result: Promise<R>;
     try {
-      result = fn();
+      // Adopting is inside the try: Promise.resolve throws at once for a promise whose
+      // `constructor` getter throws, and the lock must still be released.
+      result = Promise.resolve(fn());
     } catch (error) {
       this.release(key, waiter);
       reject(error);
       return;
     }
-    Promise.resolve(result).then(
+    result.then(
       (value) => {
         this.release(key, waiter);
         resolve(value);

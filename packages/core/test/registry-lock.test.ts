@@ -8,9 +8,11 @@ import {
   Registry,
   type Runtime,
 } from '../src/index.js';
+import { watchNode } from './hostile-values.js';
 import { deferred, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach();
+const node = watchNode();
 
 /** A process that waits forever: the holder of a lock, or a waiter. */
 function idle(runtime: Runtime): Pid<any> {
@@ -87,6 +89,36 @@ describe('lock()', () => {
     });
     await expect(sync).rejects.toThrow('at once');
     expect(await registry.lock(idle(runtime), 'ok', () => 'done')).toBe('done');
+  });
+
+  // Regression: Promise.resolve(result) ran outside the try, and throws at once for a
+  // promise whose `constructor` getter throws: the lock stayed held forever, and when a
+  // waiter's function returned one, the holder's promise never settled and Node saw an
+  // unhandled rejection.
+  it('releases the lock when what the function returns cannot be adopted, holder or waiter', async () => {
+    const { runtime } = virtualRuntime();
+    const registry = new Registry(runtime, { keys: 'unique' });
+    const lying = () => {
+      const promise = Promise.resolve('hidden');
+      Object.defineProperty(promise, 'constructor', {
+        get() {
+          throw new Error('constructor getter');
+        },
+      });
+      return promise;
+    };
+    await expect(registry.lock(idle(runtime), 'k', lying)).rejects.toThrow('constructor getter');
+    const unlock = deferred();
+    const first = registry.lock(idle(runtime), 'k', async () => {
+      await unlock.promise;
+      return 'first';
+    });
+    const second = registry.lock(idle(runtime), 'k', lying);
+    unlock.resolve();
+    expect(await first).toBe('first');
+    await expect(second).rejects.toThrow('constructor getter');
+    expect(await registry.lock(idle(runtime), 'k', () => 'free')).toBe('free');
+    await node.assertQuiet();
   });
 
   it('releases the lock when its holder exits', async () => {
