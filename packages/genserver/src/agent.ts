@@ -15,8 +15,9 @@
  * processes, a protocol) belongs in a `GenServer`; a function that takes long blocks
  * every other caller of the agent, so do slow work outside and store only its result.
  * Where JavaScript differs: Elixir's `{Module, fun, args}` forms are plain closures
- * here, and a function may return a promise, which the agent awaits before the next
- * request (one at a time still holds).
+ * here, and a function may return a promise (or another thenable), which the agent
+ * awaits before the next request (one at a time still holds); any other value is the
+ * state as it is, even one whose `then` cannot be read.
  */
 import { formatReason, InvalidArgumentError, type Name, type Via } from '@actorkit/core';
 import { checkOptions, type OptionChecks } from './check-options.js';
@@ -38,11 +39,13 @@ type AgentCall =
 /** The agent process (use it through `Agent`). */
 export class AgentServer extends GenServer<unknown, AgentCall, { type: 'cast'; fn: StateFn }> {
   async init(fn: () => unknown) {
-    return ok(await fn());
+    const state = fn();
+    return ok(thenable(state) ? await state : state);
   }
 
   override async handleCall(request: AgentCall, _from: From, state: unknown) {
-    const value = await request.fn(state);
+    const result = request.fn(state);
+    const value = thenable(result) ? await result : result;
     if (request.type === 'get') return reply(value, state);
     if (request.type === 'update') return reply(undefined, value);
     const [answer, next] = pairOf(value);
@@ -50,13 +53,31 @@ export class AgentServer extends GenServer<unknown, AgentCall, { type: 'cast'; f
   }
 
   override async handleCast(request: { fn: StateFn }, state: unknown) {
-    return noreply(await request.fn(state));
+    const result = request.fn(state);
+    return noreply(thenable(result) ? await result : result);
+  }
+}
+
+/**
+ * True for a promise or another thenable, which the agent awaits. Any other value is the
+ * state as it is, even one whose `then` cannot be read (a revoked proxy): `await` would
+ * read it and crash the agent, where Elixir's Agent holds any term.
+ */
+function thenable(value: unknown): value is PromiseLike<unknown> {
+  try {
+    return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+  } catch {
+    return false;
   }
 }
 
 /** What `getAndUpdate`'s function must return: `[reply, newState]` (Elixir's `{reply, new_state}`). */
 function pairOf(value: unknown): [unknown, unknown] {
-  if (Array.isArray(value) && value.length === 2) return [value[0], value[1]];
+  try {
+    if (Array.isArray(value) && value.length === 2) return [value[0], value[1]];
+  } catch {
+    // A revoked proxy or a throwing trap is no pair either: the message below says why.
+  }
   throw new TypeError(
     `Agent.getAndUpdate: the function must return [reply, newState], got ${formatReason(value)}.`,
   );

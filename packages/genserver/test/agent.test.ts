@@ -133,6 +133,49 @@ describe('Agent.get() and friends', () => {
   });
 });
 
+describe('Agent state', () => {
+  // Regression: the agent awaited every result, and `await` reads `then`: a revoked
+  // proxy (or a proxy whose traps throw) as state failed the start and crashed the agent
+  // with a TypeError, where a GenServer holds any value and Elixir's Agent any term.
+  it('holds any value, even one whose then cannot be read, and only awaits a thenable', async () => {
+    const { runtime } = virtualRuntime();
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const trapped = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap');
+        },
+      },
+    );
+    for (const value of [revoked.proxy, trapped]) {
+      const pid = await Agent.start(() => value, { runtime });
+      expect(await Agent.get(pid, (state) => state === value)).toBe(true);
+      await Agent.update(pid, () => 1);
+      await Agent.update(pid, () => value);
+      expect(await Agent.getAndUpdate(pid, (state) => [state === value, value] as const)).toBe(
+        true,
+      );
+      Agent.cast(pid, () => value);
+      expect(await Agent.get(pid, (state) => state === value)).toBe(true);
+      expect(runtime.isAlive(pid)).toBe(true);
+    }
+    const pid = await Agent.start(() => Promise.resolve(1), { runtime });
+    expect(await Agent.get(pid, (n) => n)).toBe(1);
+  });
+
+  it('crashes with the [reply, newState] message when getAndUpdate returns an unreadable value', async () => {
+    const { runtime } = virtualRuntime();
+    const revoked = Proxy.revocable([], {});
+    revoked.revoke();
+    const pid = await Agent.start(() => 0, { runtime });
+    const error = await rejection(Agent.getAndUpdate(pid, () => revoked.proxy as never));
+    expect(error).toBeInstanceOf(ExitError);
+    expect(String((error as ExitError).message)).toMatch(/\[reply, newState\]/);
+  });
+});
+
 describe('Agent.childSpec()', () => {
   it('can be supervised directly as [Agent, fn]', async () => {
     const { runtime } = virtualRuntime();
