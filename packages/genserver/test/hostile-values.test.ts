@@ -1,8 +1,9 @@
 // Issue #12, item 2, for the behaviours: with a crash reason, exit signal or stop reason
 // that cannot be formatted naively, Task.await never settled, GenServer.stop never
 // resolved, and GenServer.call waited out its whole timeout. Here every hand-made hostile
-// value and any fast-check value goes through GenServers, Tasks and supervisors as crash
-// reason, exit signal, stop reason, call reply and message: every awaited API settles on
+// value and any fast-check value goes through GenServers, Tasks (yieldMany and ignore
+// too), Agents and supervisors as crash reason, exit signal, stop reason, call reply,
+// agent state and message: every awaited API settles on
 // a virtual clock that never moves (so none waited for a timeout), no unhandled rejection
 // or uncaught exception is seen, and a fresh echo GenServer answers afterwards.
 import {
@@ -25,6 +26,7 @@ import {
   watchNode,
 } from '../../core/test/hostile-values.js';
 import {
+  Agent,
   ChildError,
   ChildSpecError,
   DynamicSupervisor,
@@ -260,6 +262,80 @@ async function supervised(runtime: Runtime, clock: VirtualClock, value: unknown)
   expect(runtime.isAlive(tsup)).toBe(true);
 }
 
+async function agent(runtime: Runtime, clock: VirtualClock, value: unknown) {
+  const started = await settles(
+    clock,
+    Agent.start(() => value, { runtime }),
+  );
+  const pid = (started as { fulfilled: Pid<any> }).fulfilled;
+  const holds = () =>
+    settles(
+      clock,
+      Agent.get(pid, (state) => Object.is(state, value)),
+    );
+  expect(await holds()).toEqual({ fulfilled: true });
+  // As any call reply: it settles (one whose `then` cannot be read rejects).
+  await settles(
+    clock,
+    Agent.get(pid, (state) => state),
+  );
+  await settles(
+    clock,
+    Agent.update(pid, () => 0),
+  );
+  expect(
+    await settles(
+      clock,
+      Agent.getAndUpdate(pid, () => [0, value]),
+    ),
+  ).toEqual({
+    fulfilled: 0,
+  });
+  expect(await holds()).toEqual({ fulfilled: true });
+  Agent.cast(pid, () => value);
+  expect(await holds()).toEqual({ fulfilled: true });
+  const thrower = () => {
+    throw value;
+  };
+  expectExit(await settles(clock, Agent.get(pid, thrower)), crashOf(value));
+  const stopped = await settles(
+    clock,
+    Agent.start(() => 0, { runtime }),
+  );
+  const other = (stopped as { fulfilled: Pid<any> }).fulfilled;
+  expect(await settles(clock, Agent.stop(other, value))).toEqual({ fulfilled: undefined });
+}
+
+async function yieldMany(runtime: Runtime, clock: VirtualClock, value: unknown) {
+  const crashing = Task.async(
+    () => {
+      throw value;
+    },
+    { runtime },
+  );
+  const exiting = Task.async((ctx) => ctx.exit(value), { runtime });
+  const waiting = Task.async((ctx) => ctx.receive(), { runtime });
+  const limited = Task.yieldMany([crashing, exiting, waiting], {
+    timeout: Number.POSITIVE_INFINITY,
+    limit: 2,
+  });
+  const results = (await settles(clock, limited)) as {
+    fulfilled: [unknown, { exit: unknown } | undefined][];
+  };
+  expect(crashOf(value)(results.fulfilled[0]![1]!.exit)).toBe(true);
+  expect(exactly(value)(results.fulfilled[1]![1]!.exit)).toBe(true);
+  expect(results.fulfilled[2]![1]).toBeUndefined();
+  runtime.exit(waiting.pid, value);
+  await clock.settle();
+  const ignored = Task.ignore(waiting);
+  if (ends(value)) expect(exactly(value)(ignored && 'exit' in ignored && ignored.exit)).toBe(true);
+  // Killed by kill_task: no outcome, as Elixir's shutdown(task, :brutal_kill) answers nil.
+  const killed = Task.async((ctx) => ctx.receive(), { runtime });
+  const timedOut = Task.yieldMany([killed], { timeout: 0, onTimeout: 'kill_task' });
+  expect(await settles(clock, timedOut)).toEqual({ fulfilled: [[killed, undefined]] });
+  expect(runtime.isAlive(killed.pid)).toBe(false);
+}
+
 const toggle = createMachine({
   id: 'toggle',
   initial: 'off',
@@ -292,6 +368,8 @@ const scenarios = {
   'a task crash reason and exit signal': tasks,
   'a supervised child crash, stop and start failure': supervised,
   'a message and an event to a state machine': stateMachine,
+  "an agent's state, reply, crash and stop reason": agent,
+  "a yielded task's crash reason and exit signal": yieldMany,
 };
 
 describe('hostile values through GenServers, Tasks and supervisors', () => {
