@@ -18,6 +18,7 @@ import {
   NameTakenError,
   NoProcError,
   type Pid,
+  Registry,
   type Runtime,
   RuntimeStoppedError,
   TimeoutError,
@@ -379,5 +380,73 @@ describe('the runtime, given a hostile value', () => {
     );
     expect(kinds.has('bigint')).toBe(true);
     expect(kinds.has('null-prototype')).toBe(true);
+  });
+});
+
+/**
+ * Registry.lock with `value` as the key, the function's result, its throw, its rejection
+ * and the exit reason of a holder and of a waiter: every promise settles as documented,
+ * the key is free afterwards, and the runtime still works.
+ */
+async function exerciseLock(runtime: Runtime, clock: VirtualClock, value: unknown): Promise<void> {
+  const registry = new Registry(runtime, { keys: 'unique' });
+  const idle = () => runtime.spawn(async (ctx) => void (await ctx.receive(() => false)));
+  const outcome = <T>(promise: Promise<T>) =>
+    promise.then(
+      (fulfilled) => ({ fulfilled }),
+      (rejected: unknown) => ({ rejected }),
+    );
+  // Boxed: an async function cannot return a value whose `then` cannot be read.
+  const rejectsWithValue = async (promise: Promise<unknown>) => {
+    const settled = await outcome(promise);
+    expect('rejected' in settled && Object.is(settled.rejected, value)).toBe(true);
+  };
+  expect(await registry.lock(idle(), value, () => 'keyed')).toBe('keyed');
+  const returned = await outcome(registry.lock(idle(), value, () => value));
+  if ('fulfilled' in returned) expect(Object.is(returned.fulfilled, value)).toBe(true);
+  const thrower = () => {
+    throw value;
+  };
+  await rejectsWithValue(registry.lock(idle(), value, thrower));
+  await rejectsWithValue(registry.lock(idle(), value, () => Promise.reject(value)));
+
+  // A holder and a waiter exit with the value; the next waiter gets the lock.
+  const holder = idle();
+  const waiter = idle();
+  // The holder's own promise is its function's, which never settles here (documented).
+  void registry.lock(holder, value, () => new Promise(() => {}));
+  const waiting = outcome(registry.lock(waiter, value, () => 'never'));
+  const next = registry.lock(idle(), value, () => 'next');
+  runtime.exit(waiter, value);
+  runtime.exit(holder, value);
+  await clock.settle();
+  const dropped = await waiting;
+  expect('rejected' in dropped && dropped.rejected).toBeInstanceOf(ExitError);
+  expect(Object.is((dropped as { rejected: ExitError }).rejected.reason, value)).toBe(true);
+  expect(await next).toBe('next');
+  expect(await registry.lock(idle(), value, () => 'free')).toBe('free');
+  await echoWorks(runtime);
+}
+
+describe('Registry.lock(), given a hostile value', () => {
+  it.each(labels)(
+    'settles with $label as key, result, throw and exit reason',
+    async ({ index }) => {
+      const { runtime, clock } = virtualRuntime();
+      await exerciseLock(runtime, clock, fresh(index).value);
+      await node.assertQuiet();
+    },
+  );
+
+  it('settles with any value as key, result, throw and exit reason (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyReason, async ({ value }) => {
+        const { runtime, clock } = virtualRuntime();
+        await exerciseLock(runtime, clock, value);
+        await runtime.stop({ timeout: 0 });
+      }),
+      { numRuns: 40 },
+    );
+    await node.assertQuiet();
   });
 });
