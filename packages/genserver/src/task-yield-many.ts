@@ -1,4 +1,4 @@
-import type { TimerRef } from '@actorkit/core';
+import type { Runtime, TimerRef } from '@actorkit/core';
 import type { TaskControl, TaskResult } from './task.js';
 
 /**
@@ -38,12 +38,12 @@ export function yieldControls<R>(
 ): Promise<(TaskResult<R> | undefined)[]> {
   return new Promise((resolve) => {
     const offs: (() => void)[] = [];
-    let timer: TimerRef | undefined;
+    const timers: { runtime: Runtime; ref: TimerRef }[] = [];
     let done = false;
     const finish = (timedOut: boolean): void => {
       done = true;
       for (const off of offs) off();
-      if (timer !== undefined) controls[0]!.runtime.cancelTimer(timer, { info: false });
+      for (const { runtime, ref } of timers) runtime.cancelTimer(ref, { info: false });
       const taken = firstArrived(controls, limit);
       const values = controls.map((control, index) => {
         if (taken.has(control)) return control.take();
@@ -61,7 +61,12 @@ export function yieldControls<R>(
     if (done) return;
     if (timeout === 0) finish(true);
     else if (timeout !== Number.POSITIVE_INFINITY) {
-      timer = controls[0]!.runtime.callAfter(timeout, () => finish(true));
+      // On the clock of each runtime with a task still running, not just the first task's:
+      // a runtime may stop (its tasks end with it), and a stopped runtime's timers never fire.
+      const running = controls.filter((control) => control.outcome === undefined);
+      for (const runtime of new Set(running.map((control) => control.runtime))) {
+        timers.push({ runtime, ref: runtime.callAfter(timeout, () => finish(true)) });
+      }
     }
   });
 }

@@ -163,6 +163,32 @@ describe('Task.yieldMany()', () => {
     expect(await Task.yieldMany([], { timeout: Infinity })).toEqual([]);
   });
 
+  // Regression: the timeout was armed on the first task's runtime; when that runtime had
+  // stopped (its task ended with it), the timer never fired and the promise never settled.
+  it("times out on the clock of a task still running, whatever the first task's runtime", async () => {
+    setup();
+    const { runtime: stopped } = virtualRuntime();
+    const ended = Task.async((ctx) => ctx.receive(), { runtime: stopped });
+    await stopped.stop({ timeout: 0 });
+    const running = Task.async((ctx) => ctx.receive(), { runtime });
+    const yielded = Task.yieldMany([ended, running], 100);
+    await clock.advance(100);
+    expect(await yielded).toEqual([
+      [ended, { exit: 'shutdown' }],
+      [running, undefined],
+    ]);
+    // The same when the runtime of the first task still running stops meanwhile.
+    const { runtime: stopping } = virtualRuntime();
+    const first = Task.async((ctx) => ctx.receive(), { runtime: stopping });
+    const waiting = Task.yieldMany([first, running], 100);
+    await stopping.stop({ timeout: 0 });
+    await clock.advance(100);
+    expect(await waiting).toEqual([
+      [first, { exit: 'shutdown' }],
+      [running, undefined],
+    ]);
+  });
+
   it('rejects a bad option with InvalidArgumentError', async () => {
     setup();
     const task = Task.async(() => 1, { runtime });
