@@ -211,6 +211,20 @@ describe('a result with a malformed action', () => {
     }
   });
 
+  it('is a BadReturnValue for every hostile action but undefined (no action), formatted without throwing', async () => {
+    const { runtime } = virtualRuntime();
+    for (const { label, value } of hostileValues()) {
+      if (value === undefined) continue;
+      forget(new Reply(1, 7, value as never));
+      const server = await GenServer.start(Forgetful, null, { runtime });
+      const error = (await rejection(GenServer.call(server, { type: 'get' }))) as ExitError;
+      expect(error, label).toBeInstanceOf(ExitError);
+      expect(error.reason, label).toBeInstanceOf(BadReturnValue);
+      expect(formatReason(error.reason), label).toMatch(/its action to be \{ continue: arg \}/);
+      expect(Forgetful.terminated, label).toEqual([[error.reason, 7]]);
+    }
+  });
+
   it('is a BadReturnValue from handleInfo', async () => {
     const { runtime } = virtualRuntime();
     forget(new NoReply(7, { timeout: Number.NaN } as never));
