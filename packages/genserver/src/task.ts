@@ -494,19 +494,19 @@ export class Task<R = unknown> {
     options: number | YieldManyOptions = {},
   ): Promise<YieldManyEntry<Task<R>, R>[]> {
     return new Promise((resolve, reject) => {
-      if (!isArray(tasks)) throw new InvalidArgumentError('tasks', 'an array of Tasks', tasks);
+      const list = readTasks(tasks);
       const opts = typeof options === 'number' ? { timeout: options } : options;
       checkOptions(opts, 'Task.yieldMany', YIELD_MANY_OPTIONS);
-      const { timeout = 5000, onTimeout = 'nothing', limit = tasks.length } = opts;
-      const controls = tasks.map((task) => checkTask(task, timeout));
-      const taken = tasks.find((task) => task.control.consumed);
+      const { timeout = 5000, onTimeout = 'nothing', limit = list.length } = opts;
+      const controls = list.map((task) => checkTask(task, timeout));
+      const taken = list.find((task) => task.control.consumed);
       if (taken !== undefined) throw consumedError(taken);
       const whenTimedOut = (index: number) => {
-        if (onTimeout === 'kill_task') return Task.shutdown(tasks[index]!, 'brutal_kill');
+        if (onTimeout === 'kill_task') return Task.shutdown(list[index]!, 'brutal_kill');
         return onTimeout === 'ignore' ? controls[index]!.ignore() : undefined;
       };
-      yieldControls(controls, timeout, Math.min(limit, tasks.length), whenTimedOut).then(
-        (results) => resolve(tasks.map((task, index) => [task, results[index]])),
+      yieldControls(controls, timeout, Math.min(limit, list.length), whenTimedOut).then(
+        (results) => resolve(list.map((task, index) => [task, results[index]])),
         reject,
       );
     });
@@ -520,9 +520,9 @@ export class Task<R = unknown> {
    */
   static awaitMany<R>(tasks: readonly Task<R>[], timeout = 5000): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
-      if (!isArray(tasks)) throw new InvalidArgumentError('tasks', 'an array of Tasks', tasks);
-      const controls = tasks.map((task) => checkTask(task, timeout));
-      const taken = tasks.find((task) => task.control.consumed);
+      const list = readTasks(tasks);
+      const controls = list.map((task) => checkTask(task, timeout));
+      const taken = list.find((task) => task.control.consumed);
       if (taken !== undefined) throw consumedError(taken);
       const offs: (() => void)[] = [];
       let timer: TimerRef | undefined;
@@ -532,7 +532,7 @@ export class Task<R = unknown> {
         for (const control of controls) if (control.outcome === undefined) control.abandon();
       };
       const check = (): void => {
-        const failed = tasks.find((task) => isExit(task.control.outcome));
+        const failed = list.find((task) => isExit(task.control.outcome));
         if (failed !== undefined) {
           const reason = (failed.control.outcome as { exit: unknown }).exit;
           end();
@@ -548,7 +548,7 @@ export class Task<R = unknown> {
         timer = controls[0]!.runtime.callAfter(timeout, () => {
           end();
           for (const control of controls) control.take();
-          reject(new TimeoutError(`Task.awaitMany of ${tasks.length} tasks`, timeout, AWAIT_HINT));
+          reject(new TimeoutError(`Task.awaitMany of ${list.length} tasks`, timeout, AWAIT_HINT));
         });
       }
       check();
@@ -641,6 +641,20 @@ function checkTask<R>(task: Task<R>, timeout: number): TaskControl<R> {
   }
   assertTimeout(timeout);
   return task.control;
+}
+
+/**
+ * `tasks` copied into a dense array, each item read once (a hole becomes undefined, which
+ * `checkTask` refuses); `InvalidArgumentError` for anything but an array, or one whose
+ * items cannot be read (an index getter or a proxy trap that throws).
+ */
+function readTasks<R>(tasks: readonly Task<R>[]): Task<R>[] {
+  if (!isArray(tasks)) throw new InvalidArgumentError('tasks', 'an array of Tasks', tasks);
+  try {
+    return Array.from(tasks);
+  } catch {
+    throw new InvalidArgumentError('tasks', 'an array of Tasks whose items can be read', tasks);
+  }
 }
 
 /** `value instanceof Task`, false (never a throw) for a revoked proxy or a throwing trap. */

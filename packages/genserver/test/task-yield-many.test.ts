@@ -189,6 +189,30 @@ describe('Task.yieldMany()', () => {
     ]);
   });
 
+  // Regression: a hole in the array reached `task.control` (a raw TypeError), and an
+  // index whose getter throws rejected with that getter's error.
+  it('rejects an array with a hole or an unreadable item with InvalidArgumentError', async () => {
+    setup();
+    const task = Task.async(() => 1, { runtime });
+    const unreadable: unknown[] = [];
+    Object.defineProperty(unreadable, 0, {
+      enumerable: true,
+      get() {
+        throw new Error('index getter');
+      },
+    });
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    for (const tasks of [[, task], unreadable]) {
+      expect(await rejection(Task.yieldMany(tasks as never, 0))).toBeInstanceOf(
+        InvalidArgumentError,
+      );
+      expect(await rejection(Task.awaitMany(tasks as never, 0))).toBeInstanceOf(
+        InvalidArgumentError,
+      );
+    }
+    expect(await Task.yieldMany([task], 0)).toEqual([[task, { ok: 1 }]]);
+  });
+
   it('rejects a bad option with InvalidArgumentError', async () => {
     setup();
     const task = Task.async(() => 1, { runtime });
