@@ -38,12 +38,12 @@ export function yieldControls<R>(
 ): Promise<(TaskResult<R> | undefined)[]> {
   return new Promise((resolve) => {
     const offs: (() => void)[] = [];
-    const timers: { runtime: Runtime; ref: TimerRef }[] = [];
+    let cancelTimers = (): void => {};
     let done = false;
     const finish = (timedOut: boolean): void => {
       done = true;
       for (const off of offs) off();
-      for (const { runtime, ref } of timers) runtime.cancelTimer(ref, { info: false });
+      cancelTimers();
       const taken = firstArrived(controls, limit);
       const values = controls.map((control, index) => {
         if (taken.has(control)) return control.take();
@@ -61,14 +61,29 @@ export function yieldControls<R>(
     if (done) return;
     if (timeout === 0) finish(true);
     else if (timeout !== Number.POSITIVE_INFINITY) {
-      // On the clock of each runtime with a task still running, not just the first task's:
-      // a runtime may stop (its tasks end with it), and a stopped runtime's timers never fire.
-      const running = controls.filter((control) => control.outcome === undefined);
-      for (const runtime of new Set(running.map((control) => control.runtime))) {
-        timers.push({ runtime, ref: runtime.callAfter(timeout, () => finish(true)) });
-      }
+      cancelTimers = callAfterRunning(controls, timeout, () => finish(true));
     }
   });
+}
+
+/**
+ * @internal Calls `callback` after `ms` on the clock of each runtime with a task of
+ * `controls` still running (the first to fire wins), not just the first task's: a runtime
+ * may stop (its tasks end with it), and a stopped runtime's timers never fire. Returns the
+ * function that cancels them all.
+ */
+export function callAfterRunning(
+  controls: readonly TaskControl<unknown>[],
+  ms: number,
+  callback: () => void,
+): () => void {
+  const running = controls.filter((control) => control.outcome === undefined);
+  const timers = [...new Set(running.map((control) => control.runtime))].map(
+    (runtime): [Runtime, TimerRef] => [runtime, runtime.callAfter(ms, callback)],
+  );
+  return () => {
+    for (const [runtime, ref] of timers) runtime.cancelTimer(ref, { info: false });
+  };
 }
 
 /** The controls with an outcome, at most `limit` of them, those whose outcome arrived first (as a mailbox orders them). */

@@ -25,7 +25,12 @@ import type { ChildSpec } from './child-spec.js';
 import { RETRY_OPTION_CHECKS } from './retry.js';
 import { type AttemptFn, retrying, retryPolicy, type TaskRetryOptions } from './task-retry.js';
 import { streamTasks } from './task-stream.js';
-import { type YieldManyEntry, type YieldManyOptions, yieldControls } from './task-yield-many.js';
+import {
+  callAfterRunning,
+  type YieldManyEntry,
+  type YieldManyOptions,
+  yieldControls,
+} from './task-yield-many.js';
 import { nameOf } from './text.js';
 
 const TASK_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION, ...RETRY_OPTION_CHECKS };
@@ -525,10 +530,10 @@ export class Task<R = unknown> {
       const taken = list.find((task) => task.control.consumed);
       if (taken !== undefined) throw consumedError(taken);
       const offs: (() => void)[] = [];
-      let timer: TimerRef | undefined;
+      let cancelTimers = (): void => {};
       const end = (): void => {
         for (const off of offs) off();
-        if (timer !== undefined) controls[0]!.runtime.cancelTimer(timer, { info: false });
+        cancelTimers();
         for (const control of controls) if (control.outcome === undefined) control.abandon();
       };
       const check = (): void => {
@@ -545,7 +550,7 @@ export class Task<R = unknown> {
       };
       for (const control of controls) offs.push(control.on(check));
       if (controls.length > 0 && timeout !== Number.POSITIVE_INFINITY) {
-        timer = controls[0]!.runtime.callAfter(timeout, () => {
+        cancelTimers = callAfterRunning(controls, timeout, () => {
           end();
           for (const control of controls) control.take();
           reject(new TimeoutError(`Task.awaitMany of ${list.length} tasks`, timeout, AWAIT_HINT));

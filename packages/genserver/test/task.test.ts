@@ -560,6 +560,21 @@ describe('Task.awaitMany()', () => {
     expect(await result).toBeInstanceOf(TimeoutError);
     expect(runtime.isAlive(slow.pid)).toBe(false);
   });
+
+  // Regression: the timeout was armed on the first task's runtime only; once that runtime
+  // had stopped (its task done before), the timer never fired and the promise never settled.
+  it("times out on the clock of a task still running, whatever the first task's runtime", async () => {
+    setup();
+    const { runtime: other, clock: otherClock } = virtualRuntime();
+    const done = Task.async(() => 1, { runtime: other });
+    await otherClock.settle();
+    await other.stop({ timeout: 0 });
+    const running = Task.async((ctx) => ctx.receive(), { runtime });
+    const result = Task.awaitMany([done, running], 1000).catch((e: unknown) => e);
+    await clock.advance(1000);
+    expect(await result).toBeInstanceOf(TimeoutError);
+    expect(runtime.isAlive(running.pid)).toBe(false);
+  });
 });
 
 describe('Task.asyncStream()', () => {
