@@ -487,8 +487,9 @@ export class Task<R = unknown> {
    * soon as that many have replied or exited (the first to arrive; the others answer
    * undefined and can be yielded again). When the timeout passes, `onTimeout` decides what
    * happens to the tasks still running: `'nothing'` (default), `'ignore'` or `'kill_task'`.
-   * Rejects with `InvalidArgumentError` for a bad option and with `TASK_CONSUMED` if a
-   * task's result was already taken.
+   * Rejects with `InvalidArgumentError` for a bad option or an item that is not a Task (a
+   * hole in the array is not one), and with `TASK_CONSUMED` if a task's result was
+   * already taken.
    *
    * @example
    * const results = await Task.yieldMany(tasks, { timeout: 5000, onTimeout: 'kill_task' });
@@ -521,7 +522,8 @@ export class Task<R = unknown> {
    * Waits for every task and resolves with their results in the order given. Rejects
    * with `ExitError` as soon as one exits without a result, or with `TimeoutError` when
    * `timeout` ms (default 5000, for all of them together) pass; either way the tasks
-   * still running are shut down and no result is kept.
+   * still running are shut down and no result is kept. Rejects with `InvalidArgumentError`
+   * for an item that is not a Task (a hole in the array is not one).
    */
   static awaitMany<R>(tasks: readonly Task<R>[], timeout = 5000): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
