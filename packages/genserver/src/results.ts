@@ -11,20 +11,28 @@
  * `Infinity` for none, Elixir's `:infinity`); `'hibernate'` is accepted as Elixir's
  * `:hibernate` is, and does nothing here: V8 collects a process's garbage by itself, and
  * there is no per-process heap to compact. Anything else (a negative or non-numeric
- * timeout, an object with neither key) is a bad return value, as in OTP.
+ * timeout, an object with neither key, with both, or with another key besides) is a bad
+ * return value, as in OTP.
  */
 export type Action = { continue: unknown } | { timeout: number } | 'hibernate';
 
-/** @internal True for a well-formed {@link Action}. Never throws (a revoked proxy is not one). */
+/**
+ * @internal True for a well-formed {@link Action}: `'hibernate'`, or an object whose one
+ * own key is `continue` or `timeout` (both, or another key besides, is malformed: OTP's
+ * third element is one term, and a key that would do nothing is not ignored silently).
+ * Never throws (a revoked proxy is not one).
+ */
 export function isAction(action: unknown): action is Action {
   if (action === 'hibernate') return true;
   if (typeof action !== 'object' || action === null) return false;
   try {
-    if ('timeout' in action) {
+    const keys = Reflect.ownKeys(action);
+    if (keys.length !== 1) return false;
+    if (keys[0] === 'timeout') {
       const { timeout } = action as { timeout: unknown };
       return typeof timeout === 'number' && timeout >= 0;
     }
-    return 'continue' in action;
+    return keys[0] === 'continue';
   } catch {
     return false;
   }

@@ -195,7 +195,17 @@ describe('init returning a bad value', () => {
 // action crashed the server with a TypeError after replying (or ran handleContinue with
 // undefined), and from init it crashed the server after start had resolved.
 describe('a result with a malformed action', () => {
-  const malformed: unknown[] = [{ foo: 1 }, { timeout: -1 }, { timeout: '5' }, 'sleep', null];
+  // Both keys, or a key besides: OTP's third element is one term, and a key that does
+  // nothing must not be ignored silently (here the continue was dropped for the timeout).
+  const malformed: unknown[] = [
+    { foo: 1 },
+    { timeout: -1 },
+    { timeout: '5' },
+    'sleep',
+    null,
+    { continue: 'next', timeout: 5 },
+    { timeout: 5, hibernate: true },
+  ];
 
   it('is a BadReturnValue from handleCall, and the caller gets no reply', async () => {
     const { runtime } = virtualRuntime();
