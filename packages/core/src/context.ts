@@ -160,7 +160,11 @@ export interface ProcessContext<M = unknown> {
   exit(reason: unknown): never;
   /** Sends an exit signal with `reason` to `target`; see `Runtime.exit`. */
   exit(target: Dest, reason: unknown): void;
-  /** Sends `message` to this process after `ms` milliseconds. */
+  /**
+   * Sends `message` to this process after `ms` milliseconds. This form takes no options:
+   * for `{ abs: true }`, name the process, `ctx.sendAfter(ctx.self, message, time, options)`
+   * (options here instead of the time throw `InvalidArgumentError` saying so).
+   */
   sendAfter(message: M, ms: number): TimerRef;
   /**
    * Sends `message` to `dest` after `ms` milliseconds, or at the time `ms` with

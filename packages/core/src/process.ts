@@ -341,9 +341,9 @@ export abstract class Process<M = unknown>
   sendAfter(a: unknown, b: unknown, c?: number, d?: SendAfterOptions): TimerRef {
     this.assertAlive();
     // Fixed arity, not rest arguments: periodic processes call this on every tick.
-    return c === undefined
-      ? this.runtime.sendAfterSelf(this, a, b as number)
-      : this.runtime.sendAfter(a as Dest, b, c, d);
+    if (c === undefined) return this.runtime.sendAfterSelf(this, a, b as number);
+    if (typeof c === 'object' && d === undefined) throw optionsWithoutDest(c);
+    return this.runtime.sendAfter(a as Dest, b, c, d);
   }
 
   cancelTimer(ref: TimerRef): number | false {
@@ -389,4 +389,16 @@ function looksLikeTarget(value: unknown): boolean {
     // A revoked proxy: a strange reason, but no process.
     return false;
   }
+}
+
+/**
+ * The error for `ctx.sendAfter(message, time, options)`: the options took the place of
+ * the time, and the message that of the destination. The self form takes no options.
+ */
+function optionsWithoutDest(options: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    'ms',
+    'a finite number >= 0; options go with a destination: ctx.sendAfter(ctx.self, message, time, options)',
+    options,
+  );
 }

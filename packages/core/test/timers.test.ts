@@ -371,6 +371,24 @@ describe('sendAfter(dest, message, time, { abs: true })', () => {
     expect(() => runtime.sendAfter(pid, 'x', -1, { abs: false })).toThrow(/`ms`/);
   });
 
+  // Regression: ctx.sendAfter(message, time, { abs: true }) took the message for the
+  // destination and the options for the time, and said `ms` was an object (it was 10).
+  it('tells a process that gave options without a destination how to name itself', async () => {
+    const { runtime, clock } = virtualRuntime();
+    const thrown = deferred<unknown>();
+    runtime.spawn((ctx) => {
+      try {
+        ctx.sendAfter('tick', 10, { abs: true } as never);
+      } catch (error) {
+        thrown.resolve(error);
+      }
+    });
+    await clock.settle();
+    const error = await thrown.promise;
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toContain('ctx.sendAfter(ctx.self, message, time, options)');
+  });
+
   // Regression: the default runtime's sendAfter had no options parameter, so from
   // JavaScript `sendAfter(pid, m, at, { abs: true })` silently took `at` as a delay.
   it('holds for the default runtime function too, which refuses unknown options', async () => {
