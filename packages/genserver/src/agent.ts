@@ -100,15 +100,11 @@ export class Agent {
    * const cache = await Agent.start(() => new Map<string, string>(), { name: 'cache' });
    */
   static start<S>(fn: () => MaybePromise<S>, options: StartOptions = {}): Promise<AgentRef<S>> {
-    const bad = badFn(fn);
-    if (bad !== undefined) return Promise.reject(bad);
     return startAgent(fn, options, 'Agent.start', START_OPTIONS);
   }
 
   /** Like `start`, linked to `options.link` (its parent, usually a supervisor). */
   static startLink<S>(fn: () => MaybePromise<S>, options: StartLinkOptions): Promise<AgentRef<S>> {
-    const bad = badFn(fn);
-    if (bad !== undefined) return Promise.reject(bad);
     return startAgent(fn, options, 'Agent.startLink', START_LINK_OPTIONS);
   }
 
@@ -122,9 +118,7 @@ export class Agent {
     fn: (state: S) => MaybePromise<R>,
     timeout: number | CallOptions = 5000,
   ): Promise<R> {
-    const bad = badFn(fn);
-    if (bad !== undefined) return Promise.reject(bad);
-    return call(agent, { type: 'get', fn: fn as StateFn }, timeout) as Promise<R>;
+    return call(agent, 'get', fn, timeout) as Promise<R>;
   }
 
   /** Runs `fn(state)`, which returns `[reply, newState]`; resolves with `reply`. */
@@ -133,9 +127,7 @@ export class Agent {
     fn: (state: S) => MaybePromise<readonly [R, S]>,
     timeout: number | CallOptions = 5000,
   ): Promise<R> {
-    const bad = badFn(fn);
-    if (bad !== undefined) return Promise.reject(bad);
-    return call(agent, { type: 'getAndUpdate', fn: fn as StateFn }, timeout) as Promise<R>;
+    return call(agent, 'getAndUpdate', fn, timeout) as Promise<R>;
   }
 
   /** Replaces the state with `fn(state)` and resolves once done (Elixir's `:ok`). */
@@ -144,9 +136,7 @@ export class Agent {
     fn: (state: S) => MaybePromise<S>,
     timeout: number | CallOptions = 5000,
   ): Promise<void> {
-    const bad = badFn(fn);
-    if (bad !== undefined) return Promise.reject(bad);
-    return call(agent, { type: 'update', fn: fn as StateFn }, timeout) as Promise<void>;
+    return call(agent, 'update', fn, timeout) as Promise<void>;
   }
 
   /** Replaces the state with `fn(state)` without waiting; succeeds even if the agent is gone. */
@@ -186,10 +176,10 @@ export class Agent {
 }
 
 /**
- * Starts the agent process once `options` passed `checks`; rejects (never throws) with
- * `InvalidArgumentError` for options that are not an object of known keys, or whose
- * getters throw (they are read before they are copied, so a revoked proxy never reaches
- * a spread).
+ * Starts the agent process once `fn` and `options` passed `checks`; rejects (never
+ * throws) with `InvalidArgumentError` for an `fn` that is not a function, or options that
+ * are not an object of known keys, or whose getters throw (they are read before they are
+ * copied, so a revoked proxy never reaches a spread).
  */
 function startAgent<S>(
   fn: () => unknown,
@@ -197,6 +187,8 @@ function startAgent<S>(
   what: string,
   checks: OptionChecks,
 ): Promise<AgentRef<S>> {
+  const bad = badFn(fn);
+  if (bad !== undefined) return Promise.reject(bad);
   let labelled: StartLinkOptions;
   try {
     checkOptions(options, what, checks);
@@ -210,7 +202,16 @@ function startAgent<S>(
   return startServer(AgentServer, fn, labelled, labelled.link);
 }
 
-function call(agent: AgentTarget<unknown>, request: AgentCall, timeout: number | CallOptions) {
+/** Calls the agent with `fn` as a request of `type`; rejects with `InvalidArgumentError` for an `fn` that is not a function. */
+function call(
+  agent: AgentTarget<unknown>,
+  type: AgentCall['type'],
+  fn: unknown,
+  timeout: number | CallOptions,
+): Promise<unknown> {
+  const bad = badFn(fn);
+  if (bad !== undefined) return Promise.reject(bad);
+  const request = { type, fn: fn as StateFn } as AgentCall;
   return GenServer.call(agent as ServerTarget<AgentServer>, request, timeout);
 }
 
