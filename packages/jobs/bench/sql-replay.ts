@@ -108,7 +108,9 @@ function run(variant: (db: Database.Database) => void, isVariant: boolean): numb
     for (;;) {
       const now = Date.now();
       const texts = immediate(() => {
-        const claimed = sql.claimUpTo(50).all('node-1234567', now, 'default', now) as string[];
+        const claim = sql.claimUpTo(50);
+        const claimed = claim.select.all('default', now) as string[];
+        if (claimed.length > 0) claim.update.run('node-1234567', now, 'default', now);
         if (running !== undefined) {
           const ids = claimed.map((text) => text.slice(1, text.indexOf(','))).join(',');
           running.run(`[${ids}]`, 'node-1234567');
@@ -119,7 +121,7 @@ function run(variant: (db: Database.Database) => void, isVariant: boolean): numb
       const rows = texts.map((t) => JSON.parse(t));
       immediate(() => {
         for (const row of rows) {
-          // The token RETURNING gave is the claim's: a completion with it must change the row.
+          // The token the claim's select read is the one its update gave: a completion with it must change the row.
           if (sql.complete.run(Date.now(), row[0], row[6]).changes !== 1) {
             throw new Error(`job ${row[0]} was not completed`);
           }

@@ -218,22 +218,24 @@ export function toJob(row: JobRow): Job {
 }
 
 /**
- * @internal What a claim returns per job: one JSON array text, built by SQLite, in the
- * order `toClaimed` reads it. The claim sets the rest: the queue asked for, `state`
- * executing, `node` and `attempted_at`; `finished_at` is null. One text per row instead of
- * twelve columns: the driver turns each column of a raw row into a JavaScript value and
- * sets it on an array through V8's generic API (about 900 instructions a column, more than
- * SQLite's whole update of the row), while `JSON.parse` builds the array, the args and the
- * history in one pass. `args`, `errors` and `backoff` hold JSON this store wrote, so they go
- * in as they are; text and reals go through `json_quote` (SQLite writes reals exactly, an
- * infinity as `9.0e+999`); an empty history comes back as null.
+ * @internal What a claim reads per job, before its update: one JSON array text, built by
+ * SQLite, in the order `toClaimed` reads it, with the attempt and the fencing token the
+ * update gives the job (each one more). The claim sets the rest: the queue asked for,
+ * `state` executing, `node` and `attempted_at`; `finished_at` is null. One text per row
+ * instead of twelve columns: the driver turns each column of a raw row into a JavaScript
+ * value and sets it on an array through V8's generic API (about 900 instructions a column,
+ * more than SQLite's whole update of the row), while `JSON.parse` builds the array, the args
+ * and the history in one pass. `args`, `errors` and `backoff` hold JSON this store wrote, so
+ * they go in as they are; text and reals go through `json_quote` (SQLite writes reals
+ * exactly, an infinity as `9.0e+999`); an empty history comes back as null. Joined by one
+ * `concat_ws` rather than a chain of `||`, each of which makes a new string: about 2,000
+ * instructions a job fewer. None of its values is NULL (`concat_ws` would leave it out).
  */
-export const CLAIMED_JSON = `'[' || id || ',' || json_quote(worker) || ',' || args || ',' ||
-  priority || ',' || attempt || ',' || max_attempts || ',' || token || ',' || json_quote(key) || ',' ||
-  json_quote(inserted_at) || ',' || json_quote(run_at) || ',' ||
-  CASE WHEN errors = '[]' THEN 'null' ELSE errors END || ',' || coalesce(backoff, 'null') || ']'`;
+export const CLAIMED_JSON = `'[' || concat_ws(',', id, json_quote(worker), args, priority,
+  attempt + 1, max_attempts, token + 1, json_quote(key), json_quote(inserted_at), json_quote(run_at),
+  CASE WHEN errors = '[]' THEN 'null' ELSE errors END, coalesce(backoff, 'null')) || ']'`;
 
-/** @internal A claimed row: `CLAIMED_JSON` parsed; the claim order reads id (0), priority (3), run_at (9). */
+/** @internal A claimed row: `CLAIMED_JSON` parsed. */
 export type ClaimedRow = [
   id: number,
   worker: string,

@@ -18,19 +18,45 @@ const INSERT_ROW = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${RESERVE})`;
  * parameter costs the driver several hundred instructions: one per job instead of ten.
  */
 const UNIFORM_ROW = `(@queue, @worker, ?, @state, @priority, @maxAttempts, NULL, @now, @runAt, NULL, ${RESERVE})`;
+/** The jobs a claim of up to `limit` takes (a number, or `?` for a parameter), in claim order. */
+function claimable(columns: string, limit: string | number): string {
+  return `SELECT ${columns} FROM actorkit_jobs WHERE queue = ? AND ${WAITING_SQL} AND run_at <= ?
+        ORDER BY priority, run_at, id LIMIT ${limit}`;
+}
+
 /**
- * A claim of up to `limit` jobs (a number, or `?` for a parameter). SQLite prepares a
- * statement whose subquery has `LIMIT ?` again at every execution (a few hundred thousand
- * instructions, as much as the claim itself), so claims use a literal limit.
+ * @internal A claim, in two statements run one after the other in one write transaction:
+ * `select` reads the jobs it takes, in claim order, as they are once claimed
+ * (`CLAIMED_JSON`, parameters: queue, now); `update` then claims the same jobs (parameters:
+ * node, attempted at, queue, now). Nothing writes between the two (the transaction holds
+ * the write lock), so the update's subquery finds the rows the select read; the store checks
+ * that it changed as many.
+ *
+ * Not one `UPDATE … RETURNING`: SQLite runs a RETURNING clause as a trigger, which makes
+ * the update load every column of each row's old version besides the new one, and buffers
+ * the returned rows in a temporary table: about 2,500 instructions a claimed job more than
+ * a select and a plain update (callgrind, `bench/results/2026-12-06-claim-select.md`).
+ *
+ * SQLite prepares a statement whose subquery has `LIMIT ?` again at every execution (a few
+ * hundred thousand instructions, as much as the claim itself), so claims use a literal
+ * limit (a number); `?` (the limit bound last) is for the rare larger claim.
  */
-function claimSql(limit: string | number): string {
-  return `UPDATE actorkit_jobs
+export interface ClaimStatements {
+  select: Database.Statement;
+  update: Database.Statement;
+}
+
+function claimStatements(db: Database.Database, limit: string | number): ClaimStatements {
+  return {
+    // One JSON text per row (`CLAIMED_JSON`): the driver makes one string per row.
+    select: db.prepare(claimable(CLAIMED_JSON, limit)).pluck(true),
+    update: db.prepare(`UPDATE actorkit_jobs
       SET state = 'executing', attempt = attempt + 1, token = token + 1, node = ?, attempted_at = ?,
         reserve = NULL
-      WHERE id IN (SELECT id FROM actorkit_jobs WHERE queue = ? AND ${WAITING_SQL} AND run_at <= ?
-        ORDER BY priority, run_at, id LIMIT ${limit})
-      RETURNING ${CLAIMED_JSON}`;
+      WHERE id IN (${claimable('id', limit)})`),
+  };
 }
+
 /** @internal Claims of up to this many jobs get a statement with their limit written in; larger ones bind it. */
 export const CLAIM_LIMITS_PREPARED = 256;
 
@@ -44,7 +70,6 @@ const SQL = {
   // The states come as ',scheduled,available,': no temporary b-tree per keyed insert.
   findKey: `SELECT * FROM actorkit_jobs WHERE key = ?
       AND instr(?, ',' || state || ',') > 0 AND inserted_at > ? ORDER BY id LIMIT 1`,
-  claim: claimSql('?'),
   complete: `UPDATE actorkit_jobs
       SET state = 'completed', finished_at = ?, node = NULL ${OWNED}`,
   retry: `UPDATE actorkit_jobs
@@ -119,13 +144,13 @@ export type StatementName = keyof typeof SQL;
  * `insertUniform(n)`: the insert of `n` rows that differ only in their args (the args as
  * `n` anonymous parameters, the rest named: `queue`, `worker`, `state`, `priority`,
  * `maxAttempts`, `now`, `runAt`; no key, no backoff);
- * `claimUpTo(n)`: the claim of up to `n` jobs, which takes the claim's parameters but the
- * limit (for `n` above `CLAIM_LIMITS_PREPARED`, `claim`, which takes the limit last).
+ * `claimUpTo(n)`: the claim of up to `n` jobs (see `ClaimStatements`); for `n` above
+ * `CLAIM_LIMITS_PREPARED`, one whose statements take the limit as their last parameter.
  */
 export type Statements = Record<StatementName, Database.Statement> & {
   insertRows(rows: number): Database.Statement;
   insertUniform(rows: number): Database.Statement;
-  claimUpTo(limit: number): Database.Statement;
+  claimUpTo(limit: number): ClaimStatements;
 };
 
 /** @internal */
@@ -133,13 +158,14 @@ export function prepare(db: Database.Database): Statements {
   const statements = Object.fromEntries(
     Object.entries(SQL).map(([name, text]) => [name, db.prepare(text)]),
   ) as unknown as Statements;
-  // A claim's rows come back as one JSON text each (`CLAIMED_JSON`): the driver makes one
-  // string per row rather than a keyed object or an array of twelve values.
-  statements.claim.pluck(true);
+  const claims: ClaimStatements[] = [];
+  let claimAny: ClaimStatements | undefined;
+  statements.claimUpTo = (limit) =>
+    limit <= CLAIM_LIMITS_PREPARED
+      ? (claims[limit] ??= claimStatements(db, limit))
+      : (claimAny ??= claimStatements(db, '?'));
   // Multi-row inserts of 1, 2, 4 … INSERT_CHUNK rows, prepared when first needed: any
   // count is a few of them, and each row costs one call into the driver less.
-  const claims: Database.Statement[] = [];
-  statements.claimUpTo = (limit) => (claims[limit] ??= db.prepare(claimSql(limit)).pluck(true));
   const inserts: Database.Statement[] = [];
   statements.insertRows = (rows) =>
     (inserts[rows] ??= db.prepare(INSERT_INTO + Array(rows).fill(INSERT_ROW).join(', ')));

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '@actorkit/core';
 import Database from 'better-sqlite3';
 import {
   JobNotFoundError,
+  JobsError,
   LeaseLostError,
   StaleAttemptError,
   StoreUnavailableError,
@@ -546,15 +547,37 @@ export class SqliteStore implements Store {
       allowed = Math.min(limit, rateLimit.limit - used);
       if (allowed <= 0) return NONE_CLAIMED;
     }
-    const texts = (
-      allowed <= CLAIM_LIMITS_PREPARED
-        ? this.sql.claimUpTo(allowed).all(node.incarnation, now, queue, now)
-        : this.sql.claim.all(node.incarnation, now, queue, now, allowed)
-    ) as string[];
+    const texts = this.claimRows(queue, node, now, allowed);
     if (rateLimit !== undefined && texts.length > 0) {
       this.sql.useRate.run(queue, window, used + texts.length);
     }
     return { texts, now };
+  }
+
+  /**
+   * Claims up to `limit` jobs of `queue` for `node` at `now`, in the open transaction: their
+   * `CLAIMED_JSON` texts, read in claim order by the claim's select, then the same rows
+   * claimed by its update (see `ClaimStatements`).
+   */
+  private claimRows(queue: string, node: NodeRef, now: number, limit: number): string[] {
+    const claim = this.sql.claimUpTo(limit);
+    const bound = limit <= CLAIM_LIMITS_PREPARED;
+    const texts = (
+      bound ? claim.select.all(queue, now) : claim.select.all(queue, now, limit)
+    ) as string[];
+    if (texts.length === 0) return texts;
+    const { changes } = bound
+      ? claim.update.run(node.incarnation, now, queue, now)
+      : claim.update.run(node.incarnation, now, queue, now, limit);
+    // Never, as nothing writes between the two in the transaction; if it did, the claim's
+    // transaction rolls back rather than start jobs it did not claim.
+    if (changes !== texts.length) {
+      throw new JobsError(
+        'CLAIM_MISMATCH',
+        `${this.description}: a claim read ${texts.length} jobs but claimed ${changes}; the transaction is rolled back. Report this as a bug of @actorkit/jobs.`,
+      );
+    }
+    return texts;
   }
 
   private settleNow(outcomes: readonly Outcome[]): SettleResult[] {
@@ -683,15 +706,14 @@ interface Claimed {
 
 const NONE_CLAIMED: Claimed = Object.freeze({ texts: Object.freeze([]), now: 0 });
 
-/** The claimed jobs, in claim order (priority, run_at, id), from their texts. */
+/** The claimed jobs, in claim order (priority, run_at, id), from their texts (read in that order). */
 function toClaimedJobs({ texts, now }: Claimed, { queue, node }: ClaimRequest): ClaimedJob[] {
   if (texts.length === 0) return [];
-  const rows: ClaimedRow[] = new Array(texts.length);
-  for (let i = 0; i < texts.length; i++) rows[i] = JSON.parse(texts[i]!) as ClaimedRow;
-  // RETURNING gives no order: restore the claim order.
-  rows.sort((a, b) => a[3] - b[3] || a[9] - b[9] || a[0] - b[0]);
-  const jobs: ClaimedJob[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) jobs[i] = toClaimed(rows[i]!, queue, node.incarnation, now);
+  // The claim's select read them in claim order.
+  const jobs: ClaimedJob[] = new Array(texts.length);
+  for (let i = 0; i < texts.length; i++) {
+    jobs[i] = toClaimed(JSON.parse(texts[i]!) as ClaimedRow, queue, node.incarnation, now);
+  }
   return jobs;
 }
 
