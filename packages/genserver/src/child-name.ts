@@ -1,4 +1,5 @@
 import type { Name, Pid, Runtime, Via } from '@actorkit/core';
+import type { ChildId } from './child-spec.js';
 
 /** True for a name a child can be registered under: a string, a symbol or `{ via, key }`. */
 export function isChildName(value: unknown): value is Name | Via {
@@ -10,6 +11,22 @@ export function isChildName(value: unknown): value is Name | Via {
     typeof via.whereisName === 'function' &&
     typeof via.unregisterName === 'function'
   );
+}
+
+/**
+ * @internal The id a supervisor's child spec takes from its `name` option, as Elixir's
+ * `DynamicSupervisor.child_spec/1` and `Task.Supervisor.child_spec/1`: the name itself
+ * (a string or a symbol), or the key of a `{ via, key }` name when it can be an id (a
+ * string, a number or a symbol); `fallback` otherwise, and without a name. So
+ * supervisors with different names are different children of one supervisor.
+ */
+export function childIdOfName(name: unknown, fallback: string): ChildId {
+  if (typeof name === 'string' || typeof name === 'symbol') return name;
+  if (!isChildName(name)) return fallback;
+  const { key } = name as Via;
+  return typeof key === 'string' || typeof key === 'number' || typeof key === 'symbol'
+    ? key
+    : fallback;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type Via,
 } from '@actorkit/core';
 import { isInstance } from '@actorkit/core/internal';
+import { childIdOfName } from './child-name.js';
 import { shutdownChild, startChild, startFailure } from './child-process.js';
 import {
   type AnyChildSpecLike,
@@ -284,13 +285,14 @@ export class DynamicSupervisor {
 
   /**
    * A child spec to run a dynamic supervisor under a `Supervisor`: `[DynamicSupervisor,
-   * options]`. Its id is the name when it is a string, else `'DynamicSupervisor'`. Throws
+   * options]`. Its id is the name (a string or a symbol) or the key of a `{ via, key }`
+   * name, as Elixir's, else `'DynamicSupervisor'`. Throws
    * `ChildSpecError` for an unknown option or a value of the wrong type.
    */
   static childSpec(options: Omit<DynamicSupervisorOptions, 'runtime' | 'link'> = {}): ChildSpec {
     validateOptions(options, CHILD_SPEC_KEYS, 'DynamicSupervisor.childSpec(options)');
     return {
-      id: typeof options.name === 'string' ? options.name : 'DynamicSupervisor',
+      id: childIdOfName(options.name, 'DynamicSupervisor'),
       type: 'supervisor',
       start: ({ runtime, self, name }) =>
         DynamicSupervisor.start({ ...options, name: options.name ?? name, runtime, link: self }),

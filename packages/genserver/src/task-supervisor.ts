@@ -57,6 +57,7 @@ import {
   PID_OPTION,
   RUNTIME_OPTION,
 } from './check-options.js';
+import { childIdOfName } from './child-name.js';
 import type { Backoff, ChildSpec } from './child-spec.js';
 import type { CallOptions, ServerRef } from './client.js';
 import {
@@ -222,13 +223,14 @@ export class TaskSupervisor {
   /**
    * The child spec to run a task supervisor under a `Supervisor`, so that
    * `[TaskSupervisor, { name: 'AccountSetupSupervisor' }]` works as a child. Its id is
-   * the name when it is a string, else `'TaskSupervisor'`; its type is `'supervisor'`.
+   * the name (a string or a symbol) or the key of a `{ via, key }` name, as Elixir's,
+   * else `'TaskSupervisor'`; its type is `'supervisor'`.
    */
   static childSpec(options: Omit<TaskSupervisorOptions, 'runtime' | 'link'> = {}): ChildSpec {
     if (hasExtraArguments(options)) throw extraArgumentsError('childSpec');
     return {
       ...DynamicSupervisor.childSpec(options),
-      id: typeof options.name === 'string' ? options.name : 'TaskSupervisor',
+      id: childIdOfName(options.name, 'TaskSupervisor'),
     };
   }
 

@@ -654,6 +654,11 @@ describe('under a Supervisor', () => {
     const spec = DynamicSupervisor.childSpec({ name: 'Sessions', maxChildren: 2 });
     expect(spec).toMatchObject({ id: 'Sessions', type: 'supervisor' });
     expect(DynamicSupervisor.childSpec().id).toBe('DynamicSupervisor');
+    // As Elixir's DynamicSupervisor.child_spec/1: the id is the name, or a via name's key.
+    const sym = Symbol('Sessions');
+    expect(DynamicSupervisor.childSpec({ name: sym }).id).toBe(sym);
+    const names = new Registry<string>(runtime, { keys: 'unique' });
+    expect(DynamicSupervisor.childSpec({ name: { via: names, key: 'jobs' } }).id).toBe('jobs');
     const top = await Supervisor.start([worker({ id: 'cache', log }), spec], { runtime });
     expect(await Supervisor.whichChildren(top)).toMatchObject([
       { id: 'cache', type: 'worker' },

@@ -4,15 +4,16 @@ import {
   InvalidArgumentError,
   type Pid,
   type ReceiveContext,
+  Registry,
   type Runtime,
   type VirtualClock,
 } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
-import { ChildError } from '../src/errors.js';
+import { AlreadyStartedError, ChildError } from '../src/errors.js';
 import { Supervisor } from '../src/supervisor.js';
 import { Task, type TaskResult } from '../src/task.js';
 import { TaskSupervisor } from '../src/task-supervisor.js';
-import { collect, sleep, stopRuntimesAfterEach, virtualRuntime } from './support.js';
+import { collect, rejection, sleep, stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 let runtime: Runtime;
 let clock: VirtualClock;
@@ -51,6 +52,33 @@ describe('TaskSupervisor.start() and childSpec()', () => {
     expect(await TaskSupervisor.children('AccountSetupSupervisor', { runtime })).toEqual([pid]);
     await Supervisor.stop(app);
     expect(runtime.processCount).toBe(0);
+  });
+
+  // Elixir's task/supervisor_test.exs, "multiple supervisors can be supervised and
+  // identified with simple child spec": the id is the name, or a via name's key.
+  it('takes its id from a symbol name or a via key, so several run side by side', async () => {
+    setup();
+    const names = new Registry<string>(runtime, { keys: 'unique' });
+    const simple = Symbol('simple_name');
+    expect(TaskSupervisor.childSpec({ name: simple }).id).toBe(simple);
+    expect(TaskSupervisor.childSpec({ name: { via: names, key: 'via_name' } }).id).toBe('via_name');
+    const supsup = await Supervisor.start(
+      [
+        [TaskSupervisor, { name: 'string_name' }],
+        [TaskSupervisor, { name: simple }],
+        [TaskSupervisor, { name: { via: names, key: 'via_name' } }],
+      ],
+      { runtime },
+    );
+    const noName = await Supervisor.startChild(supsup, [TaskSupervisor, {}]);
+    expect(await TaskSupervisor.children('string_name', { runtime })).toEqual([]);
+    expect(await TaskSupervisor.children(simple, { runtime })).toEqual([]);
+    expect(await TaskSupervisor.children({ via: names, key: 'via_name' }, { runtime })).toEqual([]);
+    expect(await TaskSupervisor.children(noName!)).toEqual([]);
+    const again = await rejection(Supervisor.startChild(supsup, [TaskSupervisor, {}]));
+    expect(again).toBeInstanceOf(AlreadyStartedError);
+    expect((again as AlreadyStartedError).pid).toBe(noName);
+    await Supervisor.stop(supsup);
   });
 });
 
