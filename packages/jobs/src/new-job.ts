@@ -1,7 +1,7 @@
 /** @internal Validation of a `NewJob` before it reaches a store. */
 import { InvalidArgumentError } from '@actorkit/core';
 import { JOB_STATES, type NewJob } from './job.js';
-import { checkOptions, integer, number, text } from './options.js';
+import { checkOptions, integer, label, number, text } from './options.js';
 import { jobBackoffCheck } from './retry.js';
 
 const JOB_CHECKS = {
@@ -17,20 +17,25 @@ const JOB_CHECKS = {
   unique: () => undefined,
 };
 
-/** Checks `job` and returns it; throws `InvalidArgumentError` saying what is wrong. */
-export function validateNewJob<J extends NewJob>(job: J, where: string): J {
-  checkOptions(job, JOB_CHECKS, where);
+/**
+ * Checks `job` and returns it; throws `InvalidArgumentError` saying what is wrong, and where
+ * (`where`, or `where[index]` for an item of a list: see `label`).
+ */
+export function validateNewJob<J extends NewJob>(job: J, where: string, index?: number): J {
+  checkOptions(job, JOB_CHECKS, where, index);
   if (job.queue === undefined)
-    throw new InvalidArgumentError(`${where}.queue`, 'a queue name', undefined);
+    throw new InvalidArgumentError(`${label(where, index)}.queue`, 'a queue name', undefined);
   if (job.worker === undefined)
-    throw new InvalidArgumentError(`${where}.worker`, 'a worker name', undefined);
+    throw new InvalidArgumentError(`${label(where, index)}.worker`, 'a worker name', undefined);
   if (job.runAt !== undefined && job.delay !== undefined) {
-    throw new InvalidArgumentError(where, 'a job with runAt or delay, not both', job);
+    throw new InvalidArgumentError(label(where, index), 'a job with runAt or delay, not both', job);
   }
-  assertJsonData(job.args, `${where}.args`);
+  const problem = jsonProblem(job.args, 0);
+  if (problem !== undefined) throw jsonError(problem, `${label(where, index)}.args`);
   if (job.unique !== undefined) {
+    const at = label(where, index);
     if (job.key === undefined) {
-      throw new InvalidArgumentError(`${where}.unique`, 'given only with a key', job.unique);
+      throw new InvalidArgumentError(`${at}.unique`, 'given only with a key', job.unique);
     }
     checkOptions(
       job.unique,
@@ -41,7 +46,7 @@ export function validateNewJob<J extends NewJob>(job: J, where: string): J {
             ? undefined
             : `a non-empty array of job states (${JOB_STATES.join(', ')})`,
       },
-      `${where}.unique`,
+      `${at}.unique`,
     );
   }
   return job;
@@ -55,9 +60,13 @@ export function validateNewJob<J extends NewJob>(job: J, where: string): J {
  */
 export function assertJsonData(value: unknown, where: string): void {
   const problem = jsonProblem(value, 0);
-  if (problem === undefined) return;
+  if (problem !== undefined) throw jsonError(problem, where);
+}
+
+/** The error for `problem`, found in the value at `where`. */
+function jsonError(problem: JsonProblem, where: string): InvalidArgumentError {
   const path = problem.path.reverse().join('');
-  throw new InvalidArgumentError(`${where}${path}`, problem.expected, problem.value);
+  return new InvalidArgumentError(`${where}${path}`, problem.expected, problem.value);
 }
 
 type JsonProblem = { path: string[]; expected: string; value: unknown };

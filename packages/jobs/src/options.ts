@@ -4,15 +4,29 @@ import { InvalidArgumentError } from '@actorkit/core';
 /** Checks one option; returns a description of what it expects if `value` is wrong, else undefined. */
 export type OptionCheck = (value: unknown) => string | undefined;
 
-/** Throws `InvalidArgumentError` for a key of `options` not in `checks`, or a value its check refuses (undefined is allowed). */
+/**
+ * What a message names as the place of a bad value: `where`, or `where[index]` for the
+ * item `index` of a list. Built only when something is wrong: an enqueue checks every job,
+ * and a label made per job (a number turned into text, two strings joined) cost more than
+ * the check of a job's few options.
+ */
+export function label(where: string, index: number | undefined): string {
+  return index === undefined ? where : `${where}[${index}]`;
+}
+
+/**
+ * Throws `InvalidArgumentError` for a key of `options` not in `checks`, or a value its check
+ * refuses (undefined is allowed); the error names `where` (`where[index]` with an index).
+ */
 export function checkOptions(
   options: unknown,
   checks: Record<string, OptionCheck>,
   where: string,
+  index?: number,
 ): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidArgumentError(where, 'an options object', options);
+    throw new InvalidArgumentError(label(where, index), 'an options object', options);
   }
   // for…in rather than Object.entries: this runs for every job enqueued, and builds no arrays.
   for (const key in options) {
@@ -21,14 +35,16 @@ export function checkOptions(
     const check = checks[key];
     if (check === undefined) {
       throw new InvalidArgumentError(
-        `${where}.${key}`,
+        `${label(where, index)}.${key}`,
         `one of the known options (${Object.keys(checks).join(', ')}); it does nothing here`,
         value,
       );
     }
     if (value === undefined) continue;
     const expected = check(value);
-    if (expected !== undefined) throw new InvalidArgumentError(`${where}.${key}`, expected, value);
+    if (expected !== undefined) {
+      throw new InvalidArgumentError(`${label(where, index)}.${key}`, expected, value);
+    }
   }
 }
 

@@ -193,7 +193,7 @@ export class SqliteStore implements Store {
    * once the jobs can be claimed.
    */
   insert(jobs: readonly NewJob[]): Enqueued[] {
-    const checked = jobs.map((newJob, index) => validateNewJob(newJob, `jobs[${index}]`));
+    const checked = jobs.map((newJob, index) => validateNewJob(newJob, 'jobs', index));
     const results = this.write('enqueue', () => this.insertNow(checked));
     this.announce(results.filter((r) => r.inserted).map((r) => r.job.queue));
     return results;
