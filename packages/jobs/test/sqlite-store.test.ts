@@ -329,6 +329,50 @@ describe('SqliteStore#claim()', () => {
     expect(sizes).toEqual([1, 256, 257, 186]);
     await store.close();
   });
+
+  it('rolls the claim back, starting nothing, when its update does not claim every job its select read', async () => {
+    const db = new Database(':memory:');
+    const store = new SqliteStore({ database: db });
+    const node = { name: 'n', incarnation: 'n#1' };
+    await store.registerNode(node, 60_000);
+    await store.enqueue([1, 2, 3].map((n) => ({ queue: 'q', worker: 'w', args: { n } })));
+    // An application's trigger that skips one row's update: the claim would hand out a job
+    // it does not hold.
+    db.exec(`CREATE TRIGGER skip_two BEFORE UPDATE ON actorkit_jobs
+      WHEN json_extract(OLD.args, '$.n') = 2 BEGIN SELECT RAISE(IGNORE); END`);
+    await expect(store.claim({ queue: 'q', node, limit: 3 })).rejects.toMatchObject({
+      code: 'CLAIM_MISMATCH',
+      message: expect.stringMatching(/read 3 jobs but claimed 2/),
+    });
+    const states = db.prepare('SELECT state FROM actorkit_jobs ORDER BY id').pluck().all();
+    expect(states).toEqual(['available', 'available', 'available']);
+    await store.close();
+    db.close();
+  });
+});
+
+describe('SqliteStore#enqueue() checks', () => {
+  it('names the job that is wrong by its index, and its args by their path', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    const good = { queue: 'q', worker: 'w', args: {} };
+    await expect(store.enqueue([good, { ...good, priority: -1 }])).rejects.toThrow(
+      /jobs\[1\]\.priority/,
+    );
+    await expect(store.enqueue([good, good, { ...good, args: { a: [1, Date] } }])).rejects.toThrow(
+      /jobs\[2\]\.args\.a\[1\]/,
+    );
+    await expect(store.enqueue([{ ...good, queue: undefined }])).rejects.toThrow(
+      /jobs\[0\]\.queue/,
+    );
+    await expect(store.enqueue([good, { ...good, delay: 1, runAt: 2 }])).rejects.toThrow(
+      InvalidArgumentError,
+    );
+    await expect(store.enqueue([good, { ...good, delay: 1, runAt: 2 }])).rejects.toThrow(
+      /jobs\[1\]/,
+    );
+    expect(await store.counts()).toEqual([]);
+    await store.close();
+  });
 });
 
 describe('SqliteStore#enqueue() and #claim() of mixed batches', () => {
