@@ -361,9 +361,9 @@ describe('SqliteStore#enqueue() checks', () => {
     await expect(store.enqueue([good, good, { ...good, args: { a: [1, Date] } }])).rejects.toThrow(
       /jobs\[2\]\.args\.a\[1\]/,
     );
-    await expect(store.enqueue([{ ...good, queue: undefined }])).rejects.toThrow(
-      /jobs\[0\]\.queue/,
-    );
+    // From JavaScript, as the types do not allow it.
+    const noQueue = { ...good, queue: undefined } as unknown as NewJob;
+    await expect(store.enqueue([noQueue])).rejects.toThrow(/jobs\[0\]\.queue/);
     await expect(store.enqueue([good, { ...good, delay: 1, runAt: 2 }])).rejects.toThrow(
       InvalidArgumentError,
     );
