@@ -54,6 +54,7 @@ export { comparePids, isPid, Pid, runtimeOf } from './pid.js';
 export type { ProcessStatus } from './process.js';
 export { isRef, makeRef, Ref } from './ref.js';
 export {
+  type DispatchOptions,
   type MetaKey,
   Registry,
   type RegistryEntry,

@@ -30,6 +30,31 @@ export interface RegistryOptions<Meta extends object = Record<MetaKey, unknown>>
   meta?: Partial<Meta>;
 }
 
+/** Options for `registry.dispatch()`. */
+export interface DispatchOptions {
+  /**
+   * Elixir's `:parallel`. Elixir calls the callback once per partition and, with
+   * `parallel: true`, each call in a task of its own; with one partition it makes no
+   * difference. A Registry here has no partitions, so it never does: the callback is
+   * called once, in the caller, with every entry, whatever this says. Accepted so that
+   * code written for Elixir's `dispatch/4` keeps its meaning.
+   * @default false
+   */
+  parallel?: boolean;
+}
+
+/**
+ * @internal Checks `dispatch()`'s options: an unknown key, or a `parallel` that is not a
+ * boolean, is an `InvalidArgumentError`.
+ */
+export function checkDispatchOptions(options: unknown): void {
+  assertOptions(options, 'options', 'registry.dispatch', ['parallel']);
+  const parallel = (options as DispatchOptions | undefined)?.parallel;
+  if (parallel !== undefined && typeof parallel !== 'boolean') {
+    throw new InvalidArgumentError('options.parallel', 'a boolean', parallel);
+  }
+}
+
 const OPTION_KEYS = ['keys', 'listeners', 'meta'];
 
 /**

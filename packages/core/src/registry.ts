@@ -10,7 +10,9 @@ import {
 } from './registry-listeners.js';
 import { KeyLocks } from './registry-lock.js';
 import {
+  checkDispatchOptions,
   checkRegistryOptions,
+  type DispatchOptions,
   type MetaKey,
   metaEntries,
   metaKey,
@@ -19,7 +21,7 @@ import {
 import { ANY, compilePattern, type MatchGuard, type MatchPattern } from './registry-pattern.js';
 import type { Runtime } from './runtime.js';
 
-export type { MetaKey, RegistryOptions } from './registry-options.js';
+export type { DispatchOptions, MetaKey, RegistryOptions } from './registry-options.js';
 
 /** True when `value` looks like a Runtime; false, never a throw, if it cannot be read. */
 function isRuntime(value: unknown): value is Runtime {
@@ -251,17 +253,24 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
    * `dispatch/3`): the way to broadcast to every subscriber of a topic. It runs in the
    * caller, at once; the registered processes are involved only if `callback` sends
    * them something. An error it throws reaches the caller. `callback` gets a copy, so
-   * it may register and unregister freely.
+   * it may register and unregister freely. `options.parallel` is accepted and, with no
+   * partitions here, changes nothing (see {@link DispatchOptions}); an unknown option
+   * throws `InvalidArgumentError`.
    *
    * @example
    * topics.dispatch('news', (entries) => {
    *   for (const { pid } of entries) ctx.send(pid, headline);
    * });
    */
-  dispatch(key: K, callback: (entries: RegistryEntry<V>[]) => void): void {
+  dispatch(
+    key: K,
+    callback: (entries: RegistryEntry<V>[]) => void,
+    options?: DispatchOptions,
+  ): void {
     if (typeof callback !== 'function') {
       throw new InvalidArgumentError('callback', 'a function (entries) => void', callback);
     }
+    checkDispatchOptions(options);
     const list = this.entries.get(key);
     if (list !== undefined && list.length > 0) callback([...list]);
   }

@@ -217,9 +217,9 @@ const registryApis: RuntimeApi[] = [
     call: (f, [p]) => f.unique.keysOf(p as Pid<unknown>),
   },
   {
-    name: 'registry.dispatch(key, callback)',
-    args: () => ['topic', () => {}],
-    call: (f, [k, c]) => f.duplicate.dispatch(k, c as never),
+    name: 'registry.dispatch(key, callback, options)',
+    args: () => ['topic', () => {}, { parallel: true }],
+    call: (f, [k, c, o]) => f.duplicate.dispatch(k, c as never, o as never),
     callbacks: [1],
   },
   {

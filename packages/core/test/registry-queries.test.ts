@@ -311,4 +311,36 @@ describe('dispatch()', () => {
     const { registry } = jobs();
     expect(() => registry.dispatch('jobs', undefined as never)).toThrow(/`callback`/);
   });
+
+  // Elixir's registry/duplicate_test.exs, "dispatches to multiple keys in serial" and
+  // "... in parallel" (with one partition, where `parallel: true` changes nothing).
+  it.each([false, true])(
+    'with { parallel: %s }, calls back once, in the caller, with the entries of that key only',
+    (parallel) => {
+      const { registry, a, b } = jobs();
+      registry.dispatch(
+        'none',
+        () => {
+          throw new Error('will never be invoked');
+        },
+        { parallel },
+      );
+      const calls: Pid<any>[][] = [];
+      registry.dispatch('jobs', (entries) => void calls.push(entries.map((e) => e.pid)), {
+        parallel,
+      });
+      expect(calls).toEqual([[a, a, b]]);
+    },
+  );
+
+  it('throws InvalidArgumentError for an unknown option or a parallel that is not a boolean', () => {
+    const { registry } = jobs();
+    const none = () => {};
+    expect(() => registry.dispatch('jobs', none, { paralel: true } as never)).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => registry.dispatch('jobs', none, { parallel: 'yes' } as never)).toThrow(
+      /`options.parallel`/,
+    );
+  });
 });
