@@ -64,6 +64,44 @@ export function compilePattern<T>(pattern: MatchPattern<T>, guard?: MatchGuard<T
   return guard === undefined ? test : (value) => test(value) && guard(value);
 }
 
+const RECORD_FIELDS = ['key', 'pid', 'value'];
+
+/**
+ * @internal {@link compilePattern} for `select` and `countSelect`, whose values are
+ * `{ key, pid, value }` records: a pattern that could never match one (not `ANY`, not a
+ * function, not a plain object, or an object with a property other than `key`, `pid`
+ * and `value`) is an `InvalidArgumentError`, as Elixir's `select/2` raises on a match
+ * spec of the wrong shape.
+ */
+export function compileRecordPattern<T>(
+  pattern: MatchPattern<T>,
+  guard?: MatchGuard<T>,
+): MatchGuard<T> {
+  if (!isRecordPattern(pattern)) {
+    throw new InvalidArgumentError(
+      'pattern',
+      'Registry.ANY, a function (record) => boolean, or a plain object pattern with only key, pid and value, as { key: "user:42", value: { plan: ANY } }',
+      pattern,
+    );
+  }
+  return compilePattern(pattern, guard);
+}
+
+function isRecordPattern(pattern: unknown): boolean {
+  if (pattern === ANY || typeof pattern === 'function') return true;
+  try {
+    if (!isPlainObject(pattern)) return false;
+    return Reflect.ownKeys(pattern).every(
+      (key) =>
+        (typeof key === 'string' && RECORD_FIELDS.includes(key)) ||
+        !Object.prototype.propertyIsEnumerable.call(pattern, key),
+    );
+  } catch {
+    // A revoked proxy, or a proxy whose traps throw.
+    return false;
+  }
+}
+
 // A structural pattern only reads the value: one that cannot be read (a revoked proxy, a
 // getter that throws) does not match, rather than breaking every query of its key.
 function safeMatch(pattern: unknown, value: unknown): boolean {

@@ -18,7 +18,13 @@ import {
   metaKey,
   type RegistryOptions,
 } from './registry-options.js';
-import { ANY, compilePattern, type MatchGuard, type MatchPattern } from './registry-pattern.js';
+import {
+  ANY,
+  compilePattern,
+  compileRecordPattern,
+  type MatchGuard,
+  type MatchPattern,
+} from './registry-pattern.js';
 import type { Runtime } from './runtime.js';
 
 export type { DispatchOptions, MetaKey, RegistryOptions } from './registry-options.js';
@@ -307,7 +313,10 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
   /**
    * Every registration as `{ key, pid, value }` that matches `pattern` and `guard`, or
    * all of them with no pattern (Elixir's `select/2` over `{key, pid, value}`). Shape the
-   * result with `.map`, where Elixir's spec has a body.
+   * result with `.map`, where Elixir's spec has a body; where Elixir gives several specs,
+   * pass a function that tries each. A pattern that could never match a record (not
+   * `ANY`, a function or a plain object with only `key`, `pid` and `value`) throws
+   * `InvalidArgumentError`, as Elixir raises on a match spec of the wrong shape.
    *
    * @example
    * users.select({ value: { plan: 'pro' } }).map((r) => r.key); // ['user:42']
@@ -317,7 +326,7 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
     pattern: MatchPattern<RegistryRecord<K, V>> = ANY,
     guard?: MatchGuard<RegistryRecord<K, V>>,
   ): RegistryRecord<K, V>[] {
-    const test = compilePattern(pattern, guard);
+    const test = compileRecordPattern(pattern, guard);
     const selected: RegistryRecord<K, V>[] = [];
     for (const [key, list] of this.entries) {
       for (const { pid, value } of list) {
@@ -330,7 +339,7 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
 
   /**
    * How many registrations `select(pattern, guard)` would return (Elixir's
-   * `count_select/2`).
+   * `count_select/2`), without building the list; the same patterns, the same errors.
    *
    * @example
    * users.countSelect({ value: { plan: 'pro' } }); // 1
@@ -339,7 +348,13 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
     pattern: MatchPattern<RegistryRecord<K, V>> = ANY,
     guard?: MatchGuard<RegistryRecord<K, V>>,
   ): number {
-    return pattern === ANY && guard === undefined ? this.size : this.select(pattern, guard).length;
+    if (pattern === ANY && guard === undefined) return this.size;
+    const test = compileRecordPattern(pattern, guard);
+    let n = 0;
+    for (const [key, list] of this.entries) {
+      for (const { pid, value } of list) if (test({ key, pid, value })) n++;
+    }
+    return n;
   }
 
   /**

@@ -180,6 +180,16 @@ describe('select()', () => {
     const { runtime } = virtualRuntime();
     expect(new Registry(runtime, { keys: 'unique' }).select()).toEqual([]);
   });
+
+  // Elixir's registry/unique_test.exs and duplicate_test.exs, "select raises on incorrect
+  // shape of match spec": a pattern that is no pattern of { key, pid, value } records.
+  it('throws InvalidArgumentError for a pattern that could never match a record', () => {
+    const { registry } = jobs();
+    for (const pattern of [42, 'jobs', [ANY, ANY, ANY], { name: 'jobs' }, null, new Map()]) {
+      expect(() => registry.select(pattern as never)).toThrow(InvalidArgumentError);
+    }
+    expect(() => registry.select({ key: 'jobs', extra: 1 } as never)).toThrow(/`pattern`/);
+  });
 });
 
 describe('countSelect()', () => {
@@ -188,6 +198,14 @@ describe('countSelect()', () => {
     expect(registry.countSelect()).toBe(4);
     expect(registry.countSelect({ pid: a })).toBe(3);
     expect(registry.countSelect({ value: { state: 'retry' } }, (r) => r.key === 'jobs')).toBe(2);
+  });
+
+  // Elixir's registry/unique_test.exs, "count_select raises on incorrect shape of match spec".
+  it('throws InvalidArgumentError for a pattern that could never match a record', () => {
+    const { registry } = jobs();
+    for (const pattern of [42, [ANY, ANY, ANY], { name: 'jobs' }]) {
+      expect(() => registry.countSelect(pattern as never)).toThrow(InvalidArgumentError);
+    }
   });
 });
 
