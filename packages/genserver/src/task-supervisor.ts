@@ -119,9 +119,10 @@ export interface TaskChildOptions extends LookupOptions {
    * Ms the task gets to stop when the supervisor shuts it down, or `'brutal_kill'`. Only
    * a task that traps exits (`ctx.trapExit(true)`) uses this time: one that does not
    * dies at once (see `ChildSpec`, "Shutdown, trapping exits and `ctx.signal`").
+   * `'infinity'` waits for it as long as it takes, as Elixir's `:infinity`.
    * @default 5000
    */
-  shutdown?: number | 'brutal_kill';
+  shutdown?: number | 'brutal_kill' | 'infinity';
   /**
    * Spaces the reruns of a `transient` or `permanent` task, as for any child (see
    * `Backoff`). With `maxAttempts` (see {@link RetriedChildOptions}), `backoff` spaces
@@ -146,8 +147,11 @@ export type RetriedAsyncOptions = SupervisedAsyncOptions & RetryOptions;
 
 /** Options for `TaskSupervisor.async` and `asyncNolink`. */
 export interface SupervisedAsyncOptions extends LookupOptions {
-  /** Ms the task gets to stop when the supervisor shuts it down, or `'brutal_kill'`. @default 5000 */
-  shutdown?: number | 'brutal_kill';
+  /**
+   * Ms the task gets to stop when the supervisor shuts it down, `'brutal_kill'`, or
+   * `'infinity'` (as long as it takes). @default 5000
+   */
+  shutdown?: number | 'brutal_kill' | 'infinity';
 }
 
 /** Options for `TaskSupervisor.async`. */
@@ -158,14 +162,23 @@ export interface SupervisedLinkOptions extends SupervisedAsyncOptions {
 
 /** Options for `TaskSupervisor.asyncStream` and `asyncStreamNolink`. */
 export interface SupervisedStreamOptions extends AsyncStreamOptions {
-  /** Ms each task gets to stop when the supervisor shuts it down, or `'brutal_kill'`. @default 5000 */
+  /**
+   * Ms each task gets to stop when the supervisor shuts it down, or `'brutal_kill'`; not
+   * `'infinity'`, as Elixir's `async_stream` refuses `:infinity`. @default 5000
+   */
   shutdown?: number | 'brutal_kill';
 }
 
-const SHUTDOWN_OPTION: OptionCheck = {
+const STREAM_SHUTDOWN_OPTION: OptionCheck = {
   expected: "a number of ms >= 0 or 'brutal_kill'",
   accepts: (value) =>
     value === 'brutal_kill' || (typeof value === 'number' && Number.isFinite(value) && value >= 0),
+};
+// Elixir's start_child, async and async_nolink take a timeout() (:infinity included);
+// its async_stream only ms or :brutal_kill.
+const SHUTDOWN_OPTION: OptionCheck = {
+  expected: "a number of ms >= 0, 'brutal_kill' or 'infinity'",
+  accepts: (value) => value === 'infinity' || STREAM_SHUTDOWN_OPTION.accepts(value),
 };
 const LOOKUP_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION };
 const CHILD_OPTIONS: OptionChecks = {
@@ -187,7 +200,8 @@ const LINK_OPTIONS: OptionChecks = { ...RETRIED_ASYNC_OPTIONS, link: PID_OPTION 
 // The stream's own options are checked by the stream itself.
 const ANY: OptionCheck = { expected: 'a stream option', accepts: () => true };
 const STREAM_NOLINK_OPTIONS: OptionChecks = {
-  ...ASYNC_OPTIONS,
+  runtime: RUNTIME_OPTION,
+  shutdown: STREAM_SHUTDOWN_OPTION,
   maxConcurrency: ANY,
   ordered: ANY,
   timeout: ANY,

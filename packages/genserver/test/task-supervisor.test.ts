@@ -430,6 +430,43 @@ describe('TaskSupervisor.children(), terminateChild() and stop()', () => {
     });
   });
 
+  // Elixir's Task.Supervisor takes `shutdown: :infinity` (a timeout()) in start_child,
+  // async and async_nolink; its async_stream does not ("... a positive integer or
+  // :brutal_kill", task/supervisor_test.exs "does not allow streaming with invalid :shutdown").
+  it("gives a task started with shutdown 'infinity' all the time it needs to stop", async () => {
+    setup();
+    const sup = await TaskSupervisor.start({ runtime });
+    const starts = [
+      (fn: (ctx: ReceiveContext<unknown>) => unknown) =>
+        TaskSupervisor.startChild(sup, fn, { shutdown: 'infinity' }),
+      async (fn: (ctx: ReceiveContext<unknown>) => unknown) =>
+        (await TaskSupervisor.async(sup, fn, { shutdown: 'infinity' })).pid,
+      async (fn: (ctx: ReceiveContext<unknown>) => unknown) =>
+        (await TaskSupervisor.asyncNolink(sup, fn, { shutdown: 'infinity' })).pid,
+    ];
+    const tasks: Pid<any>[] = [];
+    for (const start of starts) {
+      tasks.push(
+        await start(async (ctx) => {
+          ctx.trapExit(true);
+          await ctx.receive((m) => m === 'go');
+        }),
+      );
+    }
+    const stopped = TaskSupervisor.stop(sup, 'shutdown');
+    await clock.advance(3_600_000);
+    expect(tasks.map((task) => runtime.isAlive(task))).toEqual([true, true, true]);
+    for (const task of tasks.reverse()) {
+      const exited = exitOf(task);
+      runtime.send(task, 'go');
+      expect(await exited).toBe('normal');
+    }
+    await stopped;
+    expect(() =>
+      TaskSupervisor.asyncStream(sup, [], (n) => n, { shutdown: 'infinity' as never }),
+    ).toThrow(InvalidArgumentError);
+  });
+
   it('stop() stops every task with the supervisor', async () => {
     setup();
     const sup = await TaskSupervisor.start({ runtime });
