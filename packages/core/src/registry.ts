@@ -86,7 +86,9 @@ interface Owner<K> {
  *   `unregisterMatch`, `updateValue`) take its PID first, since JavaScript has no
  *   implicit caller; pass `ctx.self`. Nothing checks that the caller is that process.
  * - Keys are compared as `Map` keys (SameValueZero), not structurally: an object or
- *   array key matches only itself, so build keys from strings, numbers or symbols.
+ *   array key matches only itself, so build keys from strings, numbers or symbols. With
+ *   one number type, `1` and `1.0` are one key (two in Elixir), and match each other in
+ *   a pattern.
  * - Match specs do not exist in JavaScript: `match`, `select` and friends take a
  *   structural {@link ValuePattern} or a function (see {@link MatchPattern}).
  * - `keysOf(pid)` is Elixir's `keys/2` (`keys` is the registry's kind, as the option).
@@ -433,7 +435,7 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
    * users.whereisName('user:42'); // pid
    */
   whereisName(key: unknown): Pid<any> | undefined {
-    this.assertUnique('whereisName');
+    this.assertUnique('A { via: registry, key } name (whereisName)');
     return this.entries.get(key as K)?.[0]?.pid;
   }
 
@@ -446,7 +448,7 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
    * users.registerName('user:42', pid, { plan: 'pro' });
    */
   registerName(key: unknown, pid: Pid<any>, value?: unknown): void {
-    this.assertUnique('registerName');
+    this.assertUnique('A { via: registry, key } name (registerName)');
     this.register(pid, key as K, value as V);
   }
 

@@ -236,6 +236,19 @@ describe('new Registry()', () => {
 });
 
 describe("Registry with keys: 'unique'", () => {
+  // Elixir's registry/unique_test.exs "compares using ===" registers 1.0 and 1 as two
+  // keys, and a pattern {1.0, :_, :_} does not match {1, :atom, 1}. JavaScript has one
+  // number type, in which 1.0 === 1: here they are one key, and 1.0 matches 1 (documented).
+  it('takes 1 and 1.0 for the same key, and a pattern of 1.0 matches 1', () => {
+    const { runtime } = world();
+    const numbers = new Registry<number, [number, string, number]>(runtime, { keys: 'unique' });
+    const a = recorder(runtime);
+    numbers.register(a.pid, 1.0, [1, 'atom', 1]);
+    expect(() => numbers.register(a.pid, 1, [1, 'atom', 1])).toThrow(NameTakenError);
+    expect(numbers.keysOf(a.pid)).toEqual([1]);
+    expect(numbers.match(1, [1.0, Registry.ANY, Registry.ANY])).toHaveLength(1);
+  });
+
   it('registers, looks up with the value, and lists keys per process', () => {
     const { runtime } = world();
     const users = new Registry<string, { plan: string }>(runtime, { keys: 'unique' });
@@ -376,6 +389,9 @@ describe("Registry with keys: 'duplicate'", () => {
     topics.register(a.pid, 'news');
     expect(() => topics.whereisName('news')).toThrow(/unique/);
     expect(() => runtime.send({ via: topics, key: 'news' }, 'x')).toThrow(ActorkitError);
+    // As Elixir's registry/duplicate_test.exs "raises if attempt to be used on via": the
+    // error says a via name is what needs the unique registry.
+    expect(() => topics.registerName('news', a.pid)).toThrow(/\{ via: registry, key \} name/);
   });
 });
 
