@@ -67,7 +67,7 @@ import {
   type DynamicSupervisorRef,
   type DynamicSupervisorServer,
 } from './dynamic-supervisor.js';
-import { ChildSpecError } from './errors.js';
+import { ChildError, ChildSpecError } from './errors.js';
 import { RETRY_OPTION_CHECKS, type RetryOptions } from './retry.js';
 import type { ChildCounts, RestartCount } from './supervisor-server.js';
 import {
@@ -303,7 +303,9 @@ export class TaskSupervisor {
             }),
           ),
       };
-      return DynamicSupervisor.startChild(supervisor, spec, found) as Promise<Pid<any>>;
+      return DynamicSupervisor.startChild(supervisor, spec, found).catch(refusedTask) as Promise<
+        Pid<any>
+      >;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -543,8 +545,22 @@ async function superviseTask<R>(
     start: ({ runtime, self }) =>
       Promise.resolve(control.spawn(runtime, { link: self, parent: self })),
   };
-  await DynamicSupervisor.startChild(supervisor, spec, found);
+  await DynamicSupervisor.startChild(supervisor, spec, found).catch(refusedTask);
   return new Task(control);
+}
+
+/**
+ * Rethrows the supervisor's refusal of a task; `max_children` in the words of Elixir's
+ * `Task.Supervisor` ("reached the maximum number of tasks"), the same `ChildError`.
+ */
+function refusedTask(error: unknown): never {
+  if (ChildError.is(error) && error.reason === 'max_children') {
+    throw new ChildError(
+      'max_children',
+      'reached the maximum number of tasks for this task supervisor (its maxChildren option). Wait for some to finish, terminate some, or start it with a higher maxChildren.',
+    );
+  }
+  throw error;
 }
 
 function lookup(supervisor: TaskSupervisorRef, options: LookupOptions): CallOptions {

@@ -244,10 +244,31 @@ describe('TaskSupervisor.startChild()', () => {
     );
     expect(error).toBeInstanceOf(ChildError);
     expect((error as ChildError).reason).toBe('max_children');
+    expect((error as ChildError).message).toMatch(/reached the maximum number of tasks/);
   });
 });
 
 describe('TaskSupervisor.async() and asyncNolink()', () => {
+  // Elixir's task/supervisor_test.exs, async/1 and async_nolink/1 "raises when
+  // :max_children is reached", and async_stream's "raises an error if :max_children is
+  // reached with clean stream shutdown".
+  it('rejects with ChildError max_children, saying the task supervisor is full', async () => {
+    setup();
+    const sup = await TaskSupervisor.start({ runtime, maxChildren: 1 });
+    await TaskSupervisor.asyncNolink(sup, (ctx) => ctx.receive());
+    const refusals = [
+      await rejection(TaskSupervisor.async(sup, () => 1)),
+      await rejection(TaskSupervisor.asyncNolink(sup, () => 1)),
+      await rejection(collect(TaskSupervisor.asyncStream(sup, [1], (n) => n))),
+      await rejection(collect(TaskSupervisor.asyncStreamNolink(sup, [1], (n) => n))),
+    ];
+    for (const error of refusals) {
+      expect(error).toBeInstanceOf(ChildError);
+      expect((error as ChildError).reason).toBe('max_children');
+      expect((error as ChildError).message).toMatch(/reached the maximum number of tasks/);
+    }
+  });
+
   it('returns a Task that Task.await resolves', async () => {
     setup();
     const sup = await TaskSupervisor.start({ runtime });
