@@ -28,6 +28,17 @@ export interface RegistryOptions<Meta extends object = Record<MetaKey, unknown>>
   listeners?: readonly Name[];
   /** Metadata to start with; see `Registry.meta`. @default {} */
   meta?: Partial<Meta>;
+  /**
+   * Elixir's `:partitions`, an integer >= 1, kept as `registry.partitions`. Elixir splits
+   * a registry into that many ETS tables, each owned by a process, so that processes
+   * registering on many cores do not queue behind one table. Here every operation is a
+   * synchronous call on one thread, with nothing to queue behind: one table serves any
+   * count, and a registry behaves the same whatever this says (lookups, counts, listeners
+   * and `dispatch`, which calls back once, in the caller). Accepted so that options
+   * written for Elixir's registry keep working.
+   * @default 1
+   */
+  partitions?: number;
 }
 
 /** Options for `registry.dispatch()`. */
@@ -35,8 +46,10 @@ export interface DispatchOptions {
   /**
    * Elixir's `:parallel`. Elixir calls the callback once per partition and, with
    * `parallel: true`, each call in a task of its own; with one partition it makes no
-   * difference. A Registry here has no partitions, so it never does: the callback is
-   * called once, in the caller, with every entry, whatever this says. Accepted so that
+   * difference. A Registry here is one table, whatever its `partitions`, so it never
+   * does: the callback is called once, in the caller, with every entry, whatever this
+   * says (where Elixir, with several partitions and `parallel: true`, calls it in other
+   * processes, once per partition). Accepted so that
    * code written for Elixir's `dispatch/4` keeps its meaning.
    * @default false
    */
@@ -55,40 +68,29 @@ export function checkDispatchOptions(options: unknown): void {
   }
 }
 
-const OPTION_KEYS = ['keys', 'listeners', 'meta'];
+const OPTION_KEYS = ['keys', 'listeners', 'meta', 'partitions'];
 
 /**
- * @internal Checks `new Registry()`'s options and returns the key kind: an unknown key
- * (`partitions` included, with why) or a `keys` other than 'unique' or 'duplicate' is an
- * `InvalidArgumentError`.
+ * @internal Checks `new Registry()`'s options and returns the key kind and the partition
+ * count: an unknown key, a `keys` other than 'unique' or 'duplicate', or `partitions`
+ * other than an integer >= 1, is an `InvalidArgumentError`.
  */
-export function checkRegistryOptions(options: unknown): 'unique' | 'duplicate' {
+export function checkRegistryOptions(options: unknown): {
+  keys: 'unique' | 'duplicate';
+  partitions: number;
+} {
   if (options === undefined) {
     throw new InvalidArgumentError('options', "an options object like { keys: 'unique' }", options);
   }
-  const partitions = partitionsOf(options);
-  if (partitions !== undefined) {
-    throw new InvalidArgumentError(
-      'options.partitions',
-      'absent: a Registry has no partitions (it lives on one thread and every operation is synchronous)',
-      partitions,
-    );
-  }
   assertOptions(options, 'options', 'new Registry', OPTION_KEYS);
-  const keys = (options as RegistryOptions).keys;
+  const { keys, partitions = 1 } = options as RegistryOptions;
   if (keys !== 'unique' && keys !== 'duplicate') {
     throw new InvalidArgumentError('options.keys', "'unique' or 'duplicate'", keys);
   }
-  return keys;
-}
-
-/** `options.partitions`, read so that it never throws: assertOptions reports what it cannot read. */
-function partitionsOf(options: unknown): unknown {
-  try {
-    return (options as { partitions?: unknown } | null)?.partitions;
-  } catch {
-    return undefined;
+  if (!(Number.isInteger(partitions) && partitions >= 1)) {
+    throw new InvalidArgumentError('options.partitions', 'an integer >= 1', partitions);
   }
+  return { keys, partitions };
 }
 
 /**

@@ -81,7 +81,8 @@ interface Owner<K> {
  *
  * How it differs from Elixir's, and why:
  * - It is a plain object, not a process: every operation is synchronous and needs no
- *   supervision, and there are no partitions (one thread has nothing to spread).
+ *   supervision. The `partitions` option is accepted and changes nothing: one thread
+ *   has nothing to spread over partitions, so one table serves any count.
  * - The operations Elixir applies to "the calling process" (`register`, `unregister`,
  *   `unregisterMatch`, `updateValue`) take its PID first, since JavaScript has no
  *   implicit caller; pass `ctx.self`. Nothing checks that the caller is that process.
@@ -103,6 +104,11 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
   readonly keys: 'unique' | 'duplicate';
   /** The registered names told of registrations (the `listeners` option). */
   readonly listeners: readonly Name[];
+  /**
+   * The `partitions` option (1 without it). It changes nothing here: one table serves
+   * any count (see `RegistryOptions.partitions`).
+   */
+  readonly partitions: number;
   private readonly entries = new Map<K, RegistryEntry<V>[]>();
   private readonly owners = new Map<Pid<any>, Owner<K>>();
   private readonly metadata = new Map<MetaKey, unknown>();
@@ -116,7 +122,7 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
     if (!isRuntime(runtime)) {
       throw new InvalidArgumentError('runtime', 'an actorkit Runtime', runtime);
     }
-    this.keys = checkRegistryOptions(options);
+    ({ keys: this.keys, partitions: this.partitions } = checkRegistryOptions(options));
     this.listeners = listenerNames(options.listeners);
     for (const [key, value] of metaEntries(options.meta)) this.metadata.set(key, value);
   }
@@ -261,8 +267,8 @@ export class Registry<K = unknown, V = unknown, Meta extends object = Record<Met
    * `dispatch/3`): the way to broadcast to every subscriber of a topic. It runs in the
    * caller, at once; the registered processes are involved only if `callback` sends
    * them something. An error it throws reaches the caller. `callback` gets a copy, so
-   * it may register and unregister freely. `options.parallel` is accepted and, with no
-   * partitions here, changes nothing (see {@link DispatchOptions}); an unknown option
+   * it may register and unregister freely. `options.parallel` is accepted and, with one
+   * table here, changes nothing (see {@link DispatchOptions}); an unknown option
    * throws `InvalidArgumentError`.
    *
    * @example

@@ -219,7 +219,13 @@ describe('meta()', () => {
 
 describe('new Registry() options', () => {
   it.each([
-    ['partitions', { keys: 'unique', partitions: 8 }, /`options\.partitions`.*no partitions/],
+    [
+      'partitions that is not an integer >= 1',
+      { keys: 'unique', partitions: 0 },
+      /`options\.partitions`/,
+    ],
+    ['fractional partitions', { keys: 'duplicate', partitions: 1.5 }, /`options\.partitions`/],
+    ['partitions as a string', { keys: 'duplicate', partitions: '8' }, /`options\.partitions`/],
     [
       'an unknown key',
       { keys: 'unique', name: 'MyRegistry' },
@@ -232,6 +238,23 @@ describe('new Registry() options', () => {
     const make = () => new Registry(runtime, options as never);
     expect(make).toThrow(InvalidArgumentError);
     expect(make).toThrow(message);
+  });
+
+  // Elixir's registry/unique_test.exs and duplicate_test.exs run every case with
+  // partitions: 1 and 8; here one table serves any count, and the cases behave the same.
+  it.each([1, 8])('takes partitions: %i, and behaves as with none', (partitions) => {
+    const { runtime } = virtualRuntime();
+    const unique = new Registry<string, number>(runtime, { keys: 'unique', partitions });
+    const duplicate = new Registry<string, number>(runtime, { keys: 'duplicate', partitions });
+    expect([unique.partitions, duplicate.partitions]).toEqual([partitions, partitions]);
+    expect(new Registry(runtime, { keys: 'unique' }).partitions).toBe(1);
+    const pid = runtime.spawn({ handle() {} });
+    unique.register(pid, 'hello', 1);
+    duplicate.register(pid, 'hello', 1);
+    duplicate.register(pid, 'hello', 2);
+    expect(unique.lookup('hello')).toEqual([{ pid, value: 1 }]);
+    expect(duplicate.keysOf(pid)).toEqual(['hello', 'hello']);
+    expect([unique.count(), duplicate.count()]).toEqual([1, 2]);
   });
 
   it('throws InvalidArgumentError naming `runtime` for something that is not a runtime', () => {
