@@ -11,6 +11,8 @@ export interface RegistryOptions<Meta extends object = Record<MetaKey, unknown>>
    * `'unique'`: a key maps to at most one process (use it to name processes, e.g. one
    * per user via `{ via: registry, key }`). `'duplicate'`: many processes may register
    * the same key, a process even several times (use it for pub/sub and dispatch).
+   * Elixir's `{:duplicate, :pid}` and `{:duplicate, :key}` choose how partitions split
+   * a duplicate registry's entries; one table holds them here, so both are `'duplicate'`.
    */
   keys: 'unique' | 'duplicate';
   /**
@@ -85,7 +87,15 @@ export function checkRegistryOptions(options: unknown): {
   assertOptions(options, 'options', 'new Registry', OPTION_KEYS);
   const { keys, partitions = 1 } = options as RegistryOptions;
   if (keys !== 'unique' && keys !== 'duplicate') {
-    throw new InvalidArgumentError('options.keys', "'unique' or 'duplicate'", keys);
+    // An array or object is likely Elixir's {:duplicate, :pid} or {:duplicate, :key}.
+    const tuple = typeof keys === 'object' && keys !== null;
+    throw new InvalidArgumentError(
+      'options.keys',
+      tuple
+        ? "'unique' or 'duplicate' (for Elixir's {:duplicate, :pid} or {:duplicate, :key}, which only choose how partitions split the entries, use 'duplicate': one table holds them here)"
+        : "'unique' or 'duplicate'",
+      keys,
+    );
   }
   if (!(Number.isInteger(partitions) && partitions >= 1)) {
     throw new InvalidArgumentError('options.partitions', 'an integer >= 1', partitions);

@@ -233,6 +233,17 @@ describe('new Registry()', () => {
     expect(() => new Registry(runtime, { keys: 'many' as never })).toThrow(InvalidArgumentError);
     expect(() => new Registry(runtime, { keys: 'many' as never })).toThrow(/`options\.keys`/);
   });
+
+  // Elixir's registry/duplicate_test.exs "rejects invalid tuple syntax", and its
+  // {:duplicate, :pid} / {:duplicate, :key}, which only choose how partitions split the
+  // entries: with one table here, the error says to use 'duplicate'.
+  it("refuses Elixir's {:duplicate, :pid} spelt in JavaScript, saying to use 'duplicate'", () => {
+    const { runtime } = world();
+    for (const keys of [['duplicate', 'pid'], { duplicate: 'key' }, ['duplicate', 'invalid']]) {
+      expect(() => new Registry(runtime, { keys: keys as never })).toThrow(InvalidArgumentError);
+      expect(() => new Registry(runtime, { keys: keys as never })).toThrow(/use 'duplicate'/);
+    }
+  });
 });
 
 describe("Registry with keys: 'unique'", () => {
