@@ -7,6 +7,7 @@ import {
 } from './check-options.js';
 import type { AnyChildSpecLike, ChildId, ChildSpec, ChildSpecLike } from './child-spec.js';
 import { type CallOptions, call, type ServerRef, stopServer } from './client.js';
+import type { DynamicSupervisorRef } from './dynamic-supervisor.js';
 import { ChildSpecError } from './errors.js';
 import { checkSupervisorOptions } from './options.js';
 import type { MaybePromise } from './results.js';
@@ -246,19 +247,30 @@ export abstract class Supervisor<A = void> {
     return ask(supervisor, { type: 'deleteChild', id }, options) as Promise<void>;
   }
 
-  /** Every child, in start order. */
-  static whichChildren(supervisor: SupervisorRef, options?: CallOptions): Promise<ChildInfo[]> {
+  /**
+   * Every child, in start order. Any supervisor answers, a `DynamicSupervisor` or
+   * `TaskSupervisor` too, as Elixir's `Supervisor.which_children/1`.
+   */
+  static whichChildren(
+    supervisor: SupervisorRef | DynamicSupervisorRef,
+    options?: CallOptions,
+  ): Promise<ChildInfo[]> {
     return ask(supervisor, { type: 'whichChildren' }, options) as Promise<ChildInfo[]>;
   }
 
   /**
    * Counts of the supervisor's children, as OTP's `count_children`: `specs` (every kept
    * spec), `active` (running now), `supervisors` and `workers` (by type, running or not).
+   * Any supervisor answers, a `DynamicSupervisor` or `TaskSupervisor` too, as Elixir's
+   * `Supervisor.count_children/1`.
    *
    * @example
    * await Supervisor.countChildren(sup); // { specs: 3, active: 2, supervisors: 1, workers: 2 }
    */
-  static countChildren(supervisor: SupervisorRef, options?: CallOptions): Promise<ChildCounts> {
+  static countChildren(
+    supervisor: SupervisorRef | DynamicSupervisorRef,
+    options?: CallOptions,
+  ): Promise<ChildCounts> {
     return ask(supervisor, { type: 'countChildren' }, options) as Promise<ChildCounts>;
   }
 
