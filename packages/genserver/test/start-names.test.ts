@@ -7,6 +7,7 @@ import { Registry, RegistryRegister, RegistryUnregister } from '@actorkit/core';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
 import {
+  Agent,
   childSpec,
   GenServer,
   ignore,
@@ -130,5 +131,41 @@ describe('StateMachine.childSpec() under a supervisor', () => {
     );
     expect(runtime.whereis('from-child')).toBeDefined();
     expect(runtime.whereis('from-options')).toBeUndefined();
+  });
+});
+
+// Elixir's registry/unique_test.exs "via callbacks" and "uses value provided in via", and
+// duplicate_test.exs "raises if attempt to be used on via", with an Agent as there.
+describe('Agent.start() with a { via: registry, key } name', () => {
+  it('registers, takes calls and casts through the name, and refuses it while held', async () => {
+    const { runtime, registry } = listenedRegistry();
+    const name = { via: registry, key: 'hello' };
+    const pid = await Agent.start(() => 0, { runtime, name });
+    expect(await Agent.update(name, (n: number) => n + 1, { runtime })).toBeUndefined();
+    expect(await Agent.get(name, (n: number) => n, { runtime })).toBe(1);
+    expect(await rejection(Agent.start(() => 0, { runtime, name }))).toMatchObject({
+      holder: pid,
+    });
+    expect(registry.lookup('hello')).toEqual([{ pid, value: undefined }]);
+  });
+
+  it('stores the value provided in via with the registration', async () => {
+    const { runtime, registry } = listenedRegistry();
+    const pid = await Agent.start(() => 0, {
+      runtime,
+      name: { via: registry, key: 'hello', value: 'value' },
+    });
+    expect(registry.lookup('hello')).toEqual([{ pid, value: 'value' }]);
+  });
+
+  it('is refused for a duplicate registry, and nothing keeps running', async () => {
+    const { runtime } = virtualRuntime();
+    const registry = new Registry(runtime, { keys: 'duplicate' });
+    const error = await rejection(
+      Agent.start(() => 0, { runtime, name: { via: registry, key: 'hello' } }),
+    );
+    expect(error).toMatchObject({ code: 'REGISTRY_NOT_UNIQUE' });
+    expect((error as Error).message).toMatch(/\{ via: registry, key \} name/);
+    expect(runtime.processCount).toBe(0);
   });
 });
