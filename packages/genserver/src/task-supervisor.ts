@@ -39,7 +39,8 @@
  * promise of the `Task`. JavaScript has no implicit caller: `async` links the task to
  * `options.link` if given; `asyncStream` throws on a crash (its tasks count as linked
  * to the loop) and `asyncStreamNolink` yields `{ exit: reason }` instead. A
- * `[module, functionName, args]` child is called as `module[functionName](...args, ctx)`.
+ * `[module, functionName, args]` task (`startChild`, `async`, `asyncNolink`) is called as
+ * `module[functionName](...args, ctx)`.
  */
 import {
   defaultRuntime,
@@ -312,8 +313,10 @@ export class TaskSupervisor {
   }
 
   /**
-   * Starts `fn` under `supervisor` and resolves with a `Task` for `Task.await`, `yield`
-   * or `shutdown`. The task is temporary (never restarted). With `link`, it is also
+   * Starts `fn` (a function `(ctx) => result`, or `[module, functionName, args]` as
+   * Elixir's `async/5`, called as `module[functionName](...args, ctx)`) under
+   * `supervisor` and resolves with a `Task` for `Task.await`, `yield` or `shutdown`. The
+   * task is temporary (never restarted). With `link`, it is also
    * linked to that process, so a crash takes the process down as Elixir's `async` does;
    * without it, this is `asyncNolink`. With `maxAttempts`, it is retried as `startChild`'s
    * tasks are, and `Task.await` gets the first successful attempt's result or the last
@@ -321,20 +324,21 @@ export class TaskSupervisor {
    */
   static async<R>(
     supervisor: TaskSupervisorRef,
-    fn: AttemptFn<R>,
+    fn: AttemptFn<R> | TaskMfa,
     options: SupervisedLinkOptions & RetryOptions = {},
   ): Promise<Task<R>> {
     try {
       checkOptions(options, 'TaskSupervisor.async', LINK_OPTIONS);
+      const task = taskFunction(fn as TaskFn<R> | TaskMfa) as AttemptFn<R>;
+      return superviseTask(supervisor, task, options.link, options, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return superviseTask(supervisor, fn, options.link, options, options);
   }
 
   /**
-   * Starts `fn` under `supervisor`, not linked to anyone else, and resolves with a
-   * `Task`. A crash never takes the caller down: `Task.yield` gives `{ exit: reason }`
+   * Starts `fn` (a function, or `[module, functionName, args]` as `async` takes) under
+   * `supervisor`, not linked to anyone else, and resolves with a `Task`. A crash never takes the caller down: `Task.yield` gives `{ exit: reason }`
    * and `Task.await` rejects with `ExitError`. The usual way to run work whose failure
    * you want to handle.
    *
@@ -344,15 +348,16 @@ export class TaskSupervisor {
    */
   static asyncNolink<R>(
     supervisor: TaskSupervisorRef,
-    fn: AttemptFn<R>,
+    fn: AttemptFn<R> | TaskMfa,
     options: SupervisedAsyncOptions & RetryOptions = {},
   ): Promise<Task<R>> {
     try {
       checkOptions(options, 'TaskSupervisor.asyncNolink', RETRIED_ASYNC_OPTIONS);
+      const task = taskFunction(fn as TaskFn<R> | TaskMfa) as AttemptFn<R>;
+      return superviseTask(supervisor, task, undefined, options, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return superviseTask(supervisor, fn, undefined, options, options);
   }
 
   /**

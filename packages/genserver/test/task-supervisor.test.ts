@@ -249,6 +249,27 @@ describe('TaskSupervisor.startChild()', () => {
 });
 
 describe('TaskSupervisor.async() and asyncNolink()', () => {
+  // Elixir's task/supervisor_test.exs "async/3" and "async_nolink/3" (async/5 and
+  // async_nolink/5 with a module, a function name and arguments).
+  it('call [module, functionName, args] as module[functionName](...args, ctx)', async () => {
+    setup();
+    const sup = await TaskSupervisor.start({ runtime });
+    const Greeter = {
+      greeting: 'hello',
+      greet(this: { greeting: string }, user: string, ctx: ReceiveContext<any>) {
+        return [this.greeting, user, runtime.isAlive(ctx.self)];
+      },
+    };
+    const linked = await TaskSupervisor.async(sup, [Greeter, 'greet', ['ada']]);
+    const unlinked = await TaskSupervisor.asyncNolink(sup, [Greeter, 'greet', ['bob']]);
+    expect(await Task.await(linked)).toEqual(['hello', 'ada', true]);
+    expect(await Task.await(unlinked)).toEqual(['hello', 'bob', true]);
+    for (const bad of [[Greeter, 'missing', []], [Greeter, 'greet'], 42]) {
+      const error = await rejection(TaskSupervisor.asyncNolink(sup, bad as never));
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+    }
+  });
+
   // Elixir's task/supervisor_test.exs, async/1 and async_nolink/1 "raises when
   // :max_children is reached", and async_stream's "raises an error if :max_children is
   // reached with clean stream shutdown".
