@@ -47,7 +47,6 @@ import {
   InvalidArgumentError,
   isPid,
   type Pid,
-  type ReceiveContext,
   type Runtime,
   runtimeOf,
 } from '@actorkit/core';
@@ -86,6 +85,7 @@ import {
   drainTasks,
   resolveSupervisor,
 } from './task-drain.js';
+import { type StreamFn, streamFunction, type TaskMfa, taskFunction } from './task-mfa.js';
 import {
   type AttemptFn,
   firstAttempt,
@@ -96,6 +96,8 @@ import {
 } from './task-retry.js';
 import { streamTasks } from './task-stream.js';
 
+export type { TaskMfa } from './task-mfa.js';
+
 /** Options for `TaskSupervisor.start`: those of a `DynamicSupervisor`. */
 export type TaskSupervisorOptions = Omit<DynamicSupervisorOptions, 'extraArguments'>;
 
@@ -104,9 +106,6 @@ export type TaskSupervisorRef = DynamicSupervisorRef;
 
 /** Where names are looked up: pass `runtime` when the supervisor is named and not on `defaultRuntime()`. */
 export type LookupOptions = Pick<CallOptions, 'runtime'>;
-
-/** A task written as Elixir's MFA: `[module, functionName, args]`, called as `module[functionName](...args, ctx)`. */
-export type TaskMfa = readonly [module: object, functionName: string, args: readonly unknown[]];
 
 /** Options for `TaskSupervisor.startChild`. */
 export interface TaskChildOptions extends LookupOptions {
@@ -362,7 +361,9 @@ export class TaskSupervisor {
 
   /**
    * `Task.asyncStream` with each task started under `supervisor`: bounded concurrency,
-   * ordered or not, per-task timeout, `zipInputOnExit`. As Elixir's
+   * ordered or not, per-task timeout, `zipInputOnExit`. `fn` is a function `(item, ctx)`
+   * or `[module, functionName, args]`, called as `module[functionName](item, ...args, ctx)`
+   * (Elixir's `async_stream/6`). As Elixir's
    * `Task.Supervisor.async_stream`, the tasks are linked to the consumer (`link`): a
    * crashing task makes the iteration throw `ExitError` (and exits a consumer process).
    * A consumer that traps exits when the stream starts gets each exit as
@@ -379,7 +380,7 @@ export class TaskSupervisor {
   static asyncStream<T, R>(
     supervisor: TaskSupervisorRef,
     items: Iterable<T> | AsyncIterable<T>,
-    fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
+    fn: StreamFn<T, R> | TaskMfa,
     options: SupervisedStreamOptions = {},
   ): AsyncGenerator<StreamResult<R, T>, void, undefined> {
     checkOptions(options, 'TaskSupervisor.asyncStream', STREAM_OPTIONS);
@@ -387,7 +388,7 @@ export class TaskSupervisor {
     // The stream picks the owner: `link`, or nobody when the consumer traps exits.
     const spawn = (taskFn: TaskFn<R>, owner: Pid<any> | undefined) =>
       superviseTask(supervisor, taskFn, owner, { runtime: options.runtime, shutdown });
-    return streamTasks(items, fn, stream, spawn, true);
+    return streamTasks(items, streamFunction(fn), stream, spawn, true);
   }
 
   /**
@@ -403,7 +404,7 @@ export class TaskSupervisor {
   static asyncStreamNolink<T, R>(
     supervisor: TaskSupervisorRef,
     items: Iterable<T> | AsyncIterable<T>,
-    fn: (item: T, ctx: ReceiveContext<any>) => R | PromiseLike<R>,
+    fn: StreamFn<T, R> | TaskMfa,
     options: Omit<SupervisedStreamOptions, 'link'> = {},
   ): AsyncGenerator<StreamResult<R, T>, void, undefined> {
     checkOptions(options, 'TaskSupervisor.asyncStreamNolink', STREAM_NOLINK_OPTIONS);
@@ -411,7 +412,7 @@ export class TaskSupervisor {
     // Linked to nobody, whatever the stream passes.
     const spawn = (taskFn: TaskFn<R>) =>
       superviseTask(supervisor, taskFn, undefined, { runtime: options.runtime, shutdown });
-    return streamTasks(items, fn, stream, spawn, false);
+    return streamTasks(items, streamFunction(fn), stream, spawn, false);
   }
 
   /** The PIDs of the running tasks, in start order. */
@@ -571,36 +572,6 @@ function refusedTask(error: unknown): never {
 function lookup(supervisor: TaskSupervisorRef, options: LookupOptions): CallOptions {
   const runtime = options.runtime ?? (isPid(supervisor) ? runtimeOf(supervisor) : undefined);
   return runtime === undefined ? {} : { runtime };
-}
-
-function taskFunction(task: TaskFn<unknown> | TaskMfa): TaskFn<unknown> {
-  if (typeof task === 'function') return task;
-  const fn = mfaFunction(task);
-  if (fn !== undefined) return fn;
-  throw new InvalidArgumentError(
-    'task',
-    'a function (ctx) => … or [module, functionName, args] naming a function of module',
-    task,
-  );
-}
-
-/**
- * The function `[module, functionName, args]` names, or undefined for anything else,
- * including what cannot be read (a revoked proxy, a getter that throws).
- */
-function mfaFunction(task: unknown): TaskFn<unknown> | undefined {
-  try {
-    if (!Array.isArray(task) || task.length !== 3 || !Array.isArray(task[2])) return undefined;
-    const [module, functionName, args] = task as unknown as TaskMfa;
-    const target = (module as Record<string, unknown> | null)?.[functionName];
-    if (typeof target !== 'function') return undefined;
-    const named = {
-      [functionName]: (ctx: ReceiveContext<any>) => target.call(module, ...args, ctx),
-    };
-    return named[functionName]!;
-  } catch {
-    return undefined;
-  }
 }
 
 /** True when `options` has its own `extraArguments` key. Never throws (a hostile object is left to the full check). */

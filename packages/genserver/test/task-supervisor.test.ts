@@ -367,6 +367,26 @@ describe('TaskSupervisor.async() and asyncNolink()', () => {
 });
 
 describe('TaskSupervisor.asyncStream() and asyncStreamNolink()', () => {
+  // Elixir's task/supervisor_test.exs "streams an enumerable with mfa" (async_stream/6:
+  // each item goes first, before the arguments).
+  it('call [module, functionName, args] as module[functionName](item, ...args, ctx)', async () => {
+    setup();
+    const sup = await TaskSupervisor.start({ runtime });
+    const Scaler = {
+      unit: 'x',
+      scale(this: { unit: string }, n: number, by: number, ctx: ReceiveContext<any>) {
+        return `${n * by}${this.unit}${runtime.isAlive(ctx.self) ? '' : '?'}`;
+      },
+    };
+    const mfa = [Scaler, 'scale', [10]] as const;
+    const expected = [{ ok: '10x' }, { ok: '20x' }];
+    expect(await collect(TaskSupervisor.asyncStream(sup, [1, 2], mfa))).toEqual(expected);
+    expect(await collect(TaskSupervisor.asyncStreamNolink(sup, [1, 2], mfa))).toEqual(expected);
+    expect(() => TaskSupervisor.asyncStream(sup, [1], [Scaler, 'nope', []] as never)).toThrow(
+      InvalidArgumentError,
+    );
+  });
+
   it('runs every item under the supervisor with bounded concurrency, in order', async () => {
     setup();
     const sup = await TaskSupervisor.start({ runtime });
