@@ -131,7 +131,8 @@ describe('TaskSupervisor function options', () => {
       ['restart', () => TaskSupervisor.startChild(sup, () => {}, { restart: 'always' } as never)],
       [
         'shutdown',
-        () => TaskSupervisor.startChild(sup, () => {}, { shutdown: 'infinity' } as never),
+        // 'infinity' is valid (Elixir's timeout()); 'forever' is not.
+        () => TaskSupervisor.startChild(sup, () => {}, { shutdown: 'forever' } as never),
       ],
       ['restart', () => TaskSupervisor.async(sup, () => 1, { restart: 'transient' } as never)],
       ['link', () => TaskSupervisor.asyncNolink(sup, () => 1, { link: sup } as never)],
