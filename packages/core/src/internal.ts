@@ -6,7 +6,9 @@
 import type { Dest } from './context.js';
 import type { DeadlineNode } from './deadlines.js';
 import type { MessageTag } from './message-tag.js';
+import { demonitor, monitor } from './monitors.js';
 import type { Pid } from './pid.js';
+import type { Ref } from './ref.js';
 import type { Runtime } from './runtime.js';
 import { type Runnable, turn } from './scheduler.js';
 
@@ -69,6 +71,36 @@ export function sendSystem(pid: Pid<any>, message: unknown): boolean {
   if (proc === null || !proc.alive) return false;
   proc.deliverSignal(message);
   return true;
+}
+
+/**
+ * Makes `watcher` monitor `target`, as its own `ctx.monitor(target)` would: the `Down`
+ * reaches `watcher`'s mailbox, and its `ctx.demonitor(ref)` removes the monitor. For a
+ * task that replies to a process by message (`Task.async`'s `replyTo`), as Elixir's
+ * caller monitors its task. Returns the monitor's ref, or null when `watcher` is not a
+ * live process of this node (nobody to tell).
+ */
+export function monitorFrom(watcher: Pid<any>, target: Pid<any>): Ref | null {
+  const proc = watcher.proc;
+  if (proc === null || !proc.alive) return null;
+  return monitor(proc, target);
+}
+
+/**
+ * Removes the monitor `ref` that `watcher` holds, its `Down` and every other message of
+ * `watcher`'s mailbox that `match` accepts: what Elixir's `Task.await` does once it has a
+ * task's outcome (`Process.demonitor(ref, [:flush])`, the reply itself received). `match`
+ * must never throw, whatever the message. Nothing happens if `watcher` is not alive.
+ */
+export function demonitorFlushing(
+  watcher: Pid<any>,
+  ref: Ref,
+  match: (message: unknown) => boolean,
+): void {
+  const proc = watcher.proc;
+  if (proc === null || !proc.alive) return;
+  demonitor(proc, ref, true);
+  proc.removeAll(match);
 }
 
 /** Calls `node.expire()` `ms` from now on `runtime`'s clock, unless `removeDeadline` comes first. */

@@ -164,7 +164,9 @@ export function notifyDown(runtime: Runtime, proc: Process<any>, reason: unknown
   for (const record of watchers) {
     const watcher = record.watcher;
     if (typeof watcher === 'function') runtime.runCallback(watcher, reason);
-    else {
+    else if (watcher.runtime.monitorRefs.get(record.ref!.id) === record) {
+      // Not if an earlier callback demonitored it: once `demonitor` has returned, no `Down`
+      // of that monitor may arrive (Erlang's guarantee).
       drop(record);
       if (watcher.alive) watcher.deliverSignal(new Down(record.ref!, proc.pid, reason));
     }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { Crash, Down, isDown, type Pid, type Ref, type Runtime, TIMEOUT } from '../src/index.js';
+import { demonitorFlushing } from '../src/internal.js';
 import { stopRuntimesAfterEach, virtualRuntime } from './support.js';
 
 stopRuntimesAfterEach({ timeout: 0 });
@@ -244,6 +245,26 @@ describe('ctx.demonitor()', () => {
     runtime.send(pid, 'go');
     await settle();
     expect(after).toEqual([new Down(refB!, b, 'boom'), TIMEOUT]);
+  });
+
+  it('once it has returned, no Down of that monitor arrives, even when it ran during the target’s exit', async () => {
+    // Erlang's guarantee. Code can run in the middle of an exit (a watch callback, such as a
+    // Task's, that takes the task's outcome for the process monitoring it): the monitor it
+    // removes there was already listed for a Down.
+    const { runtime, settle, idle } = world();
+    const target = idle();
+    const w = watcher(runtime, target);
+    let removed = false;
+    runtime.watch(target, () => {
+      demonitorFlushing(w.pid, w.refs[0]!, () => false);
+      removed = true;
+    });
+    runtime.send(w.pid, 'monitor');
+    await settle();
+    runtime.exit(target, 'boom');
+    await settle();
+    expect(removed).toBe(true);
+    expect(w.inbox).toEqual([]);
   });
 });
 
