@@ -123,6 +123,7 @@ export {
   type TaskResult,
 } from './task.js';
 export type { DrainResult } from './task-drain.js';
+export { isTaskReply, TaskReply } from './task-reply.js';
 export {
   type AttemptContext,
   type AttemptFn,

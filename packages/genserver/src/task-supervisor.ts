@@ -152,6 +152,13 @@ export interface SupervisedAsyncOptions extends LookupOptions {
    * `'infinity'` (as long as it takes). @default 5000
    */
   shutdown?: number | 'brutal_kill' | 'infinity';
+  /**
+   * Also tells this process the outcome by message: a `TaskReply` and then a `Down` with
+   * the task's `ref`, as Elixir's caller is told (see `Task.async`'s `replyTo`). The way
+   * a GenServer runs work under a task supervisor without waiting for it, and handles its
+   * outcome in `handleInfo`. @default nobody
+   */
+  replyTo?: Pid<any>;
 }
 
 /** Options for `TaskSupervisor.async`. */
@@ -194,7 +201,11 @@ const CHILD_OPTIONS: OptionChecks = {
   maxAttempts: RETRY_OPTION_CHECKS.maxAttempts!,
   onError: RETRY_OPTION_CHECKS.onError!,
 };
-const ASYNC_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION, shutdown: SHUTDOWN_OPTION };
+const ASYNC_OPTIONS: OptionChecks = {
+  runtime: RUNTIME_OPTION,
+  shutdown: SHUTDOWN_OPTION,
+  replyTo: PID_OPTION,
+};
 const RETRIED_ASYNC_OPTIONS: OptionChecks = { ...ASYNC_OPTIONS, ...RETRY_OPTION_CHECKS };
 const LINK_OPTIONS: OptionChecks = { ...RETRIED_ASYNC_OPTIONS, link: PID_OPTION };
 // The stream's own options are checked by the stream itself.
@@ -543,7 +554,7 @@ async function superviseTask<R>(
     policy === undefined
       ? firstAttempt(fn)
       : retrying(fn, policy, resolveSupervisor(supervisor, runtime));
-  const control = new TaskControl<R>(body, owner);
+  const control = new TaskControl<R>(body, owner, options.replyTo);
   const spec: ChildSpec = {
     id: 'Task',
     restart: 'temporary',

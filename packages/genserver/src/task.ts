@@ -14,6 +14,7 @@ import {
   TimeoutError,
   type TimerRef,
 } from '@actorkit/core';
+import { demonitorFlushing, monitorFrom } from '@actorkit/core/internal';
 import {
   checkOptions,
   type OptionChecks,
@@ -23,6 +24,7 @@ import {
 } from './check-options.js';
 import type { ChildSpec } from './child-spec.js';
 import { RETRY_OPTION_CHECKS } from './retry.js';
+import { isTaskReply, TaskReply } from './task-reply.js';
 import { type AttemptFn, retrying, retryPolicy, type TaskRetryOptions } from './task-retry.js';
 import { streamTasks } from './task-stream.js';
 import {
@@ -35,7 +37,11 @@ import { nameOf } from './text.js';
 
 const TASK_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION, ...RETRY_OPTION_CHECKS };
 const ASYNC_OPTIONS: OptionChecks = { runtime: RUNTIME_OPTION, link: PID_OPTION };
-const RETRIED_ASYNC_OPTIONS: OptionChecks = { ...ASYNC_OPTIONS, ...RETRY_OPTION_CHECKS };
+const RETRIED_ASYNC_OPTIONS: OptionChecks = {
+  ...ASYNC_OPTIONS,
+  ...RETRY_OPTION_CHECKS,
+  replyTo: PID_OPTION,
+};
 const STREAM_OPTIONS: OptionChecks = {
   ...ASYNC_OPTIONS,
   maxConcurrency: { expected: 'an integer >= 1', accepts: (value) => Number.isInteger(value) },
@@ -102,10 +108,21 @@ export interface AsyncOptions extends TaskOptions {
    * by then, the task exits with `'noproc'` before running `fn`. @default unlinked
    */
   link?: Pid<any>;
+  /**
+   * Also tells this process the outcome by message, as Elixir's caller is told: a
+   * {@link TaskReply} `{ ref, value }` when the function returns, and a `Down` with the
+   * same `ref` when the task exits (`'normal'` after a reply), from a monitor this process
+   * holds. So a GenServer can start a task and go on, and handle its outcome in
+   * `handleInfo`; `ctx.demonitor(task.ref, { flush: true })` drops the `Down`. Taking the
+   * outcome with `Task.await`, `yield`, `ignore` or `shutdown` instead removes both
+   * messages, if they came, and the monitor, as Elixir's do. Most often `ctx.self`; a
+   * process that is not alive gets nothing. @default nobody
+   */
+  replyTo?: Pid<any>;
 }
 
 /** Options for `Task.asyncStream`. */
-export interface AsyncStreamOptions extends AsyncOptions {
+export interface AsyncStreamOptions extends Omit<AsyncOptions, 'replyTo'> {
   /** Most tasks alive at once. @default os.availableParallelism() */
   maxConcurrency?: number;
   /** Yield results in the order of the items; `false` yields them as tasks finish. @default true */
@@ -151,12 +168,15 @@ export class TaskControl<R> {
   consumed = false;
   /** When the outcome arrived, relative to other tasks' outcomes. */
   arrival = 0;
+  /** The task's ref: the monitor `replyTo` holds on it, if there is one. */
+  ref: Ref | undefined = undefined;
   private ctx: ProcessContext<any> | undefined = undefined;
   private listeners: (() => void)[] = [];
 
   constructor(
     private readonly fn: TaskFn<R>,
     readonly owner: Pid<any> | undefined,
+    private readonly replyTo?: Pid<any>,
   ) {}
 
   /** Spawns the process and watches it; the watch is set before the process can run. */
@@ -170,6 +190,8 @@ export class TaskControl<R> {
       ...options,
     });
     runtime.watch(this.pid, (reason) => this.exited(reason));
+    const monitored = this.replyTo === undefined ? null : monitorFrom(this.replyTo, this.pid);
+    this.ref = monitored ?? makeRef();
     return this.pid;
   }
 
@@ -188,11 +210,13 @@ export class TaskControl<R> {
     const outcome = this.outcome;
     this.consumed = true;
     this.outcome = undefined;
+    this.release();
     return outcome;
   }
 
-  /** Kills the process without the kill reaching its owner through the link. */
+  /** Kills the process without the kill reaching its owner through the link (or its monitor). */
   kill(): void {
+    this.release();
     this.unlinkOwner();
     this.runtime.exit(this.pid, 'kill');
   }
@@ -202,6 +226,16 @@ export class TaskControl<R> {
     this.consumed = true;
     this.outcome = undefined;
     this.kill();
+  }
+
+  /**
+   * Once the outcome is taken (or given up), `replyTo` is told nothing more: its monitor
+   * goes, with the reply and the `Down` already in its mailbox, as after Elixir's `await`.
+   */
+  private release(): void {
+    const { replyTo, ref } = this;
+    if (replyTo === undefined || ref === undefined) return;
+    demonitorFlushing(replyTo, ref, (message) => isTaskReply(message) && message.ref === ref);
   }
 
   /** Takes the outcome if it arrived; otherwise drops the result to come and unlinks the owner, leaving the process running. */
@@ -223,7 +257,11 @@ export class TaskControl<R> {
       // Linked from inside so the link can be undone by `shutdown` (which needs the task's ctx).
       if (this.owner !== undefined) ctx.link(this.owner);
       const value = await this.fn(ctx);
-      if (ctx.runtime.isAlive(ctx.self)) this.settle({ ok: value });
+      if (!ctx.runtime.isAlive(ctx.self)) return;
+      if (this.replyTo !== undefined && !this.consumed) {
+        ctx.send(this.replyTo, new TaskReply(this.ref!, value));
+      }
+      this.settle({ ok: value });
     };
   }
 
@@ -263,8 +301,11 @@ export class TaskControl<R> {
 export class Task<R = unknown> {
   /** The task's process. */
   readonly pid: Pid<any>;
-  /** A reference unique to this task. */
-  readonly ref: Ref = makeRef();
+  /**
+   * A reference unique to this task: with `replyTo`, the ref of that process's monitor on
+   * it, carried by its {@link TaskReply} and its `Down`.
+   */
+  readonly ref: Ref;
   /** The process the task is linked to (`link`), if any. */
   readonly owner: Pid<any> | undefined;
   /** @internal */
@@ -275,6 +316,7 @@ export class Task<R = unknown> {
     this.control = control;
     this.pid = control.pid;
     this.owner = control.owner;
+    this.ref = control.ref ?? makeRef();
   }
 
   /**
@@ -348,7 +390,9 @@ export class Task<R = unknown> {
 
   /**
    * Starts `fn` in a new process and returns a `Task` for `await`, `yield` or
-   * `shutdown`. With `link`, the task is linked to that process as Elixir's caller is.
+   * `shutdown`. With `link`, the task is linked to that process as Elixir's caller is;
+   * with `replyTo`, that process also gets the outcome as messages (a `TaskReply`, then a
+   * `Down`), for a GenServer that handles it in `handleInfo` rather than wait.
    * A task that is never awaited keeps its result until the `Task` is garbage.
    *
    * @example
@@ -372,6 +416,7 @@ export class Task<R = unknown> {
     const control = new TaskControl<R>(
       policy === undefined ? (fn as TaskFn<R>) : retrying(fn, policy),
       link,
+      options.replyTo,
     );
     control.spawn(options.runtime ?? (link && runtimeOf(link)) ?? defaultRuntime(), {});
     return new Task(control);

@@ -27,6 +27,7 @@ describe('packages/genserver/README.md', () => {
     expect(stdout).toContain('counter starts at 42');
     expect(stdout).toContain('same counter true');
     expect(stdout).toContain('shipped ["order-1"]');
+    expect(stdout).toContain('charged order-7');
     expect(stdout).toContain('delivered after attempts [1,2,3]');
     expect(stdout).toContain('drained, cancelled 0 stopped 0');
   }, 90_000);
