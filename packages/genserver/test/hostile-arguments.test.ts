@@ -149,6 +149,12 @@ const taskApis: Api[] = [
     call: (_, [fn, o]) => Task.async(fn as () => number, o as {}),
   },
   {
+    // The outcome goes to a process as messages too: a hostile result or throw reaches it.
+    name: 'Task.async with replyTo(fn, options)',
+    args: (f) => [() => 1, { runtime: f.runtime, replyTo: f.runtime.spawn({ handle() {} }) }],
+    call: (_, [fn, o]) => Task.async(fn as () => number, o as {}),
+  },
+  {
     name: 'Task.await(task, timeout)',
     async: true,
     args: (f) => [f.task(), 10],
