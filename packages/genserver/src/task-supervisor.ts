@@ -326,8 +326,8 @@ export class TaskSupervisor {
    * Starts `fn` (a function `(ctx) => result`, or `[module, functionName, args]` as
    * Elixir's `async/5`, called as `module[functionName](...args, ctx)`) under
    * `supervisor` and resolves with a `Task` for `Task.await`, `yield` or `shutdown`. The
-   * task is temporary (never restarted). With `link`, it is also
-   * linked to that process, so a crash takes the process down as Elixir's `async` does;
+   * task is temporary (never restarted). With `link`, it is also linked to that
+   * process, so a crash takes the process down as Elixir's `async` does;
    * without it, this is `asyncNolink`. With `maxAttempts`, it is retried as `startChild`'s
    * tasks are, and `Task.await` gets the first successful attempt's result or the last
    * attempt's exit.
@@ -348,9 +348,10 @@ export class TaskSupervisor {
 
   /**
    * Starts `fn` (a function, or `[module, functionName, args]` as `async` takes) under
-   * `supervisor`, not linked to anyone else, and resolves with a `Task`. A crash never takes the caller down: `Task.yield` gives `{ exit: reason }`
-   * and `Task.await` rejects with `ExitError`. The usual way to run work whose failure
-   * you want to handle.
+   * `supervisor`, not linked to anyone else, and resolves with a `Task`. A crash never
+   * takes the caller down: `Task.yield` gives `{ exit: reason }` and `Task.await` rejects
+   * with `ExitError`. The usual way to run work whose failure you want to handle; with
+   * `replyTo`, a GenServer gets the outcome as messages instead of waiting for it.
    *
    * @example
    * const task = await TaskSupervisor.asyncNolink(sup, () => chargeCard(order));
