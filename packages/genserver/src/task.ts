@@ -115,8 +115,9 @@ export interface AsyncOptions extends TaskOptions {
    * holds. So a GenServer can start a task and go on, and handle its outcome in
    * `handleInfo`; `ctx.demonitor(task.ref, { flush: true })` drops the `Down`. Taking the
    * outcome with `Task.await`, `yield`, `ignore` or `shutdown` instead removes both
-   * messages, if they came, and the monitor, as Elixir's do. Most often `ctx.self`; a
-   * process that is not alive gets nothing. @default nobody
+   * messages, if they came, and the monitor, as Elixir's do. Most often `ctx.self`: a
+   * process of this node (one of another node, or one that is not alive, is not told).
+   * @default nobody
    */
   replyTo?: Pid<any>;
 }
@@ -176,7 +177,7 @@ export class TaskControl<R> {
   constructor(
     private readonly fn: TaskFn<R>,
     readonly owner: Pid<any> | undefined,
-    private readonly replyTo?: Pid<any>,
+    private replyTo?: Pid<any>,
   ) {}
 
   /** Spawns the process and watches it; the watch is set before the process can run. */
@@ -192,6 +193,8 @@ export class TaskControl<R> {
     runtime.watch(this.pid, (reason) => this.exited(reason));
     const monitored = this.replyTo === undefined ? null : monitorFrom(this.replyTo, this.pid);
     this.ref = monitored ?? makeRef();
+    // A process it cannot monitor (gone, or of another node) is told nothing.
+    if (monitored === null) this.replyTo = undefined;
     return this.pid;
   }
 
