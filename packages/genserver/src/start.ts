@@ -9,6 +9,14 @@ import {
   type Via,
 } from '@actorkit/core';
 import {
+  addDeadline,
+  attachWatch,
+  type DeadlineNode,
+  detachWatch,
+  removeDeadline,
+  type WatchNode,
+} from '@actorkit/core/internal';
+import {
   checkOptions,
   type OptionCheck,
   type OptionChecks,
@@ -19,6 +27,7 @@ import {
 import type { ServerRef } from './client.js';
 import { StartError } from './errors.js';
 import type { AnyServer, ServerModule, StartLinkOptions, StartOptions } from './gen-server.js';
+import type { StartAck } from './server-loop.js';
 import { ServerLoop } from './server-loop.js';
 import { nameOf } from './text.js';
 
@@ -94,60 +103,102 @@ export function startServer<S extends AnyServer>(
   const name = options.name;
   const label = options.label ?? nameOf(module, 'GenServer');
   return new Promise((resolve, reject) => {
-    let settled = false;
-    let ignored = false;
-    const finish = (outcome: () => void): void => {
-      if (settled) return;
-      settled = true;
-      unwatch();
-      if (timer !== undefined) runtime.cancelTimer(timer);
-      outcome();
-    };
-    const loop = new ServerLoop(new module(), arg, {
-      started: () => finish(() => resolve(pid)),
-      ignored: () => {
-        ignored = true;
-      },
-      // OTP's init_it unregisters the name itself (gen:unregister_name), so a Registry's
-      // listeners hear of it; the registry's own clean-up at the exit tells them nothing.
-      failed: () => {
-        if (name === undefined || isAtom(name)) return;
-        try {
-          unregisterVia(name, pid);
-        } catch {
-          // The watch set at registration tries again at the exit, and reports a throw.
-        }
-      },
-    });
-    let pid: Pid<any>;
+    const start = new ServerStart(runtime, name, label, timeout, resolve, reject);
     try {
-      pid = runtime.spawn(loop, {
+      start.pid = runtime.spawn(new ServerLoop(new module(), arg, start), {
         name: isAtom(name) ? name : undefined,
         link,
         label,
         behaviour: options.behaviour ?? 'gen_server',
         mailbox: options.mailbox,
       });
-      if (name !== undefined && !isAtom(name)) registerVia(runtime, name, pid);
+      if (name !== undefined && !isAtom(name)) registerVia(runtime, name, start.pid);
     } catch (error) {
       reject(error);
       return;
     }
-    const unwatch = runtime.watch(pid, (reason) =>
-      finish(() => reject(new StartError(ignored ? 'ignore' : reason, label))),
-    );
-    const timer =
-      timeout === Number.POSITIVE_INFINITY
-        ? undefined
-        : runtime.callAfter(timeout, () =>
-            finish(() => {
-              runtime.exit(pid, 'kill');
-              reject(
-                new TimeoutError(`starting ${label}`, timeout, 'init() did not return in time.'),
-              );
-            }),
-          );
+    start.watch();
   });
+}
+
+/**
+ * One server's start, in one object: what its loop tells (`StartAck`), what its exit
+ * tells (a `WatchNode`), and its `timeout` (a `DeadlineNode`: starts with one timeout
+ * share a queue and a timer). Resolves with the PID once `init` returned `ok`; rejects
+ * with `StartError` if the process exits first (`'ignore'` after `ignore()`), with
+ * `TimeoutError` (the process killed) if `timeout` passes first.
+ */
+class ServerStart implements StartAck, WatchNode, DeadlineNode {
+  pid!: Pid<any>;
+  watched: object | null = null;
+  prevWatch: WatchNode | null = null;
+  nextWatch: WatchNode | null = null;
+  deadline = Number.POSITIVE_INFINITY;
+  deadlineQueue: object | null = null;
+  prevDeadline: DeadlineNode | null = null;
+  nextDeadline: DeadlineNode | null = null;
+  private settled = false;
+  private initIgnored = false;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly name: Name | Via | undefined,
+    private readonly label: string,
+    private readonly timeout: number,
+    private readonly resolve: (pid: Pid<any>) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  /** Watches the spawned process and sets the timeout; a process already gone rejects at once. */
+  watch(): void {
+    if (!attachWatch(this.pid, this)) this.down('noproc');
+    else if (this.timeout !== Number.POSITIVE_INFINITY) {
+      addDeadline(this.runtime, this, this.timeout);
+    }
+  }
+
+  started(): void {
+    if (this.settle()) this.resolve(this.pid);
+  }
+
+  ignored(): void {
+    this.initIgnored = true;
+  }
+
+  // OTP's init_it unregisters the name itself (gen:unregister_name), so a Registry's
+  // listeners hear of it; the registry's own clean-up at the exit tells them nothing.
+  failed(): void {
+    const name = this.name;
+    if (name === undefined || isAtom(name)) return;
+    try {
+      unregisterVia(name, this.pid);
+    } catch {
+      // The watch set at registration tries again at the exit, and reports a throw.
+    }
+  }
+
+  down(reason: unknown): void {
+    if (this.settle()) {
+      this.reject(new StartError(this.initIgnored ? 'ignore' : reason, this.label));
+    }
+  }
+
+  expire(): void {
+    if (!this.settle()) return;
+    this.runtime.exit(this.pid, 'kill');
+    this.reject(
+      new TimeoutError(`starting ${this.label}`, this.timeout, 'init() did not return in time.'),
+    );
+  }
+
+  /** True the first time: the start is decided, the watch and the timeout go. */
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    detachWatch(this);
+    if (this.deadlineQueue !== null) removeDeadline(this.runtime, this);
+    return true;
+  }
 }
 
 function isAtom(name: Name | Via | undefined): name is Name {
