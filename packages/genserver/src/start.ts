@@ -27,8 +27,7 @@ import {
 import type { ServerRef } from './client.js';
 import { StartError } from './errors.js';
 import type { AnyServer, ServerModule, StartLinkOptions, StartOptions } from './gen-server.js';
-import type { StartAck } from './server-loop.js';
-import { ServerLoop } from './server-loop.js';
+import { ServerLoop, type StartAck } from './server-loop.js';
 import { nameOf } from './text.js';
 
 const NAME_OPTION: OptionCheck = {
