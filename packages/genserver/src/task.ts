@@ -552,9 +552,7 @@ export class Task<R = unknown> {
       const opts = typeof options === 'number' ? { timeout: options } : options;
       checkOptions(opts, 'Task.yieldMany', YIELD_MANY_OPTIONS);
       const { timeout = 5000, onTimeout = 'nothing', limit = list.length } = opts;
-      const controls = list.map((task) => checkTask(task, timeout));
-      const taken = list.find((task) => task.control.consumed);
-      if (taken !== undefined) throw consumedError(taken);
+      const controls = checkUntaken(list, timeout);
       const whenTimedOut = (index: number) => {
         if (onTimeout === 'kill_task') return Task.shutdown(list[index]!, 'brutal_kill');
         return onTimeout === 'ignore' ? controls[index]!.ignore() : undefined;
@@ -576,9 +574,7 @@ export class Task<R = unknown> {
   static awaitMany<R>(tasks: readonly Task<R>[], timeout = 5000): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
       const list = readTasks(tasks);
-      const controls = list.map((task) => checkTask(task, timeout));
-      const taken = list.find((task) => task.control.consumed);
-      if (taken !== undefined) throw consumedError(taken);
+      const controls = checkUntaken(list, timeout);
       const offs: (() => void)[] = [];
       let cancelTimers = (): void => {};
       const end = (): void => {
@@ -710,6 +706,17 @@ function readTasks<R>(tasks: readonly Task<R>[]): Task<R>[] {
   } catch {
     throw new InvalidArgumentError('tasks', 'an array of Tasks whose items can be read', tasks);
   }
+}
+
+/**
+ * The controls of `tasks`, each checked (see `checkTask`); the `TASK_CONSUMED` error if a
+ * task's result was already taken.
+ */
+function checkUntaken<R>(tasks: readonly Task<R>[], timeout: number): TaskControl<R>[] {
+  const controls = tasks.map((task) => checkTask(task, timeout));
+  const taken = tasks.find((task) => task.control.consumed);
+  if (taken !== undefined) throw consumedError(taken);
+  return controls;
 }
 
 /** `value instanceof Task`, false (never a throw) for a revoked proxy or a throwing trap. */
