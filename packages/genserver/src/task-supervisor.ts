@@ -543,9 +543,6 @@ async function superviseTask<R>(
   options: SupervisedAsyncOptions & { runtime?: Runtime },
   retry?: RetryOptions,
 ): Promise<Task<R>> {
-  if (typeof fn !== 'function') {
-    throw new InvalidArgumentError('fn', 'a function (ctx) => result', fn);
-  }
   const policy: RetryPolicy | undefined = retryPolicy(retry, 'TaskSupervisor.async');
   const found = lookup(supervisor, options);
   const runtime = found.runtime ?? defaultRuntime();
