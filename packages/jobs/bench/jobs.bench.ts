@@ -7,18 +7,22 @@
  * latency at a steady 1,000 jobs/s. Each workload runs once to warm up, then `BENCH_RUNS`
  * times (default 3), rotating which system goes first; the table shows medians and ratios.
  *
- * The one-process throughput rows run each contender in its own fresh child process (this
- * file again, with `--contender`). The children start together and run one at a time, when
- * told: each once to warm up, then `BENCH_RUNS` rounds in a rotating order, as the systems
- * ran in one process before; after each run a child collects its garbage and waits for the
- * sweep to end, so an idle child costs nothing while another is timed. Side by side in one
- * process, a contender paid for the garbage of the one before it:
- * V8 collects and sweeps what a BullMQ run leaves (~50–100 MB) on its helper threads while
- * the next run is timed, and on a 2-core machine those threads take a core from it. With the
- * CPU time of each thread (`bench/results/2026-12-06-contenders.md`): the queue's main thread
- * did the same work (170–190 ms for 20k jobs) with or without a BullMQ run before it, V8's
- * helper threads 50–130 ms more after one (10–30 ms without). Apart, each system's figure is
- * its own; the queue's ratio did not move with the change (three pairs at load ~3, same file).
+ * The one-process throughput rows make each timed run in a fresh child process (this file
+ * again, with `--contender`), one child at a time, rotating which contender goes first
+ * round by round: the child runs the workload `BENCH_CHILD_WARMUPS` times (default 2)
+ * untimed, then once timed, and exits. Nothing else runs meanwhile, so no contender pays
+ * for another's garbage, and no full collection stands between a warm-up and the timed run:
+ * - Side by side in one process, a contender paid for the garbage of the one before it: V8
+ *   collects and sweeps what a BullMQ run leaves (~50–100 MB) on its helper threads while
+ *   the next run is timed, and on a 2-core machine those threads take a core from it
+ *   (`bench/results/2026-12-06-contenders.md`).
+ * - Long-lived children that forced two full collections after each run (so that an idle
+ *   child's collector stayed quiet) undid their warm-up instead: V8 drops the maps of
+ *   objects of which none is alive at two full collections, and deoptimizes the code built
+ *   on them, so each run started cold. The queue, whose attempts' objects all die between
+ *   runs, measured 9.7 µs of CPU a job back to back and 19.6 µs right after such a
+ *   collection; the minimal queue, nearly all SQLite, 5.4 and 5.7
+ *   (`bench/results/2026-12-06-cold-runs.md`).
  * `BENCH_CONTENDERS=shared` runs the contenders in this process, rotating, as before.
  *
  * `BENCH_ONLY=process,machine,two-process,latency` (any of them) runs only those rows and
@@ -40,13 +44,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Runtime } from '@actorkit/core';
 import { defineWorker, job, Queue, SqliteStore } from '@actorkit/jobs';
-import Database from 'better-sqlite3';
-import { collect, median, perSecond, until } from '../../core/bench/measure.js';
+import { median, perSecond, until } from '../../core/bench/measure.js';
 import { bullmqLatency, bullmqThroughput } from './bullmq.js';
+import { finishedCheck } from './finished-check.js';
 import { MinimalQueue } from './minimal-queue.js';
 import { type RedisServer, redisServerInstalled, startRedis } from './redis-server.js';
 import { bundleChild, type Durability, twoProcesses } from './two-processes.js';
@@ -77,16 +80,17 @@ function actorkitThroughput(durability: Durability): Promise<number> {
     let performed = 0;
     const Noop = defineWorker({ name: 'noop', perform: () => void performed++ });
     await Queue.start({ runtime, store, workers: [Noop], concurrency: CONCURRENCY, node: 'bench' });
-    const completed = new Database(path, { readonly: true }).prepare(
-      `SELECT count(*) AS n FROM actorkit_jobs WHERE state = 'completed'`,
-    );
+    const finished = finishedCheck(path);
     const started = performance.now();
     for (let i = 0; i < JOBS; i += BATCH) {
       await store.enqueue(Array.from({ length: BATCH }, (_, n) => job(Noop, { n: i + n })));
     }
     await until(() => performed >= JOBS);
-    while ((completed.get() as { n: number }).n < JOBS) await sleep(0);
+    while (!finished.allFinished()) await sleep(0);
     const rate = perSecond(JOBS, started);
+    const completed = finished.completed();
+    finished.close();
+    if (completed !== JOBS) throw new Error(`${completed} of ${JOBS} jobs completed`);
     await runtime.stop();
     await store.close();
     return rate;
@@ -189,11 +193,12 @@ interface Row {
 }
 
 /**
- * Runs each system once to warm up, then RUNS times, rotating which goes first so none
- * always gets the warmer disk cache; resolves with each system's median.
+ * Runs each system once to warm up (unless `warmUp` is false: each run warms itself), then
+ * RUNS times, rotating which goes first so none always gets the warmer disk cache; resolves
+ * with each system's median.
  */
-async function compare(systems: (() => Promise<number>)[]): Promise<number[]> {
-  for (const system of systems) await system();
+async function compare(systems: (() => Promise<number>)[], warmUp = true): Promise<number[]> {
+  if (warmUp) for (const system of systems) await system();
   const results: number[][] = systems.map(() => []);
   for (let run = 0; run < RUNS; run++) {
     for (let k = 0; k < systems.length; k++) {
@@ -241,74 +246,56 @@ function runContender(
   }
 }
 
-/** Ms a contender's child waits after its collection, so that V8's helper threads are done sweeping before the next run. */
-const SETTLE_MS = 200;
+/** Untimed runs a contender's child makes before its timed one (`BENCH_CHILD_WARMUPS`). */
+const CHILD_WARMUPS = Number(process.env.BENCH_CHILD_WARMUPS ?? 2);
 
 /**
  * The child's side of `isolated` (`--contender <name> <durability> <redis port>`): runs the
- * contender once for each `run` line on stdin and answers with its rate on a line of its
- * own, after collecting its garbage (and waiting `SETTLE_MS` for the sweep), so that an idle
- * child gives the collector nothing to do while another contender is timed; exits when stdin
- * ends.
+ * contender `CHILD_WARMUPS` times untimed, then once more, and writes that run's jobs/s.
  */
 async function contenderChild([name, durability, port]: string[]): Promise<void> {
-  for await (const line of createInterface({ input: process.stdin })) {
-    if (line !== 'run') continue;
-    const rate = await runContender(name as Contender, durability as Durability, Number(port));
-    collect();
-    await sleep(SETTLE_MS);
-    process.stdout.write(`${rate}\n`);
+  for (let run = 0; run < CHILD_WARMUPS; run++) {
+    await runContender(name as Contender, durability as Durability, Number(port));
   }
+  const rate = await runContender(name as Contender, durability as Durability, Number(port));
+  process.stdout.write(`${rate}\n`);
 }
 
-/** A contender's child process: `run()` resolves with one run's jobs/s; `end()` lets it exit. */
-function startContender(contender: Contender, durability: Durability, redisPort: number) {
+/** One timed run of `contender` in a fresh child process (see `contenderChild`). */
+function runInChild(contender: Contender, durability: Durability, redisPort: number) {
   const args = [...process.execArgv, process.argv[1]!, '--contender', contender, durability];
   const child = spawn(process.execPath, [...args, String(redisPort)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const waiting: { resolve: (rate: number) => void; reject: (error: Error) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) =>
-    waiting.shift()?.resolve(Number(line)),
-  );
-  const exited = new Promise<void>((resolve) =>
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
     child.on('exit', (code) => {
-      const error = new Error(`the ${contender} contender exited with ${code} during a run`);
-      for (const pending of waiting.splice(0)) pending.reject(error);
-      resolve();
-    }),
-  );
-  return {
-    run: () =>
-      new Promise<number>((resolve, reject) => {
-        waiting.push({ resolve, reject });
-        child.stdin.write('run\n');
-      }),
-    end: () => {
-      child.stdin.end();
-      return exited;
-    },
-  };
+      const rate = Number(output.trim());
+      if (code === 0 && Number.isFinite(rate)) resolve(rate);
+      else reject(new Error(`the ${contender} contender exited with ${code}: ${output.trim()}`));
+    });
+  });
 }
 
 /**
- * Each contender's median over RUNS runs, each contender in a fresh child process of its
- * own (see the module documentation), started together and run one at a time: each once to
- * warm up, then RUNS rounds, rotating which goes first as `compare` does, so that a change
- * in the machine's load meets every contender alike.
+ * Each contender's median over RUNS runs, each run in a fresh child process of its own
+ * (see the module documentation), one at a time, rotating which goes first as `compare`
+ * does, so that a change in the machine's load meets every contender alike.
  */
-async function isolated(
+function isolated(
   contenders: readonly Contender[],
   durability: Durability,
   redis: RedisServer | undefined,
-): Promise<Map<Contender, number>> {
-  const children = contenders.map((c) => startContender(c, durability, redis?.port ?? 0));
-  try {
-    const medians = await compare(children.map((child) => child.run));
-    return new Map(contenders.map((contender, i) => [contender, medians[i]!]));
-  } finally {
-    await Promise.all(children.map((child) => child.end()));
-  }
+): Promise<number[]> {
+  const port = redis?.port ?? 0;
+  return compare(
+    contenders.map((contender) => () => runInChild(contender, durability, port)),
+    false,
+  );
 }
 
 /**
@@ -326,12 +313,7 @@ function throughputRow(durability: Durability): Promise<Row> {
       [actorkit, minimal, bullmq] = await compare(systems);
     } else {
       const all: Contender[] = redis ? ['actorkit', 'minimal', 'bullmq'] : ['actorkit', 'minimal'];
-      const medians = await isolated(all, durability, redis);
-      [actorkit, minimal, bullmq] = [
-        medians.get('actorkit'),
-        medians.get('minimal'),
-        medians.get('bullmq'),
-      ];
+      [actorkit, minimal, bullmq] = await isolated(all, durability, redis);
     }
     return {
       label: `end to end, ${JOBS / 1000}k no-op jobs, concurrency ${CONCURRENCY}, durability '${durability}' (jobs/s)`,

@@ -35,7 +35,6 @@ import { fileURLToPath } from 'node:url';
 import { Runtime } from '@actorkit/core';
 import { type Broker, rabbitmqInstalled, startBroker } from '@actorkit/test-support';
 import { connect } from 'amqplib';
-import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { median, perSecond, signal, until } from '../../core/bench/measure.js';
 // The modules themselves, not the package index: the bench needs neither the observer view nor the CLI.
@@ -45,6 +44,7 @@ import { RabbitMqStore } from '../src/rabbitmq/index.js';
 import { SqliteStore } from '../src/sqlite-store.js';
 import { defineWorker } from '../src/worker.js';
 import { bullmqLatency, bullmqThroughput } from './bullmq.js';
+import { finishedCheck } from './finished-check.js';
 import {
   declareRawQueue,
   deleteRawQueue,
@@ -383,16 +383,17 @@ async function sqliteThroughput(): Promise<number> {
     let performed = 0;
     const Noop = defineWorker({ name: 'noop', perform: () => void performed++ });
     await Queue.start({ runtime, store, workers: [Noop], concurrency: CONCURRENCY, node: 'bench' });
-    const completed = new Database(path, { readonly: true }).prepare(
-      `SELECT count(*) AS n FROM actorkit_jobs WHERE state = 'completed'`,
-    );
+    const finished = finishedCheck(path);
     const started = performance.now();
     for (let i = 0; i < JOBS; i += BATCH) {
       await store.enqueue(Array.from({ length: BATCH }, (_, n) => job(Noop, { n: i + n })));
     }
     await until(() => performed >= JOBS);
-    while ((completed.get() as { n: number }).n < JOBS) await sleep(0);
+    while (!finished.allFinished()) await sleep(0);
     const rate = perSecond(JOBS, started);
+    const completed = finished.completed();
+    finished.close();
+    if (completed !== JOBS) throw new Error(`${completed} of ${JOBS} jobs completed`);
     await runtime.stop();
     await store.close();
     return rate;

@@ -27,6 +27,7 @@ import { Runtime } from '@actorkit/core';
 import Database from 'better-sqlite3';
 import { median, until } from '../../core/bench/measure.js';
 import { defineWorker, job, Queue, SqliteStore } from '../src/index.js';
+import { finishedCheck } from './finished-check.js';
 import { MinimalQueue } from './minimal-queue.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
@@ -41,14 +42,16 @@ interface Result {
   cpuPerJob: number;
 }
 
-async function measure(run: (dir: string) => Promise<void>): Promise<Result> {
+/** Times `run`; what it returns, a check of its outcome, runs after the timing. */
+async function measure(run: (dir: string) => Promise<(() => void) | void>): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'actorkit-jobs-throughput-'));
   try {
     const cpu = process.cpuUsage();
     const started = performance.now();
-    await run(dir);
+    const check = await run(dir);
     const elapsed = performance.now() - started;
     const used = process.cpuUsage(cpu);
+    check?.();
     return { rate: JOBS / (elapsed / 1000), cpuPerJob: (used.user + used.system) / JOBS };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -66,16 +69,19 @@ function actorkit(variant?: string): Promise<Result> {
     const Noop = defineWorker({ name: 'noop', perform: () => void performed++ });
     if (process.env.COUNT_BATCHES) countBatches(store);
     await Queue.start({ runtime, store, workers: [Noop], concurrency: CONCURRENCY, node: 'bench' });
-    const completed = new Database(path, { readonly: true }).prepare(
-      `SELECT count(*) AS n FROM actorkit_jobs WHERE state = 'completed'`,
-    );
+    const finished = finishedCheck(path);
     for (let i = 0; i < JOBS; i += BATCH) {
       await store.enqueue(Array.from({ length: BATCH }, (_, n) => job(Noop, { n: i + n })));
     }
     await until(() => performed >= JOBS);
-    while ((completed.get() as { n: number }).n < JOBS) await sleep(0);
+    while (!finished.allFinished()) await sleep(0);
     await runtime.stop();
     await store.close();
+    return () => {
+      const completed = finished.completed();
+      finished.close();
+      if (completed !== JOBS) throw new Error(`${completed} of ${JOBS} jobs completed`);
+    };
   });
 }
 
