@@ -5,8 +5,8 @@
  * lookup each), instead of counting the completed jobs, which read the whole table from
  * the WAL at every poll (3–9 ms a poll for 20k jobs, about 4% of a row's time, charged to
  * the queue but not to the minimal queue, whose `drain` knows when it is done).
- * `completed` counts them once the clock has stopped, so a row whose jobs did not all
- * complete still fails.
+ * `close` counts the completed jobs once the clock has stopped, so a row whose jobs did not
+ * all complete still fails.
  */
 import Database from 'better-sqlite3';
 import { WAITING_SQL } from '../src/sqlite-schema.js';
@@ -14,9 +14,8 @@ import { WAITING_SQL } from '../src/sqlite-schema.js';
 export interface FinishedCheck {
   /** True when no job waits or executes. */
   allFinished(): boolean;
-  /** The completed jobs: read once the timing is over. */
-  completed(): number;
-  close(): void;
+  /** Closes the connection; throws unless `jobs` jobs completed (call it once the timing is over). */
+  close(jobs: number): void;
 }
 
 export function finishedCheck(path: string): FinishedCheck {
@@ -31,7 +30,10 @@ export function finishedCheck(path: string): FinishedCheck {
     .pluck(true);
   return {
     allFinished: () => busy.get() === 0,
-    completed: () => completed.get() as number,
-    close: () => db.close(),
+    close(jobs) {
+      const count = completed.get() as number;
+      db.close();
+      if (count !== jobs) throw new Error(`${count} of ${jobs} jobs completed`);
+    },
   };
 }
