@@ -18,23 +18,16 @@ export type StreamFn<T, R> = (item: T, ctx: ReceiveContext<any>) => R | PromiseL
  */
 export function taskFunction(task: TaskFn<unknown> | TaskMfa): TaskFn<unknown> {
   if (typeof task === 'function') return task;
-  const fn = mfaFunction(task);
-  if (fn !== undefined) return fn;
-  throw new InvalidArgumentError(
-    'task',
-    'a function (ctx) => … or [module, functionName, args] naming a function of module',
-    task,
-  );
-}
-
-/**
- * The function `[module, functionName, args]` names, or undefined for anything else,
- * including what cannot be read (a revoked proxy, a getter that throws).
- */
-function mfaFunction(task: unknown): TaskFn<unknown> | undefined {
   const mfa = readMfa(task);
-  if (mfa === undefined) return undefined;
+  if (mfa === undefined) {
+    throw new InvalidArgumentError(
+      'task',
+      'a function (ctx) => … or [module, functionName, args] naming a function of module',
+      task,
+    );
+  }
   const { module, functionName, args, target } = mfa;
+  // Written in the literal, so the function takes `functionName` as its name (its label).
   const named = {
     [functionName]: (ctx: ReceiveContext<any>) => target.call(module, ...args, ctx),
   };
